@@ -1,0 +1,60 @@
+// Chinese resident identity numbers (GB 11643-1999): repair of harmless formatting damage,
+// validation, and the 15 -> 18 digit upgrade.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace lifeline::common {
+
+// What is wrong with an ID number, worst first in the order a parser finds it.
+enum class IdNumberProblem {
+  kNone,
+  kEmpty,
+  // Looks like a spreadsheet turned it into a number ("3.41523E+17", trailing zeros).
+  kSpreadsheetDamage,
+  // Characters other than digits and a final X.
+  kBadCharacter,
+  // Neither 15 nor 18 characters.
+  kBadLength,
+  // The region code is not a plausible division code (first digit 1-8, not 000000).
+  kBadRegion,
+  // The birth date part is not a real calendar date.
+  kBadBirthDate,
+  // 18 characters, well-formed, but the check character does not match.
+  kBadCheckDigit,
+};
+
+// Stable reason code for a problem, e.g. "ID_CHECK_DIGIT"; "" for kNone.
+std::string_view IdNumberProblemCode(IdNumberProblem problem);
+
+// Result of parsing an ID number. Never contains more than the input did.
+struct ParsedIdNumber {
+  // Canonical form: 18 ASCII characters with upper-case X, after repair and upgrade. Filled
+  // whenever the input had 15 or 18 usable characters (also for kBadCheckDigit and
+  // kBadBirthDate), empty otherwise.
+  std::string canonical;
+  IdNumberProblem problem = IdNumberProblem::kNone;
+  // Full-width characters, spaces, dashes or a lower-case x were repaired.
+  bool repaired = false;
+  // The input was a legacy 15-digit number.
+  bool upgraded_from_15 = false;
+  // Derived fields, filled when the corresponding part is valid.
+  std::string birth_date;   // "YYYY-MM-DD"
+  int sex = 0;              // 1 male (odd sequence), 2 female (even), 0 unknown
+  std::string region_code;  // first 6 digits
+};
+
+// Parses, repairs and validates `raw`. Never fails hard: the problem field says what is wrong.
+// Does not judge plausibility of the birth date (an 1880 date is a valid number).
+ParsedIdNumber ParseIdNumber(std::string_view raw);
+
+// Computes the GB 11643 check character ('0'-'9' or 'X') of the first 17 digits.
+// `first17` must be 17 ASCII digits.
+char IdCheckCharacter(std::string_view first17);
+
+// Masks an ID number for display: first 4 and last 4 characters, the rest '*'
+// ("3415**********123X"). Shorter inputs are masked entirely.
+std::string MaskIdNumber(std::string_view id_number);
+
+}  // namespace lifeline::common

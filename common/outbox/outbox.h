@@ -1,0 +1,107 @@
+// The transactional outbox: messages written in the same SQLite transaction as the state change
+// that caused them, and a dispatcher that pushes them to the next service and deletes them only
+// after that service acknowledged. A crash anywhere means a resend, never a loss.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/storage/sqlite.h"
+
+namespace lifeline::common {
+
+// One queued message.
+struct OutboxMessage {
+  int64_t id = 0;
+  std::string topic;
+  std::string payload;
+  int attempts = 0;
+};
+
+// The outbox table inside a service's database. Thread-safe to the extent Database is.
+class Outbox {
+ public:
+  // The schema step that creates the outbox table; add it to the service's migrations.
+  static Migration SchemaMigration(int version);
+
+  explicit Outbox(Database* db) : db_(db) {}
+
+  // Queues a message. Call inside the transaction that made the change it reports.
+  absl::Status Enqueue(std::string_view topic, std::string_view payload);
+
+  // Returns up to `limit` messages of `topic` that are due at `now_ms` (Unix milliseconds), oldest
+  // first.
+  absl::StatusOr<std::vector<OutboxMessage>> Due(std::string_view topic, int limit, int64_t now_ms);
+
+  // Deletes messages that were delivered.
+  absl::Status Delete(const std::vector<int64_t>& ids);
+
+  // Records a failed attempt and makes the messages due again at `next_attempt_ms`.
+  absl::Status Reschedule(const std::vector<int64_t>& ids, int64_t next_attempt_ms);
+
+  // Number of messages of `topic` not yet delivered.
+  absl::StatusOr<int64_t> Pending(std::string_view topic);
+
+ private:
+  Database* db_;
+};
+
+// Drains one topic of an Outbox on a background thread, in batches, with exponential backoff
+// while the receiver fails. Thread-safe.
+class OutboxDispatcher {
+ public:
+  // Delivers a batch; OK means the receiver has it durably and the batch may be deleted.
+  using Sender = std::function<absl::Status(const std::vector<OutboxMessage>&)>;
+
+  struct Options {
+    std::string topic;
+    int batch_size = 500;
+    std::chrono::milliseconds min_backoff{100};
+    std::chrono::milliseconds max_backoff{30000};
+    // How often to look for new messages when not woken.
+    std::chrono::milliseconds idle_poll{500};
+  };
+
+  OutboxDispatcher(Outbox* outbox, Sender sender, Options options);
+  ~OutboxDispatcher();  // Stops the thread.
+
+  void Start();
+  // Stops after the batch in flight; undelivered messages stay queued.
+  void Stop();
+  // Asks the dispatcher to look for messages now (call after a commit that enqueued some).
+  void Wake();
+
+  // Sends at most one batch synchronously (for tests and shutdown). Returns messages delivered.
+  absl::StatusOr<int> DrainOnce();
+
+  // Messages delivered and failed attempts since start, for metrics.
+  int64_t delivered() const { return delivered_.load(); }
+  int64_t failures() const { return failures_.load(); }
+
+ private:
+  void Loop();
+
+  Outbox* outbox_;
+  Sender sender_;
+  Options options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+  std::atomic<int64_t> delivered_{0};
+  std::atomic<int64_t> failures_{0};
+  std::chrono::milliseconds backoff_{0};
+};
+
+}  // namespace lifeline::common

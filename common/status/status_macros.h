@@ -1,0 +1,27 @@
+// Propagation macros for absl::Status / absl::StatusOr (Debian's Abseil ships none).
+#pragma once
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+#define LIFELINE_STATUS_CONCAT_INNER(a, b) a##b
+#define LIFELINE_STATUS_CONCAT(a, b) LIFELINE_STATUS_CONCAT_INNER(a, b)
+
+// Returns the status from the enclosing function when `expr` is not OK.
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    ::absl::Status lifeline_status_ = (expr);          \
+    if (!lifeline_status_.ok()) return lifeline_status_; \
+  } while (0)
+
+// Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status, otherwise moves the value
+// into `lhs`, which may be a declaration (`auto x`) or an existing variable.
+#define ASSIGN_OR_RETURN(lhs, rexpr) \
+  LIFELINE_ASSIGN_OR_RETURN_IMPL(LIFELINE_STATUS_CONCAT(lifeline_statusor_, __LINE__), lhs, rexpr)
+
+#define LIFELINE_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr) \
+  auto statusor = (rexpr);                                   \
+  if (!statusor.ok()) return std::move(statusor).status();   \
+  lhs = std::move(statusor).value()

@@ -1,0 +1,105 @@
+// Thin, status-returning access to SQLite: one connection per Database, WAL mode, schema
+// migrations keyed on PRAGMA user_version, transactions as a callback.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace lifeline::common {
+
+// One schema step. Versions start at 1 and increase by one; each runs once, in its own
+// transaction, and PRAGMA user_version records the last one applied.
+struct Migration {
+  int version;
+  std::string sql;
+};
+
+// A prepared statement. Bind positions are 1-based. Binding errors are remembered and returned by
+// the next Step/Run. Not thread-safe: use it only inside the Database::Run or InTransaction
+// callback that prepared it.
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::string_view text);
+  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& BindNull(int index);
+
+  // Advances to the next row. Returns true when a row is available, false when done.
+  // Errors: Internal (or ResourceExhausted for SQLITE_FULL, Unavailable for SQLITE_BUSY).
+  absl::StatusOr<bool> Step();
+  // Steps until done, for statements without results.
+  absl::Status Run();
+  // Resets the statement and clears bindings so it can be run again.
+  void Reset();
+
+  int64_t ColumnInt(int column) const;
+  std::string ColumnText(int column) const;
+  std::string ColumnBlob(int column) const;
+  bool ColumnIsNull(int column) const;
+
+ private:
+  friend class Database;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+  absl::Status bind_status_;
+};
+
+// One SQLite connection. Thread-safe: Run and InTransaction serialize callers with a recursive
+// mutex, so a callback may call Run or InTransaction again on the same thread (a nested
+// InTransaction joins the outer transaction).
+class Database {
+ public:
+  // Opens (creating if needed) the database at `path` (":memory:" for a private in-memory one),
+  // enables WAL, foreign keys and a busy timeout. Creates the parent directory if missing.
+  // Errors: Unavailable if the file cannot be opened.
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
+  ~Database();
+
+  // Applies the migrations newer than the stored user_version, in order.
+  // Errors: FailedPrecondition if the database is newer than the code; Internal on SQL errors.
+  absl::Status Migrate(const std::vector<Migration>& migrations);
+
+  // Runs `fn` while holding the connection, without a transaction.
+  absl::Status Run(const std::function<absl::Status()>& fn);
+
+  // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back when `fn` returns an error (which is
+  // then returned) or when the commit fails. Data is durable when this returns OK.
+  absl::Status InTransaction(const std::function<absl::Status()>& fn);
+
+  // Prepares a statement. Call only inside Run or InTransaction. Errors: Internal on bad SQL.
+  absl::StatusOr<Statement> Prepare(std::string_view sql);
+
+  // Executes one or more statements without results. Call only inside Run or InTransaction.
+  absl::Status Exec(std::string_view sql);
+
+  int64_t LastInsertRowId() const;
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  int Changes() const;
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::recursive_mutex mu_;
+  int transaction_depth_ = 0;
+};
+
+}  // namespace lifeline::common
