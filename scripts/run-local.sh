@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Starts the whole suite on loopback with SQLite under ./var, loads the hand-written demo data set
+# through the gateway, approves the strongest clue as a procurator would, and prints the clues and
+# the resulting 1+N plan. Then keeps running until Ctrl-C (or exits at once with DEMO_EXIT=1).
+#
+# Ports: gateway HTTP 8080; gRPC ingest 50051, match 50052, referral 50053, partner-sim 50054,
+# gateway 50055; /metrics on 9101-9105 in the same order. State: ./var (wiped at start unless
+# DEMO_KEEP=1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${LIFELINE_BIN:-build/release/bin}
+VAR=${LIFELINE_VAR:-var}
+DATA=tools/demo-data
+for b in ingest-service match-service referral-service gateway partner-sim lifeline; do
+  [ -x "$BIN/$b" ] || { echo "run-local: $BIN/$b is missing; run 'make build' first" >&2; exit 1; }
+done
+
+if [ "${DEMO_KEEP:-0}" != 1 ]; then rm -rf "$VAR"; fi
+mkdir -p "$VAR"/{run,log,secrets}
+if [ ! -s "$VAR/secrets/id_token.key" ]; then
+  (umask 077; head -c 32 /dev/urandom | base64 > "$VAR/secrets/id_token.key")
+fi
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo
+    echo "run-local: stopping ${#pids[@]} processes"
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+}
+trap stop_all INT TERM EXIT
+
+start() {  # name, args...
+  local name=$1; shift
+  "$BIN/$name" "$@" >"$VAR/log/$name.log" 2>&1 &
+  pids+=($!)
+}
+
+start partner-sim --listen_address=127.0.0.1:50054 --metrics_address=127.0.0.1:9104 \
+  --received_file="$VAR/partner-sim/received.jsonl" --referral_target=127.0.0.1:50053 --auto_accept=true
+start referral-service --listen_address=127.0.0.1:50053 --metrics_address=127.0.0.1:9103 \
+  --data_dir="$VAR/referral" --partner_inbox_override=127.0.0.1:50054
+start match-service --listen_address=127.0.0.1:50052 --metrics_address=127.0.0.1:9102 \
+  --data_dir="$VAR/match" --referral_target=127.0.0.1:50053
+start ingest-service --listen_address=127.0.0.1:50051 --metrics_address=127.0.0.1:9101 \
+  --data_dir="$VAR/ingest" --match_target=127.0.0.1:50052 \
+  --token_secret_file="$VAR/secrets/id_token.key"
+start gateway --http_address=127.0.0.1:8080 --listen_address=127.0.0.1:50055 \
+  --metrics_address=127.0.0.1:9105 --tokens_file=config/demo-tokens.yaml \
+  --audit_file="$VAR/gateway/audit.jsonl"
+
+cli() { "$BIN/lifeline" --gateway 127.0.0.1:8080 "$@"; }
+for port in 50051 50052 50053 50054 50055; do
+  if ! cli health --target "127.0.0.1:$port" --wait-s 20 >/dev/null; then
+    echo "run-local: the service on port $port did not become healthy; logs in $VAR/log/" >&2
+    exit 1
+  fi
+done
+echo "== Lifeline is up: gateway http://127.0.0.1:8080, logs in $VAR/log/"
+
+echo
+echo "== Agencies submit their batches"
+for f in "$DATA"/[0-9][0-9]-*.json; do
+  agency=$(basename "$f" .json); agency=${agency#[0-9][0-9]-}
+  cli --token "demo-${agency//_/-}-token" submit --agency "$agency" --file "$f"
+done
+
+echo
+echo "== Clues found (procurator's view)"
+export LIFELINE_TOKEN=demo-procurator-token
+cli clues --wait-for 3 --wait-s 30
+top=$(cli clues | awk 'NR==2 {print $2}')
+echo
+echo "== The strongest clue, with its evidence"
+cli clue "$top"
+
+echo
+echo "== A procurator approves it; referral-service opens the 1+N plan"
+amount=$(cli clue "$top" | sed -n 's/.*suggested \([0-9,.]*\)-.*/\1/p' | head -1 | tr -d ',.')
+cli review "$top" --approve --amount-fen "${amount:-300000}"
+cli plan --clue "$top" --wait-s 30
+echo
+echo "== Partner departments received (partner-sim, auto-accepting):"
+sleep 1
+wc -l < "$VAR/partner-sim/received.jsonl" | xargs -I{} echo "{} referral(s) delivered"
+cli plan --clue "$top"
+
+if [ "${DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
+echo
+echo "== Running. Try: LIFELINE_TOKEN=demo-procurator-token $BIN/lifeline clues"
+echo "   Metrics: curl -s 127.0.0.1:9101/metrics | grep grpc_server_handled_total"
+echo "   Press Ctrl-C to stop."
+wait

@@ -1,0 +1,384 @@
+// The walking skeleton end to end: the real binaries on loopback, driven through the gateway's
+// HTTP/JSON API with the hand-written demo data set (tools/demo-data).
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <google/protobuf/util/json_util.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "common/http/http_client.h"
+#include "common/testing/process.h"
+#include "lifeline/ingest/v1/ingest_service.pb.h"
+#include "lifeline/match/v1/match_service.pb.h"
+#include "lifeline/referral/v1/referral_service.pb.h"
+
+namespace lifeline::e2e {
+namespace {
+
+using ::lifeline::common::HttpRequestOptions;
+using ::lifeline::common::HttpResponse;
+using ::lifeline::common::SendHttpRequest;
+using ::lifeline::common::testing::BinDir;
+using ::lifeline::common::testing::ChildProcess;
+using ::lifeline::common::testing::SourceDir;
+using ::lifeline::common::testing::TempDir;
+using ::lifeline::common::testing::WaitForPortFile;
+using ::lifeline::common::testing::WaitForServing;
+using ::testing::Contains;
+
+constexpr auto kStartTimeout = std::chrono::seconds(30);
+constexpr char kProcurator[] = "demo-procurator-token";
+constexpr char kAdmin[] = "demo-admin-token";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Picks a free loopback port for a service that others must know before it starts.
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+template <typename Message>
+Message ParseJson(const std::string& body) {
+  Message message;
+  auto st = google::protobuf::util::JsonStringToMessage(body, &message);
+  EXPECT_TRUE(st.ok()) << st.ToString() << " in " << body;
+  return message;
+}
+
+struct Service {
+  std::string name;
+  std::unique_ptr<ChildProcess> process;
+  int port = 0;
+  int metrics_port = 0;
+};
+
+class SkeletonFlowTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const std::string d = dir_->path();
+    {
+      std::ofstream key(d + "/id_token.key");
+      key << "e2e-test-secret-0123456789abcdef\n";
+    }
+    const int referral_port = FreePort();
+    const std::string referral_target = absl::StrCat("127.0.0.1:", referral_port);
+
+    Start("partner-sim", {"--received_file=" + d + "/received.jsonl",
+                          "--referral_target=" + referral_target, "--auto_accept=true"});
+    const std::string partner_target = Target("partner-sim");
+    Start("referral-service",
+          {"--data_dir=" + d + "/referral", "--partner_inbox_override=" + partner_target,
+           "--routing_file=" + SourceDir() + "/config/referral.yaml",
+           "--partners_file=" + SourceDir() + "/config/partners.yaml"},
+          referral_target);
+    Start("match-service", {"--data_dir=" + d + "/match", "--referral_target=" + referral_target,
+                            "--eligibility_file=" + SourceDir() + "/config/eligibility.yaml"});
+    Start("ingest-service", {"--data_dir=" + d + "/ingest",
+                             "--match_target=" + Target("match-service"),
+                             "--token_secret_file=" + d + "/id_token.key"});
+    Start("gateway", {"--http_address=127.0.0.1:0", "--http_port_file=" + d + "/gateway.http",
+                      "--ingest_target=" + Target("ingest-service"),
+                      "--match_target=" + Target("match-service"),
+                      "--referral_target=" + referral_target,
+                      "--tokens_file=" + SourceDir() + "/config/demo-tokens.yaml",
+                      "--audit_file=" + d + "/audit.jsonl"});
+    auto http = WaitForPortFile(d + "/gateway.http", kStartTimeout);
+    ASSERT_TRUE(http.ok()) << http.status();
+    http_port_ = *http;
+  }
+
+  static void TearDownTestSuite() {
+    for (auto& s : *services_) {
+      if (s.process && s.process->running()) {
+        (void)s.process->Signal(SIGKILL);
+        (void)s.process->Wait(std::chrono::seconds(5));
+      }
+    }
+    delete services_;
+    services_ = nullptr;
+    delete dir_;
+    dir_ = nullptr;
+  }
+
+  static void Start(const std::string& name, std::vector<std::string> args,
+                    const std::string& listen = "127.0.0.1:0") {
+    const std::string d = dir_->path();
+    args.push_back("--listen_address=" + listen);
+    args.push_back("--port_file=" + d + "/" + name + ".port");
+    args.push_back("--metrics_address=127.0.0.1:0");
+    args.push_back("--metrics_port_file=" + d + "/" + name + ".metrics");
+    auto child = ChildProcess::Start(BinDir() + "/" + name, args, {}, d + "/" + name + ".log");
+    ASSERT_TRUE(child.ok()) << child.status();
+    Service s;
+    s.name = name;
+    s.process = std::make_unique<ChildProcess>(std::move(*child));
+    auto port = WaitForPortFile(d + "/" + name + ".port", kStartTimeout);
+    ASSERT_TRUE(port.ok()) << name << ": " << port.status() << "\n" << ReadFile(d + "/" + name + ".log");
+    s.port = *port;
+    auto metrics = WaitForPortFile(d + "/" + name + ".metrics", kStartTimeout);
+    ASSERT_TRUE(metrics.ok()) << name << ": " << metrics.status();
+    s.metrics_port = *metrics;
+    ASSERT_TRUE(WaitForServing(absl::StrCat("127.0.0.1:", s.port), kStartTimeout).ok()) << name;
+    services_->push_back(std::move(s));
+  }
+
+  static std::string Target(const std::string& name) {
+    for (const auto& s : *services_) {
+      if (s.name == name) return absl::StrCat("127.0.0.1:", s.port);
+    }
+    ADD_FAILURE() << "no service " << name;
+    return "";
+  }
+
+  static HttpResponse Http(const std::string& method, const std::string& target,
+                           const std::string& token, const std::string& body = "") {
+    HttpRequestOptions options;
+    options.method = method;
+    options.port = http_port_;
+    options.target = target;
+    options.body = body;
+    options.bearer_token = token;
+    auto response = SendHttpRequest(options);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? *response : HttpResponse{};
+  }
+
+  static std::string AgencyToken(const std::string& agency) {
+    std::string dashed = agency;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    return "demo-" + dashed + "-token";
+  }
+
+  // Submits every demo batch in order; returns the responses by agency.
+  static std::map<std::string, ingest::v1::SubmitBatchResponse> SubmitDemoData() {
+    std::map<std::string, ingest::v1::SubmitBatchResponse> out;
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(SourceDir() + "/tools/demo-data")) {
+      if (e.path().extension() == ".json") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      std::string agency = f.stem().string().substr(3);
+      HttpResponse r = Http("POST", "/v1/agencies/" + agency + "/batches", AgencyToken(agency),
+                            ReadFile(f.string()));
+      EXPECT_EQ(r.status, 200) << agency << ": " << r.body;
+      out[agency] = ParseJson<ingest::v1::SubmitBatchResponse>(r.body);
+    }
+    return out;
+  }
+
+  static match::v1::ListCluesResponse WaitForClues(int at_least) {
+    match::v1::ListCluesResponse clues;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      HttpResponse r = Http("GET", "/v1/clues?page_size=100", kProcurator);
+      EXPECT_EQ(r.status, 200) << r.body;
+      clues = ParseJson<match::v1::ListCluesResponse>(r.body);
+      if (clues.clues_size() >= at_least) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return clues;
+  }
+
+  static TempDir* dir_;
+  static std::vector<Service>* services_;
+  static int http_port_;
+};
+
+TempDir* SkeletonFlowTest::dir_ = nullptr;
+std::vector<Service>* SkeletonFlowTest::services_ = new std::vector<Service>();
+int SkeletonFlowTest::http_port_ = 0;
+
+TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
+  auto batches = SubmitDemoData();
+  ASSERT_EQ(batches.size(), 6u);
+
+  // Per-record answers: the civil-affairs batch keeps a wrong check digit with a warning and
+  // rejects the spreadsheet-damaged number, without sinking its neighbours.
+  const auto& civil = batches["civil_affairs"];
+  EXPECT_EQ(civil.batch().record_count(), 8);
+  EXPECT_EQ(civil.batch().rejected_count(), 1);
+  std::set<std::string> reasons;
+  for (const auto& issue : civil.issues()) reasons.insert(issue.reason());
+  EXPECT_THAT(reasons, Contains("ID_CHECK_DIGIT"));
+  EXPECT_THAT(reasons, Contains("ID_SPREADSHEET_DAMAGE"));
+  for (const auto& issue : civil.issues()) {
+    EXPECT_FALSE(absl::StrContains(issue.message(), "3415")) << "issue leaks an ID number";
+  }
+
+  // Exactly the three eligible people become clues: the story's two parents and the seriously
+  // injured victim whose offender died. The near misses (paid, no hardship, minor injury,
+  // already assisted, not a dependant) do not.
+  auto clues = WaitForClues(3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  clues = WaitForClues(3);
+  ASSERT_EQ(clues.clues_size(), 3);
+  std::map<std::string, match::v1::Clue> by_masked;
+  for (const auto& c : clues.clues()) by_masked[c.person_id_masked()] = c;
+  ASSERT_EQ(by_masked.count("3415**********1577"), 1u);  // father
+  ASSERT_EQ(by_masked.count("3415**********1643"), 1u);  // mother
+  ASSERT_EQ(by_masked.count("3415**********5281"), 1u);  // seriously injured victim
+  EXPECT_EQ(by_masked["3415**********1577"].category(), match::v1::CATEGORY_DEPENDANT_OF_DECEASED);
+  EXPECT_EQ(by_masked["3415**********1643"].category(), match::v1::CATEGORY_DEPENDANT_OF_DECEASED);
+  EXPECT_EQ(by_masked["3415**********5281"].category(), match::v1::CATEGORY_SERIOUS_INJURY);
+
+  // The father's clue cites the records of four agencies.
+  const std::string father_clue = by_masked["3415**********1577"].clue_id();
+  HttpResponse got = Http("GET", "/v1/clues/" + father_clue, kProcurator);
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto clue = ParseJson<match::v1::Clue>(got.body);
+  std::set<std::string> agencies;
+  std::set<std::string> record_ids;
+  for (const auto& e : clue.evidence()) {
+    agencies.insert(e.agency());
+    record_ids.insert(e.source_record_id());
+  }
+  EXPECT_THAT(agencies, Contains("procuratorate"));
+  EXPECT_THAT(agencies, Contains("court"));
+  EXPECT_THAT(agencies, Contains("civil_affairs"));
+  EXPECT_THAT(agencies, Contains("disabled_persons_federation"));
+  EXPECT_THAT(record_ids, Contains("R-2023-045-1"));   // near relative, depended on the victim
+  EXPECT_THAT(record_ids, Contains("E-2024-045"));     // enforcement terminated, nothing paid
+  EXPECT_THAT(record_ids, Contains("MA-341523-0457")); // rural minimum living security
+  EXPECT_GT(clue.suggested_amount().max_fen(), 0);
+  EXPECT_LE(clue.suggested_amount().max_fen(), 83012300);
+
+  // A procurator approves; referral-service opens the plan and delivers its referrals.
+  HttpResponse review = Http("POST", "/v1/clues/" + father_clue + ":review", kProcurator,
+                             R"({"decision": "DECISION_APPROVE", "amount_fen": "5000000"})");
+  ASSERT_EQ(review.status, 200) << review.body;
+  EXPECT_EQ(ParseJson<match::v1::Clue>(review.body).status(), match::v1::CLUE_STATUS_APPROVED);
+
+  std::string plan_id;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (plan_id.empty() && std::chrono::steady_clock::now() < deadline) {
+    auto c = ParseJson<match::v1::Clue>(Http("GET", "/v1/clues/" + father_clue, kProcurator).body);
+    plan_id = c.plan_id();
+    if (plan_id.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_FALSE(plan_id.empty()) << "no plan was opened for the approved clue";
+  HttpResponse plan_http = Http("GET", "/v1/plans/" + plan_id, kProcurator);
+  ASSERT_EQ(plan_http.status, 200) << plan_http.body;
+  auto plan = ParseJson<referral::v1::Plan>(plan_http.body);
+  EXPECT_EQ(plan.assistance_amount_fen(), 5000000);
+  std::set<std::string> departments;
+  for (const auto& r : plan.referrals()) departments.insert(r.department());
+  EXPECT_THAT(departments, Contains("legal_aid"));
+  EXPECT_THAT(departments, Contains("law_popularization"));
+  EXPECT_THAT(departments, Contains("disabled_persons_federation"));
+  EXPECT_THAT(departments, Contains("rural_revitalization"));
+
+  // partner-sim receives every referral exactly once and accepts it.
+  const std::string received_path = dir_->path() + "/received.jsonl";
+  size_t received = 0;
+  bool all_accepted = false;
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::string text = ReadFile(received_path);
+    received = std::count(text.begin(), text.end(), '\n');
+    auto p = ParseJson<referral::v1::Plan>(Http("GET", "/v1/plans/" + plan_id, kProcurator).body);
+    all_accepted = p.referrals_size() > 0;
+    for (const auto& r : p.referrals()) {
+      all_accepted &= r.state() == referral::v1::REFERRAL_STATE_ACCEPTED && r.delivery().delivered();
+    }
+    if (received >= static_cast<size_t>(plan.referrals_size()) && all_accepted) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(received, static_cast<size_t>(plan.referrals_size()));
+  EXPECT_TRUE(all_accepted) << "referrals were not all delivered and accepted";
+  EXPECT_TRUE(absl::StrContains(ReadFile(received_path), plan_id));
+
+  // A second approval of the same clue is refused.
+  HttpResponse again = Http("POST", "/v1/clues/" + father_clue + ":review", kProcurator,
+                            R"({"decision": "DECISION_APPROVE", "amount_fen": "5000000"})");
+  EXPECT_EQ(again.status, 409) << again.body;
+}
+
+TEST_F(SkeletonFlowTest, DuplicateBatchReturnsTheFirstAnswerAndStoresNothingTwice) {
+  const std::string body = ReadFile(SourceDir() + "/tools/demo-data/06-rural_revitalization.json");
+  const std::string path = "/v1/agencies/rural_revitalization/batches";
+  HttpResponse first = Http("POST", path, AgencyToken("rural_revitalization"), body);
+  HttpResponse second = Http("POST", path, AgencyToken("rural_revitalization"), body);
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(second.status, 200) << second.body;
+  auto a = ParseJson<ingest::v1::SubmitBatchResponse>(first.body);
+  auto b = ParseJson<ingest::v1::SubmitBatchResponse>(second.body);
+  EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
+  HttpResponse got = Http("GET", path + "/demo-rrb-1", AgencyToken("rural_revitalization"));
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_EQ(ParseJson<ingest::v1::Batch>(got.body).record_count(), 1);
+}
+
+TEST_F(SkeletonFlowTest, BadRequestsGetClearErrors) {
+  const std::string path = "/v1/agencies/civil_affairs/batches";
+  const std::string token = AgencyToken("civil_affairs");
+  EXPECT_EQ(Http("POST", path, token, "{not json").status, 400);
+  EXPECT_EQ(Http("POST", path, token, R"({"batch_id": "x", "records": 7})").status, 400);
+  EXPECT_EQ(Http("POST", path, token, R"({"batch_id": "x", "surprise": 1})").status, 400);
+  EXPECT_EQ(Http("POST", path, token, R"({"batch_id": "empty", "records": []})").status, 400);
+  EXPECT_EQ(Http("POST", "/v1/agencies/no_such_agency/batches", kAdmin,
+                 R"({"batch_id": "x", "records": [{"source_record_id": "1"}]})")
+                .status,
+            400);
+  EXPECT_EQ(Http("POST", path, "", R"({"batch_id": "x"})").status, 401);
+  EXPECT_EQ(Http("POST", path, "not-a-real-token", R"({"batch_id": "x"})").status, 401);
+  // An agency may only submit its own records; a submitter may not read clues.
+  EXPECT_EQ(Http("POST", "/v1/agencies/court/batches", token, R"({"batch_id": "x"})").status, 403);
+  EXPECT_EQ(Http("GET", "/v1/clues", token).status, 403);
+  EXPECT_EQ(Http("GET", "/v1/clues/no-such-clue", kProcurator).status, 404);
+  EXPECT_EQ(Http("GET", "/v1/no/such/route", kProcurator).status, 404);
+}
+
+TEST_F(SkeletonFlowTest, EveryServiceServesMetricsAndStopsCleanlyOnSigterm) {
+  // Every service has answered at least its health checks by now.
+  for (const auto& s : *services_) {
+    HttpRequestOptions options;
+    options.port = s.metrics_port;
+    options.target = "/metrics";
+    auto r = SendHttpRequest(options);
+    ASSERT_TRUE(r.ok()) << s.name << ": " << r.status();
+    EXPECT_EQ(r->status, 200) << s.name;
+    EXPECT_TRUE(absl::StrContains(r->body, "grpc_server_handled_total")) << s.name;
+  }
+  // Gateway first, partner-sim last: the order a rolling restart would take.
+  for (auto it = services_->rbegin(); it != services_->rend(); ++it) {
+    ASSERT_TRUE(it->process->Signal(SIGTERM).ok());
+    auto code = it->process->Wait(std::chrono::seconds(20));
+    ASSERT_TRUE(code.ok()) << it->name << " did not stop: " << code.status();
+    EXPECT_EQ(*code, 0) << it->name << " exit code";
+  }
+}
+
+}  // namespace
+}  // namespace lifeline::e2e

@@ -1,0 +1,416 @@
+#include "tools/lifeline/cli.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <thread>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/http/http_client.h"
+#include "common/server/channel.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "lifeline/ingest/v1/ingest_service.pb.h"
+#include "lifeline/match/v1/match_service.pb.h"
+#include "lifeline/referral/v1/referral_service.pb.h"
+
+namespace lifeline::tools {
+namespace {
+
+using ::lifeline::common::HttpRequestOptions;
+using ::lifeline::common::HttpResponse;
+
+constexpr char kUsage[] = R"(usage: lifeline [--gateway HOST:PORT] [--token TOKEN] COMMAND [ARGS]
+
+Talks to the Lifeline gateway (default 127.0.0.1:8080, or $LIFELINE_GATEWAY) with a bearer token
+(--token or $LIFELINE_TOKEN).
+
+commands:
+  submit --agency CODE --file BATCH.json   submit a batch (SubmitBatchRequest JSON, agency from flag)
+  clues [--status pending|approved|rejected|more_info] [--wait-for N] [--wait-s S]
+                                           list clues, best first; optionally wait for N clues
+  clue CLUE_ID                             one clue with its evidence
+  review CLUE_ID (--approve --amount-fen N | --reject --reason TEXT | --request-info --reason TEXT)
+  plan (PLAN_ID | --clue CLUE_ID [--wait-s S])
+                                           a plan with its referrals; by clue, waiting for it
+  referrals [--department CODE]            list referrals
+  health --target HOST:PORT [--wait-s S]   gRPC health check of a service
+)";
+
+// Command-line flags of one command: --name value or --name=value; bare --name is "true".
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;
+
+  std::optional<std::string> Get(const std::string& name) const {
+    auto it = flags.find(name);
+    if (it == flags.end()) return std::nullopt;
+    return it->second;
+  }
+  bool Has(const std::string& name) const { return flags.count(name) > 0; }
+};
+
+const std::vector<std::string> kBoolFlags = {"approve", "reject", "request-info"};
+
+absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& raw) {
+  Args args;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const std::string& a = raw[i];
+    if (a.rfind("--", 0) != 0) {
+      args.positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2);
+    std::string value = "true";
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (std::find(kBoolFlags.begin(), kBoolFlags.end(), name) == kBoolFlags.end()) {
+      if (i + 1 >= raw.size()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+      value = raw[++i];
+    }
+    args.flags[name] = value;
+  }
+  return args;
+}
+
+absl::StatusOr<int> IntFlag(const Args& args, const std::string& name, int fallback) {
+  auto v = args.Get(name);
+  if (!v) return fallback;
+  int out = 0;
+  if (!absl::SimpleAtoi(*v, &out)) {
+    return absl::InvalidArgumentError(absl::StrCat("--", name, " must be a whole number"));
+  }
+  return out;
+}
+
+absl::StatusCode CodeForHttp(int status) {
+  switch (status) {
+    case 400: return absl::StatusCode::kInvalidArgument;
+    case 401: return absl::StatusCode::kUnauthenticated;
+    case 403: return absl::StatusCode::kPermissionDenied;
+    case 404: return absl::StatusCode::kNotFound;
+    case 409: return absl::StatusCode::kFailedPrecondition;
+    case 429: return absl::StatusCode::kResourceExhausted;
+    case 503: return absl::StatusCode::kUnavailable;
+    case 504: return absl::StatusCode::kDeadlineExceeded;
+    default: return absl::StatusCode::kInternal;
+  }
+}
+
+class GatewayClient {
+ public:
+  explicit GatewayClient(CliContext ctx) : ctx_(std::move(ctx)) {}
+
+  // Sends a request and parses a 2xx JSON answer into `response`.
+  absl::Status Call(const std::string& method, const std::string& target, const std::string& body,
+                    google::protobuf::Message* response) {
+    HttpRequestOptions options;
+    options.method = method;
+    options.host = ctx_.gateway_host;
+    options.port = ctx_.gateway_port;
+    options.target = target;
+    options.body = body;
+    options.bearer_token = ctx_.token;
+    ASSIGN_OR_RETURN(HttpResponse http, common::SendHttpRequest(options));
+    if (http.status < 200 || http.status >= 300) {
+      return absl::Status(CodeForHttp(http.status),
+                          absl::StrCat("gateway answered HTTP ", http.status, ": ", http.body));
+    }
+    google::protobuf::util::JsonParseOptions parse;
+    parse.ignore_unknown_fields = true;
+    auto st = google::protobuf::util::JsonStringToMessage(http.body, response, parse);
+    if (!st.ok()) {
+      return absl::InternalError(absl::StrCat("cannot parse the gateway's answer: ", st.ToString()));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  CliContext ctx_;
+};
+
+std::string ShortEnum(const std::string& name, const std::string& prefix) {
+  return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
+}
+
+void PrintClueLine(const match::v1::Clue& c, int rank, std::ostream& out) {
+  out << absl::StrFormat("%2d. %s  score %.1f  %s  %s (%s)  case %s  suggested %s-%s yuan\n", rank,
+                         c.clue_id(), c.score(),
+                         ShortEnum(match::v1::ClueStatus_Name(c.status()), "CLUE_STATUS_"),
+                         c.person_name(), c.person_id_masked(), c.case_number(),
+                         FormatYuan(c.suggested_amount().min_fen()),
+                         FormatYuan(c.suggested_amount().max_fen()));
+  out << "    category " << ShortEnum(match::v1::Category_Name(c.category()), "CATEGORY_");
+  if (!c.hardship_signals().empty()) {
+    out << "; hardship " << absl::StrJoin(c.hardship_signals(), ", ");
+  }
+  if (!c.possible_exclusions().empty()) {
+    out << "; to weigh: " << absl::StrJoin(c.possible_exclusions(), ", ");
+  }
+  out << "\n";
+}
+
+absl::Status Submit(GatewayClient& gw, const Args& args, std::ostream& out) {
+  auto agency = args.Get("agency");
+  auto file = args.Get("file");
+  if (!agency || !file) return absl::InvalidArgumentError("submit needs --agency and --file");
+  std::ifstream in(*file, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", *file));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  ingest::v1::SubmitBatchResponse response;
+  RETURN_IF_ERROR(gw.Call("POST", absl::StrCat("/v1/agencies/", *agency, "/batches"), buffer.str(),
+                          &response));
+  const auto& b = response.batch();
+  out << absl::StrFormat(
+      "batch %s/%s: %d records, %d accepted, %d with warnings, %d rejected, %d unchanged\n",
+      b.agency(), b.batch_id(), b.record_count(), b.accepted_count(), b.warning_count(),
+      b.rejected_count(), b.unchanged_count());
+  for (const auto& issue : response.issues()) {
+    out << absl::StrFormat("    record %d (%s) %s %s: %s\n", issue.record_index(),
+                           issue.source_record_id(),
+                           ShortEnum(ingest::v1::Severity_Name(issue.severity()), "SEVERITY_"),
+                           issue.field(), issue.reason());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> StatusQuery(const Args& args) {
+  auto status = args.Get("status");
+  if (!status) return std::string();
+  static const std::map<std::string, std::string> kNames = {
+      {"pending", "CLUE_STATUS_PENDING_REVIEW"},
+      {"approved", "CLUE_STATUS_APPROVED"},
+      {"rejected", "CLUE_STATUS_REJECTED"},
+      {"more_info", "CLUE_STATUS_MORE_INFO_REQUESTED"}};
+  auto it = kNames.find(*status);
+  if (it == kNames.end()) {
+    return absl::InvalidArgumentError("--status must be pending, approved, rejected or more_info");
+  }
+  return absl::StrCat("&status=", it->second);
+}
+
+absl::Status Clues(GatewayClient& gw, const Args& args, std::ostream& out) {
+  ASSIGN_OR_RETURN(std::string status_query, StatusQuery(args));
+  ASSIGN_OR_RETURN(int wait_for, IntFlag(args, "wait-for", 0));
+  ASSIGN_OR_RETURN(int wait_s, IntFlag(args, "wait-s", 0));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  match::v1::ListCluesResponse response;
+  while (true) {
+    response.Clear();
+    RETURN_IF_ERROR(gw.Call("GET", absl::StrCat("/v1/clues?page_size=500", status_query), "",
+                            &response));
+    if (response.clues_size() >= wait_for) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("expected at least ", wait_for,
+                                                      " clues, found ", response.clues_size()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  out << response.clues_size() << " clue(s)\n";
+  int rank = 0;
+  for (const auto& c : response.clues()) PrintClueLine(c, ++rank, out);
+  return absl::OkStatus();
+}
+
+absl::Status ShowClue(GatewayClient& gw, const Args& args, std::ostream& out) {
+  if (args.positional.size() != 1) return absl::InvalidArgumentError("clue needs CLUE_ID");
+  match::v1::Clue clue;
+  RETURN_IF_ERROR(gw.Call("GET", absl::StrCat("/v1/clues/", args.positional[0]), "", &clue));
+  PrintClueLine(clue, 1, out);
+  out << "    evidence:\n";
+  for (const auto& e : clue.evidence()) {
+    out << absl::StrFormat("      [%s] %s %s  %s = %s  (%s)\n", e.role(), e.agency(),
+                           e.source_record_id(), e.field(), e.value(), e.date());
+  }
+  for (const auto& r : clue.reviews()) {
+    out << absl::StrFormat("    review: %s by %s %s %s\n",
+                           ShortEnum(match::v1::Review::Decision_Name(r.decision()), "DECISION_"),
+                           r.reviewer(), r.amount_fen() ? FormatYuan(r.amount_fen()) + " yuan" : "",
+                           r.reason());
+  }
+  if (!clue.plan_id().empty()) out << "    plan: " << clue.plan_id() << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status Review(GatewayClient& gw, const Args& args, std::ostream& out) {
+  if (args.positional.size() != 1) return absl::InvalidArgumentError("review needs CLUE_ID");
+  match::v1::ReviewClueRequest request;
+  if (args.Has("approve")) {
+    request.set_decision(match::v1::Review::DECISION_APPROVE);
+    auto amount = args.Get("amount-fen");
+    int64_t fen = 0;
+    if (!amount || !absl::SimpleAtoi(*amount, &fen)) {
+      return absl::InvalidArgumentError("--approve needs --amount-fen N");
+    }
+    request.set_amount_fen(fen);
+  } else if (args.Has("reject") || args.Has("request-info")) {
+    request.set_decision(args.Has("reject") ? match::v1::Review::DECISION_REJECT
+                                            : match::v1::Review::DECISION_REQUEST_INFO);
+    request.set_reason(args.Get("reason").value_or(""));
+  } else {
+    return absl::InvalidArgumentError("review needs --approve, --reject or --request-info");
+  }
+  std::string body;
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  auto st = google::protobuf::util::MessageToJsonString(request, &body, print);
+  if (!st.ok()) return absl::InternalError(st.ToString());
+  match::v1::Clue clue;
+  RETURN_IF_ERROR(gw.Call("POST", absl::StrCat("/v1/clues/", args.positional[0], ":review"), body,
+                          &clue));
+  out << "clue " << clue.clue_id() << " is now "
+      << ShortEnum(match::v1::ClueStatus_Name(clue.status()), "CLUE_STATUS_") << "\n";
+  return absl::OkStatus();
+}
+
+void PrintPlan(const referral::v1::Plan& plan, std::ostream& out) {
+  out << absl::StrFormat("plan %s for %s (%s), clue %s, case %s: assistance %s yuan, %s\n",
+                         plan.plan_id(), plan.person().name(), plan.person().id_masked(),
+                         plan.clue_id(), plan.case_number(),
+                         FormatYuan(plan.assistance_amount_fen()),
+                         ShortEnum(referral::v1::Plan::State_Name(plan.state()), "STATE_"));
+  for (const auto& r : plan.referrals()) {
+    out << absl::StrFormat("    %-28s %-12s %s; respond by %s; %s\n", r.department(),
+                           ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"),
+                           r.service(), r.respond_by(),
+                           r.delivery().delivered() ? "delivered" : "not yet delivered");
+  }
+}
+
+absl::Status Plan(GatewayClient& gw, const Args& args, std::ostream& out) {
+  std::string plan_id;
+  if (args.positional.size() == 1) {
+    plan_id = args.positional[0];
+  } else if (auto clue_id = args.Get("clue")) {
+    ASSIGN_OR_RETURN(int wait_s, IntFlag(args, "wait-s", 0));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+    while (true) {
+      match::v1::Clue clue;
+      RETURN_IF_ERROR(gw.Call("GET", absl::StrCat("/v1/clues/", *clue_id), "", &clue));
+      if (!clue.plan_id().empty()) {
+        plan_id = clue.plan_id();
+        break;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return absl::DeadlineExceededError("the clue has no plan yet");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  } else {
+    return absl::InvalidArgumentError("plan needs PLAN_ID or --clue CLUE_ID");
+  }
+  referral::v1::Plan plan;
+  RETURN_IF_ERROR(gw.Call("GET", absl::StrCat("/v1/plans/", plan_id), "", &plan));
+  PrintPlan(plan, out);
+  return absl::OkStatus();
+}
+
+absl::Status Referrals(GatewayClient& gw, const Args& args, std::ostream& out) {
+  std::string target = "/v1/referrals?page_size=500";
+  if (auto d = args.Get("department")) absl::StrAppend(&target, "&department=", *d);
+  referral::v1::ListReferralsResponse response;
+  RETURN_IF_ERROR(gw.Call("GET", target, "", &response));
+  out << response.referrals_size() << " referral(s)\n";
+  for (const auto& r : response.referrals()) {
+    out << absl::StrFormat("  %s  plan %s  %-28s %s\n", r.referral_id(), r.plan_id(),
+                           r.department(),
+                           ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Health(const Args& args, std::ostream& out) {
+  auto target = args.Get("target");
+  if (!target) return absl::InvalidArgumentError("health needs --target HOST:PORT");
+  ASSIGN_OR_RETURN(int wait_s, IntFlag(args, "wait-s", 0));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  auto stub = grpc::health::v1::Health::NewStub(common::MakeClientChannel(*target));
+  while (true) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status st = stub->Check(&ctx, request, &response);
+    if (st.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+      out << *target << " SERVING\n";
+      return absl::OkStatus();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      if (!st.ok()) return common::FromGrpcStatus(st);
+      return absl::UnavailableError(absl::StrCat(*target, " is not serving"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace
+
+std::string FormatYuan(int64_t fen) {
+  bool negative = fen < 0;
+  uint64_t abs_fen = negative ? static_cast<uint64_t>(-(fen + 1)) + 1 : static_cast<uint64_t>(fen);
+  std::string yuan = std::to_string(abs_fen / 100);
+  std::string grouped;
+  for (size_t i = 0; i < yuan.size(); ++i) {
+    if (i > 0 && (yuan.size() - i) % 3 == 0) grouped += ',';
+    grouped += yuan[i];
+  }
+  return absl::StrFormat("%s%s.%02d", negative ? "-" : "", grouped, abs_fen % 100);
+}
+
+absl::Status ParseHostPort(const std::string& text, std::string* host, int* port) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(text.substr(colon + 1), port) || *port <= 0 || *port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("expected HOST:PORT, got '", text, "'"));
+  }
+  *host = text.substr(0, colon);
+  return absl::OkStatus();
+}
+
+absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
+  ASSIGN_OR_RETURN(Args args, ParseArgs(raw));
+  if (args.positional.empty() || args.Has("help")) {
+    out << kUsage;
+    return args.positional.empty() && !args.Has("help")
+               ? absl::InvalidArgumentError("no command given")
+               : absl::OkStatus();
+  }
+  CliContext ctx;
+  std::string gateway = args.Get("gateway").value_or("");
+  if (gateway.empty()) {
+    const char* env = std::getenv("LIFELINE_GATEWAY");
+    gateway = env ? env : "127.0.0.1:8080";
+  }
+  RETURN_IF_ERROR(ParseHostPort(gateway, &ctx.gateway_host, &ctx.gateway_port));
+  ctx.token = args.Get("token").value_or("");
+  if (ctx.token.empty()) {
+    const char* env = std::getenv("LIFELINE_TOKEN");
+    ctx.token = env ? env : "";
+  }
+  std::string command = args.positional.front();
+  args.positional.erase(args.positional.begin());
+  GatewayClient gw(ctx);
+  if (command == "submit") return Submit(gw, args, out);
+  if (command == "clues") return Clues(gw, args, out);
+  if (command == "clue") return ShowClue(gw, args, out);
+  if (command == "review") return Review(gw, args, out);
+  if (command == "plan") return Plan(gw, args, out);
+  if (command == "referrals") return Referrals(gw, args, out);
+  if (command == "health") return Health(args, out);
+  out << kUsage;
+  return absl::InvalidArgumentError(absl::StrCat("unknown command '", command, "'"));
+}
+
+}  // namespace lifeline::tools

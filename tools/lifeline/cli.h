@@ -1,0 +1,32 @@
+// The `lifeline` command-line tool: submits agency batches and reads clues, plans and referrals
+// through the gateway's HTTP/JSON API, and waits for services to become healthy.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace lifeline::tools {
+
+// Where and as whom the CLI talks to the gateway.
+struct CliContext {
+  std::string gateway_host = "127.0.0.1";
+  int gateway_port = 8080;
+  std::string token;
+};
+
+// Runs one command line (without the program name). Writes results to `out` and returns the
+// status; the caller turns a non-OK status into a message on stderr and a non-zero exit code.
+// Errors: InvalidArgument for usage errors; otherwise what the gateway answered, mapped back.
+absl::Status RunCli(const std::vector<std::string>& args, std::ostream& out);
+
+// Formats fen (0.01 yuan) as yuan with two decimals and thousands separators: 83012300 ->
+// "830,123.00".
+std::string FormatYuan(int64_t fen);
+
+// Parses "host:port". Errors: InvalidArgument.
+absl::Status ParseHostPort(const std::string& text, std::string* host, int* port);
+
+}  // namespace lifeline::tools
