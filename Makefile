@@ -13,9 +13,10 @@ build: deps
 	cmake --preset release
 	cmake --build --preset release --target $(BINARIES)
 
-# Debug build with warnings as errors, layering check, and every test (unit, grpc, e2e).
+# Layering and format checks, debug build with warnings as errors, and every test (unit, grpc, e2e).
 test: deps
 	bash scripts/check-layering.sh
+	bash scripts/check-format.sh
 	cmake --preset dev
 	cmake --build --preset dev
 	ctest --preset dev

@@ -19,7 +19,7 @@ struct HttpRequestOptions {
   std::string method = "GET";      // GET, POST, PUT, DELETE
   std::string host = "127.0.0.1";  // host name or address
   int port = 80;
-  std::string target = "/";        // path and query
+  std::string target = "/";  // path and query
   std::string body;
   std::string content_type = "application/json";
   // Sent as "Authorization: Bearer <token>" when not empty.

@@ -11,13 +11,15 @@ namespace lifeline::common {
 enum class IdNumberProblem {
   kNone,
   kEmpty,
-  // Looks like a spreadsheet turned it into a number ("3.41523E+17", trailing zeros).
+  // Looks like a spreadsheet turned it into a number ("3.41523E+17", or 18 digits ending in
+  // "000" whose check character fails). Never guessed back: canonical stays empty.
   kSpreadsheetDamage,
   // Characters other than digits and a final X.
   kBadCharacter,
   // Neither 15 nor 18 characters.
   kBadLength,
-  // The region code is not a plausible division code (first digit 1-8, not 000000).
+  // The first two digits are not a province-level division (11-15, 21-23, 31-37, 41-46, 50-54,
+  // 61-65, 71, 81, 82). Abolished county codes below that level are not rejected.
   kBadRegion,
   // The birth date part is not a real calendar date.
   kBadBirthDate,
@@ -31,8 +33,8 @@ std::string_view IdNumberProblemCode(IdNumberProblem problem);
 // Result of parsing an ID number. Never contains more than the input did.
 struct ParsedIdNumber {
   // Canonical form: 18 ASCII characters with upper-case X, after repair and upgrade. Filled
-  // whenever the input had 15 or 18 usable characters (also for kBadCheckDigit and
-  // kBadBirthDate), empty otherwise.
+  // whenever the input had 15 or 18 usable characters (also for kBadRegion, kBadBirthDate and
+  // kBadCheckDigit), empty otherwise (including kSpreadsheetDamage).
   std::string canonical;
   IdNumberProblem problem = IdNumberProblem::kNone;
   // Full-width characters, spaces, dashes or a lower-case x were repaired.

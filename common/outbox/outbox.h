@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+
 #include "common/storage/sqlite.h"
 
 namespace lifeline::common {
@@ -57,7 +58,8 @@ class Outbox {
 };
 
 // Drains one topic of an Outbox on a background thread, in batches, with exponential backoff
-// while the receiver fails. Thread-safe.
+// while the receiver fails. Messages are sent oldest first; after a failure nothing newer is sent
+// until the failed batch is retried. Thread-safe.
 class OutboxDispatcher {
  public:
   // Delivers a batch; OK means the receiver has it durably and the batch may be deleted.
@@ -82,6 +84,8 @@ class OutboxDispatcher {
   void Wake();
 
   // Sends at most one batch synchronously (for tests and shutdown). Returns messages delivered.
+  // Errors: the sender's error (the batch is rescheduled after the current backoff) or the
+  // outbox's storage error.
   absl::StatusOr<int> DrainOnce();
 
   // Messages delivered and failed attempts since start, for metrics.
@@ -89,7 +93,17 @@ class OutboxDispatcher {
   int64_t failures() const { return failures_.load(); }
 
  private:
+  struct BatchResult {
+    absl::Status status;
+    int delivered = 0;
+    // The batch had batch_size messages: more may be waiting.
+    bool full = false;
+    // After a failure, how long to wait before the next attempt.
+    std::chrono::milliseconds retry_after{0};
+  };
+
   void Loop();
+  BatchResult SendBatch();
 
   Outbox* outbox_;
   Sender sender_;
@@ -101,6 +115,8 @@ class OutboxDispatcher {
   std::thread thread_;
   std::atomic<int64_t> delivered_{0};
   std::atomic<int64_t> failures_{0};
+  // Held while one batch is read, sent and settled; guards backoff_.
+  std::mutex batch_mu_;
   std::chrono::milliseconds backoff_{0};
 };
 

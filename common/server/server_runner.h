@@ -19,6 +19,8 @@ class Exposer;
 
 namespace lifeline::common {
 
+class GrpcServerMetrics;
+
 struct ServerOptions {
   // gRPC listen address; port 0 picks a free port.
   std::string listen_address = "127.0.0.1:0";
@@ -48,7 +50,9 @@ class ServerRunner {
   void AddService(grpc::Service* service);
 
   // Builds and starts the server, health (every service SERVING), reflection and /metrics, and
-  // writes the port files. Errors: Unavailable if an address cannot be bound.
+  // writes the port files. From then on SIGTERM and SIGINT make Wait() return (a second signal
+  // terminates the process at once). Errors: Unavailable if an address cannot be bound,
+  // FailedPrecondition if already started, Internal if a port file cannot be written.
   absl::Status Start();
 
   int port() const { return port_; }
@@ -58,7 +62,9 @@ class ServerRunner {
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
   // Blocks until SIGTERM or SIGINT arrives or Shutdown() is called, then marks health
-  // NOT_SERVING, drains in-flight RPCs for up to drain_timeout and stops.
+  // NOT_SERVING, drains in-flight RPCs for up to drain_timeout and stops. Returns at once if the
+  // server was never started or has already stopped. The /metrics endpoint stays up until the
+  // runner is destroyed.
   void Wait();
 
   // Asks Wait() to return (after draining). Safe from any thread.
@@ -69,6 +75,12 @@ class ServerRunner {
   ServerOptions options_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::vector<grpc::Service*> services_;
+  std::shared_ptr<GrpcServerMetrics> grpc_metrics_;
+  // Full names of every service the server ended up with (ours, health, reflection).
+  std::vector<std::string> service_names_;
+  // Shutdown() writes a byte to [1]; Wait() polls [0].
+  int shutdown_pipe_[2] = {-1, -1};
+  bool stopped_ = false;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;

@@ -10,10 +10,15 @@
 #define LIFELINE_STATUS_CONCAT(a, b) LIFELINE_STATUS_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::absl::Status lifeline_status_ = (expr);          \
-    if (!lifeline_status_.ok()) return lifeline_status_; \
+// The variable name carries __LINE__ so that a nested use (an `expr` that itself expands
+// RETURN_IF_ERROR inside a lambda) does not shadow the outer one under -Wshadow.
+#define RETURN_IF_ERROR(expr) \
+  LIFELINE_RETURN_IF_ERROR_IMPL(LIFELINE_STATUS_CONCAT(lifeline_status_, __LINE__), expr)
+
+#define LIFELINE_RETURN_IF_ERROR_IMPL(status, expr) \
+  do {                                              \
+    ::absl::Status status = (expr);                 \
+    if (!status.ok()) return status;                \
   } while (0)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status, otherwise moves the value

@@ -43,7 +43,10 @@ class Statement {
   Statement& BindNull(int index);
 
   // Advances to the next row. Returns true when a row is available, false when done.
-  // Errors: Internal (or ResourceExhausted for SQLITE_FULL, Unavailable for SQLITE_BUSY).
+  // Errors: AlreadyExists for a UNIQUE / PRIMARY KEY violation, FailedPrecondition for another
+  // constraint (NOT NULL, CHECK, FOREIGN KEY), Unavailable for SQLITE_BUSY / SQLITE_LOCKED,
+  // ResourceExhausted for SQLITE_FULL, Internal otherwise. Messages name the operation and
+  // SQLite's reason, never a bound value.
   absl::StatusOr<bool> Step();
   // Steps until done, for statements without results.
   absl::Status Run();
@@ -69,20 +72,24 @@ class Statement {
 class Database {
  public:
   // Opens (creating if needed) the database at `path` (":memory:" for a private in-memory one),
-  // enables WAL, foreign keys and a busy timeout. Creates the parent directory if missing.
-  // Errors: Unavailable if the file cannot be opened.
+  // enables WAL, synchronous=FULL, foreign keys and a 5 s busy timeout. Creates the parent
+  // directory if missing. Errors: Unavailable if the file cannot be opened or configured.
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
   ~Database();
 
   // Applies the migrations newer than the stored user_version, in order.
-  // Errors: FailedPrecondition if the database is newer than the code; Internal on SQL errors.
+  // Errors: FailedPrecondition if the database is newer than the code; InvalidArgument if the
+  // versions are not 1, 2, 3, ...; Internal on SQL errors.
   absl::Status Migrate(const std::vector<Migration>& migrations);
 
   // Runs `fn` while holding the connection, without a transaction.
   absl::Status Run(const std::function<absl::Status()>& fn);
 
   // Runs `fn` inside BEGIN IMMEDIATE ... COMMIT; rolls back when `fn` returns an error (which is
-  // then returned) or when the commit fails. Data is durable when this returns OK.
+  // then returned) or when the commit fails. Data is durable when this returns OK. A nested call
+  // joins the outer transaction; if the nested `fn` fails, its error is returned and the outer
+  // transaction is rolled back even if the outer callback ignores that error (then Aborted).
+  // Errors: those of `fn`, or the codes listed at Statement::Step for BEGIN/COMMIT.
   absl::Status InTransaction(const std::function<absl::Status()>& fn);
 
   // Prepares a statement. Call only inside Run or InTransaction. Errors: Internal on bad SQL.
@@ -100,6 +107,8 @@ class Database {
   sqlite3* db_;
   std::recursive_mutex mu_;
   int transaction_depth_ = 0;
+  // Set when a nested InTransaction failed; the outermost one then rolls back.
+  bool rollback_only_ = false;
 };
 
 }  // namespace lifeline::common

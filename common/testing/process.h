@@ -1,8 +1,6 @@
 // Helpers for e2e tests that start the real binaries: child processes, port files, health.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <map>
 #include <string>
@@ -10,6 +8,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+
+#include <sys/types.h>
 
 namespace lifeline::common::testing {
 
@@ -61,9 +61,9 @@ absl::StatusOr<int> WaitForPortFile(const std::string& path, std::chrono::millis
 // Errors: DeadlineExceeded.
 absl::Status WaitForServing(const std::string& target, std::chrono::milliseconds timeout);
 
-// Directory of the built binaries: $LIFELINE_BIN_DIR.
+// Directory of the built binaries: $LIFELINE_BIN_DIR, else the build tree's bin/.
 std::string BinDir();
-// Repository root: $LIFELINE_SOURCE_DIR.
+// Repository root: $LIFELINE_SOURCE_DIR, else the source tree this was built from.
 std::string SourceDir();
 
 }  // namespace lifeline::common::testing

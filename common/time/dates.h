@@ -1,6 +1,7 @@
 // Calendar dates as "YYYY-MM-DD" strings, and the clock.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -29,15 +30,26 @@ class Clock {
   static Clock* Real();
 };
 
-// A clock that only moves when told. Not thread-safe.
+// A clock that only moves when told. Thread-safe: tests may advance it while background threads
+// read it.
 class FakeClock : public Clock {
  public:
   explicit FakeClock(absl::Time start) : now_(start) {}
-  absl::Time Now() const override { return now_; }
-  void Advance(absl::Duration d) { now_ += d; }
-  void Set(absl::Time t) { now_ = t; }
+  absl::Time Now() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return now_;
+  }
+  void Advance(absl::Duration d) {
+    std::lock_guard<std::mutex> lock(mu_);
+    now_ += d;
+  }
+  void Set(absl::Time t) {
+    std::lock_guard<std::mutex> lock(mu_);
+    now_ = t;
+  }
 
  private:
+  mutable std::mutex mu_;
   absl::Time now_;
 };
 

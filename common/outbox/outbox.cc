@@ -1,0 +1,205 @@
+#include "common/outbox/outbox.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+#include "common/status/status_macros.h"
+
+namespace lifeline::common {
+namespace {
+
+int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+}  // namespace
+
+Migration Outbox::SchemaMigration(int version) {
+  return Migration{version,
+                   "CREATE TABLE outbox("
+                   "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                   "  topic TEXT NOT NULL,"
+                   "  payload BLOB NOT NULL,"
+                   "  attempts INTEGER NOT NULL DEFAULT 0,"
+                   "  next_attempt_ms INTEGER NOT NULL,"
+                   "  created_ms INTEGER NOT NULL);"
+                   "CREATE INDEX outbox_due ON outbox(topic, next_attempt_ms, id);"};
+}
+
+absl::Status Outbox::Enqueue(std::string_view topic, std::string_view payload) {
+  // Joins the caller's transaction when there is one.
+  return db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement insert,
+                     db_->Prepare("INSERT INTO outbox(topic, payload, next_attempt_ms, created_ms) "
+                                  "VALUES (?, ?, ?, ?)"));
+    const int64_t now = NowMs();
+    return insert.Bind(1, topic).BindBlob(2, payload).Bind(3, now).Bind(4, now).Run();
+  });
+}
+
+absl::StatusOr<std::vector<OutboxMessage>> Outbox::Due(std::string_view topic, int limit,
+                                                       int64_t now_ms) {
+  std::vector<OutboxMessage> messages;
+  RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement select,
+                     db_->Prepare("SELECT id, topic, payload, attempts FROM outbox "
+                                  "WHERE topic = ? AND next_attempt_ms <= ? ORDER BY id LIMIT ?"));
+    select.Bind(1, topic).Bind(2, now_ms).Bind(3, int64_t{limit});
+    while (true) {
+      ASSIGN_OR_RETURN(bool has_row, select.Step());
+      if (!has_row) return absl::OkStatus();
+      OutboxMessage message;
+      message.id = select.ColumnInt(0);
+      message.topic = select.ColumnText(1);
+      message.payload = select.ColumnBlob(2);
+      message.attempts = static_cast<int>(select.ColumnInt(3));
+      messages.push_back(std::move(message));
+    }
+  }));
+  return messages;
+}
+
+absl::Status Outbox::Delete(const std::vector<int64_t>& ids) {
+  if (ids.empty()) return absl::OkStatus();
+  return db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM outbox WHERE id = ?"));
+    for (int64_t id : ids) {
+      del.Reset();
+      RETURN_IF_ERROR(del.Bind(1, id).Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status Outbox::Reschedule(const std::vector<int64_t>& ids, int64_t next_attempt_ms) {
+  if (ids.empty()) return absl::OkStatus();
+  return db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement update,
+                     db_->Prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ? "
+                                  "WHERE id = ?"));
+    for (int64_t id : ids) {
+      update.Reset();
+      RETURN_IF_ERROR(update.Bind(1, next_attempt_ms).Bind(2, id).Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int64_t> Outbox::Pending(std::string_view topic) {
+  int64_t count = 0;
+  RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement select, db_->Prepare("SELECT COUNT(*) FROM outbox WHERE topic = ?"));
+    ASSIGN_OR_RETURN(bool has_row, select.Bind(1, topic).Step());
+    if (!has_row) return absl::InternalError("outbox pending: COUNT returned no row");
+    count = select.ColumnInt(0);
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
+OutboxDispatcher::OutboxDispatcher(Outbox* outbox, Sender sender, Options options)
+    : outbox_(outbox),
+      sender_(std::move(sender)),
+      options_(std::move(options)),
+      backoff_(options_.min_backoff) {}
+
+OutboxDispatcher::~OutboxDispatcher() { Stop(); }
+
+void OutboxDispatcher::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable() || stop_) return;
+  thread_ = std::thread(&OutboxDispatcher::Loop, this);
+}
+
+void OutboxDispatcher::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void OutboxDispatcher::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+absl::StatusOr<int> OutboxDispatcher::DrainOnce() {
+  BatchResult result = SendBatch();
+  if (!result.status.ok()) return result.status;
+  return result.delivered;
+}
+
+OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch() {
+  // One batch at a time, whether from the thread or DrainOnce, so nothing is sent twice at once.
+  std::lock_guard<std::mutex> batch_lock(batch_mu_);
+  BatchResult result;
+  const int64_t now = NowMs();
+  absl::StatusOr<std::vector<OutboxMessage>> due =
+      outbox_->Due(options_.topic, options_.batch_size, now);
+  if (!due.ok()) {
+    result.status = due.status();
+    result.retry_after = backoff_;
+    failures_.fetch_add(1);
+    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+    return result;
+  }
+  if (due->empty()) return result;
+  std::vector<int64_t> ids;
+  ids.reserve(due->size());
+  for (const OutboxMessage& message : *due) ids.push_back(message.id);
+  result.full = static_cast<int>(due->size()) >= options_.batch_size;
+
+  absl::Status sent = sender_(*due);
+  if (sent.ok()) {
+    // If the delete fails the batch is sent again later; the receiver applies it idempotently.
+    absl::Status deleted = outbox_->Delete(ids);
+    if (deleted.ok()) {
+      delivered_.fetch_add(static_cast<int64_t>(ids.size()));
+      backoff_ = options_.min_backoff;
+      result.delivered = static_cast<int>(ids.size());
+      return result;
+    }
+    sent = deleted;
+  }
+  failures_.fetch_add(1);
+  result.status = sent;
+  result.full = false;
+  result.retry_after = backoff_;
+  // A failed reschedule leaves the messages due now; the in-memory backoff still spaces retries.
+  absl::Status rescheduled = outbox_->Reschedule(ids, now + backoff_.count());
+  if (!rescheduled.ok()) result.status = rescheduled;
+  backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+  return result;
+}
+
+void OutboxDispatcher::Loop() {
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stop_) return;
+      // A Wake() that arrives while the batch is in flight is kept and runs the next round.
+      woken_ = false;
+    }
+    const BatchResult result = SendBatch();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!result.status.ok()) {
+      // Wake() does not cut a backoff short: new messages would overtake the failed ones.
+      cv_.wait_for(lock, result.retry_after, [this] { return stop_; });
+    } else if (!result.full) {
+      cv_.wait_for(lock, options_.idle_poll, [this] { return stop_ || woken_; });
+    }
+  }
+}
+
+}  // namespace lifeline::common

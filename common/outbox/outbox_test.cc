@@ -1,0 +1,307 @@
+#include "common/outbox/outbox.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+#include "common/status/status_macros.h"
+#include "common/storage/sqlite.h"
+
+namespace lifeline::common {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr auto kDeadline = std::chrono::seconds(20);
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            absl::StrCat("lifeline_outbox_test_", ::getpid(), "_", counter_++);
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+std::unique_ptr<Database> OpenWithOutbox(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path);
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return nullptr;
+  EXPECT_TRUE((*db)->Migrate({Outbox::SchemaMigration(1)}).ok());
+  return std::move(db).value();
+}
+
+int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
+
+// Records what a receiver got; optionally fails the first `fail_first` batches.
+class RecordingReceiver {
+ public:
+  explicit RecordingReceiver(int fail_first = 0) : fail_left_(fail_first) {}
+
+  OutboxDispatcher::Sender AsSender() {
+    return [this](const std::vector<OutboxMessage>& batch) -> absl::Status {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++calls_;
+      if (fail_left_ > 0) {
+        --fail_left_;
+        return absl::UnavailableError("receiver down");
+      }
+      for (const OutboxMessage& m : batch) payloads_.push_back(m.payload);
+      for (const OutboxMessage& m : batch) max_attempts_ = std::max(max_attempts_, m.attempts);
+      cv_.notify_all();
+      return absl::OkStatus();
+    };
+  }
+
+  // Waits until `n` payloads arrived; false on timeout.
+  bool WaitFor(size_t n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, kDeadline, [&] { return payloads_.size() >= n; });
+  }
+
+  std::vector<std::string> payloads() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return payloads_;
+  }
+  int calls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+  int max_attempts() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return max_attempts_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int fail_left_;
+  int calls_ = 0;
+  int max_attempts_ = 0;
+  std::vector<std::string> payloads_;
+};
+
+std::vector<std::string> Numbered(int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back(absl::StrCat("m", i));
+  return out;
+}
+
+TEST(OutboxTest, EnqueueDueDeleteAndPending) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  ASSERT_TRUE(outbox.Enqueue("match", "a").ok());
+  ASSERT_TRUE(outbox.Enqueue("match", std::string("b\0c", 3)).ok());
+  ASSERT_TRUE(outbox.Enqueue("referral", "x").ok());
+  EXPECT_EQ(outbox.Pending("match").value(), 2);
+  EXPECT_EQ(outbox.Pending("referral").value(), 1);
+  EXPECT_EQ(outbox.Pending("other").value(), 0);
+
+  absl::StatusOr<std::vector<OutboxMessage>> due = outbox.Due("match", 10, NowMs());
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].payload, "a");
+  EXPECT_EQ((*due)[1].payload, std::string("b\0c", 3));
+  EXPECT_EQ((*due)[0].topic, "match");
+  EXPECT_LT((*due)[0].id, (*due)[1].id);
+  EXPECT_EQ(outbox.Due("match", 1, NowMs())->size(), 1u);
+  // Nothing is due before it was enqueued.
+  EXPECT_TRUE(outbox.Due("match", 10, NowMs() - 60000)->empty());
+
+  ASSERT_TRUE(outbox.Delete({(*due)[0].id}).ok());
+  EXPECT_EQ(outbox.Pending("match").value(), 1);
+}
+
+TEST(OutboxTest, RescheduleCountsAttemptsAndDelays) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  ASSERT_TRUE(outbox.Enqueue("t", "p").ok());
+  const int64_t id = outbox.Due("t", 1, NowMs())->at(0).id;
+  const int64_t later = NowMs() + 60000;
+  ASSERT_TRUE(outbox.Reschedule({id}, later).ok());
+  EXPECT_TRUE(outbox.Due("t", 1, NowMs())->empty());
+  absl::StatusOr<std::vector<OutboxMessage>> due = outbox.Due("t", 1, later);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].attempts, 1);
+}
+
+TEST(OutboxTest, EnqueueJoinsTheCallersTransaction) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  absl::Status status = db->InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(outbox.Enqueue("t", "lost with the change"));
+    return absl::InvalidArgumentError("the change failed");
+  });
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 0);
+}
+
+TEST(OutboxDispatcherTest, DrainOnceDeliversInOrderInBatches) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  for (const std::string& p : Numbered(5)) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  RecordingReceiver receiver;
+  OutboxDispatcher dispatcher(&outbox, receiver.AsSender(), {.topic = "t", .batch_size = 2});
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 2);
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 2);
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 1);
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 0);
+  EXPECT_EQ(receiver.payloads(), Numbered(5));
+  EXPECT_EQ(dispatcher.delivered(), 5);
+  EXPECT_EQ(outbox.Pending("t").value(), 0);
+}
+
+TEST(OutboxDispatcherTest, DrainOnceFailureKeepsMessagesAndBacksOff) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  ASSERT_TRUE(outbox.Enqueue("t", "p").ok());
+  RecordingReceiver receiver(/*fail_first=*/1);
+  OutboxDispatcher dispatcher(&outbox, receiver.AsSender(),
+                              {.topic = "t", .min_backoff = milliseconds(60000)});
+  absl::StatusOr<int> first = dispatcher.DrainOnce();
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(dispatcher.failures(), 1);
+  EXPECT_EQ(outbox.Pending("t").value(), 1);
+  // Rescheduled a minute ahead: not due now.
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 0);
+  EXPECT_EQ(outbox.Due("t", 1, NowMs() + 61000)->at(0).attempts, 1);
+}
+
+TEST(OutboxDispatcherTest, FailingReceiverThenRecoveryDeliversEverythingExactlyOnce) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  const std::vector<std::string> payloads = Numbered(25);
+  for (const std::string& p : payloads) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  RecordingReceiver receiver(/*fail_first=*/3);
+  OutboxDispatcher dispatcher(&outbox, receiver.AsSender(),
+                              {.topic = "t",
+                               .batch_size = 10,
+                               .min_backoff = milliseconds(1),
+                               .max_backoff = milliseconds(4),
+                               .idle_poll = milliseconds(3600000)});
+  dispatcher.Start();
+  ASSERT_TRUE(receiver.WaitFor(payloads.size()));
+  dispatcher.Stop();
+  EXPECT_EQ(receiver.payloads(), payloads);  // in order, each once
+  EXPECT_EQ(dispatcher.failures(), 3);
+  EXPECT_EQ(dispatcher.delivered(), 25);
+  EXPECT_GE(receiver.max_attempts(), 3);
+  EXPECT_EQ(outbox.Pending("t").value(), 0);
+}
+
+TEST(OutboxDispatcherTest, FullBatchesLoopWithoutWaiting) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  for (const std::string& p : Numbered(7)) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  RecordingReceiver receiver;
+  // With an hour-long idle poll, only the "full batch: go again" rule can deliver all seven.
+  OutboxDispatcher dispatcher(&outbox, receiver.AsSender(),
+                              {.topic = "t", .batch_size = 2, .idle_poll = milliseconds(3600000)});
+  dispatcher.Start();
+  ASSERT_TRUE(receiver.WaitFor(7));
+  EXPECT_EQ(receiver.payloads(), Numbered(7));
+  EXPECT_EQ(receiver.calls(), 4);
+}
+
+TEST(OutboxDispatcherTest, WakeDeliversWithoutWaitingForThePoll) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  RecordingReceiver receiver;
+  OutboxDispatcher dispatcher(&outbox, receiver.AsSender(),
+                              {.topic = "t", .idle_poll = milliseconds(3600000)});
+  dispatcher.Start();
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(outbox.Enqueue("t", absl::StrCat("m", round)).ok());
+    dispatcher.Wake();
+    ASSERT_TRUE(receiver.WaitFor(static_cast<size_t>(round) + 1)) << round;
+  }
+  EXPECT_EQ(receiver.payloads(), Numbered(3));
+}
+
+TEST(OutboxDispatcherTest, OtherTopicsAreLeftAlone) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  ASSERT_TRUE(outbox.Enqueue("mine", "a").ok());
+  ASSERT_TRUE(outbox.Enqueue("theirs", "b").ok());
+  RecordingReceiver receiver;
+  OutboxDispatcher dispatcher(&outbox, receiver.AsSender(), {.topic = "mine"});
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 1);
+  EXPECT_EQ(receiver.payloads(), std::vector<std::string>{"a"});
+  EXPECT_EQ(outbox.Pending("theirs").value(), 1);
+}
+
+TEST(OutboxDispatcherTest, StopIsPromptWhileIdleAndWhileBackingOff) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  {
+    RecordingReceiver receiver;
+    OutboxDispatcher idle(&outbox, receiver.AsSender(),
+                          {.topic = "t", .idle_poll = milliseconds(3600000)});
+    idle.Start();
+    const auto start = std::chrono::steady_clock::now();
+    idle.Stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, kDeadline);
+  }
+  ASSERT_TRUE(outbox.Enqueue("t", "p").ok());
+  RecordingReceiver failing(/*fail_first=*/1000000);
+  OutboxDispatcher backing_off(
+      &outbox, failing.AsSender(),
+      {.topic = "t", .min_backoff = milliseconds(3600000), .max_backoff = milliseconds(3600000)});
+  backing_off.Start();
+  // Wait for the first failed attempt, then stop during the hour-long backoff.
+  const auto wait_until = std::chrono::steady_clock::now() + kDeadline;
+  while (backing_off.failures() == 0 && std::chrono::steady_clock::now() < wait_until) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(backing_off.failures(), 1);
+  const auto start = std::chrono::steady_clock::now();
+  backing_off.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kDeadline);
+  EXPECT_EQ(failing.calls(), 1);
+  EXPECT_EQ(outbox.Pending("t").value(), 1);
+}
+
+TEST(OutboxDispatcherTest, MessagesSurviveReopeningBeforeDelivery) {
+  TempDir dir;
+  const std::string path = dir.File("ingest.db");
+  {
+    std::unique_ptr<Database> db = OpenWithOutbox(path);
+    Outbox outbox(db.get());
+    for (const std::string& p : Numbered(3)) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+    // "Crash": the process goes away with nothing delivered.
+  }
+  std::unique_ptr<Database> db = OpenWithOutbox(path);
+  Outbox outbox(db.get());
+  EXPECT_EQ(outbox.Pending("t").value(), 3);
+  RecordingReceiver receiver;
+  OutboxDispatcher dispatcher(&outbox, receiver.AsSender(), {.topic = "t"});
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 3);
+  EXPECT_EQ(receiver.payloads(), Numbered(3));
+  EXPECT_EQ(outbox.Pending("t").value(), 0);
+}
+
+}  // namespace
+}  // namespace lifeline::common

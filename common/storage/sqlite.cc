@@ -1,0 +1,306 @@
+#include "common/storage/sqlite.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+
+#include "common/status/status_macros.h"
+#include <sqlite3.h>
+
+namespace lifeline::common {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// Maps an SQLite result code to the most specific canonical code. `extended` is the extended
+// result code when available (it tells a UNIQUE violation from a NOT NULL one).
+absl::StatusCode CodeFor(int extended) {
+  switch (extended & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::StatusCode::kUnavailable;
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+      return absl::StatusCode::kResourceExhausted;
+    case SQLITE_CONSTRAINT:
+      switch (extended) {
+        case SQLITE_CONSTRAINT_UNIQUE:
+        case SQLITE_CONSTRAINT_PRIMARYKEY:
+        case SQLITE_CONSTRAINT_ROWID:
+          return absl::StatusCode::kAlreadyExists;
+        default:
+          return absl::StatusCode::kFailedPrecondition;
+      }
+    default:
+      return absl::StatusCode::kInternal;
+  }
+}
+
+// Builds the error for a failed operation on `db`. SQLite's own message names tables, columns
+// and constraints, never bound values, so it is safe to pass on.
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view operation) {
+  const int extended = db != nullptr ? sqlite3_extended_errcode(db) : rc;
+  // The connection's last error may belong to another call when `rc` came from elsewhere.
+  const int code = (extended & 0xff) == (rc & 0xff) ? extended : rc;
+  const char* reason = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  return absl::Status(CodeFor(code), absl::StrCat("sqlite ", operation, ": ", reason));
+}
+
+}  // namespace
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)),
+      stmt_(std::exchange(other.stmt_, nullptr)),
+      bind_status_(std::move(other.bind_status_)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    db_ = std::exchange(other.db_, nullptr);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+    bind_status_ = std::move(other.bind_status_);
+  }
+  return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Bind(int index, int64_t value) {
+  if (bind_status_.ok()) {
+    const int rc = sqlite3_bind_int64(stmt_, index, value);
+    if (rc != SQLITE_OK) bind_status_ = SqliteError(db_, rc, absl::StrCat("bind ", index));
+  }
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  if (bind_status_.ok()) {
+    const int rc =
+        sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    if (rc != SQLITE_OK) bind_status_ = SqliteError(db_, rc, absl::StrCat("bind ", index));
+  }
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, std::string_view bytes) {
+  if (bind_status_.ok()) {
+    // A null pointer would bind NULL; an empty blob must stay an empty blob.
+    static const char kEmpty = 0;
+    const char* data = bytes.empty() ? &kEmpty : bytes.data();
+    const int rc = sqlite3_bind_blob64(stmt_, index, data, bytes.size(), SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) bind_status_ = SqliteError(db_, rc, absl::StrCat("bind ", index));
+  }
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  if (bind_status_.ok()) {
+    const int rc = sqlite3_bind_null(stmt_, index);
+    if (rc != SQLITE_OK) bind_status_ = SqliteError(db_, rc, absl::StrCat("bind ", index));
+  }
+  return *this;
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  if (!bind_status_.ok()) return bind_status_;
+  if (stmt_ == nullptr) return absl::FailedPreconditionError("sqlite step: statement moved from");
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, rc, "step");
+}
+
+absl::Status Statement::Run() {
+  while (true) {
+    ASSIGN_OR_RETURN(bool has_row, Step());
+    if (!has_row) return absl::OkStatus();
+  }
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_status_ = absl::OkStatus();
+}
+
+int64_t Statement::ColumnInt(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::ColumnText(int column) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, column);
+  const int size = sqlite3_column_bytes(stmt_, column);
+  if (text == nullptr) return std::string();
+  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+}
+
+std::string Statement::ColumnBlob(int column) const {
+  const void* data = sqlite3_column_blob(stmt_, column);
+  const int size = sqlite3_column_bytes(stmt_, column);
+  if (data == nullptr) return std::string();
+  return std::string(static_cast<const char*>(data), static_cast<size_t>(size));
+}
+
+bool Statement::ColumnIsNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
+  const bool in_memory = path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0;
+  if (!in_memory) {
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(parent, ec);
+      if (ec) {
+        return absl::UnavailableError(absl::StrCat("sqlite open: cannot create directory ",
+                                                   parent.string(), ": ", ec.message()));
+      }
+    }
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI,
+      nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status error = absl::UnavailableError(absl::StrCat(
+        "sqlite open ", path, ": ", raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    sqlite3_close_v2(raw);
+    return error;
+  }
+  std::unique_ptr<Database> db(new Database(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  // synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss, and an
+  // acknowledged batch must survive.
+  absl::Status configured =
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  if (!configured.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("sqlite open ", path, ": configure: ", configured.message()));
+  }
+  return db;
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+absl::Status Database::Migrate(const std::vector<Migration>& migrations) {
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i) + 1) {
+      return absl::InvalidArgumentError(absl::StrCat("sqlite migrate: migration #", i + 1,
+                                                     " has version ", migrations[i].version,
+                                                     "; versions must be 1, 2, 3, ... in order"));
+    }
+  }
+  const int latest = static_cast<int>(migrations.size());
+  auto read_version = [this]() -> absl::StatusOr<int> {
+    ASSIGN_OR_RETURN(Statement stmt, Prepare("PRAGMA user_version"));
+    ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) return absl::InternalError("sqlite migrate: user_version returned no row");
+    return static_cast<int>(stmt.ColumnInt(0));
+  };
+  for (const Migration& migration : migrations) {
+    // Each step re-reads the version inside its own write transaction, so two processes
+    // migrating the same file never apply a step twice.
+    bool too_new = false;
+    int found = 0;
+    RETURN_IF_ERROR(InTransaction([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(found, read_version());
+      if (found > latest) {
+        too_new = true;
+        return absl::OkStatus();
+      }
+      if (found >= migration.version) return absl::OkStatus();
+      absl::Status applied = Exec(migration.sql);
+      if (!applied.ok()) {
+        return absl::Status(
+            applied.code(),
+            absl::StrCat("sqlite migrate to version ", migration.version, ": ", applied.message()));
+      }
+      return Exec(absl::StrCat("PRAGMA user_version = ", migration.version));
+    }));
+    if (too_new) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("sqlite migrate: database schema version ", found,
+                       " is newer than this binary's latest version ", latest));
+    }
+  }
+  if (migrations.empty()) {
+    absl::Status checked = Run([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(int found, read_version());
+      if (found > 0) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "sqlite migrate: database schema version ", found, " is newer than this binary's 0"));
+      }
+      return absl::OkStatus();
+    });
+    RETURN_IF_ERROR(checked);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Database::Run(const std::function<absl::Status()>& fn) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  return fn();
+}
+
+absl::Status Database::InTransaction(const std::function<absl::Status()>& fn) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  if (transaction_depth_ > 0) {
+    ++transaction_depth_;
+    absl::Status status = fn();
+    --transaction_depth_;
+    if (!status.ok()) rollback_only_ = true;
+    return status;
+  }
+  RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  transaction_depth_ = 1;
+  rollback_only_ = false;
+  absl::Status status = fn();
+  transaction_depth_ = 0;
+  if (status.ok() && rollback_only_) {
+    status = absl::AbortedError("sqlite transaction: a nested transaction failed; rolled back");
+  }
+  if (status.ok()) {
+    status = Exec("COMMIT");
+    if (status.ok()) return status;
+  }
+  rollback_only_ = false;
+  // Some errors (SQLITE_FULL, I/O errors) already rolled the transaction back.
+  if (sqlite3_get_autocommit(db_) == 0) {
+    // A failed ROLLBACK leaves nothing better to report than the original error.
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  return status;
+}
+
+absl::StatusOr<Statement> Database::Prepare(std::string_view sql) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return SqliteError(db_, rc, "prepare");
+  }
+  if (stmt == nullptr) return absl::InvalidArgumentError("sqlite prepare: empty statement");
+  return Statement(db_, stmt);
+}
+
+absl::Status Database::Exec(std::string_view sql) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  const std::string text(sql);
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, "exec");
+  return absl::OkStatus();
+}
+
+int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+
+int Database::Changes() const { return sqlite3_changes(db_); }
+
+}  // namespace lifeline::common

@@ -1,0 +1,392 @@
+#include "common/storage/sqlite.h"
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+
+#include "common/status/status_macros.h"
+#include <sqlite3.h>
+
+namespace lifeline::common {
+namespace {
+
+// A fresh directory under the test temp dir, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TEST_TMPDIR");
+    std::filesystem::path root = base != nullptr ? base : std::filesystem::temp_directory_path();
+    path_ = root / absl::StrCat("lifeline_sqlite_test_", ::getpid(), "_", counter_++);
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string File(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+const std::vector<Migration>& Schema() {
+  static const std::vector<Migration>* const schema = new std::vector<Migration>{
+      {1, "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INTEGER)"},
+      {2, "ALTER TABLE items ADD COLUMN data BLOB; CREATE INDEX items_n ON items(n)"},
+      {3, "CREATE TABLE tags(item_id INTEGER NOT NULL REFERENCES items(id), tag TEXT NOT NULL)"},
+  };
+  return *schema;
+}
+
+std::unique_ptr<Database> OpenOrDie(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path);
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return nullptr;
+  return std::move(db).value();
+}
+
+absl::StatusOr<int64_t> QueryInt(Database& db, const std::string& sql) {
+  int64_t value = 0;
+  RETURN_IF_ERROR(db.Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql));
+    ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) return absl::NotFoundError("no row");
+    value = stmt.ColumnInt(0);
+    return absl::OkStatus();
+  }));
+  return value;
+}
+
+absl::StatusOr<std::string> QueryText(Database& db, const std::string& sql) {
+  std::string value;
+  RETURN_IF_ERROR(db.Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement stmt, db.Prepare(sql));
+    ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) return absl::NotFoundError("no row");
+    value = stmt.ColumnText(0);
+    return absl::OkStatus();
+  }));
+  return value;
+}
+
+absl::Status InsertItem(Database& db, const std::string& name, int64_t n) {
+  ASSIGN_OR_RETURN(Statement stmt, db.Prepare("INSERT INTO items(name, n) VALUES (?, ?)"));
+  return stmt.Bind(1, name).Bind(2, n).Run();
+}
+
+int64_t CountItems(Database& db) {
+  absl::StatusOr<int64_t> count = QueryInt(db, "SELECT COUNT(*) FROM items");
+  EXPECT_TRUE(count.ok()) << count.status();
+  return count.ok() ? *count : -1;
+}
+
+TEST(DatabaseTest, OpenCreatesParentDirectoryAndSetsPragmas) {
+  TempDir dir;
+  const std::string path = dir.File("a/b/c/service.db");
+  std::unique_ptr<Database> db = OpenOrDie(path);
+  ASSERT_NE(db, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_EQ(QueryText(*db, "PRAGMA journal_mode").value_or(""), "wal");
+  EXPECT_EQ(QueryInt(*db, "PRAGMA synchronous").value_or(-1), 2);  // FULL
+  EXPECT_EQ(QueryInt(*db, "PRAGMA foreign_keys").value_or(-1), 1);
+  EXPECT_EQ(QueryInt(*db, "PRAGMA busy_timeout").value_or(-1), 5000);
+}
+
+TEST(DatabaseTest, OpenFailsWithUnavailableWhenPathIsUnusable) {
+  TempDir dir;
+  const std::string blocker = dir.File("file");
+  { std::unique_ptr<Database> db = OpenOrDie(blocker); }
+  // The parent "directory" is a regular file.
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(blocker + "/inner.db");
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(DatabaseTest, MigrationsAreIdempotentAcrossReopen) {
+  TempDir dir;
+  const std::string path = dir.File("m.db");
+  {
+    std::unique_ptr<Database> db = OpenOrDie(path);
+    std::vector<Migration> first_two(Schema().begin(), Schema().begin() + 2);
+    ASSERT_TRUE(db->Migrate(first_two).ok());
+    EXPECT_EQ(QueryInt(*db, "PRAGMA user_version").value_or(-1), 2);
+    ASSERT_TRUE(db->Run([&] { return InsertItem(*db, "kept", 1); }).ok());
+    // Running the same migrations again changes nothing (a second CREATE TABLE would fail).
+    ASSERT_TRUE(db->Migrate(first_two).ok());
+  }
+  {
+    std::unique_ptr<Database> db = OpenOrDie(path);
+    ASSERT_TRUE(db->Migrate(Schema()).ok());
+    EXPECT_EQ(QueryInt(*db, "PRAGMA user_version").value_or(-1), 3);
+    EXPECT_EQ(CountItems(*db), 1);
+    ASSERT_TRUE(db->Migrate(Schema()).ok());
+    EXPECT_EQ(QueryInt(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'tags'").value(), 1);
+  }
+}
+
+TEST(DatabaseTest, MigrateRejectsDatabaseNewerThanCode) {
+  TempDir dir;
+  const std::string path = dir.File("m.db");
+  std::unique_ptr<Database> db = OpenOrDie(path);
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  std::vector<Migration> older(Schema().begin(), Schema().begin() + 1);
+  absl::Status status = db->Migrate(older);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(db->Migrate({}).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(DatabaseTest, FailedMigrationStepLeavesVersionAndSchemaUntouched) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  std::vector<Migration> broken = {
+      Schema()[0],
+      {2, "CREATE TABLE half(x INTEGER); THIS IS NOT SQL"},
+  };
+  absl::Status status = db->Migrate(broken);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
+  EXPECT_NE(status.message().find("version 2"), std::string::npos) << status;
+  EXPECT_EQ(QueryInt(*db, "PRAGMA user_version").value_or(-1), 1);
+  EXPECT_EQ(QueryInt(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").value(), 0);
+}
+
+TEST(DatabaseTest, MigrateRejectsGapsInVersions) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  std::vector<Migration> gap = {Schema()[0], {3, Schema()[2].sql}};
+  EXPECT_EQ(db->Migrate(gap).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(QueryInt(*db, "PRAGMA user_version").value_or(-1), 0);
+}
+
+TEST(DatabaseTest, TransactionRollsBackOnError) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  absl::Status status = db->InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(InsertItem(*db, "a", 1));
+    RETURN_IF_ERROR(InsertItem(*db, "b", 2));
+    return absl::InvalidArgumentError("record 2 is bad");
+  });
+  EXPECT_EQ(status, absl::InvalidArgumentError("record 2 is bad"));
+  EXPECT_EQ(CountItems(*db), 0);
+  // The connection is usable again afterwards.
+  ASSERT_TRUE(db->InTransaction([&] { return InsertItem(*db, "a", 1); }).ok());
+  EXPECT_EQ(CountItems(*db), 1);
+}
+
+TEST(DatabaseTest, CommittedTransactionIsVisibleAfterReopen) {
+  TempDir dir;
+  const std::string path = dir.File("d.db");
+  {
+    std::unique_ptr<Database> db = OpenOrDie(path);
+    ASSERT_TRUE(db->Migrate(Schema()).ok());
+    ASSERT_TRUE(db->InTransaction([&]() -> absl::Status {
+                    RETURN_IF_ERROR(InsertItem(*db, "x", 1));
+                    return InsertItem(*db, "y", 2);
+                  }).ok());
+  }
+  std::unique_ptr<Database> db = OpenOrDie(path);
+  EXPECT_EQ(CountItems(*db), 2);
+}
+
+TEST(DatabaseTest, NestedTransactionJoinsOuter) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  ASSERT_TRUE(db->InTransaction([&]() -> absl::Status {
+                  RETURN_IF_ERROR(InsertItem(*db, "outer", 1));
+                  return db->InTransaction([&] { return InsertItem(*db, "inner", 2); });
+                }).ok());
+  EXPECT_EQ(CountItems(*db), 2);
+
+  // An error in the nested call propagates and the outer transaction rolls everything back.
+  absl::Status status = db->InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(InsertItem(*db, "outer2", 3));
+    return db->InTransaction([&]() -> absl::Status {
+      RETURN_IF_ERROR(InsertItem(*db, "inner2", 4));
+      return absl::NotFoundError("partner missing");
+    });
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(CountItems(*db), 2);
+}
+
+TEST(DatabaseTest, SwallowedNestedErrorStillRollsBackOuter) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  absl::Status status = db->InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(InsertItem(*db, "outer", 1));
+    absl::Status ignored = db->InTransaction([&]() -> absl::Status {
+      RETURN_IF_ERROR(InsertItem(*db, "inner", 2));
+      return absl::InternalError("boom");
+    });
+    EXPECT_FALSE(ignored.ok());
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(CountItems(*db), 0);
+  // The flag does not leak into the next transaction.
+  EXPECT_TRUE(db->InTransaction([&] { return InsertItem(*db, "next", 1); }).ok());
+  EXPECT_EQ(CountItems(*db), 1);
+}
+
+TEST(DatabaseTest, BindsAndReadsEveryType) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  const std::string blob("\x00\x01\xff\x00z", 5);
+  const std::string text = "张伟 O'Brien";
+  ASSERT_TRUE(
+      db->Run([&]() -> absl::Status {
+          ASSIGN_OR_RETURN(Statement insert,
+                           db->Prepare("INSERT INTO items(name, n, data) VALUES (?, ?, ?)"));
+          RETURN_IF_ERROR(
+              insert.Bind(1, text).Bind(2, int64_t{-9007199254740993}).BindBlob(3, blob).Run());
+          EXPECT_EQ(db->Changes(), 1);
+          EXPECT_EQ(db->LastInsertRowId(), 1);
+          insert.Reset();
+          RETURN_IF_ERROR(
+              insert.Bind(1, std::string_view("nulls")).BindNull(2).BindBlob(3, "").Run());
+          EXPECT_EQ(db->LastInsertRowId(), 2);
+          return absl::OkStatus();
+        }).ok());
+  ASSERT_TRUE(db->Run([&]() -> absl::Status {
+                  ASSIGN_OR_RETURN(Statement select,
+                                   db->Prepare("SELECT name, n, data FROM items ORDER BY id"));
+                  ASSIGN_OR_RETURN(bool row, select.Step());
+                  EXPECT_TRUE(row);
+                  EXPECT_EQ(select.ColumnText(0), text);
+                  EXPECT_EQ(select.ColumnInt(1), int64_t{-9007199254740993});
+                  EXPECT_EQ(select.ColumnBlob(2), blob);
+                  EXPECT_FALSE(select.ColumnIsNull(1));
+                  ASSIGN_OR_RETURN(row, select.Step());
+                  EXPECT_TRUE(row);
+                  EXPECT_TRUE(select.ColumnIsNull(1));
+                  EXPECT_FALSE(select.ColumnIsNull(2));  // empty blob, not NULL
+                  EXPECT_EQ(select.ColumnBlob(2), "");
+                  ASSIGN_OR_RETURN(row, select.Step());
+                  EXPECT_FALSE(row);
+                  return absl::OkStatus();
+                }).ok());
+}
+
+TEST(DatabaseTest, BindErrorIsReportedByRun) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  absl::Status status = db->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement stmt, db->Prepare("INSERT INTO items(name) VALUES (?)"));
+    return stmt.Bind(7, int64_t{1}).Bind(1, std::string_view("x")).Run();
+  });
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("bind 7"), std::string::npos) << status;
+  EXPECT_EQ(CountItems(*db), 0);
+}
+
+TEST(DatabaseTest, MapsConstraintErrorsWithoutEchoingValues) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  ASSERT_TRUE(db->Run([&] { return InsertItem(*db, "secret-name-110105", 1); }).ok());
+  absl::Status dup = db->Run([&] { return InsertItem(*db, "secret-name-110105", 2); });
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists) << dup;
+  EXPECT_EQ(dup.message().find("secret-name"), std::string::npos) << dup;
+  EXPECT_NE(dup.message().find("step"), std::string::npos) << dup;
+
+  absl::Status fk = db->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement stmt, db->Prepare("INSERT INTO tags(item_id, tag) VALUES (?, ?)"));
+    return stmt.Bind(1, int64_t{999}).Bind(2, std::string_view("t")).Run();
+  });
+  EXPECT_EQ(fk.code(), absl::StatusCode::kFailedPrecondition) << fk;
+
+  absl::Status not_null = db->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement stmt, db->Prepare("INSERT INTO items(name) VALUES (?)"));
+    return stmt.BindNull(1).Run();
+  });
+  EXPECT_EQ(not_null.code(), absl::StatusCode::kFailedPrecondition) << not_null;
+}
+
+TEST(DatabaseTest, BadSqlIsInternal) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  absl::Status status = db->Run([&]() -> absl::Status { return db->Prepare("SELEC 1").status(); });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(status.message().find("prepare"), std::string::npos);
+  EXPECT_EQ(db->Exec("DROP TABLE nope").code(), absl::StatusCode::kInternal);
+}
+
+TEST(DatabaseTest, WriterBlockedByAnotherConnectionIsUnavailable) {
+  TempDir dir;
+  const std::string path = dir.File("busy.db");
+  std::unique_ptr<Database> a = OpenOrDie(path);
+  std::unique_ptr<Database> b = OpenOrDie(path);
+  ASSERT_TRUE(a->Migrate(Schema()).ok());
+  // Shorten b's wait so the test does not sit out the 5 s default.
+  ASSERT_TRUE(b->Exec("PRAGMA busy_timeout = 50").ok());
+  absl::Status inner;
+  ASSERT_TRUE(a->InTransaction([&]() -> absl::Status {
+                 RETURN_IF_ERROR(InsertItem(*a, "held", 1));
+                 inner = b->InTransaction([&] { return InsertItem(*b, "blocked", 2); });
+                 return absl::OkStatus();
+               }).ok());
+  EXPECT_EQ(inner.code(), absl::StatusCode::kUnavailable) << inner;
+  EXPECT_EQ(CountItems(*b), 1);
+}
+
+TEST(DatabaseTest, ConcurrentThreadsInsertThroughTransactions) {
+  TempDir dir;
+  std::unique_ptr<Database> db = OpenOrDie(dir.File("c.db"));
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        absl::Status s = db->InTransaction([&]() -> absl::Status {
+          // Read-modify-write: only correct if transactions are serialized.
+          ASSIGN_OR_RETURN(Statement max, db->Prepare("SELECT COALESCE(MAX(n), 0) FROM items"));
+          ASSIGN_OR_RETURN(bool row, max.Step());
+          if (!row) return absl::InternalError("no row");
+          const int64_t next = max.ColumnInt(0) + 1;
+          return InsertItem(*db, absl::StrCat("t", t, "-", i), next);
+        });
+        if (!s.ok()) failures.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(CountItems(*db), kThreads * kPerThread);
+  EXPECT_EQ(QueryInt(*db, "SELECT COUNT(DISTINCT n) FROM items").value(), kThreads * kPerThread);
+}
+
+TEST(DatabaseTest, TwoConnectionsToOneFileBothCommit) {
+  TempDir dir;
+  const std::string path = dir.File("two.db");
+  std::unique_ptr<Database> a = OpenOrDie(path);
+  std::unique_ptr<Database> b = OpenOrDie(path);
+  ASSERT_TRUE(a->Migrate(Schema()).ok());
+  ASSERT_TRUE(b->Migrate(Schema()).ok());
+  std::atomic<int> failures{0};
+  auto writer = [&](Database* db, const char* prefix) {
+    for (int i = 0; i < 30; ++i) {
+      if (!db->InTransaction([&] { return InsertItem(*db, absl::StrCat(prefix, i), i); }).ok()) {
+        failures.fetch_add(1);
+      }
+    }
+  };
+  std::thread ta(writer, a.get(), "a");
+  std::thread tb(writer, b.get(), "b");
+  ta.join();
+  tb.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(CountItems(*a), 60);
+}
+
+}  // namespace
+}  // namespace lifeline::common
