@@ -1,0 +1,35 @@
+// Stable reason codes for problems found in submitted records. Agencies see them in
+// RecordIssue.reason and may key on them; never rename one. The table with severities is in
+// ingest-service/README.md. ID-number problems that reject a record use the codes of
+// common::IdNumberProblemCode ("ID_BAD_LENGTH", ...).
+#pragma once
+
+namespace lifeline::ingest::reason {
+
+// Rejections (severity ERROR).
+inline constexpr char kMissingField[] = "MISSING_FIELD";
+inline constexpr char kNameMissing[] = "NAME_MISSING";
+inline constexpr char kPayloadMissing[] = "PAYLOAD_MISSING";
+inline constexpr char kPayloadNotAllowed[] = "PAYLOAD_NOT_ALLOWED";
+inline constexpr char kVersionNegative[] = "VERSION_NEGATIVE";
+inline constexpr char kVersionConflict[] = "VERSION_CONFLICT";
+inline constexpr char kDateInvalid[] = "DATE_INVALID";
+inline constexpr char kDateInFuture[] = "DATE_IN_FUTURE";
+inline constexpr char kDateRange[] = "DATE_RANGE";
+inline constexpr char kAmountNegative[] = "AMOUNT_NEGATIVE";
+inline constexpr char kAmountPaidExceedsAwarded[] = "AMOUNT_PAID_EXCEEDS_AWARDED";
+inline constexpr char kValueOutOfRange[] = "VALUE_OUT_OF_RANGE";
+inline constexpr char kEnumUnknown[] = "ENUM_UNKNOWN";
+
+// Warnings (severity WARNING): the record is kept.
+inline constexpr char kIdMissing[] = "ID_MISSING";
+inline constexpr char kIdCheckDigit[] = "ID_CHECK_DIGIT";
+inline constexpr char kIdRepaired[] = "ID_REPAIRED";
+inline constexpr char kIdUpgraded15[] = "ID_UPGRADED_15";
+inline constexpr char kIdNotResident[] = "ID_NOT_RESIDENT";
+inline constexpr char kBirthDateMismatch[] = "BIRTH_DATE_MISMATCH";
+inline constexpr char kSexMismatch[] = "SEX_MISMATCH";
+inline constexpr char kPhoneInvalid[] = "PHONE_INVALID";
+inline constexpr char kRegionCodeInvalid[] = "REGION_CODE_INVALID";
+
+}  // namespace lifeline::ingest::reason

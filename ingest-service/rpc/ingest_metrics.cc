@@ -1,0 +1,50 @@
+#include "ingest-service/rpc/ingest_metrics.h"
+
+namespace lifeline::ingest {
+
+IngestMetrics::IngestMetrics(prometheus::Registry* registry)
+    : records_(&prometheus::BuildCounter()
+                    .Name("lifeline_ingest_records_total")
+                    .Help("Records submitted to ingest, by agency and result.")
+                    .Register(*registry)),
+      batches_(&prometheus::BuildCounter()
+                    .Name("lifeline_ingest_batches_total")
+                    .Help("Batches stored by ingest, by agency (retries of a stored batch are "
+                          "not counted).")
+                    .Register(*registry)),
+      outbox_pending_(&prometheus::BuildGauge()
+                           .Name("lifeline_ingest_outbox_pending")
+                           .Help("Records waiting in ingest's outbox for match-service.")
+                           .Register(*registry)
+                           .Add({})) {}
+
+void IngestMetrics::CountRecord(const std::string& agency, v1::RecordResult result) {
+  records_->Add({{"agency", agency}, {"result", ResultLabel(result)}}).Increment();
+}
+
+void IngestMetrics::CountBatch(const std::string& agency) {
+  batches_->Add({{"agency", agency}}).Increment();
+}
+
+void IngestMetrics::SetOutboxPending(int64_t pending) {
+  outbox_pending_->Set(static_cast<double>(pending));
+}
+
+std::string IngestMetrics::ResultLabel(v1::RecordResult result) {
+  switch (result) {
+    case v1::RECORD_RESULT_ACCEPTED:
+      return "accepted";
+    case v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS:
+      return "accepted_with_warnings";
+    case v1::RECORD_RESULT_REJECTED:
+      return "rejected";
+    case v1::RECORD_RESULT_UNCHANGED:
+      return "unchanged";
+    case v1::RECORD_RESULT_STALE:
+      return "stale";
+    default:
+      return "unspecified";
+  }
+}
+
+}  // namespace lifeline::ingest

@@ -1,0 +1,224 @@
+#include "ingest-service/rpc/ingest_service_impl.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+#include "ingest-service/rpc/record_mapping.h"
+
+namespace lifeline::ingest {
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+absl::Status CheckAgencyAndBatch(const AgencyCatalog& catalog, const std::string& agency,
+                                 const std::string& batch_id) {
+  if (agency.empty()) return absl::InvalidArgumentError("agency is required");
+  if (catalog.Find(agency) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown agency '", agency, "'"));
+  }
+  if (batch_id.empty()) return absl::InvalidArgumentError("batch_id is required");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+IngestServiceImpl::IngestServiceImpl(IngestStore* store, const AgencyCatalog* catalog,
+                                     const RecordValidator* validator, const common::Clock* clock,
+                                     IngestMetrics* metrics, std::function<void()> on_commit,
+                                     Options options)
+    : store_(store),
+      catalog_(catalog),
+      validator_(validator),
+      clock_(clock),
+      metrics_(metrics),
+      on_commit_(std::move(on_commit)),
+      options_(options) {}
+
+absl::Status IngestServiceImpl::CheckSubmitter(const common::Caller& caller,
+                                               const std::string& agency,
+                                               const std::string& batch_id) const {
+  RETURN_IF_ERROR(CheckAgencyAndBatch(*catalog_, agency, batch_id));
+  if (caller.internal() || caller.role == common::kRoleAdmin) return absl::OkStatus();
+  if (caller.role == common::kRoleAgencySubmitter) {
+    if (caller.scope == agency) return absl::OkStatus();
+    return absl::PermissionDeniedError(
+        absl::StrCat("an agency_submitter may submit only for its own agency, not '", agency, "'"));
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("role '", caller.role, "' may not submit records"));
+}
+
+absl::Status IngestServiceImpl::CheckReader(const common::Caller& caller, const std::string& agency,
+                                            const std::string& batch_id) const {
+  RETURN_IF_ERROR(CheckAgencyAndBatch(*catalog_, agency, batch_id));
+  if (caller.role == common::kRoleAgencySubmitter && caller.scope != agency) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "an agency_submitter may read only its own agency's batches, not '", agency, "'"));
+  }
+  if (caller.role == common::kRolePartner) {
+    return absl::PermissionDeniedError("role 'partner' may not read ingest batches");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status IngestServiceImpl::CheckBackpressure() {
+  ASSIGN_OR_RETURN(int64_t pending, store_->OutboxPending());
+  metrics_->SetOutboxPending(pending);
+  if (pending > options_.max_outbox_pending) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "match-service is behind: ", pending, " records wait in the outbox (max_outbox_pending ",
+        options_.max_outbox_pending, "); retry later"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SubmitBatchResponse> IngestServiceImpl::Process(
+    const std::string& agency, const std::string& batch_id,
+    const std::vector<const records::v1::Record*>& records) {
+  BatchSubmission batch;
+  batch.agency = agency;
+  batch.batch_id = batch_id;
+  batch.received_time = clock_->Now();
+  batch.records.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    const records::v1::Record& record = *records[i];
+    ValidationResult result = validator_->Validate(agency, FlattenRecord(record));
+    RecordSubmission& submission = batch.records.emplace_back();
+    submission.record_index = static_cast<int32_t>(i);
+    submission.source_record_id = record.source_record_id();
+    submission.version = record.version();
+    submission.rejected = result.rejected();
+    for (const Issue& issue : result.issues) submission.issues.push_back(ToProtoIssue(issue));
+    if (!submission.rejected) {
+      ASSIGN_OR_RETURN(submission.normalized, BuildNormalizedRecord(agency, record, result));
+    }
+  }
+
+  ASSIGN_OR_RETURN(CommitResult commit, store_->CommitBatch(batch));
+  const v1::Batch& summary = commit.response.batch();
+  if (commit.replayed) {
+    spdlog::info("rpc=SubmitBatch agency={} batch_id={} replayed=true records={}", agency, batch_id,
+                 summary.record_count());
+    return std::move(commit.response);
+  }
+  if (commit.enqueued > 0) {
+    if (on_commit_) on_commit_();
+    absl::StatusOr<int64_t> pending = store_->OutboxPending();
+    if (pending.ok()) metrics_->SetOutboxPending(*pending);
+  }
+  metrics_->CountBatch(agency);
+  for (const v1::RecordOutcome& outcome : commit.response.outcomes()) {
+    metrics_->CountRecord(agency, outcome.result());
+  }
+  spdlog::info(
+      "rpc=SubmitBatch agency={} batch_id={} records={} accepted={} warnings={} rejected={} "
+      "unchanged={} enqueued={}",
+      agency, batch_id, summary.record_count(), summary.accepted_count(), summary.warning_count(),
+      summary.rejected_count(), summary.unchanged_count(), commit.enqueued);
+  return std::move(commit.response);
+}
+
+grpc::Status IngestServiceImpl::SubmitBatch(grpc::ServerContext* context,
+                                            const v1::SubmitBatchRequest* request,
+                                            v1::SubmitBatchResponse* response) {
+  auto run = [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckSubmitter(common::CallerFromContext(*context), request->agency(),
+                                   request->batch_id()));
+    if (request->records().empty()) {
+      return absl::InvalidArgumentError("records: the batch is empty");
+    }
+    if (request->records_size() > options_.max_batch_records) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("records: the batch has ", request->records_size(),
+                       " records, more than max_batch_records (", options_.max_batch_records,
+                       "); split it or use StreamRecords"));
+    }
+    RETURN_IF_ERROR(CheckBackpressure());
+    std::vector<const records::v1::Record*> records;
+    records.reserve(request->records_size());
+    for (const records::v1::Record& record : request->records()) records.push_back(&record);
+    ASSIGN_OR_RETURN(*response, Process(request->agency(), request->batch_id(), records));
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
+}
+
+grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
+                                              grpc::ServerReader<v1::StreamRecordsRequest>* reader,
+                                              v1::SubmitBatchResponse* response) {
+  auto run = [&]() -> absl::Status {
+    v1::StreamRecordsRequest message;
+    if (!reader->Read(&message)) {
+      return absl::InvalidArgumentError("the stream carried no messages");
+    }
+    const std::string agency = message.agency();
+    const std::string batch_id = message.batch_id();
+    RETURN_IF_ERROR(CheckSubmitter(common::CallerFromContext(*context), agency, batch_id));
+    std::vector<records::v1::Record> records;
+    do {
+      if (static_cast<int64_t>(records.size()) + message.records_size() >
+          options_.max_stream_records) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("records: the stream has more than max_stream_records (",
+                         options_.max_stream_records, ") records"));
+      }
+      for (records::v1::Record& record : *message.mutable_records()) {
+        records.push_back(std::move(record));
+      }
+    } while (reader->Read(&message));
+    if (records.empty()) return absl::InvalidArgumentError("records: the batch is empty");
+    RETURN_IF_ERROR(CheckBackpressure());
+    std::vector<const records::v1::Record*> pointers;
+    pointers.reserve(records.size());
+    for (const records::v1::Record& record : records) pointers.push_back(&record);
+    ASSIGN_OR_RETURN(*response, Process(agency, batch_id, pointers));
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
+}
+
+grpc::Status IngestServiceImpl::GetBatch(grpc::ServerContext* context,
+                                         const v1::GetBatchRequest* request, v1::Batch* response) {
+  auto run = [&]() -> absl::Status {
+    RETURN_IF_ERROR(
+        CheckReader(common::CallerFromContext(*context), request->agency(), request->batch_id()));
+    ASSIGN_OR_RETURN(*response, store_->GetBatch(request->agency(), request->batch_id()));
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
+}
+
+grpc::Status IngestServiceImpl::ListRejections(grpc::ServerContext* context,
+                                               const v1::ListRejectionsRequest* request,
+                                               v1::ListRejectionsResponse* response) {
+  auto run = [&]() -> absl::Status {
+    RETURN_IF_ERROR(
+        CheckReader(common::CallerFromContext(*context), request->agency(), request->batch_id()));
+    if (request->page_size() < 0) {
+      return absl::InvalidArgumentError("page_size must not be negative");
+    }
+    int page_size =
+        request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
+    int64_t after_seq = 0;
+    if (!request->page_token().empty() &&
+        (!absl::SimpleAtoi(request->page_token(), &after_seq) || after_seq < 0)) {
+      return absl::InvalidArgumentError("page_token is not a token from ListRejections");
+    }
+    ASSIGN_OR_RETURN(IssuePage page, store_->ListIssues(request->agency(), request->batch_id(),
+                                                        after_seq, page_size));
+    for (v1::RecordIssue& issue : page.issues) *response->add_issues() = std::move(issue);
+    if (page.next_after_seq > 0) response->set_next_page_token(absl::StrCat(page.next_after_seq));
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
+}
+
+}  // namespace lifeline::ingest

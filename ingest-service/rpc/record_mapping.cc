@@ -1,0 +1,201 @@
+#include "ingest-service/rpc/record_mapping.h"
+
+#include <string>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+#include "common/status/status_macros.h"
+
+namespace lifeline::ingest {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+void FlattenMessage(const Message& message, const std::string& prefix, RecordView* view);
+
+// Appends the value of `field` (element `index` when repeated, -1 otherwise) at `path`.
+void FlattenValue(const Message& message, const FieldDescriptor* field, int index,
+                  const std::string& path, RecordView* view) {
+  const Reflection* reflection = message.GetReflection();
+  const bool repeated = index >= 0;
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+    FlattenMessage(repeated ? reflection->GetRepeatedMessage(message, field, index)
+                            : reflection->GetMessage(message, field),
+                   path, view);
+    return;
+  }
+  FieldValue value;
+  value.path = path;
+  switch (field->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      value.type = FieldType::kString;
+      value.text = repeated ? reflection->GetRepeatedString(message, field, index)
+                            : reflection->GetString(message, field);
+      value.present = !value.text.empty();
+      break;
+    case FieldDescriptor::CPPTYPE_INT32:
+      value.type = FieldType::kInt;
+      value.number = repeated ? reflection->GetRepeatedInt32(message, field, index)
+                              : reflection->GetInt32(message, field);
+      break;
+    case FieldDescriptor::CPPTYPE_INT64:
+      value.type = FieldType::kInt;
+      value.number = repeated ? reflection->GetRepeatedInt64(message, field, index)
+                              : reflection->GetInt64(message, field);
+      break;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      value.type = FieldType::kInt;
+      value.number = repeated ? reflection->GetRepeatedUInt32(message, field, index)
+                              : reflection->GetUInt32(message, field);
+      break;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      value.type = FieldType::kInt;
+      value.number =
+          static_cast<int64_t>(repeated ? reflection->GetRepeatedUInt64(message, field, index)
+                                        : reflection->GetUInt64(message, field));
+      break;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      value.type = FieldType::kBool;
+      value.number = (repeated ? reflection->GetRepeatedBool(message, field, index)
+                               : reflection->GetBool(message, field))
+                         ? 1
+                         : 0;
+      break;
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      value.type = FieldType::kEnum;
+      value.number = repeated ? reflection->GetRepeatedEnumValue(message, field, index)
+                              : reflection->GetEnumValue(message, field);
+      const auto* known = field->enum_type()->FindValueByNumber(static_cast<int>(value.number));
+      if (known != nullptr) value.enum_name = known->name();
+      break;
+    }
+    case FieldDescriptor::CPPTYPE_FLOAT:
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      // Records carry no floating-point fields (amounts are integers in fen); messages were
+      // handled above.
+      return;
+  }
+  if (value.type != FieldType::kString) value.present = value.number != 0;
+  view->fields.push_back(std::move(value));
+}
+
+void FlattenMessage(const Message& message, const std::string& prefix, RecordView* view) {
+  const Descriptor* descriptor = message.GetDescriptor();
+  const Reflection* reflection = message.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    // Of a oneof only the member that is set exists.
+    if (field->real_containing_oneof() != nullptr && !reflection->HasField(message, field)) {
+      continue;
+    }
+    std::string path = prefix.empty() ? field->name() : absl::StrCat(prefix, ".", field->name());
+    if (field->is_repeated()) {
+      int size = reflection->FieldSize(message, field);
+      for (int j = 0; j < size; ++j) {
+        FlattenValue(message, field, j, absl::StrCat(path, "[", j, "]"), view);
+      }
+    } else {
+      FlattenValue(message, field, -1, path, view);
+    }
+  }
+}
+
+records::v1::Sex ToProtoSex(Sex sex) {
+  switch (sex) {
+    case Sex::kMale:
+      return records::v1::SEX_MALE;
+    case Sex::kFemale:
+      return records::v1::SEX_FEMALE;
+    case Sex::kUnspecified:
+      break;
+  }
+  return records::v1::SEX_UNSPECIFIED;
+}
+
+}  // namespace
+
+RecordView FlattenRecord(const records::v1::Record& record) {
+  RecordView view;
+  FlattenMessage(record, "", &view);
+  const google::protobuf::OneofDescriptor* payload =
+      records::v1::Record::descriptor()->FindOneofByName("payload");
+  const FieldDescriptor* set = record.GetReflection()->GetOneofFieldDescriptor(record, payload);
+  if (set != nullptr) view.payload_kind = set->name();
+  return view;
+}
+
+absl::Status ApplyRewrites(const std::vector<FieldRewrite>& rewrites, records::v1::Record* record) {
+  for (const FieldRewrite& rewrite : rewrites) {
+    std::vector<std::string> parts = absl::StrSplit(rewrite.path, '.');
+    Message* message = record;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const FieldDescriptor* field = message->GetDescriptor()->FindFieldByName(parts[i]);
+      if (field == nullptr || field->is_repeated()) {
+        return absl::InternalError(absl::StrCat("rewrite path ", rewrite.path, " is not a field"));
+      }
+      const bool last = i + 1 == parts.size();
+      if (!last) {
+        if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+          return absl::InternalError(
+              absl::StrCat("rewrite path ", rewrite.path, " crosses a scalar"));
+        }
+        message = message->GetReflection()->MutableMessage(message, field);
+      } else if (field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+        return absl::InternalError(
+            absl::StrCat("rewrite path ", rewrite.path, " is not a string field"));
+      } else {
+        message->GetReflection()->SetString(message, field, rewrite.value);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<records::v1::NormalizedRecord> BuildNormalizedRecord(
+    std::string_view agency, const records::v1::Record& record, const ValidationResult& result) {
+  records::v1::NormalizedRecord normalized;
+  normalized.set_agency(std::string(agency));
+  normalized.set_source_record_id(record.source_record_id());
+  normalized.set_version(record.version());
+  normalized.set_record_date(record.record_date());
+
+  const NormalizedPerson& person = result.person;
+  records::v1::NormalizedPerson* out = normalized.mutable_person();
+  out->set_name_original(person.name_original);
+  out->set_name_normalized(person.name_normalized);
+  out->set_id_token(person.id_token);
+  out->set_id_masked(person.id_masked);
+  out->set_id_verified(person.id_verified);
+  out->set_sex(ToProtoSex(person.sex));
+  out->set_birth_date(person.birth_date);
+  out->set_phone_normalized(person.phone_normalized);
+  out->set_address(person.address);
+  out->set_region_code(person.region_code);
+  out->set_household_id(person.household_id);
+
+  // The payload travels as validated; the person (with its raw ID number) does not.
+  records::v1::Record* payload = normalized.mutable_record();
+  *payload = record;
+  payload->clear_person();
+  RETURN_IF_ERROR(ApplyRewrites(result.rewrites, payload));
+  return normalized;
+}
+
+v1::RecordIssue ToProtoIssue(const Issue& issue) {
+  v1::RecordIssue out;
+  out.set_field(issue.field);
+  out.set_reason(issue.reason);
+  out.set_message(issue.message);
+  out.set_severity(issue.severity == Severity::kError ? v1::SEVERITY_ERROR : v1::SEVERITY_WARNING);
+  return out;
+}
+
+}  // namespace lifeline::ingest

@@ -1,0 +1,90 @@
+// Durable state of ingest-service: batches, the current version of every accepted record, the
+// issues found in each batch, and the outbox towards match-service.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+#include "lifeline/ingest/v1/ingest_service.pb.h"
+#include "lifeline/records/v1/records.pb.h"
+
+namespace lifeline::ingest {
+
+// Outbox topic whose messages are serialized lifeline.records.v1.NormalizedRecord for
+// match-service.
+inline constexpr char kMatchTopic[] = "match";
+
+// How many issues a SubmitBatchResponse carries (the first page of ListRejections).
+inline constexpr int kResponseIssueLimit = 100;
+
+// One validated record of a batch, ready to be stored.
+struct RecordSubmission {
+  // 0-based position in the batch.
+  int32_t record_index = 0;
+  std::string source_record_id;
+  int64_t version = 0;
+  // Issues found by validation; record_index and source_record_id are filled in by the store.
+  std::vector<v1::RecordIssue> issues;
+  // True when validation found an error: the record is not stored.
+  bool rejected = false;
+  // The normalized record (without batch_id) when not rejected.
+  records::v1::NormalizedRecord normalized;
+};
+
+struct BatchSubmission {
+  std::string agency;
+  std::string batch_id;
+  absl::Time received_time;
+  std::vector<RecordSubmission> records;
+};
+
+struct CommitResult {
+  v1::SubmitBatchResponse response;
+  // True when the batch id was already stored: `response` is the stored first answer and
+  // nothing was written.
+  bool replayed = false;
+  // Records queued for match-service by this commit.
+  int enqueued = 0;
+};
+
+struct IssuePage {
+  std::vector<v1::RecordIssue> issues;
+  // Sequence number of the last issue returned when more follow; 0 on the last page.
+  int64_t next_after_seq = 0;
+};
+
+// Storage for ingest-service. Implementations are thread-safe.
+class IngestStore {
+ public:
+  virtual ~IngestStore() = default;
+
+  // Stores a batch in one transaction: decides each record's result (ACCEPTED,
+  // ACCEPTED_WITH_WARNINGS, REJECTED, UNCHANGED, STALE), stores accepted records and every issue,
+  // queues accepted records on the match topic and stores the response. When (agency, batch_id)
+  // is already stored, returns the first response and writes nothing.
+  // Errors: Internal / Unavailable / ResourceExhausted from the database.
+  virtual absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch) = 0;
+
+  // Returns a stored batch's summary. Errors: NotFound.
+  virtual absl::StatusOr<v1::Batch> GetBatch(const std::string& agency,
+                                             const std::string& batch_id) = 0;
+
+  // Returns up to `limit` issues of a batch with sequence numbers above `after_seq`, in order.
+  // Errors: NotFound when the batch is unknown.
+  virtual absl::StatusOr<IssuePage> ListIssues(const std::string& agency,
+                                               const std::string& batch_id, int64_t after_seq,
+                                               int limit) = 0;
+
+  // Returns the stored normalized record, for inspection. Errors: NotFound.
+  virtual absl::StatusOr<records::v1::NormalizedRecord> GetRecord(
+      const std::string& agency, const std::string& source_record_id) = 0;
+
+  // Returns how many messages wait in the outbox for match-service.
+  virtual absl::StatusOr<int64_t> OutboxPending() = 0;
+};
+
+}  // namespace lifeline::ingest

@@ -1,0 +1,362 @@
+#include "ingest-service/store/sqlite_ingest_store.h"
+
+#include <vector>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <openssl/evp.h>
+
+#include "absl/strings/str_cat.h"
+
+#include "common/status/status_macros.h"
+#include "common/time/dates.h"
+#include "ingest-service/domain/reason_codes.h"
+
+namespace lifeline::ingest {
+namespace {
+
+constexpr char kSchema[] = R"sql(
+CREATE TABLE batches (
+  agency TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  received_time TEXT NOT NULL,
+  record_count INTEGER NOT NULL,
+  accepted_count INTEGER NOT NULL,
+  rejected_count INTEGER NOT NULL,
+  warning_count INTEGER NOT NULL,
+  unchanged_count INTEGER NOT NULL,
+  issue_count INTEGER NOT NULL,
+  -- Serialized lifeline.ingest.v1.SubmitBatchResponse: the answer every retry gets.
+  response BLOB NOT NULL,
+  PRIMARY KEY (agency, batch_id)
+);
+CREATE TABLE records (
+  agency TEXT NOT NULL,
+  source_record_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  -- SHA-256 of the normalized record without its batch id.
+  content_hash BLOB NOT NULL,
+  batch_id TEXT NOT NULL,
+  -- Serialized lifeline.records.v1.NormalizedRecord; carries no raw ID number.
+  normalized BLOB NOT NULL,
+  PRIMARY KEY (agency, source_record_id)
+);
+CREATE TABLE issues (
+  agency TEXT NOT NULL,
+  batch_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  record_index INTEGER NOT NULL,
+  source_record_id TEXT NOT NULL,
+  field TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  message TEXT NOT NULL,
+  severity INTEGER NOT NULL,
+  PRIMARY KEY (agency, batch_id, seq)
+);
+)sql";
+
+std::vector<common::Migration> Migrations() {
+  return {common::Migration{1, kSchema}, common::Outbox::SchemaMigration(2)};
+}
+
+// Serializes deterministically, so equal messages give equal bytes.
+// Errors: Internal when the message cannot be serialized.
+absl::StatusOr<std::string> SerializeDeterministic(const google::protobuf::MessageLite& message) {
+  std::string bytes;
+  bool ok = false;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    ok = message.SerializeToCodedStream(&coded);
+  }
+  if (!ok) return absl::InternalError("a message cannot be serialized");
+  return bytes;
+}
+
+absl::StatusOr<std::string> Sha256(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    return absl::InternalError("SHA-256 of a record failed");
+  }
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+// The content hash ignores the batch that carried the record.
+absl::StatusOr<std::string> ContentHash(const records::v1::NormalizedRecord& record) {
+  records::v1::NormalizedRecord copy = record;
+  copy.clear_batch_id();
+  ASSIGN_OR_RETURN(std::string bytes, SerializeDeterministic(copy));
+  return Sha256(bytes);
+}
+
+v1::Batch BatchFromRow(const common::Statement& row) {
+  v1::Batch batch;
+  batch.set_agency(row.ColumnText(0));
+  batch.set_batch_id(row.ColumnText(1));
+  batch.set_received_time(row.ColumnText(2));
+  batch.set_record_count(static_cast<int32_t>(row.ColumnInt(3)));
+  batch.set_accepted_count(static_cast<int32_t>(row.ColumnInt(4)));
+  batch.set_rejected_count(static_cast<int32_t>(row.ColumnInt(5)));
+  batch.set_warning_count(static_cast<int32_t>(row.ColumnInt(6)));
+  batch.set_unchanged_count(static_cast<int32_t>(row.ColumnInt(7)));
+  return batch;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteIngestStore>> SqliteIngestStore::Open(
+    const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<common::Database> db, common::Database::Open(path));
+  RETURN_IF_ERROR(db->Migrate(Migrations()));
+  return std::unique_ptr<SqliteIngestStore>(new SqliteIngestStore(std::move(db)));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteIngestStore>> SqliteIngestStore::OpenInDirectory(
+    const std::string& data_dir) {
+  return Open(absl::StrCat(data_dir, "/ingest.db"));
+}
+
+absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmission& batch) {
+  CommitResult result;
+  absl::Status status = db_->InTransaction([&]() -> absl::Status {
+    result = CommitResult();
+    ASSIGN_OR_RETURN(common::Statement find_batch,
+                     db_->Prepare("SELECT response FROM batches WHERE agency = ?1 AND "
+                                  "batch_id = ?2"));
+    find_batch.Bind(1, batch.agency).Bind(2, batch.batch_id);
+    ASSIGN_OR_RETURN(bool exists, find_batch.Step());
+    if (exists) {
+      if (!result.response.ParseFromString(find_batch.ColumnBlob(0))) {
+        return absl::InternalError("stored response of the batch cannot be parsed");
+      }
+      result.replayed = true;
+      return absl::OkStatus();
+    }
+
+    ASSIGN_OR_RETURN(common::Statement find_record,
+                     db_->Prepare("SELECT version, content_hash FROM records WHERE agency = ?1 "
+                                  "AND source_record_id = ?2"));
+    ASSIGN_OR_RETURN(
+        common::Statement upsert_record,
+        db_->Prepare("INSERT INTO records (agency, source_record_id, version, content_hash, "
+                     "batch_id, normalized) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                     "ON CONFLICT (agency, source_record_id) DO UPDATE SET "
+                     "version = excluded.version, content_hash = excluded.content_hash, "
+                     "batch_id = excluded.batch_id, normalized = excluded.normalized"));
+    ASSIGN_OR_RETURN(
+        common::Statement insert_issue,
+        db_->Prepare("INSERT INTO issues (agency, batch_id, seq, record_index, source_record_id, "
+                     "field, reason, message, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                     "?9)"));
+
+    v1::SubmitBatchResponse& response = result.response;
+    v1::Batch& summary = *response.mutable_batch();
+    summary.set_agency(batch.agency);
+    summary.set_batch_id(batch.batch_id);
+    summary.set_received_time(common::FormatRfc3339(batch.received_time));
+    summary.set_record_count(static_cast<int32_t>(batch.records.size()));
+    int64_t seq = 0;
+
+    for (const RecordSubmission& record : batch.records) {
+      std::vector<v1::RecordIssue> issues = record.issues;
+      bool has_warnings = false;
+      for (const v1::RecordIssue& issue : issues) {
+        if (issue.severity() == v1::SEVERITY_WARNING) has_warnings = true;
+      }
+      v1::RecordResult outcome = v1::RECORD_RESULT_REJECTED;
+      if (!record.rejected) {
+        records::v1::NormalizedRecord normalized = record.normalized;
+        normalized.set_batch_id(batch.batch_id);
+        ASSIGN_OR_RETURN(std::string hash, ContentHash(normalized));
+        find_record.Reset();
+        find_record.Bind(1, batch.agency).Bind(2, record.source_record_id);
+        ASSIGN_OR_RETURN(bool stored, find_record.Step());
+        bool write = true;
+        if (stored) {
+          int64_t stored_version = find_record.ColumnInt(0);
+          if (record.version < stored_version) {
+            outcome = v1::RECORD_RESULT_STALE;
+            write = false;
+          } else if (record.version == stored_version) {
+            write = false;
+            if (find_record.ColumnBlob(1) == hash) {
+              outcome = v1::RECORD_RESULT_UNCHANGED;
+            } else {
+              v1::RecordIssue conflict;
+              conflict.set_field("version");
+              conflict.set_reason(reason::kVersionConflict);
+              conflict.set_message(
+                  "a record with this source_record_id and version is already stored with "
+                  "different content; send a higher version");
+              conflict.set_severity(v1::SEVERITY_ERROR);
+              issues.push_back(std::move(conflict));
+            }
+          }
+        }
+        if (write) {
+          ASSIGN_OR_RETURN(std::string bytes, SerializeDeterministic(normalized));
+          upsert_record.Reset();
+          upsert_record.Bind(1, batch.agency)
+              .Bind(2, record.source_record_id)
+              .Bind(3, record.version)
+              .BindBlob(4, hash)
+              .Bind(5, batch.batch_id)
+              .BindBlob(6, bytes);
+          RETURN_IF_ERROR(upsert_record.Run());
+          RETURN_IF_ERROR(outbox_.Enqueue(kMatchTopic, bytes));
+          ++result.enqueued;
+          outcome =
+              has_warnings ? v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS : v1::RECORD_RESULT_ACCEPTED;
+        }
+      }
+
+      switch (outcome) {
+        case v1::RECORD_RESULT_ACCEPTED:
+          summary.set_accepted_count(summary.accepted_count() + 1);
+          break;
+        case v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS:
+          summary.set_accepted_count(summary.accepted_count() + 1);
+          summary.set_warning_count(summary.warning_count() + 1);
+          break;
+        case v1::RECORD_RESULT_UNCHANGED:
+        case v1::RECORD_RESULT_STALE:
+          summary.set_unchanged_count(summary.unchanged_count() + 1);
+          break;
+        default:
+          summary.set_rejected_count(summary.rejected_count() + 1);
+          break;
+      }
+      v1::RecordOutcome* out = response.add_outcomes();
+      out->set_record_index(record.record_index);
+      out->set_source_record_id(record.source_record_id);
+      out->set_result(outcome);
+
+      for (v1::RecordIssue& issue : issues) {
+        issue.set_record_index(record.record_index);
+        issue.set_source_record_id(record.source_record_id);
+        ++seq;
+        insert_issue.Reset();
+        insert_issue.Bind(1, batch.agency)
+            .Bind(2, batch.batch_id)
+            .Bind(3, seq)
+            .Bind(4, static_cast<int64_t>(issue.record_index()))
+            .Bind(5, issue.source_record_id())
+            .Bind(6, issue.field())
+            .Bind(7, issue.reason())
+            .Bind(8, issue.message())
+            .Bind(9, static_cast<int64_t>(issue.severity()));
+        RETURN_IF_ERROR(insert_issue.Run());
+        if (response.issues_size() < kResponseIssueLimit) {
+          *response.add_issues() = std::move(issue);
+        }
+      }
+    }
+
+    ASSIGN_OR_RETURN(
+        common::Statement insert_batch,
+        db_->Prepare("INSERT INTO batches (agency, batch_id, received_time, record_count, "
+                     "accepted_count, rejected_count, warning_count, unchanged_count, "
+                     "issue_count, response) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    insert_batch.Bind(1, batch.agency)
+        .Bind(2, batch.batch_id)
+        .Bind(3, summary.received_time())
+        .Bind(4, static_cast<int64_t>(summary.record_count()))
+        .Bind(5, static_cast<int64_t>(summary.accepted_count()))
+        .Bind(6, static_cast<int64_t>(summary.rejected_count()))
+        .Bind(7, static_cast<int64_t>(summary.warning_count()))
+        .Bind(8, static_cast<int64_t>(summary.unchanged_count()))
+        .Bind(9, seq);
+    ASSIGN_OR_RETURN(std::string response_bytes, SerializeDeterministic(response));
+    insert_batch.BindBlob(10, response_bytes);
+    return insert_batch.Run();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<v1::Batch> SqliteIngestStore::GetBatch(const std::string& agency,
+                                                      const std::string& batch_id) {
+  v1::Batch batch;
+  absl::Status status = db_->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(
+        common::Statement select,
+        db_->Prepare("SELECT agency, batch_id, received_time, record_count, accepted_count, "
+                     "rejected_count, warning_count, unchanged_count FROM batches "
+                     "WHERE agency = ?1 AND batch_id = ?2"));
+    select.Bind(1, agency).Bind(2, batch_id);
+    ASSIGN_OR_RETURN(bool found, select.Step());
+    if (!found) return absl::NotFoundError("batch not found");
+    batch = BatchFromRow(select);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return batch;
+}
+
+absl::StatusOr<IssuePage> SqliteIngestStore::ListIssues(const std::string& agency,
+                                                        const std::string& batch_id,
+                                                        int64_t after_seq, int limit) {
+  IssuePage page;
+  absl::Status status = db_->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(common::Statement find_batch,
+                     db_->Prepare("SELECT 1 FROM batches WHERE agency = ?1 AND batch_id = ?2"));
+    find_batch.Bind(1, agency).Bind(2, batch_id);
+    ASSIGN_OR_RETURN(bool found, find_batch.Step());
+    if (!found) return absl::NotFoundError("batch not found");
+
+    ASSIGN_OR_RETURN(
+        common::Statement select,
+        db_->Prepare("SELECT seq, record_index, source_record_id, field, reason, message, "
+                     "severity FROM issues WHERE agency = ?1 AND batch_id = ?2 AND seq > ?3 "
+                     "ORDER BY seq LIMIT ?4"));
+    select.Bind(1, agency)
+        .Bind(2, batch_id)
+        .Bind(3, after_seq)
+        .Bind(4, static_cast<int64_t>(limit) + 1);
+    int64_t last_seq = 0;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      if (static_cast<int>(page.issues.size()) == limit) {
+        page.next_after_seq = last_seq;
+        break;
+      }
+      last_seq = select.ColumnInt(0);
+      v1::RecordIssue& issue = page.issues.emplace_back();
+      issue.set_record_index(static_cast<int32_t>(select.ColumnInt(1)));
+      issue.set_source_record_id(select.ColumnText(2));
+      issue.set_field(select.ColumnText(3));
+      issue.set_reason(select.ColumnText(4));
+      issue.set_message(select.ColumnText(5));
+      issue.set_severity(static_cast<v1::Severity>(select.ColumnInt(6)));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<records::v1::NormalizedRecord> SqliteIngestStore::GetRecord(
+    const std::string& agency, const std::string& source_record_id) {
+  records::v1::NormalizedRecord record;
+  absl::Status status = db_->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(common::Statement select,
+                     db_->Prepare("SELECT normalized FROM records WHERE agency = ?1 AND "
+                                  "source_record_id = ?2"));
+    select.Bind(1, agency).Bind(2, source_record_id);
+    ASSIGN_OR_RETURN(bool found, select.Step());
+    if (!found) return absl::NotFoundError("record not found");
+    if (!record.ParseFromString(select.ColumnBlob(0))) {
+      return absl::InternalError("stored normalized record cannot be parsed");
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return record;
+}
+
+absl::StatusOr<int64_t> SqliteIngestStore::OutboxPending() { return outbox_.Pending(kMatchTopic); }
+
+}  // namespace lifeline::ingest

@@ -1,0 +1,47 @@
+// IngestStore on one SQLite file, <data_dir>/ingest.db, with the outbox in the same database.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+#include "common/outbox/outbox.h"
+#include "common/storage/sqlite.h"
+#include "ingest-service/store/ingest_store.h"
+
+namespace lifeline::ingest {
+
+// SQLite implementation of IngestStore. Thread-safe (the Database serializes callers).
+class SqliteIngestStore : public IngestStore {
+ public:
+  // Opens or creates the database at `path` (":memory:" for a private one) and applies the
+  // migrations. Errors: Unavailable if it cannot be opened, FailedPrecondition if its schema is
+  // newer than this binary, Internal on SQL errors.
+  static absl::StatusOr<std::unique_ptr<SqliteIngestStore>> Open(const std::string& path);
+
+  // Opens <data_dir>/ingest.db, creating the directory if needed. Errors as Open.
+  static absl::StatusOr<std::unique_ptr<SqliteIngestStore>> OpenInDirectory(
+      const std::string& data_dir);
+
+  absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch) override;
+  absl::StatusOr<v1::Batch> GetBatch(const std::string& agency,
+                                     const std::string& batch_id) override;
+  absl::StatusOr<IssuePage> ListIssues(const std::string& agency, const std::string& batch_id,
+                                       int64_t after_seq, int limit) override;
+  absl::StatusOr<records::v1::NormalizedRecord> GetRecord(
+      const std::string& agency, const std::string& source_record_id) override;
+  absl::StatusOr<int64_t> OutboxPending() override;
+
+  // The outbox the dispatcher drains (topic kMatchTopic).
+  common::Outbox* outbox() { return &outbox_; }
+
+ private:
+  explicit SqliteIngestStore(std::unique_ptr<common::Database> db)
+      : db_(std::move(db)), outbox_(db_.get()) {}
+
+  std::unique_ptr<common::Database> db_;
+  common::Outbox outbox_;
+};
+
+}  // namespace lifeline::ingest

@@ -1,0 +1,271 @@
+#include "ingest-service/store/sqlite_ingest_store.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "absl/time/time.h"
+
+#include "ingest-service/domain/reason_codes.h"
+#include <unistd.h>
+
+namespace lifeline::ingest {
+namespace {
+
+const absl::Time kReceived = absl::FromUnixSeconds(1717243200);  // 2024-06-01T12:00:00Z
+
+RecordSubmission Accepted(int index, const std::string& srid, int64_t version,
+                          const std::string& name = "测试甲") {
+  RecordSubmission record;
+  record.record_index = index;
+  record.source_record_id = srid;
+  record.version = version;
+  record.normalized.set_agency("civil_affairs");
+  record.normalized.set_source_record_id(srid);
+  record.normalized.set_version(version);
+  record.normalized.mutable_person()->set_name_original(name);
+  record.normalized.mutable_person()->set_name_normalized(name);
+  record.normalized.mutable_person()->set_id_token(std::string(64, 'a'));
+  record.normalized.mutable_record()->set_source_record_id(srid);
+  record.normalized.mutable_record()->mutable_social_assistance()->set_start_date("2021-03-01");
+  return record;
+}
+
+RecordSubmission WithWarning(RecordSubmission record) {
+  v1::RecordIssue issue;
+  issue.set_field("person.phone");
+  issue.set_reason(reason::kPhoneInvalid);
+  issue.set_message("person.phone is not a recognizable phone number; dropped");
+  issue.set_severity(v1::SEVERITY_WARNING);
+  record.issues.push_back(issue);
+  return record;
+}
+
+RecordSubmission Rejected(int index, const std::string& srid) {
+  RecordSubmission record;
+  record.record_index = index;
+  record.source_record_id = srid;
+  record.rejected = true;
+  v1::RecordIssue issue;
+  issue.set_field("person.name");
+  issue.set_reason(reason::kNameMissing);
+  issue.set_message("person.name is required");
+  issue.set_severity(v1::SEVERITY_ERROR);
+  record.issues.push_back(issue);
+  return record;
+}
+
+BatchSubmission Batch(const std::string& batch_id, std::vector<RecordSubmission> records) {
+  BatchSubmission batch;
+  batch.agency = "civil_affairs";
+  batch.batch_id = batch_id;
+  batch.received_time = kReceived;
+  batch.records = std::move(records);
+  return batch;
+}
+
+std::vector<v1::RecordResult> Results(const v1::SubmitBatchResponse& response) {
+  std::vector<v1::RecordResult> results;
+  for (const auto& outcome : response.outcomes()) results.push_back(outcome.result());
+  return results;
+}
+
+class SqliteIngestStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("ingest_store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto store = SqliteIngestStore::OpenInDirectory(dir_.string());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+  }
+  CommitResult Commit(const BatchSubmission& batch) {
+    auto result = store_->CommitBatch(batch);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *std::move(result) : CommitResult();
+  }
+  int64_t Pending() {
+    auto pending = store_->OutboxPending();
+    EXPECT_TRUE(pending.ok()) << pending.status();
+    return pending.ok() ? *pending : -1;
+  }
+  std::vector<records::v1::NormalizedRecord> DrainOutbox() {
+    std::vector<records::v1::NormalizedRecord> out;
+    auto due = store_->outbox()->Due(kMatchTopic, 1000, absl::ToUnixMillis(absl::Now()) + 1000);
+    EXPECT_TRUE(due.ok()) << due.status();
+    std::vector<int64_t> ids;
+    for (const common::OutboxMessage& message : *due) {
+      records::v1::NormalizedRecord record;
+      EXPECT_TRUE(record.ParseFromString(message.payload));
+      out.push_back(record);
+      ids.push_back(message.id);
+    }
+    EXPECT_TRUE(store_->outbox()->Delete(ids).ok());
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SqliteIngestStore> store_;
+};
+
+TEST_F(SqliteIngestStoreTest, StoresMixedBatchAndQueuesOnlyAcceptedRecords) {
+  CommitResult result = Commit(
+      Batch("b1", {Accepted(0, "r0", 1), Rejected(1, "r1"), WithWarning(Accepted(2, "r2", 1))}));
+  EXPECT_FALSE(result.replayed);
+  EXPECT_EQ(result.enqueued, 2);
+  EXPECT_EQ(Results(result.response),
+            (std::vector<v1::RecordResult>{v1::RECORD_RESULT_ACCEPTED, v1::RECORD_RESULT_REJECTED,
+                                           v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS}));
+  const v1::Batch& batch = result.response.batch();
+  EXPECT_EQ(batch.record_count(), 3);
+  EXPECT_EQ(batch.accepted_count(), 2);
+  EXPECT_EQ(batch.rejected_count(), 1);
+  EXPECT_EQ(batch.warning_count(), 1);
+  EXPECT_EQ(batch.received_time(), "2024-06-01T12:00:00Z");
+  ASSERT_EQ(result.response.issues_size(), 2);
+  EXPECT_EQ(result.response.issues(0).record_index(), 1);
+  EXPECT_EQ(result.response.issues(0).source_record_id(), "r1");
+  EXPECT_EQ(result.response.issues(0).reason(), reason::kNameMissing);
+  EXPECT_EQ(result.response.issues(1).record_index(), 2);
+
+  std::vector<records::v1::NormalizedRecord> sent = DrainOutbox();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].source_record_id(), "r0");
+  EXPECT_EQ(sent[0].batch_id(), "b1");
+  EXPECT_EQ(sent[1].source_record_id(), "r2");
+  EXPECT_TRUE(store_->GetRecord("civil_affairs", "r0").ok());
+  EXPECT_EQ(store_->GetRecord("civil_affairs", "r1").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteIngestStoreTest, DuplicateBatchIdReturnsFirstResponseAndWritesNothing) {
+  CommitResult first = Commit(Batch("b1", {Accepted(0, "r0", 1), Rejected(1, "r1")}));
+  // Different content under the same batch id: the first answer stands.
+  CommitResult second = Commit(Batch("b1", {Accepted(0, "r0", 2, "测试乙"), Accepted(1, "r9", 1)}));
+  EXPECT_TRUE(second.replayed);
+  EXPECT_EQ(second.enqueued, 0);
+  EXPECT_EQ(second.response.SerializeAsString(), first.response.SerializeAsString());
+  EXPECT_EQ(Pending(), 1);
+  auto stored = store_->GetRecord("civil_affairs", "r0");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->version(), 1);
+  EXPECT_EQ(store_->GetRecord("civil_affairs", "r9").status().code(), absl::StatusCode::kNotFound);
+  auto issues = store_->ListIssues("civil_affairs", "b1", 0, 100);
+  ASSERT_TRUE(issues.ok());
+  EXPECT_EQ(issues->issues.size(), 1u);
+}
+
+TEST_F(SqliteIngestStoreTest, SameBatchIdOfAnotherAgencyIsAnotherBatch) {
+  Commit(Batch("b1", {Accepted(0, "r0", 1)}));
+  BatchSubmission other = Batch("b1", {Accepted(0, "r0", 1)});
+  other.agency = "court";
+  other.records[0].normalized.set_agency("court");
+  CommitResult result = Commit(other);
+  EXPECT_FALSE(result.replayed);
+  EXPECT_EQ(result.enqueued, 1);
+}
+
+TEST_F(SqliteIngestStoreTest, VersionsDecideUnchangedStaleAndReplace) {
+  Commit(Batch("b1", {Accepted(0, "r0", 2)}));
+  EXPECT_EQ(DrainOutbox().size(), 1u);
+
+  CommitResult same = Commit(Batch("b2", {Accepted(0, "r0", 2)}));
+  EXPECT_EQ(Results(same.response), std::vector<v1::RecordResult>{v1::RECORD_RESULT_UNCHANGED});
+  EXPECT_EQ(same.response.batch().unchanged_count(), 1);
+  EXPECT_EQ(same.enqueued, 0);
+
+  CommitResult older = Commit(Batch("b3", {Accepted(0, "r0", 1, "测试乙")}));
+  EXPECT_EQ(Results(older.response), std::vector<v1::RecordResult>{v1::RECORD_RESULT_STALE});
+  EXPECT_EQ(older.enqueued, 0);
+
+  CommitResult conflict = Commit(Batch("b4", {Accepted(0, "r0", 2, "测试乙")}));
+  EXPECT_EQ(Results(conflict.response), std::vector<v1::RecordResult>{v1::RECORD_RESULT_REJECTED});
+  ASSERT_EQ(conflict.response.issues_size(), 1);
+  EXPECT_EQ(conflict.response.issues(0).reason(), reason::kVersionConflict);
+  EXPECT_EQ(Pending(), 0);
+
+  CommitResult newer = Commit(Batch("b5", {Accepted(0, "r0", 3, "测试乙")}));
+  EXPECT_EQ(Results(newer.response), std::vector<v1::RecordResult>{v1::RECORD_RESULT_ACCEPTED});
+  auto stored = store_->GetRecord("civil_affairs", "r0");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->version(), 3);
+  EXPECT_EQ(stored->person().name_original(), "测试乙");
+  EXPECT_EQ(stored->batch_id(), "b5");
+  std::vector<records::v1::NormalizedRecord> sent = DrainOutbox();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].version(), 3);
+}
+
+TEST_F(SqliteIngestStoreTest, RepeatedRecordInsideOneBatchIsUnchangedTheSecondTime) {
+  CommitResult result = Commit(Batch("b1", {Accepted(0, "r0", 1), Accepted(1, "r0", 1)}));
+  EXPECT_EQ(Results(result.response), (std::vector<v1::RecordResult>{v1::RECORD_RESULT_ACCEPTED,
+                                                                     v1::RECORD_RESULT_UNCHANGED}));
+  EXPECT_EQ(result.enqueued, 1);
+}
+
+TEST_F(SqliteIngestStoreTest, ListIssuesPagesBySequence) {
+  std::vector<RecordSubmission> records;
+  for (int i = 0; i < 5; ++i) records.push_back(Rejected(i, "r" + std::to_string(i)));
+  Commit(Batch("b1", std::move(records)));
+  auto first = store_->ListIssues("civil_affairs", "b1", 0, 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->issues.size(), 2u);
+  EXPECT_EQ(first->issues[0].record_index(), 0);
+  EXPECT_EQ(first->issues[1].record_index(), 1);
+  EXPECT_EQ(first->next_after_seq, 2);
+  auto second = store_->ListIssues("civil_affairs", "b1", first->next_after_seq, 2);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->issues[0].record_index(), 2);
+  auto last = store_->ListIssues("civil_affairs", "b1", 4, 2);
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->issues.size(), 1u);
+  EXPECT_EQ(last->issues[0].record_index(), 4);
+  EXPECT_EQ(last->issues[0].severity(), v1::SEVERITY_ERROR);
+  EXPECT_EQ(last->next_after_seq, 0);
+  EXPECT_EQ(store_->ListIssues("civil_affairs", "nope", 0, 2).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteIngestStoreTest, ResponseCarriesAtMostTheFirstPageOfIssues) {
+  std::vector<RecordSubmission> records;
+  for (int i = 0; i < kResponseIssueLimit + 5; ++i) {
+    records.push_back(Rejected(i, "r" + std::to_string(i)));
+  }
+  CommitResult result = Commit(Batch("b1", std::move(records)));
+  EXPECT_EQ(result.response.issues_size(), kResponseIssueLimit);
+  EXPECT_EQ(result.response.batch().rejected_count(), kResponseIssueLimit + 5);
+  auto all = store_->ListIssues("civil_affairs", "b1", 0, 1000);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->issues.size(), static_cast<size_t>(kResponseIssueLimit + 5));
+}
+
+TEST_F(SqliteIngestStoreTest, ReopenKeepsEverything) {
+  CommitResult first = Commit(Batch("b1", {Accepted(0, "r0", 1), Rejected(1, "r1")}));
+  Reopen();
+  auto batch = store_->GetBatch("civil_affairs", "b1");
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_EQ(batch->SerializeAsString(), first.response.batch().SerializeAsString());
+  EXPECT_EQ(Pending(), 1);
+  EXPECT_TRUE(store_->GetRecord("civil_affairs", "r0").ok());
+  CommitResult again = Commit(Batch("b1", {}));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.response.SerializeAsString(), first.response.SerializeAsString());
+  CommitResult resent = Commit(Batch("b2", {Accepted(0, "r0", 1)}));
+  EXPECT_EQ(Results(resent.response), std::vector<v1::RecordResult>{v1::RECORD_RESULT_UNCHANGED});
+  EXPECT_EQ(store_->GetBatch("civil_affairs", "nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace lifeline::ingest
