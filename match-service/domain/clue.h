@@ -1,0 +1,99 @@
+// Clues as the domain sees them: the category a person may fall under for one case, the
+// evidence behind it, and a procurator's reviews.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "match-service/domain/record_facts.h"
+
+namespace lifeline::match {
+
+// Values mirror lifeline.match.v1.Category.
+enum class Category {
+  kUnspecified = 0,
+  kSeriousInjury = 1,
+  kUrgentTreatment = 2,
+  kDependantOfDeceased = 3,
+  kPropertyLoss = 4,
+};
+// Returns e.g. "CATEGORY_DEPENDANT_OF_DECEASED".
+std::string_view CategoryName(Category category);
+
+// Values mirror lifeline.match.v1.ClueStatus.
+enum class ClueStatus {
+  kUnspecified = 0,
+  kPendingReview = 1,
+  kApproved = 2,
+  kRejected = 3,
+  kMoreInfoRequested = 4,
+};
+std::string_view ClueStatusName(ClueStatus status);
+// Returns true for APPROVED and REJECTED, which no later review or re-scoring changes.
+bool IsDecided(ClueStatus status);
+
+// Values mirror lifeline.match.v1.Review.Decision.
+enum class Decision { kUnspecified = 0, kApprove = 1, kReject = 2, kRequestInfo = 3 };
+
+// Evidence roles.
+inline constexpr char kRoleCategory[] = "category";
+inline constexpr char kRoleUnpaidCompensation[] = "unpaid_compensation";
+inline constexpr char kRoleHardship[] = "hardship";
+inline constexpr char kRoleExclusion[] = "exclusion";
+
+// One fact behind a clue.
+struct Evidence {
+  std::string agency;
+  std::string source_record_id;
+  std::string field;
+  std::string value;
+  std::string date;
+  std::string role;
+  bool operator==(const Evidence&) const = default;
+};
+
+struct AmountRange {
+  int64_t min_fen = 0;
+  int64_t max_fen = 0;
+  bool operator==(const AmountRange&) const = default;
+};
+
+// What the scorer finds for one (person, case, category): everything a clue shows except its
+// identity and review state.
+struct ClueCandidate {
+  std::string person_id;
+  std::string case_number;
+  Category category = Category::kUnspecified;
+  double score = 0;
+  std::vector<Evidence> evidence;
+  std::vector<std::string> hardship_signals;
+  std::vector<std::string> possible_exclusions;
+  // Needs seen in the data, for the referral plan ("bereavement", "minor", ...).
+  std::vector<std::string> needs;
+  AmountRange suggested_amount;
+  bool operator==(const ClueCandidate&) const = default;
+};
+
+// A procurator's decision on a clue.
+struct Review {
+  Decision decision = Decision::kUnspecified;
+  int64_t amount_fen = 0;
+  std::string reason;
+  std::string reviewer;
+  std::string review_time;
+};
+
+// A stored clue.
+struct Clue {
+  std::string clue_id;
+  ClueCandidate candidate;
+  ClueStatus status = ClueStatus::kPendingReview;
+  std::vector<Review> reviews;
+  std::string created_time;
+  std::string updated_time;
+  std::string plan_id;
+};
+
+}  // namespace lifeline::match

@@ -1,0 +1,265 @@
+#include "match-service/domain/clue_scorer.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "match-service/domain/story_fixture.h"
+
+namespace lifeline::match {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
+
+const absl::CivilDay kToday(2024, 6, 1);
+
+std::string PersonOf(const RecordFacts& r) {
+  return r.person.id_token.empty() ? "single_" + r.source_record_id : "p_" + r.person.id_token;
+}
+
+// Links by token and gathers the same context the store gathers.
+ScoringInput InputFor(const std::string& person_id, const std::vector<RecordFacts>& world) {
+  ScoringInput input;
+  input.person_id = person_id;
+  std::set<std::string> cases;
+  std::set<std::string> victims;
+  for (const RecordFacts& r : world) {
+    if (PersonOf(r) != person_id) continue;
+    input.own_records.push_back(r);
+    input.person = r.person;
+    if (!r.CaseNumber().empty()) cases.insert(r.CaseNumber());
+    if (r.kind == RecordKind::kNearRelative) victims.insert(r.relative.victim_record_id);
+  }
+  for (const RecordFacts& r : world) {
+    if (cases.count(r.CaseNumber()) > 0 || victims.count(r.source_record_id) > 0) {
+      input.case_records.push_back(LinkedRecord{PersonOf(r), r});
+    }
+  }
+  return input;
+}
+
+std::vector<ClueCandidate> ScoreFor(const PersonKey& person,
+                                    const std::vector<RecordFacts>& world) {
+  ClueScorer scorer{EligibilityRules{}};
+  return scorer.Score(InputFor("p_" + person.id_token, world), kToday);
+}
+
+bool HasEvidence(const ClueCandidate& clue, const std::string& source_record_id,
+                 const std::string& field, const std::string& value, const std::string& role) {
+  return std::any_of(clue.evidence.begin(), clue.evidence.end(), [&](const Evidence& e) {
+    return e.source_record_id == source_record_id && e.field == field && e.value == value &&
+           e.role == role;
+  });
+}
+
+TEST(ClueScorerTest, OpeningStoryGivesBothParentsADependantClue) {
+  const auto world = testing::StoryRecords();
+
+  auto father = ScoreFor(testing::Father(), world);
+  ASSERT_THAT(father, SizeIs(1));
+  const ClueCandidate& f = father[0];
+  EXPECT_EQ(f.category, Category::kDependantOfDeceased);
+  EXPECT_EQ(f.case_number, testing::kStoryCase);
+  EXPECT_THAT(f.hardship_signals, ElementsAre("disability_grade_2", "rural_minimum_living"));
+  EXPECT_DOUBLE_EQ(f.score, 60 + 20 + 15);
+  EXPECT_EQ(f.suggested_amount.max_fen, 864000 * 36);
+  EXPECT_EQ(f.suggested_amount.min_fen, 300000);
+  EXPECT_THAT(f.possible_exclusions, IsEmpty());
+  EXPECT_TRUE(HasEvidence(f, "pv-1", "criminal_victim.harm", "HARM_DEATH", kRoleCategory));
+  EXPECT_TRUE(HasEvidence(f, "pr-1", "near_relative.depended_on_victim", "true", kRoleCategory));
+  EXPECT_TRUE(HasEvidence(f, "cj-1", "civil_judgment.amount_awarded_fen", "83000000",
+                          kRoleUnpaidCompensation));
+  EXPECT_TRUE(HasEvidence(f, "ce-1", "enforcement.status", "STATUS_TERMINATED_NO_PROPERTY",
+                          kRoleUnpaidCompensation));
+  EXPECT_TRUE(HasEvidence(f, "ca-1", "social_assistance.programme",
+                          "PROGRAMME_RURAL_MINIMUM_LIVING", kRoleHardship));
+  EXPECT_TRUE(HasEvidence(f, "dp-1", "disability_certificate.grade", "2 KIND_LIMB", kRoleHardship));
+  EXPECT_FALSE(HasEvidence(f, "wf-1", "women_children_difficulty.kind", "KIND_FINANCIAL_DIFFICULTY",
+                           kRoleHardship));
+  EXPECT_THAT(f.needs, UnorderedElementsAre("bereavement", "disability", "lost_income",
+                                            "rural_poverty_risk", "unpaid_compensation"));
+
+  auto mother = ScoreFor(testing::Mother(), world);
+  ASSERT_THAT(mother, SizeIs(1));
+  const ClueCandidate& m = mother[0];
+  EXPECT_EQ(m.category, Category::kDependantOfDeceased);
+  EXPECT_THAT(m.hardship_signals,
+              ElementsAre("rural_minimum_living", "women_financial_difficulty"));
+  EXPECT_DOUBLE_EQ(m.score, 60 + 20 + 10);
+  EXPECT_TRUE(HasEvidence(m, "pr-2", "near_relative.relation", "RELATION_PARENT", kRoleCategory));
+  EXPECT_TRUE(HasEvidence(m, "wf-1", "women_children_difficulty.kind", "KIND_FINANCIAL_DIFFICULTY",
+                          kRoleHardship));
+  EXPECT_THAT(m.needs, UnorderedElementsAre("bereavement", "lost_income", "rural_poverty_risk",
+                                            "unpaid_compensation", "women_difficulty"));
+
+  // The dead son himself gets no clue.
+  EXPECT_THAT(ScoreFor(testing::Son(), world), IsEmpty());
+}
+
+TEST(ClueScorerTest, FullyPaidCompensationGivesNoClue) {
+  auto world = testing::StoryRecords();
+  world[4] = testing::EnforcementRecord(83000000, EnforcementStatus::kConcluded);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  EXPECT_THAT(ScoreFor(testing::Mother(), world), IsEmpty());
+}
+
+TEST(ClueScorerTest, PartlyPaidCapsTheSuggestedAmountAtTheUnpaidRest) {
+  auto world = testing::StoryRecords();
+  world[4] = testing::EnforcementRecord(83000000 - 500000, EnforcementStatus::kOngoing);
+  auto father = ScoreFor(testing::Father(), world);
+  ASSERT_THAT(father, SizeIs(1));
+  EXPECT_EQ(father[0].suggested_amount.max_fen, 500000);
+  EXPECT_EQ(father[0].suggested_amount.min_fen, 300000);
+}
+
+TEST(ClueScorerTest, AssistanceAlreadyGrantedForTheCaseGivesNoClueToThatParty) {
+  auto world = testing::StoryRecords();
+  RecordFacts granted = testing::Base(kAgencyProcuratorate, "pa-1", RecordKind::kAssistanceGranted,
+                                      testing::Father());
+  granted.assistance.case_number = testing::kStoryCase;
+  granted.assistance.amount_fen = 2000000;
+  world.push_back(granted);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  EXPECT_THAT(ScoreFor(testing::Mother(), world), SizeIs(1));
+}
+
+TEST(ClueScorerTest, NoHardshipAnywhereGivesNoClue) {
+  std::vector<RecordFacts> world;
+  for (const RecordFacts& r : testing::StoryRecords()) {
+    if (!IsHardshipAgency(r.agency)) world.push_back(r);
+  }
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  EXPECT_THAT(ScoreFor(testing::Mother(), world), IsEmpty());
+}
+
+TEST(ClueScorerTest, EndedAssistanceIsNotCurrentHardship) {
+  std::vector<RecordFacts> world;
+  for (const RecordFacts& r : testing::StoryRecords()) {
+    if (r.source_record_id == "dp-1") continue;
+    world.push_back(r);
+  }
+  for (RecordFacts& r : world) {
+    if (r.source_record_id == "ca-1") r.social_assistance.end_date = "2024-01-31";
+  }
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+}
+
+TEST(ClueScorerTest, RelativeWhoDidNotDependOnTheVictimGetsNoClue) {
+  auto world = testing::StoryRecords();
+  world[1] = testing::RelativeRecord("pr-1", testing::Father(), /*depended=*/false);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  EXPECT_THAT(ScoreFor(testing::Mother(), world), SizeIs(1));
+}
+
+TEST(ClueScorerTest, VictimMajorFaultRaisesAnExclusionAndLowersTheScore) {
+  auto world = testing::StoryRecords();
+  world[0].victim.victim_major_fault = true;
+  auto father = ScoreFor(testing::Father(), world);
+  ASSERT_THAT(father, SizeIs(1));
+  EXPECT_THAT(father[0].possible_exclusions, ElementsAre("victim_major_fault"));
+  EXPECT_DOUBLE_EQ(father[0].score, (60 + 20 + 15) * 0.3);
+  EXPECT_TRUE(
+      HasEvidence(father[0], "pv-1", "criminal_victim.victim_major_fault", "true", kRoleExclusion));
+}
+
+// A living victim with hardship and an unpaid judgment, for the victim categories.
+std::vector<RecordFacts> InjuredVictimWorld(Harm harm) {
+  auto world = testing::StoryRecords();
+  world[0].person = testing::Father();
+  world[0].victim.harm = harm;
+  world.erase(world.begin() + 1, world.begin() + 3);  // no relatives
+  return world;
+}
+
+TEST(ClueScorerTest, SeriouslyInjuredVictimGetsASeriousInjuryClue) {
+  auto clues = ScoreFor(testing::Father(), InjuredVictimWorld(Harm::kSeriousInjury));
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_EQ(clues[0].category, Category::kSeriousInjury);
+  EXPECT_TRUE(
+      HasEvidence(clues[0], "pv-1", "criminal_victim.harm", "HARM_SERIOUS_INJURY", kRoleCategory));
+}
+
+TEST(ClueScorerTest, MinorInjuryOnlyGivesNoClue) {
+  EXPECT_THAT(ScoreFor(testing::Father(), InjuredVictimWorld(Harm::kMinorInjury)), IsEmpty());
+}
+
+TEST(ClueScorerTest, MinorInjuryNeedingUrgentTreatmentGivesAnUrgentTreatmentClue) {
+  auto world = InjuredVictimWorld(Harm::kMinorInjury);
+  world[0].victim.needs_urgent_treatment = true;
+  auto clues = ScoreFor(testing::Father(), world);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_EQ(clues[0].category, Category::kUrgentTreatment);
+  EXPECT_THAT(clues[0].needs, ::testing::Contains("medical_costs"));
+}
+
+TEST(ClueScorerTest, PropertyLossBelowThresholdGivesNoClueAboveItDoes) {
+  auto world = InjuredVictimWorld(Harm::kPropertyLoss);
+  world[0].victim.property_loss_fen = 4999999;
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  world[0].victim.property_loss_fen = 5000000;
+  auto clues = ScoreFor(testing::Father(), world);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_EQ(clues[0].category, Category::kPropertyLoss);
+}
+
+TEST(ClueScorerTest, WithoutJudgmentOnlyAnUnknownOrDeceasedOffenderCounts) {
+  std::vector<RecordFacts> world;
+  for (const RecordFacts& r : testing::StoryRecords()) {
+    if (r.agency != kAgencyCourt) world.push_back(r);
+  }
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());  // sentenced: litigation first
+
+  world[0].victim.offender_status = OffenderStatus::kDeceased;
+  auto clues = ScoreFor(testing::Father(), world);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_EQ(clues[0].suggested_amount.max_fen, 864000 * 36);
+  EXPECT_TRUE(HasEvidence(clues[0], "pv-1", "criminal_victim.criminal_case.offender_status",
+                          "OFFENDER_STATUS_DECEASED", kRoleUnpaidCompensation));
+  EXPECT_THAT(clues[0].needs, ::testing::Not(::testing::Contains("unpaid_compensation")));
+}
+
+TEST(ClueScorerTest, HardshipRecordFromTheCourtDoesNotCount) {
+  std::vector<RecordFacts> world;
+  for (const RecordFacts& r : testing::StoryRecords()) {
+    if (!IsHardshipAgency(r.agency)) world.push_back(r);
+  }
+  RecordFacts odd = testing::MinimumLiving("ca-9", testing::Father());
+  odd.agency = kAgencyCourt;
+  world.push_back(odd);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+}
+
+TEST(ClueScorerTest, MinorsAndViolentCrimeShowAsNeeds) {
+  auto world = testing::StoryRecords();
+  world[0].victim.crime = Crime::kHomicide;
+  PersonKey child = testing::TestPerson("bbbb01", "测试孩", Sex::kFemale, "2012-02-02");
+  world.push_back(testing::RelativeRecord("pr-3", child));
+  world.back().relative.relation = Relation::kChild;
+  world.push_back(testing::MinimumLiving("ca-3", child));
+  auto clues = ScoreFor(child, world);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_THAT(clues[0].needs, ::testing::IsSupersetOf({"minor", "violent_crime", "bereavement"}));
+}
+
+TEST(ClueScorerTest, ConfiguredCapAndFloorShapeTheRange) {
+  EligibilityRules rules;
+  rules.monthly_wage_fen = 100000;
+  rules.max_months = 2;
+  rules.floor_fen = 500000;
+  ClueScorer scorer(rules);
+  auto clues = scorer.Score(
+      InputFor("p_" + std::string(testing::kFatherToken), testing::StoryRecords()), kToday);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_EQ(clues[0].suggested_amount.max_fen, 200000);
+  EXPECT_EQ(clues[0].suggested_amount.min_fen, 200000);  // floor clamped to the cap
+}
+
+}  // namespace
+}  // namespace lifeline::match

@@ -1,0 +1,62 @@
+// The eligibility rules the scorer applies, as plain values. main loads them from
+// config/eligibility.yaml (schema lifeline.match.v1.EligibilityConfig); the defaults here are
+// the shipped ones (an Anhui-like wage series).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace lifeline::match {
+
+struct EligibilityRules {
+  // Previous year's average monthly wage of employees, in fen.
+  int64_t monthly_wage_fen = 864000;
+  // Cap on the suggested amount, in months of that wage.
+  int32_t max_months = 36;
+  // Lower end of the suggested range (local floor), in fen.
+  int64_t floor_fen = 300000;
+  // Smallest property loss that makes a property-loss clue, in fen.
+  int64_t property_loss_threshold_fen = 5000000;
+  // An injury disability grade at or below this (1 most severe) counts as severely disabled.
+  int32_t severe_disability_max_grade = 2;
+
+  // Base score per category.
+  double serious_injury_base = 60;
+  double urgent_treatment_base = 55;
+  double dependant_of_deceased_base = 60;
+  double property_loss_base = 40;
+
+  // Added per hardship signal seen (e.g. "rural_minimum_living"); signals not listed add
+  // default_hardship_weight.
+  std::map<std::string, double> hardship_weights = {{"rural_minimum_living", 20},
+                                                    {"urban_minimum_living", 15},
+                                                    {"extreme_poverty", 25},
+                                                    {"low_income", 10},
+                                                    {"temporary_assistance", 5},
+                                                    {"disability_grade_1", 20},
+                                                    {"disability_grade_2", 15},
+                                                    {"disability_grade_3", 8},
+                                                    {"disability_grade_4", 5},
+                                                    {"poverty_monitoring_unstable", 15},
+                                                    {"poverty_monitoring_marginal", 12},
+                                                    {"poverty_monitoring_sudden_hardship", 15},
+                                                    {"poverty_monitoring_formerly_poor", 5},
+                                                    {"women_financial_difficulty", 10},
+                                                    {"women_single_mother", 10},
+                                                    {"women_domestic_violence", 10},
+                                                    {"veteran_in_difficulty", 10},
+                                                    {"medical_catastrophic", 12}};
+  double default_hardship_weight = 5;
+
+  // Score multiplier when the data raises a possible exclusion (e.g. victim major fault).
+  double exclusion_factor = 0.3;
+
+  // Medical expense records of this many past years (and the current one) count as current.
+  int32_t medical_years_current = 1;
+
+  // Suggested-amount cap: monthly_wage_fen * max_months.
+  int64_t CapFen() const { return monthly_wage_fen * max_months; }
+};
+
+}  // namespace lifeline::match

@@ -1,0 +1,48 @@
+// MatchService over gRPC: maps protos to the store and domain, converts statuses. Thread-safe.
+#pragma once
+
+#include <functional>
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/time/dates.h"
+#include "lifeline/match/v1/match_service.grpc.pb.h"
+#include "match-service/rpc/match_metrics.h"
+#include "match-service/store/match_store.h"
+
+namespace lifeline::match {
+
+class MatchServiceImpl final : public v1::MatchService::Service {
+ public:
+  // `metrics` may be null. `on_plan_queued` runs after an approval committed a plan request
+  // (main wakes the outbox dispatcher); it may be empty.
+  MatchServiceImpl(MatchStore* store, const common::Clock* clock, MatchMetrics* metrics,
+                   std::function<void()> on_plan_queued);
+
+  grpc::Status UpsertRecords(grpc::ServerContext* context, const v1::UpsertRecordsRequest* request,
+                             v1::UpsertRecordsResponse* response) override;
+  grpc::Status GetPerson(grpc::ServerContext* context, const v1::GetPersonRequest* request,
+                         v1::Person* response) override;
+  grpc::Status SearchPersons(grpc::ServerContext* context, const v1::SearchPersonsRequest* request,
+                             v1::SearchPersonsResponse* response) override;
+  grpc::Status ListClues(grpc::ServerContext* context, const v1::ListCluesRequest* request,
+                         v1::ListCluesResponse* response) override;
+  grpc::Status GetClue(grpc::ServerContext* context, const v1::GetClueRequest* request,
+                       v1::Clue* response) override;
+  grpc::Status ReviewClue(grpc::ServerContext* context, const v1::ReviewClueRequest* request,
+                          v1::Clue* response) override;
+  grpc::Status ExportLinks(grpc::ServerContext* context, const v1::ExportLinksRequest* request,
+                           grpc::ServerWriter<v1::RecordLink>* writer) override;
+  grpc::Status Rescore(grpc::ServerContext* context, const v1::RescoreRequest* request,
+                       v1::RescoreResponse* response) override;
+
+ private:
+  void RefreshMetrics();
+
+  MatchStore* store_;
+  const common::Clock* clock_;
+  MatchMetrics* metrics_;
+  std::function<void()> on_plan_queued_;
+};
+
+}  // namespace lifeline::match

@@ -1,0 +1,427 @@
+#include "match-service/rpc/match_service_impl.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "common/outbox/outbox.h"
+#include "match-service/clients/fake_referral_client.h"
+#include "match-service/clients/plan_request_codec.h"
+#include "match-service/domain/record_codec.h"
+#include "match-service/domain/story_fixture.h"
+#include "match-service/rpc/plan_delivery.h"
+#include "match-service/rpc/record_mapping.h"
+#include "match-service/store/sqlite_match_store.h"
+
+namespace lifeline::match {
+namespace {
+
+using ::testing::Contains;
+using ::testing::SizeIs;
+namespace rv1 = ::lifeline::records::v1;
+
+// Builds the proto ingest would send for `f` (the inverse of FactsFromProto).
+rv1::NormalizedRecord ToNormalized(const RecordFacts& f) {
+  rv1::NormalizedRecord out;
+  out.set_agency(f.agency);
+  out.set_source_record_id(f.source_record_id);
+  out.set_version(f.version);
+  out.set_record_date(f.record_date);
+  out.set_retracted(f.retracted);
+  auto* p = out.mutable_person();
+  p->set_id_token(f.person.id_token);
+  p->set_id_masked(f.person.id_masked);
+  p->set_name_original(f.person.name_original);
+  p->set_name_normalized(f.person.name_normalized);
+  p->set_sex(static_cast<rv1::Sex>(static_cast<int>(f.person.sex)));
+  p->set_birth_date(f.person.birth_date);
+  p->set_region_code(f.person.region_code);
+  auto* r = out.mutable_record();
+  switch (f.kind) {
+    case RecordKind::kCriminalVictim: {
+      auto* v = r->mutable_criminal_victim();
+      v->mutable_criminal_case()->set_case_number(f.victim.case_number);
+      v->mutable_criminal_case()->set_crime(
+          static_cast<rv1::CriminalCase::Crime>(static_cast<int>(f.victim.crime)));
+      v->mutable_criminal_case()->set_case_date(f.victim.case_date);
+      v->mutable_criminal_case()->set_offender_status(
+          static_cast<rv1::CriminalCase::OffenderStatus>(
+              static_cast<int>(f.victim.offender_status)));
+      v->set_harm(static_cast<rv1::CriminalVictim::Harm>(static_cast<int>(f.victim.harm)));
+      v->set_victim_major_fault(f.victim.victim_major_fault);
+      break;
+    }
+    case RecordKind::kNearRelative: {
+      auto* n = r->mutable_near_relative();
+      n->set_case_number(f.relative.case_number);
+      n->set_victim_record_id(f.relative.victim_record_id);
+      n->set_relation(
+          static_cast<rv1::NearRelative::Relation>(static_cast<int>(f.relative.relation)));
+      n->set_depended_on_victim(f.relative.depended_on_victim);
+      break;
+    }
+    case RecordKind::kCivilJudgment: {
+      auto* j = r->mutable_civil_judgment();
+      j->set_case_number(f.judgment.case_number);
+      j->set_judgment_number(f.judgment.judgment_number);
+      j->set_amount_awarded_fen(f.judgment.amount_awarded_fen);
+      j->set_judgment_date(f.judgment.judgment_date);
+      break;
+    }
+    case RecordKind::kEnforcement: {
+      auto* e = r->mutable_enforcement();
+      e->set_case_number(f.enforcement.case_number);
+      e->set_judgment_number(f.enforcement.judgment_number);
+      e->set_enforcement_number(f.enforcement.enforcement_number);
+      e->set_amount_awarded_fen(f.enforcement.amount_awarded_fen);
+      e->set_amount_paid_fen(f.enforcement.amount_paid_fen);
+      e->set_status(static_cast<rv1::Enforcement::Status>(static_cast<int>(f.enforcement.status)));
+      e->set_status_date(f.enforcement.status_date);
+      break;
+    }
+    case RecordKind::kSocialAssistance: {
+      auto* s = r->mutable_social_assistance();
+      s->set_programme(static_cast<rv1::SocialAssistance::Programme>(
+          static_cast<int>(f.social_assistance.programme)));
+      s->set_start_date(f.social_assistance.start_date);
+      s->set_end_date(f.social_assistance.end_date);
+      break;
+    }
+    case RecordKind::kWomenChildrenDifficulty: {
+      auto* w = r->mutable_women_children_difficulty();
+      w->set_kind(
+          static_cast<rv1::WomenChildrenDifficulty::Kind>(static_cast<int>(f.women_children.kind)));
+      w->set_start_date(f.women_children.start_date);
+      break;
+    }
+    case RecordKind::kDisabilityCertificate: {
+      auto* d = r->mutable_disability_certificate();
+      d->set_kind(
+          static_cast<rv1::DisabilityCertificate::Kind>(static_cast<int>(f.disability.kind)));
+      d->set_grade(f.disability.grade);
+      d->set_issue_date(f.disability.issue_date);
+      break;
+    }
+    default:
+      ADD_FAILURE() << "kind not used in these tests";
+  }
+  return out;
+}
+
+v1::UpsertRecordsRequest StoryRequest() {
+  v1::UpsertRecordsRequest request;
+  for (const RecordFacts& f : testing::StoryRecords()) *request.add_records() = ToNormalized(f);
+  return request;
+}
+
+class MatchServiceImplTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store =
+        SqliteMatchStore::Open(":memory:", ClueScorer(EligibilityRules{}), EncodePlanRequest);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    service_ =
+        std::make_unique<MatchServiceImpl>(store_.get(), &clock_, nullptr, [this]() { ++wakes_; });
+    common::OutboxDispatcher::Options options;
+    options.topic = kReferralTopic;
+    options.batch_size = 1;
+    dispatcher_ = std::make_unique<common::OutboxDispatcher>(
+        store_->outbox(),
+        [this](const std::vector<common::OutboxMessage>& messages) {
+          return DeliverPlans(messages, &referral_, store_.get());
+        },
+        options);
+    grpc::ServerBuilder builder;
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::MatchService::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  void LoadStory() {
+    grpc::ClientContext context;
+    v1::UpsertRecordsResponse response;
+    ASSERT_TRUE(stub_->UpsertRecords(&context, StoryRequest(), &response).ok());
+    ASSERT_EQ(response.applied_count(), 9);
+  }
+
+  v1::ListCluesResponse List(v1::ListCluesRequest request = {}) {
+    grpc::ClientContext context;
+    v1::ListCluesResponse response;
+    grpc::Status status = stub_->ListClues(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  grpc::Status Review(const std::string& clue_id, v1::Review::Decision decision, int64_t amount,
+                      const std::string& reason, v1::Clue* out,
+                      const std::string& user = "proc-user-7") {
+    grpc::ClientContext context;
+    if (!user.empty()) context.AddMetadata("x-lifeline-user", user);
+    v1::ReviewClueRequest request;
+    request.set_clue_id(clue_id);
+    request.set_decision(decision);
+    request.set_amount_fen(amount);
+    request.set_reason(reason);
+    request.set_reviewer("body-reviewer");
+    return stub_->ReviewClue(&context, request, out);
+  }
+
+  common::FakeClock clock_{
+      absl::FromCivil(absl::CivilSecond(2024, 6, 1, 8, 0, 0), absl::UTCTimeZone())};
+  FakeReferralClient referral_;
+  int wakes_ = 0;
+  std::unique_ptr<SqliteMatchStore> store_;
+  std::unique_ptr<MatchServiceImpl> service_;
+  std::unique_ptr<common::OutboxDispatcher> dispatcher_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::MatchService::Stub> stub_;
+};
+
+TEST_F(MatchServiceImplTest, MappingRoundTripsTheStory) {
+  for (const RecordFacts& f : testing::StoryRecords()) {
+    auto back = FactsFromProto(ToNormalized(f));
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(EncodeRecordFacts(*back), EncodeRecordFacts(f)) << f.source_record_id;
+  }
+}
+
+TEST_F(MatchServiceImplTest, UpsertThenListAndGetClueWithEvidence) {
+  LoadStory();
+  v1::ListCluesResponse list = List();
+  ASSERT_EQ(list.clues_size(), 2);
+  EXPECT_EQ(list.clues(0).person_name(), "测试父");
+  EXPECT_GT(list.clues(0).score(), list.clues(1).score());
+  EXPECT_TRUE(list.next_page_token().empty());
+
+  grpc::ClientContext context;
+  v1::GetClueRequest request;
+  request.set_clue_id(list.clues(1).clue_id());
+  v1::Clue clue;
+  ASSERT_TRUE(stub_->GetClue(&context, request, &clue).ok());
+  EXPECT_EQ(clue.person_name(), "测试母");
+  EXPECT_EQ(clue.category(), v1::CATEGORY_DEPENDANT_OF_DECEASED);
+  EXPECT_EQ(clue.status(), v1::CLUE_STATUS_PENDING_REVIEW);
+  EXPECT_EQ(clue.case_number(), testing::kStoryCase);
+  EXPECT_EQ(clue.suggested_amount().max_fen(), 31104000);
+  EXPECT_EQ(clue.suggested_amount().min_fen(), 300000);
+  EXPECT_THAT(clue.hardship_signals(), Contains("women_financial_difficulty"));
+  bool harm = false, award = false;
+  for (const v1::Evidence& e : clue.evidence()) {
+    harm |= e.agency() == "procuratorate" && e.source_record_id() == "pv-1" &&
+            e.field() == "criminal_victim.harm" && e.value() == "HARM_DEATH" &&
+            e.role() == "category";
+    award |= e.agency() == "court" && e.field() == "civil_judgment.amount_awarded_fen" &&
+             e.value() == "83000000" && e.role() == "unpaid_compensation";
+  }
+  EXPECT_TRUE(harm);
+  EXPECT_TRUE(award);
+
+  // Resending the batch is a no-op.
+  grpc::ClientContext again_context;
+  v1::UpsertRecordsResponse again;
+  ASSERT_TRUE(stub_->UpsertRecords(&again_context, StoryRequest(), &again).ok());
+  EXPECT_EQ(again.applied_count(), 0);
+  EXPECT_EQ(again.unchanged_count(), 9);
+}
+
+TEST_F(MatchServiceImplTest, ListCluesPagesWithTokenAndFilters) {
+  LoadStory();
+  v1::ListCluesRequest request;
+  request.set_page_size(1);
+  v1::ListCluesResponse first = List(request);
+  ASSERT_EQ(first.clues_size(), 1);
+  ASSERT_FALSE(first.next_page_token().empty());
+  request.set_page_token(first.next_page_token());
+  v1::ListCluesResponse second = List(request);
+  ASSERT_EQ(second.clues_size(), 1);
+  EXPECT_NE(second.clues(0).clue_id(), first.clues(0).clue_id());
+  EXPECT_TRUE(second.next_page_token().empty());
+
+  v1::ListCluesRequest approved;
+  approved.set_status(v1::CLUE_STATUS_APPROVED);
+  EXPECT_EQ(List(approved).clues_size(), 0);
+
+  grpc::ClientContext context;
+  v1::ListCluesRequest bad;
+  bad.set_page_token("not-a-number");
+  v1::ListCluesResponse ignored;
+  EXPECT_EQ(stub_->ListClues(&context, bad, &ignored).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(MatchServiceImplTest, ApproveSendsOnePlanAndStoresThePlanId) {
+  LoadStory();
+  const std::string clue_id = List().clues(0).clue_id();
+  v1::Clue approved;
+  grpc::Status status = Review(clue_id, v1::Review::DECISION_APPROVE, 1500000, "", &approved);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(approved.status(), v1::CLUE_STATUS_APPROVED);
+  ASSERT_EQ(approved.reviews_size(), 1);
+  EXPECT_EQ(approved.reviews(0).reviewer(), "proc-user-7");  // metadata wins over the body
+  EXPECT_EQ(approved.reviews(0).amount_fen(), 1500000);
+  EXPECT_EQ(wakes_, 1);
+
+  auto sent = dispatcher_->DrainOnce();
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(*sent, 1);
+  EXPECT_EQ(*dispatcher_->DrainOnce(), 0);
+  std::vector<PlanRequest> requests = referral_.requests();
+  ASSERT_THAT(requests, SizeIs(1));
+  EXPECT_EQ(requests[0].clue_id, clue_id);
+  EXPECT_EQ(requests[0].approved_amount_fen, 1500000);
+  EXPECT_EQ(requests[0].approved_by, "proc-user-7");
+  EXPECT_EQ(requests[0].category, "CATEGORY_DEPENDANT_OF_DECEASED");
+  EXPECT_EQ(requests[0].person.name, "测试父");
+  EXPECT_THAT(requests[0].needs, Contains("bereavement"));
+  EXPECT_THAT(requests[0].needs, Contains("unpaid_compensation"));
+
+  grpc::ClientContext context;
+  v1::GetClueRequest get;
+  get.set_clue_id(clue_id);
+  v1::Clue clue;
+  ASSERT_TRUE(stub_->GetClue(&context, get, &clue).ok());
+  EXPECT_EQ(clue.plan_id(), "plan_1");
+}
+
+TEST_F(MatchServiceImplTest, FailedDeliveryIsRetriedLater) {
+  LoadStory();
+  const std::string clue_id = List().clues(0).clue_id();
+  v1::Clue approved;
+  ASSERT_TRUE(Review(clue_id, v1::Review::DECISION_APPROVE, 400000, "", &approved).ok());
+  referral_.SetFailure(absl::UnavailableError("referral down"));
+  EXPECT_FALSE(dispatcher_->DrainOnce().ok());
+  EXPECT_EQ(*store_->outbox()->Pending(kReferralTopic), 1);
+  EXPECT_EQ(store_->GetClue(clue_id)->clue.plan_id, "");
+
+  referral_.SetFailure(absl::OkStatus());
+  ASSERT_TRUE(
+      DeliverPlans(*store_->outbox()->Due(kReferralTopic, 10, INT64_MAX), &referral_, store_.get())
+          .ok());
+  EXPECT_EQ(store_->GetClue(clue_id)->clue.plan_id, "plan_1");
+}
+
+TEST_F(MatchServiceImplTest, ApproveWithoutAmountIsInvalid) {
+  LoadStory();
+  v1::Clue out;
+  EXPECT_EQ(
+      Review(List().clues(0).clue_id(), v1::Review::DECISION_APPROVE, 0, "", &out).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      Review(List().clues(0).clue_id(), v1::Review::DECISION_REJECT, 0, "", &out).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(*store_->outbox()->Pending(kReferralTopic), 0);
+}
+
+TEST_F(MatchServiceImplTest, ReviewingADecidedClueFails) {
+  LoadStory();
+  const std::string clue_id = List().clues(1).clue_id();
+  v1::Clue out;
+  ASSERT_TRUE(Review(clue_id, v1::Review::DECISION_REJECT, 0, "family declined", &out).ok());
+  EXPECT_EQ(out.status(), v1::CLUE_STATUS_REJECTED);
+  EXPECT_EQ(Review(clue_id, v1::Review::DECISION_APPROVE, 100, "", &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Review(clue_id, v1::Review::DECISION_REJECT, 0, "again", &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(MatchServiceImplTest, ReviewerFallsBackToTheBodyForInternalCallers) {
+  LoadStory();
+  v1::Clue out;
+  ASSERT_TRUE(Review(List().clues(0).clue_id(), v1::Review::DECISION_REQUEST_INFO, 0,
+                     "need household papers", &out, /*user=*/"")
+                  .ok());
+  EXPECT_EQ(out.status(), v1::CLUE_STATUS_MORE_INFO_REQUESTED);
+  EXPECT_EQ(out.reviews(0).reviewer(), "body-reviewer");
+}
+
+TEST_F(MatchServiceImplTest, UnknownIdsAreNotFound) {
+  v1::Clue out;
+  EXPECT_EQ(
+      Review("clu_0000000000000000", v1::Review::DECISION_APPROVE, 100, "", &out).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext clue_context;
+  v1::GetClueRequest get_clue;
+  get_clue.set_clue_id("clu_0000000000000000");
+  EXPECT_EQ(stub_->GetClue(&clue_context, get_clue, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext person_context;
+  v1::GetPersonRequest get_person;
+  get_person.set_person_id("per_0000000000000000");
+  v1::Person person;
+  EXPECT_EQ(stub_->GetPerson(&person_context, get_person, &person).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(MatchServiceImplTest, SearchGetPersonAndExportLinks) {
+  LoadStory();
+  grpc::ClientContext search_context;
+  v1::SearchPersonsRequest search;
+  search.set_id_token(testing::kFatherToken);
+  v1::SearchPersonsResponse found;
+  ASSERT_TRUE(stub_->SearchPersons(&search_context, search, &found).ok());
+  ASSERT_EQ(found.persons_size(), 1);
+  EXPECT_EQ(found.persons(0).display_name(), "测试父");
+  EXPECT_EQ(found.persons(0).records_size(), 5);
+  EXPECT_EQ(found.persons(0).sex(), rv1::SEX_MALE);
+
+  grpc::ClientContext by_name_context;
+  v1::SearchPersonsRequest by_name;
+  by_name.set_name("测试母");
+  v1::SearchPersonsResponse mother;
+  ASSERT_TRUE(stub_->SearchPersons(&by_name_context, by_name, &mother).ok());
+  ASSERT_EQ(mother.persons_size(), 1);
+
+  grpc::ClientContext get_context;
+  v1::GetPersonRequest get;
+  get.set_person_id(mother.persons(0).person_id());
+  v1::Person person;
+  ASSERT_TRUE(stub_->GetPerson(&get_context, get, &person).ok());
+  EXPECT_EQ(person.records_size(), 3);  // pr-2, ca-2, wf-1
+  for (const v1::RecordRef& ref : person.records()) EXPECT_EQ(ref.link_reason(), "id_token");
+
+  grpc::ClientContext export_context;
+  auto reader = stub_->ExportLinks(&export_context, v1::ExportLinksRequest());
+  v1::RecordLink link;
+  int links = 0;
+  int mother_links = 0;
+  while (reader->Read(&link)) {
+    ++links;
+    if (link.person_id() == person.person_id()) ++mother_links;
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(links, 9);
+  EXPECT_EQ(mother_links, 3);
+}
+
+TEST_F(MatchServiceImplTest, RescoreScoresEveryPerson) {
+  LoadStory();
+  grpc::ClientContext context;
+  v1::RescoreResponse response;
+  ASSERT_TRUE(stub_->Rescore(&context, v1::RescoreRequest(), &response).ok());
+  EXPECT_EQ(response.persons_scored(), 3);
+  EXPECT_EQ(response.clues_created(), 0);
+}
+
+TEST_F(MatchServiceImplTest, RecordWithoutPayloadIsRejectedWholeBatch) {
+  v1::UpsertRecordsRequest request = StoryRequest();
+  request.mutable_records(3)->mutable_record()->Clear();
+  grpc::ClientContext context;
+  v1::UpsertRecordsResponse response;
+  grpc::Status status = stub_->UpsertRecords(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("records[3]"));
+  EXPECT_EQ(List().clues_size(), 0);
+}
+
+}  // namespace
+}  // namespace lifeline::match
