@@ -1,0 +1,36 @@
+#include "referral-service/clients/grpc_partner_inbox_client.h"
+
+#include <chrono>
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/server/channel.h"
+#include "common/status/grpc_status.h"
+
+namespace lifeline::referral {
+
+lifeline::partner::v1::PartnerInbox::Stub* GrpcPartnerInboxClient::StubFor(
+    const std::string& target) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = stubs_.find(target);
+  if (it == stubs_.end()) {
+    it = stubs_
+             .emplace(target, lifeline::partner::v1::PartnerInbox::NewStub(
+                                  common::MakeClientChannel(target)))
+             .first;
+  }
+  return it->second.get();
+}
+
+absl::StatusOr<std::string> GrpcPartnerInboxClient::Deliver(
+    const std::string& target, const lifeline::partner::v1::DeliverReferralRequest& request) {
+  lifeline::partner::v1::PartnerInbox::Stub* stub = StubFor(target);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
+  lifeline::partner::v1::DeliverReferralResponse response;
+  grpc::Status status = stub->DeliverReferral(&context, request, &response);
+  if (!status.ok()) return common::FromGrpcStatus(status);
+  return response.partner_reference();
+}
+
+}  // namespace lifeline::referral

@@ -1,0 +1,41 @@
+#include "referral-service/domain/partner_rules.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace lifeline::referral {
+
+bool IsDepartmentCode(std::string_view code) {
+  if (code.empty() || code.size() > 64) return false;
+  if (!absl::ascii_islower(static_cast<unsigned char>(code.front()))) return false;
+  if (code.back() == '_') return false;
+  char previous = 0;
+  for (char c : code) {
+    bool ok = absl::ascii_islower(static_cast<unsigned char>(c)) ||
+              absl::ascii_isdigit(static_cast<unsigned char>(c)) || c == '_';
+    if (!ok) return false;
+    if (c == '_' && previous == '_') return false;
+    previous = c;
+  }
+  return true;
+}
+
+absl::Status ValidatePartner(const Partner& partner) {
+  if (!IsDepartmentCode(partner.department)) {
+    return absl::InvalidArgumentError(absl::StrCat("department: '", partner.department,
+                                                   "' is not a lower_snake department code"));
+  }
+  if (absl::StripAsciiWhitespace(partner.display_name).empty()) {
+    return absl::InvalidArgumentError("display_name: required");
+  }
+  if (absl::StripAsciiWhitespace(partner.inbox_target).empty()) {
+    return absl::InvalidArgumentError("inbox_target: required");
+  }
+  if (partner.respond_within_days < 1 || partner.respond_within_days > 60) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("respond_within_days: ", partner.respond_within_days, " is outside 1..60"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace lifeline::referral

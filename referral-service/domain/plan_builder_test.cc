@@ -1,0 +1,102 @@
+#include "referral-service/domain/plan_builder.h"
+
+#include <gtest/gtest.h>
+
+#include "referral-service/domain/partner_rules.h"
+
+namespace lifeline::referral {
+namespace {
+
+class PlanBuilderTest : public ::testing::Test {
+ protected:
+  PlanBuilderTest()
+      : clock_(absl::FromCivil(absl::CivilSecond(2026, 11, 26, 2, 0, 0), absl::UTCTimeZone())),
+        router_(*Router::Create({
+            {"disability", "disabled_persons_federation", "rehabilitation", "disability"},
+            {"every_plan", "law_popularization", "law education", "every plan"},
+        })),
+        builder_(&router_, &clock_, &ids_) {}
+
+  common::FakeClock clock_;
+  SequentialIdGenerator ids_;
+  Router router_;
+  PlanBuilder builder_;
+};
+
+PlanRequest Request() {
+  PlanRequest request;
+  request.clue_id = "clue-1";
+  request.person.person_id = "p-1";
+  request.needs = {"disability"};
+  request.approved_amount_fen = 3'000'000;
+  return request;
+}
+
+TEST_F(PlanBuilderTest, BuildsReferralsWithWorkingDayDeadlines) {
+  auto lookup = [](const std::string& department) -> std::optional<Partner> {
+    if (department == "law_popularization") {
+      Partner p;
+      p.department = department;
+      p.respond_within_days = 2;
+      return p;
+    }
+    return std::nullopt;
+  };
+  absl::StatusOr<Plan> plan = builder_.Build(Request(), lookup);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->plan_id, "plan_1");
+  EXPECT_EQ(plan->state, PlanState::kOpen);
+  EXPECT_EQ(plan->assistance_amount_fen, 3'000'000);
+  ASSERT_EQ(plan->referrals.size(), 2u);
+  const Referral& disabled = plan->referrals[0];
+  EXPECT_EQ(disabled.department, "disabled_persons_federation");
+  EXPECT_EQ(disabled.plan_id, "plan_1");
+  EXPECT_EQ(disabled.state, ReferralState::kRequested);
+  // Thursday + 5 working days (default, not in the directory) = next Thursday.
+  EXPECT_EQ(disabled.respond_by, absl::CivilDay(2026, 12, 3));
+  // Thursday + 2 working days = Monday.
+  EXPECT_EQ(plan->referrals[1].respond_by, absl::CivilDay(2026, 11, 30));
+  EXPECT_NE(plan->referrals[0].referral_id, plan->referrals[1].referral_id);
+}
+
+TEST_F(PlanBuilderTest, RejectsMissingFields) {
+  auto none = [](const std::string&) -> std::optional<Partner> { return std::nullopt; };
+  PlanRequest request = Request();
+  request.clue_id = "";
+  EXPECT_EQ(builder_.Build(request, none).status().code(), absl::StatusCode::kInvalidArgument);
+  request = Request();
+  request.person.person_id = "";
+  EXPECT_EQ(builder_.Build(request, none).status().code(), absl::StatusCode::kInvalidArgument);
+  request = Request();
+  request.approved_amount_fen = -1;
+  EXPECT_EQ(builder_.Build(request, none).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PartnerRulesTest, DepartmentCodes) {
+  EXPECT_TRUE(IsDepartmentCode("legal_aid"));
+  EXPECT_TRUE(IsDepartmentCode("unit2"));
+  EXPECT_FALSE(IsDepartmentCode(""));
+  EXPECT_FALSE(IsDepartmentCode("Legal_aid"));
+  EXPECT_FALSE(IsDepartmentCode("legal-aid"));
+  EXPECT_FALSE(IsDepartmentCode("_legal"));
+  EXPECT_FALSE(IsDepartmentCode("legal_"));
+  EXPECT_FALSE(IsDepartmentCode("legal__aid"));
+  EXPECT_FALSE(IsDepartmentCode("2unit"));
+}
+
+TEST(PartnerRulesTest, ValidatePartner) {
+  Partner partner{"legal_aid", "Legal aid centre", "127.0.0.1:1", 5, true};
+  EXPECT_TRUE(ValidatePartner(partner).ok());
+  Partner bad = partner;
+  bad.inbox_target = "";
+  EXPECT_EQ(ValidatePartner(bad).code(), absl::StatusCode::kInvalidArgument);
+  bad = partner;
+  bad.department = "Legal Aid";
+  EXPECT_EQ(ValidatePartner(bad).code(), absl::StatusCode::kInvalidArgument);
+  bad = partner;
+  bad.respond_within_days = 0;
+  EXPECT_EQ(ValidatePartner(bad).code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace lifeline::referral

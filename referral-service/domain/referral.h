@@ -1,0 +1,111 @@
+// The plain data of referral-service's domain: partners, plans, referrals and their history.
+// No protobuf here; rpc/ maps these to and from the lifeline.referral.v1 messages.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+
+namespace lifeline::referral {
+
+// State of a referral, after FHIR Task. Values match lifeline.referral.v1.ReferralState.
+enum class ReferralState {
+  kUnspecified = 0,
+  kRequested = 1,
+  kAccepted = 2,
+  kRejected = 3,
+  kInProgress = 4,
+  kOnHold = 5,
+  kCompleted = 6,
+  kFailed = 7,
+  kCancelled = 8,
+};
+
+// A partner department in the directory.
+struct Partner {
+  std::string department;  // lower_snake code, e.g. "legal_aid"
+  std::string display_name;
+  std::string inbox_target;  // gRPC target of the department's PartnerInbox
+  int respond_within_days = 5;
+  bool enabled = true;
+};
+
+// The person a plan is for. `id_masked` only; the raw ID number never reaches this service.
+struct PlanPerson {
+  std::string person_id;
+  std::string name;
+  std::string id_masked;
+  int sex = 0;  // lifeline.records.v1.Sex value
+  std::string birth_date;
+  std::string region_code;
+};
+
+// Delivery of a referral to its department's inbox.
+struct Delivery {
+  bool delivered = false;
+  int attempts = 0;
+  std::string last_error;  // a status code name, never personal data
+  absl::Time delivered_time = absl::InfinitePast();
+  std::string partner_reference;
+};
+
+// One state change of a referral.
+struct ReferralEvent {
+  int64_t sequence = 0;
+  std::string referral_id;
+  ReferralState from_state = ReferralState::kUnspecified;
+  ReferralState to_state = ReferralState::kUnspecified;
+  std::string note;
+  std::string actor;
+  absl::Time time;
+};
+
+// One of the "N": a department asked to help the person.
+struct Referral {
+  std::string referral_id;
+  std::string plan_id;
+  std::string department;
+  std::string service;
+  std::string reason;
+  ReferralState state = ReferralState::kRequested;
+  absl::CivilDay respond_by;
+  Delivery delivery;
+  std::vector<ReferralEvent> history;
+  absl::Time created_time;
+  absl::Time updated_time;
+};
+
+enum class PlanState { kOpen = 1, kClosed = 2 };
+
+// The "1+N" plan for one person and one clue.
+struct Plan {
+  std::string plan_id;
+  std::string clue_id;
+  PlanPerson person;
+  std::string category;
+  std::string case_number;
+  int64_t assistance_amount_fen = 0;
+  std::string referring_unit;
+  std::string approved_by;
+  PlanState state = PlanState::kOpen;
+  std::vector<Referral> referrals;
+  absl::Time created_time;
+  absl::Time closed_time = absl::InfinitePast();  // InfinitePast while open
+};
+
+// What an approved clue brings to CreatePlan.
+struct PlanRequest {
+  std::string clue_id;
+  PlanPerson person;
+  std::string category;
+  std::string case_number;
+  int64_t approved_amount_fen = 0;
+  std::vector<std::string> needs;
+  std::string referring_unit;
+  std::string approved_by;
+};
+
+}  // namespace lifeline::referral

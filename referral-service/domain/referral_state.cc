@@ -1,0 +1,105 @@
+#include "referral-service/domain/referral_state.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace lifeline::referral {
+
+bool IsFinal(ReferralState state) {
+  switch (state) {
+    case ReferralState::kRejected:
+    case ReferralState::kCompleted:
+    case ReferralState::kFailed:
+    case ReferralState::kCancelled:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool CanTransition(ReferralState from, ReferralState to) {
+  using S = ReferralState;
+  switch (from) {
+    case S::kRequested:
+      return to == S::kAccepted || to == S::kRejected || to == S::kCancelled;
+    case S::kAccepted:
+      return to == S::kInProgress || to == S::kOnHold || to == S::kCompleted || to == S::kFailed ||
+             to == S::kCancelled;
+    case S::kInProgress:
+      return to == S::kOnHold || to == S::kCompleted || to == S::kFailed || to == S::kCancelled;
+    case S::kOnHold:
+      return to == S::kInProgress || to == S::kFailed || to == S::kCancelled;
+    default:
+      return false;
+  }
+}
+
+bool NoteRequired(ReferralState to) {
+  return to == ReferralState::kRejected || to == ReferralState::kFailed ||
+         to == ReferralState::kCancelled;
+}
+
+absl::Status ValidateTransition(ReferralState from, ReferralState to, std::string_view note) {
+  if (to == ReferralState::kUnspecified || StateName(to).empty()) {
+    return absl::InvalidArgumentError("to_state: a target state is required");
+  }
+  if (NoteRequired(to) && absl::StripAsciiWhitespace(std::string(note)).empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("note: required when moving a referral to ", std::string(StateName(to))));
+  }
+  if (!CanTransition(from, to)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("to_state: a referral in state ", std::string(StateName(from)),
+                     " cannot move to ", std::string(StateName(to))));
+  }
+  return absl::OkStatus();
+}
+
+bool IsPlanClosed(const std::vector<ReferralState>& states) {
+  return std::all_of(states.begin(), states.end(), IsFinal);
+}
+
+std::string_view StateName(ReferralState state) {
+  switch (state) {
+    case ReferralState::kUnspecified:
+      return "UNSPECIFIED";
+    case ReferralState::kRequested:
+      return "REQUESTED";
+    case ReferralState::kAccepted:
+      return "ACCEPTED";
+    case ReferralState::kRejected:
+      return "REJECTED";
+    case ReferralState::kInProgress:
+      return "IN_PROGRESS";
+    case ReferralState::kOnHold:
+      return "ON_HOLD";
+    case ReferralState::kCompleted:
+      return "COMPLETED";
+    case ReferralState::kFailed:
+      return "FAILED";
+    case ReferralState::kCancelled:
+      return "CANCELLED";
+  }
+  return "";
+}
+
+std::optional<ReferralState> StateFromName(std::string_view name) {
+  for (ReferralState state : AllStates()) {
+    if (StateName(state) == name) return state;
+  }
+  return std::nullopt;
+}
+
+const std::vector<ReferralState>& AllStates() {
+  static const std::vector<ReferralState> kStates = {
+      ReferralState::kRequested,  ReferralState::kAccepted,  ReferralState::kRejected,
+      ReferralState::kInProgress, ReferralState::kOnHold,    ReferralState::kCompleted,
+      ReferralState::kFailed,     ReferralState::kCancelled,
+  };
+  return kStates;
+}
+
+}  // namespace lifeline::referral

@@ -1,0 +1,48 @@
+// The referral state machine (after FHIR Task):
+//
+//   REQUESTED   -> ACCEPTED | REJECTED | CANCELLED
+//   ACCEPTED    -> IN_PROGRESS | ON_HOLD | COMPLETED | FAILED | CANCELLED
+//   IN_PROGRESS -> ON_HOLD | COMPLETED | FAILED | CANCELLED
+//   ON_HOLD     -> IN_PROGRESS | FAILED | CANCELLED
+//   REJECTED, COMPLETED, FAILED, CANCELLED are final.
+//
+// Moving to REJECTED, FAILED or CANCELLED requires a note (the reason or outcome).
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+
+#include "referral-service/domain/referral.h"
+
+namespace lifeline::referral {
+
+// Returns true for REJECTED, COMPLETED, FAILED and CANCELLED.
+bool IsFinal(ReferralState state);
+
+// Returns true when the machine allows `from` -> `to`.
+bool CanTransition(ReferralState from, ReferralState to);
+
+// Returns true when moving to `to` needs a note.
+bool NoteRequired(ReferralState to);
+
+// Checks a requested change. Errors: InvalidArgument when `to` is not a real state or a required
+// note is missing; FailedPrecondition when the machine does not allow `from` -> `to`.
+absl::Status ValidateTransition(ReferralState from, ReferralState to, std::string_view note);
+
+// Returns true when a plan with these referral states is closed: every referral is final. A plan
+// without referrals is closed.
+bool IsPlanClosed(const std::vector<ReferralState>& states);
+
+// Returns the upper-case name without prefix, e.g. "IN_PROGRESS".
+std::string_view StateName(ReferralState state);
+
+// Parses a name produced by StateName; nullopt for anything else.
+std::optional<ReferralState> StateFromName(std::string_view name);
+
+// Every real state (not kUnspecified), in enum order.
+const std::vector<ReferralState>& AllStates();
+
+}  // namespace lifeline::referral

@@ -1,0 +1,103 @@
+#include "referral-service/domain/referral_state.h"
+
+#include <set>
+#include <utility>
+
+#include <gtest/gtest.h>
+
+namespace lifeline::referral {
+namespace {
+
+using S = ReferralState;
+
+const std::set<std::pair<S, S>>& Allowed() {
+  static const std::set<std::pair<S, S>> kAllowed = {
+      {S::kRequested, S::kAccepted},  {S::kRequested, S::kRejected},
+      {S::kRequested, S::kCancelled}, {S::kAccepted, S::kInProgress},
+      {S::kAccepted, S::kOnHold},     {S::kAccepted, S::kCompleted},
+      {S::kAccepted, S::kFailed},     {S::kAccepted, S::kCancelled},
+      {S::kInProgress, S::kOnHold},   {S::kInProgress, S::kCompleted},
+      {S::kInProgress, S::kFailed},   {S::kInProgress, S::kCancelled},
+      {S::kOnHold, S::kInProgress},   {S::kOnHold, S::kFailed},
+      {S::kOnHold, S::kCancelled},
+  };
+  return kAllowed;
+}
+
+TEST(ReferralStateTest, EveryPairMatchesTheTable) {
+  int allowed = 0;
+  for (S from : AllStates()) {
+    for (S to : AllStates()) {
+      bool expected = Allowed().contains({from, to});
+      EXPECT_EQ(CanTransition(from, to), expected) << StateName(from) << " -> " << StateName(to);
+      absl::Status status = ValidateTransition(from, to, "a note");
+      EXPECT_EQ(status.ok(), expected) << StateName(from) << " -> " << StateName(to);
+      if (!expected) {
+        EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+      }
+      allowed += expected ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(allowed, 15);
+}
+
+TEST(ReferralStateTest, ForbiddenTransitions) {
+  EXPECT_EQ(ValidateTransition(S::kRequested, S::kCompleted, "done").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ValidateTransition(S::kRequested, S::kInProgress, "").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ValidateTransition(S::kOnHold, S::kCompleted, "").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ValidateTransition(S::kCompleted, S::kInProgress, "").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ValidateTransition(S::kRejected, S::kAccepted, "").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ValidateTransition(S::kAccepted, S::kAccepted, "").code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(ReferralStateTest, NoteRequiredForRejectFailCancel) {
+  EXPECT_EQ(ValidateTransition(S::kRequested, S::kRejected, "").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateTransition(S::kRequested, S::kRejected, "   ").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateTransition(S::kAccepted, S::kFailed, "").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateTransition(S::kOnHold, S::kCancelled, "").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ValidateTransition(S::kRequested, S::kRejected, "outside our area").ok());
+  EXPECT_TRUE(ValidateTransition(S::kRequested, S::kAccepted, "").ok());
+  EXPECT_TRUE(ValidateTransition(S::kInProgress, S::kCompleted, "").ok());
+}
+
+TEST(ReferralStateTest, UnspecifiedTargetIsInvalidArgument) {
+  EXPECT_EQ(ValidateTransition(S::kRequested, S::kUnspecified, "x").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateTransition(S::kRequested, static_cast<S>(42), "x").code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ReferralStateTest, FinalStates) {
+  std::set<S> finals;
+  for (S state : AllStates()) {
+    if (IsFinal(state)) finals.insert(state);
+  }
+  EXPECT_EQ(finals, (std::set<S>{S::kRejected, S::kCompleted, S::kFailed, S::kCancelled}));
+}
+
+TEST(ReferralStateTest, PlanClosesWhenEveryReferralIsFinal) {
+  EXPECT_FALSE(IsPlanClosed({S::kCompleted, S::kRequested}));
+  EXPECT_FALSE(IsPlanClosed({S::kCompleted, S::kOnHold, S::kRejected}));
+  EXPECT_TRUE(IsPlanClosed({S::kCompleted, S::kRejected, S::kFailed, S::kCancelled}));
+  EXPECT_TRUE(IsPlanClosed({}));
+}
+
+TEST(ReferralStateTest, NamesRoundTrip) {
+  for (S state : AllStates()) {
+    EXPECT_EQ(StateFromName(StateName(state)), state);
+  }
+  EXPECT_EQ(StateFromName("DONE"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace lifeline::referral

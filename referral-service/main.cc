@@ -1,0 +1,144 @@
+// referral-service: wiring only. Loads the config and rule files, opens the store, seeds the
+// partner directory, starts the delivery dispatcher and the metrics refresher, and serves
+// lifeline.referral.v1.ReferralService until SIGTERM.
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+#include "common/config/flags.h"
+#include "common/logging/logging.h"
+#include "common/server/server_runner.h"
+#include "common/time/dates.h"
+#include "referral-service/clients/delivery_dispatcher.h"
+#include "referral-service/clients/grpc_partner_inbox_client.h"
+#include "referral-service/domain/id_generator.h"
+#include "referral-service/rpc/referral_config.h"
+#include "referral-service/rpc/referral_metrics.h"
+#include "referral-service/rpc/referral_service_impl.h"
+#include "referral-service/store/sqlite_referral_store.h"
+
+namespace {
+
+struct ReferralConfig {
+  std::string listen_address = "127.0.0.1:50053";
+  std::string port_file;
+  std::string metrics_address = "127.0.0.1:0";
+  std::string metrics_port_file;
+  std::string data_dir = "./var/referral";
+  std::string routing_file = "config/referral.yaml";
+  std::string partners_file = "config/partners.yaml";
+  std::string partner_inbox_override;
+  std::string log_level = "info";
+  int64_t delivery_batch_size = 20;
+  int64_t metrics_refresh_seconds = 15;
+};
+
+int Fail(const char* what, const absl::Status& status) {
+  spdlog::critical("event=startup_failed step={} error=\"{}\"", what, status.ToString());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace lifeline;  // NOLINT(build/namespaces): main only wires.
+  ReferralConfig config;
+  common::FlagSet flags("referral");
+  flags.String("listen_address", &config.listen_address, "host:port for gRPC (port 0 = any)");
+  flags.String("port_file", &config.port_file, "write the bound gRPC port here");
+  flags.String("metrics_address", &config.metrics_address,
+               "host:port for Prometheus /metrics (empty disables)");
+  flags.String("metrics_port_file", &config.metrics_port_file, "write the metrics port here");
+  flags.String("data_dir", &config.data_dir, "directory of referral.db");
+  flags.String("routing_file", &config.routing_file, "needs -> departments (YAML)");
+  flags.String("partners_file", &config.partners_file,
+               "partner directory seeded at startup (YAML)");
+  flags.String("partner_inbox_override", &config.partner_inbox_override,
+               "when set, every partner's inbox target is this target");
+  flags.String("log_level", &config.log_level, "debug, info, warn or error");
+  flags.Int("delivery_batch_size", &config.delivery_batch_size, "deliveries per batch (1..50)");
+  flags.Int("metrics_refresh_seconds", &config.metrics_refresh_seconds,
+            "how often gauges and SLA breaches are recomputed");
+  flags.Check([&config]() -> absl::Status {
+    if (config.delivery_batch_size < 1 || config.delivery_batch_size > 50) {
+      return absl::InvalidArgumentError("delivery_batch_size: must be within 1..50");
+    }
+    return absl::OkStatus();
+  });
+  flags.Check([&config]() -> absl::Status {
+    if (config.metrics_refresh_seconds < 1) {
+      return absl::InvalidArgumentError("metrics_refresh_seconds: must be at least 1");
+    }
+    return absl::OkStatus();
+  });
+  flags.Check([&config]() -> absl::Status {
+    if (config.data_dir.empty()) return absl::InvalidArgumentError("data_dir: required");
+    return absl::OkStatus();
+  });
+  if (absl::Status status = flags.Parse(argc, argv); !status.ok()) {
+    if (absl::IsCancelled(status)) {
+      std::fprintf(stdout, "%s\n", std::string(status.message()).c_str());
+      return 0;
+    }
+    std::fprintf(stderr, "referral-service: %s\n", std::string(status.message()).c_str());
+    return 2;
+  }
+  common::InitLogging("referral-service", config.log_level);
+  spdlog::info("event=config {}", flags.Describe());
+
+  absl::StatusOr<referral::Router> router = referral::LoadRouter(config.routing_file);
+  if (!router.ok()) return Fail("routing_file", router.status());
+  absl::StatusOr<std::vector<referral::Partner>> seed =
+      referral::LoadPartnerDirectory(config.partners_file);
+  if (!seed.ok()) return Fail("partners_file", seed.status());
+
+  common::Clock* clock = common::Clock::Real();
+  auto store = referral::SqliteReferralStore::Open(config.data_dir + "/referral.db", clock);
+  if (!store.ok()) return Fail("store", store.status());
+  int seeded = 0;
+  for (const referral::Partner& partner : *seed) {
+    absl::StatusOr<bool> inserted = (*store)->InsertPartnerIfAbsent(partner);
+    if (!inserted.ok()) return Fail("seed_partners", inserted.status());
+    seeded += *inserted ? 1 : 0;
+  }
+  spdlog::info("event=partners_seeded inserted={} in_file={}", seeded, seed->size());
+
+  common::ServerOptions server_options;
+  server_options.listen_address = config.listen_address;
+  server_options.port_file = config.port_file;
+  server_options.metrics_address = config.metrics_address;
+  server_options.metrics_port_file = config.metrics_port_file;
+  common::ServerRunner runner("referral-service", server_options);
+
+  referral::ReferralMetrics metrics(runner.registry().get(), store->get(), clock);
+  referral::GrpcPartnerInboxClient inbox_client(absl::Seconds(5));
+  referral::DeliveryDispatcher::Options dispatcher_options;
+  dispatcher_options.batch_size = static_cast<int>(config.delivery_batch_size);
+  dispatcher_options.inbox_override = config.partner_inbox_override;
+  referral::DeliveryDispatcher dispatcher(
+      (*store)->outbox(), store->get(), &inbox_client, dispatcher_options,
+      [&metrics](const std::string& department, std::string_view result) {
+        metrics.RecordDelivery(department, result);
+      });
+
+  referral::RandomIdGenerator ids;
+  referral::ReferralServiceImpl service(store->get(), &*router, clock, &ids,
+                                        [&dispatcher] { dispatcher.Wake(); });
+  runner.AddService(&service);
+  if (absl::Status status = runner.Start(); !status.ok()) return Fail("server", status);
+  dispatcher.Start();
+  metrics.Start(absl::Seconds(config.metrics_refresh_seconds));
+  spdlog::info("event=serving port={} metrics_port={}", runner.port(), runner.metrics_port());
+
+  runner.Wait();
+  dispatcher.Stop();
+  metrics.Stop();
+  spdlog::info("event=stopped");
+  return 0;
+}

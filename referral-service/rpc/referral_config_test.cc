@@ -1,0 +1,111 @@
+#include "referral-service/rpc/referral_config.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace lifeline::referral {
+namespace {
+
+using ::testing::ElementsAre;
+
+std::string SourceFile(const std::string& relative) {
+  const char* root = std::getenv("LIFELINE_SOURCE_DIR");
+  return std::string(root == nullptr ? "." : root) + "/" + relative;
+}
+
+std::vector<std::string> Departments(const std::vector<RoutedReferral>& routed) {
+  std::vector<std::string> out;
+  for (const RoutedReferral& r : routed) out.push_back(r.department);
+  return out;
+}
+
+TEST(ReferralConfigTest, ShippedRoutingFollowsTheDomainTable) {
+  absl::StatusOr<Router> router = LoadRouter(SourceFile("config/referral.yaml"));
+  ASSERT_TRUE(router.ok()) << router.status();
+  // A dependant of a deceased victim, unpaid compensation, rural household at risk, disability.
+  EXPECT_THAT(Departments(router->Route(
+                  {"unpaid_compensation", "bereavement", "rural_poverty_risk", "disability"})),
+              ElementsAre("legal_aid", "counselling", "law_popularization", "rural_revitalization",
+                          "disabled_persons_federation", "village_committee"));
+  EXPECT_THAT(Departments(router->Route({})),
+              ElementsAre("law_popularization", "village_committee"));
+  EXPECT_THAT(
+      Departments(router->Route({"minor", "school_age_dependant", "women_difficulty", "veteran",
+                                 "medical_costs", "lost_income", "not_covered_poor"})),
+      ElementsAre("counselling", "law_popularization", "civil_affairs", "womens_federation",
+                  "education", "human_resources_social_security", "medical_security",
+                  "veterans_affairs", "village_committee"));
+  // Every need the CreatePlanRequest documents is routed.
+  EXPECT_TRUE(router
+                  ->UnknownNeeds({"unpaid_compensation", "bereavement", "violent_crime", "minor",
+                                  "rural_poverty_risk", "not_covered_poor", "women_difficulty",
+                                  "disability", "school_age_dependant", "lost_income",
+                                  "medical_costs", "veteran"})
+                  .empty());
+}
+
+TEST(ReferralConfigTest, ShippedPartnersCoverEveryRoutedDepartment) {
+  absl::StatusOr<Router> router = LoadRouter(SourceFile("config/referral.yaml"));
+  ASSERT_TRUE(router.ok()) << router.status();
+  absl::StatusOr<std::vector<Partner>> partners =
+      LoadPartnerDirectory(SourceFile("config/partners.yaml"));
+  ASSERT_TRUE(partners.ok()) << partners.status();
+  std::set<std::string> known;
+  for (const Partner& p : *partners) {
+    known.insert(p.department);
+    EXPECT_EQ(p.respond_within_days, 5) << p.department;
+    EXPECT_TRUE(p.enabled) << p.department;
+  }
+  for (const RouteRule& rule : router->rules()) {
+    EXPECT_TRUE(known.contains(rule.department)) << rule.department;
+  }
+}
+
+class TempYaml : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& text) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("referral_config_test_" + std::to_string(::getpid()) + ".yaml");
+    std::ofstream(path_) << text;
+    return path_.string();
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  std::filesystem::path path_;
+};
+
+TEST_F(TempYaml, UnknownKeyIsRejected) {
+  absl::StatusOr<Router> router =
+      LoadRouter(Write("routes:\n  - need: x\n    department: legal_aid\n    service: s\n"
+                       "    reason: r\n    priority: 1\n"));
+  EXPECT_EQ(router.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TempYaml, BadDepartmentIsRejected) {
+  absl::StatusOr<Router> router = LoadRouter(
+      Write("routes:\n  - need: x\n    department: Legal Aid\n    service: s\n    reason: r\n"));
+  EXPECT_EQ(router.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TempYaml, DuplicatePartnerIsRejected) {
+  absl::StatusOr<std::vector<Partner>> partners = LoadPartnerDirectory(
+      Write("partners:\n"
+            "  - {department: legal_aid, display_name: A, inbox_target: 'h:1', "
+            "respond_within_days: 5, enabled: true}\n"
+            "  - {department: legal_aid, display_name: B, inbox_target: 'h:1', "
+            "respond_within_days: 5, enabled: true}\n"));
+  EXPECT_EQ(partners.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(TempYaml, MissingInboxTargetIsRejected) {
+  absl::StatusOr<std::vector<Partner>> partners = LoadPartnerDirectory(
+      Write("partners:\n  - {department: legal_aid, display_name: A, respond_within_days: 5}\n"));
+  EXPECT_EQ(partners.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace lifeline::referral

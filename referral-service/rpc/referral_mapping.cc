@@ -1,0 +1,109 @@
+#include "referral-service/rpc/referral_mapping.h"
+
+#include "common/time/dates.h"
+
+namespace lifeline::referral {
+namespace {
+
+std::string TimeText(absl::Time time) {
+  return time == absl::InfinitePast() ? std::string() : common::FormatRfc3339(time);
+}
+
+}  // namespace
+
+pb::ReferralState ToProto(ReferralState state) {
+  return static_cast<pb::ReferralState>(static_cast<int>(state));
+}
+
+std::optional<ReferralState> FromProto(pb::ReferralState state) {
+  if (state == pb::REFERRAL_STATE_UNSPECIFIED || !pb::ReferralState_IsValid(state)) {
+    return std::nullopt;
+  }
+  return static_cast<ReferralState>(static_cast<int>(state));
+}
+
+void ToProto(const Partner& partner, pb::Partner* out) {
+  out->set_department(partner.department);
+  out->set_display_name(partner.display_name);
+  out->set_inbox_target(partner.inbox_target);
+  out->set_respond_within_days(partner.respond_within_days);
+  out->set_enabled(partner.enabled);
+}
+
+Partner FromProto(const pb::Partner& partner) {
+  Partner out;
+  out.department = partner.department();
+  out.display_name = partner.display_name();
+  out.inbox_target = partner.inbox_target();
+  out.respond_within_days = partner.respond_within_days();
+  out.enabled = partner.enabled();
+  return out;
+}
+
+void ToProto(const ReferralEvent& event, pb::ReferralEvent* out) {
+  out->set_sequence(event.sequence);
+  out->set_referral_id(event.referral_id);
+  out->set_from_state(ToProto(event.from_state));
+  out->set_to_state(ToProto(event.to_state));
+  out->set_note(event.note);
+  out->set_actor(event.actor);
+  out->set_time(TimeText(event.time));
+}
+
+void ToProto(const Referral& referral, pb::Referral* out) {
+  out->set_referral_id(referral.referral_id);
+  out->set_plan_id(referral.plan_id);
+  out->set_department(referral.department);
+  out->set_service(referral.service);
+  out->set_reason(referral.reason);
+  out->set_state(ToProto(referral.state));
+  out->set_respond_by(common::FormatDate(referral.respond_by));
+  pb::Delivery* delivery = out->mutable_delivery();
+  delivery->set_delivered(referral.delivery.delivered);
+  delivery->set_attempts(referral.delivery.attempts);
+  delivery->set_last_error(referral.delivery.last_error);
+  delivery->set_delivered_time(TimeText(referral.delivery.delivered_time));
+  delivery->set_partner_reference(referral.delivery.partner_reference);
+  for (const ReferralEvent& event : referral.history) ToProto(event, out->add_history());
+  out->set_created_time(TimeText(referral.created_time));
+  out->set_updated_time(TimeText(referral.updated_time));
+}
+
+void ToProto(const Plan& plan, pb::Plan* out) {
+  out->set_plan_id(plan.plan_id);
+  out->set_clue_id(plan.clue_id);
+  pb::PlanPerson* person = out->mutable_person();
+  person->set_person_id(plan.person.person_id);
+  person->set_name(plan.person.name);
+  person->set_id_masked(plan.person.id_masked);
+  person->set_sex(static_cast<lifeline::records::v1::Sex>(plan.person.sex));
+  person->set_birth_date(plan.person.birth_date);
+  person->set_region_code(plan.person.region_code);
+  out->set_category(plan.category);
+  out->set_case_number(plan.case_number);
+  out->set_assistance_amount_fen(plan.assistance_amount_fen);
+  out->set_state(plan.state == PlanState::kClosed ? pb::Plan::STATE_CLOSED : pb::Plan::STATE_OPEN);
+  for (const Referral& referral : plan.referrals) ToProto(referral, out->add_referrals());
+  out->set_created_time(TimeText(plan.created_time));
+  out->set_closed_time(TimeText(plan.closed_time));
+}
+
+PlanRequest FromProto(const pb::CreatePlanRequest& request) {
+  PlanRequest out;
+  out.clue_id = request.clue_id();
+  out.person.person_id = request.person().person_id();
+  out.person.name = request.person().name();
+  out.person.id_masked = request.person().id_masked();
+  out.person.sex = static_cast<int>(request.person().sex());
+  out.person.birth_date = request.person().birth_date();
+  out.person.region_code = request.person().region_code();
+  out.category = request.category();
+  out.case_number = request.case_number();
+  out.approved_amount_fen = request.approved_amount_fen();
+  out.needs.assign(request.needs().begin(), request.needs().end());
+  out.referring_unit = request.referring_unit();
+  out.approved_by = request.approved_by();
+  return out;
+}
+
+}  // namespace lifeline::referral

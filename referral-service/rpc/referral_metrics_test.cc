@@ -1,0 +1,80 @@
+#include "referral-service/rpc/referral_metrics.h"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include "referral-service/domain/id_generator.h"
+#include "referral-service/domain/plan_builder.h"
+#include "referral-service/store/sqlite_referral_store.h"
+
+namespace lifeline::referral {
+namespace {
+
+std::string Scrape(prometheus::Registry& registry) {
+  return prometheus::TextSerializer().Serialize(registry.Collect());
+}
+
+TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
+  std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                              ("referral_metrics_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  common::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 11, 26, 2, 0, 0), absl::UTCTimeZone()));
+  auto store = SqliteReferralStore::Open((dir / "referral.db").string(), &clock);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto router = Router::Create({{"every_plan", "village_committee", "visit", "every plan"},
+                                {"disability", "disabled_persons_federation", "rehab", "d"}});
+  ASSERT_TRUE(router.ok());
+  SequentialIdGenerator ids;
+  PlanBuilder builder(&*router, &clock, &ids);
+  PlanRequest request;
+  request.clue_id = "clue-1";
+  request.person.person_id = "p";
+  request.needs = {"disability"};
+  auto plan = builder.Build(request, [](const std::string&) { return std::nullopt; });
+  ASSERT_TRUE(plan.ok());
+  ASSERT_TRUE((*store)->CreatePlan(*plan).ok());
+  ASSERT_TRUE(
+      (*store)
+          ->TransitionReferral(plan->referrals[1].referral_id, ReferralState::kAccepted, "", "x")
+          .ok());
+
+  prometheus::Registry registry;
+  ReferralMetrics metrics(&registry, store->get(), &clock);
+  metrics.RecordDelivery("village_committee", "delivered");
+  ASSERT_TRUE(metrics.Refresh().ok());
+  std::string text = Scrape(registry);
+  EXPECT_NE(text.find("lifeline_referrals{department=\"village_committee\",state=\"REQUESTED\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("lifeline_referrals{department=\"disabled_persons_federation\",state="
+                      "\"ACCEPTED\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("lifeline_referral_deliveries_total{department=\"village_committee\","
+                      "result=\"delivered\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("lifeline_referral_outbox_pending 2"), std::string::npos);
+  EXPECT_NE(text.find("lifeline_referral_sla_breaches_total 0"), std::string::npos);
+
+  // Respond-by is Thursday 2026-12-03; on Friday the REQUESTED one is overdue, counted once.
+  clock.Advance(absl::Hours(24 * 8));
+  ASSERT_TRUE(metrics.Refresh().ok());
+  ASSERT_TRUE(metrics.Refresh().ok());
+  text = Scrape(registry);
+  EXPECT_NE(text.find("lifeline_referral_sla_breaches_total 1"), std::string::npos) << text;
+
+  ASSERT_TRUE((*store)
+                  ->TransitionReferral(plan->referrals[0].referral_id, ReferralState::kCancelled,
+                                       "duplicate", "x")
+                  .ok());
+  ASSERT_TRUE(metrics.Refresh().ok());
+  text = Scrape(registry);
+  EXPECT_NE(text.find("lifeline_referrals{department=\"village_committee\",state=\"REQUESTED\"} 0"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace lifeline::referral

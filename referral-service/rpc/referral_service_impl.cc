@@ -1,0 +1,292 @@
+#include "referral-service/rpc/referral_service_impl.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+#include "referral-service/domain/partner_rules.h"
+#include "referral-service/domain/plan_builder.h"
+#include "referral-service/domain/referral_state.h"
+#include "referral-service/rpc/referral_mapping.h"
+
+namespace lifeline::referral {
+namespace {
+
+constexpr int kDefaultReferralPageSize = 50;
+constexpr int kMaxReferralPageSize = 500;
+constexpr int kDefaultChangesPageSize = 100;
+constexpr int kMaxChangesPageSize = 1000;
+
+bool IsPartner(const common::Caller& caller) { return caller.role == common::kRolePartner; }
+
+// A partner caller must carry its department as scope.
+absl::Status CheckPartnerScope(const common::Caller& caller) {
+  if (IsPartner(caller) && caller.scope.empty()) {
+    return absl::PermissionDeniedError("caller: partner without a department scope");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DenyPartner(const common::Caller& caller, std::string_view what) {
+  if (IsPartner(caller)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("caller: a partner may not ", std::string(what)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
+  if (requested < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size: ", requested, " is negative"));
+  }
+  if (requested == 0) return default_size;
+  return std::min(requested, max_size);
+}
+
+// Page tokens are the store cursor in decimal; opaque to callers.
+absl::StatusOr<int64_t> ParsePageToken(const std::string& token) {
+  if (token.empty()) return 0;
+  int64_t cursor = 0;
+  if (!absl::SimpleAtoi(token, &cursor) || cursor <= 0) {
+    return absl::InvalidArgumentError("page_token: not a token this service issued");
+  }
+  return cursor;
+}
+
+// An authenticated partner acts as itself whatever the request says; others may name the actor.
+std::string ActorFor(const common::Caller& caller, const std::string& requested) {
+  if (IsPartner(caller)) return caller.user.empty() ? caller.scope : caller.user;
+  if (!requested.empty()) return requested;
+  if (!caller.user.empty()) return caller.user;
+  if (!caller.scope.empty()) return caller.scope;
+  return "internal";
+}
+
+}  // namespace
+
+ReferralServiceImpl::ReferralServiceImpl(ReferralStore* store, const Router* router,
+                                         const common::Clock* clock, IdGenerator* ids,
+                                         std::function<void()> on_plan_created)
+    : store_(store),
+      router_(router),
+      clock_(clock),
+      ids_(ids),
+      on_plan_created_(std::move(on_plan_created)) {}
+
+grpc::Status ReferralServiceImpl::CreatePlan(grpc::ServerContext* context,
+                                             const v1::CreatePlanRequest* request,
+                                             v1::Plan* response) {
+  return common::ToGrpcStatus(
+      DoCreatePlan(common::CallerFromContext(*context), *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoCreatePlan(const common::Caller& caller,
+                                               const v1::CreatePlanRequest& request,
+                                               v1::Plan* response) {
+  RETURN_IF_ERROR(DenyPartner(caller, "create plans"));
+  PlanRequest plan_request = FromProto(request);
+  PlanBuilder builder(router_, clock_, ids_);
+  auto lookup = [this](const std::string& department) -> std::optional<Partner> {
+    absl::StatusOr<Partner> partner = store_->GetPartner(department);
+    if (!partner.ok()) return std::nullopt;
+    return *partner;
+  };
+  ASSIGN_OR_RETURN(Plan plan, builder.Build(plan_request, lookup));
+  std::vector<std::string> unknown = router_->UnknownNeeds(plan_request.needs);
+  ASSIGN_OR_RETURN(CreatePlanResult result, store_->CreatePlan(plan));
+  if (result.created) {
+    spdlog::info("event=plan_created rpc=CreatePlan plan_id={} clue_id={} referrals={}{}",
+                 result.plan.plan_id, result.plan.clue_id, result.plan.referrals.size(),
+                 unknown.empty() ? "" : " unknown_needs=" + absl::StrJoin(unknown, ","));
+    if (on_plan_created_) on_plan_created_();
+  } else {
+    spdlog::info("event=plan_exists rpc=CreatePlan plan_id={} clue_id={}", result.plan.plan_id,
+                 result.plan.clue_id);
+  }
+  ToProto(result.plan, response);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::GetPlan(grpc::ServerContext* context,
+                                          const v1::GetPlanRequest* request, v1::Plan* response) {
+  return common::ToGrpcStatus(DoGetPlan(common::CallerFromContext(*context), *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoGetPlan(const common::Caller& caller,
+                                            const v1::GetPlanRequest& request, v1::Plan* response) {
+  RETURN_IF_ERROR(CheckPartnerScope(caller));
+  if (request.plan_id().empty()) return absl::InvalidArgumentError("plan_id: required");
+  ASSIGN_OR_RETURN(Plan plan, store_->GetPlan(request.plan_id()));
+  if (IsPartner(caller)) {
+    std::erase_if(plan.referrals,
+                  [&caller](const Referral& r) { return r.department != caller.scope; });
+    if (plan.referrals.empty()) {
+      return absl::PermissionDeniedError("plan_id: the plan has no referral for the caller");
+    }
+  }
+  ToProto(plan, response);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::ListReferrals(grpc::ServerContext* context,
+                                                const v1::ListReferralsRequest* request,
+                                                v1::ListReferralsResponse* response) {
+  return common::ToGrpcStatus(
+      DoListReferrals(common::CallerFromContext(*context), *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoListReferrals(const common::Caller& caller,
+                                                  const v1::ListReferralsRequest& request,
+                                                  v1::ListReferralsResponse* response) {
+  RETURN_IF_ERROR(CheckPartnerScope(caller));
+  ReferralFilter filter;
+  filter.department = request.department();
+  filter.plan_id = request.plan_id();
+  if (request.state() != v1::REFERRAL_STATE_UNSPECIFIED) {
+    filter.state = FromProto(request.state());
+    if (!filter.state.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat("state: unknown value ", request.state()));
+    }
+  }
+  if (IsPartner(caller)) {
+    if (!filter.department.empty() && filter.department != caller.scope) {
+      return absl::PermissionDeniedError(
+          "department: a partner may list only its own department's referrals");
+    }
+    filter.department = caller.scope;
+  }
+  ASSIGN_OR_RETURN(int page_size,
+                   PageSize(request.page_size(), kDefaultReferralPageSize, kMaxReferralPageSize));
+  ASSIGN_OR_RETURN(int64_t cursor, ParsePageToken(request.page_token()));
+  ASSIGN_OR_RETURN(ReferralPage page, store_->ListReferrals(filter, page_size, cursor));
+  for (const Referral& referral : page.referrals) ToProto(referral, response->add_referrals());
+  if (page.next_cursor > 0) response->set_next_page_token(absl::StrCat(page.next_cursor));
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::TransitionReferral(grpc::ServerContext* context,
+                                                     const v1::TransitionReferralRequest* request,
+                                                     v1::Referral* response) {
+  return common::ToGrpcStatus(
+      DoTransitionReferral(common::CallerFromContext(*context), *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& caller,
+                                                       const v1::TransitionReferralRequest& request,
+                                                       v1::Referral* response) {
+  RETURN_IF_ERROR(CheckPartnerScope(caller));
+  if (request.referral_id().empty()) return absl::InvalidArgumentError("referral_id: required");
+  std::optional<ReferralState> to = FromProto(request.to_state());
+  if (!to.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("to_state: ", request.to_state(), " is not a target state"));
+  }
+  if (IsPartner(caller)) {
+    // The department of a referral never changes, so checking it before the transaction is safe.
+    ASSIGN_OR_RETURN(Referral current, store_->GetReferral(request.referral_id()));
+    if (current.department != caller.scope) {
+      return absl::PermissionDeniedError("referral_id: the referral belongs to another department");
+    }
+  }
+  std::string actor = ActorFor(caller, request.actor());
+  ASSIGN_OR_RETURN(Referral referral,
+                   store_->TransitionReferral(request.referral_id(), *to, request.note(), actor));
+  spdlog::info(
+      "event=referral_transition rpc=TransitionReferral referral_id={} department={} "
+      "to={}",
+      referral.referral_id, referral.department, StateName(referral.state));
+  ToProto(referral, response);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::ListPartners(grpc::ServerContext* /*context*/,
+                                               const v1::ListPartnersRequest* /*request*/,
+                                               v1::ListPartnersResponse* response) {
+  absl::StatusOr<std::vector<Partner>> partners = store_->ListPartners();
+  if (!partners.ok()) return common::ToGrpcStatus(partners.status());
+  for (const Partner& partner : *partners) ToProto(partner, response->add_partners());
+  return grpc::Status::OK;
+}
+
+grpc::Status ReferralServiceImpl::GetPartner(grpc::ServerContext* /*context*/,
+                                             const v1::GetPartnerRequest* request,
+                                             v1::Partner* response) {
+  if (!IsDepartmentCode(request->department())) {
+    return common::ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("department: '", request->department(), "' is not a department code")));
+  }
+  absl::StatusOr<Partner> partner = store_->GetPartner(request->department());
+  if (!partner.ok()) return common::ToGrpcStatus(partner.status());
+  ToProto(*partner, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ReferralServiceImpl::UpsertPartner(grpc::ServerContext* context,
+                                                const v1::UpsertPartnerRequest* request,
+                                                v1::Partner* response) {
+  return common::ToGrpcStatus(
+      DoUpsertPartner(common::CallerFromContext(*context), *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoUpsertPartner(const common::Caller& caller,
+                                                  const v1::UpsertPartnerRequest& request,
+                                                  v1::Partner* response) {
+  RETURN_IF_ERROR(DenyPartner(caller, "change the partner directory"));
+  Partner partner = FromProto(request.partner());
+  RETURN_IF_ERROR(ValidatePartner(partner));
+  ASSIGN_OR_RETURN(Partner stored, store_->UpsertPartner(partner));
+  spdlog::info("event=partner_upserted rpc=UpsertPartner department={} enabled={}",
+               stored.department, stored.enabled);
+  ToProto(stored, response);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::DeletePartner(grpc::ServerContext* context,
+                                                const v1::DeletePartnerRequest* request,
+                                                v1::DeletePartnerResponse* /*response*/) {
+  return common::ToGrpcStatus(DoDeletePartner(common::CallerFromContext(*context), *request));
+}
+
+absl::Status ReferralServiceImpl::DoDeletePartner(const common::Caller& caller,
+                                                  const v1::DeletePartnerRequest& request) {
+  RETURN_IF_ERROR(DenyPartner(caller, "change the partner directory"));
+  if (!IsDepartmentCode(request.department())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("department: '", request.department(), "' is not a department code"));
+  }
+  RETURN_IF_ERROR(store_->DeletePartner(request.department()));
+  spdlog::info("event=partner_deleted rpc=DeletePartner department={}", request.department());
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::ListChanges(grpc::ServerContext* context,
+                                              const v1::ListChangesRequest* request,
+                                              v1::ListChangesResponse* response) {
+  return common::ToGrpcStatus(
+      DoListChanges(common::CallerFromContext(*context), *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoListChanges(const common::Caller& caller,
+                                                const v1::ListChangesRequest& request,
+                                                v1::ListChangesResponse* response) {
+  RETURN_IF_ERROR(DenyPartner(caller, "read the change feed"));
+  if (request.after_sequence() < 0) {
+    return absl::InvalidArgumentError("after_sequence: must not be negative");
+  }
+  ASSIGN_OR_RETURN(int page_size,
+                   PageSize(request.page_size(), kDefaultChangesPageSize, kMaxChangesPageSize));
+  ASSIGN_OR_RETURN(ChangePage page, store_->ListChanges(request.after_sequence(), page_size));
+  for (const ReferralEvent& event : page.events) ToProto(event, response->add_events());
+  response->set_last_sequence(page.last_sequence);
+  return absl::OkStatus();
+}
+
+}  // namespace lifeline::referral

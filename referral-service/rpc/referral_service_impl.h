@@ -1,0 +1,87 @@
+// lifeline.referral.v1.ReferralService: maps requests to the domain and the store, enforces who
+// may do what, and converts statuses once.
+#pragma once
+
+#include <functional>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+
+#include "common/auth/caller.h"
+#include "common/time/dates.h"
+#include "lifeline/referral/v1/referral_service.grpc.pb.h"
+#include "referral-service/domain/id_generator.h"
+#include "referral-service/domain/router.h"
+#include "referral-service/store/referral_store.h"
+
+namespace lifeline::referral {
+
+// Access rules: internal callers (no caller metadata), admins and procurators may do everything;
+// a "partner" caller sees and moves only the referrals of its own department (its scope) and may
+// not create plans, change the directory or read the change feed. Thread-safe.
+class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService::Service {
+ public:
+  // `on_plan_created` is called after a new plan is stored (to wake the delivery dispatcher).
+  ReferralServiceImpl(ReferralStore* store, const Router* router, const common::Clock* clock,
+                      IdGenerator* ids, std::function<void()> on_plan_created = nullptr);
+
+  grpc::Status CreatePlan(grpc::ServerContext* context,
+                          const lifeline::referral::v1::CreatePlanRequest* request,
+                          lifeline::referral::v1::Plan* response) override;
+  grpc::Status GetPlan(grpc::ServerContext* context,
+                       const lifeline::referral::v1::GetPlanRequest* request,
+                       lifeline::referral::v1::Plan* response) override;
+  grpc::Status ListReferrals(grpc::ServerContext* context,
+                             const lifeline::referral::v1::ListReferralsRequest* request,
+                             lifeline::referral::v1::ListReferralsResponse* response) override;
+  grpc::Status TransitionReferral(grpc::ServerContext* context,
+                                  const lifeline::referral::v1::TransitionReferralRequest* request,
+                                  lifeline::referral::v1::Referral* response) override;
+  grpc::Status ListPartners(grpc::ServerContext* context,
+                            const lifeline::referral::v1::ListPartnersRequest* request,
+                            lifeline::referral::v1::ListPartnersResponse* response) override;
+  grpc::Status GetPartner(grpc::ServerContext* context,
+                          const lifeline::referral::v1::GetPartnerRequest* request,
+                          lifeline::referral::v1::Partner* response) override;
+  grpc::Status UpsertPartner(grpc::ServerContext* context,
+                             const lifeline::referral::v1::UpsertPartnerRequest* request,
+                             lifeline::referral::v1::Partner* response) override;
+  grpc::Status DeletePartner(grpc::ServerContext* context,
+                             const lifeline::referral::v1::DeletePartnerRequest* request,
+                             lifeline::referral::v1::DeletePartnerResponse* response) override;
+  grpc::Status ListChanges(grpc::ServerContext* context,
+                           const lifeline::referral::v1::ListChangesRequest* request,
+                           lifeline::referral::v1::ListChangesResponse* response) override;
+
+ private:
+  absl::Status DoCreatePlan(const common::Caller& caller,
+                            const lifeline::referral::v1::CreatePlanRequest& request,
+                            lifeline::referral::v1::Plan* response);
+  absl::Status DoGetPlan(const common::Caller& caller,
+                         const lifeline::referral::v1::GetPlanRequest& request,
+                         lifeline::referral::v1::Plan* response);
+  absl::Status DoListReferrals(const common::Caller& caller,
+                               const lifeline::referral::v1::ListReferralsRequest& request,
+                               lifeline::referral::v1::ListReferralsResponse* response);
+  absl::Status DoTransitionReferral(
+      const common::Caller& caller,
+      const lifeline::referral::v1::TransitionReferralRequest& request,
+      lifeline::referral::v1::Referral* response);
+  absl::Status DoUpsertPartner(const common::Caller& caller,
+                               const lifeline::referral::v1::UpsertPartnerRequest& request,
+                               lifeline::referral::v1::Partner* response);
+  absl::Status DoDeletePartner(const common::Caller& caller,
+                               const lifeline::referral::v1::DeletePartnerRequest& request);
+  absl::Status DoListChanges(const common::Caller& caller,
+                             const lifeline::referral::v1::ListChangesRequest& request,
+                             lifeline::referral::v1::ListChangesResponse* response);
+
+  ReferralStore* store_;
+  const Router* router_;
+  const common::Clock* clock_;
+  IdGenerator* ids_;
+  std::function<void()> on_plan_created_;
+};
+
+}  // namespace lifeline::referral

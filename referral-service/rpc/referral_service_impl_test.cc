@@ -1,0 +1,390 @@
+#include "referral-service/rpc/referral_service_impl.h"
+
+#include <filesystem>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "common/auth/caller.h"
+#include "referral-service/clients/delivery_dispatcher.h"
+#include "referral-service/clients/fake_partner_inbox_client.h"
+#include "referral-service/store/sqlite_referral_store.h"
+
+namespace lifeline::referral {
+namespace {
+
+namespace v1 = ::lifeline::referral::v1;
+using ::testing::UnorderedElementsAre;
+
+class ReferralServiceImplTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("referral_rpc_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto store = SqliteReferralStore::Open((dir_ / "referral.db").string(), &clock_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    auto router = Router::Create({
+        {"unpaid_compensation", "legal_aid", "legal aid", "unpaid compensation"},
+        {"bereavement", "counselling", "counselling", "bereaved"},
+        {"every_plan", "law_popularization", "law education", "every plan"},
+        {"disability", "disabled_persons_federation", "rehabilitation", "disability"},
+        {"every_plan", "village_committee", "home visit", "every plan"},
+    });
+    ASSERT_TRUE(router.ok());
+    router_ = std::make_unique<Router>(std::move(*router));
+    for (const char* department : {"legal_aid", "counselling", "law_popularization",
+                                   "disabled_persons_federation", "village_committee"}) {
+      ASSERT_TRUE(
+          store_
+              ->UpsertPartner({department, department, std::string("inbox-") + department, 5, true})
+              .ok());
+    }
+    DeliveryDispatcher::Options options;
+    options.batch_size = 50;
+    options.min_backoff = std::chrono::milliseconds(0);
+    options.max_backoff = std::chrono::milliseconds(0);
+    dispatcher_ = std::make_unique<DeliveryDispatcher>(
+        store_->outbox(), store_.get(), &inbox_, options,
+        [this](const std::string& department, std::string_view result) {
+          std::lock_guard<std::mutex> lock(results_mu_);
+          results_.push_back(department + ":" + std::string(result));
+        });
+    service_ = std::make_unique<ReferralServiceImpl>(store_.get(), router_.get(), &clock_, &ids_,
+                                                     [this] { ++plans_created_; });
+    grpc::ServerBuilder builder;
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::ReferralService::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
+  }
+
+  void TearDown() override {
+    server_->Shutdown();
+    dispatcher_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  v1::CreatePlanRequest PlanRequest(const std::string& clue_id) {
+    v1::CreatePlanRequest request;
+    request.set_clue_id(clue_id);
+    request.mutable_person()->set_person_id("person-1");
+    request.mutable_person()->set_name("Test Person");
+    request.mutable_person()->set_id_masked("3415**********123X");
+    request.set_approved_amount_fen(3'000'000);
+    request.add_needs("unpaid_compensation");
+    request.add_needs("bereavement");
+    request.add_needs("disability");
+    return request;
+  }
+
+  grpc::Status Create(const std::string& clue_id, v1::Plan* plan) {
+    grpc::ClientContext context;
+    return stub_->CreatePlan(&context, PlanRequest(clue_id), plan);
+  }
+
+  grpc::Status Transition(const std::string& referral_id, v1::ReferralState to,
+                          const std::string& note, v1::Referral* out,
+                          const common::Caller& caller = {}) {
+    grpc::ClientContext context;
+    common::AddCallerMetadata(caller, &context);
+    v1::TransitionReferralRequest request;
+    request.set_referral_id(referral_id);
+    request.set_to_state(to);
+    request.set_note(note);
+    return stub_->TransitionReferral(&context, request, out);
+  }
+
+  // Drains the outbox until empty or an error.
+  void DrainAll() {
+    for (int i = 0; i < 10; ++i) {
+      absl::StatusOr<int> sent = dispatcher_->DrainOnce();
+      ASSERT_TRUE(sent.ok()) << sent.status();
+      if (*sent == 0) return;
+    }
+  }
+
+  const v1::Referral& ReferralOf(const v1::Plan& plan, const std::string& department) {
+    for (const v1::Referral& r : plan.referrals()) {
+      if (r.department() == department) return r;
+    }
+    ADD_FAILURE() << "no referral for " << department;
+    return plan.referrals(0);
+  }
+
+  std::filesystem::path dir_;
+  common::FakeClock clock_{
+      absl::FromCivil(absl::CivilSecond(2026, 11, 26, 2, 0, 0), absl::UTCTimeZone())};
+  SequentialIdGenerator ids_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<SqliteReferralStore> store_;
+  FakePartnerInboxClient inbox_;
+  std::mutex results_mu_;
+  std::vector<std::string> results_;
+  std::unique_ptr<DeliveryDispatcher> dispatcher_;
+  std::atomic<int> plans_created_{0};
+  std::unique_ptr<ReferralServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::ReferralService::Stub> stub_;
+};
+
+TEST_F(ReferralServiceImplTest, CreatePlanDeliversEachReferralOnce) {
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-1", &plan).ok());
+  EXPECT_EQ(plan.state(), v1::Plan::STATE_OPEN);
+  EXPECT_EQ(plan.assistance_amount_fen(), 3'000'000);
+  ASSERT_EQ(plan.referrals_size(), 5);
+  for (const v1::Referral& r : plan.referrals()) {
+    EXPECT_EQ(r.state(), v1::REFERRAL_STATE_REQUESTED);
+    EXPECT_EQ(r.respond_by(), "2026-12-03");
+    EXPECT_FALSE(r.delivery().delivered());
+    ASSERT_EQ(r.history_size(), 1);
+  }
+  v1::Plan again;
+  ASSERT_TRUE(Create("clue-1", &again).ok());
+  EXPECT_EQ(again.plan_id(), plan.plan_id());
+  EXPECT_EQ(plans_created_.load(), 1);
+
+  DrainAll();
+  DrainAll();
+  std::vector<FakePartnerInboxClient::Call> calls = inbox_.calls();
+  ASSERT_EQ(calls.size(), 5u);
+  for (const v1::Referral& r : plan.referrals()) {
+    EXPECT_EQ(inbox_.DeliveredCount(r.referral_id()), 1) << r.department();
+  }
+  std::set<std::string> targets;
+  for (const auto& call : calls) targets.insert(call.target);
+  EXPECT_TRUE(targets.contains("inbox-legal_aid"));
+
+  grpc::ClientContext context;
+  v1::GetPlanRequest get;
+  get.set_plan_id(plan.plan_id());
+  v1::Plan stored;
+  ASSERT_TRUE(stub_->GetPlan(&context, get, &stored).ok());
+  const v1::Referral& legal = ReferralOf(stored, "legal_aid");
+  EXPECT_TRUE(legal.delivery().delivered());
+  EXPECT_EQ(legal.delivery().attempts(), 1);
+  EXPECT_EQ(legal.delivery().partner_reference(), "fake-" + legal.referral_id());
+  EXPECT_FALSE(legal.delivery().delivered_time().empty());
+}
+
+TEST_F(ReferralServiceImplTest, FailedDeliveryIsRetriedAndRecorded) {
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-1", &plan).ok());
+  inbox_.FailNext({absl::UnavailableError("down")});
+  absl::StatusOr<int> first = dispatcher_->DrainOnce();
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
+  DrainAll();
+  EXPECT_EQ(inbox_.calls().size(), 6u);
+  const std::string first_id = inbox_.calls()[0].request.idempotency_key();
+  EXPECT_EQ(inbox_.DeliveredCount(first_id), 1);
+  auto referral = store_->GetReferral(first_id);
+  ASSERT_TRUE(referral.ok());
+  EXPECT_TRUE(referral->delivery.delivered);
+  EXPECT_EQ(referral->delivery.attempts, 2);
+  std::lock_guard<std::mutex> lock(results_mu_);
+  EXPECT_EQ(std::count_if(results_.begin(), results_.end(),
+                          [](const std::string& r) { return r.ends_with(":failed"); }),
+            1);
+}
+
+TEST_F(ReferralServiceImplTest, DisabledPartnerStaysQueuedWithError) {
+  ASSERT_TRUE(store_->UpsertPartner({"village_committee", "v", "inbox-v", 5, false}).ok());
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-1", &plan).ok());
+  EXPECT_EQ(dispatcher_->DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(inbox_.calls().size(), 4u);
+  auto referral = store_->GetReferral(ReferralOf(plan, "village_committee").referral_id());
+  ASSERT_TRUE(referral.ok());
+  EXPECT_FALSE(referral->delivery.delivered);
+  EXPECT_EQ(referral->delivery.last_error, "FAILED_PRECONDITION");
+  auto pending = store_->PendingDeliveries();
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(*pending, 1);
+}
+
+TEST_F(ReferralServiceImplTest, TransitionErrors) {
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-1", &plan).ok());
+  const std::string legal = ReferralOf(plan, "legal_aid").referral_id();
+  v1::Referral out;
+  EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_COMPLETED, "", &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_REJECTED, "", &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_UNSPECIFIED, "", &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Transition("ref_missing", v1::REFERRAL_STATE_ACCEPTED, "", &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  common::Caller counselling{"counsellor-1", common::kRolePartner, "counselling"};
+  EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_ACCEPTED, "", &out, counselling).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  common::Caller legal_partner{"", common::kRolePartner, "legal_aid"};
+  grpc::Status ok = Transition(legal, v1::REFERRAL_STATE_ACCEPTED, "", &out, legal_partner);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_EQ(out.state(), v1::REFERRAL_STATE_ACCEPTED);
+  ASSERT_EQ(out.history_size(), 2);
+  EXPECT_EQ(out.history(1).actor(), "legal_aid");
+}
+
+TEST_F(ReferralServiceImplTest, PlanClosesWhenAllReferralsAreFinal) {
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-1", &plan).ok());
+  v1::Referral out;
+  for (int i = 0; i < plan.referrals_size(); ++i) {
+    const std::string id = plan.referrals(i).referral_id();
+    if (i % 2 == 0) {
+      ASSERT_TRUE(Transition(id, v1::REFERRAL_STATE_ACCEPTED, "", &out).ok());
+      ASSERT_TRUE(Transition(id, v1::REFERRAL_STATE_IN_PROGRESS, "", &out).ok());
+      ASSERT_TRUE(Transition(id, v1::REFERRAL_STATE_COMPLETED, "", &out).ok());
+    } else {
+      ASSERT_TRUE(Transition(id, v1::REFERRAL_STATE_REJECTED, "outside our remit", &out).ok());
+    }
+    grpc::ClientContext context;
+    v1::GetPlanRequest get;
+    get.set_plan_id(plan.plan_id());
+    v1::Plan current;
+    ASSERT_TRUE(stub_->GetPlan(&context, get, &current).ok());
+    bool last = i == plan.referrals_size() - 1;
+    EXPECT_EQ(current.state(), last ? v1::Plan::STATE_CLOSED : v1::Plan::STATE_OPEN) << i;
+    EXPECT_EQ(current.closed_time().empty(), !last);
+  }
+}
+
+TEST_F(ReferralServiceImplTest, ListReferralsPagesAndScopesPartners) {
+  v1::Plan p1, p2;
+  ASSERT_TRUE(Create("clue-1", &p1).ok());
+  ASSERT_TRUE(Create("clue-2", &p2).ok());
+
+  std::vector<std::string> seen;
+  std::string token;
+  do {
+    grpc::ClientContext context;
+    v1::ListReferralsRequest request;
+    request.set_page_size(3);
+    request.set_page_token(token);
+    v1::ListReferralsResponse response;
+    ASSERT_TRUE(stub_->ListReferrals(&context, request, &response).ok());
+    for (const auto& r : response.referrals()) seen.push_back(r.referral_id());
+    token = response.next_page_token();
+  } while (!token.empty());
+  ASSERT_EQ(seen.size(), 10u);
+  EXPECT_EQ(seen.front(), p2.referrals(4).referral_id());
+  EXPECT_EQ(seen.back(), p1.referrals(0).referral_id());
+
+  grpc::ClientContext partner_context;
+  common::AddCallerMetadata({"", common::kRolePartner, "legal_aid"}, &partner_context);
+  v1::ListReferralsResponse mine;
+  ASSERT_TRUE(stub_->ListReferrals(&partner_context, v1::ListReferralsRequest(), &mine).ok());
+  ASSERT_EQ(mine.referrals_size(), 2);
+  for (const auto& r : mine.referrals()) EXPECT_EQ(r.department(), "legal_aid");
+
+  grpc::ClientContext other_context;
+  common::AddCallerMetadata({"", common::kRolePartner, "legal_aid"}, &other_context);
+  v1::ListReferralsRequest other;
+  other.set_department("counselling");
+  v1::ListReferralsResponse denied;
+  EXPECT_EQ(stub_->ListReferrals(&other_context, other, &denied).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  grpc::ClientContext bad_token_context;
+  v1::ListReferralsRequest bad_token;
+  bad_token.set_page_token("xyz");
+  EXPECT_EQ(stub_->ListReferrals(&bad_token_context, bad_token, &denied).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ReferralServiceImplTest, PartnerDirectory) {
+  v1::UpsertPartnerRequest upsert;
+  upsert.mutable_partner()->set_department("education");
+  upsert.mutable_partner()->set_display_name("Education bureau");
+  upsert.mutable_partner()->set_inbox_target("127.0.0.1:50054");
+  upsert.mutable_partner()->set_respond_within_days(5);
+  upsert.mutable_partner()->set_enabled(true);
+  {
+    grpc::ClientContext context;
+    v1::Partner out;
+    ASSERT_TRUE(stub_->UpsertPartner(&context, upsert, &out).ok());
+    EXPECT_EQ(out.display_name(), "Education bureau");
+  }
+  {
+    v1::UpsertPartnerRequest bad = upsert;
+    bad.mutable_partner()->set_department("Education Bureau");
+    grpc::ClientContext context;
+    v1::Partner out;
+    EXPECT_EQ(stub_->UpsertPartner(&context, bad, &out).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+    bad = upsert;
+    bad.mutable_partner()->set_inbox_target("");
+    grpc::ClientContext context2;
+    EXPECT_EQ(stub_->UpsertPartner(&context2, bad, &out).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  {
+    grpc::ClientContext context;
+    common::AddCallerMetadata({"", common::kRolePartner, "education"}, &context);
+    v1::Partner out;
+    EXPECT_EQ(stub_->UpsertPartner(&context, upsert, &out).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ListPartnersResponse list;
+    ASSERT_TRUE(stub_->ListPartners(&context, v1::ListPartnersRequest(), &list).ok());
+    EXPECT_EQ(list.partners_size(), 6);
+  }
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-1", &plan).ok());
+  {
+    grpc::ClientContext context;
+    v1::DeletePartnerRequest del;
+    del.set_department("legal_aid");
+    v1::DeletePartnerResponse out;
+    EXPECT_EQ(stub_->DeletePartner(&context, del, &out).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  {
+    grpc::ClientContext context;
+    v1::DeletePartnerRequest del;
+    del.set_department("education");
+    v1::DeletePartnerResponse out;
+    ASSERT_TRUE(stub_->DeletePartner(&context, del, &out).ok());
+    grpc::ClientContext get_context;
+    v1::GetPartnerRequest get;
+    get.set_department("education");
+    v1::Partner partner;
+    EXPECT_EQ(stub_->GetPartner(&get_context, get, &partner).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+}
+
+TEST_F(ReferralServiceImplTest, ListChangesAndCreatePlanValidation) {
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-1", &plan).ok());
+  v1::Referral out;
+  ASSERT_TRUE(
+      Transition(plan.referrals(0).referral_id(), v1::REFERRAL_STATE_ACCEPTED, "", &out).ok());
+  grpc::ClientContext context;
+  v1::ListChangesRequest request;
+  request.set_after_sequence(5);
+  v1::ListChangesResponse changes;
+  ASSERT_TRUE(stub_->ListChanges(&context, request, &changes).ok());
+  ASSERT_EQ(changes.events_size(), 1);
+  EXPECT_EQ(changes.events(0).to_state(), v1::REFERRAL_STATE_ACCEPTED);
+  EXPECT_EQ(changes.events(0).actor(), "internal");
+  EXPECT_EQ(changes.last_sequence(), changes.events(0).sequence());
+
+  grpc::ClientContext bad_context;
+  v1::CreatePlanRequest bad = PlanRequest("");
+  v1::Plan ignored;
+  EXPECT_EQ(stub_->CreatePlan(&bad_context, bad, &ignored).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace lifeline::referral

@@ -1,0 +1,109 @@
+// Persistence of referral-service: the partner directory, plans, referrals, their event history
+// and the delivery outbox.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+
+#include "referral-service/domain/referral.h"
+
+namespace lifeline::referral {
+
+// Which referrals ListReferrals returns; empty fields do not filter.
+struct ReferralFilter {
+  std::string department;
+  std::string plan_id;
+  std::optional<ReferralState> state;
+};
+
+struct ReferralPage {
+  // Newest first, without history.
+  std::vector<Referral> referrals;
+  // Pass as `before_cursor` for the next page; 0 when there is none.
+  int64_t next_cursor = 0;
+};
+
+struct ChangePage {
+  std::vector<ReferralEvent> events;  // oldest first
+  // Sequence of the last event returned, or the `after_sequence` asked for when none.
+  int64_t last_sequence = 0;
+};
+
+struct CreatePlanResult {
+  Plan plan;
+  // False when a plan for the clue already existed and was returned unchanged.
+  bool created = false;
+};
+
+// Number of referrals of one department in one state.
+struct ReferralCount {
+  std::string department;
+  ReferralState state = ReferralState::kUnspecified;
+  int64_t count = 0;
+};
+
+// The store interface. Implementations are thread-safe.
+class ReferralStore {
+ public:
+  virtual ~ReferralStore() = default;
+
+  // Creates or replaces a directory entry (validated by the caller).
+  virtual absl::StatusOr<Partner> UpsertPartner(const Partner& partner) = 0;
+  // Inserts the entry unless the department exists; returns whether it was inserted.
+  virtual absl::StatusOr<bool> InsertPartnerIfAbsent(const Partner& partner) = 0;
+  // Errors: NotFound.
+  virtual absl::StatusOr<Partner> GetPartner(std::string_view department) = 0;
+  // Ordered by department code.
+  virtual absl::StatusOr<std::vector<Partner>> ListPartners() = 0;
+  // Errors: NotFound; FailedPrecondition while the department has referrals that are not final.
+  virtual absl::Status DeletePartner(std::string_view department) = 0;
+
+  // Stores a plan built by PlanBuilder in one transaction: the plan, its referrals, an initial
+  // event per referral and one outbox message per referral on topic "delivery". Idempotent per
+  // clue_id: when the clue already has a plan, that plan is returned and nothing is written.
+  virtual absl::StatusOr<CreatePlanResult> CreatePlan(const Plan& plan) = 0;
+  // Returns the plan with its referrals and their history. Errors: NotFound.
+  virtual absl::StatusOr<Plan> GetPlan(std::string_view plan_id) = 0;
+  // Returns the referral with its history. Errors: NotFound.
+  virtual absl::StatusOr<Referral> GetReferral(std::string_view referral_id) = 0;
+  // Lists referrals newest first, `page_size` at most, older than `before_cursor` (0: from the
+  // newest).
+  virtual absl::StatusOr<ReferralPage> ListReferrals(const ReferralFilter& filter, int page_size,
+                                                     int64_t before_cursor) = 0;
+  // Moves a referral in one transaction: checks the state machine, updates it, appends an
+  // event and closes the plan when every referral is final. Returns the referral with history.
+  // Errors: NotFound, InvalidArgument (missing note), FailedPrecondition (not allowed).
+  virtual absl::StatusOr<Referral> TransitionReferral(std::string_view referral_id,
+                                                      ReferralState to, std::string_view note,
+                                                      std::string_view actor) = 0;
+  // Returns up to `page_size` events with a sequence greater than `after_sequence`.
+  virtual absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size) = 0;
+
+  // Records a successful delivery and removes its queued message `message_id`, in one
+  // transaction. Errors: NotFound.
+  virtual absl::Status RecordDeliverySuccess(std::string_view referral_id,
+                                             std::string_view partner_reference,
+                                             int64_t message_id) = 0;
+  // Records a failed attempt with `error` (a status code name). Errors: NotFound.
+  virtual absl::Status RecordDeliveryFailure(std::string_view referral_id,
+                                             std::string_view error) = 0;
+  // Removes a queued delivery message that must not be sent (its referral was cancelled).
+  virtual absl::Status DiscardDelivery(int64_t message_id) = 0;
+  // Number of delivery messages still queued.
+  virtual absl::StatusOr<int64_t> PendingDeliveries() = 0;
+
+  // Counts referrals per department and state (only non-zero pairs).
+  virtual absl::StatusOr<std::vector<ReferralCount>> CountReferrals() = 0;
+  // Marks referrals overdue on `today` (still REQUESTED after respond_by) that were not marked
+  // before, and returns their departments, one entry per newly overdue referral.
+  virtual absl::StatusOr<std::vector<std::string>> MarkOverdue(absl::CivilDay today) = 0;
+};
+
+}  // namespace lifeline::referral

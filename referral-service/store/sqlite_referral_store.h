@@ -1,0 +1,66 @@
+// ReferralStore on SQLite: <data_dir>/referral.db (or ":memory:"), with the delivery outbox in
+// the same database.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/outbox/outbox.h"
+#include "common/storage/sqlite.h"
+#include "common/time/dates.h"
+#include "referral-service/store/referral_store.h"
+
+namespace lifeline::referral {
+
+// Thread-safe: every call runs under the database's connection lock.
+class SqliteReferralStore : public ReferralStore {
+ public:
+  // Opens the database at `path` and applies the migrations. `clock` stamps events and must
+  // outlive the store. Errors: Unavailable, FailedPrecondition, Internal (from the database).
+  static absl::StatusOr<std::unique_ptr<SqliteReferralStore>> Open(const std::string& path,
+                                                                   const common::Clock* clock);
+
+  absl::StatusOr<Partner> UpsertPartner(const Partner& partner) override;
+  absl::StatusOr<bool> InsertPartnerIfAbsent(const Partner& partner) override;
+  absl::StatusOr<Partner> GetPartner(std::string_view department) override;
+  absl::StatusOr<std::vector<Partner>> ListPartners() override;
+  absl::Status DeletePartner(std::string_view department) override;
+
+  absl::StatusOr<CreatePlanResult> CreatePlan(const Plan& plan) override;
+  absl::StatusOr<Plan> GetPlan(std::string_view plan_id) override;
+  absl::StatusOr<Referral> GetReferral(std::string_view referral_id) override;
+  absl::StatusOr<ReferralPage> ListReferrals(const ReferralFilter& filter, int page_size,
+                                             int64_t before_cursor) override;
+  absl::StatusOr<Referral> TransitionReferral(std::string_view referral_id, ReferralState to,
+                                              std::string_view note,
+                                              std::string_view actor) override;
+  absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size) override;
+
+  absl::Status RecordDeliverySuccess(std::string_view referral_id,
+                                     std::string_view partner_reference,
+                                     int64_t message_id) override;
+  absl::Status RecordDeliveryFailure(std::string_view referral_id, std::string_view error) override;
+  absl::Status DiscardDelivery(int64_t message_id) override;
+  absl::StatusOr<int64_t> PendingDeliveries() override;
+
+  absl::StatusOr<std::vector<ReferralCount>> CountReferrals() override;
+  absl::StatusOr<std::vector<std::string>> MarkOverdue(absl::CivilDay today) override;
+
+  // The outbox holding delivery messages, for the dispatcher.
+  common::Outbox* outbox() { return &outbox_; }
+
+ private:
+  SqliteReferralStore(std::unique_ptr<common::Database> db, const common::Clock* clock)
+      : db_(std::move(db)), outbox_(db_.get()), clock_(clock) {}
+
+  // These run inside a Run/InTransaction callback.
+  absl::StatusOr<Plan> LoadPlan(std::string_view plan_id);
+  absl::StatusOr<Referral> LoadReferral(std::string_view referral_id);
+  absl::Status LoadHistory(Referral* referral);
+
+  std::unique_ptr<common::Database> db_;
+  common::Outbox outbox_;
+  const common::Clock* clock_;
+};
+
+}  // namespace lifeline::referral

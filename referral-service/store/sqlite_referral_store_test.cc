@@ -1,0 +1,304 @@
+#include "referral-service/store/sqlite_referral_store.h"
+
+#include <filesystem>
+#include <limits>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "lifeline/partner/v1/partner_inbox.pb.h"
+#include "referral-service/domain/id_generator.h"
+#include "referral-service/domain/plan_builder.h"
+#include "referral-service/store/delivery_request.h"
+
+namespace lifeline::referral {
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr int64_t kForever = std::numeric_limits<int64_t>::max() / 2;
+
+class SqliteReferralStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("referral_store_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    auto store = SqliteReferralStore::Open((dir_ / "referral.db").string(), &clock_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    auto router = Router::Create({
+        {"disability", "disabled_persons_federation", "rehabilitation", "disability"},
+        {"every_plan", "law_popularization", "law education", "every plan"},
+        {"every_plan", "village_committee", "home visit", "every plan"},
+    });
+    ASSERT_TRUE(router.ok());
+    router_ = std::make_unique<Router>(std::move(*router));
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Plan NewPlan(const std::string& clue_id) {
+    PlanBuilder builder(router_.get(), &clock_, &ids_);
+    PlanRequest request;
+    request.clue_id = clue_id;
+    request.person.person_id = "person-1";
+    request.person.name = "Test Person";
+    request.person.id_masked = "3415**********123X";
+    request.needs = {"disability"};
+    request.approved_by = "procurator-1";
+    auto plan = builder.Build(request, [](const std::string&) { return std::nullopt; });
+    EXPECT_TRUE(plan.ok());
+    return *plan;
+  }
+
+  std::vector<common::OutboxMessage> Deliveries() {
+    auto due = store_->outbox()->Due(kDeliveryTopic, 100, kForever);
+    EXPECT_TRUE(due.ok()) << due.status();
+    return due.ok() ? *due : std::vector<common::OutboxMessage>{};
+  }
+
+  std::filesystem::path dir_;
+  common::FakeClock clock_{
+      absl::FromCivil(absl::CivilSecond(2026, 11, 26, 2, 0, 0), absl::UTCTimeZone())};
+  SequentialIdGenerator ids_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<SqliteReferralStore> store_;
+};
+
+TEST_F(SqliteReferralStoreTest, CreatePlanIsIdempotentPerClue) {
+  Plan plan = NewPlan("clue-1");
+  auto first = store_->CreatePlan(plan);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->created);
+  EXPECT_EQ(first->plan.plan_id, plan.plan_id);
+  ASSERT_EQ(first->plan.referrals.size(), 3u);
+  EXPECT_EQ(first->plan.person.id_masked, "3415**********123X");
+
+  Plan again = NewPlan("clue-1");  // new ids, same clue
+  auto second = store_->CreatePlan(again);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->created);
+  EXPECT_EQ(second->plan.plan_id, plan.plan_id);
+  EXPECT_EQ(second->plan.referrals.size(), 3u);
+
+  EXPECT_EQ(Deliveries().size(), 3u);
+  auto changes = store_->ListChanges(0, 100);
+  ASSERT_TRUE(changes.ok());
+  EXPECT_EQ(changes->events.size(), 3u);
+  auto page = store_->ListReferrals({}, 100, 0);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->referrals.size(), 3u);
+  EXPECT_EQ(store_->GetPlan(again.plan_id).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteReferralStoreTest, OutboxHoldsOneDeliveryPerReferral) {
+  Plan plan = NewPlan("clue-1");
+  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  std::set<std::string> keys;
+  for (const common::OutboxMessage& message : Deliveries()) {
+    lifeline::partner::v1::DeliverReferralRequest request;
+    ASSERT_TRUE(request.ParseFromString(message.payload));
+    EXPECT_EQ(request.idempotency_key(), request.referral().referral_id());
+    EXPECT_EQ(request.referral().plan_id(), plan.plan_id);
+    EXPECT_EQ(request.referral().person_id_masked(), "3415**********123X");
+    EXPECT_EQ(request.referral().respond_by(), "2026-12-03");
+    keys.insert(request.idempotency_key());
+  }
+  std::set<std::string> expected;
+  for (const Referral& r : plan.referrals) expected.insert(r.referral_id);
+  EXPECT_EQ(keys, expected);
+  auto pending = store_->PendingDeliveries();
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(*pending, 3);
+}
+
+TEST_F(SqliteReferralStoreTest, TransitionsAppendEventsAndCloseThePlan) {
+  Plan plan = NewPlan("clue-1");
+  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  const std::string a = plan.referrals[0].referral_id;
+  const std::string b = plan.referrals[1].referral_id;
+  const std::string c = plan.referrals[2].referral_id;
+
+  clock_.Advance(absl::Hours(1));
+  auto accepted = store_->TransitionReferral(a, ReferralState::kAccepted, "", "legal_aid");
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->state, ReferralState::kAccepted);
+  ASSERT_EQ(accepted->history.size(), 2u);
+  EXPECT_EQ(accepted->history[1].from_state, ReferralState::kRequested);
+  EXPECT_EQ(accepted->history[1].to_state, ReferralState::kAccepted);
+  EXPECT_EQ(accepted->history[1].actor, "legal_aid");
+
+  EXPECT_EQ(store_->TransitionReferral(a, ReferralState::kRequested, "", "x").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->TransitionReferral(b, ReferralState::kRejected, "", "x").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->TransitionReferral("nope", ReferralState::kAccepted, "", "x").status().code(),
+            absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(store_->TransitionReferral(a, ReferralState::kCompleted, "", "x").ok());
+  ASSERT_TRUE(store_->TransitionReferral(b, ReferralState::kRejected, "not ours", "x").ok());
+  auto open = store_->GetPlan(plan.plan_id);
+  ASSERT_TRUE(open.ok());
+  EXPECT_EQ(open->state, PlanState::kOpen);
+  EXPECT_EQ(open->closed_time, absl::InfinitePast());
+
+  ASSERT_TRUE(store_->TransitionReferral(c, ReferralState::kCancelled, "duplicate", "p").ok());
+  auto closed = store_->GetPlan(plan.plan_id);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->state, PlanState::kClosed);
+  EXPECT_EQ(closed->closed_time, clock_.Now());
+
+  auto changes = store_->ListChanges(0, 100);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->events.size(), 7u);  // 3 initial + 4 transitions (failed ones wrote none)
+  auto tail = store_->ListChanges(changes->events[3].sequence, 2);
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->events.size(), 2u);
+  EXPECT_EQ(tail->events[0].sequence, changes->events[4].sequence);
+  EXPECT_EQ(tail->last_sequence, changes->events[5].sequence);
+  auto empty = store_->ListChanges(tail->last_sequence + 100, 10);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->events.empty());
+  EXPECT_EQ(empty->last_sequence, tail->last_sequence + 100);
+}
+
+TEST_F(SqliteReferralStoreTest, ListReferralsFiltersAndPagesNewestFirst) {
+  Plan p1 = NewPlan("clue-1");
+  Plan p2 = NewPlan("clue-2");
+  ASSERT_TRUE(store_->CreatePlan(p1).ok());
+  ASSERT_TRUE(store_->CreatePlan(p2).ok());
+
+  auto first = store_->ListReferrals({}, 4, 0);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->referrals.size(), 4u);
+  EXPECT_EQ(first->referrals[0].referral_id, p2.referrals[2].referral_id);
+  EXPECT_NE(first->next_cursor, 0);
+  auto second = store_->ListReferrals({}, 4, first->next_cursor);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->referrals.size(), 2u);
+  EXPECT_EQ(second->referrals[1].referral_id, p1.referrals[0].referral_id);
+  EXPECT_EQ(second->next_cursor, 0);
+
+  ReferralFilter by_department;
+  by_department.department = "village_committee";
+  auto village = store_->ListReferrals(by_department, 10, 0);
+  ASSERT_TRUE(village.ok());
+  ASSERT_EQ(village->referrals.size(), 2u);
+  for (const Referral& r : village->referrals) EXPECT_EQ(r.department, "village_committee");
+
+  ASSERT_TRUE(
+      store_->TransitionReferral(p1.referrals[0].referral_id, ReferralState::kAccepted, "", "x")
+          .ok());
+  ReferralFilter by_state;
+  by_state.state = ReferralState::kAccepted;
+  by_state.plan_id = p1.plan_id;
+  auto accepted = store_->ListReferrals(by_state, 10, 0);
+  ASSERT_TRUE(accepted.ok());
+  ASSERT_EQ(accepted->referrals.size(), 1u);
+  EXPECT_EQ(accepted->referrals[0].referral_id, p1.referrals[0].referral_id);
+}
+
+TEST_F(SqliteReferralStoreTest, DeliveryRecording) {
+  Plan plan = NewPlan("clue-1");
+  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  std::vector<common::OutboxMessage> messages = Deliveries();
+  ASSERT_EQ(messages.size(), 3u);
+  lifeline::partner::v1::DeliverReferralRequest request;
+  ASSERT_TRUE(request.ParseFromString(messages[0].payload));
+  const std::string id = request.referral().referral_id();
+
+  ASSERT_TRUE(store_->RecordDeliveryFailure(id, "UNAVAILABLE").ok());
+  auto failed = store_->GetReferral(id);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_FALSE(failed->delivery.delivered);
+  EXPECT_EQ(failed->delivery.attempts, 1);
+  EXPECT_EQ(failed->delivery.last_error, "UNAVAILABLE");
+
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(store_->RecordDeliverySuccess(id, "LA-0001", messages[0].id).ok());
+  auto delivered = store_->GetReferral(id);
+  ASSERT_TRUE(delivered.ok());
+  EXPECT_TRUE(delivered->delivery.delivered);
+  EXPECT_EQ(delivered->delivery.attempts, 2);
+  EXPECT_EQ(delivered->delivery.last_error, "");
+  EXPECT_EQ(delivered->delivery.partner_reference, "LA-0001");
+  EXPECT_EQ(delivered->delivery.delivered_time, clock_.Now());
+  EXPECT_EQ(Deliveries().size(), 2u);
+  EXPECT_EQ(store_->RecordDeliveryFailure("nope", "UNAVAILABLE").code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteReferralStoreTest, PartnersAndDeleteWithOpenReferrals) {
+  Partner partner{"village_committee", "Village committee", "127.0.0.1:1", 5, true};
+  auto inserted = store_->InsertPartnerIfAbsent(partner);
+  ASSERT_TRUE(inserted.ok());
+  EXPECT_TRUE(*inserted);
+  Partner changed = partner;
+  changed.display_name = "Changed";
+  inserted = store_->InsertPartnerIfAbsent(changed);
+  ASSERT_TRUE(inserted.ok());
+  EXPECT_FALSE(*inserted);
+  EXPECT_EQ(store_->GetPartner("village_committee")->display_name, "Village committee");
+  ASSERT_TRUE(store_->UpsertPartner(changed).ok());
+  EXPECT_EQ(store_->GetPartner("village_committee")->display_name, "Changed");
+  EXPECT_EQ(store_->GetPartner("nope").status().code(), absl::StatusCode::kNotFound);
+
+  Plan plan = NewPlan("clue-1");
+  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  EXPECT_EQ(store_->DeletePartner("village_committee").code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_
+                  ->TransitionReferral(plan.referrals[2].referral_id, ReferralState::kCancelled,
+                                       "moved away", "p")
+                  .ok());
+  EXPECT_TRUE(store_->DeletePartner("village_committee").ok());
+  EXPECT_EQ(store_->DeletePartner("village_committee").code(), absl::StatusCode::kNotFound);
+  auto partners = store_->ListPartners();
+  ASSERT_TRUE(partners.ok());
+  EXPECT_TRUE(partners->empty());
+}
+
+TEST_F(SqliteReferralStoreTest, OverdueReferralsAreMarkedOnce) {
+  Plan plan = NewPlan("clue-1");  // respond_by 2026-12-03
+  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  ASSERT_TRUE(
+      store_->TransitionReferral(plan.referrals[0].referral_id, ReferralState::kAccepted, "", "x")
+          .ok());
+  auto none = store_->MarkOverdue(absl::CivilDay(2026, 12, 3));
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto overdue = store_->MarkOverdue(absl::CivilDay(2026, 12, 4));
+  ASSERT_TRUE(overdue.ok());
+  EXPECT_THAT(*overdue, ElementsAre("law_popularization", "village_committee"));
+  auto again = store_->MarkOverdue(absl::CivilDay(2026, 12, 5));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+
+  auto counts = store_->CountReferrals();
+  ASSERT_TRUE(counts.ok());
+  ASSERT_EQ(counts->size(), 3u);
+  EXPECT_EQ((*counts)[0].department, "disabled_persons_federation");
+  EXPECT_EQ((*counts)[0].state, ReferralState::kAccepted);
+  EXPECT_EQ((*counts)[0].count, 1);
+}
+
+TEST_F(SqliteReferralStoreTest, ReopenKeepsData) {
+  Plan plan = NewPlan("clue-1");
+  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  store_.reset();
+  auto reopened = SqliteReferralStore::Open((dir_ / "referral.db").string(), &clock_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  store_ = std::move(*reopened);
+  auto loaded = store_->GetPlan(plan.plan_id);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->referrals.size(), 3u);
+  EXPECT_EQ(loaded->referrals[0].respond_by, absl::CivilDay(2026, 12, 3));
+}
+
+}  // namespace
+}  // namespace lifeline::referral
