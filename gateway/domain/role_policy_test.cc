@@ -1,0 +1,116 @@
+#include "gateway/domain/role_policy.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace lifeline::gateway {
+namespace {
+
+using ::testing::IsEmpty;
+
+constexpr char kSubmit[] = "lifeline.ingest.v1.IngestService.SubmitBatch";
+constexpr char kGetBatch[] = "lifeline.ingest.v1.IngestService.GetBatch";
+constexpr char kReview[] = "lifeline.match.v1.MatchService.ReviewClue";
+constexpr char kRescore[] = "lifeline.match.v1.MatchService.Rescore";
+constexpr char kGetPlan[] = "lifeline.referral.v1.ReferralService.GetPlan";
+constexpr char kListReferrals[] = "lifeline.referral.v1.ReferralService.ListReferrals";
+constexpr char kTransition[] = "lifeline.referral.v1.ReferralService.TransitionReferral";
+constexpr char kUpsertPartner[] = "lifeline.referral.v1.ReferralService.UpsertPartner";
+constexpr char kListChanges[] = "lifeline.referral.v1.ReferralService.ListChanges";
+
+const Principal kCourt{"court-clerk", kRoleAgencySubmitter, "court"};
+const Principal kProcurator{"proc-1", kRoleProcurator, ""};
+const Principal kPartner{"la-desk", kRolePartner, "legal_aid"};
+const Principal kAdmin{"root", kRoleAdmin, ""};
+
+TEST(RolePolicyTest, SubmitterOnlyForOwnAgency) {
+  RolePolicy policy = RolePolicy::Default();
+  EXPECT_TRUE(policy.Authorize(kSubmit, kCourt, {{"agency", "court"}}).ok());
+  EXPECT_TRUE(policy.Authorize(kGetBatch, kCourt, {{"agency", "court"}, {"batch_id", "b"}}).ok());
+  absl::Status other = policy.Authorize(kSubmit, kCourt, {{"agency", "civil_affairs"}});
+  EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(std::string(other.message()).find("court-clerk"), std::string::npos);
+  EXPECT_EQ(policy.Authorize(kSubmit, kCourt, {}).code(), absl::StatusCode::kPermissionDenied);
+  Principal no_scope = kCourt;
+  no_scope.scope = "";
+  EXPECT_EQ(policy.Authorize(kSubmit, no_scope, {{"agency", ""}}).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(policy.Authorize(kSubmit, kAdmin, {{"agency", "court"}}).ok());
+  EXPECT_EQ(policy.Authorize(kSubmit, kProcurator, {{"agency", "court"}}).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(policy.Authorize(kSubmit, kPartner, {{"agency", "legal_aid"}}).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST(RolePolicyTest, MatchRoutesForProcuratorAndAdmin) {
+  RolePolicy policy = RolePolicy::Default();
+  EXPECT_TRUE(policy.Authorize(kReview, kProcurator, {{"clue_id", "c"}}).ok());
+  EXPECT_TRUE(policy.Authorize(kRescore, kAdmin, {}).ok());
+  EXPECT_EQ(policy.Authorize(kReview, kCourt, {}).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(policy.Authorize(kReview, kPartner, {}).code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(RolePolicyTest, ReferralRoutes) {
+  RolePolicy policy = RolePolicy::Default();
+  EXPECT_TRUE(policy.Authorize(kGetPlan, kProcurator, {}).ok());
+  EXPECT_EQ(policy.Authorize(kGetPlan, kPartner, {}).code(), absl::StatusCode::kPermissionDenied);
+  for (const Principal& p : {kPartner, kProcurator, kAdmin}) {
+    EXPECT_TRUE(policy.Authorize(kListReferrals, p, {}).ok()) << p.role;
+    EXPECT_TRUE(policy.Authorize(kTransition, p, {}).ok()) << p.role;
+  }
+  EXPECT_EQ(policy.Authorize(kTransition, kCourt, {}).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(policy.Authorize(kUpsertPartner, kAdmin, {}).ok());
+  EXPECT_EQ(policy.Authorize(kUpsertPartner, kProcurator, {}).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(policy.Authorize(kListChanges, kProcurator, {}).ok());
+  EXPECT_EQ(policy.Authorize(kListChanges, kPartner, {}).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST(RolePolicyTest, UnknownRpcsAndRolesAreDenied) {
+  RolePolicy policy = RolePolicy::Default();
+  for (const char* internal : {"lifeline.match.v1.MatchService.UpsertRecords",
+                               "lifeline.referral.v1.ReferralService.CreatePlan",
+                               "lifeline.ingest.v1.IngestService.StreamRecords",
+                               "lifeline.match.v1.MatchService.ExportLinks"}) {
+    EXPECT_FALSE(policy.Covers(internal)) << internal;
+    EXPECT_EQ(policy.Authorize(internal, kAdmin, {}).code(), absl::StatusCode::kPermissionDenied);
+  }
+  Principal stranger{"x", "superuser", ""};
+  EXPECT_EQ(policy.Authorize(kGetPlan, stranger, {}).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(policy.Covers(kReview));
+}
+
+TEST(RolePolicyTest, OverridesFillReviewerAndActor) {
+  auto review = RolePolicy::Overrides(kReview, kProcurator);
+  ASSERT_EQ(review.size(), 1u);
+  EXPECT_EQ(review[0].field, "reviewer");
+  EXPECT_EQ(review[0].value, "proc-1");
+
+  auto partner_actor = RolePolicy::Overrides(kTransition, kPartner);
+  ASSERT_EQ(partner_actor.size(), 1u);
+  EXPECT_EQ(partner_actor[0].field, "actor");
+  EXPECT_EQ(partner_actor[0].value, "legal_aid");
+
+  auto procurator_actor = RolePolicy::Overrides(kTransition, kProcurator);
+  ASSERT_EQ(procurator_actor.size(), 1u);
+  EXPECT_EQ(procurator_actor[0].value, "proc-1");
+
+  auto partner_list = RolePolicy::Overrides(kListReferrals, kPartner);
+  ASSERT_EQ(partner_list.size(), 1u);
+  EXPECT_EQ(partner_list[0].field, "department");
+  EXPECT_EQ(partner_list[0].value, "legal_aid");
+  EXPECT_THAT(RolePolicy::Overrides(kListReferrals, kProcurator), IsEmpty());
+  EXPECT_THAT(RolePolicy::Overrides(kGetPlan, kAdmin), IsEmpty());
+}
+
+TEST(RoleNamesTest, KnownRolesAndScopes) {
+  EXPECT_TRUE(IsKnownRole("admin"));
+  EXPECT_FALSE(IsKnownRole("root"));
+  EXPECT_TRUE(RoleNeedsScope(kRolePartner));
+  EXPECT_TRUE(RoleNeedsScope(kRoleAgencySubmitter));
+  EXPECT_FALSE(RoleNeedsScope(kRoleProcurator));
+}
+
+}  // namespace
+}  // namespace lifeline::gateway

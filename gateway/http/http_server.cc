@@ -1,0 +1,319 @@
+#include "gateway/http/http_server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+#include "gateway/domain/http_error.h"
+
+namespace lifeline::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class Session;
+
+// What sessions share with the server; outlives the server while sessions are still around.
+struct SharedState {
+  HttpHandler* handler = nullptr;
+  HttpServerOptions options;
+  std::atomic<bool> stopping{false};
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<uint64_t, std::weak_ptr<Session>> sessions;  // guarded by mu
+  uint64_t next_session_id = 0;                         // guarded by mu
+  int in_flight = 0;                                    // guarded by mu
+  // False once the io_context is gone: late completions must not post to it. Guarded by mu.
+  bool io_alive = true;
+};
+
+HttpServerResponse ErrorResponse(int http_status, std::string status, std::string message) {
+  HttpServerResponse response;
+  response.status = http_status;
+  response.body = ErrorBodyJson(HttpError{http_status, std::move(status), std::move(message)});
+  return response;
+}
+
+// One connection: read a request, hand it to the handler, write the answer, repeat while the
+// client keeps the connection alive. All its work runs on its own strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<SharedState> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {}
+
+  ~Session() {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->sessions.erase(id_);
+    state_->cv.notify_all();
+  }
+
+  void Start() {
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      id_ = state_->next_session_id++;
+      state_->sessions[id_] = weak_from_this();
+    }
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+  // Closes the connection if it is waiting for a request; a busy one closes after its answer.
+  void Shutdown() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->reading_) self->stream_.cancel();
+    });
+  }
+
+ private:
+  void DoRead() {
+    if (state_->stopping) return DoClose();
+    parser_.emplace();
+    parser_->body_limit(state_->options.max_body_bytes);
+    parser_->header_limit(64 * 1024);
+    reading_ = true;
+    stream_.expires_after(state_->options.request_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    reading_ = false;
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      return DoClose();
+    }
+    if (ec == http::error::body_limit) {
+      keep_alive_ = false;
+      BeginRequest();
+      return Write(ErrorResponse(
+          413, "PAYLOAD_TOO_LARGE",
+          absl::StrCat("request body is larger than ", state_->options.max_body_bytes, " bytes")));
+    }
+    if (ec) {
+      keep_alive_ = false;
+      BeginRequest();
+      return Write(ErrorResponse(400, "INVALID_ARGUMENT", "malformed HTTP request"));
+    }
+
+    http::request<http::string_body> request = parser_->release();
+    keep_alive_ = request.keep_alive();
+    stream_.expires_never();
+
+    HttpServerRequest forwarded;
+    forwarded.method = std::string(request.method_string());
+    forwarded.target = std::string(request.target());
+    forwarded.authorization = std::string(request[http::field::authorization]);
+    forwarded.content_type = std::string(request[http::field::content_type]);
+    forwarded.body = std::move(request.body());
+
+    BeginRequest();
+    std::shared_ptr<SharedState> state = state_;
+    state_->handler->Handle(std::move(forwarded), [self = shared_from_this(),
+                                                   state](HttpServerResponse response) {
+      std::lock_guard<std::mutex> lock(state->mu);
+      if (!state->io_alive) return;
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
+      });
+    });
+  }
+
+  void BeginRequest() {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    ++state_->in_flight;
+  }
+
+  void EndRequest() {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    --state_->in_flight;
+    state_->cv.notify_all();
+  }
+
+  void Write(HttpServerResponse response) {
+    auto message = std::make_shared<http::response<http::string_body>>();
+    message->version(11);
+    message->result(static_cast<unsigned>(response.status));
+    message->set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) message->set(name, value);
+    message->keep_alive(keep_alive_ && !state_->stopping);
+    message->body() = std::move(response.body);
+    message->prepare_payload();
+    stream_.expires_after(state_->options.request_timeout);
+    http::async_write(stream_, *message,
+                      [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                        self->OnWrite(ec, message->keep_alive());
+                      });
+  }
+
+  void OnWrite(beast::error_code ec, bool keep_alive) {
+    EndRequest();
+    if (ec || !keep_alive) return DoClose();
+    DoRead();
+  }
+
+  void DoClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<SharedState> state_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  uint64_t id_ = 0;
+  bool reading_ = false;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(HttpServerOptions options, HttpHandler* handler)
+      : state_(std::make_shared<SharedState>()), acceptor_(asio::make_strand(io_)) {
+    state_->handler = handler;
+    state_->options = std::move(options);
+  }
+
+  ~Impl() {
+    Stop();
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->io_alive = false;
+  }
+
+  absl::Status Start() {
+    const std::string& address = state_->options.address;
+    const size_t colon = address.rfind(':');
+    int port = 0;
+    if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+        port < 0 || port > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("http_address \"", address, "\" must be host:port"));
+    }
+    std::string host = address.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    }
+    if (host.empty()) host = "0.0.0.0";
+    beast::error_code ec;
+    tcp::resolver resolver(io_);
+    auto results = resolver.resolve(host, std::to_string(port),
+                                    tcp::resolver::numeric_service | tcp::resolver::passive, ec);
+    if (ec || results.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("http_address \"", address, "\": cannot resolve host"));
+    }
+    const tcp::endpoint endpoint = results.begin()->endpoint();
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ": ", ec.message()));
+    }
+    port_ = acceptor_.local_endpoint().port();
+    // Requests waiting on the handler have no pending I/O; the guard keeps the threads running
+    // for their answers.
+    work_guard_.emplace(io_.get_executor());
+    DoAccept();
+    const int threads = state_->options.threads > 0 ? state_->options.threads : 1;
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] { io_.run(); });
+    }
+    started_ = true;
+    return absl::OkStatus();
+  }
+
+  int port() const { return port_; }
+
+  void Stop() {
+    if (!started_ || stopped_) return;
+    stopped_ = true;
+    state_->stopping = true;
+    asio::post(acceptor_.get_executor(), [this] {
+      beast::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    std::vector<std::shared_ptr<Session>> sessions;
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      for (auto& [id, weak] : state_->sessions) {
+        if (auto session = weak.lock()) sessions.push_back(std::move(session));
+      }
+    }
+    for (auto& session : sessions) session->Shutdown();
+    sessions.clear();
+    {
+      std::unique_lock<std::mutex> lock(state_->mu);
+      const bool drained = state_->cv.wait_for(lock, state_->options.drain_timeout, [this] {
+        return state_->in_flight == 0 && state_->sessions.empty();
+      });
+      if (!drained) {
+        spdlog::warn("event=http_drain_timeout in_flight={} connections={}", state_->in_flight,
+                     state_->sessions.size());
+      }
+    }
+    work_guard_.reset();
+    io_.stop();
+    for (std::thread& thread : threads_) thread.join();
+    threads_.clear();
+  }
+
+ private:
+  void DoAccept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                             if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+                               return;
+                             }
+                             if (!ec && !state_->stopping) {
+                               std::make_shared<Session>(std::move(socket), state_)->Start();
+                             }
+                             if (!state_->stopping) DoAccept();
+                           });
+  }
+
+  asio::io_context io_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_guard_;
+  std::shared_ptr<SharedState> state_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  int port_ = 0;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler* handler)
+    : impl_(std::make_unique<Impl>(std::move(options), handler)) {}
+
+HttpServer::~HttpServer() = default;
+
+absl::Status HttpServer::Start() { return impl_->Start(); }
+
+int HttpServer::port() const { return impl_->port(); }
+
+void HttpServer::Stop() { impl_->Stop(); }
+
+}  // namespace lifeline::gateway

@@ -1,0 +1,161 @@
+#include "gateway/http/http_server.h"
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/http/http_client.h"
+
+namespace lifeline::gateway {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using ::testing::HasSubstr;
+
+// Echoes the request; "/slow" answers from another thread after a while.
+class EchoHandler : public HttpHandler {
+ public:
+  void Handle(HttpServerRequest request, Done done) override {
+    ++calls;
+    HttpServerResponse response;
+    response.content_type = "text/plain";
+    response.body = request.method + " " + request.target + " " + request.authorization + " " +
+                    std::to_string(request.body.size());
+    response.headers.emplace_back("X-Test", "yes");
+    if (request.target == "/slow") {
+      std::thread([done, response] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        done(response);
+      }).detach();
+      return;
+    }
+    if (request.target == "/teapot") response.status = 418;
+    done(std::move(response));
+  }
+  std::atomic<int> calls{0};
+};
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HttpServerOptions options;
+    options.address = "127.0.0.1:0";
+    options.max_body_bytes = 100;
+    options.threads = 2;
+    options.request_timeout = std::chrono::milliseconds(3000);
+    server_ = std::make_unique<HttpServer>(options, &handler_);
+    ASSERT_TRUE(server_->Start().ok());
+    ASSERT_GT(server_->port(), 0);
+  }
+
+  absl::StatusOr<common::HttpResponse> Send(const std::string& method, const std::string& target,
+                                            const std::string& body = "") {
+    common::HttpRequestOptions request;
+    request.method = method;
+    request.port = server_->port();
+    request.target = target;
+    request.body = body;
+    request.bearer_token = "tok";
+    return common::SendHttpRequest(request);
+  }
+
+  EchoHandler handler_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, PassesRequestAndAnswer) {
+  auto response = Send("POST", "/v1/x?y=1", "hello");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "POST /v1/x?y=1 Bearer tok 5");
+  EXPECT_EQ(response->headers["x-test"], "yes");
+  EXPECT_EQ(response->headers["content-type"], "text/plain");
+  auto teapot = Send("GET", "/teapot");
+  ASSERT_TRUE(teapot.ok());
+  EXPECT_EQ(teapot->status, 418);
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413WithoutCallingTheHandler) {
+  auto response = Send("POST", "/v1/x", std::string(101, 'a'));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 413);
+  EXPECT_THAT(response->body, HasSubstr("PAYLOAD_TOO_LARGE"));
+  EXPECT_EQ(handler_.calls.load(), 0);
+  auto fits = Send("POST", "/v1/x", std::string(100, 'a'));
+  ASSERT_TRUE(fits.ok());
+  EXPECT_EQ(fits->status, 200);
+}
+
+TEST_F(HttpServerTest, KeepsConnectionsAlive) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                         static_cast<unsigned short>(server_->port())));
+  for (int i = 0; i < 3; ++i) {
+    http::request<http::string_body> request(http::verb::get, "/n" + std::to_string(i), 11);
+    request.set(http::field::host, "127.0.0.1");
+    http::write(stream, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response);
+    EXPECT_EQ(response.result_int(), 200u);
+    EXPECT_THAT(response.body(), HasSubstr("/n" + std::to_string(i)));
+    EXPECT_TRUE(response.keep_alive());
+  }
+  EXPECT_EQ(handler_.calls.load(), 3);
+}
+
+TEST_F(HttpServerTest, MalformedRequestIs400) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                         static_cast<unsigned short>(server_->port())));
+  const std::string garbage = "THIS IS NOT HTTP\r\n\r\n";
+  asio::write(socket, asio::buffer(garbage));
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  beast::error_code ec;
+  http::read(socket, buffer, response, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(response.result_int(), 400u);
+  EXPECT_EQ(handler_.calls.load(), 0);
+}
+
+TEST_F(HttpServerTest, AsyncAnswersAndGracefulStop) {
+  auto pending = std::async(std::launch::async, [this] { return Send("GET", "/slow"); });
+  while (handler_.calls.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  server_->Stop();
+  auto response = pending.get();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_THAT(response->body, HasSubstr("/slow"));
+  EXPECT_FALSE(Send("GET", "/after-stop").ok());
+}
+
+TEST(HttpServerStartTest, RejectsBadAddressAndBusyPort) {
+  EchoHandler handler;
+  HttpServerOptions options;
+  options.address = "no-port";
+  EXPECT_EQ(HttpServer(options, &handler).Start().code(), absl::StatusCode::kInvalidArgument);
+
+  options.address = "127.0.0.1:0";
+  HttpServer first(options, &handler);
+  ASSERT_TRUE(first.Start().ok());
+  options.address = "127.0.0.1:" + std::to_string(first.port());
+  HttpServer second(options, &handler);
+  EXPECT_EQ(second.Start().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace lifeline::gateway

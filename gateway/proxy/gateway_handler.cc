@@ -1,0 +1,171 @@
+#include "gateway/proxy/gateway_handler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+
+#include "gateway/domain/http_error.h"
+#include "gateway/domain/url.h"
+#include "gateway/proxy/transcoder.h"
+
+namespace lifeline::gateway {
+namespace {
+
+constexpr char kUnmatchedRoute[] = "unmatched";
+constexpr char kHealthRoute[] = "/healthz";
+
+// Keeps the method label low-cardinality whatever a client sends.
+std::string MethodLabel(const std::string& method) {
+  for (const char* known : {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"}) {
+    if (method == known) return method;
+  }
+  return "OTHER";
+}
+
+// Transport failures carry addresses and channel internals in their message; callers get a plain
+// description instead. Other codes keep the service's own message (never personal data).
+absl::Status UpstreamStatus(const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kUnavailable) {
+    return absl::UnavailableError("upstream service unavailable; retry later");
+  }
+  if (status.code() == absl::StatusCode::kDeadlineExceeded) {
+    return absl::DeadlineExceededError("upstream service did not answer in time");
+  }
+  return status;
+}
+
+HttpServerResponse ErrorResponse(const HttpError& error) {
+  HttpServerResponse response;
+  response.status = error.http_status;
+  response.body = ErrorBodyJson(error);
+  return response;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GatewayHandler>> GatewayHandler::Create(
+    std::vector<ApiRoute> routes, const TokenAuthenticator* authenticator, const RolePolicy* policy,
+    UpstreamPool* upstreams, AuditLog* audit, GatewayMetrics* metrics,
+    GatewayHandlerOptions options) {
+  std::unique_ptr<GatewayHandler> handler(new GatewayHandler());
+  for (const ApiRoute& route : routes) {
+    absl::StatusOr<size_t> index = handler->table_.Add(route.http_method, route.path_template);
+    if (!index.ok()) return index.status();
+    if (!policy->Covers(route.method->full_name())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the role policy has no rule for routed RPC ", route.method->full_name()));
+    }
+  }
+  handler->routes_ = std::move(routes);
+  handler->authenticator_ = authenticator;
+  handler->policy_ = policy;
+  handler->upstreams_ = upstreams;
+  handler->audit_ = audit;
+  handler->metrics_ = metrics;
+  handler->options_ = options;
+  return handler;
+}
+
+void GatewayHandler::Handle(HttpServerRequest request, Done done) {
+  const absl::Time start = absl::Now();
+  const std::string method_label = MethodLabel(request.method);
+  auto finish = [this, start, method_label, done](const std::string& route,
+                                                  HttpServerResponse response) {
+    metrics_->Record(route, method_label, response.status,
+                     absl::ToDoubleSeconds(absl::Now() - start));
+    done(std::move(response));
+  };
+
+  const SplitTargetResult target = SplitTarget(request.target);
+  if (target.path == kHealthRoute) {
+    HttpServerResponse response;
+    if (request.method == "GET") {
+      response.content_type = "text/plain";
+      response.body = "ok";
+    } else {
+      response = ErrorResponse(
+          HttpError{405, "METHOD_NOT_ALLOWED", "method not allowed; this path accepts GET"});
+      response.headers.emplace_back("Allow", "GET");
+    }
+    finish(kHealthRoute, std::move(response));
+    return;
+  }
+
+  RouteResolution resolution = table_.Resolve(request.method, target.path);
+  if (resolution.outcome == RouteResolution::Outcome::kNotFound) {
+    finish(kUnmatchedRoute, ErrorResponse(HttpError{404, "NOT_FOUND", "no such route"}));
+    return;
+  }
+  if (resolution.outcome == RouteResolution::Outcome::kMethodNotAllowed) {
+    const std::string allowed = absl::StrJoin(resolution.allowed_methods, ", ");
+    HttpServerResponse response =
+        ErrorResponse(HttpError{405, "METHOD_NOT_ALLOWED",
+                                absl::StrCat("method not allowed; this path accepts ", allowed)});
+    response.headers.emplace_back("Allow", allowed);
+    finish(kUnmatchedRoute, std::move(response));
+    return;
+  }
+
+  const ApiRoute& route = routes_[resolution.route];
+  const std::string rpc = route.method->full_name();
+  AuditEntry audit;
+  audit.time = start;
+  audit.http_method = route.http_method;
+  audit.route = route.path_template;
+  audit.rpc = rpc;
+  audit.path_vars = resolution.vars;
+  auto deny = [&](const absl::Status& status) {
+    audit.http_status = HttpStatusForCode(status.code());
+    audit_->Write(audit);
+    finish(route.path_template, ErrorResponse(HttpErrorFromStatus(status)));
+  };
+
+  absl::StatusOr<Principal> principal = authenticator_->Authenticate(request.authorization);
+  if (!principal.ok()) return deny(principal.status());
+  audit.user = principal->user;
+  audit.role = principal->role;
+  if (absl::Status allowed = policy_->Authorize(rpc, *principal, resolution.vars); !allowed.ok()) {
+    return deny(allowed);
+  }
+
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> upstream_request = BuildRequest(
+      route, resolution.vars, target.query, request.body, RolePolicy::Overrides(rpc, *principal));
+  if (!upstream_request.ok()) {
+    if (upstream_request.status().code() != absl::StatusCode::kInvalidArgument) {
+      spdlog::error("event=transcode_failed rpc={} code={}", rpc,
+                    absl::StatusCodeToString(upstream_request.status().code()));
+    }
+    finish(route.path_template, ErrorResponse(HttpErrorFromStatus(upstream_request.status())));
+    return;
+  }
+
+  const common::Caller caller{principal->user, principal->role, principal->scope};
+  upstreams_->Call(
+      route.method, **upstream_request, caller, options_.upstream_timeout,
+      [this, finish, audit, template_text = route.path_template,
+       rpc](absl::StatusOr<std::unique_ptr<google::protobuf::Message>> response) mutable {
+        HttpServerResponse answer;
+        if (response.ok()) {
+          absl::StatusOr<std::string> json = MessageToJson(**response);
+          if (json.ok()) {
+            answer.body = *std::move(json);
+          } else {
+            answer = ErrorResponse(HttpErrorFromStatus(json.status()));
+          }
+        } else {
+          if (HidesMessage(response.status().code())) {
+            spdlog::warn("event=upstream_error rpc={} code={}", rpc,
+                         absl::StatusCodeToString(response.status().code()));
+          }
+          answer = ErrorResponse(HttpErrorFromStatus(UpstreamStatus(response.status())));
+        }
+        audit.http_status = answer.status;
+        audit_->Write(audit);
+        finish(template_text, std::move(answer));
+      });
+}
+
+}  // namespace lifeline::gateway

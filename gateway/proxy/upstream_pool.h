@@ -1,0 +1,42 @@
+// Forwards transcoded requests to the upstream gRPC services with grpc::GenericStub.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+#include <grpcpp/channel.h>
+#include <grpcpp/generic/generic_stub.h>
+
+#include "absl/status/statusor.h"
+
+#include "common/auth/caller.h"
+
+namespace lifeline::gateway {
+
+// One channel per upstream service, keyed by the service's full name. Fill with AddService before
+// use; Call is then thread-safe.
+class UpstreamPool {
+ public:
+  using Callback = std::function<void(absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>;
+
+  // Routes calls of `service_full_name` ("lifeline.match.v1.MatchService") to `channel`.
+  void AddService(const std::string& service_full_name, std::shared_ptr<grpc::Channel> channel);
+
+  // Calls `method` with `request`, the caller in metadata and a deadline `timeout` from now, and
+  // later calls `done` (on a gRPC thread) with the response parsed into the method's output type
+  // or the upstream status. Errors: Unavailable when no channel serves the method's service,
+  // Internal when the response does not parse, otherwise the upstream's status.
+  void Call(const google::protobuf::MethodDescriptor* method,
+            const google::protobuf::Message& request, const common::Caller& caller,
+            std::chrono::milliseconds timeout, Callback done);
+
+ private:
+  std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
+};
+
+}  // namespace lifeline::gateway
