@@ -50,7 +50,8 @@ void BM_IdToken(benchmark::State& state) {
 BENCHMARK(BM_IdToken);
 
 void BM_NormalizeName(benchmark::State& state) {
-  const std::vector<std::string> names = {"李 秀兰", "阿卜杜·热合曼", "ＺＨＡＮＧ　Ｗｅｉ", "陈德福"};
+  const std::vector<std::string> names = {"李 秀兰", "阿卜杜·热合曼", "ＺＨＡＮＧ　Ｗｅｉ",
+                                          "陈德福"};
   size_t i = 0;
   for (auto _ : state) benchmark::DoNotOptimize(lifeline::common::NormalizeName(names[i++ & 3]));
   state.SetItemsProcessed(state.iterations());
@@ -58,7 +59,8 @@ void BM_NormalizeName(benchmark::State& state) {
 BENCHMARK(BM_NormalizeName);
 
 void BM_NormalizePhone(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(lifeline::common::NormalizePhone("+86 139-0000-0457"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(lifeline::common::NormalizePhone("+86 139-0000-0457"));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_NormalizePhone);

@@ -66,7 +66,7 @@ echo
 echo "== Agencies submit their batches"
 for f in "$DATA"/[0-9][0-9]-*.json; do
   agency=$(basename "$f" .json); agency=${agency#[0-9][0-9]-}
-  cli --token "demo-${agency//_/-}-token" submit --agency "$agency" --file "$f"
+  cli --token "demo-submitter-${agency//_/-}-token" submit --agency "$agency" --file "$f"
 done
 
 echo

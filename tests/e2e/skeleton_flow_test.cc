@@ -1,10 +1,5 @@
 // The walking skeleton end to end: the real binaries on loopback, driven through the gateway's
 // HTTP/JSON API with the hand-written demo data set (tools/demo-data).
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -16,17 +11,22 @@
 #include <thread>
 #include <vector>
 
-#include <google/protobuf/util/json_util.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
 #include "common/http/http_client.h"
 #include "common/testing/process.h"
 #include "lifeline/ingest/v1/ingest_service.pb.h"
 #include "lifeline/match/v1/match_service.pb.h"
 #include "lifeline/referral/v1/referral_service.pb.h"
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace lifeline::e2e {
 namespace {
@@ -104,15 +104,15 @@ class SkeletonFlowTest : public ::testing::Test {
           referral_target);
     Start("match-service", {"--data_dir=" + d + "/match", "--referral_target=" + referral_target,
                             "--eligibility_file=" + SourceDir() + "/config/eligibility.yaml"});
-    Start("ingest-service", {"--data_dir=" + d + "/ingest",
-                             "--match_target=" + Target("match-service"),
-                             "--token_secret_file=" + d + "/id_token.key"});
-    Start("gateway", {"--http_address=127.0.0.1:0", "--http_port_file=" + d + "/gateway.http",
-                      "--ingest_target=" + Target("ingest-service"),
-                      "--match_target=" + Target("match-service"),
-                      "--referral_target=" + referral_target,
-                      "--tokens_file=" + SourceDir() + "/config/demo-tokens.yaml",
-                      "--audit_file=" + d + "/audit.jsonl"});
+    Start("ingest-service",
+          {"--data_dir=" + d + "/ingest", "--match_target=" + Target("match-service"),
+           "--token_secret_file=" + d + "/id_token.key"});
+    Start("gateway",
+          {"--http_address=127.0.0.1:0", "--http_port_file=" + d + "/gateway.http",
+           "--ingest_target=" + Target("ingest-service"),
+           "--match_target=" + Target("match-service"), "--referral_target=" + referral_target,
+           "--tokens_file=" + SourceDir() + "/config/demo-tokens.yaml",
+           "--audit_file=" + d + "/audit.jsonl"});
     auto http = WaitForPortFile(d + "/gateway.http", kStartTimeout);
     ASSERT_TRUE(http.ok()) << http.status();
     http_port_ = *http;
@@ -144,7 +144,8 @@ class SkeletonFlowTest : public ::testing::Test {
     s.name = name;
     s.process = std::make_unique<ChildProcess>(std::move(*child));
     auto port = WaitForPortFile(d + "/" + name + ".port", kStartTimeout);
-    ASSERT_TRUE(port.ok()) << name << ": " << port.status() << "\n" << ReadFile(d + "/" + name + ".log");
+    ASSERT_TRUE(port.ok()) << name << ": " << port.status() << "\n"
+                           << ReadFile(d + "/" + name + ".log");
     s.port = *port;
     auto metrics = WaitForPortFile(d + "/" + name + ".metrics", kStartTimeout);
     ASSERT_TRUE(metrics.ok()) << name << ": " << metrics.status();
@@ -177,7 +178,7 @@ class SkeletonFlowTest : public ::testing::Test {
   static std::string AgencyToken(const std::string& agency) {
     std::string dashed = agency;
     std::replace(dashed.begin(), dashed.end(), '_', '-');
-    return "demo-" + dashed + "-token";
+    return "demo-submitter-" + dashed + "-token";
   }
 
   // Submits every demo batch in order; returns the responses by agency.
@@ -268,9 +269,9 @@ TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
   EXPECT_THAT(agencies, Contains("court"));
   EXPECT_THAT(agencies, Contains("civil_affairs"));
   EXPECT_THAT(agencies, Contains("disabled_persons_federation"));
-  EXPECT_THAT(record_ids, Contains("R-2023-045-1"));   // near relative, depended on the victim
-  EXPECT_THAT(record_ids, Contains("E-2024-045"));     // enforcement terminated, nothing paid
-  EXPECT_THAT(record_ids, Contains("MA-341523-0457")); // rural minimum living security
+  EXPECT_THAT(record_ids, Contains("R-2023-045-1"));    // near relative, depended on the victim
+  EXPECT_THAT(record_ids, Contains("E-2024-045"));      // enforcement terminated, nothing paid
+  EXPECT_THAT(record_ids, Contains("MA-341523-0457"));  // rural minimum living security
   EXPECT_GT(clue.suggested_amount().max_fen(), 0);
   EXPECT_LE(clue.suggested_amount().max_fen(), 83012300);
 
@@ -310,7 +311,8 @@ TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
     auto p = ParseJson<referral::v1::Plan>(Http("GET", "/v1/plans/" + plan_id, kProcurator).body);
     all_accepted = p.referrals_size() > 0;
     for (const auto& r : p.referrals()) {
-      all_accepted &= r.state() == referral::v1::REFERRAL_STATE_ACCEPTED && r.delivery().delivered();
+      all_accepted &=
+          r.state() == referral::v1::REFERRAL_STATE_ACCEPTED && r.delivery().delivered();
     }
     if (received >= static_cast<size_t>(plan.referrals_size()) && all_accepted) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+
 #include "common/http/http_client.h"
 #include "common/server/channel.h"
 #include "common/status/grpc_status.h"
@@ -76,7 +77,8 @@ absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& raw) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     } else if (std::find(kBoolFlags.begin(), kBoolFlags.end(), name) == kBoolFlags.end()) {
-      if (i + 1 >= raw.size()) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+      if (i + 1 >= raw.size())
+        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
       value = raw[++i];
     }
     args.flags[name] = value;
@@ -96,15 +98,24 @@ absl::StatusOr<int> IntFlag(const Args& args, const std::string& name, int fallb
 
 absl::StatusCode CodeForHttp(int status) {
   switch (status) {
-    case 400: return absl::StatusCode::kInvalidArgument;
-    case 401: return absl::StatusCode::kUnauthenticated;
-    case 403: return absl::StatusCode::kPermissionDenied;
-    case 404: return absl::StatusCode::kNotFound;
-    case 409: return absl::StatusCode::kFailedPrecondition;
-    case 429: return absl::StatusCode::kResourceExhausted;
-    case 503: return absl::StatusCode::kUnavailable;
-    case 504: return absl::StatusCode::kDeadlineExceeded;
-    default: return absl::StatusCode::kInternal;
+    case 400:
+      return absl::StatusCode::kInvalidArgument;
+    case 401:
+      return absl::StatusCode::kUnauthenticated;
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
+    case 404:
+      return absl::StatusCode::kNotFound;
+    case 409:
+      return absl::StatusCode::kFailedPrecondition;
+    case 429:
+      return absl::StatusCode::kResourceExhausted;
+    case 503:
+      return absl::StatusCode::kUnavailable;
+    case 504:
+      return absl::StatusCode::kDeadlineExceeded;
+    default:
+      return absl::StatusCode::kInternal;
   }
 }
 
@@ -131,7 +142,8 @@ class GatewayClient {
     parse.ignore_unknown_fields = true;
     auto st = google::protobuf::util::JsonStringToMessage(http.body, response, parse);
     if (!st.ok()) {
-      return absl::InternalError(absl::StrCat("cannot parse the gateway's answer: ", st.ToString()));
+      return absl::InternalError(
+          absl::StrCat("cannot parse the gateway's answer: ", st.ToString()));
     }
     return absl::OkStatus();
   }
@@ -145,12 +157,11 @@ std::string ShortEnum(const std::string& name, const std::string& prefix) {
 }
 
 void PrintClueLine(const match::v1::Clue& c, int rank, std::ostream& out) {
-  out << absl::StrFormat("%2d. %s  score %.1f  %s  %s (%s)  case %s  suggested %s-%s yuan\n", rank,
-                         c.clue_id(), c.score(),
-                         ShortEnum(match::v1::ClueStatus_Name(c.status()), "CLUE_STATUS_"),
-                         c.person_name(), c.person_id_masked(), c.case_number(),
-                         FormatYuan(c.suggested_amount().min_fen()),
-                         FormatYuan(c.suggested_amount().max_fen()));
+  out << absl::StrFormat(
+      "%2d. %s  score %.1f  %s  %s (%s)  case %s  suggested %s-%s yuan\n", rank, c.clue_id(),
+      c.score(), ShortEnum(match::v1::ClueStatus_Name(c.status()), "CLUE_STATUS_"), c.person_name(),
+      c.person_id_masked(), c.case_number(), FormatYuan(c.suggested_amount().min_fen()),
+      FormatYuan(c.suggested_amount().max_fen()));
   out << "    category " << ShortEnum(match::v1::Category_Name(c.category()), "CATEGORY_");
   if (!c.hardship_signals().empty()) {
     out << "; hardship " << absl::StrJoin(c.hardship_signals(), ", ");
@@ -170,8 +181,8 @@ absl::Status Submit(GatewayClient& gw, const Args& args, std::ostream& out) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   ingest::v1::SubmitBatchResponse response;
-  RETURN_IF_ERROR(gw.Call("POST", absl::StrCat("/v1/agencies/", *agency, "/batches"), buffer.str(),
-                          &response));
+  RETURN_IF_ERROR(
+      gw.Call("POST", absl::StrCat("/v1/agencies/", *agency, "/batches"), buffer.str(), &response));
   const auto& b = response.batch();
   out << absl::StrFormat(
       "batch %s/%s: %d records, %d accepted, %d with warnings, %d rejected, %d unchanged\n",
@@ -209,12 +220,12 @@ absl::Status Clues(GatewayClient& gw, const Args& args, std::ostream& out) {
   match::v1::ListCluesResponse response;
   while (true) {
     response.Clear();
-    RETURN_IF_ERROR(gw.Call("GET", absl::StrCat("/v1/clues?page_size=500", status_query), "",
-                            &response));
+    RETURN_IF_ERROR(
+        gw.Call("GET", absl::StrCat("/v1/clues?page_size=500", status_query), "", &response));
     if (response.clues_size() >= wait_for) break;
     if (std::chrono::steady_clock::now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat("expected at least ", wait_for,
-                                                      " clues, found ", response.clues_size()));
+      return absl::DeadlineExceededError(
+          absl::StrCat("expected at least ", wait_for, " clues, found ", response.clues_size()));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -268,8 +279,8 @@ absl::Status Review(GatewayClient& gw, const Args& args, std::ostream& out) {
   auto st = google::protobuf::util::MessageToJsonString(request, &body, print);
   if (!st.ok()) return absl::InternalError(st.ToString());
   match::v1::Clue clue;
-  RETURN_IF_ERROR(gw.Call("POST", absl::StrCat("/v1/clues/", args.positional[0], ":review"), body,
-                          &clue));
+  RETURN_IF_ERROR(
+      gw.Call("POST", absl::StrCat("/v1/clues/", args.positional[0], ":review"), body, &clue));
   out << "clue " << clue.clue_id() << " is now "
       << ShortEnum(match::v1::ClueStatus_Name(clue.status()), "CLUE_STATUS_") << "\n";
   return absl::OkStatus();
@@ -282,10 +293,10 @@ void PrintPlan(const referral::v1::Plan& plan, std::ostream& out) {
                          FormatYuan(plan.assistance_amount_fen()),
                          ShortEnum(referral::v1::Plan::State_Name(plan.state()), "STATE_"));
   for (const auto& r : plan.referrals()) {
-    out << absl::StrFormat("    %-28s %-12s %s; respond by %s; %s\n", r.department(),
-                           ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"),
-                           r.service(), r.respond_by(),
-                           r.delivery().delivered() ? "delivered" : "not yet delivered");
+    out << absl::StrFormat(
+        "    %-28s %-12s %s; respond by %s; %s\n", r.department(),
+        ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"), r.service(),
+        r.respond_by(), r.delivery().delivered() ? "delivered" : "not yet delivered");
   }
 }
 
@@ -324,9 +335,9 @@ absl::Status Referrals(GatewayClient& gw, const Args& args, std::ostream& out) {
   RETURN_IF_ERROR(gw.Call("GET", target, "", &response));
   out << response.referrals_size() << " referral(s)\n";
   for (const auto& r : response.referrals()) {
-    out << absl::StrFormat("  %s  plan %s  %-28s %s\n", r.referral_id(), r.plan_id(),
-                           r.department(),
-                           ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"));
+    out << absl::StrFormat(
+        "  %s  plan %s  %-28s %s\n", r.referral_id(), r.plan_id(), r.department(),
+        ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"));
   }
   return absl::OkStatus();
 }
@@ -371,8 +382,8 @@ std::string FormatYuan(int64_t fen) {
 
 absl::Status ParseHostPort(const std::string& text, std::string* host, int* port) {
   auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(text.substr(colon + 1), port) || *port <= 0 || *port > 65535) {
+  if (colon == std::string::npos || colon == 0 || !absl::SimpleAtoi(text.substr(colon + 1), port) ||
+      *port <= 0 || *port > 65535) {
     return absl::InvalidArgumentError(absl::StrCat("expected HOST:PORT, got '", text, "'"));
   }
   *host = text.substr(0, colon);

@@ -40,8 +40,7 @@ TEST(RunCliTest, UsageErrorsAreInvalidArgument) {
   EXPECT_EQ(RunCli({"submit", "--agency", "court"}, out).code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"review", "c1", "--approve"}, out).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(RunCli({"clues", "--status", "maybe"}, out).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"clues", "--status", "maybe"}, out).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"--gateway", "nohostport", "clues"}, out).code(),
             absl::StatusCode::kInvalidArgument);
 }
