@@ -79,9 +79,10 @@ echo "== The strongest clue, with its evidence"
 cli clue "$top"
 
 echo
-echo "== A procurator approves it; referral-service opens the 1+N plan"
-amount=$(cli clue "$top" | sed -n 's/.*suggested \([0-9,.]*\)-.*/\1/p' | head -1 | tr -d ',.')
-cli review "$top" --approve --amount-fen "${amount:-300000}"
+# The procurator decides the amount inside the suggested range; 50,000 yuan is near what such a
+# family is granted in practice (far below the 36-month cap).
+echo "== A procurator approves it with 50,000.00 yuan; referral-service opens the 1+N plan"
+cli review "$top" --approve --amount-fen 5000000
 cli plan --clue "$top" --wait-s 30
 echo
 echo "== Partner departments received (partner-sim, auto-accepting):"

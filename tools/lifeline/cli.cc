@@ -294,7 +294,7 @@ void PrintPlan(const referral::v1::Plan& plan, std::ostream& out) {
                          ShortEnum(referral::v1::Plan::State_Name(plan.state()), "STATE_"));
   for (const auto& r : plan.referrals()) {
     out << absl::StrFormat(
-        "    %-28s %-12s %s; respond by %s; %s\n", r.department(),
+        "    %-32s %-12s %s; respond by %s; %s\n", r.department(),
         ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"), r.service(),
         r.respond_by(), r.delivery().delivered() ? "delivered" : "not yet delivered");
   }
@@ -336,7 +336,7 @@ absl::Status Referrals(GatewayClient& gw, const Args& args, std::ostream& out) {
   out << response.referrals_size() << " referral(s)\n";
   for (const auto& r : response.referrals()) {
     out << absl::StrFormat(
-        "  %s  plan %s  %-28s %s\n", r.referral_id(), r.plan_id(), r.department(),
+        "  %s  plan %s  %-32s %s\n", r.referral_id(), r.plan_id(), r.department(),
         ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"));
   }
   return absl::OkStatus();
