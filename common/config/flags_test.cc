@@ -1,6 +1,5 @@
 #include "common/config/flags.h"
 
-#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -8,8 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 
+#include "common/testing/process.h"
 #include <stdlib.h>
 
 namespace lifeline::common {
@@ -174,25 +173,19 @@ TEST(FlagSetTest, DescribeRedactsSecrets) {
 
 class FileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ =
-        std::filesystem::temp_directory_path() / absl::StrCat("lifeline_flags_test_", ::getpid());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string Write(const std::string& name, const std::string& content) {
-    const std::string path = (dir_ / name).string();
+    const std::string path = dir_.path() + "/" + name;
     std::ofstream(path, std::ios::binary) << content;
     return path;
   }
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(FileTest, ReadFileReturnsContentOrNotFound) {
   const std::string path = Write("a.txt", std::string("line1\nline2\0", 12));
   EXPECT_EQ(ReadFile(path).value(), std::string("line1\nline2\0", 12));
-  EXPECT_EQ(ReadFile((dir_ / "missing").string()).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(ReadFile(dir_.string()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadFile(dir_.path() + "/missing").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadFile(dir_.path()).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ReadFile(Write("empty", "")).value(), "");
 }
 
@@ -200,8 +193,7 @@ TEST_F(FileTest, ReadSecretFileTrimsTrailingWhitespace) {
   EXPECT_EQ(ReadSecretFile(Write("s", "  s3cret value \n\n")).value(), "  s3cret value");
   absl::StatusOr<std::string> empty = ReadSecretFile(Write("e", " \n"));
   EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ReadSecretFile((dir_ / "missing").string()).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadSecretFile(dir_.path() + "/missing").status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

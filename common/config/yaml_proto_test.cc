@@ -1,15 +1,14 @@
 #include "common/config/yaml_proto.h"
 
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 
+#include "common/testing/process.h"
 #include "lifeline/match/v1/match_config.pb.h"
 #include "lifeline/records/v1/records.pb.h"
 #include "lifeline/referral/v1/referral_service.pb.h"
@@ -225,10 +224,8 @@ TEST(YamlProtoTest, SyntaxErrorsNameSourceAndLine) {
 }
 
 TEST(YamlProtoTest, LoadYamlProtoReadsFiles) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / absl::StrCat("lifeline_yaml_test_", ::getpid());
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "partner.yaml").string();
+  const testing::TempDir dir;
+  const std::string path = dir.path() + "/partner.yaml";
   std::ofstream(path) << "department: civil_affairs\nenabled: true\n";
   Partner partner;
   ASSERT_TRUE(LoadYamlProto(path, &partner).ok());
@@ -238,9 +235,8 @@ TEST(YamlProtoTest, LoadYamlProtoReadsFiles) {
   EXPECT_NE(std::string(status.message()).find(path + ": unknown key 'departmnt'"),
             std::string::npos)
       << status;
-  EXPECT_EQ(LoadYamlProto((dir / "missing.yaml").string(), &partner).code(),
+  EXPECT_EQ(LoadYamlProto(dir.path() + "/missing.yaml", &partner).code(),
             absl::StatusCode::kNotFound);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

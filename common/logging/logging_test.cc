@@ -1,7 +1,6 @@
 #include "common/logging/logging.h"
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -10,11 +9,11 @@
 
 #include <gtest/gtest.h>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
+#include "common/testing/process.h"
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,19 +25,14 @@ namespace {
 class StderrCapture {
  public:
   StderrCapture() {
-    path_ = (std::filesystem::temp_directory_path() /
-             absl::StrCat("lifeline_logging_test_", ::getpid(), ".txt"))
-                .string();
+    path_ = dir_.path() + "/stderr.txt";
     std::fflush(stderr);
     saved_ = dup(2);
     std::FILE* file = std::fopen(path_.c_str(), "w");
     dup2(fileno(file), 2);
     std::fclose(file);
   }
-  ~StderrCapture() {
-    Restore();
-    std::filesystem::remove(path_);
-  }
+  ~StderrCapture() { Restore(); }
   // Stops capturing and returns the captured lines.
   std::vector<std::string> Lines() {
     Restore();
@@ -56,6 +50,7 @@ class StderrCapture {
     close(saved_);
     saved_ = -1;
   }
+  testing::TempDir dir_;
   std::string path_;
   int saved_ = -1;
 };

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +18,7 @@
 
 #include "common/status/status_macros.h"
 #include "common/storage/sqlite.h"
+#include "common/testing/process.h"
 
 namespace lifeline::common {
 namespace {
@@ -27,24 +27,7 @@ using std::chrono::milliseconds;
 
 constexpr auto kDeadline = std::chrono::seconds(20);
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            absl::StrCat("lifeline_outbox_test_", ::getpid(), "_", counter_++);
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  std::filesystem::path path_;
-};
+using testing::TempDir;
 
 std::unique_ptr<Database> OpenWithOutbox(const std::string& path) {
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path);
@@ -286,7 +269,7 @@ TEST(OutboxDispatcherTest, StopIsPromptWhileIdleAndWhileBackingOff) {
 
 TEST(OutboxDispatcherTest, MessagesSurviveReopeningBeforeDelivery) {
   TempDir dir;
-  const std::string path = dir.File("ingest.db");
+  const std::string path = dir.path() + "/ingest.db";
   {
     std::unique_ptr<Database> db = OpenWithOutbox(path);
     Outbox outbox(db.get());

@@ -15,31 +15,13 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/status/status_macros.h"
+#include "common/testing/process.h"
 #include <sqlite3.h>
 
 namespace lifeline::common {
 namespace {
 
-// A fresh directory under the test temp dir, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TEST_TMPDIR");
-    std::filesystem::path root = base != nullptr ? base : std::filesystem::temp_directory_path();
-    path_ = root / absl::StrCat("lifeline_sqlite_test_", ::getpid(), "_", counter_++);
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  std::filesystem::path path_;
-};
+using testing::TempDir;
 
 const std::vector<Migration>& Schema() {
   static const std::vector<Migration>* const schema = new std::vector<Migration>{
@@ -94,7 +76,7 @@ int64_t CountItems(Database& db) {
 
 TEST(DatabaseTest, OpenCreatesParentDirectoryAndSetsPragmas) {
   TempDir dir;
-  const std::string path = dir.File("a/b/c/service.db");
+  const std::string path = dir.path() + "/a/b/c/service.db";
   std::unique_ptr<Database> db = OpenOrDie(path);
   ASSERT_NE(db, nullptr);
   EXPECT_TRUE(std::filesystem::exists(path));
@@ -106,7 +88,7 @@ TEST(DatabaseTest, OpenCreatesParentDirectoryAndSetsPragmas) {
 
 TEST(DatabaseTest, OpenFailsWithUnavailableWhenPathIsUnusable) {
   TempDir dir;
-  const std::string blocker = dir.File("file");
+  const std::string blocker = dir.path() + "/file";
   { std::unique_ptr<Database> db = OpenOrDie(blocker); }
   // The parent "directory" is a regular file.
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(blocker + "/inner.db");
@@ -116,7 +98,7 @@ TEST(DatabaseTest, OpenFailsWithUnavailableWhenPathIsUnusable) {
 
 TEST(DatabaseTest, MigrationsAreIdempotentAcrossReopen) {
   TempDir dir;
-  const std::string path = dir.File("m.db");
+  const std::string path = dir.path() + "/m.db";
   {
     std::unique_ptr<Database> db = OpenOrDie(path);
     std::vector<Migration> first_two(Schema().begin(), Schema().begin() + 2);
@@ -138,7 +120,7 @@ TEST(DatabaseTest, MigrationsAreIdempotentAcrossReopen) {
 
 TEST(DatabaseTest, MigrateRejectsDatabaseNewerThanCode) {
   TempDir dir;
-  const std::string path = dir.File("m.db");
+  const std::string path = dir.path() + "/m.db";
   std::unique_ptr<Database> db = OpenOrDie(path);
   ASSERT_TRUE(db->Migrate(Schema()).ok());
   std::vector<Migration> older(Schema().begin(), Schema().begin() + 1);
@@ -184,7 +166,7 @@ TEST(DatabaseTest, TransactionRollsBackOnError) {
 
 TEST(DatabaseTest, CommittedTransactionIsVisibleAfterReopen) {
   TempDir dir;
-  const std::string path = dir.File("d.db");
+  const std::string path = dir.path() + "/d.db";
   {
     std::unique_ptr<Database> db = OpenOrDie(path);
     ASSERT_TRUE(db->Migrate(Schema()).ok());
@@ -320,7 +302,7 @@ TEST(DatabaseTest, BadSqlIsInternal) {
 
 TEST(DatabaseTest, WriterBlockedByAnotherConnectionIsUnavailable) {
   TempDir dir;
-  const std::string path = dir.File("busy.db");
+  const std::string path = dir.path() + "/busy.db";
   std::unique_ptr<Database> a = OpenOrDie(path);
   std::unique_ptr<Database> b = OpenOrDie(path);
   ASSERT_TRUE(a->Migrate(Schema()).ok());
@@ -338,7 +320,7 @@ TEST(DatabaseTest, WriterBlockedByAnotherConnectionIsUnavailable) {
 
 TEST(DatabaseTest, ConcurrentThreadsInsertThroughTransactions) {
   TempDir dir;
-  std::unique_ptr<Database> db = OpenOrDie(dir.File("c.db"));
+  std::unique_ptr<Database> db = OpenOrDie(dir.path() + "/c.db");
   ASSERT_TRUE(db->Migrate(Schema()).ok());
   constexpr int kThreads = 4;
   constexpr int kPerThread = 50;
@@ -367,7 +349,7 @@ TEST(DatabaseTest, ConcurrentThreadsInsertThroughTransactions) {
 
 TEST(DatabaseTest, TwoConnectionsToOneFileBothCommit) {
   TempDir dir;
-  const std::string path = dir.File("two.db");
+  const std::string path = dir.path() + "/two.db";
   std::unique_ptr<Database> a = OpenOrDie(path);
   std::unique_ptr<Database> b = OpenOrDie(path);
   ASSERT_TRUE(a->Migrate(Schema()).ok());

@@ -295,10 +295,7 @@ absl::StatusOr<ApplyResult> SqliteMatchStore::UpsertRecords(const std::vector<Re
             persons.insert(by_case.ColumnText(0));
           }
         }
-        for (const std::string& person_id : persons) {
-          RETURN_IF_ERROR(ScorePerson(person_id, now, &result));
-        }
-        return absl::OkStatus();
+        return ScorePersons(persons, now, &result);
       });
       !done.ok())
     return done;
@@ -309,22 +306,27 @@ absl::StatusOr<ApplyResult> SqliteMatchStore::Rescore(absl::Time now) {
   ApplyResult result;
   if (absl::Status done = db_->InTransaction([&]() -> absl::Status {
         result = ApplyResult{};
-        std::vector<std::string> persons;
+        std::set<std::string> persons;
         ASSIGN_OR_RETURN(auto all,
                          db_->Prepare("SELECT person_id FROM persons ORDER BY person_id"));
         while (true) {
           ASSIGN_OR_RETURN(bool row, all.Step());
           if (!row) break;
-          persons.push_back(all.ColumnText(0));
+          persons.insert(all.ColumnText(0));
         }
-        for (const std::string& person_id : persons) {
-          RETURN_IF_ERROR(ScorePerson(person_id, now, &result));
-        }
-        return absl::OkStatus();
+        return ScorePersons(persons, now, &result);
       });
       !done.ok())
     return done;
   return result;
+}
+
+absl::Status SqliteMatchStore::ScorePersons(const std::set<std::string>& person_ids, absl::Time now,
+                                            ApplyResult* result) {
+  for (const std::string& person_id : person_ids) {
+    RETURN_IF_ERROR(ScorePerson(person_id, now, result));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<RecordFacts>> SqliteMatchStore::LiveRecordsOf(

@@ -60,6 +60,9 @@ class SqliteMatchStore : public MatchStore {
                                          const std::string& now_text, std::string* link_reason);
   // Re-scores one person and reconciles their clues.
   absl::Status ScorePerson(const std::string& person_id, absl::Time now, ApplyResult* result);
+  // Re-scores each of `person_ids` in order; stops at the first error and returns it.
+  absl::Status ScorePersons(const std::set<std::string>& person_ids, absl::Time now,
+                            ApplyResult* result);
   absl::StatusOr<std::vector<RecordFacts>> LiveRecordsOf(const std::string& person_id);
   absl::StatusOr<PersonView> LoadPerson(const std::string& person_id);
   absl::StatusOr<ClueView> LoadClue(const std::string& clue_id);

@@ -1,12 +1,13 @@
 #include "referral-service/rpc/referral_config.h"
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "common/testing/process.h"
 
 namespace lifeline::referral {
 namespace {
@@ -69,13 +70,11 @@ TEST(ReferralConfigTest, ShippedPartnersCoverEveryRoutedDepartment) {
 class TempYaml : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
-    path_ = std::filesystem::temp_directory_path() /
-            ("referral_config_test_" + std::to_string(::getpid()) + ".yaml");
-    std::ofstream(path_) << text;
-    return path_.string();
+    const std::string path = dir_.path() + "/config.yaml";
+    std::ofstream(path) << text;
+    return path;
   }
-  void TearDown() override { std::filesystem::remove(path_); }
-  std::filesystem::path path_;
+  common::testing::TempDir dir_;
 };
 
 TEST_F(TempYaml, UnknownKeyIsRejected) {

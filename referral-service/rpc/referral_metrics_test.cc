@@ -1,10 +1,9 @@
 #include "referral-service/rpc/referral_metrics.h"
 
-#include <filesystem>
-
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
+#include "common/testing/process.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/plan_builder.h"
 #include "referral-service/store/sqlite_referral_store.h"
@@ -17,12 +16,10 @@ std::string Scrape(prometheus::Registry& registry) {
 }
 
 TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("referral_metrics_test_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
+  common::testing::TempDir dir;
   common::FakeClock clock(
       absl::FromCivil(absl::CivilSecond(2026, 11, 26, 2, 0, 0), absl::UTCTimeZone()));
-  auto store = SqliteReferralStore::Open((dir / "referral.db").string(), &clock);
+  auto store = SqliteReferralStore::Open(dir.path() + "/referral.db", &clock);
   ASSERT_TRUE(store.ok()) << store.status();
   auto router = Router::Create({{"every_plan", "village_committee", "visit", "every plan"},
                                 {"disability", "disabled_persons_federation", "rehab", "d"}});
@@ -73,7 +70,6 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
   text = Scrape(registry);
   EXPECT_NE(text.find("lifeline_referrals{department=\"village_committee\",state=\"REQUESTED\"} 0"),
             std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

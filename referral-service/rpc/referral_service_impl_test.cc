@@ -1,6 +1,5 @@
 #include "referral-service/rpc/referral_service_impl.h"
 
-#include <filesystem>
 #include <set>
 
 #include <gmock/gmock.h>
@@ -8,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "common/auth/caller.h"
+#include "common/testing/process.h"
 #include "referral-service/clients/delivery_dispatcher.h"
 #include "referral-service/clients/fake_partner_inbox_client.h"
 #include "referral-service/store/sqlite_referral_store.h"
@@ -21,11 +21,7 @@ using ::testing::UnorderedElementsAre;
 class ReferralServiceImplTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("referral_rpc_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    auto store = SqliteReferralStore::Open((dir_ / "referral.db").string(), &clock_);
+    auto store = SqliteReferralStore::Open(dir_.path() + "/referral.db", &clock_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     auto router = Router::Create({
@@ -67,7 +63,6 @@ class ReferralServiceImplTest : public ::testing::Test {
     server_->Shutdown();
     dispatcher_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   v1::CreatePlanRequest PlanRequest(const std::string& clue_id) {
@@ -117,7 +112,7 @@ class ReferralServiceImplTest : public ::testing::Test {
     return plan.referrals(0);
   }
 
-  std::filesystem::path dir_;
+  common::testing::TempDir dir_;
   common::FakeClock clock_{
       absl::FromCivil(absl::CivilSecond(2026, 11, 26, 2, 0, 0), absl::UTCTimeZone())};
   SequentialIdGenerator ids_;

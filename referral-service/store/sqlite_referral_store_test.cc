@@ -1,12 +1,12 @@
 #include "referral-service/store/sqlite_referral_store.h"
 
-#include <filesystem>
 #include <limits>
 #include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/testing/process.h"
 #include "lifeline/partner/v1/partner_inbox.pb.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/plan_builder.h"
@@ -22,11 +22,7 @@ constexpr int64_t kForever = std::numeric_limits<int64_t>::max() / 2;
 class SqliteReferralStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("referral_store_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    auto store = SqliteReferralStore::Open((dir_ / "referral.db").string(), &clock_);
+    auto store = SqliteReferralStore::Open(dir_.path() + "/referral.db", &clock_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     auto router = Router::Create({
@@ -37,10 +33,7 @@ class SqliteReferralStoreTest : public ::testing::Test {
     ASSERT_TRUE(router.ok());
     router_ = std::make_unique<Router>(std::move(*router));
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
 
   Plan NewPlan(const std::string& clue_id) {
     PlanBuilder builder(router_.get(), &clock_, &ids_);
@@ -62,7 +55,7 @@ class SqliteReferralStoreTest : public ::testing::Test {
     return due.ok() ? *due : std::vector<common::OutboxMessage>{};
   }
 
-  std::filesystem::path dir_;
+  common::testing::TempDir dir_;
   common::FakeClock clock_{
       absl::FromCivil(absl::CivilSecond(2026, 11, 26, 2, 0, 0), absl::UTCTimeZone())};
   SequentialIdGenerator ids_;
@@ -291,7 +284,7 @@ TEST_F(SqliteReferralStoreTest, ReopenKeepsData) {
   Plan plan = NewPlan("clue-1");
   ASSERT_TRUE(store_->CreatePlan(plan).ok());
   store_.reset();
-  auto reopened = SqliteReferralStore::Open((dir_ / "referral.db").string(), &clock_);
+  auto reopened = SqliteReferralStore::Open(dir_.path() + "/referral.db", &clock_);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   store_ = std::move(*reopened);
   auto loaded = store_->GetPlan(plan.plan_id);

@@ -11,6 +11,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "common/testing/process.h"
+
 namespace lifeline::partner_sim {
 namespace {
 
@@ -35,17 +37,7 @@ pb::DeliverReferralRequest Request(const std::string& id) {
 
 class PartnerInboxImplTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
-            ("partner_sim_test_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()) /
-            "received.jsonl";
-    std::filesystem::remove_all(path_.parent_path());
-  }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(path_.parent_path());
-  }
+  void TearDown() override { server_.reset(); }
 
   void StartServer(PartnerInboxImpl* service) {
     grpc::ServerBuilder builder;
@@ -61,7 +53,9 @@ class PartnerInboxImplTest : public ::testing::Test {
     return stub_->DeliverReferral(&context, request, response);
   }
 
-  std::filesystem::path path_;
+  common::testing::TempDir dir_;
+  // In a subdirectory that does not exist yet: ReceivedLog::Open creates it.
+  std::filesystem::path path_ = std::filesystem::path(dir_.path()) / "inbox" / "received.jsonl";
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<pb::PartnerInbox::Stub> stub_;
 };
