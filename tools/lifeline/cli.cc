@@ -1,9 +1,12 @@
 #include "tools/lifeline/cli.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <sstream>
@@ -11,19 +14,25 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
+#include "common/csv/csv_writer.h"
 #include "common/http/http_client.h"
 #include "common/server/channel.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "lifeline/ingest/v1/ingest_service.pb.h"
+#include "lifeline/match/v1/match_service.grpc.pb.h"
 #include "lifeline/match/v1/match_service.pb.h"
+#include "lifeline/records/v1/records.pb.h"
 #include "lifeline/referral/v1/referral_service.pb.h"
+#include "tools/eval/report.h"
 
 namespace lifeline::tools {
 namespace {
@@ -38,6 +47,9 @@ Talks to the Lifeline gateway (default 127.0.0.1:8080, or $LIFELINE_GATEWAY) wit
 
 commands:
   submit --agency CODE --file BATCH.json   submit a batch (SubmitBatchRequest JSON, agency from flag)
+  submit --agency CODE --file RECORDS.jsonl [--batch-size N] [--batch-prefix P]
+                                           submit one Record JSON per line, in batches P-1, P-2, ...
+                                           (default prefix: the file name; re-running is safe)
   clues [--status pending|approved|rejected|more_info] [--wait-for N] [--wait-s S]
                                            list clues, best first; optionally wait for N clues
   clue CLUE_ID                             one clue with its evidence
@@ -46,6 +58,16 @@ commands:
                                            a plan with its referrals; by clue, waiting for it
   referrals [--department CODE]            list referrals
   health --target HOST:PORT [--wait-s S]   gRPC health check of a service
+  export links --match HOST:PORT --out FILE
+                                           every record-to-person link, straight from
+                                           match-service (gRPC ExportLinks), as CSV
+                                           (agency,source_record_id,person_id)
+  export clues --out FILE                  every clue, through the gateway, as CSV
+                                           (clue_id,person_id,category,score)
+  eval --truth DIR [--links FILE [--clues FILE]]
+                                           score linkage and clues against a lifeline-datagen
+                                           truth directory; naive baselines always, Lifeline's
+                                           figures when its exports are given (no network)
 )";
 
 // Command-line flags of one command: --name value or --name=value; bare --name is "true".
@@ -172,10 +194,84 @@ void PrintClueLine(const match::v1::Clue& c, int rank, std::ostream& out) {
   out << "\n";
 }
 
+// Submits a JSON Lines file of lifeline.records.v1.Record messages in batches named
+// <prefix>-1, <prefix>-2, ...: ingest answers a batch id it has seen with its first answer, so
+// running the same command again adds nothing twice. A line that is not a valid Record is
+// reported by line number (never by content) and left out; its neighbours still go.
+absl::Status SubmitJsonLines(GatewayClient& gw, const Args& args, const std::string& agency,
+                             const std::string& file, std::ostream& out) {
+  ASSIGN_OR_RETURN(int batch_size, IntFlag(args, "batch-size", 1000));
+  if (batch_size < 1) return absl::InvalidArgumentError("--batch-size must be at least 1");
+  std::string prefix = args.Get("batch-prefix").value_or("");
+  if (prefix.empty()) {
+    prefix = file.substr(file.find_last_of('/') + 1);
+    prefix = prefix.substr(0, prefix.rfind('.'));
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file));
+  struct Totals {
+    int64_t records = 0, accepted = 0, warnings = 0, rejected = 0, unchanged = 0, bad_lines = 0;
+  } totals;
+  std::map<std::string, int64_t> reasons;  // "field reason" -> count
+  int batch_number = 0;
+  std::string body;
+  int in_batch = 0;
+  auto flush = [&]() -> absl::Status {
+    if (in_batch == 0) return absl::OkStatus();
+    ++batch_number;
+    const std::string request =
+        absl::StrCat("{\"batchId\":\"", prefix, "-", batch_number, "\",\"records\":[", body, "]}");
+    ingest::v1::SubmitBatchResponse response;
+    RETURN_IF_ERROR(
+        gw.Call("POST", absl::StrCat("/v1/agencies/", agency, "/batches"), request, &response));
+    const auto& b = response.batch();
+    totals.records += b.record_count();
+    totals.accepted += b.accepted_count();
+    totals.warnings += b.warning_count();
+    totals.rejected += b.rejected_count();
+    totals.unchanged += b.unchanged_count();
+    for (const auto& issue : response.issues()) {
+      ++reasons[absl::StrCat(ShortEnum(ingest::v1::Severity_Name(issue.severity()), "SEVERITY_"),
+                             " ", issue.field(), " ", issue.reason())];
+    }
+    body.clear();
+    in_batch = 0;
+    return absl::OkStatus();
+  };
+  std::string line;
+  int64_t line_number = 0;
+  records::v1::Record record;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    record.Clear();
+    if (!google::protobuf::util::JsonStringToMessage(line, &record).ok()) {
+      ++totals.bad_lines;
+      out << absl::StrFormat("    line %d: not a lifeline.records.v1.Record in JSON; skipped\n",
+                             line_number);
+      continue;
+    }
+    if (in_batch > 0) body.push_back(',');
+    body += line;
+    if (++in_batch == batch_size) RETURN_IF_ERROR(flush());
+  }
+  RETURN_IF_ERROR(flush());
+  out << absl::StrFormat(
+      "%s: %d batches, %d records, %d accepted, %d with warnings, %d rejected, %d unchanged%s\n",
+      agency, batch_number, totals.records, totals.accepted, totals.warnings, totals.rejected,
+      totals.unchanged,
+      totals.bad_lines > 0 ? absl::StrCat(", ", totals.bad_lines, " bad lines skipped") : "");
+  for (const auto& [reason, count] : reasons) {
+    out << absl::StrFormat("    %6d  %s\n", count, reason);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Submit(GatewayClient& gw, const Args& args, std::ostream& out) {
   auto agency = args.Get("agency");
   auto file = args.Get("file");
   if (!agency || !file) return absl::InvalidArgumentError("submit needs --agency and --file");
+  if (absl::EndsWith(*file, ".jsonl")) return SubmitJsonLines(gw, args, *agency, *file, out);
   std::ifstream in(*file, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", *file));
   std::stringstream buffer;
@@ -366,6 +462,179 @@ absl::Status Health(const Args& args, std::ostream& out) {
   }
 }
 
+// Fails with InvalidArgument when `args` has a flag outside `allowed` (or the global ones), so
+// that a misspelled optional flag is not silently ignored.
+absl::Status CheckFlags(const Args& args, const std::string& command,
+                        const std::vector<std::string>& allowed) {
+  for (const auto& [name, value] : args.flags) {
+    if (name == "gateway" || name == "token") continue;
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      return absl::InvalidArgumentError(absl::StrCat(command, " has no flag --", name));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Eval(const Args& args, std::ostream& out) {
+  RETURN_IF_ERROR(CheckFlags(args, "eval", {"truth", "links", "clues"}));
+  if (!args.positional.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("eval takes no arguments besides its flags, got '", args.positional[0], "'"));
+  }
+  auto truth = args.Get("truth");
+  if (!truth || truth->empty()) return absl::InvalidArgumentError("eval needs --truth DIR");
+  eval::EvalOptions options;
+  options.truth_dir = *truth;
+  options.links_path = args.Get("links").value_or("");
+  options.clues_path = args.Get("clues").value_or("");
+  if (!options.clues_path.empty() && options.links_path.empty()) {
+    return absl::InvalidArgumentError(
+        "eval --clues needs --links: clue persons are mapped to true persons through the links");
+  }
+  ASSIGN_OR_RETURN(eval::EvalReport report, eval::Evaluate(options));
+  eval::PrintReport(report, out);
+  return absl::OkStatus();
+}
+
+// A CSV file written under a temporary name and renamed into place by Commit, so that a failed
+// export never leaves a partial file where a complete one is expected.
+class CsvOutput {
+ public:
+  explicit CsvOutput(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {}
+  CsvOutput(const CsvOutput&) = delete;
+  CsvOutput& operator=(const CsvOutput&) = delete;
+  ~CsvOutput() {
+    if (!committed_) std::remove(tmp_.c_str());
+  }
+
+  // Opens the temporary file and writes the header. Errors: FailedPrecondition.
+  absl::Status Open(const std::vector<std::string>& header) {
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+    if (!out_) return absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
+    Write(header);
+    return absl::OkStatus();
+  }
+  void Write(const std::vector<std::string>& fields) {
+    row_.clear();
+    common::AppendCsvRow(fields, &row_, "\n");
+    out_ << row_;
+  }
+
+  // Closes the file and moves it to its final name. Errors: FailedPrecondition.
+  absl::Status Commit() {
+    out_.close();
+    if (!out_) return absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot rename ", tmp_, " to ", path_));
+    }
+    committed_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string path_;
+  std::string tmp_;
+  std::ofstream out_;
+  std::string row_;
+  bool committed_ = false;
+};
+
+absl::Status ExportLinks(const std::string& target, const std::string& path, std::ostream& out) {
+  CsvOutput csv(path);
+  RETURN_IF_ERROR(csv.Open({"agency", "source_record_id", "person_id"}));
+  auto stub = match::v1::MatchService::NewStub(common::MakeClientChannel(target));
+  grpc::ClientContext ctx;
+  std::unique_ptr<grpc::ClientReader<match::v1::RecordLink>> reader =
+      stub->ExportLinks(&ctx, match::v1::ExportLinksRequest());
+  match::v1::RecordLink link;
+  int64_t count = 0;
+  while (reader->Read(&link)) {
+    csv.Write({link.agency(), link.source_record_id(), link.person_id()});
+    ++count;
+  }
+  grpc::Status st = reader->Finish();
+  if (!st.ok()) return common::FromGrpcStatus(st);
+  RETURN_IF_ERROR(csv.Commit());
+  out << "wrote " << count << " link(s) to " << path << "\n";
+  return absl::OkStatus();
+}
+
+// The truth files' code for a clue category ("" when unspecified).
+std::string CategoryCode(match::v1::Category category) {
+  switch (category) {
+    case match::v1::CATEGORY_SERIOUS_INJURY:
+      return "serious_injury";
+    case match::v1::CATEGORY_URGENT_TREATMENT:
+      return "urgent_treatment";
+    case match::v1::CATEGORY_DEPENDANT_OF_DECEASED:
+      return "dependant_of_killed";
+    case match::v1::CATEGORY_PROPERTY_LOSS:
+      return "property_loss";
+    default:
+      return "";
+  }
+}
+
+// Percent-encodes everything but RFC 3986 unreserved characters, for a query parameter value.
+std::string QueryEscape(const std::string& value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&out, absl::StrFormat("%%%02X", c));
+    }
+  }
+  return out;
+}
+
+absl::Status ExportClues(GatewayClient& gw, const std::string& path, std::ostream& out) {
+  CsvOutput csv(path);
+  RETURN_IF_ERROR(csv.Open({"clue_id", "person_id", "category", "score"}));
+  int64_t count = 0;
+  std::string page_token;
+  do {
+    std::string target = "/v1/clues?page_size=500";
+    if (!page_token.empty()) absl::StrAppend(&target, "&page_token=", QueryEscape(page_token));
+    match::v1::ListCluesResponse response;
+    RETURN_IF_ERROR(gw.Call("GET", target, "", &response));
+    for (const auto& c : response.clues()) {
+      csv.Write({c.clue_id(), c.person_id(), CategoryCode(c.category()),
+                 absl::StrFormat("%g", c.score())});
+      ++count;
+    }
+    if (!response.next_page_token().empty() && response.next_page_token() == page_token) {
+      return absl::InternalError("the gateway returned the same page token twice");
+    }
+    page_token = response.next_page_token();
+  } while (!page_token.empty());
+  RETURN_IF_ERROR(csv.Commit());
+  out << "wrote " << count << " clue(s) to " << path << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status Export(GatewayClient& gw, const Args& args, std::ostream& out) {
+  if (args.positional.size() != 1 ||
+      (args.positional[0] != "links" && args.positional[0] != "clues")) {
+    return absl::InvalidArgumentError("export needs 'links' or 'clues'");
+  }
+  const std::string& what = args.positional[0];
+  if (what == "links") {
+    RETURN_IF_ERROR(CheckFlags(args, "export links", {"match", "out"}));
+  } else {
+    RETURN_IF_ERROR(CheckFlags(args, "export clues", {"out"}));
+  }
+  auto path = args.Get("out");
+  if (!path || path->empty()) return absl::InvalidArgumentError("export needs --out FILE");
+  if (what == "clues") return ExportClues(gw, *path, out);
+  auto match = args.Get("match");
+  if (!match) return absl::InvalidArgumentError("export links needs --match HOST:PORT");
+  std::string host;
+  int port = 0;
+  RETURN_IF_ERROR(ParseHostPort(*match, &host, &port));
+  return ExportLinks(*match, *path, out);
+}
+
 }  // namespace
 
 std::string FormatYuan(int64_t fen) {
@@ -398,6 +667,10 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
                ? absl::InvalidArgumentError("no command given")
                : absl::OkStatus();
   }
+  if (args.positional.front() == "eval") {
+    args.positional.erase(args.positional.begin());
+    return Eval(args, out);
+  }
   CliContext ctx;
   std::string gateway = args.Get("gateway").value_or("");
   if (gateway.empty()) {
@@ -420,6 +693,7 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
   if (command == "plan") return Plan(gw, args, out);
   if (command == "referrals") return Referrals(gw, args, out);
   if (command == "health") return Health(args, out);
+  if (command == "export") return Export(gw, args, out);
   out << kUsage;
   return absl::InvalidArgumentError(absl::StrCat("unknown command '", command, "'"));
 }

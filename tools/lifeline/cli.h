@@ -1,5 +1,6 @@
 // The `lifeline` command-line tool: submits agency batches and reads clues, plans and referrals
-// through the gateway's HTTP/JSON API, and waits for services to become healthy.
+// through the gateway's HTTP/JSON API, waits for services to become healthy, exports links and
+// clues as CSV, and evaluates those exports against a lifeline-datagen truth directory.
 #pragma once
 
 #include <iosfwd>
@@ -19,7 +20,8 @@ struct CliContext {
 
 // Runs one command line (without the program name). Writes results to `out` and returns the
 // status; the caller turns a non-OK status into a message on stderr and a non-zero exit code.
-// Errors: InvalidArgument for usage errors; otherwise what the gateway answered, mapped back.
+// Errors: InvalidArgument for usage errors; NotFound / InvalidArgument for unreadable or malformed
+// eval inputs; otherwise what the gateway or service answered, mapped back.
 absl::Status RunCli(const std::vector<std::string>& args, std::ostream& out);
 
 // Formats fen (0.01 yuan) as yuan with two decimals and thousands separators: 83012300 ->

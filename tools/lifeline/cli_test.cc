@@ -1,8 +1,12 @@
 #include "tools/lifeline/cli.h"
 
+#include <fstream>
 #include <sstream>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "common/testing/process.h"
 
 namespace lifeline::tools {
 namespace {
@@ -50,6 +54,92 @@ TEST(RunCliTest, UnreachableGatewayIsUnavailable) {
   // Port 1 on loopback is not listening in the test environment.
   absl::Status st = RunCli({"--gateway", "127.0.0.1:1", "clues"}, out);
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
+}
+
+// A truth directory with two records of one person.
+class EvalCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Write("records.csv",
+          "agency,source_record_id,person_id,kind,noise,id_status,name,id_number,birth_date\n"
+          "court,J-1,1,criminal_victim,,none,a,,1980-01-01\n"
+          "civil_affairs,MZ-1,1,social_assistance,name_typo,none,a,,1980-01-01\n");
+    Write("eligible.csv", "person_id,category,case_number,victim_person_id,signals\n");
+    Write("near_misses.csv", "person_id,reason,case_number\n");
+    Write("links.csv", "agency,source_record_id,person_id\ncourt,J-1,p\ncivil_affairs,MZ-1,p\n");
+  }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(Path(name), std::ios::binary) << text;
+  }
+  std::string Path(const std::string& name) const { return dir_.path() + "/" + name; }
+
+  common::testing::TempDir dir_;
+};
+
+TEST_F(EvalCommandTest, ArgumentErrorsAreInvalidArgument) {
+  std::ostringstream out;
+  const std::string truth = dir_.path();
+  EXPECT_EQ(RunCli({"eval"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"eval", "--truth"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"eval", "--truth", truth, "extra"}, out).code(),
+            absl::StatusCode::kInvalidArgument);
+  absl::Status typo = RunCli({"eval", "--truth", truth, "--link", Path("links.csv")}, out);
+  EXPECT_EQ(typo.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(typo.message(), ::testing::HasSubstr("--link"));
+  absl::Status no_links = RunCli({"eval", "--truth", truth, "--clues", Path("clues.csv")}, out);
+  EXPECT_EQ(no_links.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_links.message(), ::testing::HasSubstr("--links"));
+}
+
+TEST_F(EvalCommandTest, UnreadableInputsNameTheFile) {
+  std::ostringstream out;
+  absl::Status missing = RunCli({"eval", "--truth", Path("nowhere")}, out);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.message(), ::testing::HasSubstr("records.csv"));
+  Write("links.csv", "agency,record,person_id\n");
+  absl::Status bad = RunCli({"eval", "--truth", dir_.path(), "--links", Path("links.csv")}, out);
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.message(), ::testing::HasSubstr("links.csv: line 1: unknown column 'record'"));
+}
+
+TEST_F(EvalCommandTest, PrintsTheReportWithoutAGateway) {
+  std::ostringstream out;
+  // A malformed gateway does not matter: eval never talks to it.
+  absl::Status st = RunCli(
+      {"--gateway", "nohostport", "eval", "--truth", dir_.path(), "--links", Path("links.csv")},
+      out);
+  ASSERT_TRUE(st.ok()) << st;
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("Truth: 2 records from 2 agencies"));
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("Lifeline"));
+  EXPECT_THAT(out.str(), ::testing::HasSubstr("name+birth join"));
+}
+
+TEST_F(EvalCommandTest, ExportArgumentErrorsAreInvalidArgument) {
+  std::ostringstream out;
+  const std::string file = Path("out.csv");
+  EXPECT_EQ(RunCli({"export"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"export", "persons", "--out", file}, out).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"export", "clues"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"export", "links", "--out", file}, out).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"export", "links", "--match", "nohostport", "--out", file}, out).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"export", "clues", "--match", "127.0.0.1:1", "--out", file}, out).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EvalCommandTest, FailedExportLeavesNoFile) {
+  std::ostringstream out;
+  const std::string file = Path("links-out.csv");
+  // Port 1 on loopback is not listening in the test environment.
+  absl::Status st = RunCli({"export", "links", "--match", "127.0.0.1:1", "--out", file}, out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
+  EXPECT_FALSE(std::ifstream(file).good());
+  EXPECT_FALSE(std::ifstream(file + ".tmp").good());
+  st = RunCli({"--gateway", "127.0.0.1:1", "export", "clues", "--out", file}, out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
+  EXPECT_FALSE(std::ifstream(file).good());
 }
 
 }  // namespace
