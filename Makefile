@@ -1,7 +1,7 @@
 # The two commands: `make demo` and `make test`. Every target installs what it needs first
 # (scripts/install-deps.sh, apt-get on Debian 12).
 SHELL := /bin/bash
-BINARIES := ingest-service match-service referral-service gateway partner-sim lifeline
+BINARIES := ingest-service match-service referral-service gateway partner-sim lifeline lifeline-datagen
 
 .PHONY: deps build test asan demo bench check clean
 
@@ -34,8 +34,9 @@ demo: build
 
 bench: deps
 	cmake --preset release
-	cmake --build --preset release --target lifeline-bench
+	cmake --build --preset release --target lifeline-bench lifeline-datagen-bench
 	./build/release/bin/lifeline-bench
+	./build/release/bin/lifeline-datagen-bench --persons 1000000
 
 clean:
 	rm -rf build

@@ -1,0 +1,41 @@
+#include "tools/datagen/model.h"
+
+#include "absl/strings/str_format.h"
+
+namespace lifeline::datagen {
+
+std::string Date::ToString() const { return absl::StrFormat("%04d-%02d-%02d", year, month, day); }
+
+std::string Date::Compact() const { return absl::StrFormat("%04d%02d%02d", year, month, day); }
+
+const char* CategoryCode(EligibleCategory category) {
+  switch (category) {
+    case EligibleCategory::kSeriousInjury:
+      return "serious_injury";
+    case EligibleCategory::kUrgentTreatment:
+      return "urgent_treatment";
+    case EligibleCategory::kDependantOfKilled:
+      return "dependant_of_killed";
+    case EligibleCategory::kPropertyLoss:
+      return "property_loss";
+  }
+  return "unknown";
+}
+
+const char* NearMissCode(NearMissReason reason) {
+  switch (reason) {
+    case NearMissReason::kCompensationPaid:
+      return "compensation_paid";
+    case NearMissReason::kAlreadyAssisted:
+      return "already_assisted";
+    case NearMissReason::kVictimMajorFault:
+      return "victim_major_fault";
+    case NearMissReason::kNoHardship:
+      return "no_hardship";
+    case NearMissReason::kMinorInjuryOnly:
+      return "minor_injury_only";
+  }
+  return "unknown";
+}
+
+}  // namespace lifeline::datagen
