@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Starts the whole suite on loopback with SQLite under ./var, loads the hand-written demo data set
-# through the gateway, approves the strongest clue as a procurator would, and prints the clues and
-# the resulting 1+N plan. Then keeps running until Ctrl-C (or exits at once with DEMO_EXIT=1).
+# Starts the whole suite on loopback with SQLite under ./var, generates a synthetic county with
+# lifeline-datagen (DEMO_PERSONS people, default 50,000; DEMO_DATA=hand loads the small
+# hand-written set in tools/demo-data instead), submits every agency's records through the
+# gateway, approves the strongest clue as a procurator would, prints the clues and the resulting
+# 1+N plan, and scores what Lifeline found against the generator's truth (lifeline eval). Then
+# keeps running until Ctrl-C (or exits at once with DEMO_EXIT=1).
 #
 # Ports: gateway HTTP 8080; gRPC ingest 50051, match 50052, referral 50053, partner-sim 50054,
 # gateway 50055; /metrics on 9101-9105 in the same order. State: ./var (wiped at start unless
@@ -12,7 +15,8 @@ cd "$(dirname "$0")/.."
 BIN=${LIFELINE_BIN:-build/release/bin}
 VAR=${LIFELINE_VAR:-var}
 DATA=tools/demo-data
-for b in ingest-service match-service referral-service gateway partner-sim lifeline; do
+PERSONS=${DEMO_PERSONS:-50000}
+for b in ingest-service match-service referral-service gateway partner-sim lifeline lifeline-datagen; do
   [ -x "$BIN/$b" ] || { echo "run-local: $BIN/$b is missing; run 'make build' first" >&2; exit 1; }
 done
 
@@ -62,17 +66,45 @@ for port in 50051 50052 50053 50054 50055; do
 done
 echo "== Lifeline is up: gateway http://127.0.0.1:8080, logs in $VAR/log/"
 
-echo
-echo "== Agencies submit their batches"
-for f in "$DATA"/[0-9][0-9]-*.json; do
-  agency=$(basename "$f" .json); agency=${agency#[0-9][0-9]-}
-  cli --token "demo-submitter-${agency//_/-}-token" submit --agency "$agency" --file "$f"
-done
-
-echo
-echo "== Clues found (procurator's view)"
 export LIFELINE_TOKEN=demo-procurator-token
-cli clues --wait-for 3 --wait-s 30
+if [ "${DEMO_DATA:-generated}" = hand ]; then
+  echo
+  echo "== Agencies submit their batches (hand-written set, tools/demo-data)"
+  for f in "$DATA"/[0-9][0-9]-*.json; do
+    agency=$(basename "$f" .json); agency=${agency#[0-9][0-9]-}
+    cli --token "demo-submitter-${agency//_/-}-token" submit --agency "$agency" --file "$f"
+  done
+  echo
+  echo "== Clues found (procurator's view)"
+  cli clues --wait-for 3 --wait-s 30
+else
+  echo
+  echo "== lifeline-datagen writes a synthetic county of $PERSONS people (seed 1, default noise)"
+  "$BIN/lifeline-datagen" --out "$VAR/datagen" --persons "$PERSONS" --seed 1 --format both
+  echo
+  echo "== Each agency submits its records through the gateway (batches of 1,000)"
+  for f in "$VAR"/datagen/jsonl/*.jsonl; do
+    agency=$(basename "$f" .jsonl)
+    cli --token "demo-submitter-${agency//_/-}-token" submit --agency "$agency" --file "$f" \
+      --batch-size 1000
+  done
+  echo
+  echo "== match-service links the records and scores every person; waiting for it to settle"
+  mkdir -p "$VAR/eval"
+  last=-1; stable=0
+  for _ in $(seq 1 120); do
+    cli export clues --out "$VAR/eval/clues.csv" >/dev/null
+    n=$(( $(wc -l < "$VAR/eval/clues.csv") - 1 ))
+    if [ "$n" -eq "$last" ]; then stable=$((stable + 1)); else stable=0; fi
+    [ "$stable" -ge 3 ] && break
+    last=$n
+    sleep 2
+  done
+  echo "$n clues"
+  echo
+  echo "== Clues found (procurator's view), best first"
+  cli clues | head -n 16
+fi
 top=$(cli clues | awk 'NR==2 {print $2}')
 echo
 echo "== The strongest clue, with its evidence"
@@ -89,6 +121,14 @@ echo "== Partner departments received (partner-sim, auto-accepting):"
 sleep 1
 wc -l < "$VAR/partner-sim/received.jsonl" | xargs -I{} echo "{} referral(s) delivered"
 cli plan --clue "$top"
+
+if [ "${DEMO_DATA:-generated}" != hand ]; then
+  echo
+  echo "== How good is it? lifeline eval scores the links and clues against the generator's truth"
+  cli export links --match 127.0.0.1:50052 --out "$VAR/eval/links.csv" >/dev/null
+  cli export clues --out "$VAR/eval/clues.csv" >/dev/null
+  cli eval --truth "$VAR/datagen/truth" --links "$VAR/eval/links.csv" --clues "$VAR/eval/clues.csv"
+fi
 
 if [ "${DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
 echo
