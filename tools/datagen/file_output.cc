@@ -25,26 +25,27 @@ absl::StatusOr<std::unique_ptr<FileOutput>> FileOutput::Open(const std::string& 
   std::unique_ptr<FileOutput> out(new FileOutput());
   if (csv) {
     RETURN_IF_ERROR(MakeDir(dir + "/mappings"));
-    for (const AgencyKinds& agency : AgencyTable()) {
-      RETURN_IF_ERROR(MakeDir(absl::StrCat(dir, "/agencies/", agency.agency)));
-      for (const char* kind : agency.kinds) {
-        ASSIGN_OR_RETURN(ingest::v1::AgencyMapping mapping, DefaultMapping(agency.agency, kind));
-        RETURN_IF_ERROR(WriteMappingYaml(
-            mapping, absl::StrCat(dir, "/mappings/", MappingFileName(agency.agency, kind))));
-        ASSIGN_OR_RETURN(
-            std::unique_ptr<AgencyCsvWriter> writer,
-            AgencyCsvWriter::Open(absl::StrCat(dir, "/agencies/", agency.agency, "/", kind, ".csv"),
-                                  mapping));
-        out->csv_[absl::StrCat(agency.agency, "/", kind)] = std::move(writer);
-      }
+    for (const AgencyKindPair& pair : MappedAgencyKinds()) {
+      const std::string agency(pair.agency);
+      const std::string kind(pair.kind);
+      RETURN_IF_ERROR(MakeDir(absl::StrCat(dir, "/agencies/", agency)));
+      ASSIGN_OR_RETURN(ingest::v1::AgencyMapping mapping, DefaultMapping(agency, kind));
+      RETURN_IF_ERROR(WriteMappingYaml(
+          mapping, absl::StrCat(dir, "/mappings/", MappingFileName(agency, kind))));
+      ASSIGN_OR_RETURN(std::unique_ptr<AgencyCsvWriter> writer,
+                       AgencyCsvWriter::Open(
+                           absl::StrCat(dir, "/agencies/", agency, "/", kind, ".csv"), mapping));
+      out->csv_[absl::StrCat(agency, "/", kind)] = std::move(writer);
     }
   }
   if (jsonl) {
     RETURN_IF_ERROR(MakeDir(dir + "/jsonl"));
-    for (const AgencyKinds& agency : AgencyTable()) {
+    for (const AgencyKindPair& pair : MappedAgencyKinds()) {
+      const std::string agency(pair.agency);
+      if (out->jsonl_.count(agency) > 0) continue;
       ASSIGN_OR_RETURN(std::unique_ptr<JsonlWriter> writer,
-                       JsonlWriter::Open(absl::StrCat(dir, "/jsonl/", agency.agency, ".jsonl")));
-      out->jsonl_[agency.agency] = std::move(writer);
+                       JsonlWriter::Open(absl::StrCat(dir, "/jsonl/", agency, ".jsonl")));
+      out->jsonl_[agency] = std::move(writer);
     }
   }
   return out;

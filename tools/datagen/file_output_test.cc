@@ -47,59 +47,62 @@ TEST(FileOutputTest, CsvParsesBackWithTheMappingFilesToTheJsonLines) {
   common::testing::TempDir dir;
   const GeneratorSummary summary = GenerateFiles(dir.path());
   int64_t total = 0;
-  for (const AgencyKinds& agency : AgencyTable()) {
-    // The JSON Lines file of the agency, split by kind.
-    std::map<std::string, std::vector<Record>> jsonl;
-    {
-      std::ifstream in(dir.path() + "/jsonl/" + agency.agency + ".jsonl");
-      ASSERT_TRUE(in) << agency.agency;
-      std::string line;
-      while (std::getline(in, line)) {
-        Record r;
-        ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &r).ok()) << line;
-        jsonl[PayloadKind(r)].push_back(r);
-      }
+  // The JSON Lines file of each agency, split by kind.
+  std::map<std::string, std::map<std::string, std::vector<Record>>> jsonl;
+  for (const AgencyKindPair& pair : MappedAgencyKinds()) {
+    const std::string agency(pair.agency);
+    if (jsonl.count(agency) > 0) continue;
+    std::ifstream in(dir.path() + "/jsonl/" + agency + ".jsonl");
+    ASSERT_TRUE(in) << agency;
+    auto& by_kind = jsonl[agency];
+    std::string line;
+    while (std::getline(in, line)) {
+      Record r;
+      ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &r).ok()) << line;
+      by_kind[PayloadKind(r)].push_back(r);
     }
-    for (const char* kind : agency.kinds) {
-      const std::string name = std::string(agency.agency) + "/" + kind;
-      ingest::v1::AgencyMapping mapping;
-      ASSERT_TRUE(common::LoadYamlProto(
-                      dir.path() + "/mappings/" + MappingFileName(agency.agency, kind), &mapping)
-                      .ok())
-          << name;
-      auto mapper = mapping::RecordMapper::Create(mapping);
-      ASSERT_TRUE(mapper.ok()) << mapper.status();
-      std::string bytes = ReadAll(dir.path() + "/agencies/" + name + ".csv");
-      ASSERT_FALSE(bytes.empty()) << name;
-      const std::string_view detected = common::DetectEncoding(bytes);
-      EXPECT_EQ(detected, mapping.encoding()) << name;
-      if (detected == "gb18030") {
-        auto utf8 = common::Gb18030ToUtf8(bytes);
-        ASSERT_TRUE(utf8.ok()) << utf8.status();
-        bytes = *utf8;
-      }
-      common::CsvReader reader(bytes);
-      std::vector<std::string> row;
-      ASSERT_TRUE(*reader.ReadRow(&row)) << name;
-      auto index = mapper->IndexHeaders(row);
-      ASSERT_TRUE(index.ok()) << index.status();
-      const std::vector<Record>& expected = jsonl[kind];
-      size_t i = 0;
-      for (;;) {
-        auto more = reader.ReadRow(&row);
-        ASSERT_TRUE(more.ok()) << more.status();
-        if (!*more) break;
-        auto record = mapper->MapRow(*index, row);
-        ASSERT_TRUE(record.ok()) << name << " row " << i << ": " << record.status();
-        ASSERT_LT(i, expected.size()) << name;
-        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*record, expected[i]))
-            << name << " row " << i << "\ncsv:   " << record->ShortDebugString()
-            << "\njsonl: " << expected[i].ShortDebugString();
-        ++i;
-      }
-      EXPECT_EQ(i, expected.size()) << name;
-      total += static_cast<int64_t>(i);
+  }
+  for (const AgencyKindPair& pair : MappedAgencyKinds()) {
+    const std::string agency(pair.agency);
+    const std::string kind(pair.kind);
+    const std::string name = agency + "/" + kind;
+    ingest::v1::AgencyMapping mapping;
+    ASSERT_TRUE(
+        common::LoadYamlProto(dir.path() + "/mappings/" + MappingFileName(agency, kind), &mapping)
+            .ok())
+        << name;
+    auto mapper = mapping::RecordMapper::Create(mapping);
+    ASSERT_TRUE(mapper.ok()) << mapper.status();
+    std::string bytes = ReadAll(dir.path() + "/agencies/" + name + ".csv");
+    ASSERT_FALSE(bytes.empty()) << name;
+    const std::string_view detected = common::DetectEncoding(bytes);
+    EXPECT_EQ(detected, mapping.encoding()) << name;
+    if (detected == "gb18030") {
+      auto utf8 = common::Gb18030ToUtf8(bytes);
+      ASSERT_TRUE(utf8.ok()) << utf8.status();
+      bytes = *utf8;
     }
+    common::CsvReader reader(bytes);
+    std::vector<std::string> row;
+    ASSERT_TRUE(*reader.ReadRow(&row)) << name;
+    auto index = mapper->IndexHeaders(row);
+    ASSERT_TRUE(index.ok()) << index.status();
+    const std::vector<Record>& expected = jsonl[agency][kind];
+    size_t i = 0;
+    for (;;) {
+      auto more = reader.ReadRow(&row);
+      ASSERT_TRUE(more.ok()) << more.status();
+      if (!*more) break;
+      auto record = mapper->MapRow(*index, row);
+      ASSERT_TRUE(record.ok()) << name << " row " << i << ": " << record.status();
+      ASSERT_LT(i, expected.size()) << name;
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*record, expected[i]))
+          << name << " row " << i << "\ncsv:   " << record->ShortDebugString()
+          << "\njsonl: " << expected[i].ShortDebugString();
+      ++i;
+    }
+    EXPECT_EQ(i, expected.size()) << name;
+    total += static_cast<int64_t>(i);
   }
   EXPECT_EQ(total, summary.records_sent);
 }

@@ -33,6 +33,14 @@ IdentityFields FieldsOf(std::string_view agency) {
   return {true, true, false, false, false, false};  // medical_security
 }
 
+// A record with its id and date set; the caller fills the payload.
+AgencyRecord NewRecord(std::string source_record_id, std::string record_date) {
+  AgencyRecord rec;
+  rec.record.set_source_record_id(std::move(source_record_id));
+  rec.record.set_record_date(std::move(record_date));
+  return rec;
+}
+
 Date Earlier(const Date& d, int months) {
   Date r = d;
   const int total = d.year * 12 + (d.month - 1) - months;
@@ -43,20 +51,6 @@ Date Earlier(const Date& d, int months) {
 }
 
 }  // namespace
-
-const std::vector<AgencyKinds>& AgencyTable() {
-  static const auto* table = new std::vector<AgencyKinds>{
-      {"procuratorate", {"criminal_victim", "near_relative", "assistance_granted"}},
-      {"court", {"civil_judgment", "enforcement"}},
-      {"civil_affairs", {"social_assistance"}},
-      {"disabled_persons_federation", {"disability_certificate"}},
-      {"rural_revitalization", {"poverty_monitoring"}},
-      {"womens_federation", {"women_children_difficulty"}},
-      {"ex_servicemen_affairs", {"veteran_status"}},
-      {"medical_security", {"medical_expense"}},
-  };
-  return *table;
-}
 
 const char* PayloadKind(const rv1::Record& record) {
   const auto* field = record.GetDescriptor()->FindOneofByName("payload");
@@ -115,9 +109,7 @@ absl::Status RecordEmitter::EmitCases(RecordSink& sink) {
     for (size_t i = 0; i < c.victims.size(); ++i) {
       const CaseVictim& v = c.victims[i];
       const std::string victim_id = absl::StrCat("V-", c.number, "-", i + 1);
-      AgencyRecord rec;
-      rec.record.set_source_record_id(victim_id);
-      rec.record.set_record_date(c.date.ToString());
+      AgencyRecord rec = NewRecord(victim_id, c.date.ToString());
       auto* cv = rec.record.mutable_criminal_victim();
       auto* cc = cv->mutable_criminal_case();
       cc->set_case_number(c.number);
@@ -134,9 +126,8 @@ absl::Status RecordEmitter::EmitCases(RecordSink& sink) {
       RETURN_IF_ERROR(Send(sink, "procuratorate", pop.person(v.person), std::move(rec)));
       for (size_t j = 0; j < v.relatives.size(); ++j) {
         const CaseRelative& r = v.relatives[j];
-        AgencyRecord nr;
-        nr.record.set_source_record_id(absl::StrCat("N-", c.number, "-", i + 1, "-", j + 1));
-        nr.record.set_record_date(c.date.ToString());
+        AgencyRecord nr =
+            NewRecord(absl::StrCat("N-", c.number, "-", i + 1, "-", j + 1), c.date.ToString());
         auto* n = nr.record.mutable_near_relative();
         n->set_case_number(c.number);
         n->set_victim_record_id(victim_id);
@@ -145,9 +136,8 @@ absl::Status RecordEmitter::EmitCases(RecordSink& sink) {
         RETURN_IF_ERROR(Send(sink, "procuratorate", pop.person(r.person), std::move(nr)));
       }
       if (v.assisted) {
-        AgencyRecord ag;
-        ag.record.set_source_record_id(absl::StrCat("A-", c.number, "-", i + 1));
-        ag.record.set_record_date(v.assisted_date.ToString());
+        AgencyRecord ag =
+            NewRecord(absl::StrCat("A-", c.number, "-", i + 1), v.assisted_date.ToString());
         auto* a = ag.record.mutable_assistance_granted();
         a->set_case_number(c.number);
         a->set_amount_fen(v.assisted_fen);
@@ -163,18 +153,16 @@ absl::Status RecordEmitter::EmitCases(RecordSink& sink) {
       if (!v.judgment) continue;
       const std::string judgment_number =
           absl::StrFormat("%d-%s-M-%s-%d", v.judgment_date.year, c.region_code, c.number, i + 1);
-      AgencyRecord j;
-      j.record.set_source_record_id(absl::StrCat("J-", c.number, "-", i + 1));
-      j.record.set_record_date(v.judgment_date.ToString());
+      AgencyRecord j =
+          NewRecord(absl::StrCat("J-", c.number, "-", i + 1), v.judgment_date.ToString());
       auto* cj = j.record.mutable_civil_judgment();
       cj->set_case_number(c.number);
       cj->set_judgment_number(judgment_number);
       cj->set_amount_awarded_fen(v.awarded_fen);
       cj->set_judgment_date(v.judgment_date.ToString());
       RETURN_IF_ERROR(Send(sink, "court", pop.person(v.awardee), std::move(j)));
-      AgencyRecord e;
-      e.record.set_source_record_id(absl::StrCat("E-", c.number, "-", i + 1));
-      e.record.set_record_date(v.enforcement_date.ToString());
+      AgencyRecord e =
+          NewRecord(absl::StrCat("E-", c.number, "-", i + 1), v.enforcement_date.ToString());
       auto* en = e.record.mutable_enforcement();
       en->set_case_number(c.number);
       en->set_judgment_number(judgment_number);
@@ -192,9 +180,8 @@ absl::Status RecordEmitter::EmitCases(RecordSink& sink) {
 absl::Status RecordEmitter::EmitHardship(RecordSink& sink, const Person& p, const Hardship& h) {
   const Household& hh = world_.population.household_of(p);
   if (h.social != rv1::SocialAssistance::PROGRAMME_UNSPECIFIED && h.social_listed) {
-    AgencyRecord rec;
-    rec.record.set_source_record_id(absl::StrFormat("MA-%s-%07d", hh.region_code, ++counter_));
-    rec.record.set_record_date(h.social_start.ToString());
+    AgencyRecord rec = NewRecord(absl::StrFormat("MA-%s-%07d", hh.region_code, ++counter_),
+                                 h.social_start.ToString());
     auto* sa = rec.record.mutable_social_assistance();
     sa->set_programme(h.social);
     sa->set_household_head(h.social_head);
@@ -203,9 +190,8 @@ absl::Status RecordEmitter::EmitHardship(RecordSink& sink, const Person& p, cons
     RETURN_IF_ERROR(Send(sink, "civil_affairs", p, std::move(rec)));
   }
   if (h.temporary_aid) {
-    AgencyRecord rec;
-    rec.record.set_source_record_id(absl::StrFormat("TA-%s-%07d", hh.region_code, ++counter_));
-    rec.record.set_record_date(h.temporary_date.ToString());
+    AgencyRecord rec = NewRecord(absl::StrFormat("TA-%s-%07d", hh.region_code, ++counter_),
+                                 h.temporary_date.ToString());
     auto* sa = rec.record.mutable_social_assistance();
     sa->set_programme(rv1::SocialAssistance::PROGRAMME_TEMPORARY_ASSISTANCE);
     sa->set_household_head(hh.head == p.id);
@@ -215,9 +201,8 @@ absl::Status RecordEmitter::EmitHardship(RecordSink& sink, const Person& p, cons
     RETURN_IF_ERROR(Send(sink, "civil_affairs", p, std::move(rec)));
   }
   if (h.disability_grade > 0) {
-    AgencyRecord rec;
-    rec.record.set_source_record_id(absl::StrFormat("DP-%07d", ++counter_));
-    rec.record.set_record_date(h.disability_issued.ToString());
+    AgencyRecord rec =
+        NewRecord(absl::StrFormat("DP-%07d", ++counter_), h.disability_issued.ToString());
     auto* dc = rec.record.mutable_disability_certificate();
     // Second-generation certificate numbers: the ID number, a category digit, a grade digit.
     dc->set_certificate_number(
@@ -230,9 +215,8 @@ absl::Status RecordEmitter::EmitHardship(RecordSink& sink, const Person& p, cons
     RETURN_IF_ERROR(Send(sink, "disabled_persons_federation", p, std::move(rec)));
   }
   if (h.poverty != rv1::PovertyMonitoring::CATEGORY_UNSPECIFIED) {
-    AgencyRecord rec;
-    rec.record.set_source_record_id(absl::StrFormat("RR-%s-%07d", hh.region_code, ++counter_));
-    rec.record.set_record_date(h.poverty_start.ToString());
+    AgencyRecord rec = NewRecord(absl::StrFormat("RR-%s-%07d", hh.region_code, ++counter_),
+                                 h.poverty_start.ToString());
     auto* pm = rec.record.mutable_poverty_monitoring();
     pm->set_category(h.poverty);
     pm->set_risk_cause(h.poverty_cause);
@@ -240,27 +224,23 @@ absl::Status RecordEmitter::EmitHardship(RecordSink& sink, const Person& p, cons
     RETURN_IF_ERROR(Send(sink, "rural_revitalization", p, std::move(rec)));
   }
   if (h.women != rv1::WomenChildrenDifficulty::KIND_UNSPECIFIED) {
-    AgencyRecord rec;
-    rec.record.set_source_record_id(absl::StrFormat("WF-%07d", ++counter_));
-    rec.record.set_record_date(h.women_start.ToString());
+    AgencyRecord rec = NewRecord(absl::StrFormat("WF-%07d", ++counter_), h.women_start.ToString());
     auto* w = rec.record.mutable_women_children_difficulty();
     w->set_kind(h.women);
     w->set_start_date(h.women_start.ToString());
     RETURN_IF_ERROR(Send(sink, "womens_federation", p, std::move(rec)));
   }
   if (h.veteran != rv1::VeteranStatus::KIND_UNSPECIFIED) {
-    AgencyRecord rec;
-    rec.record.set_source_record_id(absl::StrFormat("VA-%07d", ++counter_));
-    rec.record.set_record_date(h.veteran_start.ToString());
+    AgencyRecord rec =
+        NewRecord(absl::StrFormat("VA-%07d", ++counter_), h.veteran_start.ToString());
     auto* vs = rec.record.mutable_veteran_status();
     vs->set_kind(h.veteran);
     vs->set_start_date(h.veteran_start.ToString());
     RETURN_IF_ERROR(Send(sink, "ex_servicemen_affairs", p, std::move(rec)));
   }
   if (h.medical) {
-    AgencyRecord rec;
-    rec.record.set_source_record_id(absl::StrFormat("MS-%d-%07d", h.medical_year, ++counter_));
-    rec.record.set_record_date(absl::StrFormat("%d-12-31", h.medical_year));
+    AgencyRecord rec = NewRecord(absl::StrFormat("MS-%d-%07d", h.medical_year, ++counter_),
+                                 absl::StrFormat("%d-12-31", h.medical_year));
     auto* m = rec.record.mutable_medical_expense();
     m->set_year(h.medical_year);
     m->set_out_of_pocket_fen(h.medical_out_of_pocket_fen);

@@ -22,13 +22,6 @@ class RecordSink {
   virtual absl::Status Add(const AgencyRecord& record, bool final_version) = 0;
 };
 
-// The agencies in emission order, and the payload kinds each sends.
-struct AgencyKinds {
-  const char* agency;
-  std::vector<const char*> kinds;
-};
-const std::vector<AgencyKinds>& AgencyTable();
-
 // Payload oneof field name of a record ("social_assistance", ...).
 const char* PayloadKind(const lifeline::records::v1::Record& record);
 

@@ -440,7 +440,12 @@ class Builder {
       MakePoor(pop_.household_of(pop_.person(victim)), AddMonths(c.date, Between(rng_, 2, 10)));
     }
     if (Chance(rng_, 0.05)) Assist(v, c);
-    victims_.insert(victim);
+    File(std::move(c), std::move(v));
+  }
+
+  // Adds a one-victim case to the world.
+  void File(CaseFacts c, CaseVictim v) {
+    victims_.insert(v.person);
     c.victims.push_back(std::move(v));
     world_.cases.push_back(std::move(c));
   }
@@ -490,9 +495,7 @@ class Builder {
     mother.women_start = AddMonths(c.date, 6);
     GiveDisability(son.father, rv1::DisabilityCertificate::KIND_LIMB, 2);
     GiveMedical(son.father, true);
-    victims_.insert(victim);
-    c.victims.push_back(std::move(v));
-    world_.cases.push_back(std::move(c));
+    File(std::move(c), std::move(v));
   }
 
   // A seriously injured victim whose offender was never caught, living in hardship: eligible
@@ -538,9 +541,7 @@ class Builder {
       MakePoor(pop_.household_of(p), AddMonths(c.date, 3));
       world_.hardship[victim].social_listed = true;
     }
-    victims_.insert(victim);
-    c.victims.push_back(std::move(v));
-    world_.cases.push_back(std::move(c));
+    File(std::move(c), std::move(v));
   }
 
   void PlantUrgentTreatment() {
@@ -555,9 +556,7 @@ class Builder {
     v.urgent = true;
     GiveMedical(victim, true);
     GiveTemporaryAid(victim, AddMonths(c.date, 1));
-    victims_.insert(victim);
-    c.victims.push_back(std::move(v));
-    world_.cases.push_back(std::move(c));
+    File(std::move(c), std::move(v));
   }
 
   void PlantPropertyLoss() {
@@ -576,9 +575,7 @@ class Builder {
     h.social_listed = true;
     h.social_start = AddMonths(c.date, 5);
     h.social_monthly_fen = Money(rng_, 300, 500);
-    victims_.insert(victim);
-    c.victims.push_back(std::move(v));
-    world_.cases.push_back(std::move(c));
+    File(std::move(c), std::move(v));
   }
 
   // ---- the truth ------------------------------------------------------------------------
