@@ -1,32 +1,26 @@
 // The walking skeleton end to end: the real binaries on loopback, driven through the gateway's
 // HTTP/JSON API with the hand-written demo data set (tools/demo-data).
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <memory>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
-#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 
 #include "common/http/http_client.h"
 #include "common/testing/process.h"
 #include "lifeline/ingest/v1/ingest_service.pb.h"
 #include "lifeline/match/v1/match_service.pb.h"
 #include "lifeline/referral/v1/referral_service.pb.h"
-#include <netinet/in.h>
+#include "tests/e2e/suite.h"
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace lifeline::e2e {
 namespace {
@@ -34,151 +28,30 @@ namespace {
 using ::lifeline::common::HttpRequestOptions;
 using ::lifeline::common::HttpResponse;
 using ::lifeline::common::SendHttpRequest;
-using ::lifeline::common::testing::BinDir;
-using ::lifeline::common::testing::ChildProcess;
 using ::lifeline::common::testing::SourceDir;
-using ::lifeline::common::testing::TempDir;
-using ::lifeline::common::testing::WaitForPortFile;
-using ::lifeline::common::testing::WaitForServing;
 using ::testing::Contains;
 
-constexpr auto kStartTimeout = std::chrono::seconds(30);
-constexpr char kProcurator[] = "demo-procurator-token";
-constexpr char kAdmin[] = "demo-admin-token";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Picks a free loopback port for a service that others must know before it starts.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-template <typename Message>
-Message ParseJson(const std::string& body) {
-  Message message;
-  auto st = google::protobuf::util::JsonStringToMessage(body, &message);
-  EXPECT_TRUE(st.ok()) << st.ToString() << " in " << body;
-  return message;
-}
-
-struct Service {
-  std::string name;
-  std::unique_ptr<ChildProcess> process;
-  int port = 0;
-  int metrics_port = 0;
-};
+constexpr const char* kProcurator = kProcuratorToken;
+constexpr const char* kAdmin = kAdminToken;
 
 class SkeletonFlowTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    const std::string d = dir_->path();
-    {
-      std::ofstream key(d + "/id_token.key");
-      key << "e2e-test-secret-0123456789abcdef\n";
-    }
-    const int referral_port = FreePort();
-    const std::string referral_target = absl::StrCat("127.0.0.1:", referral_port);
-
-    Start("partner-sim", {"--received_file=" + d + "/received.jsonl",
-                          "--referral_target=" + referral_target, "--auto_accept=true"});
-    const std::string partner_target = Target("partner-sim");
-    Start("referral-service",
-          {"--data_dir=" + d + "/referral", "--partner_inbox_override=" + partner_target,
-           "--routing_file=" + SourceDir() + "/config/referral.yaml",
-           "--partners_file=" + SourceDir() + "/config/partners.yaml"},
-          referral_target);
-    Start("match-service", {"--data_dir=" + d + "/match", "--referral_target=" + referral_target,
-                            "--eligibility_file=" + SourceDir() + "/config/eligibility.yaml"});
-    Start("ingest-service",
-          {"--data_dir=" + d + "/ingest", "--match_target=" + Target("match-service"),
-           "--token_secret_file=" + d + "/id_token.key"});
-    Start("gateway",
-          {"--http_address=127.0.0.1:0", "--http_port_file=" + d + "/gateway.http",
-           "--ingest_target=" + Target("ingest-service"),
-           "--match_target=" + Target("match-service"), "--referral_target=" + referral_target,
-           "--tokens_file=" + SourceDir() + "/config/demo-tokens.yaml",
-           "--audit_file=" + d + "/audit.jsonl"});
-    auto http = WaitForPortFile(d + "/gateway.http", kStartTimeout);
-    ASSERT_TRUE(http.ok()) << http.status();
-    http_port_ = *http;
+    auto suite = Suite::Start();
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    suite_ = suite->release();
   }
 
   static void TearDownTestSuite() {
-    for (auto& s : *services_) {
-      if (s.process && s.process->running()) {
-        (void)s.process->Signal(SIGKILL);
-        (void)s.process->Wait(std::chrono::seconds(5));
-      }
-    }
-    delete services_;
-    services_ = nullptr;
-    delete dir_;
-    dir_ = nullptr;
+    delete suite_;
+    suite_ = nullptr;
   }
 
-  static void Start(const std::string& name, std::vector<std::string> args,
-                    const std::string& listen = "127.0.0.1:0") {
-    const std::string d = dir_->path();
-    args.push_back("--listen_address=" + listen);
-    args.push_back("--port_file=" + d + "/" + name + ".port");
-    args.push_back("--metrics_address=127.0.0.1:0");
-    args.push_back("--metrics_port_file=" + d + "/" + name + ".metrics");
-    auto child = ChildProcess::Start(BinDir() + "/" + name, args, {}, d + "/" + name + ".log");
-    ASSERT_TRUE(child.ok()) << child.status();
-    Service s;
-    s.name = name;
-    s.process = std::make_unique<ChildProcess>(std::move(*child));
-    auto port = WaitForPortFile(d + "/" + name + ".port", kStartTimeout);
-    ASSERT_TRUE(port.ok()) << name << ": " << port.status() << "\n"
-                           << ReadFile(d + "/" + name + ".log");
-    s.port = *port;
-    auto metrics = WaitForPortFile(d + "/" + name + ".metrics", kStartTimeout);
-    ASSERT_TRUE(metrics.ok()) << name << ": " << metrics.status();
-    s.metrics_port = *metrics;
-    ASSERT_TRUE(WaitForServing(absl::StrCat("127.0.0.1:", s.port), kStartTimeout).ok()) << name;
-    services_->push_back(std::move(s));
-  }
-
-  static std::string Target(const std::string& name) {
-    for (const auto& s : *services_) {
-      if (s.name == name) return absl::StrCat("127.0.0.1:", s.port);
-    }
-    ADD_FAILURE() << "no service " << name;
-    return "";
-  }
+  void SetUp() override { ASSERT_NE(suite_, nullptr) << "the suite did not start"; }
 
   static HttpResponse Http(const std::string& method, const std::string& target,
                            const std::string& token, const std::string& body = "") {
-    HttpRequestOptions options;
-    options.method = method;
-    options.port = http_port_;
-    options.target = target;
-    options.body = body;
-    options.bearer_token = token;
-    auto response = SendHttpRequest(options);
-    EXPECT_TRUE(response.ok()) << response.status();
-    return response.ok() ? *response : HttpResponse{};
-  }
-
-  static std::string AgencyToken(const std::string& agency) {
-    std::string dashed = agency;
-    std::replace(dashed.begin(), dashed.end(), '_', '-');
-    return "demo-submitter-" + dashed + "-token";
+    return suite_->Http(method, target, token, body);
   }
 
   // Submits every demo batch in order; returns the responses by agency.
@@ -212,14 +85,10 @@ class SkeletonFlowTest : public ::testing::Test {
     return clues;
   }
 
-  static TempDir* dir_;
-  static std::vector<Service>* services_;
-  static int http_port_;
+  static Suite* suite_;
 };
 
-TempDir* SkeletonFlowTest::dir_ = nullptr;
-std::vector<Service>* SkeletonFlowTest::services_ = new std::vector<Service>();
-int SkeletonFlowTest::http_port_ = 0;
+Suite* SkeletonFlowTest::suite_ = nullptr;
 
 TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
   auto batches = SubmitDemoData();
@@ -301,7 +170,7 @@ TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
   EXPECT_THAT(departments, Contains("rural_revitalization"));
 
   // partner-sim receives every referral exactly once and accepts it.
-  const std::string received_path = dir_->path() + "/received.jsonl";
+  const std::string received_path = suite_->dir() + "/received.jsonl";
   size_t received = 0;
   bool all_accepted = false;
   deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -363,8 +232,9 @@ TEST_F(SkeletonFlowTest, BadRequestsGetClearErrors) {
 }
 
 TEST_F(SkeletonFlowTest, EveryServiceServesMetricsAndStopsCleanlyOnSigterm) {
+  std::vector<Service>& services = suite_->services();
   // Every service has answered at least its health checks by now.
-  for (const auto& s : *services_) {
+  for (const auto& s : services) {
     HttpRequestOptions options;
     options.port = s.metrics_port;
     options.target = "/metrics";
@@ -374,7 +244,7 @@ TEST_F(SkeletonFlowTest, EveryServiceServesMetricsAndStopsCleanlyOnSigterm) {
     EXPECT_TRUE(absl::StrContains(r->body, "grpc_server_handled_total")) << s.name;
   }
   // Gateway first, partner-sim last: the order a rolling restart would take.
-  for (auto it = services_->rbegin(); it != services_->rend(); ++it) {
+  for (auto it = services.rbegin(); it != services.rend(); ++it) {
     ASSERT_TRUE(it->process->Signal(SIGTERM).ok());
     auto code = it->process->Wait(std::chrono::seconds(20));
     ASSERT_TRUE(code.ok()) << it->name << " did not stop: " << code.status();
