@@ -91,9 +91,10 @@ else
   echo
   echo "== match-service links the records and scores every person; waiting for it to settle"
   mkdir -p "$VAR/eval"
-  last=-1; stable=0
+  last=-1; stable=0; n=0
   for _ in $(seq 1 120); do
-    cli export clues --out "$VAR/eval/clues.csv" >/dev/null
+    # match-service may be too busy to answer in time while it catches up: just ask again.
+    if ! cli export clues --out "$VAR/eval/clues.csv" >/dev/null 2>&1; then sleep 2; continue; fi
     n=$(( $(wc -l < "$VAR/eval/clues.csv") - 1 ))
     if [ "$n" -eq "$last" ]; then stable=$((stable + 1)); else stable=0; fi
     [ "$stable" -ge 3 ] && break
