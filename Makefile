@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 BINARIES := ingest-service match-service referral-service gateway partner-sim lifeline lifeline-datagen
 
-.PHONY: deps build test asan demo bench check clean
+.PHONY: deps build test asan demo bench fuzz check clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -37,6 +37,27 @@ bench: deps
 	cmake --build --preset release --target lifeline-bench lifeline-datagen-bench
 	./build/release/bin/lifeline-bench
 	./build/release/bin/lifeline-datagen-bench --persons 1000000
+
+# Builds the fuzz targets with clang and libFuzzer (preset fuzz) and runs each for FUZZ_SECONDS
+# (default 60), growing a scratch corpus under build/fuzz/corpus/ from the seeds in git (which are
+# only read). Crashing inputs land in build/fuzz/artifacts/; each run's log in build/fuzz/logs/.
+fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz --target csv_reader_fuzz id_number_fuzz
+	@set -euo pipefail; \
+	for pair in csv_reader_fuzz:common/csv/testdata/csv_corpus \
+	            id_number_fuzz:common/identity/testdata/id_corpus; do \
+	  name=$${pair%%:*}; seeds=$${pair#*:}; \
+	  mkdir -p build/fuzz/corpus/$$name build/fuzz/artifacts build/fuzz/logs; \
+	  echo "== $$name: $${FUZZ_SECONDS:-60} s"; \
+	  status=0; \
+	  ./build/fuzz/bin/$$name -max_total_time=$${FUZZ_SECONDS:-60} -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/artifacts/$$name- build/fuzz/corpus/$$name $$seeds \
+	    > build/fuzz/logs/$$name.log 2>&1 || status=$$?; \
+	  grep -E 'INITED|DONE|^Done|stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' \
+	    build/fuzz/logs/$$name.log || true; \
+	  if [ $$status -ne 0 ]; then tail -n 40 build/fuzz/logs/$$name.log; exit $$status; fi; \
+	done
 
 clean:
 	rm -rf build

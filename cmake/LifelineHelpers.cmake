@@ -4,6 +4,7 @@
 #   lifeline_cc_binary(NAME <name> SRCS ... [DEPS ...])
 #   lifeline_cc_test(NAME <name> SRCS ... [DEPS ...] LABELS unit|grpc|e2e [TIMEOUT s])
 #   lifeline_proto_library(NAME <name> PROTOS ... [IMPORT_DIRS ...] [DEPS ...] [GRPC])
+#   lifeline_fuzz_target(NAME <name> SRCS ... [DEPS ...] CORPUS <dir>)
 
 set(LIFELINE_WARNINGS -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
     -Wcast-align -Wunused -Woverloaded-virtual -Wimplicit-fallthrough)
@@ -110,4 +111,30 @@ function(lifeline_proto_library)
     target_link_libraries(${ARG_NAME} PUBLIC gRPC::grpc++)
   endif()
   set_target_properties(${ARG_NAME} PROPERTIES CXX_CLANG_TIDY "")
+endfunction()
+
+# A libFuzzer target: SRCS define LLVMFuzzerTestOneInput. Always builds <name>_replay, which runs
+# every file of the seed CORPUS once through it (common/testing/fuzz_replay_main.cc) as a unit
+# test; with clang also builds the fuzzer <name> itself (run it with `make fuzz`, preset fuzz).
+function(lifeline_fuzz_target)
+  cmake_parse_arguments(ARG "" "NAME;CORPUS" "SRCS;DEPS" ${ARGN})
+  if(NOT ARG_CORPUS)
+    message(FATAL_ERROR "lifeline_fuzz_target(${ARG_NAME}) needs CORPUS <dir>")
+  endif()
+  get_filename_component(corpus ${ARG_CORPUS} ABSOLUTE)
+  set(replay ${ARG_NAME}_replay)
+  add_executable(${replay} ${ARG_SRCS} ${PROJECT_SOURCE_DIR}/common/testing/fuzz_replay_main.cc)
+  target_link_libraries(${replay} PRIVATE ${ARG_DEPS})
+  _lifeline_apply_common(${replay})
+  set_target_properties(${replay} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_test(NAME ${replay} COMMAND ${replay} ${corpus})
+  set_tests_properties(${replay} PROPERTIES LABELS unit TIMEOUT 120)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    add_executable(${ARG_NAME} ${ARG_SRCS})
+    target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+    _lifeline_apply_common(${ARG_NAME})
+    target_compile_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer,address,undefined
+                                               -fno-omit-frame-pointer)
+    target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer,address,undefined)
+  endif()
 endfunction()

@@ -4,58 +4,12 @@
 #include <string>
 #include <string_view>
 
-#include <unicode/normalizer2.h>
-#include <unicode/uchar.h>
-#include <unicode/unistr.h>
 #include <unicode/utf8.h>
+
+#include "common/identity/name_normalizer.h"
 
 namespace lifeline::common {
 namespace {
-
-// The NFKC normalizer; ICU owns it. Null if ICU's data is unusable.
-const icu::Normalizer2* Nfkc() {
-  static const icu::Normalizer2* const nfkc = [] {
-    UErrorCode error = U_ZERO_ERROR;
-    const icu::Normalizer2* instance = icu::Normalizer2::getNFKCInstance(error);
-    return U_SUCCESS(error) ? instance : nullptr;
-  }();
-  return nfkc;
-}
-
-bool IsValidUtf8(std::string_view text) {
-  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
-  const int32_t length = static_cast<int32_t>(text.size());
-  int32_t i = 0;
-  while (i < length) {
-    UChar32 c = 0;
-    U8_NEXT(bytes, i, length, c);
-    if (c < 0) return false;
-  }
-  return true;
-}
-
-// Separators people put inside names: middle dots of every script and font ("阿卜杜·热合曼"),
-// and a plain full stop typed when the dot was not at hand.
-bool IsNameSeparator(UChar32 c) {
-  switch (c) {
-    case 0x002E:  // FULL STOP (also what NFKC makes of U+FF0E)
-    case 0x00B7:  // MIDDLE DOT
-    case 0x2022:  // BULLET
-    case 0x2027:  // HYPHENATION POINT
-    case 0x30FB:  // KATAKANA MIDDLE DOT (also what NFKC makes of U+FF65)
-    case 0xFF65:  // HALFWIDTH KATAKANA MIDDLE DOT
-    case 0x22C5:  // DOT OPERATOR
-    case 0x2219:  // BULLET OPERATOR
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsInvisible(UChar32 c) {
-  return c == 0x200B || c == 0x200C || c == 0x200D || c == 0x2060 || c == 0xFEFF ||
-         u_isUWhiteSpace(c) || u_charType(c) == U_FORMAT_CHAR;
-}
 
 // Returns the ASCII digit for an ASCII or full-width digit, or -1.
 int DigitValue(UChar32 c) {
@@ -67,25 +21,10 @@ int DigitValue(UChar32 c) {
 }  // namespace
 
 std::string NormalizeName(std::string_view name) {
-  if (!IsValidUtf8(name)) return "";
-  const icu::Normalizer2* nfkc = Nfkc();
-  if (nfkc == nullptr) return "";
-  const icu::UnicodeString input = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(name.data(), static_cast<int32_t>(name.size())));
-  UErrorCode error = U_ZERO_ERROR;
-  const icu::UnicodeString normalized = nfkc->normalize(input, error);
-  if (U_FAILURE(error)) return "";
-  icu::UnicodeString kept;
-  for (int32_t i = 0; i < normalized.length();) {
-    const UChar32 c = normalized.char32At(i);
-    i += U16_LENGTH(c);
-    if (IsInvisible(c) || IsNameSeparator(c)) continue;
-    kept.append(c);
-  }
-  std::string out;
-  kept.toUTF8String(out);
-  return out;
+  return DefaultNameNormalizer().NormalizeName(name);
 }
+
+std::string NamePinyin(std::string_view name) { return DefaultNameNormalizer().Pinyin(name); }
 
 std::string NormalizePhone(std::string_view phone) {
   constexpr size_t kMinDigits = 7;

@@ -5,8 +5,10 @@
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "common/identity/id_number.h"
+#include "common/identity/name_normalizer.h"
 #include "common/identity/normalize.h"
 #include "ingest-service/domain/reason_codes.h"
 
@@ -257,7 +259,9 @@ void RecordValidator::NormalizePerson(const RecordView& record, absl::CivilDay t
                                       ValidationResult* result) const {
   NormalizedPerson& person = result->person;
   person.name_original = std::string(record.Text("person.name"));
-  person.name_normalized = common::NormalizeName(person.name_original);
+  common::NormalizedName name = common::DefaultNameNormalizer().Normalize(person.name_original);
+  person.name_normalized = std::move(name.normalized);
+  person.name_pinyin = std::move(name.pinyin);
   if (person.name_normalized.empty()) {
     AddError(result, "person.name", reason::kNameMissing,
              "person.name is required and must not be empty after normalization");

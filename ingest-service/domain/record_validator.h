@@ -29,7 +29,11 @@ enum class Sex { kUnspecified, kMale, kFemale };
 // The person of a record after validation. Carries no raw ID number.
 struct NormalizedPerson {
   std::string name_original;
+  // Comparison form (common::NormalizeName): NFKC, case folded, no spacing, zero-width
+  // characters or middle dots, simplified characters.
   std::string name_normalized;
+  // Pinyin of name_normalized (common::NamePinyin), "zhang wei".
+  std::string name_pinyin;
   // Keyed token of the canonical 18-character ID number; empty without a usable one.
   std::string id_token;
   std::string id_masked;

@@ -193,6 +193,7 @@ TEST_F(RecordValidatorTest, AcceptsValidVictimAndNormalizesPerson) {
   const NormalizedPerson& person = result.person;
   EXPECT_EQ(person.name_original, "测试甲");
   EXPECT_EQ(person.name_normalized, "测试甲");
+  EXPECT_EQ(person.name_pinyin, "ce shi jia");
   EXPECT_TRUE(person.id_verified);
   EXPECT_EQ(person.id_token, tokenizer_.Token(ValidId(kFirst17)));
   EXPECT_EQ(person.id_token.size(), 64u);
@@ -404,6 +405,23 @@ TEST_F(RecordValidatorTest, WithoutIdTheGivenBirthDateAndSexAreKept) {
   EXPECT_FALSE(result.rejected());
   EXPECT_EQ(result.person.birth_date, "2012-11-05");
   EXPECT_EQ(result.person.sex, Sex::kFemale);
+}
+
+TEST_F(RecordValidatorTest, NameIsFoldedToSimplifiedWithPinyinAndOriginalKept) {
+  const std::string original = "張\xE2\x80\x8B偉·ＬＩ";  // traditional, zero-width space, dot
+  ValidationResult result = Validate("procuratorate", VictimRecord().Str("person.name", original));
+  EXPECT_FALSE(result.rejected());
+  EXPECT_EQ(result.person.name_original, original);
+  EXPECT_EQ(result.person.name_normalized, "张伟li");
+  EXPECT_EQ(result.person.name_pinyin, "zhang wei li");
+}
+
+TEST_F(RecordValidatorTest, NameOfOnlyInvisibleCharactersIsRejected) {
+  ValidationResult result =
+      Validate("procuratorate", VictimRecord().Str("person.name", "\xE2\x80\x8B\xEF\xBB\xBF"));
+  EXPECT_TRUE(result.rejected());
+  EXPECT_EQ(WithReason(result, reason::kNameMissing).size(), 1u);
+  EXPECT_TRUE(result.person.name_pinyin.empty());
 }
 
 TEST_F(RecordValidatorTest, PhoneIsNormalizedOrDropped) {

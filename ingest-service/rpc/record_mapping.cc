@@ -171,6 +171,7 @@ absl::StatusOr<records::v1::NormalizedRecord> BuildNormalizedRecord(
   records::v1::NormalizedPerson* out = normalized.mutable_person();
   out->set_name_original(person.name_original);
   out->set_name_normalized(person.name_normalized);
+  out->set_name_pinyin(person.name_pinyin);
   out->set_id_token(person.id_token);
   out->set_id_masked(person.id_masked);
   out->set_id_verified(person.id_verified);

@@ -11,6 +11,8 @@
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
 
+#include "common/identity/normalize.h"
+
 namespace lifeline::datagen {
 namespace {
 
@@ -140,10 +142,9 @@ TEST(CharsTest, LookalikesAreSymmetric) {
   }
 }
 
-// NormalizeName does not convert traditional characters, so the table is checked against its own
-// inverse: every traditional form is a distinct character that maps back, and none is itself a
-// simplified key (which would make the conversion ambiguous). The forms were checked against
-// OpenCC's t2s when the table was written.
+// Every traditional form is a distinct character that maps back, none is itself a simplified key
+// (which would make the conversion ambiguous), and Lifeline's own normalization (OpenCC t2s)
+// turns it back into the simplified character the noise started from.
 TEST(CharsTest, TraditionalRoundTrips) {
   std::set<std::string> simplified_seen;
   std::set<std::string> traditional_seen;
@@ -154,6 +155,7 @@ TEST(CharsTest, TraditionalRoundTrips) {
     EXPECT_EQ(TraditionalOf(simplified), traditional);
     EXPECT_EQ(SimplifiedOf(traditional), simplified);
     EXPECT_EQ(TraditionalOf(traditional), "") << traditional;
+    EXPECT_EQ(common::NormalizeName(traditional), common::NormalizeName(simplified)) << traditional;
   }
 }
 

@@ -21,9 +21,11 @@ struct BaselineReport {
 // common::ParseIdNumber finds no problem, "" (unjoinable) otherwise.
 std::string IdNumberJoinKey(const TruthRecord& record);
 
-// Returns the name + birth date join key of `record`: common::NormalizeName of the name with the
-// birth date, taken from the record's birth_date when it is a real YYYY-MM-DD date, else from a
-// valid ID number. "" (unjoinable) when the name normalizes to nothing or no birth date is known.
+// Returns the name + birth date join key of `record`: the name after NFKC with whitespace,
+// invisible characters and middle dots removed (what published models do; no traditional →
+// simplified) with the birth date, taken from the record's birth_date when it is a real YYYY-MM-DD
+// date, else from a valid ID number. "" (unjoinable) when the name normalizes to nothing or no
+// birth date is known.
 std::string NameBirthJoinKey(const TruthRecord& record);
 
 // Evaluates both baselines over every record of `truth`.

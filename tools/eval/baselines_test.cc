@@ -49,7 +49,7 @@ TEST(IdNumberJoinKeyTest, JoinsRepairedAndLegacyNumbersButNotBadOnes) {
 TEST(NameBirthJoinKeyTest, NormalizesNameAndFindsTheBirthDate) {
   std::string key = NameBirthJoinKey(Rec("court", "1", "张伟", "", "1949-12-31"));
   ASSERT_FALSE(key.empty());
-  // Spacing and full-width forms are folded by NormalizeName.
+  // Spacing and full-width forms are folded.
   EXPECT_EQ(NameBirthJoinKey(Rec("court", "1", "张　伟 ", "", "1949-12-31")), key);
   // No usable birth_date: taken from a valid ID number.
   EXPECT_EQ(NameBirthJoinKey(Rec("court", "1", "张伟", Id18(kZhang17), "")), key);
@@ -57,7 +57,7 @@ TEST(NameBirthJoinKeyTest, NormalizesNameAndFindsTheBirthDate) {
   // ... but not from an invalid one.
   EXPECT_EQ(NameBirthJoinKey(Rec("court", "1", "张伟", BadCheck(kZhang17), "")), "");
   EXPECT_EQ(NameBirthJoinKey(Rec("court", "1", "", "", "1949-12-31")), "");
-  // NormalizeName does not turn traditional characters into simplified ones.
+  // The naive join does not turn traditional characters into simplified ones (Lifeline does).
   EXPECT_NE(NameBirthJoinKey(Rec("court", "1", "劉德華", "", "1961-09-27")),
             NameBirthJoinKey(Rec("court", "1", "刘德华", "", "1961-09-27")));
 }
