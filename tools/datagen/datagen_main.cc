@@ -12,7 +12,7 @@
 #include "common/config/flags.h"
 #include "tools/datagen/file_output.h"
 #include "tools/datagen/generator.h"
-#include "tools/datagen/progress_bar.h"
+#include "tools/progress/progress_bar.h"
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -30,7 +30,7 @@ struct DatagenConfig {
 
 std::string SummaryText(const lifeline::datagen::GeneratorSummary& s, const DatagenConfig& config,
                         const std::string& noise, double seconds, long peak_rss_kib) {
-  using lifeline::datagen::ProgressBar;
+  using lifeline::tools::ProgressBar;
   std::string out = absl::StrFormat(
       "lifeline-datagen: seed %d, noise %s\n"
       "  persons %s in %s households, %s criminal cases\n"
@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const bool show = config.progress == "on" || (config.progress == "auto" && isatty(2));
-  datagen::ProgressBar bar(std::cerr, show);
+  tools::ProgressBar bar(std::cerr, show);
   const auto start = std::chrono::steady_clock::now();
   auto summary = datagen::Generate(
       options, config.out + "/truth", **output,

@@ -1,10 +1,13 @@
 #include "tools/lifeline/cli.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +17,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -22,7 +26,6 @@
 #include "absl/strings/str_join.h"
 
 #include "common/csv/csv_writer.h"
-#include "common/http/http_client.h"
 #include "common/server/channel.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
@@ -33,12 +36,12 @@
 #include "lifeline/records/v1/records.pb.h"
 #include "lifeline/referral/v1/referral_service.pb.h"
 #include "tools/eval/report.h"
+#include "tools/lifeline/import.h"
+#include <signal.h>
+#include <unistd.h>
 
 namespace lifeline::tools {
 namespace {
-
-using ::lifeline::common::HttpRequestOptions;
-using ::lifeline::common::HttpResponse;
 
 constexpr char kUsage[] = R"(usage: lifeline [--gateway HOST:PORT] [--token TOKEN] COMMAND [ARGS]
 
@@ -50,6 +53,16 @@ commands:
   submit --agency CODE --file RECORDS.jsonl [--batch-size N] [--batch-prefix P]
                                            submit one Record JSON per line, in batches P-1, P-2, ...
                                            (default prefix: the file name; re-running is safe)
+  import --agency CODE --file FILE.csv --mapping MAPPING.yaml [--encoding auto|utf-8|gb18030]
+         [--rejects FILE] [--batch-size N] [--batch-prefix P] [--progress auto|on|off]
+  import --agency CODE --file RECORDS.jsonl [...]
+                                           import an agency's CSV export through its column
+                                           mapping (or Record JSON lines) in batches whose ids
+                                           derive from the file's SHA-256: running it again
+                                           resumes without duplicates. Rows that cannot be read,
+                                           mapped or stored go to the rejects file (default
+                                           FILE.rejects.csv) with line, column, reason and the
+                                           original row, in the file's encoding
   clues [--status pending|approved|rejected|more_info] [--wait-for N] [--wait-s S]
                                            list clues, best first; optionally wait for N clues
   clue CLUE_ID                             one clue with its evidence
@@ -117,62 +130,6 @@ absl::StatusOr<int> IntFlag(const Args& args, const std::string& name, int fallb
   }
   return out;
 }
-
-absl::StatusCode CodeForHttp(int status) {
-  switch (status) {
-    case 400:
-      return absl::StatusCode::kInvalidArgument;
-    case 401:
-      return absl::StatusCode::kUnauthenticated;
-    case 403:
-      return absl::StatusCode::kPermissionDenied;
-    case 404:
-      return absl::StatusCode::kNotFound;
-    case 409:
-      return absl::StatusCode::kFailedPrecondition;
-    case 429:
-      return absl::StatusCode::kResourceExhausted;
-    case 503:
-      return absl::StatusCode::kUnavailable;
-    case 504:
-      return absl::StatusCode::kDeadlineExceeded;
-    default:
-      return absl::StatusCode::kInternal;
-  }
-}
-
-class GatewayClient {
- public:
-  explicit GatewayClient(CliContext ctx) : ctx_(std::move(ctx)) {}
-
-  // Sends a request and parses a 2xx JSON answer into `response`.
-  absl::Status Call(const std::string& method, const std::string& target, const std::string& body,
-                    google::protobuf::Message* response) {
-    HttpRequestOptions options;
-    options.method = method;
-    options.host = ctx_.gateway_host;
-    options.port = ctx_.gateway_port;
-    options.target = target;
-    options.body = body;
-    options.bearer_token = ctx_.token;
-    ASSIGN_OR_RETURN(HttpResponse http, common::SendHttpRequest(options));
-    if (http.status < 200 || http.status >= 300) {
-      return absl::Status(CodeForHttp(http.status),
-                          absl::StrCat("gateway answered HTTP ", http.status, ": ", http.body));
-    }
-    google::protobuf::util::JsonParseOptions parse;
-    parse.ignore_unknown_fields = true;
-    auto st = google::protobuf::util::JsonStringToMessage(http.body, response, parse);
-    if (!st.ok()) {
-      return absl::InternalError(
-          absl::StrCat("cannot parse the gateway's answer: ", st.ToString()));
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  CliContext ctx_;
-};
 
 std::string ShortEnum(const std::string& name, const std::string& prefix) {
   return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
@@ -475,6 +432,49 @@ absl::Status CheckFlags(const Args& args, const std::string& command,
   return absl::OkStatus();
 }
 
+absl::Status Import(const GatewayClient& gw, const Args& args, std::ostream& out) {
+  RETURN_IF_ERROR(CheckFlags(args, "import",
+                             {"agency", "file", "mapping", "encoding", "rejects", "batch-size",
+                              "batch-prefix", "progress"}));
+  if (!args.positional.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "import takes no arguments besides its flags, got '", args.positional[0], "'"));
+  }
+  ImportOptions options;
+  options.agency = args.Get("agency").value_or("");
+  options.file = args.Get("file").value_or("");
+  options.mapping_file = args.Get("mapping").value_or("");
+  options.encoding = args.Get("encoding").value_or("auto");
+  options.rejects_file = args.Get("rejects").value_or("");
+  options.batch_prefix = args.Get("batch-prefix").value_or("");
+  ASSIGN_OR_RETURN(options.batch_size, IntFlag(args, "batch-size", 1000));
+  const std::string progress = args.Get("progress").value_or("auto");
+  if (progress != "auto" && progress != "on" && progress != "off") {
+    return absl::InvalidArgumentError("--progress must be auto, on or off");
+  }
+  if (progress == "on" || (progress == "auto" && isatty(2))) options.progress = &std::cerr;
+  // Ctrl-C (or SIGTERM) stops the import between rows, so that the rejects file's temporary is
+  // removed and the message says how to resume.
+  static std::atomic<bool> interrupted{false};
+  interrupted = false;
+  options.cancelled = &interrupted;
+  struct sigaction action = {};
+  action.sa_handler = [](int) { interrupted = true; };
+  struct sigaction old_int = {}, old_term = {};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  absl::Cleanup restore = [&] {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+  };
+  GatewayClient slow(gw.context(), std::chrono::seconds(120));
+  GatewayBatchSender sender(&slow);
+  Importer importer(&sender, std::move(options));
+  ASSIGN_OR_RETURN(ImportSummary summary, importer.Run());
+  PrintImportSummary(summary, out);
+  return absl::OkStatus();
+}
+
 absl::Status Eval(const Args& args, std::ostream& out) {
   RETURN_IF_ERROR(CheckFlags(args, "eval", {"truth", "links", "clues"}));
   if (!args.positional.empty()) {
@@ -687,6 +687,7 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
   args.positional.erase(args.positional.begin());
   GatewayClient gw(ctx);
   if (command == "submit") return Submit(gw, args, out);
+  if (command == "import") return Import(gw, args, out);
   if (command == "clues") return Clues(gw, args, out);
   if (command == "clue") return ShowClue(gw, args, out);
   if (command == "review") return Review(gw, args, out);

@@ -9,14 +9,9 @@
 
 #include "absl/status/status.h"
 
-namespace lifeline::tools {
+#include "tools/lifeline/gateway_client.h"
 
-// Where and as whom the CLI talks to the gateway.
-struct CliContext {
-  std::string gateway_host = "127.0.0.1";
-  int gateway_port = 8080;
-  std::string token;
-};
+namespace lifeline::tools {
 
 // Runs one command line (without the program name). Writes results to `out` and returns the
 // status; the caller turns a non-OK status into a message on stderr and a non-zero exit code.

@@ -1,11 +1,11 @@
-#include "tools/datagen/progress_bar.h"
+#include "tools/progress/progress_bar.h"
 
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace lifeline::datagen {
+namespace lifeline::tools {
 
 ProgressBar::ProgressBar(std::ostream& out, bool enabled)
     : out_(out), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
@@ -20,7 +20,8 @@ std::string ProgressBar::Thousands(int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
-void ProgressBar::Update(const std::string& stage, int64_t done, int64_t total) {
+void ProgressBar::Update(const std::string& stage, int64_t done, int64_t total,
+                         const std::string& detail) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   const bool complete = done >= total;
@@ -41,8 +42,9 @@ void ProgressBar::Update(const std::string& stage, int64_t done, int64_t total) 
   const double seconds = std::chrono::duration<double>(now - start_).count();
   out_ << absl::StrFormat("\r%-8s [%s] %3d%%  %s/%s  %.1f s", stage, bar,
                           static_cast<int>(fraction * 100), Thousands(done), Thousands(total),
-                          seconds)
-       << std::flush;
+                          seconds);
+  if (!detail.empty()) out_ << "  " << detail;
+  out_ << std::flush;
 }
 
 void ProgressBar::Finish() {
@@ -50,4 +52,4 @@ void ProgressBar::Finish() {
   drawn_ = false;
 }
 
-}  // namespace lifeline::datagen
+}  // namespace lifeline::tools

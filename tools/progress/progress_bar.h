@@ -7,16 +7,17 @@
 #include <ostream>
 #include <string>
 
-namespace lifeline::datagen {
+namespace lifeline::tools {
 
 class ProgressBar {
  public:
   // Draws nothing when `enabled` is false.
   ProgressBar(std::ostream& out, bool enabled);
 
-  // Redraws "stage [=====>    ]  45%  450,000/1,000,000  3.2 s", at most ten times a second
-  // (and always when done == total).
-  void Update(const std::string& stage, int64_t done, int64_t total);
+  // Redraws "stage [=====>    ]  45%  450,000/1,000,000  3.2 s", followed by `detail` when it
+  // is not empty, at most ten times a second (and always when done == total).
+  void Update(const std::string& stage, int64_t done, int64_t total,
+              const std::string& detail = "");
   // Ends the line.
   void Finish();
 
@@ -32,4 +33,4 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-}  // namespace lifeline::datagen
+}  // namespace lifeline::tools

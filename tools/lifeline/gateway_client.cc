@@ -1,0 +1,61 @@
+#include "tools/lifeline/gateway_client.h"
+
+#include <google/protobuf/message.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/str_cat.h"
+
+#include "common/http/http_client.h"
+#include "common/status/status_macros.h"
+
+namespace lifeline::tools {
+
+absl::StatusCode CodeForHttp(int status) {
+  switch (status) {
+    case 400:
+      return absl::StatusCode::kInvalidArgument;
+    case 401:
+      return absl::StatusCode::kUnauthenticated;
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
+    case 404:
+      return absl::StatusCode::kNotFound;
+    case 409:
+      return absl::StatusCode::kFailedPrecondition;
+    case 429:
+      return absl::StatusCode::kResourceExhausted;
+    case 503:
+      return absl::StatusCode::kUnavailable;
+    case 504:
+      return absl::StatusCode::kDeadlineExceeded;
+    default:
+      return absl::StatusCode::kInternal;
+  }
+}
+
+absl::Status GatewayClient::Call(const std::string& method, const std::string& target,
+                                 const std::string& body,
+                                 google::protobuf::Message* response) const {
+  common::HttpRequestOptions options;
+  options.method = method;
+  options.host = ctx_.gateway_host;
+  options.port = ctx_.gateway_port;
+  options.target = target;
+  options.body = body;
+  options.bearer_token = ctx_.token;
+  options.timeout = timeout_;
+  ASSIGN_OR_RETURN(common::HttpResponse http, common::SendHttpRequest(options));
+  if (http.status < 200 || http.status >= 300) {
+    return absl::Status(CodeForHttp(http.status),
+                        absl::StrCat("gateway answered HTTP ", http.status, ": ", http.body));
+  }
+  google::protobuf::util::JsonParseOptions parse;
+  parse.ignore_unknown_fields = true;
+  auto st = google::protobuf::util::JsonStringToMessage(http.body, response, parse);
+  if (!st.ok()) {
+    return absl::InternalError(absl::StrCat("cannot parse the gateway's answer: ", st.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace lifeline::tools

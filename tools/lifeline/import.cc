@@ -1,0 +1,646 @@
+#include "tools/lifeline/import.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/json_util.h>
+#include <openssl/evp.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+#include "common/config/yaml_proto.h"
+#include "common/csv/csv_reader.h"
+#include "common/csv/csv_writer.h"
+#include "common/csv/encoding.h"
+#include "common/status/status_macros.h"
+#include "lifeline/ingest/v1/agency_mapping.pb.h"
+#include "lifeline/records/v1/records.pb.h"
+#include "tools/mapping/record_mapper.h"
+#include "tools/progress/progress_bar.h"
+#include <unistd.h>
+
+namespace lifeline::tools {
+namespace {
+
+using ingest::v1::ListRejectionsRequest;
+using ingest::v1::ListRejectionsResponse;
+using ingest::v1::RecordIssue;
+using ingest::v1::SubmitBatchRequest;
+using ingest::v1::SubmitBatchResponse;
+
+constexpr size_t kSniffBytes = 64 * 1024;
+// SubmitBatchResponse.issues holds at most this many; ListRejections has the rest.
+constexpr int kIssuesInResponse = 100;
+constexpr int kRejectionsPageSize = 1000;
+constexpr int kMaxBatchSize = 10000;
+constexpr std::chrono::milliseconds kMaxBackoff{30000};
+
+// Percent-encodes everything but RFC 3986 unreserved characters, for a path segment or query
+// value.
+std::string UrlEscape(const std::string& value) {
+  std::string out;
+  for (unsigned char c : value) {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      absl::StrAppend(&out, absl::StrFormat("%%%02X", c));
+    }
+  }
+  return out;
+}
+
+// Incremental SHA-256 over OpenSSL's EVP interface.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+
+  void Update(std::string_view bytes) { EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()); }
+  // Returns the digest as lower-case hex; the object is spent afterwards.
+  std::string HexDigest() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    EVP_DigestFinal_ex(ctx_, digest, &size);
+    return absl::BytesToHexString(
+        absl::string_view(reinterpret_cast<const char*>(digest), static_cast<size_t>(size)));
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+struct FileFacts {
+  int64_t bytes = 0;
+  std::string sha256_hex;
+  std::string head;  // the first kSniffBytes bytes
+};
+
+absl::StatusOr<FileFacts> ScanFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  FileFacts facts;
+  Sha256 sha;
+  std::string chunk(1 << 20, '\0');
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto got = static_cast<size_t>(in.gcount());
+    if (got == 0) break;
+    std::string_view view(chunk.data(), got);
+    sha.Update(view);
+    if (facts.head.size() < kSniffBytes) {
+      facts.head.append(view.substr(0, kSniffBytes - facts.head.size()));
+    }
+    facts.bytes += static_cast<int64_t>(got);
+  }
+  if (in.bad()) return absl::UnavailableError(absl::StrCat("error reading ", path));
+  facts.sha256_hex = sha.HexDigest();
+  return facts;
+}
+
+// Drops a UTF-8 sequence cut off at the end of a prefix of a longer text, so that the prefix of
+// a valid UTF-8 file is itself valid.
+std::string_view TrimCutUtf8(std::string_view bytes) {
+  for (size_t back = 1; back <= 4 && back <= bytes.size(); ++back) {
+    const auto c = static_cast<unsigned char>(bytes[bytes.size() - back]);
+    if ((c & 0xC0) == 0x80) continue;  // continuation byte: keep looking for the lead
+    const size_t need = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    return need > back ? bytes.substr(0, bytes.size() - back) : bytes;
+  }
+  return bytes;
+}
+
+bool IsAscii(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+bool Retryable(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kResourceExhausted ||
+         status.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
+std::string ShortSeverity(ingest::v1::Severity severity) {
+  std::string name = ingest::v1::Severity_Name(severity);
+  return absl::StartsWith(name, "SEVERITY_") ? name.substr(9) : name;
+}
+
+// The rejects file: the input's header and rows (in the input's encoding, so that the agency can
+// fix the rows and import the file again with the same mapping) after columns saying why.
+// Written under "<path>.<pid>.tmp" (so that two imports of one file do not write into each
+// other) and renamed into place by Commit. Not thread-safe.
+class RejectsWriter {
+ public:
+  RejectsWriter(std::string path, bool gb18030)
+      : path_(std::move(path)),
+        tmp_(absl::StrCat(path_, ".", getpid(), ".tmp")),
+        gb18030_(gb18030) {}
+  RejectsWriter(const RejectsWriter&) = delete;
+  RejectsWriter& operator=(const RejectsWriter&) = delete;
+  ~RejectsWriter() {
+    if (!committed_) std::remove(tmp_.c_str());
+  }
+
+  // Opens the file and writes the header. Errors: FailedPrecondition.
+  absl::Status Open(const std::vector<std::string>& input_header) {
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+    if (!out_) return absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
+    std::vector<std::string> header = {"import_line",  "import_stage",  "import_column",
+                                       "import_field", "import_reason", "import_message"};
+    header.insert(header.end(), input_header.begin(), input_header.end());
+    WriteRaw(header);
+    return absl::OkStatus();
+  }
+
+  // Writes one rejected row. `why` holds UTF-8 text (converted here when the file is GB18030);
+  // `row` holds the input's bytes as read.
+  void Write(int64_t line, const std::string& stage, const std::string& column,
+             const std::string& field, const std::string& reason, const std::string& message,
+             const std::vector<std::string>& row) {
+    std::vector<std::string> fields = {absl::StrCat(line), stage, Encode(column), field, reason,
+                                       Encode(message)};
+    fields.insert(fields.end(), row.begin(), row.end());
+    WriteRaw(fields);
+    ++rows_;
+  }
+
+  int64_t rows() const { return rows_; }
+
+  // Closes the file and moves it to its final name. Errors: FailedPrecondition.
+  absl::Status Commit() {
+    out_.close();
+    if (!out_) return absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat("cannot rename ", tmp_, " to ", path_));
+    }
+    committed_ = true;
+    return absl::OkStatus();
+  }
+
+ private:
+  std::string Encode(const std::string& utf8) const {
+    if (!gb18030_ || IsAscii(utf8)) return utf8;
+    absl::StatusOr<std::string> converted = common::Utf8ToGb18030(utf8);
+    return converted.ok() ? *converted : utf8;
+  }
+  void WriteRaw(const std::vector<std::string>& fields) {
+    line_.clear();
+    common::AppendCsvRow(fields, &line_);
+    out_ << line_;
+  }
+
+  std::string path_;
+  std::string tmp_;
+  bool gb18030_;
+  std::ofstream out_;
+  std::string line_;
+  int64_t rows_ = 0;
+  bool committed_ = false;
+};
+
+// Splits the mapper's "column '<header>' (<field>): <reason>" into header and field.
+void ParseMapperError(absl::string_view message, std::string* column, std::string* field) {
+  constexpr absl::string_view kColumn = "column '";
+  if (!absl::StartsWith(message, kColumn)) return;
+  const size_t quote = message.find("' (", kColumn.size());
+  if (quote == absl::string_view::npos) return;
+  const size_t close = message.find("): ", quote);
+  if (close == absl::string_view::npos) return;
+  *column = std::string(message.substr(kColumn.size(), quote - kColumn.size()));
+  *field = std::string(message.substr(quote + 3, close - quote - 3));
+}
+
+// One row of the batch being built, kept until ingest has answered for it.
+struct PendingRow {
+  int64_t line = 0;
+  std::vector<std::string> cells;  // as read (CSV), or the JSON line
+};
+
+}  // namespace
+
+absl::StatusOr<SubmitBatchResponse> GatewayBatchSender::SubmitBatch(
+    const SubmitBatchRequest& request) {
+  std::string body;
+  auto st = google::protobuf::util::MessageToJsonString(request, &body);
+  if (!st.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot write batch ", request.batch_id(), " as JSON: ", st.ToString()));
+  }
+  SubmitBatchResponse response;
+  RETURN_IF_ERROR(
+      gateway_->Call("POST", absl::StrCat("/v1/agencies/", UrlEscape(request.agency()), "/batches"),
+                     body, &response));
+  return response;
+}
+
+absl::StatusOr<ListRejectionsResponse> GatewayBatchSender::ListRejections(
+    const ListRejectionsRequest& request) {
+  std::string target =
+      absl::StrCat("/v1/agencies/", UrlEscape(request.agency()), "/batches/",
+                   UrlEscape(request.batch_id()), "/rejections?page_size=", request.page_size());
+  if (!request.page_token().empty()) {
+    absl::StrAppend(&target, "&page_token=", UrlEscape(request.page_token()));
+  }
+  ListRejectionsResponse response;
+  RETURN_IF_ERROR(gateway_->Call("GET", target, "", &response));
+  return response;
+}
+
+std::string DefaultBatchPrefix(const std::string& agency, const std::string& file,
+                               const std::string& identity_hex) {
+  std::string stem = file.substr(file.find_last_of('/') + 1);
+  if (size_t dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
+  for (char& c : stem) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      c = '_';
+    }
+  }
+  return absl::StrCat(agency, "-", stem, "-", identity_hex.substr(0, 12));
+}
+
+Importer::Importer(BatchSender* sender, ImportOptions options)
+    : sender_(sender), options_(std::move(options)) {}
+
+absl::StatusOr<ImportSummary> Importer::Run() {
+  const auto started = std::chrono::steady_clock::now();
+  if (options_.agency.empty()) return absl::InvalidArgumentError("import needs --agency");
+  if (options_.file.empty()) return absl::InvalidArgumentError("import needs --file");
+  if (options_.batch_size < 1 || options_.batch_size > kMaxBatchSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--batch-size must be between 1 and ", kMaxBatchSize));
+  }
+  if (options_.max_attempts < 1) options_.max_attempts = 1;
+  const bool jsonl = absl::EndsWith(options_.file, ".jsonl");
+  const std::string encoding_flag = absl::AsciiStrToLower(options_.encoding);
+  if (encoding_flag != "auto" && encoding_flag != "utf-8" && encoding_flag != "gb18030") {
+    return absl::InvalidArgumentError("--encoding must be auto, utf-8 or gb18030");
+  }
+
+  std::optional<mapping::RecordMapper> mapper;
+  std::string mapping_bytes;
+  std::map<std::string, std::string> header_of_field;
+  if (jsonl) {
+    if (encoding_flag == "gb18030") {
+      return absl::InvalidArgumentError("JSON Lines files are UTF-8; --encoding gb18030 is wrong");
+    }
+  } else {
+    if (options_.mapping_file.empty()) {
+      return absl::InvalidArgumentError("importing a CSV file needs --mapping FILE");
+    }
+    ingest::v1::AgencyMapping mapping;
+    RETURN_IF_ERROR(common::LoadYamlProto(options_.mapping_file, &mapping));
+    if (mapping.agency() != options_.agency) {
+      return absl::InvalidArgumentError(absl::StrCat("the mapping ", options_.mapping_file,
+                                                     " is for agency '", mapping.agency(),
+                                                     "', not '", options_.agency, "'"));
+    }
+    ASSIGN_OR_RETURN(mapping::RecordMapper created, mapping::RecordMapper::Create(mapping));
+    mapper.emplace(std::move(created));
+    for (const auto& column : mapping.columns()) header_of_field[column.field()] = column.header();
+    google::protobuf::io::StringOutputStream stream(&mapping_bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    mapping.SerializeToCodedStream(&coded);
+  }
+
+  ASSIGN_OR_RETURN(FileFacts facts, ScanFile(options_.file));
+  ImportSummary summary;
+  summary.bytes = facts.bytes;
+  if (jsonl) {
+    summary.encoding = "utf-8";
+  } else if (encoding_flag != "auto") {
+    summary.encoding = encoding_flag;
+  } else if (IsAscii(facts.head)) {
+    // Nothing to tell the encodings apart by (yet): trust the mapping.
+    summary.encoding = mapper->encoding();
+  } else {
+    std::string_view head = facts.head;
+    if (facts.bytes > static_cast<int64_t>(head.size())) head = TrimCutUtf8(head);
+    summary.encoding = std::string(common::DetectEncoding(head));
+  }
+  const bool gb18030 = summary.encoding == "gb18030";
+
+  {
+    Sha256 identity;
+    identity.Update(facts.sha256_hex);
+    identity.Update(absl::StrCat("\nbatch_size=", options_.batch_size, "\nmapping="));
+    identity.Update(mapping_bytes);
+    summary.batch_prefix =
+        options_.batch_prefix.empty()
+            ? DefaultBatchPrefix(options_.agency, options_.file, identity.HexDigest())
+            : options_.batch_prefix;
+  }
+  summary.rejects_file =
+      options_.rejects_file.empty() ? options_.file + ".rejects.csv" : options_.rejects_file;
+
+  std::ifstream in(options_.file, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", options_.file));
+  common::CsvReaderOptions csv_options;
+  csv_options.skip_empty_lines = true;
+  std::optional<common::CsvReader> csv;
+  std::optional<common::EncodingConverter> to_utf8;
+  mapping::RecordMapper::ColumnIndex column_index;
+  RejectsWriter rejects(summary.rejects_file, gb18030);
+  std::vector<std::string> raw;
+  std::vector<std::string> cells;
+  std::vector<std::string> header_utf8;
+  if (jsonl) {
+    RETURN_IF_ERROR(rejects.Open({"record"}));
+  } else {
+    csv.emplace(&in, csv_options);
+    if (gb18030) {
+      ASSIGN_OR_RETURN(common::EncodingConverter converter,
+                       common::EncodingConverter::Create("GB18030", "UTF-8"));
+      to_utf8.emplace(std::move(converter));
+    }
+    ASSIGN_OR_RETURN(bool has_header, csv->ReadRow(&raw));
+    if (!has_header) {
+      return absl::InvalidArgumentError(absl::StrCat(options_.file, " has no header row"));
+    }
+    cells.resize(raw.size());
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (gb18030) {
+        cells[i].clear();
+        if (!to_utf8->Convert(raw[i], &cells[i]).ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "the header row of ", options_.file, " is not valid GB18030 (column ", i + 1, ")"));
+        }
+      } else if (!common::IsValidUtf8(raw[i])) {
+        return absl::InvalidArgumentError(absl::StrCat("the header row of ", options_.file,
+                                                       " is not valid UTF-8 (column ", i + 1,
+                                                       "); try --encoding gb18030"));
+      } else {
+        cells[i] = raw[i];
+      }
+    }
+    ASSIGN_OR_RETURN(column_index, mapper->IndexHeaders(cells));
+    header_utf8 = cells;
+    RETURN_IF_ERROR(rejects.Open(raw));
+  }
+
+  std::function<void(std::chrono::milliseconds)> sleep = options_.sleep;
+  if (!sleep) sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  // Calls `call` until it succeeds, fails for good, or runs out of attempts.
+  auto with_retries = [&](auto call) -> decltype(call()) {
+    std::chrono::milliseconds backoff = options_.first_backoff;
+    for (int attempt = 1;; ++attempt) {
+      auto result = call();
+      if (result.ok() || !Retryable(result.status()) || attempt >= options_.max_attempts) {
+        return result;
+      }
+      sleep(backoff);
+      backoff = std::min(backoff * 2, kMaxBackoff);
+    }
+  };
+
+  ProgressBar bar(options_.progress ? *options_.progress : std::cerr, options_.progress != nullptr);
+  int64_t bytes_read = 0;
+  auto draw = [&](bool force) {
+    if (options_.progress == nullptr) return;
+    if (!force && summary.rows % 256 != 0) return;
+    if (!jsonl) {
+      const std::streamoff pos = in.tellg();
+      bytes_read = pos < 0 ? facts.bytes : static_cast<int64_t>(pos);
+    }
+    bar.Update("import", force ? facts.bytes : bytes_read, facts.bytes,
+               absl::StrCat(ProgressBar::Thousands(summary.rows), " rows, ",
+                            ProgressBar::Thousands(summary.batches), " batches"));
+  };
+
+  auto check_cancelled = [&]() -> absl::Status {
+    if (options_.cancelled == nullptr || !options_.cancelled->load()) return absl::OkStatus();
+    bar.Finish();
+    return absl::CancelledError(absl::StrCat("interrupted after ", summary.batches,
+                                             " batches were stored; the same command resumes"));
+  };
+
+  SubmitBatchRequest request;
+  request.set_agency(options_.agency);
+  std::vector<PendingRow> pending;
+  pending.reserve(static_cast<size_t>(options_.batch_size));
+
+  auto reject_locally = [&](int64_t line, std::string column, std::string field,
+                            const std::string& reason, const std::string& message,
+                            const std::string& summary_key, std::vector<std::string> row) {
+    ++summary.rejected_locally;
+    ++summary.reasons[summary_key];
+    rejects.Write(line, "read", column, field, reason, message, row);
+  };
+
+  auto flush = [&]() -> absl::Status {
+    if (request.records_size() == 0) return absl::OkStatus();
+    ++summary.batches;
+    request.set_batch_id(absl::StrCat(summary.batch_prefix, "-", summary.batches));
+    const absl::Time sent_at = absl::Now();
+    absl::StatusOr<SubmitBatchResponse> submitted =
+        with_retries([&] { return sender_->SubmitBatch(request); });
+    if (!submitted.ok()) {
+      return absl::Status(
+          submitted.status().code(),
+          absl::StrCat("batch ", request.batch_id(), ": ", submitted.status().message(),
+                       summary.batches > 1 ? absl::StrCat(" (batches 1 to ", summary.batches - 1,
+                                                          " are stored; the same command resumes)")
+                                           : ""));
+    }
+    SubmitBatchResponse& response = *submitted;
+    summary.sent += request.records_size();
+    const ingest::v1::Batch& batch = response.batch();
+    summary.accepted += batch.accepted_count();
+    summary.warnings += batch.warning_count();
+    summary.rejected_by_ingest += batch.rejected_count();
+    summary.unchanged += batch.unchanged_count();
+    // received_time has whole seconds; a second of slack allows for clocks that disagree a little.
+    absl::Time received;
+    std::string error;
+    if (absl::ParseTime(absl::RFC3339_full, batch.received_time(), &received, &error) &&
+        received < absl::FromUnixSeconds(absl::ToUnixSeconds(sent_at)) - absl::Seconds(1)) {
+      ++summary.batches_stored_before;
+    }
+
+    std::vector<RecordIssue> issues(response.issues().begin(), response.issues().end());
+    if (response.issues_size() >= kIssuesInResponse) {
+      issues.clear();
+      ListRejectionsRequest list;
+      list.set_agency(options_.agency);
+      list.set_batch_id(request.batch_id());
+      list.set_page_size(kRejectionsPageSize);
+      do {
+        ASSIGN_OR_RETURN(ListRejectionsResponse page,
+                         with_retries([&] { return sender_->ListRejections(list); }));
+        issues.insert(issues.end(), page.issues().begin(), page.issues().end());
+        if (!page.next_page_token().empty() && page.next_page_token() == list.page_token()) {
+          return absl::InternalError("ListRejections returned the same page token twice");
+        }
+        list.set_page_token(page.next_page_token());
+      } while (!list.page_token().empty());
+    }
+    std::map<int32_t, std::vector<const RecordIssue*>> errors;
+    for (const RecordIssue& issue : issues) {
+      std::string column;
+      if (auto it = header_of_field.find(issue.field()); it != header_of_field.end()) {
+        column = absl::StrCat(" (", it->second, ")");
+      }
+      ++summary.reasons[absl::StrCat("ingest ", ShortSeverity(issue.severity()), " ", issue.field(),
+                                     column, " ", issue.reason())];
+      if (issue.severity() == ingest::v1::SEVERITY_ERROR) {
+        errors[issue.record_index()].push_back(&issue);
+      }
+    }
+    for (const ingest::v1::RecordOutcome& outcome : response.outcomes()) {
+      if (outcome.result() != ingest::v1::RECORD_RESULT_REJECTED) continue;
+      if (outcome.record_index() < 0 ||
+          static_cast<size_t>(outcome.record_index()) >= pending.size()) {
+        continue;
+      }
+      const PendingRow& row = pending[static_cast<size_t>(outcome.record_index())];
+      std::vector<std::string> columns, fields, reasons, messages;
+      for (const RecordIssue* issue : errors[outcome.record_index()]) {
+        auto it = header_of_field.find(issue->field());
+        columns.push_back(it == header_of_field.end() ? "" : it->second);
+        fields.push_back(issue->field());
+        reasons.push_back(issue->reason());
+        messages.push_back(issue->message());
+      }
+      if (reasons.empty()) reasons.push_back("REJECTED");
+      rejects.Write(row.line, "ingest", absl::StrJoin(columns, "; "), absl::StrJoin(fields, "; "),
+                    absl::StrJoin(reasons, "; "), absl::StrJoin(messages, "; "), row.cells);
+    }
+    request.clear_records();
+    pending.clear();
+    return absl::OkStatus();
+  };
+
+  if (jsonl) {
+    std::string line;
+    int64_t line_number = 0;
+    while (std::getline(in, line)) {
+      RETURN_IF_ERROR(check_cancelled());
+      ++line_number;
+      bytes_read += static_cast<int64_t>(line.size()) + 1;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (absl::StripAsciiWhitespace(line).empty()) continue;
+      ++summary.rows;
+      records::v1::Record* record = request.add_records();
+      auto st = google::protobuf::util::JsonStringToMessage(line, record);
+      if (!st.ok()) {
+        request.mutable_records()->RemoveLast();
+        reject_locally(line_number, "", "", "NOT_A_RECORD", st.ToString(),
+                       "read ERROR line is not a lifeline.records.v1.Record in JSON", {line});
+      } else {
+        pending.push_back({line_number, {line}});
+        if (request.records_size() == options_.batch_size) RETURN_IF_ERROR(flush());
+      }
+      draw(false);
+    }
+    if (in.bad()) return absl::UnavailableError(absl::StrCat("error reading ", options_.file));
+  } else {
+    while (true) {
+      RETURN_IF_ERROR(check_cancelled());
+      ASSIGN_OR_RETURN(bool more, csv->ReadRow(&raw));
+      if (!more) break;
+      ++summary.rows;
+      const int64_t line = csv->row_line();
+      cells.resize(raw.size());
+      std::optional<size_t> bad_cell;
+      for (size_t i = 0; i < raw.size() && !bad_cell; ++i) {
+        bool ok = true;
+        if (gb18030) {
+          cells[i].clear();
+          ok = to_utf8->Convert(raw[i], &cells[i]).ok();
+        } else {
+          ok = common::IsValidUtf8(raw[i]);
+          if (ok) cells[i] = raw[i];
+        }
+        if (!ok) bad_cell = i;
+      }
+      if (bad_cell) {
+        const std::string bad_column = *bad_cell < header_utf8.size()
+                                           ? header_utf8[*bad_cell]
+                                           : absl::StrCat("#", *bad_cell + 1);
+        const std::string message =
+            absl::StrCat("column '", bad_column, "' is not valid ", gb18030 ? "GB18030" : "UTF-8");
+        reject_locally(line, bad_column, "", "ENCODING", message,
+                       absl::StrCat("read ERROR ", message), std::move(raw));
+        raw.clear();
+        draw(false);
+        continue;
+      }
+      records::v1::Record* record = request.add_records();
+      absl::Status mapped = mapper->MapRow(column_index, cells, record);
+      if (!mapped.ok()) {
+        request.mutable_records()->RemoveLast();
+        std::string column, field;
+        ParseMapperError(mapped.message(), &column, &field);
+        reject_locally(line, column, field, column.empty() ? "ROW_SHAPE" : "BAD_VALUE",
+                       std::string(mapped.message()), absl::StrCat("read ERROR ", mapped.message()),
+                       std::move(raw));
+        raw.clear();
+      } else {
+        pending.push_back({line, std::move(raw)});
+        raw.clear();
+        if (request.records_size() == options_.batch_size) RETURN_IF_ERROR(flush());
+      }
+      draw(false);
+    }
+  }
+  RETURN_IF_ERROR(flush());
+  draw(true);
+  bar.Finish();
+  RETURN_IF_ERROR(rejects.Commit());
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return summary;
+}
+
+void PrintImportSummary(const ImportSummary& s, std::ostream& out) {
+  using T = ProgressBar;
+  const std::string ids = s.batches == 0 ? "no batches"
+                          : s.batches == 1
+                              ? absl::StrCat("batch ", s.batch_prefix, "-1")
+                              : absl::StrCat("batches ", s.batch_prefix, "-1 .. -", s.batches);
+  out << absl::StrFormat("%s (%s, %s bytes)\n", ids, s.encoding, T::Thousands(s.bytes));
+  out << absl::StrFormat(
+      "rows %s: sent %s, accepted %s (%s with warnings), rejected %s locally and %s by ingest, "
+      "%s unchanged\n",
+      T::Thousands(s.rows), T::Thousands(s.sent), T::Thousands(s.accepted),
+      T::Thousands(s.warnings), T::Thousands(s.rejected_locally),
+      T::Thousands(s.rejected_by_ingest), T::Thousands(s.unchanged));
+  out << absl::StrFormat("%s batch%s", T::Thousands(s.batches), s.batches == 1 ? "" : "es");
+  if (s.batches_stored_before > 0) {
+    out << absl::StrFormat(
+        " (%s already stored by an earlier run: nothing new, counts as first answered)",
+        T::Thousands(s.batches_stored_before));
+  }
+  out << absl::StrFormat(
+      ", %.1f s, %s rows/s\n", s.seconds,
+      T::Thousands(s.seconds > 0 ? static_cast<int64_t>(s.rows / s.seconds) : s.rows));
+  for (const auto& [reason, count] : s.reasons) {
+    out << absl::StrFormat("    %8s  %s\n", T::Thousands(count), reason);
+  }
+  const int64_t rejected = s.rejected_locally + s.rejected_by_ingest;
+  if (rejected > 0) {
+    out << absl::StrFormat("%s rejected rows, with reasons, in %s\n", T::Thousands(rejected),
+                           s.rejects_file);
+  } else {
+    out << "no rejected rows (" << s.rejects_file << " has the header only)\n";
+  }
+}
+
+}  // namespace lifeline::tools
