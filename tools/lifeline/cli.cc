@@ -37,6 +37,7 @@
 #include "lifeline/referral/v1/referral_service.pb.h"
 #include "tools/eval/report.h"
 #include "tools/lifeline/import.h"
+#include "tools/lifeline/staged_csv_file.h"
 #include <signal.h>
 #include <unistd.h>
 
@@ -496,52 +497,10 @@ absl::Status Eval(const Args& args, std::ostream& out) {
   return absl::OkStatus();
 }
 
-// A CSV file written under a temporary name and renamed into place by Commit, so that a failed
-// export never leaves a partial file where a complete one is expected.
-class CsvOutput {
- public:
-  explicit CsvOutput(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {}
-  CsvOutput(const CsvOutput&) = delete;
-  CsvOutput& operator=(const CsvOutput&) = delete;
-  ~CsvOutput() {
-    if (!committed_) std::remove(tmp_.c_str());
-  }
-
-  // Opens the temporary file and writes the header. Errors: FailedPrecondition.
-  absl::Status Open(const std::vector<std::string>& header) {
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!out_) return absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
-    Write(header);
-    return absl::OkStatus();
-  }
-  void Write(const std::vector<std::string>& fields) {
-    row_.clear();
-    common::AppendCsvRow(fields, &row_, "\n");
-    out_ << row_;
-  }
-
-  // Closes the file and moves it to its final name. Errors: FailedPrecondition.
-  absl::Status Commit() {
-    out_.close();
-    if (!out_) return absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      return absl::FailedPreconditionError(absl::StrCat("cannot rename ", tmp_, " to ", path_));
-    }
-    committed_ = true;
-    return absl::OkStatus();
-  }
-
- private:
-  std::string path_;
-  std::string tmp_;
-  std::ofstream out_;
-  std::string row_;
-  bool committed_ = false;
-};
-
 absl::Status ExportLinks(const std::string& target, const std::string& path, std::ostream& out) {
-  CsvOutput csv(path);
-  RETURN_IF_ERROR(csv.Open({"agency", "source_record_id", "person_id"}));
+  StagedCsvFile csv(path);
+  RETURN_IF_ERROR(csv.Open());
+  csv.WriteRow({"agency", "source_record_id", "person_id"});
   auto stub = match::v1::MatchService::NewStub(common::MakeClientChannel(target));
   grpc::ClientContext ctx;
   std::unique_ptr<grpc::ClientReader<match::v1::RecordLink>> reader =
@@ -549,7 +508,7 @@ absl::Status ExportLinks(const std::string& target, const std::string& path, std
   match::v1::RecordLink link;
   int64_t count = 0;
   while (reader->Read(&link)) {
-    csv.Write({link.agency(), link.source_record_id(), link.person_id()});
+    csv.WriteRow({link.agency(), link.source_record_id(), link.person_id()});
     ++count;
   }
   grpc::Status st = reader->Finish();
@@ -589,8 +548,9 @@ std::string QueryEscape(const std::string& value) {
 }
 
 absl::Status ExportClues(GatewayClient& gw, const std::string& path, std::ostream& out) {
-  CsvOutput csv(path);
-  RETURN_IF_ERROR(csv.Open({"clue_id", "person_id", "category", "score"}));
+  StagedCsvFile csv(path);
+  RETURN_IF_ERROR(csv.Open());
+  csv.WriteRow({"clue_id", "person_id", "category", "score"});
   int64_t count = 0;
   std::string page_token;
   do {
@@ -599,8 +559,8 @@ absl::Status ExportClues(GatewayClient& gw, const std::string& path, std::ostrea
     match::v1::ListCluesResponse response;
     RETURN_IF_ERROR(gw.Call("GET", target, "", &response));
     for (const auto& c : response.clues()) {
-      csv.Write({c.clue_id(), c.person_id(), CategoryCode(c.category()),
-                 absl::StrFormat("%g", c.score())});
+      csv.WriteRow({c.clue_id(), c.person_id(), CategoryCode(c.category()),
+                    absl::StrFormat("%g", c.score())});
       ++count;
     }
     if (!response.next_page_token().empty() && response.next_page_token() == page_token) {

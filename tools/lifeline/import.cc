@@ -30,6 +30,7 @@
 #include "common/status/status_macros.h"
 #include "lifeline/ingest/v1/agency_mapping.pb.h"
 #include "lifeline/records/v1/records.pb.h"
+#include "tools/lifeline/staged_csv_file.h"
 #include "tools/mapping/record_mapper.h"
 #include "tools/progress/progress_bar.h"
 #include <unistd.h>
@@ -143,29 +144,20 @@ std::string ShortSeverity(ingest::v1::Severity severity) {
 }
 
 // The rejects file: the input's header and rows (in the input's encoding, so that the agency can
-// fix the rows and import the file again with the same mapping) after columns saying why.
-// Written under "<path>.<pid>.tmp" (so that two imports of one file do not write into each
-// other) and renamed into place by Commit. Not thread-safe.
+// fix the rows and import the file again with the same mapping) after columns saying why. Staged
+// under a temporary name until Commit. Not thread-safe.
 class RejectsWriter {
  public:
   RejectsWriter(std::string path, bool gb18030)
-      : path_(std::move(path)),
-        tmp_(absl::StrCat(path_, ".", getpid(), ".tmp")),
-        gb18030_(gb18030) {}
-  RejectsWriter(const RejectsWriter&) = delete;
-  RejectsWriter& operator=(const RejectsWriter&) = delete;
-  ~RejectsWriter() {
-    if (!committed_) std::remove(tmp_.c_str());
-  }
+      : file_(std::move(path), "\r\n"), gb18030_(gb18030) {}
 
   // Opens the file and writes the header. Errors: FailedPrecondition.
   absl::Status Open(const std::vector<std::string>& input_header) {
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!out_) return absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
+    RETURN_IF_ERROR(file_.Open());
     std::vector<std::string> header = {"import_line",  "import_stage",  "import_column",
                                        "import_field", "import_reason", "import_message"};
     header.insert(header.end(), input_header.begin(), input_header.end());
-    WriteRaw(header);
+    file_.WriteRow(header);
     return absl::OkStatus();
   }
 
@@ -177,22 +169,14 @@ class RejectsWriter {
     std::vector<std::string> fields = {absl::StrCat(line), stage, Encode(column), field, reason,
                                        Encode(message)};
     fields.insert(fields.end(), row.begin(), row.end());
-    WriteRaw(fields);
+    file_.WriteRow(fields);
     ++rows_;
   }
 
   int64_t rows() const { return rows_; }
 
   // Closes the file and moves it to its final name. Errors: FailedPrecondition.
-  absl::Status Commit() {
-    out_.close();
-    if (!out_) return absl::FailedPreconditionError(absl::StrCat("cannot write ", tmp_));
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      return absl::FailedPreconditionError(absl::StrCat("cannot rename ", tmp_, " to ", path_));
-    }
-    committed_ = true;
-    return absl::OkStatus();
-  }
+  absl::Status Commit() { return file_.Commit(); }
 
  private:
   std::string Encode(const std::string& utf8) const {
@@ -200,19 +184,9 @@ class RejectsWriter {
     absl::StatusOr<std::string> converted = common::Utf8ToGb18030(utf8);
     return converted.ok() ? *converted : utf8;
   }
-  void WriteRaw(const std::vector<std::string>& fields) {
-    line_.clear();
-    common::AppendCsvRow(fields, &line_);
-    out_ << line_;
-  }
-
-  std::string path_;
-  std::string tmp_;
+  StagedCsvFile file_;
   bool gb18030_;
-  std::ofstream out_;
-  std::string line_;
   int64_t rows_ = 0;
-  bool committed_ = false;
 };
 
 // Splits the mapper's "column '<header>' (<field>): <reason>" into header and field.
