@@ -33,7 +33,6 @@
 #include "tools/lifeline/staged_csv_file.h"
 #include "tools/mapping/record_mapper.h"
 #include "tools/progress/progress_bar.h"
-#include <unistd.h>
 
 namespace lifeline::tools {
 namespace {
