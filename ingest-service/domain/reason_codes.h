@@ -31,5 +31,6 @@ inline constexpr char kBirthDateMismatch[] = "BIRTH_DATE_MISMATCH";
 inline constexpr char kSexMismatch[] = "SEX_MISMATCH";
 inline constexpr char kPhoneInvalid[] = "PHONE_INVALID";
 inline constexpr char kRegionCodeInvalid[] = "REGION_CODE_INVALID";
+inline constexpr char kRetractionUnknown[] = "RETRACTION_UNKNOWN";
 
 }  // namespace lifeline::ingest::reason

@@ -157,6 +157,10 @@ ValidationResult RecordValidator::Validate(std::string_view agency,
                                            const RecordView& record) const {
   ValidationResult result;
   absl::CivilDay today = absl::ToCivilDay(clock_->Now(), options_.zone);
+  if (record.Number("retracted") != 0) {
+    CheckRetraction(record, today, &result);
+    return result;
+  }
   CheckEnvelope(agency, record, &result);
   CheckFields(record, today, &result);
   CheckPayloadRules(record, today, &result);
@@ -178,6 +182,28 @@ void RecordValidator::CheckEnvelope(std::string_view agency, const RecordView& r
   } else if (!catalog_->Allows(agency, record.payload_kind)) {
     AddError(result, record.payload_kind, reason::kPayloadNotAllowed,
              Cat({"payload kind ", record.payload_kind, " is not accepted from agency ", agency}));
+  }
+}
+
+void RecordValidator::CheckRetraction(const RecordView& record, absl::CivilDay today,
+                                      ValidationResult* result) const {
+  if (record.Text("source_record_id").empty()) {
+    AddError(result, "source_record_id", reason::kMissingField,
+             "source_record_id is required: it names the record to retract");
+  }
+  if (record.Number("version") < 0) {
+    AddError(result, "version", reason::kVersionNegative, "version must not be negative");
+  }
+  std::string_view record_date = record.Text("record_date");
+  if (!record_date.empty()) {
+    std::optional<absl::CivilDay> day = ParseDay(record_date, "record_date");
+    if (!day.has_value()) {
+      AddError(result, "record_date", reason::kDateInvalid,
+               "record_date must be a real calendar date YYYY-MM-DD");
+    } else if (*day > today) {
+      AddError(result, "record_date", reason::kDateInFuture,
+               "record_date must not be in the future");
+    }
   }
 }
 

@@ -81,10 +81,14 @@ class RecordValidator {
       : RecordValidator(catalog, tokenizer, clock, Options()) {}
 
   // Validates `record` as sent by `agency` and normalizes its person. Never fails: problems are
-  // reported as issues; any error-severity issue means the record is rejected.
+  // reported as issues; any error-severity issue means the record is rejected. A retraction
+  // (field `retracted` true) is checked for its identity only (source_record_id, version,
+  // record_date); its person and payload are ignored and the result's person stays empty.
   ValidationResult Validate(std::string_view agency, const RecordView& record) const;
 
  private:
+  void CheckRetraction(const RecordView& record, absl::CivilDay today,
+                       ValidationResult* result) const;
   void CheckEnvelope(std::string_view agency, const RecordView& record,
                      ValidationResult* result) const;
   void CheckFields(const RecordView& record, absl::CivilDay today, ValidationResult* result) const;

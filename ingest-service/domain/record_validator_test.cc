@@ -15,6 +15,7 @@
 namespace lifeline::ingest {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 constexpr char kSecret[] = "test-secret-for-id-tokens-0123456789";
@@ -81,6 +82,16 @@ class ViewBuilder {
     field.number = number;
     field.enum_name = name;
     field.present = number != 0;
+    view_.fields.push_back(field);
+    return *this;
+  }
+  ViewBuilder& Bool(const std::string& path, bool value) {
+    Remove(path);
+    FieldValue field;
+    field.path = path;
+    field.type = FieldType::kBool;
+    field.number = value ? 1 : 0;
+    field.present = value;
     view_.fields.push_back(field);
     return *this;
   }
@@ -462,6 +473,50 @@ TEST_F(RecordValidatorTest, TodayIsJudgedInTheConfiguredZone) {
   ValidationResult result =
       Validate("procuratorate", VictimRecord().Str("record_date", "2024-06-02"));
   EXPECT_FALSE(result.rejected());
+}
+
+std::vector<std::string> Reasons(const std::vector<Issue>& issues) {
+  std::vector<std::string> out;
+  for (const Issue& issue : issues) out.push_back(issue.reason);
+  return out;
+}
+
+ViewBuilder Retraction() {
+  ViewBuilder b;
+  b.Str("source_record_id", "sa-1").Int("version", 2).Str("record_date", "2024-05-01");
+  b.Bool("retracted", true);
+  return b;
+}
+
+TEST_F(RecordValidatorTest, RetractionNeedsOnlyTheRecordsIdentity) {
+  ValidationResult result = Validate("civil_affairs", Retraction());
+  EXPECT_FALSE(result.rejected());
+  EXPECT_TRUE(result.issues.empty());
+  EXPECT_TRUE(result.person.name_normalized.empty());
+  EXPECT_TRUE(result.person.id_token.empty());
+}
+
+TEST_F(RecordValidatorTest, RetractionIgnoresPersonAndPayload) {
+  // The same fields reject an ordinary record (bad ID region, a payload the agency never sends).
+  ViewBuilder bad = VictimRecord().Str("person.id_number", "991234199003071234");
+  EXPECT_TRUE(Validate("civil_affairs", bad).rejected());
+  ValidationResult result = Validate("civil_affairs", bad.Bool("retracted", true));
+  EXPECT_FALSE(result.rejected());
+  EXPECT_TRUE(result.issues.empty());
+  EXPECT_TRUE(result.person.id_token.empty());
+}
+
+TEST_F(RecordValidatorTest, RetractionChecksItsIdentityFields) {
+  EXPECT_THAT(Reasons(Validate("civil_affairs", Retraction().Str("source_record_id", "")).issues),
+              ElementsAre("MISSING_FIELD"));
+  EXPECT_THAT(Reasons(Validate("civil_affairs", Retraction().Int("version", -1)).issues),
+              ElementsAre("VERSION_NEGATIVE"));
+  EXPECT_THAT(
+      Reasons(Validate("civil_affairs", Retraction().Str("record_date", "2024-02-30")).issues),
+      ElementsAre("DATE_INVALID"));
+  EXPECT_THAT(
+      Reasons(Validate("civil_affairs", Retraction().Str("record_date", "2099-01-01")).issues),
+      ElementsAre("DATE_IN_FUTURE"));
 }
 
 }  // namespace

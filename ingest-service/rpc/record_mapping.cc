@@ -166,6 +166,11 @@ absl::StatusOr<records::v1::NormalizedRecord> BuildNormalizedRecord(
   normalized.set_source_record_id(record.source_record_id());
   normalized.set_version(record.version());
   normalized.set_record_date(record.record_date());
+  if (record.retracted()) {
+    // A retraction forwards the record's identity only: match-service forgets its facts.
+    normalized.set_retracted(true);
+    return normalized;
+  }
 
   const NormalizedPerson& person = result.person;
   records::v1::NormalizedPerson* out = normalized.mutable_person();

@@ -23,7 +23,8 @@ RecordView FlattenRecord(const records::v1::Record& record);
 absl::Status ApplyRewrites(const std::vector<FieldRewrite>& rewrites, records::v1::Record* record);
 
 // Builds the normalized record for an accepted `record` from its validation result (no batch id;
-// the store sets it). Errors: as ApplyRewrites.
+// the store sets it). A retraction keeps only agency, source_record_id, version and record_date,
+// with `retracted` set. Errors: as ApplyRewrites.
 absl::StatusOr<records::v1::NormalizedRecord> BuildNormalizedRecord(
     std::string_view agency, const records::v1::Record& record, const ValidationResult& result);
 

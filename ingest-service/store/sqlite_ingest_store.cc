@@ -56,7 +56,10 @@ CREATE TABLE issues (
 )sql";
 
 std::vector<common::Migration> Migrations() {
-  return {common::Migration{1, kSchema}, common::Outbox::SchemaMigration(2)};
+  return {common::Migration{1, kSchema}, common::Outbox::SchemaMigration(2),
+          common::Migration{3,
+                            "ALTER TABLE batches ADD COLUMN retracted_count INTEGER NOT NULL "
+                            "DEFAULT 0;"}};
 }
 
 // Serializes deterministically, so equal messages give equal bytes.
@@ -101,6 +104,7 @@ v1::Batch BatchFromRow(const common::Statement& row) {
   batch.set_rejected_count(static_cast<int32_t>(row.ColumnInt(5)));
   batch.set_warning_count(static_cast<int32_t>(row.ColumnInt(6)));
   batch.set_unchanged_count(static_cast<int32_t>(row.ColumnInt(7)));
+  batch.set_retracted_count(static_cast<int32_t>(row.ColumnInt(8)));
   return batch;
 }
 
@@ -174,6 +178,18 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
         find_record.Bind(1, batch.agency).Bind(2, record.source_record_id);
         ASSIGN_OR_RETURN(bool stored, find_record.Step());
         bool write = true;
+        if (!stored && normalized.retracted()) {
+          // Kept all the same: the tombstone makes an older version that arrives later stale.
+          v1::RecordIssue unknown;
+          unknown.set_field("source_record_id");
+          unknown.set_reason(reason::kRetractionUnknown);
+          unknown.set_message(
+              "no record with this source_record_id is stored; the retraction is "
+              "kept so that an older version sent later is ignored");
+          unknown.set_severity(v1::SEVERITY_WARNING);
+          issues.push_back(std::move(unknown));
+          has_warnings = true;
+        }
         if (stored) {
           int64_t stored_version = find_record.ColumnInt(0);
           if (record.version < stored_version) {
@@ -207,8 +223,12 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
           RETURN_IF_ERROR(upsert_record.Run());
           RETURN_IF_ERROR(outbox_.Enqueue(kMatchTopic, bytes));
           ++result.enqueued;
-          outcome =
-              has_warnings ? v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS : v1::RECORD_RESULT_ACCEPTED;
+          if (normalized.retracted()) {
+            outcome = v1::RECORD_RESULT_RETRACTED;
+          } else {
+            outcome = has_warnings ? v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS
+                                   : v1::RECORD_RESULT_ACCEPTED;
+          }
         }
       }
 
@@ -219,6 +239,9 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
         case v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS:
           summary.set_accepted_count(summary.accepted_count() + 1);
           summary.set_warning_count(summary.warning_count() + 1);
+          break;
+        case v1::RECORD_RESULT_RETRACTED:
+          summary.set_retracted_count(summary.retracted_count() + 1);
           break;
         case v1::RECORD_RESULT_UNCHANGED:
         case v1::RECORD_RESULT_STALE:
@@ -258,7 +281,8 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
         common::Statement insert_batch,
         db_->Prepare("INSERT INTO batches (agency, batch_id, received_time, record_count, "
                      "accepted_count, rejected_count, warning_count, unchanged_count, "
-                     "issue_count, response) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+                     "issue_count, response, retracted_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                     "?7, ?8, ?9, ?10, ?11)"));
     insert_batch.Bind(1, batch.agency)
         .Bind(2, batch.batch_id)
         .Bind(3, summary.received_time())
@@ -269,7 +293,8 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
         .Bind(8, static_cast<int64_t>(summary.unchanged_count()))
         .Bind(9, seq);
     ASSIGN_OR_RETURN(std::string response_bytes, SerializeDeterministic(response));
-    insert_batch.BindBlob(10, response_bytes);
+    insert_batch.BindBlob(10, response_bytes)
+        .Bind(11, static_cast<int64_t>(summary.retracted_count()));
     return insert_batch.Run();
   });
   if (!status.ok()) return status;
@@ -283,7 +308,7 @@ absl::StatusOr<v1::Batch> SqliteIngestStore::GetBatch(const std::string& agency,
     ASSIGN_OR_RETURN(
         common::Statement select,
         db_->Prepare("SELECT agency, batch_id, received_time, record_count, accepted_count, "
-                     "rejected_count, warning_count, unchanged_count FROM batches "
+                     "rejected_count, warning_count, unchanged_count, retracted_count FROM batches "
                      "WHERE agency = ?1 AND batch_id = ?2"));
     select.Bind(1, agency).Bind(2, batch_id);
     ASSIGN_OR_RETURN(bool found, select.Step());

@@ -58,6 +58,18 @@ RecordSubmission Rejected(int index, const std::string& srid) {
   return record;
 }
 
+RecordSubmission Retraction(int index, const std::string& srid, int64_t version) {
+  RecordSubmission record;
+  record.record_index = index;
+  record.source_record_id = srid;
+  record.version = version;
+  record.normalized.set_agency("civil_affairs");
+  record.normalized.set_source_record_id(srid);
+  record.normalized.set_version(version);
+  record.normalized.set_retracted(true);
+  return record;
+}
+
 BatchSubmission Batch(const std::string& batch_id, std::vector<RecordSubmission> records) {
   BatchSubmission batch;
   batch.agency = "civil_affairs";
@@ -213,6 +225,52 @@ TEST_F(SqliteIngestStoreTest, RepeatedRecordInsideOneBatchIsUnchangedTheSecondTi
   EXPECT_EQ(Results(result.response), (std::vector<v1::RecordResult>{v1::RECORD_RESULT_ACCEPTED,
                                                                      v1::RECORD_RESULT_UNCHANGED}));
   EXPECT_EQ(result.enqueued, 1);
+}
+
+TEST_F(SqliteIngestStoreTest, RetractionReplacesTheRecordAndIsForwarded) {
+  Commit(Batch("b1", {Accepted(0, "r0", 1)}));
+  EXPECT_EQ(DrainOutbox().size(), 1u);
+
+  CommitResult retracted = Commit(Batch("b2", {Retraction(0, "r0", 2)}));
+  EXPECT_EQ(Results(retracted.response),
+            std::vector<v1::RecordResult>{v1::RECORD_RESULT_RETRACTED});
+  EXPECT_EQ(retracted.response.batch().retracted_count(), 1);
+  EXPECT_EQ(retracted.response.batch().accepted_count(), 0);
+  EXPECT_EQ(retracted.response.issues_size(), 0);
+  auto stored = store_->GetRecord("civil_affairs", "r0");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_TRUE(stored->retracted());
+  EXPECT_FALSE(stored->has_person());
+  std::vector<records::v1::NormalizedRecord> sent = DrainOutbox();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].retracted());
+  EXPECT_EQ(sent[0].version(), 2);
+
+  // Sent again: nothing changes. The old version arriving late is stale.
+  CommitResult again = Commit(Batch("b3", {Retraction(0, "r0", 2), Accepted(1, "r0", 1)}));
+  EXPECT_EQ(Results(again.response),
+            (std::vector<v1::RecordResult>{v1::RECORD_RESULT_UNCHANGED, v1::RECORD_RESULT_STALE}));
+  EXPECT_EQ(Pending(), 0);
+  auto batch = store_->GetBatch("civil_affairs", "b2");
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(batch->retracted_count(), 1);
+
+  // A newer version brings the record back.
+  CommitResult back = Commit(Batch("b4", {Accepted(0, "r0", 3)}));
+  EXPECT_EQ(Results(back.response), std::vector<v1::RecordResult>{v1::RECORD_RESULT_ACCEPTED});
+  EXPECT_FALSE(store_->GetRecord("civil_affairs", "r0")->retracted());
+}
+
+TEST_F(SqliteIngestStoreTest, RetractionOfAnUnknownRecordIsKeptWithAWarning) {
+  CommitResult result = Commit(Batch("b1", {Retraction(0, "never-sent", 5)}));
+  EXPECT_EQ(Results(result.response), std::vector<v1::RecordResult>{v1::RECORD_RESULT_RETRACTED});
+  ASSERT_EQ(result.response.issues_size(), 1);
+  EXPECT_EQ(result.response.issues(0).reason(), reason::kRetractionUnknown);
+  EXPECT_EQ(result.response.issues(0).severity(), v1::SEVERITY_WARNING);
+  EXPECT_EQ(result.response.batch().warning_count(), 0);
+  // The tombstone makes the older version stale when it arrives afterwards.
+  CommitResult late = Commit(Batch("b2", {Accepted(0, "never-sent", 4)}));
+  EXPECT_EQ(Results(late.response), std::vector<v1::RecordResult>{v1::RECORD_RESULT_STALE});
 }
 
 TEST_F(SqliteIngestStoreTest, ListIssuesPagesBySequence) {

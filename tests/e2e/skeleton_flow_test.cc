@@ -196,6 +196,42 @@ TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
   EXPECT_EQ(again.status, 409) << again.body;
 }
 
+// Runs after the clue flow above, on its data.
+TEST_F(SkeletonFlowTest, RetractedHardshipRecordWithdrawsThePendingClue) {
+  auto has_injured_victim = [](const match::v1::ListCluesResponse& clues) {
+    return std::any_of(clues.clues().begin(), clues.clues().end(), [](const match::v1::Clue& c) {
+      return c.person_id_masked() == "3415**********5281";
+    });
+  };
+  ASSERT_TRUE(has_injured_victim(WaitForClues(3)));
+
+  // The rural revitalization bureau ends the victim's poverty monitoring, her only hardship.
+  HttpResponse r =
+      Http("POST", "/v1/agencies/rural_revitalization/batches", AgencyToken("rural_revitalization"),
+           R"({"batch_id": "demo-rrb-retract-1", "records": [
+                              {"source_record_id": "PM-341523-0915", "version": 2,
+                               "record_date": "2024-03-01", "retracted": true}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto response = ParseJson<ingest::v1::SubmitBatchResponse>(r.body);
+  ASSERT_EQ(response.outcomes_size(), 1);
+  EXPECT_EQ(response.outcomes(0).result(), ingest::v1::RECORD_RESULT_RETRACTED);
+  EXPECT_EQ(response.batch().retracted_count(), 1);
+
+  // match-service forgets the record and withdraws the clue nobody has reviewed yet.
+  bool withdrawn = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!withdrawn && std::chrono::steady_clock::now() < deadline) {
+    HttpResponse listed = Http("GET", "/v1/clues?page_size=100", kProcurator);
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    withdrawn = !has_injured_victim(ParseJson<match::v1::ListCluesResponse>(listed.body));
+    if (!withdrawn) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(withdrawn) << "the clue still stands on a retracted record";
+  // The approved father's clue is untouched.
+  HttpResponse listed = Http("GET", "/v1/clues?page_size=100", kProcurator);
+  EXPECT_EQ(ParseJson<match::v1::ListCluesResponse>(listed.body).clues_size(), 2);
+}
+
 TEST_F(SkeletonFlowTest, DuplicateBatchReturnsTheFirstAnswerAndStoresNothingTwice) {
   const std::string body = ReadFile(SourceDir() + "/tools/demo-data/06-rural_revitalization.json");
   const std::string path = "/v1/agencies/rural_revitalization/batches";
