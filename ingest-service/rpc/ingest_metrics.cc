@@ -12,6 +12,11 @@ IngestMetrics::IngestMetrics(prometheus::Registry* registry)
                     .Help("Batches stored by ingest, by agency (retries of a stored batch are "
                           "not counted).")
                     .Register(*registry)),
+      streamed_(&prometheus::BuildCounter()
+                     .Name("lifeline_ingest_stream_records_received_total")
+                     .Help("Records received on StreamRecords streams as they arrive, before "
+                           "their batch commits: the progress of long streams.")
+                     .Register(*registry)),
       outbox_pending_(&prometheus::BuildGauge()
                            .Name("lifeline_ingest_outbox_pending")
                            .Help("Records waiting in ingest's outbox for match-service.")
@@ -20,6 +25,10 @@ IngestMetrics::IngestMetrics(prometheus::Registry* registry)
 
 void IngestMetrics::CountRecord(const std::string& agency, v1::RecordResult result) {
   records_->Add({{"agency", agency}, {"result", ResultLabel(result)}}).Increment();
+}
+
+void IngestMetrics::CountStreamed(const std::string& agency, int64_t records) {
+  if (records > 0) streamed_->Add({{"agency", agency}}).Increment(static_cast<double>(records));
 }
 
 void IngestMetrics::CountBatch(const std::string& agency) {
@@ -42,6 +51,8 @@ std::string IngestMetrics::ResultLabel(v1::RecordResult result) {
       return "unchanged";
     case v1::RECORD_RESULT_STALE:
       return "stale";
+    case v1::RECORD_RESULT_RETRACTED:
+      return "retracted";
     default:
       return "unspecified";
   }

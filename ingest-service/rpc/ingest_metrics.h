@@ -14,14 +14,17 @@
 
 namespace lifeline::ingest {
 
-// lifeline_ingest_records_total{agency,result}, lifeline_ingest_batches_total{agency} and
-// lifeline_ingest_outbox_pending. Labels are agency codes and result names only. Thread-safe.
+// lifeline_ingest_records_total{agency,result}, lifeline_ingest_batches_total{agency},
+// lifeline_ingest_stream_records_received_total{agency} and lifeline_ingest_outbox_pending. Labels
+// are agency codes and result names only. Thread-safe.
 class IngestMetrics {
  public:
   explicit IngestMetrics(prometheus::Registry* registry);
 
   // Counts one stored record of `agency` with `result`.
   void CountRecord(const std::string& agency, v1::RecordResult result);
+  // Counts `records` received on a stream of `agency` (before the batch commits).
+  void CountStreamed(const std::string& agency, int64_t records);
   // Counts one newly stored batch of `agency`.
   void CountBatch(const std::string& agency);
   // Sets the number of records waiting in the outbox for match-service.
@@ -33,6 +36,7 @@ class IngestMetrics {
  private:
   prometheus::Family<prometheus::Counter>* records_;
   prometheus::Family<prometheus::Counter>* batches_;
+  prometheus::Family<prometheus::Counter>* streamed_;
   prometheus::Gauge* outbox_pending_;
 };
 

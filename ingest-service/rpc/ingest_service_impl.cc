@@ -42,6 +42,15 @@ IngestServiceImpl::IngestServiceImpl(IngestStore* store, const AgencyCatalog* ca
       on_commit_(std::move(on_commit)),
       options_(options) {}
 
+BatchSubmission IngestServiceImpl::NewBatch(const std::string& agency,
+                                            const std::string& batch_id) const {
+  BatchSubmission batch;
+  batch.agency = agency;
+  batch.batch_id = batch_id;
+  batch.received_time = clock_->Now();
+  return batch;
+}
+
 absl::Status IngestServiceImpl::CheckSubmitter(const common::Caller& caller,
                                                const std::string& agency,
                                                const std::string& batch_id) const {
@@ -80,33 +89,29 @@ absl::Status IngestServiceImpl::CheckBackpressure() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::SubmitBatchResponse> IngestServiceImpl::Process(
-    const std::string& agency, const std::string& batch_id,
-    const std::vector<const records::v1::Record*>& records) {
-  BatchSubmission batch;
-  batch.agency = agency;
-  batch.batch_id = batch_id;
-  batch.received_time = clock_->Now();
-  batch.records.reserve(records.size());
-  for (size_t i = 0; i < records.size(); ++i) {
-    const records::v1::Record& record = *records[i];
-    ValidationResult result = validator_->Validate(agency, FlattenRecord(record));
-    RecordSubmission& submission = batch.records.emplace_back();
-    submission.record_index = static_cast<int32_t>(i);
-    submission.source_record_id = record.source_record_id();
-    submission.version = record.version();
-    submission.rejected = result.rejected();
-    for (const Issue& issue : result.issues) submission.issues.push_back(ToProtoIssue(issue));
-    if (!submission.rejected) {
-      ASSIGN_OR_RETURN(submission.normalized, BuildNormalizedRecord(agency, record, result));
-    }
+absl::Status IngestServiceImpl::AddRecord(const std::string& agency,
+                                          const records::v1::Record& record,
+                                          BatchSubmission* batch) const {
+  ValidationResult result = validator_->Validate(agency, FlattenRecord(record));
+  RecordSubmission& submission = batch->records.emplace_back();
+  submission.record_index = static_cast<int32_t>(batch->records.size() - 1);
+  submission.source_record_id = record.source_record_id();
+  submission.version = record.version();
+  submission.rejected = result.rejected();
+  for (const Issue& issue : result.issues) submission.issues.push_back(ToProtoIssue(issue));
+  if (!submission.rejected) {
+    ASSIGN_OR_RETURN(submission.normalized, BuildNormalizedRecord(agency, record, result));
   }
+  return absl::OkStatus();
+}
 
+absl::StatusOr<v1::SubmitBatchResponse> IngestServiceImpl::Commit(const char* rpc,
+                                                                  const BatchSubmission& batch) {
   ASSIGN_OR_RETURN(CommitResult commit, store_->CommitBatch(batch));
   const v1::Batch& summary = commit.response.batch();
   if (commit.replayed) {
-    spdlog::info("rpc=SubmitBatch agency={} batch_id={} replayed=true records={}", agency, batch_id,
-                 summary.record_count());
+    spdlog::info("rpc={} agency={} batch_id={} replayed=true records={}", rpc, batch.agency,
+                 batch.batch_id, summary.record_count());
     return std::move(commit.response);
   }
   if (commit.enqueued > 0) {
@@ -114,15 +119,16 @@ absl::StatusOr<v1::SubmitBatchResponse> IngestServiceImpl::Process(
     absl::StatusOr<int64_t> pending = store_->OutboxPending();
     if (pending.ok()) metrics_->SetOutboxPending(*pending);
   }
-  metrics_->CountBatch(agency);
+  metrics_->CountBatch(batch.agency);
   for (const v1::RecordOutcome& outcome : commit.response.outcomes()) {
-    metrics_->CountRecord(agency, outcome.result());
+    metrics_->CountRecord(batch.agency, outcome.result());
   }
   spdlog::info(
-      "rpc=SubmitBatch agency={} batch_id={} records={} accepted={} warnings={} rejected={} "
-      "unchanged={} enqueued={}",
-      agency, batch_id, summary.record_count(), summary.accepted_count(), summary.warning_count(),
-      summary.rejected_count(), summary.unchanged_count(), commit.enqueued);
+      "rpc={} agency={} batch_id={} records={} accepted={} warnings={} rejected={} "
+      "unchanged={} retracted={} enqueued={}",
+      rpc, batch.agency, batch.batch_id, summary.record_count(), summary.accepted_count(),
+      summary.warning_count(), summary.rejected_count(), summary.unchanged_count(),
+      summary.retracted_count(), commit.enqueued);
   return std::move(commit.response);
 }
 
@@ -142,10 +148,12 @@ grpc::Status IngestServiceImpl::SubmitBatch(grpc::ServerContext* context,
                        "); split it or use StreamRecords"));
     }
     RETURN_IF_ERROR(CheckBackpressure());
-    std::vector<const records::v1::Record*> records;
-    records.reserve(request->records_size());
-    for (const records::v1::Record& record : request->records()) records.push_back(&record);
-    ASSIGN_OR_RETURN(*response, Process(request->agency(), request->batch_id(), records));
+    BatchSubmission batch = NewBatch(request->agency(), request->batch_id());
+    batch.records.reserve(request->records_size());
+    for (const records::v1::Record& record : request->records()) {
+      RETURN_IF_ERROR(AddRecord(request->agency(), record, &batch));
+    }
+    ASSIGN_OR_RETURN(*response, Commit("SubmitBatch", batch));
     return absl::OkStatus();
   };
   return common::ToGrpcStatus(run());
@@ -162,24 +170,39 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
     const std::string agency = message.agency();
     const std::string batch_id = message.batch_id();
     RETURN_IF_ERROR(CheckSubmitter(common::CallerFromContext(*context), agency, batch_id));
-    std::vector<records::v1::Record> records;
+    // Fail fast, before the client uploads millions of rows; checked again before the commit.
+    RETURN_IF_ERROR(CheckBackpressure());
+    // Records are validated and normalized as they arrive, so the raw messages (with raw ID
+    // numbers) are not held until the end; the batch commits in one transaction when the client
+    // closes the stream.
+    BatchSubmission batch = NewBatch(agency, batch_id);
+    const absl::Time started = absl::Now();
+    int64_t next_progress = options_.stream_progress_records;
     do {
-      if (static_cast<int64_t>(records.size()) + message.records_size() >
+      if (static_cast<int64_t>(batch.records.size()) + message.records_size() >
           options_.max_stream_records) {
         return absl::InvalidArgumentError(
             absl::StrCat("records: the stream has more than max_stream_records (",
                          options_.max_stream_records, ") records"));
       }
-      for (records::v1::Record& record : *message.mutable_records()) {
-        records.push_back(std::move(record));
+      for (const records::v1::Record& record : message.records()) {
+        RETURN_IF_ERROR(AddRecord(agency, record, &batch));
+      }
+      metrics_->CountStreamed(agency, message.records_size());
+      const auto received = static_cast<int64_t>(batch.records.size());
+      if (options_.stream_progress_records > 0 && received >= next_progress) {
+        const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
+        spdlog::info(
+            "rpc=StreamRecords agency={} batch_id={} received={} seconds={:.1f} "
+            "records_per_second={:.0f}",
+            agency, batch_id, received, seconds, seconds > 0 ? received / seconds : 0.0);
+        next_progress =
+            (received / options_.stream_progress_records + 1) * options_.stream_progress_records;
       }
     } while (reader->Read(&message));
-    if (records.empty()) return absl::InvalidArgumentError("records: the batch is empty");
+    if (batch.records.empty()) return absl::InvalidArgumentError("records: the batch is empty");
     RETURN_IF_ERROR(CheckBackpressure());
-    std::vector<const records::v1::Record*> pointers;
-    pointers.reserve(records.size());
-    for (const records::v1::Record& record : records) pointers.push_back(&record);
-    ASSIGN_OR_RETURN(*response, Process(agency, batch_id, pointers));
+    ASSIGN_OR_RETURN(*response, Commit("StreamRecords", batch));
     return absl::OkStatus();
   };
   return common::ToGrpcStatus(run());

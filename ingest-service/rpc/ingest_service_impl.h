@@ -32,6 +32,8 @@ class IngestServiceImpl final : public v1::IngestService::Service {
     int64_t max_stream_records = 1000000;
     // Above this many records waiting for match-service, new batches get RESOURCE_EXHAUSTED.
     int64_t max_outbox_pending = 1000000;
+    // A stream logs its progress every this many records.
+    int64_t stream_progress_records = 100000;
   };
 
   // None of the pointers is owned; all must outlive the service. `on_commit` runs after every
@@ -58,10 +60,14 @@ class IngestServiceImpl final : public v1::IngestService::Service {
                               const std::string& batch_id) const;
   // Checks that the outbox is not too far behind. Errors: ResourceExhausted.
   absl::Status CheckBackpressure();
-  // Validates and commits `records` as one batch.
-  absl::StatusOr<v1::SubmitBatchResponse> Process(
-      const std::string& agency, const std::string& batch_id,
-      const std::vector<const records::v1::Record*>& records);
+  // An empty batch received now.
+  BatchSubmission NewBatch(const std::string& agency, const std::string& batch_id) const;
+  // Validates and normalizes one record of `agency` and appends it to `batch`.
+  // Errors: Internal (a bug in the rule tables).
+  absl::Status AddRecord(const std::string& agency, const records::v1::Record& record,
+                         BatchSubmission* batch) const;
+  // Commits a validated batch, counts it in the metrics and wakes the outbox.
+  absl::StatusOr<v1::SubmitBatchResponse> Commit(const char* rpc, const BatchSubmission& batch);
   // Checks the caller's right to read the agency's batches. Errors: InvalidArgument,
   // PermissionDenied.
   absl::Status CheckReader(const common::Caller& caller, const std::string& agency,

@@ -410,6 +410,51 @@ TEST_F(IngestServiceTest, AcceptedRecordsReachMatchOnceWithoutRawIdNumbers) {
   EXPECT_EQ(bytes.find(kIdB.substr(6, 8)), std::string::npos);
 }
 
+TEST_F(IngestServiceTest, RetractionReachesMatchAsIdentityOnly) {
+  v1::SubmitBatchResponse response;
+  ASSERT_TRUE(
+      Submit(Request("civil_affairs", "b1", {Assistance("sa-1", "测试甲", kIdA)}), &response).ok());
+  EXPECT_EQ(Deliver(), 1);
+
+  // Minimum living security ended: the agency retracts the record with a higher version. The
+  // person sent along (here with a broken ID number) is ignored, not validated or forwarded.
+  records::v1::Record retraction;
+  retraction.set_source_record_id("sa-1");
+  retraction.set_version(2);
+  retraction.set_record_date("2024-05-20");
+  retraction.set_retracted(true);
+  retraction.mutable_person()->set_id_number("123");
+  ASSERT_TRUE(Submit(Request("civil_affairs", "b2", {retraction}), &response).ok());
+  ASSERT_EQ(response.outcomes_size(), 1);
+  EXPECT_EQ(response.outcomes(0).result(), v1::RECORD_RESULT_RETRACTED);
+  EXPECT_EQ(response.batch().retracted_count(), 1);
+  EXPECT_EQ(response.issues_size(), 0);
+  EXPECT_EQ(CounterValue("lifeline_ingest_records_total",
+                         {{"agency", "civil_affairs"}, {"result", "retracted"}}),
+            1);
+
+  EXPECT_EQ(Deliver(), 1);
+  std::vector<std::string> received = match_.received();
+  ASSERT_EQ(received.size(), 2u);
+  records::v1::NormalizedRecord record;
+  ASSERT_TRUE(record.ParseFromString(received[1]));
+  EXPECT_TRUE(record.retracted());
+  EXPECT_EQ(record.source_record_id(), "sa-1");
+  EXPECT_EQ(record.version(), 2);
+  EXPECT_EQ(record.record_date(), "2024-05-20");
+  EXPECT_FALSE(record.has_person());
+  EXPECT_EQ(record.record().payload_case(), records::v1::Record::PAYLOAD_NOT_SET);
+
+  // The retraction sent again is a no-op; the retracted version sent late is stale.
+  ASSERT_TRUE(
+      Submit(Request("civil_affairs", "b3", {retraction, Assistance("sa-1", "测试甲", kIdA)}),
+             &response)
+          .ok());
+  EXPECT_EQ(response.outcomes(0).result(), v1::RECORD_RESULT_UNCHANGED);
+  EXPECT_EQ(response.outcomes(1).result(), v1::RECORD_RESULT_STALE);
+  EXPECT_EQ(Deliver(), 0);
+}
+
 TEST_F(IngestServiceTest, FailedDeliveryKeepsRecordsQueued) {
   v1::SubmitBatchResponse response;
   ASSERT_TRUE(
@@ -441,6 +486,19 @@ TEST_F(IngestServiceTest, FullOutboxIsResourceExhausted) {
   grpc::Status status =
       Submit(Request("civil_affairs", "b2", {Assistance("r2", "测试丙", kIdA)}), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(status.error_message().find("max_outbox_pending"), std::string::npos);
+  {
+    // A stream is refused on its first message, before the client uploads the rest.
+    grpc::ClientContext context;
+    auto writer = stub_->StreamRecords(&context, &response);
+    v1::StreamRecordsRequest first;
+    first.set_agency("civil_affairs");
+    first.set_batch_id("s2");
+    *first.add_records() = Assistance("r3", "测试丁", kIdB);
+    writer->Write(first);
+    writer->WritesDone();
+    EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
   EXPECT_EQ(Deliver(), 2);
   EXPECT_TRUE(
       Submit(Request("civil_affairs", "b2", {Assistance("r2", "测试丙", kIdA)}), &response).ok());
@@ -468,6 +526,9 @@ TEST_F(IngestServiceTest, StreamRecordsIndexesAcrossMessages) {
   EXPECT_EQ(response.issues(0).record_index(), 2);
   EXPECT_EQ(response.batch().batch_id(), "s1");
   EXPECT_EQ(response.batch().accepted_count(), 2);
+  EXPECT_EQ(
+      CounterValue("lifeline_ingest_stream_records_received_total", {{"agency", "civil_affairs"}}),
+      3);
 }
 
 TEST_F(IngestServiceTest, StreamWithoutAgencyOrTooLongIsInvalidArgument) {
