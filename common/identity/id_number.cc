@@ -1,5 +1,6 @@
 #include "common/identity/id_number.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,13 +33,22 @@ int DigitsValue(std::string_view s) {
   return value;
 }
 
-// Province-level prefixes of GB/T 2260 (including Taiwan, Hong Kong and Macao).
+}  // namespace
+
 bool IsProvincePrefix(int prefix) {
   return (prefix >= 11 && prefix <= 15) || (prefix >= 21 && prefix <= 23) ||
          (prefix >= 31 && prefix <= 37) || (prefix >= 41 && prefix <= 46) ||
          (prefix >= 50 && prefix <= 54) || (prefix >= 61 && prefix <= 65) || prefix == 71 ||
          prefix == 81 || prefix == 82;
 }
+
+bool IsRegionCode(std::string_view code) {
+  return code.size() == 6 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+         IsProvincePrefix(DigitsValue(code.substr(0, 2)));
+}
+
+namespace {
 
 bool IsRealDate(int year, int month, int day) {
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > 31) return false;
@@ -199,7 +209,9 @@ std::string MaskIdNumber(std::string_view id_number) {
       return std::string(count, '*');
     }
   }
-  if (id_number.size() <= 2 * kShown) return std::string(id_number.size(), '*');
+  // A damaged number of 9 to 14 characters would show most of itself: hide it all.
+  constexpr size_t kShortestShown = 15;
+  if (id_number.size() < kShortestShown) return std::string(id_number.size(), '*');
   std::string masked(id_number);
   for (size_t i = kShown; i < masked.size() - kShown; ++i) masked[i] = '*';
   return masked;

@@ -55,8 +55,17 @@ ParsedIdNumber ParseIdNumber(std::string_view raw);
 // `first17` must be 17 ASCII digits.
 char IdCheckCharacter(std::string_view first17);
 
+// True for a province-level prefix of GB/T 2260 (11 Beijing ... 65 Xinjiang, 71 Taiwan, 81 Hong
+// Kong, 82 Macao).
+bool IsProvincePrefix(int prefix);
+
+// True for a 6-digit administrative division code whose first two digits are a province-level
+// division. Abolished but well-formed county codes pass (old ID numbers still carry them).
+bool IsRegionCode(std::string_view code);
+
 // Masks an ID number for display: first 4 and last 4 characters, the rest '*'
-// ("3415**********123X"). Shorter inputs are masked entirely.
+// ("3415**********123X"). Inputs shorter than 15 characters (damaged numbers) are masked
+// entirely.
 std::string MaskIdNumber(std::string_view id_number);
 
 }  // namespace lifeline::common

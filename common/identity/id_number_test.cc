@@ -192,14 +192,27 @@ TEST(MaskIdNumberTest, KeepsFirstAndLastFour) {
   EXPECT_EQ(MaskIdNumber("341523198001011236"), "3415**********1236");
   EXPECT_EQ(MaskIdNumber("11010519491231002X"), "1101**********002X");
   EXPECT_EQ(MaskIdNumber("341523800101123"), "3415*******1123");
-  EXPECT_EQ(MaskIdNumber("123456789"), "1234*6789");
 }
 
 TEST(MaskIdNumberTest, MasksShortAndUnrepairedInputEntirely) {
   EXPECT_EQ(MaskIdNumber(""), "");
   EXPECT_EQ(MaskIdNumber("1234"), "****");
   EXPECT_EQ(MaskIdNumber("12345678"), "********");
+  EXPECT_EQ(MaskIdNumber("123456789"), "*********");
+  EXPECT_EQ(MaskIdNumber("34152319800101"), "**************");
   EXPECT_EQ(MaskIdNumber("１２３４５６７８９０"), "**********");
+}
+
+TEST(IsRegionCodeTest, NeedsSixDigitsAndAProvincePrefix) {
+  EXPECT_TRUE(IsRegionCode("341523"));
+  EXPECT_TRUE(IsRegionCode("110101"));
+  EXPECT_TRUE(IsRegionCode("820000"));
+  EXPECT_FALSE(IsRegionCode("991234"));  // no province 99
+  EXPECT_FALSE(IsRegionCode("001234"));
+  EXPECT_FALSE(IsRegionCode("34152"));
+  EXPECT_FALSE(IsRegionCode("3415231"));
+  EXPECT_FALSE(IsRegionCode("34152a"));
+  EXPECT_FALSE(IsRegionCode(""));
 }
 
 }  // namespace

@@ -120,11 +120,6 @@ std::optional<absl::CivilDay> ParseDay(std::string_view text, std::string_view f
   return *day;
 }
 
-bool IsSixDigits(std::string_view text) {
-  return text.size() == 6 &&
-         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 Sex SexFromEnumName(std::string_view name) {
   if (name == "SEX_MALE") return Sex::kMale;
   if (name == "SEX_FEMALE") return Sex::kFemale;
@@ -360,18 +355,19 @@ void RecordValidator::NormalizePerson(const RecordView& record, absl::CivilDay t
     }
   }
 
-  // Birth date and sex: the verified ID number wins; a disagreement is worth a warning.
+  // Birth date and sex: the verified ID number wins; a disagreement is worth a warning. A date
+  // that parses is already in canonical form: its text is kept (FormatDate would drop the
+  // leading zeros of a year before 1000).
   std::string_view given_birth = record.Text("person.birth_date");
   std::optional<absl::CivilDay> given_day = ParseDay(given_birth, "person.birth_date");
-  if (given_day.has_value() && !parsed.birth_date.empty() &&
-      common::FormatDate(*given_day) != parsed.birth_date) {
+  if (given_day.has_value() && !parsed.birth_date.empty() && given_birth != parsed.birth_date) {
     AddWarning(result, "person.birth_date", reason::kBirthDateMismatch,
                "person.birth_date disagrees with the birth date in the ID number");
   }
   if (person.id_verified && !parsed.birth_date.empty()) {
     person.birth_date = parsed.birth_date;
   } else if (given_day.has_value()) {
-    person.birth_date = common::FormatDate(*given_day);
+    person.birth_date = std::string(given_birth);
   } else {
     person.birth_date = parsed.birth_date;
   }
@@ -403,11 +399,12 @@ void RecordValidator::NormalizePerson(const RecordView& record, absl::CivilDay t
 
   std::string_view region = record.Text("person.region_code");
   if (!region.empty()) {
-    if (IsSixDigits(region)) {
+    if (common::IsRegionCode(region)) {
       person.region_code = std::string(region);
     } else {
       AddWarning(result, "person.region_code", reason::kRegionCodeInvalid,
-                 "person.region_code is not a 6-digit division code; dropped");
+                 "person.region_code is not a 6-digit division code of a known province; "
+                 "dropped");
     }
   }
   person.address = std::string(record.Text("person.address"));

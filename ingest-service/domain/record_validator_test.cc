@@ -341,6 +341,9 @@ std::vector<Case> Cases() {
       {"region_code_invalid_warned", "procuratorate",
        VictimRecord().Str("person.region_code", "11A1"), "person.region_code",
        reason::kRegionCodeInvalid, Severity::kWarning},
+      {"region_code_of_unknown_province_warned", "procuratorate",
+       VictimRecord().Str("person.region_code", "991234"), "person.region_code",
+       reason::kRegionCodeInvalid, Severity::kWarning},
       {"other_document_warned", "procuratorate",
        VictimRecord()
            .Enum("person.id_type", 2, "ID_TYPE_OTHER")
