@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
@@ -51,7 +52,10 @@ absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, std::string_view
   return civil;
 }
 
-std::string FormatDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+std::string FormatDate(absl::CivilDay day) {
+  // absl::FormatCivilTime drops a year's leading zeros ("219-07-09"); YYYY-MM-DD keeps four.
+  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
+}
 
 std::string FormatRfc3339(absl::Time time) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", time, absl::UTCTimeZone());

@@ -65,6 +65,7 @@ TEST(ParseDateTest, ErrorDoesNotEchoTheValue) {
 TEST(FormatDateTest, ZeroPads) {
   EXPECT_EQ(FormatDate(absl::CivilDay(2024, 3, 5)), "2024-03-05");
   EXPECT_EQ(FormatDate(absl::CivilDay(1880, 12, 31)), "1880-12-31");
+  EXPECT_EQ(FormatDate(absl::CivilDay(219, 7, 9)), "0219-07-09");
 }
 
 TEST(FormatDateTest, RoundTripsWithParse) {

@@ -15,6 +15,7 @@ inline constexpr char kVersionNegative[] = "VERSION_NEGATIVE";
 inline constexpr char kVersionConflict[] = "VERSION_CONFLICT";
 inline constexpr char kDateInvalid[] = "DATE_INVALID";
 inline constexpr char kDateInFuture[] = "DATE_IN_FUTURE";
+inline constexpr char kDateOutOfRange[] = "DATE_OUT_OF_RANGE";
 inline constexpr char kDateRange[] = "DATE_RANGE";
 inline constexpr char kAmountNegative[] = "AMOUNT_NEGATIVE";
 inline constexpr char kAmountPaidExceedsAwarded[] = "AMOUNT_PAID_EXCEEDS_AWARDED";

@@ -132,6 +132,21 @@ Sex SexFromIdDigit(int sex) {
   return Sex::kUnspecified;
 }
 
+// Checks one date field: a real calendar date, from 1900 on and not after `today`.
+void CheckDate(std::string_view path, std::string_view text, absl::CivilDay today,
+               ValidationResult* result) {
+  static const absl::CivilDay kEarliest(1900, 1, 1);
+  std::optional<absl::CivilDay> day = ParseDay(text, path);
+  if (!day.has_value()) {
+    AddError(result, path, reason::kDateInvalid,
+             Cat({path, " must be a real calendar date YYYY-MM-DD"}));
+  } else if (*day > today) {
+    AddError(result, path, reason::kDateInFuture, Cat({path, " must not be in the future"}));
+  } else if (*day < kEarliest) {
+    AddError(result, path, reason::kDateOutOfRange, Cat({path, " must not be before 1900-01-01"}));
+  }
+}
+
 }  // namespace
 
 bool ValidationResult::rejected() const {
@@ -190,16 +205,7 @@ void RecordValidator::CheckRetraction(const RecordView& record, absl::CivilDay t
     AddError(result, "version", reason::kVersionNegative, "version must not be negative");
   }
   std::string_view record_date = record.Text("record_date");
-  if (!record_date.empty()) {
-    std::optional<absl::CivilDay> day = ParseDay(record_date, "record_date");
-    if (!day.has_value()) {
-      AddError(result, "record_date", reason::kDateInvalid,
-               "record_date must be a real calendar date YYYY-MM-DD");
-    } else if (*day > today) {
-      AddError(result, "record_date", reason::kDateInFuture,
-               "record_date must not be in the future");
-    }
-  }
+  if (!record_date.empty()) CheckDate("record_date", record_date, today, result);
 }
 
 void RecordValidator::CheckFields(const RecordView& record, absl::CivilDay today,
@@ -211,14 +217,7 @@ void RecordValidator::CheckFields(const RecordView& record, absl::CivilDay today
                Cat({field.path, " has a value the schema does not define"}));
     }
     if (field.type == FieldType::kString && field.present && leaf.ends_with(kDateSuffix)) {
-      std::optional<absl::CivilDay> day = ParseDay(field.text, field.path);
-      if (!day.has_value()) {
-        AddError(result, field.path, reason::kDateInvalid,
-                 Cat({field.path, " must be a real calendar date YYYY-MM-DD"}));
-      } else if (*day > today) {
-        AddError(result, field.path, reason::kDateInFuture,
-                 Cat({field.path, " must not be in the future"}));
-      }
+      CheckDate(field.path, field.text, today, result);
     }
     if (field.type == FieldType::kInt && leaf.ends_with(kAmountSuffix) && field.number < 0) {
       AddError(result, field.path, reason::kAmountNegative,
