@@ -2,7 +2,8 @@
 #
 #   lifeline_cc_library(NAME <name> SRCS ... [HDRS ...] [DEPS ...])
 #   lifeline_cc_binary(NAME <name> SRCS ... [DEPS ...])
-#   lifeline_cc_test(NAME <name> SRCS ... [DEPS ...] LABELS unit|grpc|e2e [TIMEOUT s])
+#   lifeline_cc_test(NAME <name> SRCS ... [DEPS ...] LABELS unit|grpc|e2e [slow] [TIMEOUT s])
+#     (`slow` tests are left out of the asan preset)
 #   lifeline_proto_library(NAME <name> PROTOS ... [IMPORT_DIRS ...] [DEPS ...] [GRPC])
 #   lifeline_fuzz_target(NAME <name> SRCS ... [DEPS ...] CORPUS <dir>)
 
