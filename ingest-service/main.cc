@@ -149,6 +149,10 @@ int main(int argc, char** argv) {
   server_options.metrics_port_file = config.metrics_port_file;
   common::ServerRunner runner("ingest-service", server_options);
   ingest::IngestMetrics metrics(runner.registry().get());
+  // What a previous run left undelivered shows from the start, not only after the next submit.
+  if (absl::StatusOr<int64_t> pending = (*store)->OutboxPending(); pending.ok()) {
+    metrics.SetOutboxPending(*pending);
+  }
 
   ingest::GrpcMatchClient match_client(common::MakeClientChannel(config.match_target));
   common::OutboxDispatcher::Sender send_to_match = ingest::MakeMatchSender(&match_client);

@@ -1,6 +1,7 @@
 #include "ingest-service/rpc/ingest_service_impl.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -78,6 +79,18 @@ absl::Status IngestServiceImpl::CheckReader(const common::Caller& caller, const 
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> IngestServiceImpl::Replay(const char* rpc, const std::string& agency,
+                                               const std::string& batch_id,
+                                               v1::SubmitBatchResponse* response) {
+  ASSIGN_OR_RETURN(std::optional<v1::SubmitBatchResponse> stored,
+                   store_->FindResponse(agency, batch_id));
+  if (!stored.has_value()) return false;
+  spdlog::info("rpc={} agency={} batch_id={} replayed=true records={}", rpc, agency, batch_id,
+               stored->batch().record_count());
+  *response = *std::move(stored);
+  return true;
+}
+
 absl::Status IngestServiceImpl::CheckBackpressure() {
   ASSIGN_OR_RETURN(int64_t pending, store_->OutboxPending());
   metrics_->SetOutboxPending(pending);
@@ -147,6 +160,9 @@ grpc::Status IngestServiceImpl::SubmitBatch(grpc::ServerContext* context,
                        " records, more than max_batch_records (", options_.max_batch_records,
                        "); split it or use StreamRecords"));
     }
+    ASSIGN_OR_RETURN(bool replayed,
+                     Replay("SubmitBatch", request->agency(), request->batch_id(), response));
+    if (replayed) return absl::OkStatus();
     RETURN_IF_ERROR(CheckBackpressure());
     BatchSubmission batch = NewBatch(request->agency(), request->batch_id());
     batch.records.reserve(request->records_size());
@@ -170,6 +186,13 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
     const std::string agency = message.agency();
     const std::string batch_id = message.batch_id();
     RETURN_IF_ERROR(CheckSubmitter(common::CallerFromContext(*context), agency, batch_id));
+    ASSIGN_OR_RETURN(bool replayed, Replay("StreamRecords", agency, batch_id, response));
+    if (replayed) {
+      // The rest of the stream is read but not looked at.
+      while (reader->Read(&message)) {
+      }
+      return absl::OkStatus();
+    }
     // Fail fast, before the client uploads millions of rows; checked again before the commit.
     RETURN_IF_ERROR(CheckBackpressure());
     // Records are validated and normalized as they arrive, so the raw messages (with raw ID

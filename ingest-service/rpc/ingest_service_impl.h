@@ -58,6 +58,10 @@ class IngestServiceImpl final : public v1::IngestService::Service {
   // Errors: InvalidArgument, PermissionDenied.
   absl::Status CheckSubmitter(const common::Caller& caller, const std::string& agency,
                               const std::string& batch_id) const;
+  // When (agency, batch_id) is stored, puts its first response into `response` and returns true:
+  // a retry is answered before backpressure and without validating its records again.
+  absl::StatusOr<bool> Replay(const char* rpc, const std::string& agency,
+                              const std::string& batch_id, v1::SubmitBatchResponse* response);
   // Checks that the outbox is not too far behind. Errors: ResourceExhausted.
   absl::Status CheckBackpressure();
   // An empty batch received now.

@@ -499,6 +499,29 @@ TEST_F(IngestServiceTest, FullOutboxIsResourceExhausted) {
     writer->WritesDone();
     EXPECT_EQ(writer->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   }
+  // A retry of a stored batch is answered all the same: a resumed import is not held up.
+  v1::SubmitBatchResponse replayed;
+  ASSERT_TRUE(Submit(Request("civil_affairs", "b1",
+                             {Assistance("r0", "测试甲", kIdA), Assistance("r1", "测试乙", kIdB)}),
+                     &replayed)
+                  .ok());
+  EXPECT_EQ(replayed.batch().accepted_count(), 2);
+  {
+    grpc::ClientContext context;
+    v1::SubmitBatchResponse streamed;
+    auto writer = stub_->StreamRecords(&context, &streamed);
+    v1::StreamRecordsRequest first;
+    first.set_agency("civil_affairs");
+    first.set_batch_id("b1");
+    *first.add_records() = Assistance("r0", "测试甲", kIdA);
+    v1::StreamRecordsRequest second;
+    *second.add_records() = Assistance("r1", "测试乙", kIdB);
+    writer->Write(first);
+    writer->Write(second);
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+    EXPECT_EQ(streamed.SerializeAsString(), replayed.SerializeAsString());
+  }
   EXPECT_EQ(Deliver(), 2);
   EXPECT_TRUE(
       Submit(Request("civil_affairs", "b2", {Assistance("r2", "测试丙", kIdA)}), &response).ok());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,11 @@ class IngestStore {
   // is already stored, returns the first response and writes nothing.
   // Errors: Internal / Unavailable / ResourceExhausted from the database.
   virtual absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch) = 0;
+
+  // Returns the first response of a stored batch, or nullopt when (agency, batch_id) is not
+  // stored. Lets a retry be answered before its records are validated again.
+  virtual absl::StatusOr<std::optional<v1::SubmitBatchResponse>> FindResponse(
+      const std::string& agency, const std::string& batch_id) = 0;
 
   // Returns a stored batch's summary. Errors: NotFound.
   virtual absl::StatusOr<v1::Batch> GetBatch(const std::string& agency,

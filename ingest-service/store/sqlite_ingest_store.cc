@@ -301,6 +301,26 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
   return result;
 }
 
+absl::StatusOr<std::optional<v1::SubmitBatchResponse>> SqliteIngestStore::FindResponse(
+    const std::string& agency, const std::string& batch_id) {
+  std::optional<v1::SubmitBatchResponse> response;
+  absl::Status status = db_->Run([&]() -> absl::Status {
+    response.reset();
+    ASSIGN_OR_RETURN(common::Statement select,
+                     db_->Prepare("SELECT response FROM batches WHERE agency = ?1 AND "
+                                  "batch_id = ?2"));
+    select.Bind(1, agency).Bind(2, batch_id);
+    ASSIGN_OR_RETURN(bool found, select.Step());
+    if (!found) return absl::OkStatus();
+    if (!response.emplace().ParseFromString(select.ColumnBlob(0))) {
+      return absl::InternalError("stored response of the batch cannot be parsed");
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
 absl::StatusOr<v1::Batch> SqliteIngestStore::GetBatch(const std::string& agency,
                                                       const std::string& batch_id) {
   v1::Batch batch;

@@ -25,6 +25,8 @@ class SqliteIngestStore : public IngestStore {
       const std::string& data_dir);
 
   absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch) override;
+  absl::StatusOr<std::optional<v1::SubmitBatchResponse>> FindResponse(
+      const std::string& agency, const std::string& batch_id) override;
   absl::StatusOr<v1::Batch> GetBatch(const std::string& agency,
                                      const std::string& batch_id) override;
   absl::StatusOr<IssuePage> ListIssues(const std::string& agency, const std::string& batch_id,
