@@ -36,6 +36,7 @@
 #include "lifeline/records/v1/records.pb.h"
 #include "lifeline/referral/v1/referral_service.pb.h"
 #include "tools/eval/report.h"
+#include "tools/lifeline/grpc_batch_sender.h"
 #include "tools/lifeline/import.h"
 #include "tools/lifeline/staged_csv_file.h"
 #include <signal.h>
@@ -47,7 +48,8 @@ namespace {
 constexpr char kUsage[] = R"(usage: lifeline [--gateway HOST:PORT] [--token TOKEN] COMMAND [ARGS]
 
 Talks to the Lifeline gateway (default 127.0.0.1:8080, or $LIFELINE_GATEWAY) with a bearer token
-(--token or $LIFELINE_TOKEN).
+(--token or $LIFELINE_TOKEN); `import --ingest` and `export links --match` talk to a service's
+gRPC API directly instead, without a token.
 
 commands:
   submit --agency CODE --file BATCH.json   submit a batch (SubmitBatchRequest JSON, agency from flag)
@@ -63,7 +65,13 @@ commands:
                                            resumes without duplicates. Rows that cannot be read,
                                            mapped or stored go to the rejects file (default
                                            FILE.rejects.csv) with line, column, reason and the
-                                           original row, in the file's encoding
+                                           original row, in the file's encoding. Batches go
+                                           through the gateway (--batch-size up to 10,000)
+  import --ingest HOST:PORT --agency CODE --file FILE [...]
+                                           the same, straight to ingest-service's gRPC API
+                                           (one StreamRecords call per batch, --batch-size up to
+                                           1,000,000, no --gateway or --token: for operators
+                                           inside the cluster)
   clues [--status pending|approved|rejected|more_info] [--wait-for N] [--wait-s S]
                                            list clues, best first; optionally wait for N clues
   clue CLUE_ID                             one clue with its evidence
@@ -433,13 +441,21 @@ absl::Status CheckFlags(const Args& args, const std::string& command,
   return absl::OkStatus();
 }
 
-absl::Status Import(const GatewayClient& gw, const Args& args, std::ostream& out) {
+// Imports with import's flags, through the gateway as `gateway` says, or straight to ingest with
+// --ingest HOST:PORT (StreamRecords, no token).
+absl::Status Import(const Args& args, const CliContext* gateway, std::ostream& out) {
   RETURN_IF_ERROR(CheckFlags(args, "import",
                              {"agency", "file", "mapping", "encoding", "rejects", "batch-size",
-                              "batch-prefix", "progress"}));
+                              "batch-prefix", "progress", "ingest"}));
   if (!args.positional.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "import takes no arguments besides its flags, got '", args.positional[0], "'"));
+  }
+  const std::optional<std::string> ingest = args.Get("ingest");
+  if (ingest && (args.Has("gateway") || args.Has("token"))) {
+    return absl::InvalidArgumentError(
+        "import --ingest sends straight to ingest-service, without the gateway or a token: "
+        "drop --gateway and --token");
   }
   ImportOptions options;
   options.agency = args.Get("agency").value_or("");
@@ -449,11 +465,30 @@ absl::Status Import(const GatewayClient& gw, const Args& args, std::ostream& out
   options.rejects_file = args.Get("rejects").value_or("");
   options.batch_prefix = args.Get("batch-prefix").value_or("");
   ASSIGN_OR_RETURN(options.batch_size, IntFlag(args, "batch-size", 1000));
+  options.max_batch_size = ingest ? kMaxStreamBatchSize : kMaxGatewayBatchSize;
+  if (!ingest && options.batch_size > kMaxGatewayBatchSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--batch-size must be between 1 and ", kMaxGatewayBatchSize,
+                     " through the gateway (up to ", kMaxStreamBatchSize, " with --ingest)"));
+  }
   const std::string progress = args.Get("progress").value_or("auto");
   if (progress != "auto" && progress != "on" && progress != "off") {
     return absl::InvalidArgumentError("--progress must be auto, on or off");
   }
   if (progress == "on" || (progress == "auto" && isatty(2))) options.progress = &std::cerr;
+
+  std::unique_ptr<BatchSender> sender;
+  std::optional<GatewayClient> slow;
+  if (ingest) {
+    std::string host;
+    int port = 0;
+    RETURN_IF_ERROR(ParseHostPort(*ingest, &host, &port));
+    sender = std::make_unique<GrpcBatchSender>(MakeIngestChannel(*ingest));
+  } else {
+    slow.emplace(*gateway, std::chrono::seconds(120));
+    sender = std::make_unique<GatewayBatchSender>(&*slow);
+  }
+
   // Ctrl-C (or SIGTERM) stops the import between rows, so that the rejects file's temporary is
   // removed and the message says how to resume.
   static std::atomic<bool> interrupted{false};
@@ -468,9 +503,7 @@ absl::Status Import(const GatewayClient& gw, const Args& args, std::ostream& out
     sigaction(SIGINT, &old_int, nullptr);
     sigaction(SIGTERM, &old_term, nullptr);
   };
-  GatewayClient slow(gw.context(), std::chrono::seconds(120));
-  GatewayBatchSender sender(&slow);
-  Importer importer(&sender, std::move(options));
+  Importer importer(sender.get(), std::move(options));
   ASSIGN_OR_RETURN(ImportSummary summary, importer.Run());
   PrintImportSummary(summary, out);
   return absl::OkStatus();
@@ -631,6 +664,10 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
     args.positional.erase(args.positional.begin());
     return Eval(args, out);
   }
+  if (args.positional.front() == "import" && args.Has("ingest")) {
+    args.positional.erase(args.positional.begin());
+    return Import(args, nullptr, out);
+  }
   CliContext ctx;
   std::string gateway = args.Get("gateway").value_or("");
   if (gateway.empty()) {
@@ -647,7 +684,7 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
   args.positional.erase(args.positional.begin());
   GatewayClient gw(ctx);
   if (command == "submit") return Submit(gw, args, out);
-  if (command == "import") return Import(gw, args, out);
+  if (command == "import") return Import(args, &ctx, out);
   if (command == "clues") return Clues(gw, args, out);
   if (command == "clue") return ShowClue(gw, args, out);
   if (command == "review") return Review(gw, args, out);

@@ -52,6 +52,42 @@ TEST(RunCliTest, UsageErrorsAreInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(RunCliTest, ImportStraightToIngestTakesNoGatewayOrToken) {
+  std::ostringstream out;
+  const std::vector<std::string> import = {"import", "--agency", "court", "--file", "r.jsonl"};
+  auto with = [&import](std::vector<std::string> args) {
+    args.insert(args.end(), import.begin(), import.end());
+    return args;
+  };
+  absl::Status token = RunCli(with({"--token", "t", "--ingest", "127.0.0.1:1"}), out);
+  EXPECT_EQ(token.code(), absl::StatusCode::kInvalidArgument) << token;
+  EXPECT_THAT(token.message(), ::testing::HasSubstr("--token"));
+  absl::Status gateway =
+      RunCli(with({"--gateway", "127.0.0.1:8080", "--ingest", "127.0.0.1:1"}), out);
+  EXPECT_EQ(gateway.code(), absl::StatusCode::kInvalidArgument) << gateway;
+  EXPECT_THAT(gateway.message(), ::testing::HasSubstr("--gateway"));
+  EXPECT_EQ(RunCli(with({"--ingest", "nohostport"}), out).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RunCliTest, BatchesAboveTenThousandNeedIngestDirectly) {
+  std::ostringstream out;
+  absl::Status st = RunCli({"--gateway", "127.0.0.1:1", "import", "--agency", "court", "--file",
+                            "r.jsonl", "--batch-size", "20000"},
+                           out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("--ingest"));
+  // Straight to ingest the batch size is fine; the missing file is what fails.
+  st = RunCli({"import", "--ingest", "127.0.0.1:1", "--agency", "court", "--file",
+               "/nonexistent/r.jsonl", "--batch-size", "20000"},
+              out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kNotFound) << st;
+  st = RunCli({"import", "--ingest", "127.0.0.1:1", "--agency", "court", "--file",
+               "/nonexistent/r.jsonl", "--batch-size", "1000001"},
+              out);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
+}
+
 TEST(RunCliTest, UnreachableGatewayIsUnavailable) {
   std::ostringstream out;
   // Port 1 on loopback is not listening in the test environment.

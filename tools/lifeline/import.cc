@@ -47,8 +47,9 @@ constexpr size_t kSniffBytes = 64 * 1024;
 // SubmitBatchResponse.issues holds at most this many; ListRejections has the rest.
 constexpr int kIssuesInResponse = 100;
 constexpr int kRejectionsPageSize = 1000;
-constexpr int kMaxBatchSize = 10000;
 constexpr std::chrono::milliseconds kMaxBackoff{30000};
+// How often a wait between attempts looks whether the import was cancelled.
+constexpr std::chrono::milliseconds kCancelledCheckInterval{100};
 
 // Percent-encodes everything but RFC 3986 unreserved characters, for a path segment or query
 // value.
@@ -255,9 +256,9 @@ absl::StatusOr<ImportSummary> Importer::Run() {
   const auto started = std::chrono::steady_clock::now();
   if (options_.agency.empty()) return absl::InvalidArgumentError("import needs --agency");
   if (options_.file.empty()) return absl::InvalidArgumentError("import needs --file");
-  if (options_.batch_size < 1 || options_.batch_size > kMaxBatchSize) {
+  if (options_.batch_size < 1 || options_.batch_size > options_.max_batch_size) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--batch-size must be between 1 and ", kMaxBatchSize));
+        absl::StrCat("--batch-size must be between 1 and ", options_.max_batch_size));
   }
   if (options_.max_attempts < 1) options_.max_attempts = 1;
   const bool jsonl = absl::EndsWith(options_.file, ".jsonl");
@@ -368,9 +369,23 @@ absl::StatusOr<ImportSummary> Importer::Run() {
     RETURN_IF_ERROR(rejects.Open(raw));
   }
 
+  auto is_cancelled = [this] {
+    return options_.cancelled != nullptr && options_.cancelled->load();
+  };
   std::function<void(std::chrono::milliseconds)> sleep = options_.sleep;
-  if (!sleep) sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-  // Calls `call` until it succeeds, fails for good, or runs out of attempts.
+  if (!sleep) {
+    // In slices, so that Ctrl-C does not wait out a backoff of up to 30 s.
+    sleep = [&is_cancelled](std::chrono::milliseconds d) {
+      const auto until = std::chrono::steady_clock::now() + d;
+      for (auto now = std::chrono::steady_clock::now(); now < until && !is_cancelled();
+           now = std::chrono::steady_clock::now()) {
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(kCancelledCheckInterval, until - now));
+      }
+    };
+  }
+  // Calls `call` until it succeeds, fails for good, runs out of attempts, or the import is
+  // cancelled while waiting to retry.
   auto with_retries = [&](auto call) -> decltype(call()) {
     std::chrono::milliseconds backoff = options_.first_backoff;
     for (int attempt = 1;; ++attempt) {
@@ -379,6 +394,10 @@ absl::StatusOr<ImportSummary> Importer::Run() {
         return result;
       }
       sleep(backoff);
+      if (is_cancelled()) {
+        return absl::CancelledError(
+            absl::StrCat("interrupted while waiting to retry after: ", result.status().message()));
+      }
       backoff = std::min(backoff * 2, kMaxBackoff);
     }
   };
@@ -439,6 +458,7 @@ absl::StatusOr<ImportSummary> Importer::Run() {
     summary.warnings += batch.warning_count();
     summary.rejected_by_ingest += batch.rejected_count();
     summary.unchanged += batch.unchanged_count();
+    summary.retracted += batch.retracted_count();
     // received_time has whole seconds; a second of slack allows for clocks that disagree a little.
     absl::Time received;
     std::string error;
@@ -591,10 +611,12 @@ void PrintImportSummary(const ImportSummary& s, std::ostream& out) {
   out << absl::StrFormat("%s (%s, %s bytes)\n", ids, s.encoding, T::Thousands(s.bytes));
   out << absl::StrFormat(
       "rows %s: sent %s, accepted %s (%s with warnings), rejected %s locally and %s by ingest, "
-      "%s unchanged\n",
+      "%s unchanged",
       T::Thousands(s.rows), T::Thousands(s.sent), T::Thousands(s.accepted),
       T::Thousands(s.warnings), T::Thousands(s.rejected_locally),
       T::Thousands(s.rejected_by_ingest), T::Thousands(s.unchanged));
+  if (s.retracted > 0) out << absl::StrFormat(", %s retracted", T::Thousands(s.retracted));
+  out << "\n";
   out << absl::StrFormat("%s batch%s", T::Thousands(s.batches), s.batches == 1 ? "" : "es");
   if (s.batches_stored_before > 0) {
     out << absl::StrFormat(

@@ -20,7 +20,13 @@
 
 namespace lifeline::tools {
 
-// Where the importer sends batches: the gateway in production, a fake in tests.
+// Ingest's default max_batch_records: the largest batch the gateway's SubmitBatch takes.
+inline constexpr int kMaxGatewayBatchSize = 10000;
+// Ingest's default max_stream_records: the largest batch one StreamRecords call takes.
+inline constexpr int kMaxStreamBatchSize = 1000000;
+
+// Where the importer sends batches: the gateway, ingest directly (GrpcBatchSender), or a fake in
+// tests.
 class BatchSender {
  public:
   virtual ~BatchSender() = default;
@@ -64,8 +70,11 @@ struct ImportOptions {
   std::string encoding = "auto";
   // Where rejected rows go; empty means "<file>.rejects.csv".
   std::string rejects_file;
-  // Records per batch (ingest's max_batch_records is 10,000 by default).
+  // Records per batch, at most `max_batch_size`.
   int batch_size = 1000;
+  // The largest batch the sender takes: kMaxGatewayBatchSize through the gateway (one
+  // SubmitBatch), kMaxStreamBatchSize straight to ingest (one StreamRecords).
+  int max_batch_size = kMaxGatewayBatchSize;
   // Batch ids are "<prefix>-1", "<prefix>-2", ...; empty means DefaultBatchPrefix.
   std::string batch_prefix;
   // Attempts per request when the answer is worth retrying, with doubling waits from
@@ -76,8 +85,8 @@ struct ImportOptions {
   std::function<void(std::chrono::milliseconds)> sleep;
   // Stream for the progress bar (stderr), or nullptr for none.
   std::ostream* progress = nullptr;
-  // When set and true, the import stops before the next row (Cancelled); batches already sent
-  // stay stored. For Ctrl-C.
+  // When set and true, the import stops before the next row, or instead of the next attempt
+  // when it is waiting to retry (Cancelled); batches already sent stay stored. For Ctrl-C.
   const std::atomic<bool>* cancelled = nullptr;
 };
 
@@ -95,6 +104,7 @@ struct ImportSummary {
   int64_t rejected_locally = 0;  // rows that could not be read or mapped; not sent
   int64_t rejected_by_ingest = 0;
   int64_t unchanged = 0;  // already stored with the same content, or older than stored
+  int64_t retracted = 0;  // retractions (Record.retracted) ingest stored
   int64_t batches = 0;
   // Batches ingest had stored at least a second before this run sent them (by their received
   // time): parts of a resumed or repeated import, which added nothing.

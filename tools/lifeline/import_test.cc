@@ -69,6 +69,12 @@ class FakeIngest : public BatchSender {
         added.set_message(absl::StrCat(field, " is not acceptable"));
         added.set_severity(severity);
       };
+      if (record.retracted()) {
+        records_[{request.agency(), record.source_record_id()}] = record.SerializeAsString();
+        outcome->set_result(ingest::v1::RECORD_RESULT_RETRACTED);
+        batch->set_retracted_count(batch->retracted_count() + 1);
+        continue;
+      }
       if (record.person().name().empty()) {
         issue("person.name", "NAME_MISSING", ingest::v1::SEVERITY_ERROR);
         outcome->set_result(ingest::v1::RECORD_RESULT_REJECTED);
@@ -483,6 +489,42 @@ TEST_F(ImporterTest, StopsWhenCancelledAndTheSameCommandResumes) {
   EXPECT_EQ(resumed->batches, 3);
   EXPECT_EQ(ingest_.new_batches, 3);
   EXPECT_EQ(ingest_.stored_records, 5);
+}
+
+TEST_F(ImporterTest, CancellingWhileWaitingToRetryStopsWithoutAnotherAttempt) {
+  options_.batch_size = 2;
+  std::atomic<bool> cancelled{false};
+  options_.cancelled = &cancelled;
+  options_.sleep = [&](std::chrono::milliseconds d) {
+    sleeps_.push_back(d);
+    cancelled = true;  // Ctrl-C during the wait
+  };
+  const std::string file = Write("w.csv", std::string(kHeader) + Rows(5));
+  ingest_.on_submit = [&] {
+    if (ingest_.submitted_ids.size() == 2) ingest_.fail_next = 5;
+  };
+  absl::StatusOr<ImportSummary> stopped = Import(file);
+  EXPECT_EQ(stopped.status().code(), absl::StatusCode::kCancelled) << stopped.status();
+  EXPECT_THAT(stopped.status().message(), HasSubstr("waiting to retry"));
+  EXPECT_THAT(stopped.status().message(), HasSubstr("batches 1 to 1 are stored"));
+  EXPECT_EQ(sleeps_.size(), 1u);
+  EXPECT_EQ(ingest_.submitted_ids.size(), 2u);
+  EXPECT_FALSE(std::ifstream(file + ".rejects.csv").good());
+}
+
+TEST_F(ImporterTest, CountsRetractions) {
+  options_.mapping_file = "";
+  const std::string file =
+      Write("retract.jsonl",
+            "{\"sourceRecordId\":\"j-1\",\"person\":{\"name\":\"张三\",\"idNumber\":\"1\"}}\n"
+            "{\"sourceRecordId\":\"j-1\",\"version\":\"2\",\"retracted\":true}\n");
+  absl::StatusOr<ImportSummary> summary = Import(file);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->accepted, 1);
+  EXPECT_EQ(summary->retracted, 1);
+  std::ostringstream printed;
+  PrintImportSummary(*summary, printed);
+  EXPECT_THAT(printed.str(), HasSubstr("0 unchanged, 1 retracted\n"));
 }
 
 TEST_F(ImporterTest, ImportsJsonLinesWithoutAMapping) {
