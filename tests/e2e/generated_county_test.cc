@@ -26,7 +26,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
-#include "common/http/http_client.h"
 #include "tests/e2e/suite.h"
 #include "tools/eval/baselines.h"
 #include "tools/eval/clue_metrics.h"
@@ -89,21 +88,6 @@ int64_t NonEmptyLines(const std::string& path) {
   return n;
 }
 
-// Sums the samples of `name` in a Prometheus text exposition whose labels include all `labels`
-// (each written as key="value").
-double MetricSum(const std::string& exposition, const std::string& name,
-                 const std::vector<std::string>& labels) {
-  double sum = 0;
-  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
-    if (!absl::StartsWith(line, name + "{") && !absl::StartsWith(line, name + " ")) continue;
-    bool all = true;
-    for (const auto& label : labels) all &= absl::StrContains(line, label);
-    double value = 0;
-    if (all && absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) sum += value;
-  }
-  return sum;
-}
-
 class GeneratedCountyTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -152,19 +136,7 @@ class GeneratedCountyTest : public ::testing::Test {
   }
 
   // Returns ingest-service's /metrics page.
-  std::string IngestMetrics() {
-    for (const auto& s : suite_->services()) {
-      if (s.name != "ingest-service") continue;
-      common::HttpRequestOptions options;
-      options.port = s.metrics_port;
-      options.target = "/metrics";
-      auto r = common::SendHttpRequest(options);
-      EXPECT_TRUE(r.ok()) << r.status();
-      return r.ok() ? r->body : "";
-    }
-    ADD_FAILURE() << "no ingest-service";
-    return "";
-  }
+  std::string IngestMetrics() { return suite_->Metrics("ingest-service"); }
 
   std::unique_ptr<Suite> suite_;
   int runs_ = 0;

@@ -1,15 +1,22 @@
 #include "tests/e2e/suite.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 #include "common/status/status_macros.h"
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +41,29 @@ absl::Status Annotated(const std::string& what, const absl::Status& status,
 }
 
 }  // namespace
+
+absl::StatusOr<int64_t> QueryInt(const std::string& path, const std::string& sql) {
+  if (!std::filesystem::exists(path)) return absl::NotFoundError(absl::StrCat("no ", path));
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  absl::Cleanup close = [db] { sqlite3_close(db); };
+  if (rc != SQLITE_OK) {
+    return absl::InternalError(absl::StrCat("open ", path, ": ", sqlite3_errstr(rc)));
+  }
+  // The service may hold the write lock for a moment.
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* statement = nullptr;
+  rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr);
+  absl::Cleanup finalize = [statement] { sqlite3_finalize(statement); };
+  if (rc != SQLITE_OK) {
+    return absl::InternalError(absl::StrCat(sql, ": ", sqlite3_errmsg(db)));
+  }
+  rc = sqlite3_step(statement);
+  if (rc != SQLITE_ROW) {
+    return absl::InternalError(absl::StrCat(sql, ": no row (", sqlite3_errmsg(db), ")"));
+  }
+  return static_cast<int64_t>(sqlite3_column_int64(statement, 0));
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -77,8 +107,9 @@ absl::StatusOr<ToolRun> RunTool(const std::string& binary, const std::vector<std
   return run;
 }
 
-absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
+absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(const SuiteOptions& options) {
   std::unique_ptr<Suite> suite(new Suite());
+  suite->options_ = options;
   const std::string d = suite->dir();
   {
     std::ofstream key(d + "/id_token.key");
@@ -128,27 +159,96 @@ Suite::~Suite() {
 
 absl::Status Suite::StartService(const std::string& name, std::vector<std::string> args,
                                  const std::string& listen) {
-  const std::string d = dir();
-  args.push_back("--listen_address=" + listen);
-  args.push_back("--port_file=" + d + "/" + name + ".port");
-  args.push_back("--metrics_address=127.0.0.1:0");
-  args.push_back("--metrics_port_file=" + d + "/" + name + ".metrics");
-  const std::string log = d + "/" + name + ".log";
-  auto child = ChildProcess::Start(BinDir() + "/" + name, args, {}, log);
-  RETURN_IF_ERROR(Annotated(name, child.status()));
+  if (auto extra = options_.extra_args.find(name); extra != options_.extra_args.end()) {
+    args.insert(args.end(), extra->second.begin(), extra->second.end());
+  }
   Service s;
   s.name = name;
-  s.process = std::make_unique<ChildProcess>(std::move(*child));
-  // Kept before waiting, so that the destructor stops it whatever happens next.
+  s.args = std::move(args);
+  // Kept before starting, so that the destructor stops it whatever happens next.
   services_.push_back(std::move(s));
-  Service& started = services_.back();
-  auto port = WaitForPortFile(d + "/" + name + ".port", kStartTimeout);
+  return Launch(services_.back(), listen);
+}
+
+absl::Status Suite::Launch(Service& service, const std::string& listen) {
+  const std::string d = dir();
+  const std::string& name = service.name;
+  const std::string port_file = d + "/" + name + ".port";
+  const std::string metrics_file = d + "/" + name + ".metrics";
+  // A restart must not read the previous run's ports.
+  std::remove(port_file.c_str());
+  std::remove(metrics_file.c_str());
+  std::vector<std::string> args = service.args;
+  args.push_back("--listen_address=" + listen);
+  args.push_back("--port_file=" + port_file);
+  args.push_back("--metrics_address=127.0.0.1:0");
+  args.push_back("--metrics_port_file=" + metrics_file);
+  const std::string log = LogPath(name);
+  auto child = ChildProcess::Start(BinDir() + "/" + name, args, {}, log);
+  RETURN_IF_ERROR(Annotated(name, child.status()));
+  service.process = std::make_unique<ChildProcess>(std::move(*child));
+  auto port = WaitForPortFile(port_file, kStartTimeout);
   if (!port.ok()) return Annotated(name, port.status(), "\n" + ReadFile(log));
-  started.port = *port;
-  auto metrics = WaitForPortFile(d + "/" + name + ".metrics", kStartTimeout);
+  service.port = *port;
+  auto metrics = WaitForPortFile(metrics_file, kStartTimeout);
   RETURN_IF_ERROR(Annotated(name, metrics.status()));
-  started.metrics_port = *metrics;
-  return Annotated(name, WaitForServing(absl::StrCat("127.0.0.1:", started.port), kStartTimeout));
+  service.metrics_port = *metrics;
+  return Annotated(name, WaitForServing(absl::StrCat("127.0.0.1:", service.port), kStartTimeout));
+}
+
+Service* Suite::Find(const std::string& name) {
+  for (auto& s : services_) {
+    if (s.name == name) return &s;
+  }
+  ADD_FAILURE() << "no service " << name;
+  return nullptr;
+}
+
+std::string Suite::LogPath(const std::string& name) const { return dir() + "/" + name + ".log"; }
+
+absl::Status Suite::Kill(const std::string& name) {
+  Service* s = Find(name);
+  if (s == nullptr) return absl::NotFoundError(absl::StrCat("no service ", name));
+  if (!s->process || !s->process->running()) {
+    return absl::FailedPreconditionError(absl::StrCat(name, " is not running"));
+  }
+  RETURN_IF_ERROR(Annotated(name, s->process->Signal(SIGKILL)));
+  return Annotated(name, s->process->Wait(std::chrono::seconds(5)).status());
+}
+
+absl::Status Suite::Restart(const std::string& name) {
+  Service* s = Find(name);
+  if (s == nullptr) return absl::NotFoundError(absl::StrCat("no service ", name));
+  if (s->process && s->process->running()) {
+    return absl::FailedPreconditionError(absl::StrCat(name, " still runs; stop it first"));
+  }
+  return Launch(*s, absl::StrCat("127.0.0.1:", s->port));
+}
+
+std::string Suite::Metrics(const std::string& name) {
+  Service* s = Find(name);
+  if (s == nullptr) return "";
+  HttpRequestOptions options;
+  options.port = s->metrics_port;
+  options.target = "/metrics";
+  auto response = SendHttpRequest(options);
+  EXPECT_TRUE(response.ok()) << name << " /metrics: " << response.status();
+  if (!response.ok()) return "";
+  EXPECT_EQ(response->status, 200) << name << " /metrics: " << response->body;
+  return response->body;
+}
+
+double MetricSum(const std::string& exposition, const std::string& name,
+                 const std::vector<std::string>& labels) {
+  double sum = 0;
+  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
+    if (!absl::StartsWith(line, name + "{") && !absl::StartsWith(line, name + " ")) continue;
+    bool all = true;
+    for (const auto& label : labels) all &= absl::StrContains(line, label);
+    double value = 0;
+    if (all && absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) sum += value;
+  }
+  return sum;
 }
 
 std::string Suite::gateway_address() const { return absl::StrCat("127.0.0.1:", http_port_); }

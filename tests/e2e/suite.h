@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +30,17 @@ struct Service {
   std::unique_ptr<common::testing::ChildProcess> process;
   int port = 0;
   int metrics_port = 0;
+  // What it was started with, besides the listen, port-file and metrics flags (for a restart).
+  std::vector<std::string> args;
+};
+
+// How to start the suite.
+struct SuiteOptions {
+  // Flags added after the suite's own for a service, by service name, e.g.
+  // {"ingest-service", {"--max_outbox_pending=500"}}. A repeated flag's last value wins, so they
+  // can override the suite's choices, but not the listen, port-file and metrics flags, which
+  // come last.
+  std::map<std::string, std::vector<std::string>> extra_args;
 };
 
 // The running suite. Each service logs to <dir>/<name>.log, writes its state under <dir>/<name>
@@ -39,7 +52,7 @@ class Suite {
   // on until its port files exist and it answers grpc.health.v1 with SERVING.
   // Errors: from ChildProcess::Start, WaitForPortFile and WaitForServing, naming the service
   // (with its log when it never wrote its port).
-  static absl::StatusOr<std::unique_ptr<Suite>> Start();
+  static absl::StatusOr<std::unique_ptr<Suite>> Start(const SuiteOptions& options = {});
 
   Suite(const Suite&) = delete;
   Suite& operator=(const Suite&) = delete;
@@ -56,6 +69,24 @@ class Suite {
   // Returns "127.0.0.1:<gRPC port>" of the service `name`; adds a test failure and returns ""
   // when there is no such service.
   std::string Target(const std::string& name) const;
+  // Returns the service `name`, or nullptr (and a test failure) when there is none.
+  Service* Find(const std::string& name);
+  // Returns the path of the service's log, which a restarted service appends to.
+  std::string LogPath(const std::string& name) const;
+
+  // Kills the service `name` with SIGKILL, as a crash would, and reaps it.
+  // Errors: NotFound for an unknown service; FailedPrecondition when it is not running;
+  // DeadlineExceeded when it has not died within 5 s.
+  absl::Status Kill(const std::string& name);
+  // Starts the stopped service `name` again with the arguments, gRPC port and data directory it
+  // had, and waits for it as Start does (its metrics port may change). The other services keep
+  // their targets. Errors: NotFound for an unknown service, FailedPrecondition while it still
+  // runs, otherwise as Start.
+  absl::Status Restart(const std::string& name);
+
+  // Returns the Prometheus text of the service's /metrics; "" and a test failure when it cannot
+  // be read.
+  std::string Metrics(const std::string& name);
 
   // Sends one request to the gateway with `token` as bearer token. A transport failure adds a
   // test failure and yields an empty response (status 0).
@@ -64,9 +95,14 @@ class Suite {
 
  private:
   Suite() = default;
-  // Starts `name` with `args` plus the listen, port-file and metrics flags.
+  // Starts `name` with `args`, the extra args of the options, and the listen, port-file and
+  // metrics flags.
   absl::Status StartService(const std::string& name, std::vector<std::string> args,
                             const std::string& listen = "127.0.0.1:0");
+  // Starts `service` (name and args set) listening on `listen`, and waits until it serves.
+  absl::Status Launch(Service& service, const std::string& listen);
+
+  SuiteOptions options_;
 
   common::testing::TempDir dir_;
   std::vector<Service> services_;
@@ -94,6 +130,16 @@ int FreePort();
 // Returns the demo submitter token of `agency` (config/demo-tokens.yaml):
 // civil_affairs -> demo-submitter-civil-affairs-token.
 std::string AgencyToken(const std::string& agency);
+
+// Sums the samples of `name` in a Prometheus text exposition whose labels include all `labels`
+// (each written as key="value").
+double MetricSum(const std::string& exposition, const std::string& name,
+                 const std::vector<std::string>& labels = {});
+
+// Runs `sql`, a query yielding one integer (e.g. SELECT COUNT(*) ...), on the SQLite database at
+// `path` opened read-only, so that a running service's database can be checked while it works.
+// Errors: NotFound when the file does not exist, Internal for an SQLite error.
+absl::StatusOr<int64_t> QueryInt(const std::string& path, const std::string& sql);
 
 // Parses a JSON body into `Message`, adding a test failure when it does not parse.
 template <typename Message>
