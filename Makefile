@@ -34,9 +34,10 @@ demo: build
 
 bench: deps
 	cmake --preset release
-	cmake --build --preset release --target lifeline-bench lifeline-datagen-bench
+	cmake --build --preset release --target lifeline-bench lifeline-datagen-bench lifeline-ingest-bench
 	./build/release/bin/lifeline-bench
 	./build/release/bin/lifeline-datagen-bench --persons 1000000
+	./build/release/bin/lifeline-ingest-bench --records 1000000
 
 # Builds the fuzz targets with clang and libFuzzer (preset fuzz) and runs each for FUZZ_SECONDS
 # (default 60), growing a scratch corpus under build/fuzz/corpus/ from the seeds in git (which are

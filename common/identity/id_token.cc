@@ -1,12 +1,14 @@
 #include "common/identity/id_token.h"
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -22,22 +24,40 @@ absl::StatusOr<IdTokenizer> IdTokenizer::Create(std::string secret) {
   if (secret.size() < kMinSecretBytes) {
     return absl::InvalidArgumentError("id token secret: must be at least 16 bytes");
   }
-  return IdTokenizer(std::move(secret));
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
+  if (hmac == nullptr) return absl::InternalError("id token: OpenSSL has no HMAC");
+  std::shared_ptr<EVP_MAC_CTX> keyed(EVP_MAC_CTX_new(hmac), EVP_MAC_CTX_free);
+  EVP_MAC_free(hmac);  // the context holds its own reference
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  if (keyed == nullptr ||
+      EVP_MAC_init(keyed.get(), reinterpret_cast<const unsigned char*>(secret.data()),
+                   secret.size(), params) != 1) {
+    return absl::InternalError("id token: OpenSSL cannot key HMAC-SHA256");
+  }
+  return IdTokenizer(std::move(keyed));
 }
 
 std::string IdTokenizer::Token(std::string_view canonical_id) const {
   unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_size = 0;
-  // HMAC with a valid built-in digest and in-memory buffers only fails on allocation failure,
-  // where continuing would produce a token that collides for every input.
-  const unsigned char* ok = HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-                                 reinterpret_cast<const unsigned char*>(canonical_id.data()),
-                                 canonical_id.size(), digest, &digest_size);
-  if (ok == nullptr) std::abort();
+  size_t digest_size = 0;
+  // Copying a keyed context only reads it, so concurrent calls may share it. HMAC over in-memory
+  // buffers only fails on allocation failure, where continuing would produce a token that
+  // collides for every input.
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_dup(keyed_.get()),
+                                                                EVP_MAC_CTX_free);
+  if (ctx == nullptr ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(canonical_id.data()),
+                     canonical_id.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), digest, &digest_size, sizeof(digest)) != 1) {
+    std::abort();
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   std::string token;
   token.reserve(digest_size * 2);
-  for (unsigned int i = 0; i < digest_size; ++i) {
+  for (size_t i = 0; i < digest_size; ++i) {
     token.push_back(kHex[digest[i] >> 4]);
     token.push_back(kHex[digest[i] & 0x0f]);
   }

@@ -78,9 +78,15 @@ absl::StatusOr<std::string> SerializeDeterministic(const google::protobuf::Messa
 }
 
 absl::StatusOr<std::string> Sha256(std::string_view bytes) {
+  // Fetched once: with EVP_sha256() OpenSSL 3 looks the implementation up again on every call,
+  // which cost about as much as hashing the record.
+  static const EVP_MD* const kSha256 = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, kSha256, nullptr) != 1) {
     return absl::InternalError("SHA-256 of a record failed");
   }
   return std::string(reinterpret_cast<const char*>(digest), length);
@@ -88,6 +94,11 @@ absl::StatusOr<std::string> Sha256(std::string_view bytes) {
 
 // The content hash ignores the batch that carried the record.
 absl::StatusOr<std::string> ContentHash(const records::v1::NormalizedRecord& record) {
+  if (record.batch_id().empty()) {
+    // What the service hands over: no copy needed.
+    ASSIGN_OR_RETURN(std::string bytes, SerializeDeterministic(record));
+    return Sha256(bytes);
+  }
   records::v1::NormalizedRecord copy = record;
   copy.clear_batch_id();
   ASSIGN_OR_RETURN(std::string bytes, SerializeDeterministic(copy));
@@ -171,14 +182,12 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
       }
       v1::RecordResult outcome = v1::RECORD_RESULT_REJECTED;
       if (!record.rejected) {
-        records::v1::NormalizedRecord normalized = record.normalized;
-        normalized.set_batch_id(batch.batch_id);
-        ASSIGN_OR_RETURN(std::string hash, ContentHash(normalized));
+        ASSIGN_OR_RETURN(std::string hash, ContentHash(record.normalized));
         find_record.Reset();
         find_record.Bind(1, batch.agency).Bind(2, record.source_record_id);
         ASSIGN_OR_RETURN(bool stored, find_record.Step());
         bool write = true;
-        if (!stored && normalized.retracted()) {
+        if (!stored && record.normalized.retracted()) {
           // Kept all the same: the tombstone makes an older version that arrives later stale.
           v1::RecordIssue unknown;
           unknown.set_field("source_record_id");
@@ -212,6 +221,8 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
           }
         }
         if (write) {
+          records::v1::NormalizedRecord normalized = record.normalized;
+          normalized.set_batch_id(batch.batch_id);
           ASSIGN_OR_RETURN(std::string bytes, SerializeDeterministic(normalized));
           upsert_record.Reset();
           upsert_record.Bind(1, batch.agency)
