@@ -1,7 +1,7 @@
 # Helper functions shared by every directory of the build.
 #
 #   lifeline_cc_library(NAME <name> SRCS ... [HDRS ...] [DEPS ...])
-#   lifeline_cc_binary(NAME <name> SRCS ... [DEPS ...])
+#   lifeline_cc_binary(NAME <name> SRCS ... [DEPS ...])   (linked with jemalloc, LIFELINE_JEMALLOC)
 #   lifeline_cc_test(NAME <name> SRCS ... [DEPS ...] LABELS unit|grpc|e2e [slow] [TIMEOUT s])
 #     (`slow` tests are left out of the asan preset)
 #   lifeline_proto_library(NAME <name> PROTOS ... [IMPORT_DIRS ...] [DEPS ...] [GRPC])
@@ -83,7 +83,7 @@ endfunction()
 function(lifeline_cc_binary)
   cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
-  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+  target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} ${LIFELINE_MALLOC_LIBS})
   _lifeline_apply_common(${ARG_NAME})
 endfunction()
 

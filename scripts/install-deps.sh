@@ -12,7 +12,7 @@ packages=(
   golang-github-gogo-googleapis-dev
   libabsl-dev libssl-dev libsqlite3-dev sqlite3
   libboost-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
-  libyaml-cpp-dev libicu-dev libopencc-dev libopencc-data
+  libyaml-cpp-dev libicu-dev libopencc-dev libopencc-data libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
