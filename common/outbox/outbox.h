@@ -34,6 +34,10 @@ class Outbox {
  public:
   // The schema step that creates the outbox table; add it to the service's migrations.
   static Migration SchemaMigration(int version);
+  // The schema step, after SchemaMigration, that keeps a per-topic count of queued messages in
+  // step with the table (triggers), so Pending does not count a million rows on every batch.
+  // It counts the messages already queued when it runs.
+  static Migration PendingCountMigration(int version);
 
   explicit Outbox(Database* db) : db_(db) {}
 
@@ -50,7 +54,7 @@ class Outbox {
   // Records a failed attempt and makes the messages due again at `next_attempt_ms`.
   absl::Status Reschedule(const std::vector<int64_t>& ids, int64_t next_attempt_ms);
 
-  // Number of messages of `topic` not yet delivered.
+  // Number of messages of `topic` not yet delivered; reads the count PendingCountMigration keeps.
   absl::StatusOr<int64_t> Pending(std::string_view topic);
 
  private:

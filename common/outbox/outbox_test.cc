@@ -33,7 +33,7 @@ std::unique_ptr<Database> OpenWithOutbox(const std::string& path) {
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path);
   EXPECT_TRUE(db.ok()) << db.status();
   if (!db.ok()) return nullptr;
-  EXPECT_TRUE((*db)->Migrate({Outbox::SchemaMigration(1)}).ok());
+  EXPECT_TRUE((*db)->Migrate({Outbox::SchemaMigration(1), Outbox::PendingCountMigration(2)}).ok());
   return std::move(db).value();
 }
 
@@ -140,6 +140,31 @@ TEST(OutboxTest, EnqueueJoinsTheCallersTransaction) {
   });
   EXPECT_FALSE(status.ok());
   EXPECT_EQ(outbox.Pending("t").value(), 0);
+}
+
+TEST(OutboxTest, PendingCountMigrationCountsWhatIsAlreadyQueued) {
+  // A database from before the count existed, with messages waiting.
+  absl::StatusOr<std::unique_ptr<Database>> opened = Database::Open(":memory:");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<Database> db = std::move(opened).value();
+  ASSERT_TRUE(db->Migrate({Outbox::SchemaMigration(1)}).ok());
+  Outbox outbox(db.get());
+  for (const std::string& payload : Numbered(3)) ASSERT_TRUE(outbox.Enqueue("t", payload).ok());
+  ASSERT_TRUE(outbox.Enqueue("u", "x").ok());
+
+  ASSERT_TRUE(db->Migrate({Outbox::SchemaMigration(1), Outbox::PendingCountMigration(2)}).ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 3);
+  EXPECT_EQ(outbox.Pending("u").value(), 1);
+  ASSERT_TRUE(outbox.Enqueue("t", "later").ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 4);
+  absl::StatusOr<std::vector<OutboxMessage>> due = outbox.Due("t", 2, NowMs());
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_TRUE(outbox.Delete({(*due)[0].id, (*due)[1].id}).ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 2);
+  EXPECT_EQ(outbox.Pending("u").value(), 1);
+  // Rescheduling is not delivering.
+  ASSERT_TRUE(outbox.Reschedule({outbox.Due("t", 1, NowMs())->at(0).id}, NowMs() + 60000).ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 2);
 }
 
 TEST(OutboxDispatcherTest, DrainOnceDeliversInOrderInBatches) {

@@ -55,13 +55,15 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view operation) {
 }  // namespace
 
 Statement::Statement(Statement&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)),
+    : owner_(std::exchange(other.owner_, nullptr)),
+      db_(std::exchange(other.db_, nullptr)),
       stmt_(std::exchange(other.stmt_, nullptr)),
       bind_status_(std::move(other.bind_status_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    Release();
+    owner_ = std::exchange(other.owner_, nullptr);
     db_ = std::exchange(other.db_, nullptr);
     stmt_ = std::exchange(other.stmt_, nullptr);
     bind_status_ = std::move(other.bind_status_);
@@ -69,7 +71,17 @@ Statement& Statement::operator=(Statement&& other) noexcept {
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { Release(); }
+
+void Statement::Release() {
+  if (stmt_ == nullptr) return;
+  if (owner_ != nullptr) {
+    owner_->Recycle(stmt_);
+  } else {
+    sqlite3_finalize(stmt_);
+  }
+  stmt_ = nullptr;
+}
 
 Statement& Statement::Bind(int index, int64_t value) {
   if (bind_status_.ok()) {
@@ -187,7 +199,37 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   return db;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    for (auto& [sql, statements] : cache_) {
+      for (sqlite3_stmt* stmt : statements) sqlite3_finalize(stmt);
+    }
+    cache_.clear();
+  }
+  sqlite3_close_v2(db_);
+}
+
+void Database::Recycle(sqlite3_stmt* stmt) {
+  // Reset ends a read the statement may still hold open; bindings go so no value lingers.
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  const char* sql = sqlite3_sql(stmt);
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (sql != nullptr) {
+      auto it = cache_.find(sql);
+      if (it == cache_.end() && cache_.size() < kCachedSqlTexts) {
+        it = cache_.emplace(sql, std::vector<sqlite3_stmt*>()).first;
+      }
+      if (it != cache_.end() && it->second.size() < kCachedPerSql) {
+        it->second.push_back(stmt);
+        return;
+      }
+    }
+  }
+  sqlite3_finalize(stmt);
+}
 
 absl::Status Database::Migrate(const std::vector<Migration>& migrations) {
   for (size_t i = 0; i < migrations.size(); ++i) {
@@ -281,14 +323,24 @@ absl::Status Database::InTransaction(const std::function<absl::Status()>& fn) {
 
 absl::StatusOr<Statement> Database::Prepare(std::string_view sql) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
+  {
+    std::lock_guard<std::mutex> cache_lock(cache_mu_);
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end() && !it->second.empty()) {
+      sqlite3_stmt* cached = it->second.back();
+      it->second.pop_back();
+      return Statement(this, db_, cached);
+    }
+  }
   sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
     return SqliteError(db_, rc, "prepare");
   }
   if (stmt == nullptr) return absl::InvalidArgumentError("sqlite prepare: empty statement");
-  return Statement(db_, stmt);
+  return Statement(this, db_, stmt);
 }
 
 absl::Status Database::Exec(std::string_view sql) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -26,9 +27,12 @@ struct Migration {
   std::string sql;
 };
 
+class Database;
+
 // A prepared statement. Bind positions are 1-based. Binding errors are remembered and returned by
 // the next Step/Run. Not thread-safe: use it only inside the Database::Run or InTransaction
-// callback that prepared it.
+// callback that prepared it. When destroyed it goes back, reset, to its Database's statement
+// cache.
 class Statement {
  public:
   Statement(Statement&& other) noexcept;
@@ -60,7 +64,11 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Database* owner, sqlite3* db, sqlite3_stmt* stmt)
+      : owner_(owner), db_(db), stmt_(stmt) {}
+  // Hands the statement back to the owner's cache (or finalizes it).
+  void Release();
+  Database* owner_ = nullptr;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   absl::Status bind_status_;
@@ -92,7 +100,9 @@ class Database {
   // Errors: those of `fn`, or the codes listed at Statement::Step for BEGIN/COMMIT.
   absl::Status InTransaction(const std::function<absl::Status()>& fn);
 
-  // Prepares a statement. Call only inside Run or InTransaction. Errors: Internal on bad SQL.
+  // Prepares a statement, or takes an idle one of the same SQL text from the connection's cache
+  // (compiling SQL cost as much as running a small INSERT). Call only inside Run or
+  // InTransaction. Errors: Internal on bad SQL.
   absl::StatusOr<Statement> Prepare(std::string_view sql);
 
   // Executes one or more statements without results. Call only inside Run or InTransaction.
@@ -103,8 +113,18 @@ class Database {
   int Changes() const;
 
  private:
+  friend class Statement;
+  // Idle statements kept per SQL text, and distinct texts kept; the rest are finalized.
+  static constexpr size_t kCachedPerSql = 4;
+  static constexpr size_t kCachedSqlTexts = 256;
+
   explicit Database(sqlite3* db) : db_(db) {}
+  // Takes back a statement that is no longer used: reset and kept for reuse, or finalized.
+  void Recycle(sqlite3_stmt* stmt);
+
   sqlite3* db_;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> cache_;
   std::recursive_mutex mu_;
   int transaction_depth_ = 0;
   // Set when a nested InTransaction failed; the outermost one then rolls back.

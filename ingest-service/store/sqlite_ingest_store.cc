@@ -59,7 +59,8 @@ std::vector<common::Migration> Migrations() {
   return {common::Migration{1, kSchema}, common::Outbox::SchemaMigration(2),
           common::Migration{3,
                             "ALTER TABLE batches ADD COLUMN retracted_count INTEGER NOT NULL "
-                            "DEFAULT 0;"}};
+                            "DEFAULT 0;"},
+          common::Outbox::PendingCountMigration(4)};
 }
 
 // Serializes deterministically, so equal messages give equal bytes.

@@ -101,6 +101,7 @@ CREATE TABLE reviews (
 );
 )sql"},
       common::Outbox::SchemaMigration(2),
+      common::Outbox::PendingCountMigration(3),
   };
 }
 

@@ -141,6 +141,7 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
   RETURN_IF_ERROR(db->Migrate({
       {1, kSchema},
       common::Outbox::SchemaMigration(2),
+      common::Outbox::PendingCountMigration(3),
   }));
   return std::unique_ptr<SqliteReferralStore>(new SqliteReferralStore(std::move(db), clock));
 }
