@@ -1,5 +1,7 @@
 #include "ingest-service/domain/record_validator.h"
 
+#include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,19 +49,20 @@ std::string FullWidth(const std::string& ascii) {
   return out;
 }
 
-// Builds a RecordView the way rpc/ flattens a proto Record, without protobuf.
+// Builds a RecordView the way rpc/ flattens a proto Record, without protobuf. The view points
+// into the builder's strings, which the builder and its copies keep alive.
 class ViewBuilder {
  public:
   ViewBuilder& Kind(std::string kind) {
-    view_.payload_kind = std::move(kind);
+    view_.payload_kind = Keep(std::move(kind));
     return *this;
   }
   ViewBuilder& Str(const std::string& path, const std::string& text) {
     Remove(path);
     FieldValue field;
-    field.path = path;
+    field.path = Keep(path);
     field.type = FieldType::kString;
-    field.text = text;
+    field.text = Keep(text);
     field.present = !text.empty();
     view_.fields.push_back(field);
     return *this;
@@ -67,7 +70,7 @@ class ViewBuilder {
   ViewBuilder& Int(const std::string& path, int64_t number) {
     Remove(path);
     FieldValue field;
-    field.path = path;
+    field.path = Keep(path);
     field.type = FieldType::kInt;
     field.number = number;
     field.present = number != 0;
@@ -77,10 +80,10 @@ class ViewBuilder {
   ViewBuilder& Enum(const std::string& path, int64_t number, const std::string& name) {
     Remove(path);
     FieldValue field;
-    field.path = path;
+    field.path = Keep(path);
     field.type = FieldType::kEnum;
     field.number = number;
-    field.enum_name = name;
+    field.enum_name = Keep(name);
     field.present = number != 0;
     view_.fields.push_back(field);
     return *this;
@@ -88,7 +91,7 @@ class ViewBuilder {
   ViewBuilder& Bool(const std::string& path, bool value) {
     Remove(path);
     FieldValue field;
-    field.path = path;
+    field.path = Keep(path);
     field.type = FieldType::kBool;
     field.number = value ? 1 : 0;
     field.present = value;
@@ -102,6 +105,11 @@ class ViewBuilder {
   RecordView Build() const { return view_; }
 
  private:
+  std::string_view Keep(std::string text) { return storage_->emplace_back(std::move(text)); }
+
+  // A deque never moves what it holds, so the views stay valid as it grows; shared, so a copy of
+  // the builder (and its view) stays valid too.
+  std::shared_ptr<std::deque<std::string>> storage_ = std::make_shared<std::deque<std::string>>();
   RecordView view_;
 };
 

@@ -1,6 +1,8 @@
 #include "ingest-service/rpc/record_mapping.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
@@ -18,28 +20,119 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-void FlattenMessage(const Message& message, const std::string& prefix, RecordView* view);
+// One field of a message type with its dotted path from the record root, and for a message
+// field the same for the fields of its type. Built once per program for Record (paths and
+// descriptors live as long as the program), so flattening a record allocates no path.
+struct PathNode {
+  const FieldDescriptor* field = nullptr;
+  std::string path;
+  std::vector<PathNode> children;
+};
 
-// Appends the value of `field` (element `index` when repeated, -1 otherwise) at `path`.
+// Records nest a few levels deep; the limit only guards against a recursive message type.
+constexpr int kMaxDepth = 8;
+
+std::vector<PathNode> BuildPathNodes(const Descriptor* descriptor, const std::string& prefix,
+                                     int depth) {
+  std::vector<PathNode> nodes;
+  nodes.reserve(static_cast<size_t>(descriptor->field_count()));
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    PathNode& node = nodes.emplace_back();
+    node.field = descriptor->field(i);
+    node.path = prefix.empty() ? node.field->name() : absl::StrCat(prefix, ".", node.field->name());
+    // Elements of a repeated message get their index in the path: built per record instead.
+    if (node.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !node.field->is_repeated() &&
+        depth < kMaxDepth) {
+      node.children = BuildPathNodes(node.field->message_type(), node.path, depth + 1);
+    }
+  }
+  return nodes;
+}
+
+const std::vector<PathNode>& RecordPathNodes() {
+  static const std::vector<PathNode>* const nodes =
+      new std::vector<PathNode>(BuildPathNodes(records::v1::Record::descriptor(), "", 0));
+  return *nodes;
+}
+
+void FlattenFields(const Message& message, const Descriptor* descriptor, std::string_view prefix,
+                   RecordView* view);
+
+// Appends the value of `field` (element `index` when repeated, -1 otherwise) at `path`; for a
+// message field, its fields (`children` when known, else by walking its descriptor).
 void FlattenValue(const Message& message, const FieldDescriptor* field, int index,
-                  const std::string& path, RecordView* view) {
+                  std::string_view path, const std::vector<PathNode>* children, RecordView* view);
+
+void FlattenNodes(const Message& message, const std::vector<PathNode>& nodes, RecordView* view) {
+  const Reflection* reflection = message.GetReflection();
+  for (const PathNode& node : nodes) {
+    const FieldDescriptor* field = node.field;
+    // Of a oneof only the member that is set exists.
+    if (field->real_containing_oneof() != nullptr && !reflection->HasField(message, field)) {
+      continue;
+    }
+    if (field->is_repeated()) {
+      int size = reflection->FieldSize(message, field);
+      for (int j = 0; j < size; ++j) {
+        FlattenValue(message, field, j, view->Own(absl::StrCat(node.path, "[", j, "]")), nullptr,
+                     view);
+      }
+    } else {
+      FlattenValue(message, field, -1, node.path, &node.children, view);
+    }
+  }
+}
+
+// The slow path, for message fields below a repeated one: paths are built per record.
+void FlattenFields(const Message& message, const Descriptor* descriptor, std::string_view prefix,
+                   RecordView* view) {
+  const Reflection* reflection = message.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    if (field->real_containing_oneof() != nullptr && !reflection->HasField(message, field)) {
+      continue;
+    }
+    // (Debian's Abseil has its own string_view: absl::StrCat does not take std::string_view.)
+    std::string path = std::string(prefix).append(".").append(field->name());
+    if (field->is_repeated()) {
+      int size = reflection->FieldSize(message, field);
+      for (int j = 0; j < size; ++j) {
+        FlattenValue(message, field, j, view->Own(absl::StrCat(path, "[", j, "]")), nullptr, view);
+      }
+    } else {
+      FlattenValue(message, field, -1, view->Own(std::move(path)), nullptr, view);
+    }
+  }
+}
+
+void FlattenValue(const Message& message, const FieldDescriptor* field, int index,
+                  std::string_view path, const std::vector<PathNode>* children, RecordView* view) {
   const Reflection* reflection = message.GetReflection();
   const bool repeated = index >= 0;
   if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-    FlattenMessage(repeated ? reflection->GetRepeatedMessage(message, field, index)
-                            : reflection->GetMessage(message, field),
-                   path, view);
+    const Message& child = repeated ? reflection->GetRepeatedMessage(message, field, index)
+                                    : reflection->GetMessage(message, field);
+    if (children != nullptr && !children->empty()) {
+      FlattenNodes(child, *children, view);
+    } else {
+      FlattenFields(child, field->message_type(), path, view);
+    }
     return;
   }
   FieldValue value;
   value.path = path;
   switch (field->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING:
+    case FieldDescriptor::CPPTYPE_STRING: {
       value.type = FieldType::kString;
-      value.text = repeated ? reflection->GetRepeatedString(message, field, index)
-                            : reflection->GetString(message, field);
+      std::string scratch;
+      const std::string& text =
+          repeated ? reflection->GetRepeatedStringReference(message, field, index, &scratch)
+                   : reflection->GetStringReference(message, field, &scratch);
+      // Protobuf hands out its own string when it can, and copies into `scratch` otherwise.
+      value.text = &text == &scratch ? view->Own(std::move(scratch)) : std::string_view(text);
       value.present = !value.text.empty();
       break;
+    }
     case FieldDescriptor::CPPTYPE_INT32:
       value.type = FieldType::kInt;
       value.number = repeated ? reflection->GetRepeatedInt32(message, field, index)
@@ -84,28 +177,7 @@ void FlattenValue(const Message& message, const FieldDescriptor* field, int inde
       return;
   }
   if (value.type != FieldType::kString) value.present = value.number != 0;
-  view->fields.push_back(std::move(value));
-}
-
-void FlattenMessage(const Message& message, const std::string& prefix, RecordView* view) {
-  const Descriptor* descriptor = message.GetDescriptor();
-  const Reflection* reflection = message.GetReflection();
-  for (int i = 0; i < descriptor->field_count(); ++i) {
-    const FieldDescriptor* field = descriptor->field(i);
-    // Of a oneof only the member that is set exists.
-    if (field->real_containing_oneof() != nullptr && !reflection->HasField(message, field)) {
-      continue;
-    }
-    std::string path = prefix.empty() ? field->name() : absl::StrCat(prefix, ".", field->name());
-    if (field->is_repeated()) {
-      int size = reflection->FieldSize(message, field);
-      for (int j = 0; j < size; ++j) {
-        FlattenValue(message, field, j, absl::StrCat(path, "[", j, "]"), view);
-      }
-    } else {
-      FlattenValue(message, field, -1, path, view);
-    }
-  }
+  view->fields.push_back(value);
 }
 
 records::v1::Sex ToProtoSex(Sex sex) {
@@ -124,7 +196,9 @@ records::v1::Sex ToProtoSex(Sex sex) {
 
 RecordView FlattenRecord(const records::v1::Record& record) {
   RecordView view;
-  FlattenMessage(record, "", &view);
+  // About as many leaves as a record with its largest payload has.
+  view.fields.reserve(48);
+  FlattenNodes(record, RecordPathNodes(), &view);
   const google::protobuf::OneofDescriptor* payload =
       records::v1::Record::descriptor()->FindOneofByName("payload");
   const FieldDescriptor* set = record.GetReflection()->GetOneofFieldDescriptor(record, payload);

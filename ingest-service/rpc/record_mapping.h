@@ -15,8 +15,11 @@
 namespace lifeline::ingest {
 
 // Flattens `record` by reflection: every leaf field of the record, its person and the payload
-// that is set, keyed by dotted path; repeated fields get "[i]" after their name.
+// that is set, keyed by dotted path; repeated fields get "[i]" after their name. The view points
+// into `record`, which must outlive it unchanged.
 RecordView FlattenRecord(const records::v1::Record& record);
+// A view of a temporary would dangle.
+RecordView FlattenRecord(const records::v1::Record&& record) = delete;
 
 // Replaces string fields of `record` at the rewrite paths. Errors: Internal when a path does not
 // name a string field of Record (a bug in the rule tables).

@@ -24,7 +24,8 @@ records::v1::Record VictimRecord() {
 }
 
 TEST(FlattenRecordTest, FlattensPathsTypesAndPayloadKind) {
-  RecordView view = FlattenRecord(VictimRecord());
+  const records::v1::Record record = VictimRecord();
+  RecordView view = FlattenRecord(record);
   EXPECT_EQ(view.payload_kind, "criminal_victim");
   EXPECT_EQ(view.Text("source_record_id"), "cv-1");
   EXPECT_EQ(view.Number("version"), 3);
