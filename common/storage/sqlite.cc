@@ -189,9 +189,12 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   // synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss, and an
-  // acknowledged batch must survive.
-  absl::Status configured =
-      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  // acknowledged batch must survive. A page cache of up to 64 MiB (default 2 MiB) holds a large
+  // batch's pages, so a transaction does not spill and rewrite them, and keeps more index pages
+  // of a million-row table in memory.
+  absl::Status configured = db->Exec(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; "
+      "PRAGMA cache_size=-65536;");
   if (!configured.ok()) {
     return absl::UnavailableError(
         absl::StrCat("sqlite open ", path, ": configure: ", configured.message()));

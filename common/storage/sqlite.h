@@ -80,7 +80,8 @@ class Statement {
 class Database {
  public:
   // Opens (creating if needed) the database at `path` (":memory:" for a private in-memory one),
-  // enables WAL, synchronous=FULL, foreign keys and a 5 s busy timeout. Creates the parent
+  // enables WAL, synchronous=FULL, foreign keys, a page cache of up to 64 MiB and a 5 s busy
+  // timeout. Creates the parent
   // directory if missing. Errors: Unavailable if the file cannot be opened or configured.
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
   ~Database();

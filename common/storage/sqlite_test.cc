@@ -84,6 +84,7 @@ TEST(DatabaseTest, OpenCreatesParentDirectoryAndSetsPragmas) {
   EXPECT_EQ(QueryInt(*db, "PRAGMA synchronous").value_or(-1), 2);  // FULL
   EXPECT_EQ(QueryInt(*db, "PRAGMA foreign_keys").value_or(-1), 1);
   EXPECT_EQ(QueryInt(*db, "PRAGMA busy_timeout").value_or(-1), 5000);
+  EXPECT_EQ(QueryInt(*db, "PRAGMA cache_size").value_or(0), -65536);  // KiB, so 64 MiB
 }
 
 TEST(DatabaseTest, OpenFailsWithUnavailableWhenPathIsUnusable) {

@@ -114,6 +114,8 @@ absl::Status IngestServiceImpl::AddRecord(const std::string& agency,
   for (const Issue& issue : result.issues) submission.issues.push_back(ToProtoIssue(issue));
   if (!submission.rejected) {
     ASSIGN_OR_RETURN(submission.normalized, BuildNormalizedRecord(agency, record, result));
+    // Hashed and serialized here, on the stream's own thread, not inside the commit.
+    RETURN_IF_ERROR(SealRecord(batch->batch_id, &submission));
   }
   return absl::OkStatus();
 }

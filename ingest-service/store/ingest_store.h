@@ -34,7 +34,18 @@ struct RecordSubmission {
   bool rejected = false;
   // The normalized record (without batch_id) when not rejected.
   records::v1::NormalizedRecord normalized;
+  // What SealRecord derives from `normalized`: the SHA-256 of its deterministic serialization, and
+  // the bytes stored and forwarded (with the batch id). Empty until sealed; CommitBatch seals an
+  // unsealed record itself, under the store's lock.
+  std::string content_hash;
+  std::string stored_bytes;
 };
+
+// Fills `record`'s content_hash and stored_bytes for the batch `batch_id`, so that the hashing
+// and serializing happen on the caller's thread rather than inside the store's transaction (which
+// holds the one database connection). No-op for a rejected record.
+// Errors: Internal when the record cannot be serialized or hashed.
+absl::Status SealRecord(const std::string& batch_id, RecordSubmission* record);
 
 struct BatchSubmission {
   std::string agency;

@@ -122,6 +122,19 @@ v1::Batch BatchFromRow(const common::Statement& row) {
 
 }  // namespace
 
+absl::Status SealRecord(const std::string& batch_id, RecordSubmission* record) {
+  if (record->rejected) return absl::OkStatus();
+  ASSIGN_OR_RETURN(record->content_hash, ContentHash(record->normalized));
+  records::v1::NormalizedRecord& normalized = record->normalized;
+  const std::string previous = normalized.batch_id();
+  normalized.set_batch_id(batch_id);
+  absl::StatusOr<std::string> bytes = SerializeDeterministic(normalized);
+  normalized.set_batch_id(previous);
+  if (!bytes.ok()) return bytes.status();
+  record->stored_bytes = *std::move(bytes);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<SqliteIngestStore>> SqliteIngestStore::Open(
     const std::string& path) {
   ASSIGN_OR_RETURN(std::unique_ptr<common::Database> db, common::Database::Open(path));
@@ -183,7 +196,15 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
       }
       v1::RecordResult outcome = v1::RECORD_RESULT_REJECTED;
       if (!record.rejected) {
-        ASSIGN_OR_RETURN(std::string hash, ContentHash(record.normalized));
+        // A record the caller sealed for this batch needs no work here; others are sealed now.
+        RecordSubmission sealed_here;
+        const RecordSubmission* sealed = &record;
+        if (record.content_hash.empty() || record.stored_bytes.empty()) {
+          sealed_here.normalized = record.normalized;
+          RETURN_IF_ERROR(SealRecord(batch.batch_id, &sealed_here));
+          sealed = &sealed_here;
+        }
+        const std::string& hash = sealed->content_hash;
         find_record.Reset();
         find_record.Bind(1, batch.agency).Bind(2, record.source_record_id);
         ASSIGN_OR_RETURN(bool stored, find_record.Step());
@@ -222,9 +243,7 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
           }
         }
         if (write) {
-          records::v1::NormalizedRecord normalized = record.normalized;
-          normalized.set_batch_id(batch.batch_id);
-          ASSIGN_OR_RETURN(std::string bytes, SerializeDeterministic(normalized));
+          const std::string& bytes = sealed->stored_bytes;
           upsert_record.Reset();
           upsert_record.Bind(1, batch.agency)
               .Bind(2, record.source_record_id)
@@ -235,7 +254,7 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
           RETURN_IF_ERROR(upsert_record.Run());
           RETURN_IF_ERROR(outbox_.Enqueue(kMatchTopic, bytes));
           ++result.enqueued;
-          if (normalized.retracted()) {
+          if (record.normalized.retracted()) {
             outcome = v1::RECORD_RESULT_RETRACTED;
           } else {
             outcome = has_warnings ? v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS

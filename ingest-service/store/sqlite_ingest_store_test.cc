@@ -227,6 +227,33 @@ TEST_F(SqliteIngestStoreTest, RepeatedRecordInsideOneBatchIsUnchangedTheSecondTi
   EXPECT_EQ(result.enqueued, 1);
 }
 
+TEST_F(SqliteIngestStoreTest, SealedAndUnsealedRecordsAreStoredAlike) {
+  RecordSubmission sealed = Accepted(0, "sa-1", 1);
+  ASSERT_TRUE(SealRecord("b1", &sealed).ok());
+  EXPECT_EQ(sealed.content_hash.size(), 32u);
+  CommitResult first = Commit(Batch("b1", {sealed, Accepted(1, "sa-2", 1)}));
+  EXPECT_EQ(Results(first.response), (std::vector<v1::RecordResult>{v1::RECORD_RESULT_ACCEPTED,
+                                                                    v1::RECORD_RESULT_ACCEPTED}));
+  // The same content, sealed for another batch or not sealed at all, is recognized as unchanged.
+  RecordSubmission resealed = Accepted(0, "sa-2", 1);
+  ASSERT_TRUE(SealRecord("b2", &resealed).ok());
+  CommitResult second = Commit(Batch("b2", {Accepted(1, "sa-1", 1), resealed}));
+  EXPECT_EQ(Results(second.response), (std::vector<v1::RecordResult>{v1::RECORD_RESULT_UNCHANGED,
+                                                                     v1::RECORD_RESULT_UNCHANGED}));
+  std::vector<records::v1::NormalizedRecord> forwarded = DrainOutbox();
+  ASSERT_EQ(forwarded.size(), 2u);
+  for (const records::v1::NormalizedRecord& record : forwarded) EXPECT_EQ(record.batch_id(), "b1");
+  absl::StatusOr<records::v1::NormalizedRecord> stored = store_->GetRecord("civil_affairs", "sa-1");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->batch_id(), "b1");
+  EXPECT_EQ(stored->person().name_original(), "测试甲");
+  // Sealing leaves the normalized record as it was, and skips a rejected one.
+  EXPECT_TRUE(sealed.normalized.batch_id().empty());
+  RecordSubmission rejected = Rejected(0, "sa-3");
+  ASSERT_TRUE(SealRecord("b3", &rejected).ok());
+  EXPECT_TRUE(rejected.stored_bytes.empty());
+}
+
 TEST_F(SqliteIngestStoreTest, RetractionReplacesTheRecordAndIsForwarded) {
   Commit(Batch("b1", {Accepted(0, "r0", 1)}));
   EXPECT_EQ(DrainOutbox().size(), 1u);
