@@ -199,9 +199,9 @@ RecordView FlattenRecord(const records::v1::Record& record) {
   // About as many leaves as a record with its largest payload has.
   view.fields.reserve(48);
   FlattenNodes(record, RecordPathNodes(), &view);
-  const google::protobuf::OneofDescriptor* payload =
+  static const google::protobuf::OneofDescriptor* const kPayload =
       records::v1::Record::descriptor()->FindOneofByName("payload");
-  const FieldDescriptor* set = record.GetReflection()->GetOneofFieldDescriptor(record, payload);
+  const FieldDescriptor* set = record.GetReflection()->GetOneofFieldDescriptor(record, kPayload);
   if (set != nullptr) view.payload_kind = set->name();
   return view;
 }
@@ -261,10 +261,21 @@ absl::StatusOr<records::v1::NormalizedRecord> BuildNormalizedRecord(
   out->set_region_code(person.region_code);
   out->set_household_id(person.household_id);
 
-  // The payload travels as validated; the person (with its raw ID number) does not.
+  // The payload travels as validated; the person (with its raw ID number) does not. Copied
+  // field by field rather than whole-then-cleared: copying and freeing the person was a tenth of
+  // validation time. record_mapping_test fails when Record gains a field this does not copy.
   records::v1::Record* payload = normalized.mutable_record();
-  *payload = record;
-  payload->clear_person();
+  payload->set_source_record_id(record.source_record_id());
+  payload->set_version(record.version());
+  payload->set_record_date(record.record_date());
+  const Reflection* reflection = record.GetReflection();
+  static const google::protobuf::OneofDescriptor* const kPayload =
+      records::v1::Record::descriptor()->FindOneofByName("payload");
+  if (const FieldDescriptor* set = reflection->GetOneofFieldDescriptor(record, kPayload)) {
+    payload->GetReflection()
+        ->MutableMessage(payload, set)
+        ->CopyFrom(reflection->GetMessage(record, set));
+  }
   RETURN_IF_ERROR(ApplyRewrites(result.rewrites, payload));
   return normalized;
 }

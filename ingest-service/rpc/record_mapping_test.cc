@@ -1,7 +1,9 @@
 #include "ingest-service/rpc/record_mapping.h"
 
+#include <set>
 #include <string>
 
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 namespace lifeline::ingest {
@@ -107,6 +109,33 @@ TEST(BuildNormalizedRecordTest, DropsThePersonAndCopiesTheNormalizedOne) {
   EXPECT_FALSE(normalized->record().has_person());
   EXPECT_EQ(normalized->record().criminal_victim().criminal_case().case_number(), "TEST-CASE-001");
   EXPECT_EQ(normalized->SerializeAsString().find("110101199003071234"), std::string::npos);
+}
+
+TEST(BuildNormalizedRecordTest, CarriesEveryFieldButThePerson) {
+  const ValidationResult result;
+  for (records::v1::Record record : {VictimRecord(), records::v1::Record()}) {
+    if (!record.has_criminal_victim()) {
+      record.set_source_record_id("sa-1");
+      record.mutable_social_assistance()->set_start_date("2021-03-01");
+    }
+    auto normalized = BuildNormalizedRecord("civil_affairs", record, result);
+    ASSERT_TRUE(normalized.ok()) << normalized.status();
+    records::v1::Record expected = record;
+    expected.clear_person();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(normalized->record(), expected))
+        << normalized->record().DebugString();
+  }
+  // BuildNormalizedRecord copies these by name and the payload by its oneof: a field added to
+  // Record must be added there too, or it would be dropped on the way to match-service.
+  std::set<std::string> envelope;
+  const google::protobuf::Descriptor* descriptor = records::v1::Record::descriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    if (descriptor->field(i)->real_containing_oneof() == nullptr) {
+      envelope.insert(descriptor->field(i)->name());
+    }
+  }
+  EXPECT_EQ(envelope, (std::set<std::string>{"source_record_id", "version", "record_date", "person",
+                                             "retracted"}));
 }
 
 TEST(ToProtoIssueTest, MapsSeverity) {
