@@ -567,19 +567,6 @@ std::string CategoryCode(match::v1::Category category) {
   }
 }
 
-// Percent-encodes everything but RFC 3986 unreserved characters, for a query parameter value.
-std::string QueryEscape(const std::string& value) {
-  std::string out;
-  for (unsigned char c : value) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppend(&out, absl::StrFormat("%%%02X", c));
-    }
-  }
-  return out;
-}
-
 absl::Status ExportClues(GatewayClient& gw, const std::string& path, std::ostream& out) {
   StagedCsvFile csv(path);
   RETURN_IF_ERROR(csv.Open());
@@ -588,7 +575,7 @@ absl::Status ExportClues(GatewayClient& gw, const std::string& path, std::ostrea
   std::string page_token;
   do {
     std::string target = "/v1/clues?page_size=500";
-    if (!page_token.empty()) absl::StrAppend(&target, "&page_token=", QueryEscape(page_token));
+    if (!page_token.empty()) absl::StrAppend(&target, "&page_token=", UrlEscape(page_token));
     match::v1::ListCluesResponse response;
     RETURN_IF_ERROR(gw.Call("GET", target, "", &response));
     for (const auto& c : response.clues()) {

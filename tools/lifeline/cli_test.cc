@@ -10,9 +10,18 @@
 #include <gtest/gtest.h>
 
 #include "common/testing/process.h"
+#include "tools/lifeline/gateway_client.h"
 
 namespace lifeline::tools {
 namespace {
+
+TEST(UrlEscapeTest, KeepsUnreservedAndEncodesEverythingElse) {
+  EXPECT_EQ(UrlEscape("civil_affairs-2024.batch~1"), "civil_affairs-2024.batch~1");
+  EXPECT_EQ(UrlEscape("a b/c?d&e=f%"), "a%20b%2Fc%3Fd%26e%3Df%25");
+  EXPECT_EQ(UrlEscape("批次"), "%E6%89%B9%E6%AC%A1");
+  EXPECT_EQ(UrlEscape(std::string("\0\n", 2)), "%00%0A");
+  EXPECT_EQ(UrlEscape(""), "");
+}
 
 TEST(FormatYuanTest, GroupsThousandsAndKeepsFen) {
   EXPECT_EQ(FormatYuan(83012300), "830,123.00");

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 
@@ -24,6 +25,10 @@ struct CliContext {
 // Unauthenticated, 403 PermissionDenied, 404 NotFound, 409 FailedPrecondition, 429
 // ResourceExhausted, 503 Unavailable, 504 DeadlineExceeded, anything else Internal).
 absl::StatusCode CodeForHttp(int status);
+
+// Percent-encodes everything but RFC 3986 unreserved characters (letters, digits, "-._~"), for a
+// path segment or a query value: agency codes, batch ids and page tokens come from users.
+std::string UrlEscape(std::string_view value);
 
 // Sends requests to the gateway with the context's bearer token. Thread-compatible: each call
 // opens its own connection, so one client may be used from several threads.

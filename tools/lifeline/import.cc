@@ -51,20 +51,6 @@ constexpr std::chrono::milliseconds kMaxBackoff{30000};
 // How often a wait between attempts looks whether the import was cancelled.
 constexpr std::chrono::milliseconds kCancelledCheckInterval{100};
 
-// Percent-encodes everything but RFC 3986 unreserved characters, for a path segment or query
-// value.
-std::string UrlEscape(const std::string& value) {
-  std::string out;
-  for (unsigned char c : value) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppend(&out, absl::StrFormat("%%%02X", c));
-    }
-  }
-  return out;
-}
-
 // Incremental SHA-256 over OpenSSL's EVP interface.
 class Sha256 {
  public:
