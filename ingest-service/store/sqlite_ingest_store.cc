@@ -1,5 +1,6 @@
 #include "ingest-service/store/sqlite_ingest_store.h"
 
+#include <optional>
 #include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -106,6 +107,24 @@ absl::StatusOr<std::string> ContentHash(const records::v1::NormalizedRecord& rec
   return Sha256(bytes);
 }
 
+// The first response of a stored batch, or nullopt when (agency, batch_id) is not stored: what a
+// retry gets, from FindResponse before validation and from CommitBatch when two retries race.
+// Call inside Run or InTransaction. Errors: the database's; Internal for an unreadable response.
+absl::StatusOr<std::optional<v1::SubmitBatchResponse>> ReadResponse(common::Database& db,
+                                                                    const std::string& agency,
+                                                                    const std::string& batch_id) {
+  ASSIGN_OR_RETURN(common::Statement select,
+                   db.Prepare("SELECT response FROM batches WHERE agency = ?1 AND batch_id = ?2"));
+  select.Bind(1, agency).Bind(2, batch_id);
+  ASSIGN_OR_RETURN(bool found, select.Step());
+  if (!found) return std::nullopt;
+  v1::SubmitBatchResponse response;
+  if (!response.ParseFromString(select.ColumnBlob(0))) {
+    return absl::InternalError("stored response of the batch cannot be parsed");
+  }
+  return response;
+}
+
 v1::Batch BatchFromRow(const common::Statement& row) {
   v1::Batch batch;
   batch.set_agency(row.ColumnText(0));
@@ -151,15 +170,10 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
   CommitResult result;
   absl::Status status = db_->InTransaction([&]() -> absl::Status {
     result = CommitResult();
-    ASSIGN_OR_RETURN(common::Statement find_batch,
-                     db_->Prepare("SELECT response FROM batches WHERE agency = ?1 AND "
-                                  "batch_id = ?2"));
-    find_batch.Bind(1, batch.agency).Bind(2, batch.batch_id);
-    ASSIGN_OR_RETURN(bool exists, find_batch.Step());
-    if (exists) {
-      if (!result.response.ParseFromString(find_batch.ColumnBlob(0))) {
-        return absl::InternalError("stored response of the batch cannot be parsed");
-      }
+    ASSIGN_OR_RETURN(std::optional<v1::SubmitBatchResponse> first_response,
+                     ReadResponse(*db_, batch.agency, batch.batch_id));
+    if (first_response.has_value()) {
+      result.response = *std::move(first_response);
       result.replayed = true;
       return absl::OkStatus();
     }
@@ -336,16 +350,7 @@ absl::StatusOr<std::optional<v1::SubmitBatchResponse>> SqliteIngestStore::FindRe
     const std::string& agency, const std::string& batch_id) {
   std::optional<v1::SubmitBatchResponse> response;
   absl::Status status = db_->Run([&]() -> absl::Status {
-    response.reset();
-    ASSIGN_OR_RETURN(common::Statement select,
-                     db_->Prepare("SELECT response FROM batches WHERE agency = ?1 AND "
-                                  "batch_id = ?2"));
-    select.Bind(1, agency).Bind(2, batch_id);
-    ASSIGN_OR_RETURN(bool found, select.Step());
-    if (!found) return absl::OkStatus();
-    if (!response.emplace().ParseFromString(select.ColumnBlob(0))) {
-      return absl::InternalError("stored response of the batch cannot be parsed");
-    }
+    ASSIGN_OR_RETURN(response, ReadResponse(*db_, agency, batch_id));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
