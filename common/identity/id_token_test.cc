@@ -1,6 +1,8 @@
 #include "common/identity/id_token.h"
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -49,6 +51,33 @@ TEST(IdTokenizerTest, DeterministicLowerHexAndKeyed) {
   EXPECT_NE(token, b.Token("11010519491231002X"));
   EXPECT_NE(token, a.Token("341523198001011236"));
   EXPECT_EQ(token.find("11010519491231002X"), std::string::npos);
+}
+
+// Every token works on a copy of one shared keyed context; threads must not disturb each other.
+TEST(IdTokenizerTest, ConcurrentCallsGiveTheSerialTokens) {
+  const IdTokenizer tokenizer = MakeOrDie("deployment-secret-a");
+  const IdTokenizer copy = tokenizer;
+  std::vector<std::string> ids;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 200; ++i) {
+    ids.push_back("1101051949123" + std::to_string(1000 + i));
+    expected.push_back(tokenizer.Token(ids.back()));
+  }
+  std::vector<std::vector<std::string>> got(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < got.size(); ++t) {
+    threads.emplace_back([&, t] {
+      const IdTokenizer& mine = t % 2 == 0 ? tokenizer : copy;
+      for (int round = 0; round < 5; ++round) {
+        for (const std::string& id : ids) got[t].push_back(mine.Token(id));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::vector<std::string>& tokens : got) {
+    ASSERT_EQ(tokens.size(), ids.size() * 5);
+    for (size_t i = 0; i < tokens.size(); ++i) EXPECT_EQ(tokens[i], expected[i % ids.size()]);
+  }
 }
 
 }  // namespace
