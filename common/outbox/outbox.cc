@@ -39,23 +39,33 @@ Migration Outbox::PendingCountMigration(int version) {
                    "  count INTEGER NOT NULL) WITHOUT ROWID;"
                    "INSERT INTO outbox_pending(topic, count)"
                    "  SELECT topic, COUNT(*) FROM outbox GROUP BY topic;"
-                   "CREATE TRIGGER outbox_pending_insert AFTER INSERT ON outbox BEGIN"
-                   "  INSERT OR IGNORE INTO outbox_pending(topic, count) VALUES (NEW.topic, 0);"
-                   "  UPDATE outbox_pending SET count = count + 1 WHERE topic = NEW.topic;"
-                   "END;"
                    "CREATE TRIGGER outbox_pending_delete AFTER DELETE ON outbox BEGIN"
                    "  UPDATE outbox_pending SET count = count - 1 WHERE topic = OLD.topic;"
                    "END;"};
 }
 
 absl::Status Outbox::Enqueue(std::string_view topic, std::string_view payload) {
+  return EnqueueAll(topic, {payload});
+}
+
+absl::Status Outbox::EnqueueAll(std::string_view topic,
+                                const std::vector<std::string_view>& payloads) {
+  if (payloads.empty()) return absl::OkStatus();
   // Joins the caller's transaction when there is one.
   return db_->InTransaction([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Statement insert,
                      db_->Prepare("INSERT INTO outbox(topic, payload, next_attempt_ms, created_ms) "
                                   "VALUES (?, ?, ?, ?)"));
     const int64_t now = NowMs();
-    return insert.Bind(1, topic).BindBlob(2, payload).Bind(3, now).Bind(4, now).Run();
+    for (std::string_view payload : payloads) {
+      insert.Reset();
+      RETURN_IF_ERROR(insert.Bind(1, topic).BindBlob(2, payload).Bind(3, now).Bind(4, now).Run());
+    }
+    ASSIGN_OR_RETURN(
+        Statement count,
+        db_->Prepare("INSERT INTO outbox_pending(topic, count) VALUES (?, ?) "
+                     "ON CONFLICT(topic) DO UPDATE SET count = count + excluded.count"));
+    return count.Bind(1, topic).Bind(2, static_cast<int64_t>(payloads.size())).Run();
   });
 }
 

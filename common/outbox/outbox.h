@@ -34,15 +34,19 @@ class Outbox {
  public:
   // The schema step that creates the outbox table; add it to the service's migrations.
   static Migration SchemaMigration(int version);
-  // The schema step, after SchemaMigration, that keeps a per-topic count of queued messages in
-  // step with the table (triggers), so Pending does not count a million rows on every batch.
-  // It counts the messages already queued when it runs.
+  // The schema step, after SchemaMigration, that keeps a per-topic count of queued messages, so
+  // Pending does not count a million rows on every batch: Enqueue and EnqueueAll add to it (once
+  // per call) and a trigger subtracts what is deleted. It counts the messages already queued
+  // when it runs.
   static Migration PendingCountMigration(int version);
 
   explicit Outbox(Database* db) : db_(db) {}
 
   // Queues a message. Call inside the transaction that made the change it reports.
   absl::Status Enqueue(std::string_view topic, std::string_view payload);
+  // Queues messages in order, updating the pending count once (a per-row count cost as much as
+  // the insert). Call inside the transaction that made the changes they report.
+  absl::Status EnqueueAll(std::string_view topic, const std::vector<std::string_view>& payloads);
 
   // Returns up to `limit` messages of `topic` that are due at `now_ms` (Unix milliseconds), oldest
   // first.

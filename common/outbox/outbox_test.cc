@@ -142,15 +142,46 @@ TEST(OutboxTest, EnqueueJoinsTheCallersTransaction) {
   EXPECT_EQ(outbox.Pending("t").value(), 0);
 }
 
+TEST(OutboxTest, EnqueueAllQueuesInOrderAndCountsOnce) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  ASSERT_TRUE(outbox.EnqueueAll("t", {}).ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 0);
+  ASSERT_TRUE(outbox.Enqueue("t", "first").ok());
+  ASSERT_TRUE(outbox.EnqueueAll("t", {"a", std::string_view("b\0c", 3), "d"}).ok());
+  ASSERT_TRUE(outbox.EnqueueAll("u", {"x", "y"}).ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 4);
+  EXPECT_EQ(outbox.Pending("u").value(), 2);
+  absl::StatusOr<std::vector<OutboxMessage>> due = outbox.Due("t", 10, NowMs());
+  ASSERT_TRUE(due.ok()) << due.status();
+  std::vector<std::string> payloads;
+  for (const OutboxMessage& message : *due) payloads.push_back(message.payload);
+  EXPECT_EQ(payloads, (std::vector<std::string>{"first", "a", std::string("b\0c", 3), "d"}));
+  // A failed transaction takes its messages and their count with it.
+  absl::Status failed = db->InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(outbox.EnqueueAll("t", {"lost", "lost too"}));
+    return absl::InvalidArgumentError("the change failed");
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 4);
+  ASSERT_TRUE(outbox.Delete({(*due)[0].id, (*due)[3].id}).ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 2);
+  EXPECT_EQ(outbox.Pending("u").value(), 2);
+}
+
 TEST(OutboxTest, PendingCountMigrationCountsWhatIsAlreadyQueued) {
   // A database from before the count existed, with messages waiting.
   absl::StatusOr<std::unique_ptr<Database>> opened = Database::Open(":memory:");
   ASSERT_TRUE(opened.ok()) << opened.status();
   std::unique_ptr<Database> db = std::move(opened).value();
   ASSERT_TRUE(db->Migrate({Outbox::SchemaMigration(1)}).ok());
+  // Rows as the code of that time wrote them.
+  ASSERT_TRUE(db->Run([&] {
+                  return db->Exec(
+                      "INSERT INTO outbox(topic, payload, next_attempt_ms, created_ms) VALUES "
+                      "('t', 'm0', 0, 0), ('t', 'm1', 0, 0), ('t', 'm2', 0, 0), ('u', 'x', 0, 0)");
+                }).ok());
   Outbox outbox(db.get());
-  for (const std::string& payload : Numbered(3)) ASSERT_TRUE(outbox.Enqueue("t", payload).ok());
-  ASSERT_TRUE(outbox.Enqueue("u", "x").ok());
 
   ASSERT_TRUE(db->Migrate({Outbox::SchemaMigration(1), Outbox::PendingCountMigration(2)}).ok());
   EXPECT_EQ(outbox.Pending("t").value(), 3);

@@ -1,6 +1,8 @@
 #include "ingest-service/store/sqlite_ingest_store.h"
 
+#include <deque>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -194,6 +196,11 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
                      "field, reason, message, severity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                      "?9)"));
 
+    // Queued for match-service together after the loop; the views point into `batch` or into
+    // sealed_here_list, both alive until then.
+    std::vector<std::string_view> forwarded;
+    forwarded.reserve(batch.records.size());
+    std::deque<RecordSubmission> sealed_here_list;
     v1::SubmitBatchResponse& response = result.response;
     v1::Batch& summary = *response.mutable_batch();
     summary.set_agency(batch.agency);
@@ -211,9 +218,9 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
       v1::RecordResult outcome = v1::RECORD_RESULT_REJECTED;
       if (!record.rejected) {
         // A record the caller sealed for this batch needs no work here; others are sealed now.
-        RecordSubmission sealed_here;
         const RecordSubmission* sealed = &record;
         if (record.content_hash.empty() || record.stored_bytes.empty()) {
+          RecordSubmission& sealed_here = sealed_here_list.emplace_back();
           sealed_here.normalized = record.normalized;
           RETURN_IF_ERROR(SealRecord(batch.batch_id, &sealed_here));
           sealed = &sealed_here;
@@ -266,7 +273,7 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
               .Bind(5, batch.batch_id)
               .BindBlob(6, bytes);
           RETURN_IF_ERROR(upsert_record.Run());
-          RETURN_IF_ERROR(outbox_.Enqueue(kMatchTopic, bytes));
+          forwarded.push_back(bytes);
           ++result.enqueued;
           if (record.normalized.retracted()) {
             outcome = v1::RECORD_RESULT_RETRACTED;
@@ -321,6 +328,8 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
         }
       }
     }
+
+    RETURN_IF_ERROR(outbox_.EnqueueAll(kMatchTopic, forwarded));
 
     ASSIGN_OR_RETURN(
         common::Statement insert_batch,
