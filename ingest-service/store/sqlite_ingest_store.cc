@@ -96,17 +96,15 @@ absl::StatusOr<std::string> Sha256(std::string_view bytes) {
   return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
-// The content hash ignores the batch that carried the record.
-absl::StatusOr<std::string> ContentHash(const records::v1::NormalizedRecord& record) {
-  if (record.batch_id().empty()) {
-    // What the service hands over: no copy needed.
-    ASSIGN_OR_RETURN(std::string bytes, SerializeDeterministic(record));
-    return Sha256(bytes);
-  }
-  records::v1::NormalizedRecord copy = record;
-  copy.clear_batch_id();
-  ASSIGN_OR_RETURN(std::string bytes, SerializeDeterministic(copy));
-  return Sha256(bytes);
+// Appends a length-delimited field to serialized message bytes. Parsing gives the same message as
+// if the field had been serialized in its place, so a record is serialized once for its content
+// hash (without the batch id) and once more only by this append (with it).
+void AppendStringField(int field_number, std::string_view value, std::string* bytes) {
+  google::protobuf::io::StringOutputStream stream(bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.WriteTag(static_cast<uint32_t>(field_number) << 3 | 2);  // wire type 2: length-delimited
+  coded.WriteVarint32(static_cast<uint32_t>(value.size()));
+  coded.WriteRaw(value.data(), static_cast<int>(value.size()));
 }
 
 // The first response of a stored batch, or nullopt when (agency, batch_id) is not stored: what a
@@ -145,13 +143,18 @@ v1::Batch BatchFromRow(const common::Statement& row) {
 
 absl::Status SealRecord(const std::string& batch_id, RecordSubmission* record) {
   if (record->rejected) return absl::OkStatus();
-  ASSIGN_OR_RETURN(record->content_hash, ContentHash(record->normalized));
+  // The content hash ignores the batch that carried the record.
   records::v1::NormalizedRecord& normalized = record->normalized;
-  const std::string previous = normalized.batch_id();
-  normalized.set_batch_id(batch_id);
+  std::string carried;
+  if (!normalized.batch_id().empty()) {
+    carried = normalized.batch_id();
+    normalized.clear_batch_id();
+  }
   absl::StatusOr<std::string> bytes = SerializeDeterministic(normalized);
-  normalized.set_batch_id(previous);
+  if (!carried.empty()) normalized.set_batch_id(carried);
   if (!bytes.ok()) return bytes.status();
+  ASSIGN_OR_RETURN(record->content_hash, Sha256(*bytes));
+  AppendStringField(records::v1::NormalizedRecord::kBatchIdFieldNumber, batch_id, &*bytes);
   record->stored_bytes = *std::move(bytes);
   return absl::OkStatus();
 }

@@ -247,6 +247,20 @@ TEST_F(SqliteIngestStoreTest, SealedAndUnsealedRecordsAreStoredAlike) {
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(stored->batch_id(), "b1");
   EXPECT_EQ(stored->person().name_original(), "测试甲");
+  // The stored bytes parse as the record with the batch id; a batch id the record already
+  // carried neither changes its hash nor leaks into what is stored.
+  records::v1::NormalizedRecord parsed;
+  ASSERT_TRUE(parsed.ParseFromString(sealed.stored_bytes));
+  records::v1::NormalizedRecord expected = sealed.normalized;
+  expected.set_batch_id("b1");
+  EXPECT_EQ(parsed.SerializeAsString(), expected.SerializeAsString());
+  RecordSubmission carried = Accepted(0, "sa-1", 1);
+  carried.normalized.set_batch_id("old-batch");
+  ASSERT_TRUE(SealRecord("b1", &carried).ok());
+  EXPECT_EQ(carried.content_hash, sealed.content_hash);
+  ASSERT_TRUE(parsed.ParseFromString(carried.stored_bytes));
+  EXPECT_EQ(parsed.batch_id(), "b1");
+  EXPECT_EQ(carried.normalized.batch_id(), "old-batch");
   // Sealing leaves the normalized record as it was, and skips a rejected one.
   EXPECT_TRUE(sealed.normalized.batch_id().empty());
   RecordSubmission rejected = Rejected(0, "sa-3");
