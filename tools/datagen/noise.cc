@@ -399,9 +399,10 @@ const char* NoiseApplier::ApplyIdNumber(std::string* id, bool* can_widen,
       case NoiseKind::kIdWrongCheck:
         if (well_formed()) {
           // One mistyped digit always breaks the check (the weights are non-zero mod 11). Only a
-          // plain bad check is kept: the birth date must stay a real date, zeros at the end would
-          // read as spreadsheet damage, and a province typo is confirmed by the parser (rare:
-          // the parser is too slow to run on every damaged number).
+          // plain bad check is kept: the birth date must stay a real date and not move later
+          // (a typo into the future, 1990 -> 2990, is a birth date ingest must reject, not a bad
+          // check), zeros at the end would read as spreadsheet damage, and a province typo is
+          // confirmed by the parser (rare: the parser is too slow to run on every number).
           std::string damaged;
           bool done = false;
           for (int attempt = 0; attempt < 16 && !done; ++attempt) {
@@ -413,6 +414,7 @@ const char* NoiseApplier::ApplyIdNumber(std::string* id, bool* can_widen,
             done = common::IdCheckCharacter(damaged) != damaged[17] &&
                    damaged.compare(15, 3, "000") != 0 &&
                    IsRealDate(std::string_view(damaged).substr(6, 8)) &&
+                   damaged.compare(6, 8, clean, 6, 8) <= 0 &&
                    (at >= 2 ||
                     common::ParseIdNumber(damaged).problem == IdNumberProblem::kBadCheckDigit);
           }

@@ -113,6 +113,10 @@ void ExpectIdContract(const std::string& truth, const AgencyRecord& record) {
   } else if (status == "bad_check") {
     EXPECT_EQ(parsed.problem, IdNumberProblem::kBadCheckDigit);
     EXPECT_NE(parsed.canonical, truth);
+    // Never a birth date later than the true one: ingest would reject a future one outright.
+    EXPECT_LE(parsed.birth_date,
+              truth.substr(6, 4) + "-" + truth.substr(10, 2) + "-" + truth.substr(12, 2))
+        << parsed.canonical;
   } else if (status == "spreadsheet") {
     EXPECT_EQ(parsed.problem, IdNumberProblem::kSpreadsheetDamage);
     EXPECT_TRUE(parsed.canonical.empty());
