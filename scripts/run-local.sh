@@ -104,7 +104,11 @@ else
   echo "$n clues"
   echo
   echo "== Clues found (procurator's view), best first"
-  cli clues | head -n 16
+  # Through a file, not a pipe into head: with pipefail, head closing the pipe early killed the
+  # CLI with SIGPIPE and the whole demo with it.
+  cli clues > "$VAR/clues.txt"
+  head -n 16 "$VAR/clues.txt"
+  echo "(all $n in $VAR/clues.txt)"
 fi
 top=$(cli clues | awk 'NR==2 {print $2}')
 echo
