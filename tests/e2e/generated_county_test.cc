@@ -298,12 +298,7 @@ TEST_F(GeneratedCountyTest, LinksOnlyTheSamePersonAndFindsEligiblePeopleButNoNea
   EXPECT_EQ(near_miss("no_hardship"), 0);
   EXPECT_EQ(near_miss("minor_injury_only"), 0);
 
-  std::cout << "generated county flow took "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - started)
-                       .count() /
-                   1000.0
-            << " s\n";
+  PrintElapsed("generated county flow", started);
 }
 
 }  // namespace

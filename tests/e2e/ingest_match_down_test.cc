@@ -232,12 +232,7 @@ TEST_F(IngestMatchDownTest, IngestAcceptsToItsBoundAndForwardsEverythingOnceMatc
   EXPECT_EQ(links->rows, *stored_records);
   EXPECT_EQ(links->records, *stored_records);
 
-  std::cout << "match down flow took "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now() - started)
-                       .count() /
-                   1000.0
-            << " s\n";
+  PrintElapsed("match down flow", started);
 }
 
 }  // namespace

@@ -127,6 +127,9 @@ std::string ReadFile(const std::string& path);
 // Picks a free loopback port for a service that others must know before it starts.
 int FreePort();
 
+// Prints "<what> took N.NNN s" since `started`, so a slow e2e flow shows in the test log.
+void PrintElapsed(const std::string& what, std::chrono::steady_clock::time_point started);
+
 // Returns the demo submitter token of `agency` (config/demo-tokens.yaml):
 // civil_affairs -> demo-submitter-civil-affairs-token.
 std::string AgencyToken(const std::string& agency);
