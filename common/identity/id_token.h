@@ -9,8 +9,6 @@
 
 #include "absl/status/statusor.h"
 
-struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
-
 namespace lifeline::common {
 
 // Computes keyed tokens. Thread-safe (immutable after creation); copies share the keyed state.
@@ -24,10 +22,13 @@ class IdTokenizer {
   std::string Token(std::string_view canonical_id) const;
 
  private:
-  explicit IdTokenizer(std::shared_ptr<const evp_mac_ctx_st> keyed) : keyed_(std::move(keyed)) {}
-  // An HMAC-SHA256 context already keyed with the secret and never updated: each token works on
-  // a copy, which is several times cheaper than fetching the algorithm and keying it per call.
-  std::shared_ptr<const evp_mac_ctx_st> keyed_;
+  // SHA-256 states that have absorbed the secret XOR the HMAC inner and outer pads (RFC 2104).
+  struct Keyed;
+  explicit IdTokenizer(std::shared_ptr<const Keyed> keyed) : keyed_(std::move(keyed)) {}
+  // Never updated after Create: each token copies the two states into a per-thread context.
+  // That is three times cheaper than copying a keyed EVP_MAC context, which duplicates three
+  // digest contexts and allocates each.
+  std::shared_ptr<const Keyed> keyed_;
 };
 
 }  // namespace lifeline::common

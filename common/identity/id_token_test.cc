@@ -5,6 +5,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "absl/status/status.h"
 
@@ -39,6 +41,45 @@ TEST(IdTokenizerTest, MatchesRfc4231Vectors) {
             "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
 }
 
+// RFC 4231 case 4 (a key shorter than a block) and case 6 (a key longer than a block, which
+// HMAC hashes first).
+TEST(IdTokenizerTest, MatchesRfc4231VectorsForOtherKeyLengths) {
+  std::string key4;
+  for (char c = 1; c <= 25; ++c) key4.push_back(c);
+  EXPECT_EQ(MakeOrDie(key4).Token(std::string(50, '\xcd')),
+            "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
+  EXPECT_EQ(MakeOrDie(std::string(131, '\xaa'))
+                .Token("Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+// The pads are computed by hand; OpenSSL's own HMAC must agree for every key length around the
+// block size and every message length around it.
+TEST(IdTokenizerTest, AgreesWithOpenSslHmac) {
+  for (size_t key_size : {16, 63, 64, 65, 200}) {
+    std::string secret;
+    for (size_t i = 0; i < key_size; ++i) secret.push_back(static_cast<char>(i * 7 + key_size));
+    const IdTokenizer tokenizer = MakeOrDie(secret);
+    for (size_t size = 0; size <= 130; ++size) {
+      std::string message;
+      for (size_t i = 0; i < size; ++i) message.push_back(static_cast<char>('0' + (i * 3) % 75));
+      unsigned char digest[EVP_MAX_MD_SIZE];
+      unsigned int digest_size = 0;
+      ASSERT_NE(HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
+                     &digest_size),
+                nullptr);
+      std::string expected;
+      static constexpr char kHex[] = "0123456789abcdef";
+      for (unsigned int i = 0; i < digest_size; ++i) {
+        expected.push_back(kHex[digest[i] >> 4]);
+        expected.push_back(kHex[digest[i] & 0x0f]);
+      }
+      EXPECT_EQ(tokenizer.Token(message), expected) << "key " << key_size << " message " << size;
+    }
+  }
+}
+
 TEST(IdTokenizerTest, DeterministicLowerHexAndKeyed) {
   const IdTokenizer a = MakeOrDie("deployment-secret-a");
   const IdTokenizer a_again = MakeOrDie("deployment-secret-a");
@@ -53,7 +94,7 @@ TEST(IdTokenizerTest, DeterministicLowerHexAndKeyed) {
   EXPECT_EQ(token.find("11010519491231002X"), std::string::npos);
 }
 
-// Every token works on a copy of one shared keyed context; threads must not disturb each other.
+// Every token copies one shared pair of keyed states; threads must not disturb each other.
 TEST(IdTokenizerTest, ConcurrentCallsGiveTheSerialTokens) {
   const IdTokenizer tokenizer = MakeOrDie("deployment-secret-a");
   const IdTokenizer copy = tokenizer;
