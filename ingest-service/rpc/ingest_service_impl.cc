@@ -102,18 +102,18 @@ absl::Status IngestServiceImpl::CheckBackpressure() {
   return absl::OkStatus();
 }
 
-absl::Status IngestServiceImpl::AddRecord(const std::string& agency,
-                                          const records::v1::Record& record,
+absl::Status IngestServiceImpl::AddRecord(const std::string& agency, records::v1::Record* record,
                                           BatchSubmission* batch) const {
-  ValidationResult result = validator_->Validate(agency, FlattenRecord(record));
+  ValidationResult result = validator_->Validate(agency, FlattenRecord(*record));
   RecordSubmission& submission = batch->records.emplace_back();
   submission.record_index = static_cast<int32_t>(batch->records.size() - 1);
-  submission.source_record_id = record.source_record_id();
-  submission.version = record.version();
+  submission.source_record_id = record->source_record_id();
+  submission.version = record->version();
   submission.rejected = result.rejected();
   for (const Issue& issue : result.issues) submission.issues.push_back(ToProtoIssue(issue));
   if (!submission.rejected) {
-    ASSIGN_OR_RETURN(submission.normalized, BuildNormalizedRecord(agency, record, result));
+    ASSIGN_OR_RETURN(submission.normalized,
+                     BuildNormalizedRecord(agency, std::move(*record), std::move(result)));
     // Hashed and serialized here, on the stream's own thread, not inside the commit.
     RETURN_IF_ERROR(SealRecord(batch->batch_id, &submission));
   }
@@ -169,7 +169,9 @@ grpc::Status IngestServiceImpl::SubmitBatch(grpc::ServerContext* context,
     BatchSubmission batch = NewBatch(request->agency(), request->batch_id());
     batch.records.reserve(request->records_size());
     for (const records::v1::Record& record : request->records()) {
-      RETURN_IF_ERROR(AddRecord(request->agency(), record, &batch));
+      // The request is not ours to take apart.
+      records::v1::Record copy = record;
+      RETURN_IF_ERROR(AddRecord(request->agency(), &copy, &batch));
     }
     ASSIGN_OR_RETURN(*response, Commit("SubmitBatch", batch));
     return absl::OkStatus();
@@ -210,8 +212,9 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
             absl::StrCat("records: the stream has more than max_stream_records (",
                          options_.max_stream_records, ") records"));
       }
-      for (const records::v1::Record& record : message.records()) {
-        RETURN_IF_ERROR(AddRecord(agency, record, &batch));
+      // The message is refilled by the next Read: its records are taken apart, not copied.
+      for (records::v1::Record& record : *message.mutable_records()) {
+        RETURN_IF_ERROR(AddRecord(agency, &record, &batch));
       }
       metrics_->CountStreamed(agency, message.records_size());
       const auto received = static_cast<int64_t>(batch.records.size());

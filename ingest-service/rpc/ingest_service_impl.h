@@ -66,9 +66,10 @@ class IngestServiceImpl final : public v1::IngestService::Service {
   absl::Status CheckBackpressure();
   // An empty batch received now.
   BatchSubmission NewBatch(const std::string& agency, const std::string& batch_id) const;
-  // Validates and normalizes one record of `agency` and appends it to `batch`.
+  // Validates and normalizes one record of `agency` and appends it to `batch`. Takes `record`
+  // apart (its payload moves into the normalized record): it is left valid but unspecified.
   // Errors: Internal (a bug in the rule tables).
-  absl::Status AddRecord(const std::string& agency, const records::v1::Record& record,
+  absl::Status AddRecord(const std::string& agency, records::v1::Record* record,
                          BatchSubmission* batch) const;
   // Commits a validated batch, counts it in the metrics and wakes the outbox.
   absl::StatusOr<v1::SubmitBatchResponse> Commit(const char* rpc, const BatchSubmission& batch);

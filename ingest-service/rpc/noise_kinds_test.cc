@@ -209,7 +209,7 @@ class Ingest {
     out.result = validator_.Validate(agency, FlattenRecord(record));
     if (!out.result.rejected()) {
       absl::StatusOr<records::v1::NormalizedRecord> normalized =
-          BuildNormalizedRecord(agency, record, out.result);
+          BuildNormalizedRecord(agency, records::v1::Record(record), ValidationResult(out.result));
       EXPECT_TRUE(normalized.ok()) << normalized.status();
       if (normalized.ok()) out.normalized = std::move(*normalized);
     }
