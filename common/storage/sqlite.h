@@ -81,8 +81,11 @@ class Database {
  public:
   // Opens (creating if needed) the database at `path` (":memory:" for a private in-memory one),
   // enables WAL, synchronous=FULL, foreign keys, a page cache of up to 64 MiB and a 5 s busy
-  // timeout. Creates the parent
-  // directory if missing. Errors: Unavailable if the file cannot be opened or configured.
+  // timeout. Creates the parent directory if missing. A file database is checkpointed (WAL pages
+  // copied into the database file) by a background thread on a second connection once the WAL
+  // holds kBackgroundCheckpointPages, so the committing thread does not do that work; only past
+  // kInlineCheckpointPages (the thread falling behind) does a commit checkpoint itself.
+  // Errors: Unavailable if the file cannot be opened or configured.
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
   ~Database();
 
@@ -113,17 +116,28 @@ class Database {
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int Changes() const;
 
+  // WAL size (in pages) at which a commit wakes the background checkpointer (SQLite's own
+  // automatic checkpoint, which runs inside the commit, starts at the same size).
+  static constexpr int kBackgroundCheckpointPages = 1000;
+  // WAL size at which a commit checkpoints itself, in case the background thread falls behind.
+  static constexpr int kInlineCheckpointPages = 64000;
+
  private:
   friend class Statement;
+  class Checkpointer;
   // Idle statements kept per SQL text, and distinct texts kept; the rest are finalized.
   static constexpr size_t kCachedPerSql = 4;
   static constexpr size_t kCachedSqlTexts = 256;
 
-  explicit Database(sqlite3* db) : db_(db) {}
+  explicit Database(sqlite3* db);
   // Takes back a statement that is no longer used: reset and kept for reuse, or finalized.
   void Recycle(sqlite3_stmt* stmt);
+  // SQLite's WAL hook, called after each commit with the WAL's size in pages.
+  static int OnWalCommit(void* database, sqlite3* db, const char* schema, int pages);
 
   sqlite3* db_;
+  // Stopped and joined before db_ closes; null for in-memory databases.
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::mutex cache_mu_;
   std::unordered_map<std::string, std::vector<sqlite3_stmt*>> cache_;
   std::recursive_mutex mu_;
