@@ -183,16 +183,32 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
       return absl::OkStatus();
     }
 
+    // Most records are new: each is first inserted if absent, which costs one B-tree descent
+    // where looking it up first and then inserting it cost two. Only a record already stored is
+    // looked up, compared and maybe replaced.
+    ASSIGN_OR_RETURN(
+        common::Statement insert_record,
+        db_->Prepare("INSERT INTO records (agency, source_record_id, version, content_hash, "
+                     "batch_id, normalized) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                     "ON CONFLICT (agency, source_record_id) DO NOTHING"));
     ASSIGN_OR_RETURN(common::Statement find_record,
                      db_->Prepare("SELECT version, content_hash FROM records WHERE agency = ?1 "
                                   "AND source_record_id = ?2"));
     ASSIGN_OR_RETURN(
-        common::Statement upsert_record,
-        db_->Prepare("INSERT INTO records (agency, source_record_id, version, content_hash, "
-                     "batch_id, normalized) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                     "ON CONFLICT (agency, source_record_id) DO UPDATE SET "
-                     "version = excluded.version, content_hash = excluded.content_hash, "
-                     "batch_id = excluded.batch_id, normalized = excluded.normalized"));
+        common::Statement update_record,
+        db_->Prepare("UPDATE records SET version = ?3, content_hash = ?4, batch_id = ?5, "
+                     "normalized = ?6 WHERE agency = ?1 AND source_record_id = ?2"));
+    // Binds a record's row to the insert or the update (the same parameters).
+    auto bind_row = [&](common::Statement& statement, const RecordSubmission& record,
+                        const RecordSubmission& sealed) -> common::Statement& {
+      statement.Reset();
+      return statement.Bind(1, batch.agency)
+          .Bind(2, record.source_record_id)
+          .Bind(3, record.version)
+          .BindBlob(4, sealed.content_hash)
+          .Bind(5, batch.batch_id)
+          .BindBlob(6, sealed.stored_bytes);
+    };
     ASSIGN_OR_RETURN(
         common::Statement insert_issue,
         db_->Prepare("INSERT INTO issues (agency, batch_id, seq, record_index, source_record_id, "
@@ -229,9 +245,8 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
           sealed = &sealed_here;
         }
         const std::string& hash = sealed->content_hash;
-        find_record.Reset();
-        find_record.Bind(1, batch.agency).Bind(2, record.source_record_id);
-        ASSIGN_OR_RETURN(bool stored, find_record.Step());
+        RETURN_IF_ERROR(bind_row(insert_record, record, *sealed).Run());
+        const bool stored = db_->Changes() == 0;
         bool write = true;
         if (!stored && record.normalized.retracted()) {
           // Kept all the same: the tombstone makes an older version that arrives later stale.
@@ -246,6 +261,10 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
           has_warnings = true;
         }
         if (stored) {
+          find_record.Reset();
+          find_record.Bind(1, batch.agency).Bind(2, record.source_record_id);
+          ASSIGN_OR_RETURN(bool found, find_record.Step());
+          if (!found) return absl::InternalError("a record the insert found is missing");
           int64_t stored_version = find_record.ColumnInt(0);
           if (record.version < stored_version) {
             outcome = v1::RECORD_RESULT_STALE;
@@ -267,16 +286,9 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
           }
         }
         if (write) {
-          const std::string& bytes = sealed->stored_bytes;
-          upsert_record.Reset();
-          upsert_record.Bind(1, batch.agency)
-              .Bind(2, record.source_record_id)
-              .Bind(3, record.version)
-              .BindBlob(4, hash)
-              .Bind(5, batch.batch_id)
-              .BindBlob(6, bytes);
-          RETURN_IF_ERROR(upsert_record.Run());
-          forwarded.push_back(bytes);
+          // A new record is in place already; a newer version replaces the stored one.
+          if (stored) RETURN_IF_ERROR(bind_row(update_record, record, *sealed).Run());
+          forwarded.push_back(sealed->stored_bytes);
           ++result.enqueued;
           if (record.normalized.retracted()) {
             outcome = v1::RECORD_RESULT_RETRACTED;
