@@ -102,9 +102,9 @@ absl::Status IngestServiceImpl::CheckBackpressure() {
   return absl::OkStatus();
 }
 
-absl::Status IngestServiceImpl::AddRecord(const std::string& agency, records::v1::Record* record,
-                                          BatchSubmission* batch) const {
-  ValidationResult result = validator_->Validate(agency, FlattenRecord(*record));
+absl::Status AddValidatedRecord(const RecordValidator& validator, const std::string& agency,
+                                records::v1::Record* record, BatchSubmission* batch) {
+  ValidationResult result = validator.Validate(agency, FlattenRecord(*record));
   RecordSubmission& submission = batch->records.emplace_back();
   submission.record_index = static_cast<int32_t>(batch->records.size() - 1);
   submission.source_record_id = record->source_record_id();
@@ -171,7 +171,7 @@ grpc::Status IngestServiceImpl::SubmitBatch(grpc::ServerContext* context,
     for (const records::v1::Record& record : request->records()) {
       // The request is not ours to take apart.
       records::v1::Record copy = record;
-      RETURN_IF_ERROR(AddRecord(request->agency(), &copy, &batch));
+      RETURN_IF_ERROR(AddValidatedRecord(*validator_, request->agency(), &copy, &batch));
     }
     ASSIGN_OR_RETURN(*response, Commit("SubmitBatch", batch));
     return absl::OkStatus();
@@ -214,7 +214,7 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
       }
       // The message is refilled by the next Read: its records are taken apart, not copied.
       for (records::v1::Record& record : *message.mutable_records()) {
-        RETURN_IF_ERROR(AddRecord(agency, &record, &batch));
+        RETURN_IF_ERROR(AddValidatedRecord(*validator_, agency, &record, &batch));
       }
       metrics_->CountStreamed(agency, message.records_size());
       const auto received = static_cast<int64_t>(batch.records.size());

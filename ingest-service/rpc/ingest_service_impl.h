@@ -22,6 +22,13 @@
 
 namespace lifeline::ingest {
 
+// Validates and normalizes one record of `agency` and appends it, sealed, to `batch`: what the
+// service does with every record it receives. Takes `record` apart (its payload moves into the
+// normalized record): it is left valid but unspecified. Errors: Internal (a bug in the rule
+// tables).
+absl::Status AddValidatedRecord(const RecordValidator& validator, const std::string& agency,
+                                records::v1::Record* record, BatchSubmission* batch);
+
 // Synchronous IngestService implementation. Thread-safe: it holds no mutable state of its own.
 class IngestServiceImpl final : public v1::IngestService::Service {
  public:
@@ -66,11 +73,6 @@ class IngestServiceImpl final : public v1::IngestService::Service {
   absl::Status CheckBackpressure();
   // An empty batch received now.
   BatchSubmission NewBatch(const std::string& agency, const std::string& batch_id) const;
-  // Validates and normalizes one record of `agency` and appends it to `batch`. Takes `record`
-  // apart (its payload moves into the normalized record): it is left valid but unspecified.
-  // Errors: Internal (a bug in the rule tables).
-  absl::Status AddRecord(const std::string& agency, records::v1::Record* record,
-                         BatchSubmission* batch) const;
   // Commits a validated batch, counts it in the metrics and wakes the outbox.
   absl::StatusOr<v1::SubmitBatchResponse> Commit(const char* rpc, const BatchSubmission& batch);
   // Checks the caller's right to read the agency's batches. Errors: InvalidArgument,
