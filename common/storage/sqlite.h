@@ -81,11 +81,11 @@ class Database {
  public:
   // Opens (creating if needed) the database at `path` (":memory:" for a private in-memory one),
   // enables WAL, synchronous=FULL, foreign keys, a page cache of up to 64 MiB and a 5 s busy
-  // timeout. Creates the parent directory if missing. A file database is checkpointed (WAL pages
-  // copied into the database file) by a background thread on a second connection once the WAL
-  // holds kBackgroundCheckpointPages, so the committing thread does not do that work; only past
-  // kInlineCheckpointPages (the thread falling behind) does a commit checkpoint itself.
-  // Errors: Unavailable if the file cannot be opened or configured.
+  // timeout; a new database gets 16 KiB pages. Creates the parent directory if missing. A file
+  // database is checkpointed (WAL pages copied into the database file) by a background thread on a
+  // second connection once the WAL holds kBackgroundCheckpointPages, so the committing thread does
+  // not do that work; only past kInlineCheckpointPages (the thread falling behind) does a commit
+  // checkpoint itself. Errors: Unavailable if the file cannot be opened or configured.
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
   ~Database();
 

@@ -86,6 +86,7 @@ TEST(DatabaseTest, OpenCreatesParentDirectoryAndSetsPragmas) {
   EXPECT_EQ(QueryInt(*db, "PRAGMA foreign_keys").value_or(-1), 1);
   EXPECT_EQ(QueryInt(*db, "PRAGMA busy_timeout").value_or(-1), 5000);
   EXPECT_EQ(QueryInt(*db, "PRAGMA cache_size").value_or(0), -65536);  // KiB, so 64 MiB
+  EXPECT_EQ(QueryInt(*db, "PRAGMA page_size").value_or(0), 16384);
 }
 
 TEST(DatabaseTest, OpenFailsWithUnavailableWhenPathIsUnusable) {
@@ -181,10 +182,12 @@ TEST(DatabaseTest, CommittedTransactionIsVisibleAfterReopen) {
   EXPECT_EQ(CountItems(*db), 2);
 }
 
-// Writes `pages` WAL pages' worth of rows (1 KiB each) into items in one transaction.
+// Writes at least `pages` WAL pages' worth of rows (1000 bytes of data each) into items in one
+// transaction.
 absl::Status FillPages(Database& db, int pages, int* next) {
+  ASSIGN_OR_RETURN(int64_t page_size, QueryInt(db, "PRAGMA page_size"));
   return db.InTransaction([&]() -> absl::Status {
-    for (int i = 0; i < pages * 4; ++i) {
+    for (int64_t i = 0; i < pages * page_size / 1000; ++i) {
       ASSIGN_OR_RETURN(Statement stmt,
                        db.Prepare("INSERT INTO items(name, n, data) VALUES (?, ?, ?)"));
       const int n = (*next)++;
@@ -208,7 +211,8 @@ TEST(DatabaseTest, BackgroundCheckpointCopiesCommittedPagesIntoTheFile) {
   const auto small = std::filesystem::file_size(path);
   int next = 0;
   ASSERT_TRUE(FillPages(*db, Database::kBackgroundCheckpointPages + 200, &next).ok());
-  const auto want = small + 4000u * 1024u;  // at least 1000 of the pages
+  const auto page_size = static_cast<uintmax_t>(QueryInt(*db, "PRAGMA page_size").value_or(0));
+  const auto want = small + Database::kBackgroundCheckpointPages * page_size;
   for (int i = 0; i < 200 && std::filesystem::file_size(path) < want; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
