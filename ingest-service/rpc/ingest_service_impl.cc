@@ -12,6 +12,7 @@
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "ingest-service/rpc/record_mapping.h"
+#include "ingest-service/rpc/stream_validation.h"
 
 namespace lifeline::ingest {
 namespace {
@@ -199,25 +200,25 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
     }
     // Fail fast, before the client uploads millions of rows; checked again before the commit.
     RETURN_IF_ERROR(CheckBackpressure());
-    // Records are validated and normalized as they arrive, so the raw messages (with raw ID
-    // numbers) are not held until the end; the batch commits in one transaction when the client
-    // closes the stream.
+    // Records are validated and normalized as they arrive (on a second thread, while this one
+    // reads on), so the raw messages (with raw ID numbers) are not held until the end; the batch
+    // commits in one transaction when the client closes the stream.
     BatchSubmission batch = NewBatch(agency, batch_id);
+    StreamValidation validation(validator_, agency, &batch);
     const absl::Time started = absl::Now();
     int64_t next_progress = options_.stream_progress_records;
+    int64_t received = 0;
     do {
-      if (static_cast<int64_t>(batch.records.size()) + message.records_size() >
-          options_.max_stream_records) {
+      if (received + message.records_size() > options_.max_stream_records) {
         return absl::InvalidArgumentError(
             absl::StrCat("records: the stream has more than max_stream_records (",
                          options_.max_stream_records, ") records"));
       }
-      // The message is refilled by the next Read: its records are taken apart, not copied.
-      for (records::v1::Record& record : *message.mutable_records()) {
-        RETURN_IF_ERROR(AddValidatedRecord(*validator_, agency, &record, &batch));
-      }
+      received += message.records_size();
       metrics_->CountStreamed(agency, message.records_size());
-      const auto received = static_cast<int64_t>(batch.records.size());
+      // Moved to the validating thread, which takes its records apart instead of copying them.
+      RETURN_IF_ERROR(validation.Add(std::move(message)));
+      message = v1::StreamRecordsRequest();
       if (options_.stream_progress_records > 0 && received >= next_progress) {
         const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
         spdlog::info(
@@ -228,6 +229,7 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
             (received / options_.stream_progress_records + 1) * options_.stream_progress_records;
       }
     } while (reader->Read(&message));
+    RETURN_IF_ERROR(validation.Finish());
     if (batch.records.empty()) return absl::InvalidArgumentError("records: the batch is empty");
     RETURN_IF_ERROR(CheckBackpressure());
     ASSIGN_OR_RETURN(*response, Commit("StreamRecords", batch));
