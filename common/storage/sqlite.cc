@@ -241,8 +241,12 @@ int Database::OnWalCommit(void* database, sqlite3* db, const char* schema, int p
   return SQLITE_OK;
 }
 
+bool Database::InMemory(const std::string& path) {
+  return path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0;
+}
+
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path) {
-  const bool in_memory = path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0;
+  const bool in_memory = InMemory(path);
   if (!in_memory) {
     const std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) {
@@ -287,6 +291,28 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
     db->checkpointer_ = Checkpointer::Start(path);
     // Replaces SQLite's automatic checkpoint, which would run inside each large commit.
     if (db->checkpointer_ != nullptr) sqlite3_wal_hook(raw, &Database::OnWalCommit, db.get());
+  }
+  return db;
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::OpenReader(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status error = absl::UnavailableError(absl::StrCat(
+        "sqlite open ", path, ": ", raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    sqlite3_close_v2(raw);
+    return error;
+  }
+  std::unique_ptr<Database> db(new Database(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  // query_only: a statement that would write fails instead.
+  absl::Status configured = db->Exec("PRAGMA query_only=ON; PRAGMA cache_size=-16384;");
+  if (!configured.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("sqlite open ", path, ": configure: ", configured.message()));
   }
   return db;
 }

@@ -87,6 +87,13 @@ class Database {
   // not do that work; only past kInlineCheckpointPages (the thread falling behind) does a commit
   // checkpoint itself. Errors: Unavailable if the file cannot be opened or configured.
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path);
+  // Opens a second connection to the file database at `path`, already opened (and migrated) with
+  // Open, for reads only: in WAL mode its queries see the last commit and neither wait for nor
+  // hold up the writing connection's transaction. Errors: Unavailable if it cannot be opened.
+  static absl::StatusOr<std::unique_ptr<Database>> OpenReader(const std::string& path);
+  // Whether Open treats `path` as an in-memory database ("", ":memory:" or a "file:" URI) rather
+  // than a file that other connections can share.
+  static bool InMemory(const std::string& path);
   ~Database();
 
   // Applies the migrations newer than the stored user_version, in order.

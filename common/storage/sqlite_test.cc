@@ -236,6 +236,44 @@ TEST(DatabaseTest, ClosingWhileCheckpointingKeepsEveryCommit) {
   EXPECT_EQ(CountItems(*OpenOrDie(path)), next);
 }
 
+// A reader connection sees what the writer committed, answers while the writer's transaction is
+// open (without seeing it), and refuses to write.
+TEST(DatabaseTest, ReaderDoesNotWaitForTheWritersTransaction) {
+  TempDir dir;
+  const std::string path = dir.path() + "/d.db";
+  std::unique_ptr<Database> writer = OpenOrDie(path);
+  ASSERT_TRUE(writer->Migrate(Schema()).ok());
+  ASSERT_TRUE(writer->InTransaction([&] { return InsertItem(*writer, "committed", 1); }).ok());
+  absl::StatusOr<std::unique_ptr<Database>> reader = Database::OpenReader(path);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(CountItems(**reader), 1);
+
+  std::atomic<bool> inserted{false};
+  std::atomic<bool> release{false};
+  std::thread writing([&] {
+    EXPECT_TRUE(writer
+                    ->InTransaction([&]() -> absl::Status {
+                      RETURN_IF_ERROR(InsertItem(*writer, "open", 2));
+                      inserted = true;
+                      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  });
+  while (!inserted) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // The writer holds its connection (and its mutex) inside the transaction; the reader answers.
+  EXPECT_EQ(CountItems(**reader), 1);
+  release = true;
+  writing.join();
+  EXPECT_EQ(CountItems(**reader), 2);
+
+  absl::Status write = (*reader)->Run([&] { return InsertItem(**reader, "refused", 3); });
+  EXPECT_FALSE(write.ok());
+  EXPECT_EQ(CountItems(*writer), 2);
+  EXPECT_TRUE(Database::InMemory(":memory:"));
+  EXPECT_FALSE(Database::InMemory(path));
+}
+
 TEST(DatabaseTest, NestedTransactionJoinsOuter) {
   std::unique_ptr<Database> db = OpenOrDie(":memory:");
   ASSERT_TRUE(db->Migrate(Schema()).ok());

@@ -163,7 +163,12 @@ absl::StatusOr<std::unique_ptr<SqliteIngestStore>> SqliteIngestStore::Open(
     const std::string& path) {
   ASSIGN_OR_RETURN(std::unique_ptr<common::Database> db, common::Database::Open(path));
   RETURN_IF_ERROR(db->Migrate(Migrations()));
-  return std::unique_ptr<SqliteIngestStore>(new SqliteIngestStore(std::move(db)));
+  std::unique_ptr<common::Database> reader;
+  if (!common::Database::InMemory(path)) {
+    ASSIGN_OR_RETURN(reader, common::Database::OpenReader(path));
+  }
+  return std::unique_ptr<SqliteIngestStore>(
+      new SqliteIngestStore(std::move(db), std::move(reader)));
 }
 
 absl::StatusOr<std::unique_ptr<SqliteIngestStore>> SqliteIngestStore::OpenInDirectory(
@@ -373,8 +378,8 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
 absl::StatusOr<std::optional<v1::SubmitBatchResponse>> SqliteIngestStore::FindResponse(
     const std::string& agency, const std::string& batch_id) {
   std::optional<v1::SubmitBatchResponse> response;
-  absl::Status status = db_->Run([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(response, ReadResponse(*db_, agency, batch_id));
+  absl::Status status = reader().Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(response, ReadResponse(reader(), agency, batch_id));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -384,12 +389,13 @@ absl::StatusOr<std::optional<v1::SubmitBatchResponse>> SqliteIngestStore::FindRe
 absl::StatusOr<v1::Batch> SqliteIngestStore::GetBatch(const std::string& agency,
                                                       const std::string& batch_id) {
   v1::Batch batch;
-  absl::Status status = db_->Run([&]() -> absl::Status {
+  absl::Status status = reader().Run([&]() -> absl::Status {
     ASSIGN_OR_RETURN(
         common::Statement select,
-        db_->Prepare("SELECT agency, batch_id, received_time, record_count, accepted_count, "
-                     "rejected_count, warning_count, unchanged_count, retracted_count FROM batches "
-                     "WHERE agency = ?1 AND batch_id = ?2"));
+        reader().Prepare(
+            "SELECT agency, batch_id, received_time, record_count, accepted_count, "
+            "rejected_count, warning_count, unchanged_count, retracted_count FROM batches "
+            "WHERE agency = ?1 AND batch_id = ?2"));
     select.Bind(1, agency).Bind(2, batch_id);
     ASSIGN_OR_RETURN(bool found, select.Step());
     if (!found) return absl::NotFoundError("batch not found");
@@ -404,18 +410,18 @@ absl::StatusOr<IssuePage> SqliteIngestStore::ListIssues(const std::string& agenc
                                                         const std::string& batch_id,
                                                         int64_t after_seq, int limit) {
   IssuePage page;
-  absl::Status status = db_->Run([&]() -> absl::Status {
+  absl::Status status = reader().Run([&]() -> absl::Status {
     ASSIGN_OR_RETURN(common::Statement find_batch,
-                     db_->Prepare("SELECT 1 FROM batches WHERE agency = ?1 AND batch_id = ?2"));
+                     reader().Prepare("SELECT 1 FROM batches WHERE agency = ?1 AND batch_id = ?2"));
     find_batch.Bind(1, agency).Bind(2, batch_id);
     ASSIGN_OR_RETURN(bool found, find_batch.Step());
     if (!found) return absl::NotFoundError("batch not found");
 
     ASSIGN_OR_RETURN(
         common::Statement select,
-        db_->Prepare("SELECT seq, record_index, source_record_id, field, reason, message, "
-                     "severity FROM issues WHERE agency = ?1 AND batch_id = ?2 AND seq > ?3 "
-                     "ORDER BY seq LIMIT ?4"));
+        reader().Prepare("SELECT seq, record_index, source_record_id, field, reason, message, "
+                         "severity FROM issues WHERE agency = ?1 AND batch_id = ?2 AND seq > ?3 "
+                         "ORDER BY seq LIMIT ?4"));
     select.Bind(1, agency)
         .Bind(2, batch_id)
         .Bind(3, after_seq)
@@ -446,10 +452,10 @@ absl::StatusOr<IssuePage> SqliteIngestStore::ListIssues(const std::string& agenc
 absl::StatusOr<records::v1::NormalizedRecord> SqliteIngestStore::GetRecord(
     const std::string& agency, const std::string& source_record_id) {
   records::v1::NormalizedRecord record;
-  absl::Status status = db_->Run([&]() -> absl::Status {
+  absl::Status status = reader().Run([&]() -> absl::Status {
     ASSIGN_OR_RETURN(common::Statement select,
-                     db_->Prepare("SELECT normalized FROM records WHERE agency = ?1 AND "
-                                  "source_record_id = ?2"));
+                     reader().Prepare("SELECT normalized FROM records WHERE agency = ?1 AND "
+                                      "source_record_id = ?2"));
     select.Bind(1, agency).Bind(2, source_record_id);
     ASSIGN_OR_RETURN(bool found, select.Step());
     if (!found) return absl::NotFoundError("record not found");
@@ -462,6 +468,8 @@ absl::StatusOr<records::v1::NormalizedRecord> SqliteIngestStore::GetRecord(
   return record;
 }
 
-absl::StatusOr<int64_t> SqliteIngestStore::OutboxPending() { return outbox_.Pending(kMatchTopic); }
+absl::StatusOr<int64_t> SqliteIngestStore::OutboxPending() {
+  return reader_outbox_.Pending(kMatchTopic);
+}
 
 }  // namespace lifeline::ingest

@@ -12,7 +12,9 @@
 
 namespace lifeline::ingest {
 
-// SQLite implementation of IngestStore. Thread-safe (the Database serializes callers).
+// SQLite implementation of IngestStore. Thread-safe (each Database serializes its callers). A file
+// store reads on a second connection: a retry check, the backpressure count and the read RPCs of
+// one stream do not wait for another stream's commit.
 class SqliteIngestStore : public IngestStore {
  public:
   // Opens or creates the database at `path` (":memory:" for a private one) and applies the
@@ -39,11 +41,22 @@ class SqliteIngestStore : public IngestStore {
   common::Outbox* outbox() { return &outbox_; }
 
  private:
-  explicit SqliteIngestStore(std::unique_ptr<common::Database> db)
-      : db_(std::move(db)), outbox_(db_.get()) {}
+  // `reader` may be null (an in-memory database has no second connection): reads then go to
+  // `db`.
+  SqliteIngestStore(std::unique_ptr<common::Database> db, std::unique_ptr<common::Database> reader)
+      : db_(std::move(db)),
+        reader_(std::move(reader)),
+        outbox_(db_.get()),
+        reader_outbox_(reader_ != nullptr ? reader_.get() : db_.get()) {}
+
+  // The connection for reads outside a commit.
+  common::Database& reader() { return reader_ != nullptr ? *reader_ : *db_; }
 
   std::unique_ptr<common::Database> db_;
+  std::unique_ptr<common::Database> reader_;
   common::Outbox outbox_;
+  // The same outbox through the reading connection, for its pending count.
+  common::Outbox reader_outbox_;
 };
 
 }  // namespace lifeline::ingest
