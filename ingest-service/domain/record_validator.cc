@@ -44,8 +44,8 @@ constexpr RequiredField kRequiredFields[] = {
     {"medical_expense", "medical_expense.year"},
 };
 
-// An integer field that must lie in [min, max] when present; `max_is_this_year` replaces max by
-// the current calendar year.
+// An integer field of a payload ("<kind>.<field>"; rules elsewhere would be skipped) that must lie
+// in [min, max] when present; `max_is_this_year` replaces max by the current calendar year.
 struct RangeRule {
   std::string_view path;
   int64_t min;
@@ -59,7 +59,7 @@ constexpr RangeRule kRangeRules[] = {
     {"medical_expense.year", 1949, 0, /*max_is_this_year=*/true},
 };
 
-// Pairs of amounts where the first may never exceed the second.
+// Pairs of amounts of a payload ("<kind>.<field>") where the first may never exceed the second.
 struct AmountOrder {
   std::string_view lesser;
   std::string_view greater;
@@ -71,7 +71,8 @@ constexpr AmountOrder kAmountOrders[] = {
      reason::kAmountPaidExceedsAwarded},
 };
 
-// String fields that embed an ID number and are stored only in masked form.
+// String fields of payloads ("<kind>.<field>") that embed an ID number and are stored only in
+// masked form.
 constexpr std::string_view kIdBearingFields[] = {
     "disability_certificate.certificate_number",
 };
@@ -90,6 +91,13 @@ std::string Cat(std::initializer_list<std::string_view> pieces) {
 std::string_view LeafName(std::string_view path) {
   size_t dot = path.rfind('.');
   return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+// Whether `path` is a field of the payload `kind` ("medical_expense.year" of "medical_expense").
+// Rules on other payloads' fields have nothing to look up: the view holds only the set payload.
+bool InPayload(std::string_view path, std::string_view kind) {
+  return !kind.empty() && path.size() > kind.size() && path.starts_with(kind) &&
+         path[kind.size()] == '.';
 }
 
 std::string_view ParentPath(std::string_view path) {
@@ -115,6 +123,8 @@ void AddWarning(ValidationResult* result, std::string_view field, std::string_vi
 
 // Parses a date field's text; nullopt when it is not a real calendar date.
 std::optional<absl::CivilDay> ParseDay(std::string_view text, std::string_view field) {
+  // Absent dates are common; ParseDate would build an error message for each.
+  if (text.empty()) return std::nullopt;
   absl::StatusOr<absl::CivilDay> day = common::ParseDate(text, field);
   if (!day.ok()) return std::nullopt;
   return *day;
@@ -210,21 +220,22 @@ void RecordValidator::CheckRetraction(const RecordView& record, absl::CivilDay t
 
 void RecordValidator::CheckFields(const RecordView& record, absl::CivilDay today,
                                   ValidationResult* result) const {
+  // Suffixes are tested on the whole path: neither contains a dot, so a path ends with one
+  // exactly when its leaf name does (this loop runs for every field of every record).
   for (const FieldValue& field : record.fields) {
-    std::string_view leaf = LeafName(field.path);
     if (field.type == FieldType::kEnum && field.number != 0 && field.enum_name.empty()) {
       AddError(result, field.path, reason::kEnumUnknown,
                Cat({field.path, " has a value the schema does not define"}));
     }
-    if (field.type == FieldType::kString && field.present && leaf.ends_with(kDateSuffix)) {
+    if (field.type == FieldType::kString && field.present && field.path.ends_with(kDateSuffix)) {
       CheckDate(field.path, field.text, today, result);
     }
-    if (field.type == FieldType::kInt && leaf.ends_with(kAmountSuffix) && field.number < 0) {
+    if (field.type == FieldType::kInt && field.number < 0 && field.path.ends_with(kAmountSuffix)) {
       AddError(result, field.path, reason::kAmountNegative,
                Cat({field.path, " must not be negative"}));
     }
     // An end date must not come before the start date beside it.
-    if (leaf == "end_date" && field.present) {
+    if (field.present && field.path.ends_with("end_date") && LeafName(field.path) == "end_date") {
       std::string start_path = Cat({ParentPath(field.path), ".start_date"});
       std::optional<absl::CivilDay> end = ParseDay(field.text, field.path);
       std::optional<absl::CivilDay> start = ParseDay(record.Text(start_path), start_path);
@@ -250,6 +261,7 @@ void RecordValidator::CheckPayloadRules(const RecordView& record, absl::CivilDay
     }
   }
   for (const RangeRule& rule : kRangeRules) {
+    if (!InPayload(rule.path, record.payload_kind)) continue;
     const FieldValue* field = record.Find(rule.path);
     if (field == nullptr || !field->present) continue;
     int64_t max = rule.max_is_this_year ? today.year() : rule.max;
@@ -260,6 +272,7 @@ void RecordValidator::CheckPayloadRules(const RecordView& record, absl::CivilDay
     }
   }
   for (const AmountOrder& order : kAmountOrders) {
+    if (!InPayload(order.lesser, record.payload_kind)) continue;
     const FieldValue* lesser = record.Find(order.lesser);
     const FieldValue* greater = record.Find(order.greater);
     if (lesser == nullptr || greater == nullptr) continue;
@@ -269,6 +282,7 @@ void RecordValidator::CheckPayloadRules(const RecordView& record, absl::CivilDay
     }
   }
   for (std::string_view path : kIdBearingFields) {
+    if (!InPayload(path, record.payload_kind)) continue;
     const FieldValue* field = record.Find(path);
     if (field == nullptr || !field->present) continue;
     result->rewrites.push_back(FieldRewrite{std::string(path), common::MaskIdNumber(field->text)});
