@@ -169,6 +169,31 @@ TEST(OutboxTest, EnqueueAllQueuesInOrderAndCountsOnce) {
   EXPECT_EQ(outbox.Pending("u").value(), 2);
 }
 
+// EnqueueAll writes full statements of many messages and the rest one by one: around those sizes
+// every message is queued once, in order, with increasing ids, and counted.
+TEST(OutboxTest, EnqueueAllKeepsOrderAcrossStatementSizes) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  std::vector<std::string> expected;
+  for (size_t size : {1, 127, 128, 129, 300, 512}) {
+    std::vector<std::string> payloads;
+    for (size_t i = 0; i < size; ++i) payloads.push_back(absl::StrCat(size, "-", i));
+    std::vector<std::string_view> views(payloads.begin(), payloads.end());
+    ASSERT_TRUE(outbox.EnqueueAll("t", views).ok()) << size;
+    expected.insert(expected.end(), payloads.begin(), payloads.end());
+  }
+  EXPECT_EQ(outbox.Pending("t").value(), static_cast<int64_t>(expected.size()));
+  absl::StatusOr<std::vector<OutboxMessage>> due = outbox.Due("t", 10000, NowMs());
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*due)[i].payload, expected[i]) << i;
+    if (i > 0) {
+      EXPECT_GT((*due)[i].id, (*due)[i - 1].id) << i;
+    }
+  }
+}
+
 TEST(OutboxTest, PendingCountMigrationCountsWhatIsAlreadyQueued) {
   // A database from before the count existed, with messages waiting.
   absl::StatusOr<std::unique_ptr<Database>> opened = Database::Open(":memory:");
