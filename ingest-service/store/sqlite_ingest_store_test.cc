@@ -227,6 +227,62 @@ TEST_F(SqliteIngestStoreTest, RepeatedRecordInsideOneBatchIsUnchangedTheSecondTi
   EXPECT_EQ(result.enqueued, 1);
 }
 
+// A large batch inserts its new records many per statement and settles the others afterwards, in
+// order; every outcome, stored version and forwarded record must be what committing the records
+// one by one gives. The batch repeats ids across and inside statements, carries newer, older and
+// equal versions of stored records, conflicts, retractions and rejected records.
+TEST_F(SqliteIngestStoreTest, LargeBatchSettlesLikeRecordsCommittedOneByOne) {
+  auto records_for = [](int round) {
+    std::vector<RecordSubmission> records;
+    for (int i = 0; i < 300; ++i) {
+      // Ids repeat far apart (the sequence wraps at 180) and close by (every ninth record takes
+      // the id of the record three before it, inside the same statement).
+      const int at = i % 9 == 4 ? i - 3 : i;
+      const int id = (at * 7 + round) % 180;
+      const std::string srid = "r" + std::to_string(id);
+      const int64_t version = 1 + (i / 40 + id) % 3;
+      if (i % 29 == 5) {
+        records.push_back(Rejected(i, srid));
+      } else if (i % 31 == 7) {
+        records.push_back(Retraction(i, srid, version + 1));
+      } else {
+        records.push_back(Accepted(i, srid, version, i % 5 == 0 ? "测试乙" : "测试甲"));
+      }
+      records.back().record_index = i;
+    }
+    return records;
+  };
+  const std::filesystem::path one_by_one_dir = dir_ / "one-by-one";
+  auto one_by_one = SqliteIngestStore::OpenInDirectory(one_by_one_dir.string());
+  ASSERT_TRUE(one_by_one.ok()) << one_by_one.status();
+  for (int round = 0; round < 2; ++round) {
+    std::vector<RecordSubmission> records = records_for(round);
+    CommitResult together = Commit(Batch("together-" + std::to_string(round), records));
+    std::vector<v1::RecordResult> expected;
+    for (size_t i = 0; i < records.size(); ++i) {
+      RecordSubmission alone = records[i];
+      alone.record_index = 0;
+      auto result = (*one_by_one)
+                        ->CommitBatch(Batch(
+                            "alone-" + std::to_string(round) + "-" + std::to_string(i), {alone}));
+      ASSERT_TRUE(result.ok()) << result.status();
+      expected.push_back(result->response.outcomes(0).result());
+    }
+    EXPECT_EQ(Results(together.response), expected) << "round " << round;
+  }
+  for (int id = 0; id < 180; ++id) {
+    const std::string srid = "r" + std::to_string(id);
+    auto mine = store_->GetRecord("civil_affairs", srid);
+    auto theirs = (*one_by_one)->GetRecord("civil_affairs", srid);
+    ASSERT_EQ(mine.ok(), theirs.ok()) << srid;
+    if (!mine.ok()) continue;
+    EXPECT_EQ(mine->version(), theirs->version()) << srid;
+    EXPECT_EQ(mine->retracted(), theirs->retracted()) << srid;
+    EXPECT_EQ(mine->person().name_original(), theirs->person().name_original()) << srid;
+  }
+  EXPECT_EQ(Pending(), (*one_by_one)->OutboxPending().value());
+}
+
 TEST_F(SqliteIngestStoreTest, SealedAndUnsealedRecordsAreStoredAlike) {
   RecordSubmission sealed = Accepted(0, "sa-1", 1);
   ASSERT_TRUE(SealRecord("b1", &sealed).ok());
