@@ -208,12 +208,27 @@ absl::StatusOr<std::deque<Batch>> GenerateBatches(const Flags& flags, int* world
   return std::move(sink.batches());
 }
 
+// The validator the service would use, with its tokenizer (not copyable: the validator points at
+// the tokenizer).
+class BenchValidator {
+ public:
+  BenchValidator()
+      : tokenizer_(*common::IdTokenizer::Create(kTokenSecret)),
+        validator_(&ingest::AgencyCatalog::Default(), &tokenizer_, common::Clock::Real()) {}
+  BenchValidator(const BenchValidator&) = delete;
+  BenchValidator& operator=(const BenchValidator&) = delete;
+  const ingest::RecordValidator* get() const { return &validator_; }
+
+ private:
+  common::IdTokenizer tokenizer_;
+  ingest::RecordValidator validator_;
+};
+
 // Validates and normalizes every record on this thread, as IngestServiceImpl does per record, and
 // returns the rate; 0 when building a normalized record fails (a bug).
 double RunValidation(const std::deque<Batch>& batches, int64_t total, const std::string& run) {
-  common::IdTokenizer tokenizer = *common::IdTokenizer::Create(kTokenSecret);
-  ingest::RecordValidator validator(&ingest::AgencyCatalog::Default(), &tokenizer,
-                                    common::Clock::Real());
+  BenchValidator bench_validator;
+  const ingest::RecordValidator& validator = *bench_validator.get();
   // The process-wide name normalizer loads ICU's transliterator and OpenCC once (about half a
   // second); that start-up cost is not throughput.
   common::DefaultNameNormalizer();
@@ -291,9 +306,8 @@ bool RunStoreOnly(const std::deque<Batch>& batches, int64_t total) {
     std::cerr << "store: " << store.status() << "\n";
     return false;
   }
-  common::IdTokenizer tokenizer = *common::IdTokenizer::Create(kTokenSecret);
-  ingest::RecordValidator validator(&ingest::AgencyCatalog::Default(), &tokenizer,
-                                    common::Clock::Real());
+  BenchValidator bench_validator;
+  const ingest::RecordValidator& validator = *bench_validator.get();
   int64_t accepted = 0;
   double seconds = 0;
   double cpu = 0;
@@ -360,9 +374,7 @@ bool RunEndToEnd(const std::deque<Batch>& batches, int64_t total, int streams) {
       std::cerr << "store: " << store.status() << "\n";
       return false;
     }
-    common::IdTokenizer tokenizer = *common::IdTokenizer::Create(kTokenSecret);
-    ingest::RecordValidator validator(&ingest::AgencyCatalog::Default(), &tokenizer,
-                                      common::Clock::Real());
+    BenchValidator validator;
     common::ServerOptions server_options;
     server_options.listen_address = "127.0.0.1:0";
     server_options.metrics_address = "";
@@ -372,8 +384,9 @@ bool RunEndToEnd(const std::deque<Batch>& batches, int64_t total, int streams) {
     service_options.max_stream_records = std::max<int64_t>(1'000'000, total);
     // No match-service here: the outbox only accumulates.
     service_options.max_outbox_pending = total + 1;
-    ingest::IngestServiceImpl service(store->get(), &ingest::AgencyCatalog::Default(), &validator,
-                                      common::Clock::Real(), &metrics, nullptr, service_options);
+    ingest::IngestServiceImpl service(store->get(), &ingest::AgencyCatalog::Default(),
+                                      validator.get(), common::Clock::Real(), &metrics, nullptr,
+                                      service_options);
     runner.AddService(&service);
     if (absl::Status status = runner.Start(); !status.ok()) {
       std::cerr << "server: " << status << "\n";

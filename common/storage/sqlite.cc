@@ -241,6 +241,21 @@ int Database::OnWalCommit(void* database, sqlite3* db, const char* schema, int p
   return SQLITE_OK;
 }
 
+absl::StatusOr<std::unique_ptr<Database>> Database::Connect(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status error = absl::UnavailableError(absl::StrCat(
+        "sqlite open ", path, ": ", raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    sqlite3_close_v2(raw);
+    return error;
+  }
+  std::unique_ptr<Database> db(new Database(raw));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  return db;
+}
+
 bool Database::InMemory(const std::string& path) {
   return path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0;
 }
@@ -258,20 +273,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
       }
     }
   }
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &raw,
-      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI,
-      nullptr);
-  if (rc != SQLITE_OK) {
-    absl::Status error = absl::UnavailableError(absl::StrCat(
-        "sqlite open ", path, ": ", raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-    sqlite3_close_v2(raw);
-    return error;
-  }
-  std::unique_ptr<Database> db(new Database(raw));
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
+                   Connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                     SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI));
+  sqlite3* raw = db->db_;
   // page_size=16384 (default 4096) for a new database; it must come before WAL mode and cannot
   // change afterwards: a batch commit writes a quarter of the WAL frames and splits fewer B-tree
   // pages (the store alone committed about a tenth more records per second).
@@ -296,18 +301,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
 }
 
 absl::StatusOr<std::unique_ptr<Database>> Database::OpenReader(const std::string& path) {
-  sqlite3* raw = nullptr;
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    absl::Status error = absl::UnavailableError(absl::StrCat(
-        "sqlite open ", path, ": ", raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-    sqlite3_close_v2(raw);
-    return error;
-  }
-  std::unique_ptr<Database> db(new Database(raw));
-  sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
+                   Connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX));
   // query_only: a statement that would write fails instead.
   absl::Status configured = db->Exec("PRAGMA query_only=ON; PRAGMA cache_size=-16384;");
   if (!configured.ok()) {

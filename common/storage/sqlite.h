@@ -137,6 +137,9 @@ class Database {
   static constexpr size_t kCachedSqlTexts = 256;
 
   explicit Database(sqlite3* db);
+  // Opens a connection with `flags` (SQLITE_OPEN_*), extended result codes and the busy timeout.
+  // Errors: Unavailable.
+  static absl::StatusOr<std::unique_ptr<Database>> Connect(const std::string& path, int flags);
   // Takes back a statement that is no longer used: reset and kept for reuse, or finalized.
   void Recycle(sqlite3_stmt* stmt);
   // SQLite's WAL hook, called after each commit with the WAL's size in pages.
