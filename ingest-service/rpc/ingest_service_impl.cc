@@ -115,7 +115,7 @@ absl::Status AddValidatedRecord(const RecordValidator& validator, const std::str
   if (!submission.rejected) {
     ASSIGN_OR_RETURN(submission.normalized,
                      BuildNormalizedRecord(agency, std::move(*record), std::move(result)));
-    // Hashed and serialized here, on the stream's own thread, not inside the commit.
+    // Hashed and serialized here, on the caller's thread, not inside the commit.
     RETURN_IF_ERROR(SealRecord(batch->batch_id, &submission));
   }
   return absl::OkStatus();

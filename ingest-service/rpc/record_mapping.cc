@@ -85,6 +85,17 @@ void FlattenFields(const Message& message, const Descriptor* descriptor, std::st
 void FlattenValue(const Message& message, const FieldDescriptor* field, int index,
                   std::string_view path, const PathNode* node, RecordView* view);
 
+// The name of value `number` of the enum `field` (whose node, when not null, has the names in a
+// table); empty when the enum has no such value.
+std::string_view EnumName(const PathNode* node, const FieldDescriptor* field, int64_t number) {
+  if (node != nullptr && number >= 0 && number <= kMaxTabulatedEnumNumber) {
+    const auto index = static_cast<size_t>(number);
+    return index < node->enum_names.size() ? node->enum_names[index] : std::string_view();
+  }
+  const auto* known = field->enum_type()->FindValueByNumber(static_cast<int>(number));
+  return known == nullptr ? std::string_view() : std::string_view(known->name());
+}
+
 void FlattenNodes(const Message& message, const std::vector<PathNode>& nodes, RecordView* view) {
   const Reflection* reflection = message.GetReflection();
   // Of a oneof only the member that is set exists; the set member is looked up once per oneof
@@ -194,13 +205,7 @@ void FlattenValue(const Message& message, const FieldDescriptor* field, int inde
       value.type = FieldType::kEnum;
       value.number = repeated ? reflection->GetRepeatedEnumValue(message, field, index)
                               : reflection->GetEnumValue(message, field);
-      if (node != nullptr && value.number >= 0 && value.number <= kMaxTabulatedEnumNumber) {
-        const auto number = static_cast<size_t>(value.number);
-        if (number < node->enum_names.size()) value.enum_name = node->enum_names[number];
-      } else {
-        const auto* known = field->enum_type()->FindValueByNumber(static_cast<int>(value.number));
-        if (known != nullptr) value.enum_name = known->name();
-      }
+      value.enum_name = EnumName(node, field, value.number);
       break;
     }
     case FieldDescriptor::CPPTYPE_FLOAT:
@@ -225,21 +230,19 @@ std::string_view PayloadKind(const records::v1::Record& record) {
   return set == nullptr ? std::string_view() : std::string_view(set->name());
 }
 
-// The node of Record's field `number` in the path table, or nullptr.
-const PathNode* RecordNode(int number) {
-  for (const PathNode& node : RecordPathNodes()) {
+// The node of field `number` among `nodes`, or nullptr.
+const PathNode* NodeOf(const std::vector<PathNode>& nodes, int number) {
+  for (const PathNode& node : nodes) {
     if (node.field->number() == number) return &node;
   }
   return nullptr;
 }
 
-// The node of PersonIdentity's field `number` in the path table (it names enum values).
-const PathNode* PersonNode(int number) {
-  static const PathNode* const kPerson = RecordNode(records::v1::Record::kPersonFieldNumber);
-  for (const PathNode& node : kPerson->children) {
-    if (node.field->number() == number) return &node;
-  }
-  return nullptr;
+// The node of PersonIdentity's field `number` (an enum's node names its values).
+const PathNode& PersonNode(int number) {
+  static const std::vector<PathNode>& kPerson =
+      NodeOf(RecordPathNodes(), records::v1::Record::kPersonFieldNumber)->children;
+  return *NodeOf(kPerson, number);
 }
 
 void AddText(RecordView* view, std::string_view path, const std::string& text) {
@@ -260,14 +263,7 @@ void AddNumber(RecordView* view, std::string_view path, FieldType type, int64_t 
 
 void AddEnum(RecordView* view, const PathNode* node, int number) {
   AddNumber(view, node->path, FieldType::kEnum, number);
-  std::string_view& name = view->fields.back().enum_name;
-  if (number >= 0 && number <= kMaxTabulatedEnumNumber) {
-    if (static_cast<size_t>(number) < node->enum_names.size()) {
-      name = node->enum_names[static_cast<size_t>(number)];
-    }
-  } else if (const auto* known = node->field->enum_type()->FindValueByNumber(number)) {
-    name = known->name();
-  }
+  view->fields.back().enum_name = EnumName(node, node->field, number);
 }
 
 records::v1::Sex ToProtoSex(Sex sex) {
@@ -303,9 +299,11 @@ RecordView FlattenRecord(const records::v1::Record& record) {
   AddText(&view, "record_date", record.record_date());
   const records::v1::PersonIdentity& person = record.person();
   AddText(&view, "person.name", person.name());
-  AddEnum(&view, PersonNode(records::v1::PersonIdentity::kIdTypeFieldNumber), person.id_type());
+  static const PathNode& kIdType = PersonNode(records::v1::PersonIdentity::kIdTypeFieldNumber);
+  static const PathNode& kSex = PersonNode(records::v1::PersonIdentity::kSexFieldNumber);
+  AddEnum(&view, &kIdType, person.id_type());
   AddText(&view, "person.id_number", person.id_number());
-  AddEnum(&view, PersonNode(records::v1::PersonIdentity::kSexFieldNumber), person.sex());
+  AddEnum(&view, &kSex, person.sex());
   AddText(&view, "person.birth_date", person.birth_date());
   AddText(&view, "person.phone", person.phone());
   AddText(&view, "person.address", person.address());
@@ -315,7 +313,7 @@ RecordView FlattenRecord(const records::v1::Record& record) {
   // The payload, whose type varies, by reflection over the path table.
   const FieldDescriptor* set = PayloadField(record);
   if (set != nullptr) {
-    const PathNode* node = RecordNode(set->number());
+    const PathNode* node = NodeOf(RecordPathNodes(), set->number());
     if (node != nullptr) FlattenValue(record, set, -1, node->path, node, &view);
     view.payload_kind = set->name();
   }
