@@ -171,19 +171,11 @@ class Database::Checkpointer {
  public:
   // Returns nullptr when the second connection cannot be opened; commits then checkpoint inline.
   static std::unique_ptr<Checkpointer> Start(const std::string& path) {
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
-                        nullptr) != SQLITE_OK) {
-      sqlite3_close_v2(db);
-      return nullptr;
-    }
-    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    absl::StatusOr<std::unique_ptr<Database>> db =
+        Connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX);
     // synchronous=FULL: the checkpoint syncs the WAL before copying and the database after.
-    if (sqlite3_exec(db, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr) != SQLITE_OK) {
-      sqlite3_close_v2(db);
-      return nullptr;
-    }
-    return std::unique_ptr<Checkpointer>(new Checkpointer(db));
+    if (!db.ok() || !(*db)->Exec("PRAGMA synchronous=FULL").ok()) return nullptr;
+    return std::unique_ptr<Checkpointer>(new Checkpointer(*std::move(db)));
   }
 
   ~Checkpointer() {
@@ -193,7 +185,6 @@ class Database::Checkpointer {
     }
     wake_cv_.notify_one();
     thread_.join();
-    sqlite3_close_v2(db_);
   }
 
   void Wake() {
@@ -205,7 +196,8 @@ class Database::Checkpointer {
   }
 
  private:
-  explicit Checkpointer(sqlite3* db) : db_(db), thread_([this] { Loop(); }) {}
+  explicit Checkpointer(std::unique_ptr<Database> db)
+      : db_(std::move(db)), thread_([this] { Loop(); }) {}
 
   void Loop() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -216,12 +208,13 @@ class Database::Checkpointer {
       lock.unlock();
       // SQLITE_BUSY (another checkpoint is running) and I/O errors leave the pages in the WAL,
       // where they are as durable; the next commit wakes this again.
-      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      sqlite3_wal_checkpoint_v2(db_->db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
       lock.lock();
     }
   }
 
-  sqlite3* const db_;
+  // Its own connection, without a checkpointer of its own; closed after the thread stops.
+  const std::unique_ptr<Database> db_;
   std::mutex mu_;
   std::condition_variable wake_cv_;
   bool wake_ = false;  // guarded by mu_

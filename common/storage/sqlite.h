@@ -126,8 +126,9 @@ class Database {
   // WAL size (in pages) at which a commit wakes the background checkpointer (SQLite's own
   // automatic checkpoint, which runs inside the commit, starts at the same size).
   static constexpr int kBackgroundCheckpointPages = 1000;
-  // WAL size at which a commit checkpoints itself, in case the background thread falls behind.
-  static constexpr int kInlineCheckpointPages = 64000;
+  // WAL size at which a commit checkpoints itself, in case the background thread falls behind
+  // (256 MiB with the 16 KiB pages of a new database).
+  static constexpr int kInlineCheckpointPages = 16000;
 
  private:
   friend class Statement;
