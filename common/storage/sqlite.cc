@@ -447,7 +447,16 @@ absl::StatusOr<Statement> Database::Prepare(std::string_view sql) {
     return SqliteError(db_, rc, "prepare");
   }
   if (stmt == nullptr) return absl::InvalidArgumentError("sqlite prepare: empty statement");
+  {
+    std::lock_guard<std::mutex> cache_lock(cache_mu_);
+    compiled_.emplace(sql);
+  }
   return Statement(this, db_, stmt);
+}
+
+std::vector<std::string> Database::CompiledSql() const {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  return std::vector<std::string>(compiled_.begin(), compiled_.end());
 }
 
 absl::Status Database::Exec(std::string_view sql) {

@@ -3,13 +3,17 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -45,6 +49,19 @@ class Statement {
   Statement& Bind(int index, std::string_view text);
   Statement& BindBlob(int index, std::string_view bytes);
   Statement& BindNull(int index);
+  Statement& Bind(int index, std::nullptr_t) { return BindNull(index); }
+  // Binds the value, or NULL when there is none.
+  template <typename T>
+  Statement& Bind(int index, const std::optional<T>& value) {
+    return value.has_value() ? Bind(index, *value) : BindNull(index);
+  }
+  // Binds `args` to positions 1, 2, ... in order.
+  template <typename... Args>
+  Statement& BindAll(const Args&... args) {
+    int index = 0;
+    (Bind(++index, args), ...);
+    return *this;
+  }
 
   // Advances to the next row. Returns true when a row is available, false when done.
   // Errors: AlreadyExists for a UNIQUE / PRIMARY KEY violation, FailedPrecondition for another
@@ -119,6 +136,31 @@ class Database {
   // Executes one or more statements without results. Call only inside Run or InTransaction.
   absl::Status Exec(std::string_view sql);
 
+  // The row helpers below prepare `sql`, bind `args` to positions 1, 2, ... (Statement::BindAll)
+  // and step through the result. Call them only inside Run or InTransaction. Errors: those of
+  // Prepare and Statement::Step, or the callback's.
+
+  // Runs a statement without results to completion.
+  template <typename... Args>
+  absl::Status Execute(std::string_view sql, const Args&... args);
+
+  // Calls `fn(row)` for each result row; stops at and returns the first error `fn` returns.
+  // `fn` returns absl::Status or void.
+  template <typename Fn, typename... Args>
+  absl::Status ForEachRow(std::string_view sql, Fn&& fn, const Args&... args);
+
+  // Returns `read(row)` for each result row, in order. `read` returns a value or a StatusOr of
+  // one (its first error is returned).
+  template <typename Fn, typename... Args>
+  auto Query(std::string_view sql, Fn&& read, const Args&... args);
+
+  // Returns `read(row)` of the first result row, or nullopt when there is none.
+  template <typename Fn, typename... Args>
+  auto QueryOne(std::string_view sql, Fn&& read, const Args&... args);
+
+  // Every SQL text this connection has compiled (Prepare), for tests that check query plans.
+  std::vector<std::string> CompiledSql() const;
+
   int64_t LastInsertRowId() const;
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int Changes() const;
@@ -149,12 +191,96 @@ class Database {
   sqlite3* db_;
   // Stopped and joined before db_ closes; null for in-memory databases.
   std::unique_ptr<Checkpointer> checkpointer_;
-  std::mutex cache_mu_;
+  mutable std::mutex cache_mu_;
   std::unordered_map<std::string, std::vector<sqlite3_stmt*>> cache_;
+  std::set<std::string> compiled_;  // guarded by cache_mu_
   std::recursive_mutex mu_;
   int transaction_depth_ = 0;
   // Set when a nested InTransaction failed; the outermost one then rolls back.
   bool rollback_only_ = false;
 };
+
+namespace internal {
+
+template <typename T>
+struct UnwrapStatusOr {
+  using type = T;
+};
+template <typename T>
+struct UnwrapStatusOr<absl::StatusOr<T>> {
+  using type = T;
+};
+
+// Calls `fn(row)` and turns what it returns (void, Status, a value or a StatusOr) into a Status,
+// storing a value in `*out` when there is one.
+template <typename Fn, typename Out>
+absl::Status CallRow(Fn& fn, const Statement& row, Out* out) {
+  using R = std::invoke_result_t<Fn&, const Statement&>;
+  if constexpr (std::is_void_v<R>) {
+    fn(row);
+    return absl::OkStatus();
+  } else if constexpr (std::is_same_v<R, absl::Status>) {
+    return fn(row);
+  } else if constexpr (std::is_same_v<R, typename UnwrapStatusOr<R>::type>) {
+    out->emplace_back(fn(row));
+    return absl::OkStatus();
+  } else {
+    R value = fn(row);
+    if (!value.ok()) return value.status();
+    out->emplace_back(*std::move(value));
+    return absl::OkStatus();
+  }
+}
+
+}  // namespace internal
+
+template <typename... Args>
+absl::Status Database::Execute(std::string_view sql, const Args&... args) {
+  absl::StatusOr<Statement> stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindAll(args...);
+  return stmt->Run();
+}
+
+template <typename Fn, typename... Args>
+absl::Status Database::ForEachRow(std::string_view sql, Fn&& fn, const Args&... args) {
+  absl::StatusOr<Statement> stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindAll(args...);
+  std::vector<std::nullptr_t> unused;
+  while (true) {
+    absl::StatusOr<bool> row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    absl::Status status = internal::CallRow(fn, *stmt, &unused);
+    if (!status.ok()) return status;
+  }
+}
+
+template <typename Fn, typename... Args>
+auto Database::Query(std::string_view sql, Fn&& read, const Args&... args) {
+  using T = typename internal::UnwrapStatusOr<std::invoke_result_t<Fn&, const Statement&>>::type;
+  std::vector<T> out;
+  absl::Status status = ForEachRow(
+      sql, [&](const Statement& row) { return internal::CallRow(read, row, &out); }, args...);
+  return status.ok() ? absl::StatusOr<std::vector<T>>(std::move(out))
+                     : absl::StatusOr<std::vector<T>>(status);
+}
+
+template <typename Fn, typename... Args>
+auto Database::QueryOne(std::string_view sql, Fn&& read, const Args&... args) {
+  using T = typename internal::UnwrapStatusOr<std::invoke_result_t<Fn&, const Statement&>>::type;
+  using Result = absl::StatusOr<std::optional<T>>;
+  absl::StatusOr<Statement> stmt = Prepare(sql);
+  if (!stmt.ok()) return Result(stmt.status());
+  stmt->BindAll(args...);
+  absl::StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return Result(row.status());
+  if (!*row) return Result(std::optional<T>());
+  std::vector<T> out;
+  absl::Status status = internal::CallRow(read, *stmt, &out);
+  if (!status.ok()) return Result(status);
+  return Result(std::optional<T>(std::move(out.front())));
+}
 
 }  // namespace lifeline::common

@@ -1,10 +1,12 @@
 #include "common/storage/sqlite.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -548,6 +550,90 @@ TEST(DatabaseTest, TwoConnectionsToOneFileBothCommit) {
   tb.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(CountItems(*a), 60);
+}
+
+TEST(DatabaseTest, RowHelpersBindInOrderAndReadEveryRow) {
+  auto db = OpenOrDie(":memory:");
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  ASSERT_TRUE(db->Run([&]() -> absl::Status {
+                  RETURN_IF_ERROR(db->Execute("INSERT INTO items(name, n) VALUES (?, ?)", "a", 1));
+                  RETURN_IF_ERROR(db->Execute("INSERT INTO items(name, n) VALUES (?, ?)",
+                                              std::string("b"), int64_t{2}));
+                  RETURN_IF_ERROR(
+                      db->Execute("INSERT INTO items(name, n) VALUES (?, ?)", "c", nullptr));
+                  return db->Execute("INSERT INTO items(name, n) VALUES (?, ?)", "d",
+                                     std::optional<int64_t>());
+                })
+                  .ok());
+  ASSERT_TRUE(db->Run([&]() -> absl::Status {
+                  ASSIGN_OR_RETURN(std::vector<std::string> names,
+                                   db->Query("SELECT name FROM items WHERE n IS NULL OR n > ? "
+                                             "ORDER BY name",
+                                             [](const Statement& row) { return row.ColumnText(0); },
+                                             1));
+                  EXPECT_EQ(names, (std::vector<std::string>{"b", "c", "d"}));
+                  int64_t sum = 0;
+                  RETURN_IF_ERROR(db->ForEachRow(
+                      "SELECT n FROM items", [&](const Statement& row) { sum += row.ColumnInt(0); }));
+                  EXPECT_EQ(sum, 3);
+                  ASSIGN_OR_RETURN(std::optional<int64_t> n,
+                                   db->QueryOne("SELECT n FROM items WHERE name = ?",
+                                                [](const Statement& row) { return row.ColumnInt(0); },
+                                                "b"));
+                  EXPECT_EQ(n, std::optional<int64_t>(2));
+                  ASSIGN_OR_RETURN(std::optional<int64_t> none,
+                                   db->QueryOne("SELECT n FROM items WHERE name = ?",
+                                                [](const Statement& row) { return row.ColumnInt(0); },
+                                                "zz"));
+                  EXPECT_FALSE(none.has_value());
+                  return absl::OkStatus();
+                })
+                  .ok());
+}
+
+TEST(DatabaseTest, RowHelpersStopAtTheCallbacksFirstError) {
+  auto db = OpenOrDie(":memory:");
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  int calls = 0;
+  absl::Status status = db->Run([&]() -> absl::Status {
+    for (const char* name : {"a", "b", "c"}) {
+      RETURN_IF_ERROR(db->Execute("INSERT INTO items(name) VALUES (?)", name));
+    }
+    RETURN_IF_ERROR(db->ForEachRow("SELECT name FROM items", [&](const Statement&) {
+      ++calls;
+      return absl::DataLossError("bad row");
+    }));
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(calls, 1);
+  absl::StatusOr<std::vector<int64_t>> read = absl::InternalError("unset");
+  ASSERT_TRUE(db->Run([&]() -> absl::Status {
+                  read = db->Query("SELECT n FROM items",
+                                   [](const Statement&) -> absl::StatusOr<int64_t> {
+                                     return absl::InvalidArgumentError("unreadable");
+                                   });
+                  return absl::OkStatus();
+                })
+                  .ok());
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(DatabaseTest, CompiledSqlListsEveryPreparedText) {
+  auto db = OpenOrDie(":memory:");
+  ASSERT_NE(db, nullptr);
+  ASSERT_TRUE(db->Migrate(Schema()).ok());
+  ASSERT_TRUE(db->Run([&]() -> absl::Status {
+                  RETURN_IF_ERROR(db->Execute("INSERT INTO items(name) VALUES (?)", "a"));
+                  RETURN_IF_ERROR(db->Execute("INSERT INTO items(name) VALUES (?)", "b"));
+                  return db->Execute("DELETE FROM items WHERE name = ?", "a");
+                })
+                  .ok());
+  std::vector<std::string> sql = db->CompiledSql();
+  EXPECT_NE(std::find(sql.begin(), sql.end(), "INSERT INTO items(name) VALUES (?)"), sql.end());
+  EXPECT_NE(std::find(sql.begin(), sql.end(), "DELETE FROM items WHERE name = ?"), sql.end());
 }
 
 }  // namespace

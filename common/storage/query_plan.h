@@ -1,0 +1,33 @@
+// Query-plan checks for store tests: every statement a store prepares must find its rows through
+// an index, so that its cost grows with the work and not with the database.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+#include "common/storage/sqlite.h"
+
+namespace lifeline::common {
+
+// What a store test allows besides index searches.
+struct QueryPlanPolicy {
+  // Tables that stay small whatever the data (configuration, counters): scanning them is fine.
+  std::set<std::string> small_tables;
+  // Statements (exact SQL text) that read a whole table by purpose (a full re-score, a metric
+  // over every clue), each with the reason.
+  std::map<std::string, std::string> whole_table_statements;
+};
+
+// Runs EXPLAIN QUERY PLAN on each of `sql` on `db` (which must hold the store's schema) and
+// returns one line per statement step that scans a whole table (a SCAN, with or without an
+// index) the policy does not allow: "SCAN records: SELECT ...". Empty when every plan searches.
+// Errors: those of preparing a statement (for example SQL about tables `db` does not have).
+absl::StatusOr<std::vector<std::string>> FindFullScans(Database* db,
+                                                       const std::vector<std::string>& sql,
+                                                       const QueryPlanPolicy& policy);
+
+}  // namespace lifeline::common

@@ -1,0 +1,76 @@
+#include "common/storage/query_plan.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/status/status.h"
+
+namespace lifeline::common {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+std::unique_ptr<Database> SchemaDb() {
+  auto db = Database::Open(":memory:");
+  EXPECT_TRUE(db.ok()) << db.status();
+  EXPECT_TRUE((*db)
+                  ->Migrate({{1,
+                              "CREATE TABLE records(id INTEGER PRIMARY KEY, person TEXT, kase TEXT);"
+                              "CREATE INDEX records_person ON records(person);"
+                              "CREATE INDEX records_case ON records(kase) WHERE kase <> '';"
+                              "CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT);"}})
+                  .ok());
+  return *std::move(db);
+}
+
+TEST(FindFullScansTest, IndexSearchesPass) {
+  auto db = SchemaDb();
+  auto found = FindFullScans(db.get(),
+                             {"SELECT id FROM records WHERE person = ?",
+                              "SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?",
+                              "UPDATE records SET kase = ? WHERE id = ?", "PRAGMA user_version"},
+                             QueryPlanPolicy{});
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_THAT(*found, IsEmpty());
+}
+
+TEST(FindFullScansTest, ReportsScansIncludingIndexScansAndAliases) {
+  auto db = SchemaDb();
+  auto found = FindFullScans(
+      db.get(),
+      {"SELECT id FROM records WHERE kase = ?",  // a parameter cannot prove kase <> ''
+       "SELECT person FROM records ORDER BY person",
+       "SELECT r.id FROM settings s JOIN records r ON r.kase = s.value WHERE s.name = ?"},
+      QueryPlanPolicy{});
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_THAT(*found,
+              ElementsAre("SCAN records: SELECT id FROM records WHERE kase = ?",
+                          "SCAN records: SELECT person FROM records ORDER BY person",
+                          "SCAN records: SELECT r.id FROM settings s JOIN records r ON r.kase = "
+                          "s.value WHERE s.name = ?"));
+}
+
+TEST(FindFullScansTest, PolicyAllowsSmallTablesAndNamedStatements) {
+  auto db = SchemaDb();
+  QueryPlanPolicy policy;
+  policy.small_tables = {"settings"};
+  policy.whole_table_statements = {{"SELECT COUNT(*) FROM records", "a metric over all rows"}};
+  auto found = FindFullScans(
+      db.get(), {"SELECT value FROM settings", "SELECT COUNT(*) FROM records"}, policy);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_THAT(*found, IsEmpty());
+}
+
+TEST(FindFullScansTest, UnknownTableIsAnError) {
+  auto db = SchemaDb();
+  auto found = FindFullScans(db.get(), {"SELECT * FROM nowhere"}, QueryPlanPolicy{});
+  EXPECT_FALSE(found.ok());
+}
+
+}  // namespace
+}  // namespace lifeline::common
