@@ -39,8 +39,8 @@ absl::StatusOr<std::vector<std::string>> FindFullScans(Database* db,
   RETURN_IF_ERROR(db->Run([&]() -> absl::Status {
     for (const std::string& text : sql) {
       if (!Plannable(text) || policy.whole_table_statements.contains(text)) continue;
-      RETURN_IF_ERROR(db->ForEachRow(
-          absl::StrCat("EXPLAIN QUERY PLAN ", text), [&](const Statement& row) {
+      RETURN_IF_ERROR(
+          db->ForEachRow(absl::StrCat("EXPLAIN QUERY PLAN ", text), [&](const Statement& row) {
             const std::string detail = row.ColumnText(3);
             if (!detail.starts_with("SCAN ")) return;
             const std::string name = detail.substr(5, detail.find(' ', 5) - 5);

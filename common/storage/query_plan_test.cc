@@ -18,13 +18,14 @@ using ::testing::IsEmpty;
 std::unique_ptr<Database> SchemaDb() {
   auto db = Database::Open(":memory:");
   EXPECT_TRUE(db.ok()) << db.status();
-  EXPECT_TRUE((*db)
-                  ->Migrate({{1,
-                              "CREATE TABLE records(id INTEGER PRIMARY KEY, person TEXT, kase TEXT);"
-                              "CREATE INDEX records_person ON records(person);"
-                              "CREATE INDEX records_case ON records(kase) WHERE kase <> '';"
-                              "CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT);"}})
-                  .ok());
+  EXPECT_TRUE(
+      (*db)
+          ->Migrate({{1,
+                      "CREATE TABLE records(id INTEGER PRIMARY KEY, person TEXT, kase TEXT);"
+                      "CREATE INDEX records_person ON records(person);"
+                      "CREATE INDEX records_case ON records(kase) WHERE kase <> '';"
+                      "CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT);"}})
+          .ok());
   return *std::move(db);
 }
 

@@ -2,8 +2,8 @@
 // migrations keyed on PRAGMA user_version, transactions as a callback.
 #pragma once
 
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>

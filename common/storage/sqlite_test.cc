@@ -564,32 +564,31 @@ TEST(DatabaseTest, RowHelpersBindInOrderAndReadEveryRow) {
                       db->Execute("INSERT INTO items(name, n) VALUES (?, ?)", "c", nullptr));
                   return db->Execute("INSERT INTO items(name, n) VALUES (?, ?)", "d",
                                      std::optional<int64_t>());
-                })
-                  .ok());
-  ASSERT_TRUE(db->Run([&]() -> absl::Status {
-                  ASSIGN_OR_RETURN(std::vector<std::string> names,
-                                   db->Query("SELECT name FROM items WHERE n IS NULL OR n > ? "
-                                             "ORDER BY name",
-                                             [](const Statement& row) { return row.ColumnText(0); },
-                                             1));
-                  EXPECT_EQ(names, (std::vector<std::string>{"b", "c", "d"}));
-                  int64_t sum = 0;
-                  RETURN_IF_ERROR(db->ForEachRow(
-                      "SELECT n FROM items", [&](const Statement& row) { sum += row.ColumnInt(0); }));
-                  EXPECT_EQ(sum, 3);
-                  ASSIGN_OR_RETURN(std::optional<int64_t> n,
-                                   db->QueryOne("SELECT n FROM items WHERE name = ?",
-                                                [](const Statement& row) { return row.ColumnInt(0); },
-                                                "b"));
-                  EXPECT_EQ(n, std::optional<int64_t>(2));
-                  ASSIGN_OR_RETURN(std::optional<int64_t> none,
-                                   db->QueryOne("SELECT n FROM items WHERE name = ?",
-                                                [](const Statement& row) { return row.ColumnInt(0); },
-                                                "zz"));
-                  EXPECT_FALSE(none.has_value());
-                  return absl::OkStatus();
-                })
-                  .ok());
+                }).ok());
+  ASSERT_TRUE(
+      db->Run([&]() -> absl::Status {
+          ASSIGN_OR_RETURN(std::vector<std::string> names,
+                           db->Query(
+                               "SELECT name FROM items WHERE n IS NULL OR n > ? "
+                               "ORDER BY name",
+                               [](const Statement& row) { return row.ColumnText(0); }, 1));
+          EXPECT_EQ(names, (std::vector<std::string>{"b", "c", "d"}));
+          int64_t sum = 0;
+          RETURN_IF_ERROR(db->ForEachRow("SELECT n FROM items",
+                                         [&](const Statement& row) { sum += row.ColumnInt(0); }));
+          EXPECT_EQ(sum, 3);
+          ASSIGN_OR_RETURN(std::optional<int64_t> n,
+                           db->QueryOne(
+                               "SELECT n FROM items WHERE name = ?",
+                               [](const Statement& row) { return row.ColumnInt(0); }, "b"));
+          EXPECT_EQ(n, std::optional<int64_t>(2));
+          ASSIGN_OR_RETURN(std::optional<int64_t> none,
+                           db->QueryOne(
+                               "SELECT n FROM items WHERE name = ?",
+                               [](const Statement& row) { return row.ColumnInt(0); }, "zz"));
+          EXPECT_FALSE(none.has_value());
+          return absl::OkStatus();
+        }).ok());
 }
 
 TEST(DatabaseTest, RowHelpersStopAtTheCallbacksFirstError) {
@@ -616,8 +615,7 @@ TEST(DatabaseTest, RowHelpersStopAtTheCallbacksFirstError) {
                                      return absl::InvalidArgumentError("unreadable");
                                    });
                   return absl::OkStatus();
-                })
-                  .ok());
+                }).ok());
   EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -629,8 +627,7 @@ TEST(DatabaseTest, CompiledSqlListsEveryPreparedText) {
                   RETURN_IF_ERROR(db->Execute("INSERT INTO items(name) VALUES (?)", "a"));
                   RETURN_IF_ERROR(db->Execute("INSERT INTO items(name) VALUES (?)", "b"));
                   return db->Execute("DELETE FROM items WHERE name = ?", "a");
-                })
-                  .ok());
+                }).ok());
   std::vector<std::string> sql = db->CompiledSql();
   EXPECT_NE(std::find(sql.begin(), sql.end(), "INSERT INTO items(name) VALUES (?)"), sql.end());
   EXPECT_NE(std::find(sql.begin(), sql.end(), "DELETE FROM items WHERE name = ?"), sql.end());
