@@ -22,6 +22,16 @@ std::string TableOf(const std::string& name, const std::string& sql) {
   return name;
 }
 
+// Whether a SEARCH step's constraint, e.g. "(person_id=? AND version>?)", pins a column with an
+// equality. One with ranges only ("(person_id>?)", which is how SQLite serves IS NOT NULL) walks
+// the index from a bound, often the whole table.
+bool HasEquality(const std::string& detail) {
+  static const std::regex kEquality("[A-Za-z0-9_]=\\?");
+  const size_t open = detail.rfind('(');
+  if (open == std::string::npos) return true;  // e.g. "SEARCH t USING COVERING INDEX i"
+  return std::regex_search(detail.substr(open), kEquality);
+}
+
 // Whether `sql` is a statement EXPLAIN can plan (PRAGMAs and transaction control are not).
 bool Plannable(const std::string& sql) {
   for (const char* prefix : {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE"}) {
@@ -42,11 +52,13 @@ absl::StatusOr<std::vector<std::string>> FindFullScans(Database* db,
       RETURN_IF_ERROR(
           db->ForEachRow(absl::StrCat("EXPLAIN QUERY PLAN ", text), [&](const Statement& row) {
             const std::string detail = row.ColumnText(3);
-            if (!detail.starts_with("SCAN ")) return;
-            const std::string name = detail.substr(5, detail.find(' ', 5) - 5);
+            const bool scan = detail.starts_with("SCAN ");
+            if (!scan && !(detail.starts_with("SEARCH ") && !HasEquality(detail))) return;
+            const size_t start = scan ? 5 : 7;
+            const std::string name = detail.substr(start, detail.find(' ', start) - start);
             const std::string table = TableOf(name, text);
             if (policy.small_tables.contains(table)) return;
-            found.push_back(absl::StrCat("SCAN ", table, ": ", text));
+            found.push_back(absl::StrCat(scan ? "SCAN " : "RANGE ", table, ": ", text));
           }));
     }
     return absl::OkStatus();

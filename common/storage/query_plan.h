@@ -23,8 +23,10 @@ struct QueryPlanPolicy {
 };
 
 // Runs EXPLAIN QUERY PLAN on each of `sql` on `db` (which must hold the store's schema) and
-// returns one line per statement step that scans a whole table (a SCAN, with or without an
-// index) the policy does not allow: "SCAN records: SELECT ...". Empty when every plan searches.
+// returns one line per statement step that may read a whole table the policy does not allow: a
+// SCAN, with or without an index ("SCAN records: SELECT ..."), or a SEARCH bounded by ranges
+// only, without an equality ("RANGE records: SELECT ...": `person_id IS NOT NULL` alone becomes
+// person_id>? and walks the index). Empty when every plan pins rows by equality.
 // Errors: those of preparing a statement (for example SQL about tables `db` does not have).
 absl::StatusOr<std::vector<std::string>> FindFullScans(Database* db,
                                                        const std::vector<std::string>& sql,

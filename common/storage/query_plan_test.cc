@@ -33,7 +33,8 @@ TEST(FindFullScansTest, IndexSearchesPass) {
   auto db = SchemaDb();
   auto found = FindFullScans(db.get(),
                              {"SELECT id FROM records WHERE person = ?",
-                              "SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?",
+                              "SELECT id FROM records WHERE person = ? AND id > ?",
+                              "SELECT id FROM records WHERE kase = ? AND kase <> ''",
                               "UPDATE records SET kase = ? WHERE id = ?", "PRAGMA user_version"},
                              QueryPlanPolicy{});
   ASSERT_TRUE(found.ok()) << found.status();
@@ -45,12 +46,15 @@ TEST(FindFullScansTest, ReportsScansIncludingIndexScansAndAliases) {
   auto found = FindFullScans(
       db.get(),
       {"SELECT id FROM records WHERE kase = ?",  // a parameter cannot prove kase <> ''
+       "SELECT DISTINCT person FROM records WHERE kase = ? AND person IS NOT NULL",
        "SELECT person FROM records ORDER BY person",
        "SELECT r.id FROM settings s JOIN records r ON r.kase = s.value WHERE s.name = ?"},
       QueryPlanPolicy{});
   ASSERT_TRUE(found.ok()) << found.status();
   EXPECT_THAT(*found,
               ElementsAre("SCAN records: SELECT id FROM records WHERE kase = ?",
+                          "RANGE records: SELECT DISTINCT person FROM records WHERE kase = ? AND "
+                          "person IS NOT NULL",
                           "SCAN records: SELECT person FROM records ORDER BY person",
                           "SCAN records: SELECT r.id FROM settings s JOIN records r ON r.kase = "
                           "s.value WHERE s.name = ?"));

@@ -366,6 +366,7 @@ absl::Status Database::Migrate(const std::vector<Migration>& migrations) {
       }
       if (found >= migration.version) return absl::OkStatus();
       absl::Status applied = Exec(migration.sql);
+      if (applied.ok() && migration.code) applied = migration.code(*this);
       if (!applied.ok()) {
         return absl::Status(
             applied.code(),
@@ -378,6 +379,11 @@ absl::Status Database::Migrate(const std::vector<Migration>& migrations) {
           absl::StrCat("sqlite migrate: database schema version ", found,
                        " is newer than this binary's latest version ", latest));
     }
+  }
+  {
+    // Migration statements belong to schemas that are gone; CompiledSql lists what runs now.
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    compiled_.clear();
   }
   if (migrations.empty()) {
     absl::Status checked = Run([&]() -> absl::Status {

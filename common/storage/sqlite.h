@@ -24,14 +24,21 @@ struct sqlite3_stmt;
 
 namespace lifeline::common {
 
+class Database;
+
 // One schema step. Versions start at 1 and increase by one; each runs once, in its own
-// transaction, and PRAGMA user_version records the last one applied.
+// transaction, and PRAGMA user_version records the last one applied. A step that must rewrite
+// stored values SQL cannot compute (a change of serialization) also has `code`, run after `sql`
+// in the same transaction.
 struct Migration {
+  Migration(int version_in, std::string sql_in,
+            std::function<absl::Status(Database&)> code_in = nullptr)
+      : version(version_in), sql(std::move(sql_in)), code(std::move(code_in)) {}
+
   int version;
   std::string sql;
+  std::function<absl::Status(Database&)> code;
 };
-
-class Database;
 
 // A prepared statement. Bind positions are 1-based. Binding errors are remembered and returned by
 // the next Step/Run. Not thread-safe: use it only inside the Database::Run or InTransaction
@@ -158,7 +165,8 @@ class Database {
   template <typename Fn, typename... Args>
   auto QueryOne(std::string_view sql, Fn&& read, const Args&... args);
 
-  // Every SQL text this connection has compiled (Prepare), for tests that check query plans.
+  // Every SQL text this connection has compiled (Prepare) since its last Migrate, for tests that
+  // check query plans.
   std::vector<std::string> CompiledSql() const;
 
   int64_t LastInsertRowId() const;

@@ -147,6 +147,33 @@ TEST(DatabaseTest, FailedMigrationStepLeavesVersionAndSchemaUntouched) {
   EXPECT_EQ(QueryInt(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'").value(), 0);
 }
 
+TEST(DatabaseTest, MigrationCodeRewritesRowsInTheStepsTransaction) {
+  std::unique_ptr<Database> db = OpenOrDie(":memory:");
+  ASSERT_TRUE(db->Migrate({Schema()[0]}).ok());
+  ASSERT_TRUE(
+      db->Run([&] { return db->Execute("INSERT INTO items(name, n) VALUES ('a', 2)"); }).ok());
+  auto doubling = [](Database& d) {
+    return d.Execute("UPDATE items SET n = n * 2 WHERE n = ?", 2);
+  };
+  ASSERT_TRUE(
+      db->Migrate({Schema()[0], {2, "ALTER TABLE items ADD COLUMN data BLOB", doubling}}).ok());
+  EXPECT_EQ(QueryInt(*db, "SELECT n FROM items").value_or(-1), 4);
+  EXPECT_EQ(QueryInt(*db, "PRAGMA user_version").value_or(-1), 2);
+
+  // A failing step leaves neither its SQL nor the code's writes behind.
+  auto failing = [](Database& d) -> absl::Status {
+    if (absl::Status s = d.Execute("UPDATE items SET n = 100"); !s.ok()) return s;
+    return absl::DataLossError("cannot read an old row");
+  };
+  absl::Status status = db->Migrate({Schema()[0],
+                                     {2, "ALTER TABLE items ADD COLUMN data BLOB", doubling},
+                                     {3, "CREATE TABLE later(x INTEGER)", failing}});
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_EQ(QueryInt(*db, "SELECT n FROM items").value_or(-1), 4);
+  EXPECT_EQ(QueryInt(*db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'later'").value(), 0);
+  EXPECT_EQ(QueryInt(*db, "PRAGMA user_version").value_or(-1), 2);
+}
+
 TEST(DatabaseTest, MigrateRejectsGapsInVersions) {
   std::unique_ptr<Database> db = OpenOrDie(":memory:");
   std::vector<Migration> gap = {Schema()[0], {3, Schema()[2].sql}};
