@@ -77,6 +77,24 @@ void FlagSet::Secret(const std::string& name, std::string* field, const std::str
   entries_.push_back(Entry{name, help, Entry::Kind::kSecret, field});
 }
 
+void FlagSet::Int(const std::string& name, int64_t* field, const std::string& help, int64_t min,
+                  int64_t max) {
+  Int(name, field, absl::StrCat(help, " [", min, "..", max, "]"));
+  Check([name, field, min, max]() -> absl::Status {
+    if (*field >= min && *field <= max) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": ", *field, " is outside [", min, ", ", max, "]"));
+  });
+}
+
+void FlagSet::RequiredString(const std::string& name, std::string* field, const std::string& help) {
+  String(name, field, absl::StrCat(help, " (required)"));
+  Check([name, field]() -> absl::Status {
+    if (!field->empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(name, " is required"));
+  });
+}
+
 void FlagSet::Int(const std::string& name, int64_t* field, const std::string& help) {
   entries_.push_back(Entry{name, help, Entry::Kind::kInt, field});
 }

@@ -31,6 +31,11 @@ class FlagSet {
   // A secret: never printed by Describe().
   void Secret(const std::string& name, std::string* field, const std::string& help);
   void Int(const std::string& name, int64_t* field, const std::string& help);
+  // An integer that must lie in [min, max]; a value outside is reported by Parse.
+  void Int(const std::string& name, int64_t* field, const std::string& help, int64_t min,
+           int64_t max);
+  // A string that must not be empty.
+  void RequiredString(const std::string& name, std::string* field, const std::string& help);
   void Bool(const std::string& name, bool* field, const std::string& help);
 
   // Adds a check run after parsing; return a non-OK status naming the field to report it.

@@ -145,6 +145,28 @@ TEST(FlagSetTest, ReportsEveryProblemAtOnce) {
   EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 5) << message;
 }
 
+TEST(FlagSetTest, RangesAndRequiredStringsAreChecked) {
+  int64_t threads = 2;
+  std::string tokens;
+  FlagSet flags("rangetest");
+  flags.Int("threads", &threads, "worker threads", 1, 64);
+  flags.RequiredString("tokens_file", &tokens, "tokens");
+  Argv bad({"--threads=0"});
+  absl::Status status = flags.Parse(bad.argc(), bad.argv());
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("threads: 0 is outside [1, 64]"), std::string::npos) << status;
+  EXPECT_NE(status.message().find("tokens_file is required"), std::string::npos) << status;
+
+  int64_t threads2 = 2;
+  std::string tokens2;
+  FlagSet ok_flags("rangetest");
+  ok_flags.Int("threads", &threads2, "worker threads", 1, 64);
+  ok_flags.RequiredString("tokens_file", &tokens2, "tokens");
+  Argv good({"--threads=64", "--tokens_file=/x"});
+  EXPECT_TRUE(ok_flags.Parse(good.argc(), good.argv()).ok());
+  EXPECT_EQ(threads2, 64);
+}
+
 TEST(FlagSetTest, HelpYieldsCancelledWithUsage) {
   TestConfig config;
   FlagSet flags("ingest");

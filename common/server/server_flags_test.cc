@@ -1,0 +1,80 @@
+#include "common/server/server_flags.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace lifeline::common {
+namespace {
+
+class Argv {
+ public:
+  Argv(std::initializer_list<std::string> args) : storage_(args) {
+    storage_.insert(storage_.begin(), "binary");
+    for (std::string& s : storage_) pointers_.push_back(s.data());
+  }
+  int argc() const { return static_cast<int>(pointers_.size()); }
+  char** argv() { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> storage_;
+  std::vector<char*> pointers_;
+};
+
+TEST(CheckListenAddressTest, AcceptsHostPortRejectsTheRest) {
+  for (const char* good :
+       {"127.0.0.1:0", "127.0.0.1:65535", "localhost:50051", "[::1]:8080", "0.0.0.0:9090"}) {
+    EXPECT_TRUE(CheckListenAddress("a", good).ok()) << good;
+  }
+  for (const char* bad : {"", "127.0.0.1", ":50051", "127.0.0.1:", "127.0.0.1:65536",
+                          "127.0.0.1:-1", "127.0.0.1:http", "::1:80", "host:1:2"}) {
+    absl::Status status = CheckListenAddress("listen_address", bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(status.message().find("listen_address"), std::string::npos) << status;
+  }
+}
+
+TEST(ServerFlagsTest, DefaultsBindAndEveryProblemIsReported) {
+  ServerFlags server;
+  server.listen_address = "127.0.0.1:50052";
+  FlagSet flags("servertest");
+  DefineServerFlags(&flags, &server);
+  Argv args({"--listen_address=nowhere", "--metrics_address=1.2.3.4:99999", "--log_level=loud"});
+  absl::Status status = flags.Parse(args.argc(), args.argv());
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  for (const char* part : {"listen_address", "metrics_address", "log_level"}) {
+    EXPECT_NE(status.message().find(part), std::string::npos) << part << ": " << status;
+  }
+}
+
+TEST(ServerFlagsTest, GoodFlagsBecomeRunnerOptions) {
+  ServerFlags server;
+  FlagSet flags("servertest");
+  DefineServerFlags(&flags, &server);
+  Argv args({"--listen_address=127.0.0.1:7000", "--metrics_address=", "--port_file=/tmp/p",
+             "--log_level=warn"});
+  ASSERT_EQ(ParseFlags(&flags, "servertest", args.argc(), args.argv()), std::nullopt);
+  ServerOptions options = server.Options();
+  EXPECT_EQ(options.listen_address, "127.0.0.1:7000");
+  EXPECT_EQ(options.metrics_address, "");
+  EXPECT_EQ(options.port_file, "/tmp/p");
+  EXPECT_EQ(server.log_level, "warn");
+}
+
+TEST(ServerFlagsTest, ParseFlagsGivesTheExitCodes) {
+  ServerFlags server;
+  FlagSet flags("servertest");
+  DefineServerFlags(&flags, &server);
+  Argv help({"--help"});
+  EXPECT_EQ(ParseFlags(&flags, "servertest", help.argc(), help.argv()), std::optional<int>(0));
+  ServerFlags server2;
+  FlagSet flags2("servertest");
+  DefineServerFlags(&flags2, &server2);
+  Argv bad({"--no_such_flag=1"});
+  EXPECT_EQ(ParseFlags(&flags2, "servertest", bad.argc(), bad.argv()), std::optional<int>(2));
+  EXPECT_EQ(StartupFailure("servertest", "cannot open store", absl::UnavailableError("x")), 2);
+}
+
+}  // namespace
+}  // namespace lifeline::common
