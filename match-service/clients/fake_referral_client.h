@@ -15,17 +15,17 @@ namespace lifeline::match {
 
 class FakeReferralClient : public ReferralClient {
  public:
-  absl::StatusOr<std::string> CreatePlan(const PlanRequest& request) override;
+  absl::StatusOr<std::string> CreatePlan(const referral::v1::CreatePlanRequest& request) override;
 
   // Makes the next calls fail with `status` (OkStatus() to succeed again).
   void SetFailure(absl::Status status);
   // Every request received, failed ones included.
-  std::vector<PlanRequest> requests() const;
+  std::vector<referral::v1::CreatePlanRequest> requests() const;
 
  private:
   mutable std::mutex mu_;
   absl::Status failure_;
-  std::vector<PlanRequest> requests_;
+  std::vector<referral::v1::CreatePlanRequest> requests_;
   std::map<std::string, std::string> plans_by_clue_;
 };
 

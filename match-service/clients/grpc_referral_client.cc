@@ -6,7 +6,6 @@
 #include "absl/status/status.h"
 
 #include "common/status/grpc_status.h"
-#include "match-service/clients/plan_request_codec.h"
 
 namespace lifeline::match {
 
@@ -14,11 +13,12 @@ GrpcReferralClient::GrpcReferralClient(std::shared_ptr<grpc::Channel> channel,
                                        absl::Duration timeout)
     : stub_(referral::v1::ReferralService::NewStub(std::move(channel))), timeout_(timeout) {}
 
-absl::StatusOr<std::string> GrpcReferralClient::CreatePlan(const PlanRequest& request) {
+absl::StatusOr<std::string> GrpcReferralClient::CreatePlan(
+    const referral::v1::CreatePlanRequest& request) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
   referral::v1::Plan plan;
-  grpc::Status status = stub_->CreatePlan(&context, ToProto(request), &plan);
+  grpc::Status status = stub_->CreatePlan(&context, request, &plan);
   if (!status.ok()) return common::FromGrpcStatus(status);
   if (plan.plan_id().empty()) return absl::InternalError("CreatePlan returned no plan_id");
   return plan.plan_id();

@@ -19,7 +19,7 @@ class GrpcReferralClient : public ReferralClient {
 
   // Errors: the call's status (Unavailable, DeadlineExceeded, ...); Internal if the plan comes
   // back without an id.
-  absl::StatusOr<std::string> CreatePlan(const PlanRequest& request) override;
+  absl::StatusOr<std::string> CreatePlan(const referral::v1::CreatePlanRequest& request) override;
 
  private:
   std::unique_ptr<referral::v1::ReferralService::Stub> stub_;

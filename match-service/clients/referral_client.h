@@ -5,7 +5,7 @@
 
 #include "absl/status/statusor.h"
 
-#include "match-service/domain/plan_request.h"
+#include "lifeline/referral/v1/referral_service.pb.h"
 
 namespace lifeline::match {
 
@@ -15,7 +15,8 @@ class ReferralClient {
 
   // Opens (or, for a clue already sent, returns) the plan for an approved clue and returns its
   // plan id. Errors: those of referral-service (Unavailable, InvalidArgument, ...).
-  virtual absl::StatusOr<std::string> CreatePlan(const PlanRequest& request) = 0;
+  virtual absl::StatusOr<std::string> CreatePlan(
+      const referral::v1::CreatePlanRequest& request) = 0;
 };
 
 }  // namespace lifeline::match

@@ -7,11 +7,11 @@
 #include <string_view>
 #include <vector>
 
-#include "match-service/domain/record_facts.h"
+#include "lifeline/match/v1/match_service.pb.h"
 
 namespace lifeline::match {
 
-// Values mirror lifeline.match.v1.Category.
+// Values are lifeline.match.v1.Category's (pinned below).
 enum class Category {
   kUnspecified = 0,
   kSeriousInjury = 1,
@@ -22,7 +22,7 @@ enum class Category {
 // Returns e.g. "CATEGORY_DEPENDANT_OF_DECEASED".
 std::string_view CategoryName(Category category);
 
-// Values mirror lifeline.match.v1.ClueStatus.
+// Values are lifeline.match.v1.ClueStatus's (pinned below).
 enum class ClueStatus {
   kUnspecified = 0,
   kPendingReview = 1,
@@ -34,8 +34,29 @@ std::string_view ClueStatusName(ClueStatus status);
 // Returns true for APPROVED and REJECTED, which no later review or re-scoring changes.
 bool IsDecided(ClueStatus status);
 
-// Values mirror lifeline.match.v1.Review.Decision.
+// Values are lifeline.match.v1.Review.Decision's (pinned below).
 enum class Decision { kUnspecified = 0, kApprove = 1, kReject = 2, kRequestInfo = 3 };
+
+static_assert(static_cast<int>(Category::kSeriousInjury) == v1::CATEGORY_SERIOUS_INJURY);
+static_assert(static_cast<int>(Category::kUrgentTreatment) == v1::CATEGORY_URGENT_TREATMENT);
+static_assert(static_cast<int>(Category::kDependantOfDeceased) ==
+              v1::CATEGORY_DEPENDANT_OF_DECEASED);
+static_assert(static_cast<int>(Category::kPropertyLoss) == v1::CATEGORY_PROPERTY_LOSS);
+static_assert(static_cast<int>(Category::kPropertyLoss) == v1::Category_MAX);
+static_assert(static_cast<int>(ClueStatus::kPendingReview) == v1::CLUE_STATUS_PENDING_REVIEW);
+static_assert(static_cast<int>(ClueStatus::kApproved) == v1::CLUE_STATUS_APPROVED);
+static_assert(static_cast<int>(ClueStatus::kRejected) == v1::CLUE_STATUS_REJECTED);
+static_assert(static_cast<int>(ClueStatus::kMoreInfoRequested) ==
+              v1::CLUE_STATUS_MORE_INFO_REQUESTED);
+static_assert(static_cast<int>(ClueStatus::kMoreInfoRequested) == v1::ClueStatus_MAX);
+static_assert(static_cast<int>(Decision::kApprove) == v1::Review::DECISION_APPROVE);
+static_assert(static_cast<int>(Decision::kReject) == v1::Review::DECISION_REJECT);
+static_assert(static_cast<int>(Decision::kRequestInfo) == v1::Review::DECISION_REQUEST_INFO);
+static_assert(static_cast<int>(Decision::kRequestInfo) == v1::Review::Decision_MAX);
+
+// Shown among a clue's possible exclusions while the data no longer supports a clue a procurator
+// already asked more about (a pending one would be withdrawn instead).
+inline constexpr char kNoLongerSupported[] = "data_no_longer_supports_clue";
 
 // Evidence roles.
 inline constexpr char kRoleCategory[] = "category";
@@ -94,6 +115,8 @@ struct Clue {
   std::string created_time;
   std::string updated_time;
   std::string plan_id;
+  // The data no longer supports the clue (kept because a procurator is working on it).
+  bool unsupported = false;
 };
 
 }  // namespace lifeline::match

@@ -13,10 +13,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
+#include "common/records/agencies.h"
 #include "common/time/dates.h"
 
 namespace lifeline::match {
 namespace {
+
+namespace rv1 = records::v1;
 
 // A hardship signal with the evidence that shows it.
 struct Signal {
@@ -32,13 +35,13 @@ std::string Suffix(std::string_view name, std::string_view prefix) {
   return Lower(name);
 }
 
-Evidence Fact(const RecordFacts& r, std::string field, std::string value, std::string date,
+Evidence Fact(const NormalizedRecord& r, std::string field, std::string value, std::string date,
               const char* role) {
-  return Evidence{r.agency,
-                  r.source_record_id,
+  return Evidence{r.agency(),
+                  r.source_record_id(),
                   std::move(field),
                   std::move(value),
-                  date.empty() ? r.record_date : std::move(date),
+                  date.empty() ? r.record_date() : std::move(date),
                   role};
 }
 
@@ -50,88 +53,96 @@ bool Current(const std::string& end_date, absl::CivilDay today) {
   return !end.ok() || *end >= today;
 }
 
-std::optional<Signal> HardshipSignal(const RecordFacts& r, absl::CivilDay today,
+std::string WomenChildrenSignal(rv1::WomenChildrenDifficulty::Kind kind) {
+  switch (kind) {
+    case rv1::WomenChildrenDifficulty::KIND_SINGLE_MOTHER:
+      return "women_single_mother";
+    case rv1::WomenChildrenDifficulty::KIND_DOMESTIC_VIOLENCE_VICTIM:
+      return "women_domestic_violence";
+    case rv1::WomenChildrenDifficulty::KIND_LEFT_BEHIND_WOMAN:
+      return "women_left_behind";
+    case rv1::WomenChildrenDifficulty::KIND_LEFT_BEHIND_CHILD:
+      return "child_left_behind";
+    case rv1::WomenChildrenDifficulty::KIND_FINANCIAL_DIFFICULTY:
+      return "women_financial_difficulty";
+    case rv1::WomenChildrenDifficulty::KIND_OTHER:
+      return "women_children_other";
+    default:
+      return "";
+  }
+}
+
+std::string VeteranSignal(rv1::VeteranStatus::Kind kind) {
+  switch (kind) {
+    case rv1::VeteranStatus::KIND_VETERAN:
+      return "veteran";
+    case rv1::VeteranStatus::KIND_ENTITLED_GROUP:
+      return "veteran_entitled_group";
+    case rv1::VeteranStatus::KIND_VETERAN_IN_DIFFICULTY:
+      return "veteran_in_difficulty";
+    default:
+      return "";
+  }
+}
+
+std::optional<Signal> HardshipSignal(const NormalizedRecord& nr, absl::CivilDay today,
                                      const EligibilityRules& rules) {
-  if (!IsHardshipAgency(r.agency) || r.retracted) return std::nullopt;
-  switch (r.kind) {
-    case RecordKind::kSocialAssistance: {
-      const auto& s = r.social_assistance;
-      if (s.programme == Programme::kUnspecified || !Current(s.end_date, today)) break;
-      return Signal{Suffix(ProgrammeName(s.programme), "PROGRAMME_"),
-                    Fact(r, "social_assistance.programme", std::string(ProgrammeName(s.programme)),
-                         s.start_date, kRoleHardship)};
+  if (!common::IsHardshipAgency(nr.agency()) || nr.retracted()) return std::nullopt;
+  const Record& r = nr.record();
+  switch (r.payload_case()) {
+    case Record::kSocialAssistance: {
+      const auto& s = r.social_assistance();
+      if (s.programme() == rv1::SocialAssistance::PROGRAMME_UNSPECIFIED ||
+          !Current(s.end_date(), today)) {
+        break;
+      }
+      const std::string& name = rv1::SocialAssistance::Programme_Name(s.programme());
+      return Signal{Suffix(name, "PROGRAMME_"),
+                    Fact(nr, "social_assistance.programme", name, s.start_date(), kRoleHardship)};
     }
-    case RecordKind::kDisabilityCertificate: {
-      const auto& d = r.disability;
-      if (d.grade < 1 || d.grade > 4) break;
-      return Signal{absl::StrCat("disability_grade_", d.grade),
-                    Fact(r, "disability_certificate.grade",
-                         absl::StrCat(d.grade, " ", std::string(DisabilityKindName(d.kind))),
-                         d.issue_date, kRoleHardship)};
-    }
-    case RecordKind::kPovertyMonitoring: {
-      const auto& p = r.poverty;
-      if (p.category == PovertyCategory::kUnspecified || !Current(p.end_date, today)) break;
+    case Record::kDisabilityCertificate: {
+      const auto& d = r.disability_certificate();
+      if (d.grade() < 1 || d.grade() > 4) break;
       return Signal{
-          absl::StrCat("poverty_monitoring_", Suffix(PovertyCategoryName(p.category), "CATEGORY_")),
-          Fact(r, "poverty_monitoring.category", std::string(PovertyCategoryName(p.category)),
-               p.start_date, kRoleHardship)};
+          absl::StrCat("disability_grade_", d.grade()),
+          Fact(nr, "disability_certificate.grade",
+               absl::StrCat(d.grade(), " ", rv1::DisabilityCertificate::Kind_Name(d.kind())),
+               d.issue_date(), kRoleHardship)};
     }
-    case RecordKind::kWomenChildrenDifficulty: {
-      const auto& w = r.women_children;
-      std::string name;
-      switch (w.kind) {
-        case WomenChildrenKind::kSingleMother:
-          name = "women_single_mother";
-          break;
-        case WomenChildrenKind::kDomesticViolenceVictim:
-          name = "women_domestic_violence";
-          break;
-        case WomenChildrenKind::kLeftBehindWoman:
-          name = "women_left_behind";
-          break;
-        case WomenChildrenKind::kLeftBehindChild:
-          name = "child_left_behind";
-          break;
-        case WomenChildrenKind::kFinancialDifficulty:
-          name = "women_financial_difficulty";
-          break;
-        case WomenChildrenKind::kOther:
-          name = "women_children_other";
-          break;
-        case WomenChildrenKind::kUnspecified:
-          return std::nullopt;
+    case Record::kPovertyMonitoring: {
+      const auto& p = r.poverty_monitoring();
+      if (p.category() == rv1::PovertyMonitoring::CATEGORY_UNSPECIFIED ||
+          !Current(p.end_date(), today)) {
+        break;
       }
-      return Signal{name,
-                    Fact(r, "women_children_difficulty.kind",
-                         std::string(WomenChildrenKindName(w.kind)), w.start_date, kRoleHardship)};
+      const std::string& name = rv1::PovertyMonitoring::Category_Name(p.category());
+      return Signal{absl::StrCat("poverty_monitoring_", Suffix(name, "CATEGORY_")),
+                    Fact(nr, "poverty_monitoring.category", name, p.start_date(), kRoleHardship)};
     }
-    case RecordKind::kVeteranStatus: {
-      const auto& v = r.veteran;
-      std::string name;
-      switch (v.kind) {
-        case VeteranKind::kVeteran:
-          name = "veteran";
-          break;
-        case VeteranKind::kEntitledGroup:
-          name = "veteran_entitled_group";
-          break;
-        case VeteranKind::kVeteranInDifficulty:
-          name = "veteran_in_difficulty";
-          break;
-        case VeteranKind::kUnspecified:
-          return std::nullopt;
-      }
-      return Signal{name, Fact(r, "veteran_status.kind", std::string(VeteranKindName(v.kind)),
-                               v.start_date, kRoleHardship)};
+    case Record::kWomenChildrenDifficulty: {
+      const auto& w = r.women_children_difficulty();
+      std::string name = WomenChildrenSignal(w.kind());
+      if (name.empty()) break;
+      return Signal{std::move(name), Fact(nr, "women_children_difficulty.kind",
+                                          rv1::WomenChildrenDifficulty::Kind_Name(w.kind()),
+                                          w.start_date(), kRoleHardship)};
     }
-    case RecordKind::kMedicalExpense: {
-      const auto& m = r.medical;
-      if (!m.catastrophic || m.year < today.year() - rules.medical_years_current) break;
-      return Signal{"medical_catastrophic", Fact(r, "medical_expense.catastrophic",
-                                                 absl::StrCat("true (", m.year, ", out of pocket ",
-                                                              m.out_of_pocket_fen, ")"),
-                                                 "", kRoleHardship)};
+    case Record::kVeteranStatus: {
+      const auto& v = r.veteran_status();
+      std::string name = VeteranSignal(v.kind());
+      if (name.empty()) break;
+      return Signal{std::move(name),
+                    Fact(nr, "veteran_status.kind", rv1::VeteranStatus::Kind_Name(v.kind()),
+                         v.start_date(), kRoleHardship)};
+    }
+    case Record::kMedicalExpense: {
+      const auto& m = r.medical_expense();
+      if (!m.catastrophic() || m.year() < today.year() - rules.medical_years_current) break;
+      return Signal{
+          "medical_catastrophic",
+          Fact(nr, "medical_expense.catastrophic",
+               absl::StrCat("true (", m.year(), ", out of pocket ", m.out_of_pocket_fen(), ")"), "",
+               kRoleHardship)};
     }
     default:
       break;
@@ -157,32 +168,32 @@ Compensation CompensationFor(const std::string& case_number,
   Compensation out;
   std::map<std::string, Judgment> judgments;
   for (const LinkedRecord& lr : case_records) {
-    const RecordFacts& r = lr.facts;
-    if (r.retracted) continue;
-    if (r.kind == RecordKind::kCivilJudgment && r.judgment.case_number == case_number) {
-      const auto& j = r.judgment;
-      const std::string key = j.judgment_number.empty()
-                                  ? absl::StrCat("record:", r.agency, "/", r.source_record_id)
-                                  : j.judgment_number;
-      Judgment& entry = judgments[key];
-      entry.awarded = std::max(entry.awarded, j.amount_awarded_fen);
-      out.evidence.push_back(Fact(r, "civil_judgment.amount_awarded_fen",
-                                  absl::StrCat(j.amount_awarded_fen), j.judgment_date,
+    const NormalizedRecord& nr = lr.record;
+    const Record& r = nr.record();
+    if (nr.retracted()) continue;
+    const std::string by_record = absl::StrCat("record:", nr.agency(), "/", nr.source_record_id());
+    if (r.has_civil_judgment() && r.civil_judgment().case_number() == case_number) {
+      const auto& j = r.civil_judgment();
+      Judgment& entry = judgments[j.judgment_number().empty() ? by_record : j.judgment_number()];
+      entry.awarded = std::max(entry.awarded, j.amount_awarded_fen());
+      out.evidence.push_back(Fact(nr, "civil_judgment.amount_awarded_fen",
+                                  absl::StrCat(j.amount_awarded_fen()), j.judgment_date(),
                                   kRoleUnpaidCompensation));
-    } else if (r.kind == RecordKind::kEnforcement && r.enforcement.case_number == case_number) {
-      const auto& e = r.enforcement;
-      const std::string key = !e.judgment_number.empty() ? e.judgment_number
-                              : !e.enforcement_number.empty()
-                                  ? absl::StrCat("enforcement:", e.enforcement_number)
-                                  : absl::StrCat("record:", r.agency, "/", r.source_record_id);
+    } else if (r.has_enforcement() && r.enforcement().case_number() == case_number) {
+      const auto& e = r.enforcement();
+      const std::string key = !e.judgment_number().empty() ? e.judgment_number()
+                              : !e.enforcement_number().empty()
+                                  ? absl::StrCat("enforcement:", e.enforcement_number())
+                                  : by_record;
       Judgment& entry = judgments[key];
-      entry.awarded = std::max(entry.awarded, e.amount_awarded_fen);
-      entry.paid = std::max(entry.paid, e.amount_paid_fen);
-      if (e.status == EnforcementStatus::kTerminatedNoProperty) entry.terminated = true;
-      out.evidence.push_back(Fact(r, "enforcement.amount_paid_fen", absl::StrCat(e.amount_paid_fen),
-                                  e.status_date, kRoleUnpaidCompensation));
-      out.evidence.push_back(Fact(r, "enforcement.status",
-                                  std::string(EnforcementStatusName(e.status)), e.status_date,
+      entry.awarded = std::max(entry.awarded, e.amount_awarded_fen());
+      entry.paid = std::max(entry.paid, e.amount_paid_fen());
+      if (e.status() == rv1::Enforcement::STATUS_TERMINATED_NO_PROPERTY) entry.terminated = true;
+      out.evidence.push_back(Fact(nr, "enforcement.amount_paid_fen",
+                                  absl::StrCat(e.amount_paid_fen()), e.status_date(),
+                                  kRoleUnpaidCompensation));
+      out.evidence.push_back(Fact(nr, "enforcement.status",
+                                  rv1::Enforcement::Status_Name(e.status()), e.status_date(),
                                   kRoleUnpaidCompensation));
     }
   }
@@ -195,13 +206,13 @@ Compensation CompensationFor(const std::string& case_number,
   return out;
 }
 
-const RecordFacts* FindVictimRecord(const RecordFacts& relative_record,
-                                    const std::vector<LinkedRecord>& case_records) {
+const NormalizedRecord* FindVictimRecord(const NormalizedRecord& relative_record,
+                                         const std::vector<LinkedRecord>& case_records) {
   for (const LinkedRecord& lr : case_records) {
-    const RecordFacts& r = lr.facts;
-    if (r.kind == RecordKind::kCriminalVictim && !r.retracted &&
-        r.agency == relative_record.agency &&
-        r.source_record_id == relative_record.relative.victim_record_id) {
+    const NormalizedRecord& r = lr.record;
+    if (r.record().has_criminal_victim() && !r.retracted() &&
+        r.agency() == relative_record.agency() &&
+        r.source_record_id() == relative_record.record().near_relative().victim_record_id()) {
       return &r;
     }
   }
@@ -224,61 +235,135 @@ bool IsMinor(const std::string& birth_date, absl::CivilDay today) {
 struct Basis {
   Category category;
   std::string case_number;
-  const RecordFacts* victim;  // the victim's record (the person's own one unless a dependant)
+  // The victim's record (the person's own one unless a dependant).
+  const NormalizedRecord* victim;
   std::vector<Evidence> evidence;
+
+  const rv1::CriminalVictim& victim_facts() const { return victim->record().criminal_victim(); }
 };
+
+// The category a victim's own record gives, if any.
+std::optional<Basis> VictimBasis(const NormalizedRecord& r, const EligibilityRules& rules) {
+  const rv1::CriminalVictim& v = r.record().criminal_victim();
+  const bool severe =
+      v.harm() == rv1::CriminalVictim::HARM_SERIOUS_INJURY ||
+      (v.disability_grade() >= 1 && v.disability_grade() <= rules.severe_disability_max_grade &&
+       v.harm() != rv1::CriminalVictim::HARM_DEATH);
+  Basis basis{Category::kUnspecified, v.criminal_case().case_number(), &r, {}};
+  basis.evidence.push_back(Fact(r, "criminal_victim.harm", rv1::CriminalVictim::Harm_Name(v.harm()),
+                                v.criminal_case().case_date(), kRoleCategory));
+  if (severe) {
+    basis.category = Category::kSeriousInjury;
+    if (v.disability_grade() > 0) {
+      basis.evidence.push_back(Fact(r, "criminal_victim.disability_grade",
+                                    absl::StrCat(v.disability_grade()), "", kRoleCategory));
+    }
+  } else if (v.needs_urgent_treatment() && (v.harm() == rv1::CriminalVictim::HARM_MINOR_INJURY ||
+                                            v.harm() == rv1::CriminalVictim::HARM_UNSPECIFIED)) {
+    basis.category = Category::kUrgentTreatment;
+    basis.evidence.push_back(
+        Fact(r, "criminal_victim.needs_urgent_treatment", "true", "", kRoleCategory));
+  } else if (v.harm() == rv1::CriminalVictim::HARM_PROPERTY_LOSS &&
+             v.property_loss_fen() >= rules.property_loss_threshold_fen) {
+    basis.category = Category::kPropertyLoss;
+    basis.evidence.push_back(Fact(r, "criminal_victim.property_loss_fen",
+                                  absl::StrCat(v.property_loss_fen()), "", kRoleCategory));
+  }
+  if (basis.category == Category::kUnspecified) return std::nullopt;
+  return basis;
+}
+
+// The dependant-of-deceased category a near relative's record gives, if any.
+std::optional<Basis> DependantBasis(const NormalizedRecord& r,
+                                    const std::vector<LinkedRecord>& case_records) {
+  const rv1::NearRelative& relative = r.record().near_relative();
+  if (!relative.depended_on_victim()) return std::nullopt;
+  const NormalizedRecord* victim = FindVictimRecord(r, case_records);
+  if (victim == nullptr) return std::nullopt;
+  const rv1::CriminalVictim& v = victim->record().criminal_victim();
+  if (v.harm() != rv1::CriminalVictim::HARM_DEATH) return std::nullopt;
+  Basis basis{
+      Category::kDependantOfDeceased,
+      relative.case_number().empty() ? v.criminal_case().case_number() : relative.case_number(),
+      victim,
+      {}};
+  basis.evidence.push_back(Fact(r, "near_relative.relation",
+                                rv1::NearRelative::Relation_Name(relative.relation()), "",
+                                kRoleCategory));
+  basis.evidence.push_back(Fact(r, "near_relative.depended_on_victim", "true", "", kRoleCategory));
+  basis.evidence.push_back(Fact(*victim, "criminal_victim.harm",
+                                rv1::CriminalVictim::Harm_Name(v.harm()),
+                                v.criminal_case().case_date(), kRoleCategory));
+  return basis;
+}
 
 std::vector<Basis> Bases(const ScoringInput& input, const EligibilityRules& rules) {
   std::vector<Basis> out;
-  for (const RecordFacts& r : input.own_records) {
-    if (r.retracted) continue;
-    if (r.kind == RecordKind::kCriminalVictim) {
-      const VictimFacts& v = r.victim;
-      const bool severe =
-          v.harm == Harm::kSeriousInjury ||
-          (v.disability_grade >= 1 && v.disability_grade <= rules.severe_disability_max_grade &&
-           v.harm != Harm::kDeath);
-      Basis basis{Category::kUnspecified, v.case_number, &r, {}};
-      basis.evidence.push_back(Fact(r, "criminal_victim.harm", std::string(HarmName(v.harm)),
-                                    v.case_date, kRoleCategory));
-      if (severe) {
-        basis.category = Category::kSeriousInjury;
-        if (v.disability_grade > 0) {
-          basis.evidence.push_back(Fact(r, "criminal_victim.disability_grade",
-                                        absl::StrCat(v.disability_grade), "", kRoleCategory));
-        }
-      } else if (v.needs_urgent_treatment &&
-                 (v.harm == Harm::kMinorInjury || v.harm == Harm::kUnspecified)) {
-        basis.category = Category::kUrgentTreatment;
-        basis.evidence.push_back(
-            Fact(r, "criminal_victim.needs_urgent_treatment", "true", "", kRoleCategory));
-      } else if (v.harm == Harm::kPropertyLoss &&
-                 v.property_loss_fen >= rules.property_loss_threshold_fen) {
-        basis.category = Category::kPropertyLoss;
-        basis.evidence.push_back(Fact(r, "criminal_victim.property_loss_fen",
-                                      absl::StrCat(v.property_loss_fen), "", kRoleCategory));
-      }
-      if (basis.category != Category::kUnspecified) out.push_back(std::move(basis));
-    } else if (r.kind == RecordKind::kNearRelative && r.relative.depended_on_victim) {
-      const RecordFacts* victim = FindVictimRecord(r, input.case_records);
-      if (victim == nullptr || victim->victim.harm != Harm::kDeath) continue;
-      Basis basis{
-          Category::kDependantOfDeceased,
-          r.relative.case_number.empty() ? victim->victim.case_number : r.relative.case_number,
-          victim,
-          {}};
-      basis.evidence.push_back(Fact(r, "near_relative.relation",
-                                    std::string(RelationName(r.relative.relation)), "",
-                                    kRoleCategory));
-      basis.evidence.push_back(
-          Fact(r, "near_relative.depended_on_victim", "true", "", kRoleCategory));
-      basis.evidence.push_back(Fact(*victim, "criminal_victim.harm",
-                                    std::string(HarmName(victim->victim.harm)),
-                                    victim->victim.case_date, kRoleCategory));
-      out.push_back(std::move(basis));
+  for (const NormalizedRecord& r : input.own_records) {
+    if (r.retracted()) continue;
+    std::optional<Basis> basis;
+    if (r.record().has_criminal_victim()) {
+      basis = VictimBasis(r, rules);
+    } else if (r.record().has_near_relative()) {
+      basis = DependantBasis(r, input.case_records);
     }
+    if (basis.has_value()) out.push_back(*std::move(basis));
   }
   return out;
+}
+
+double BaseScore(Category category, const EligibilityRules& rules) {
+  switch (category) {
+    case Category::kSeriousInjury:
+      return rules.serious_injury_base;
+    case Category::kUrgentTreatment:
+      return rules.urgent_treatment_base;
+    case Category::kDependantOfDeceased:
+      return rules.dependant_of_deceased_base;
+    case Category::kPropertyLoss:
+      return rules.property_loss_base;
+    case Category::kUnspecified:
+      break;
+  }
+  return 0;
+}
+
+// Needs seen in the data, which choose the referral plan's "N".
+std::vector<std::string> NeedsFor(const Basis& basis, bool unpaid_judgment,
+                                  const std::set<std::string>& signal_names,
+                                  const ScoringInput& input, absl::CivilDay today) {
+  std::set<std::string> needs;
+  if (unpaid_judgment) needs.insert("unpaid_compensation");
+  if (basis.category == Category::kDependantOfDeceased) {
+    needs.insert("bereavement");
+    needs.insert("lost_income");
+  }
+  if (basis.category == Category::kSeriousInjury) needs.insert("lost_income");
+  if (basis.category == Category::kUrgentTreatment) needs.insert("medical_costs");
+  const rv1::CriminalCase::Crime crime = basis.victim_facts().criminal_case().crime();
+  if (crime == rv1::CriminalCase::CRIME_HOMICIDE ||
+      crime == rv1::CriminalCase::CRIME_INTENTIONAL_INJURY ||
+      crime == rv1::CriminalCase::CRIME_ROBBERY) {
+    needs.insert("violent_crime");
+  }
+  if (IsMinor(input.person.birth_date(), today)) needs.insert("minor");
+  for (const std::string& name : signal_names) {
+    if (name == "rural_minimum_living" || name.rfind("poverty_monitoring_", 0) == 0) {
+      needs.insert("rural_poverty_risk");
+    } else if (name.rfind("women_", 0) == 0 || name == "child_left_behind") {
+      needs.insert("women_difficulty");
+    } else if (name.rfind("disability_grade_", 0) == 0) {
+      needs.insert("disability");
+    } else if (name.rfind("veteran", 0) == 0) {
+      needs.insert("veteran");
+    } else if (name == "medical_catastrophic") {
+      needs.insert("medical_costs");
+    }
+  }
+  if (basis.category == Category::kSeriousInjury && basis.victim_facts().disability_grade() > 0) {
+    needs.insert("disability");
+  }
+  return std::vector<std::string>(needs.begin(), needs.end());
 }
 
 }  // namespace
@@ -288,7 +373,7 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
   // (c) hardship, from the person's own records at the hardship agencies.
   std::vector<Signal> signals;
   std::set<std::string> signal_names;
-  for (const RecordFacts& r : input.own_records) {
+  for (const NormalizedRecord& r : input.own_records) {
     if (auto signal = HardshipSignal(r, today, rules_); signal.has_value()) {
       signals.push_back(*signal);
       signal_names.insert(signal->name);
@@ -303,10 +388,10 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     if (!seen.emplace(basis.case_number, basis.category).second) continue;
 
     // (d) once per case per party.
-    const bool assisted =
-        std::any_of(input.own_records.begin(), input.own_records.end(), [&](const RecordFacts& r) {
-          return !r.retracted && r.kind == RecordKind::kAssistanceGranted &&
-                 r.assistance.case_number == basis.case_number;
+    const bool assisted = std::any_of(
+        input.own_records.begin(), input.own_records.end(), [&](const NormalizedRecord& r) {
+          return !r.retracted() && r.record().has_assistance_granted() &&
+                 r.record().assistance_granted().case_number() == basis.case_number;
         });
     if (assisted) continue;
 
@@ -315,17 +400,21 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     std::optional<int64_t> unpaid_known;
     std::vector<Evidence> comp_evidence;
     bool unpaid_judgment = false;
+    const rv1::CriminalCase& criminal_case = basis.victim_facts().criminal_case();
     if (comp.any_record) {
       if (comp.unpaid_fen <= 0 && !comp.terminated_no_property) continue;  // fully paid
       if (comp.unpaid_fen > 0) unpaid_known = comp.unpaid_fen;
       comp_evidence = std::move(comp.evidence);
       unpaid_judgment = true;
     } else {
-      const OffenderStatus status = basis.victim->victim.offender_status;
-      if (status != OffenderStatus::kUnknown && status != OffenderStatus::kDeceased) continue;
+      const rv1::CriminalCase::OffenderStatus status = criminal_case.offender_status();
+      if (status != rv1::CriminalCase::OFFENDER_STATUS_UNKNOWN &&
+          status != rv1::CriminalCase::OFFENDER_STATUS_DECEASED) {
+        continue;
+      }
       comp_evidence.push_back(Fact(*basis.victim, "criminal_victim.criminal_case.offender_status",
-                                   std::string(OffenderStatusName(status)),
-                                   basis.victim->victim.case_date, kRoleUnpaidCompensation));
+                                   rv1::CriminalCase::OffenderStatus_Name(status),
+                                   criminal_case.case_date(), kRoleUnpaidCompensation));
     }
 
     ClueCandidate clue;
@@ -337,28 +426,12 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     for (const Signal& s : signals) clue.evidence.push_back(s.evidence);
     clue.hardship_signals.assign(signal_names.begin(), signal_names.end());
 
-    double score = 0;
-    switch (basis.category) {
-      case Category::kSeriousInjury:
-        score = rules_.serious_injury_base;
-        break;
-      case Category::kUrgentTreatment:
-        score = rules_.urgent_treatment_base;
-        break;
-      case Category::kDependantOfDeceased:
-        score = rules_.dependant_of_deceased_base;
-        break;
-      case Category::kPropertyLoss:
-        score = rules_.property_loss_base;
-        break;
-      case Category::kUnspecified:
-        break;
-    }
+    double score = BaseScore(basis.category, rules_);
     for (const std::string& name : signal_names) {
       auto it = rules_.hardship_weights.find(name);
       score += it == rules_.hardship_weights.end() ? rules_.default_hardship_weight : it->second;
     }
-    if (basis.victim->victim.victim_major_fault) {
+    if (basis.victim_facts().victim_major_fault()) {
       clue.possible_exclusions.push_back("victim_major_fault");
       clue.evidence.push_back(
           Fact(*basis.victim, "criminal_victim.victim_major_fault", "true", "", kRoleExclusion));
@@ -369,39 +442,7 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     const int64_t cap = rules_.CapFen();
     clue.suggested_amount.max_fen = unpaid_known.has_value() ? std::min(*unpaid_known, cap) : cap;
     clue.suggested_amount.min_fen = std::min(rules_.floor_fen, clue.suggested_amount.max_fen);
-
-    // Needs, for the referral plan.
-    std::set<std::string> needs;
-    if (unpaid_judgment) needs.insert("unpaid_compensation");
-    if (basis.category == Category::kDependantOfDeceased) {
-      needs.insert("bereavement");
-      needs.insert("lost_income");
-    }
-    if (basis.category == Category::kSeriousInjury) needs.insert("lost_income");
-    if (basis.category == Category::kUrgentTreatment) needs.insert("medical_costs");
-    const Crime crime = basis.victim->victim.crime;
-    if (crime == Crime::kHomicide || crime == Crime::kIntentionalInjury ||
-        crime == Crime::kRobbery) {
-      needs.insert("violent_crime");
-    }
-    if (IsMinor(input.person.birth_date, today)) needs.insert("minor");
-    for (const std::string& name : signal_names) {
-      if (name == "rural_minimum_living" || name.rfind("poverty_monitoring_", 0) == 0) {
-        needs.insert("rural_poverty_risk");
-      } else if (name.rfind("women_", 0) == 0 || name == "child_left_behind") {
-        needs.insert("women_difficulty");
-      } else if (name.rfind("disability_grade_", 0) == 0) {
-        needs.insert("disability");
-      } else if (name.rfind("veteran", 0) == 0) {
-        needs.insert("veteran");
-      } else if (name == "medical_catastrophic") {
-        needs.insert("medical_costs");
-      }
-    }
-    if (basis.category == Category::kSeriousInjury && basis.victim->victim.disability_grade > 0) {
-      needs.insert("disability");
-    }
-    clue.needs.assign(needs.begin(), needs.end());
+    clue.needs = NeedsFor(basis, unpaid_judgment, signal_names, input, today);
     out.push_back(std::move(clue));
   }
   std::stable_sort(out.begin(), out.end(), [](const ClueCandidate& a, const ClueCandidate& b) {

@@ -9,23 +9,23 @@
 
 #include "match-service/domain/clue.h"
 #include "match-service/domain/eligibility_rules.h"
-#include "match-service/domain/record_facts.h"
+#include "match-service/domain/records.h"
 
 namespace lifeline::match {
 
 // A live record together with the person it is linked to.
 struct LinkedRecord {
   std::string person_id;
-  RecordFacts facts;
+  NormalizedRecord record;
 };
 
 // Everything the scorer needs about one person.
 struct ScoringInput {
   std::string person_id;
   // The person's best-known identity (birth date decides "minor").
-  PersonKey person;
+  NormalizedPerson person;
   // The person's own live records.
-  std::vector<RecordFacts> own_records;
+  std::vector<NormalizedRecord> own_records;
   // Live records of every case the person appears in (victims, relatives, judgments,
   // enforcement, assistance, whoever they are linked to), plus victim records named by the
   // person's near-relative records.

@@ -8,7 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "match-service/domain/story_fixture.h"
+#include "common/records/agencies.h"
+#include "match-service/testing/story_fixture.h"
 
 namespace lifeline::match {
 namespace {
@@ -20,35 +21,44 @@ using ::testing::UnorderedElementsAre;
 
 const absl::CivilDay kToday(2024, 6, 1);
 
-std::string PersonOf(const RecordFacts& r) {
-  return r.person.id_token.empty() ? "single_" + r.source_record_id : "p_" + r.person.id_token;
+namespace rv1 = records::v1;
+using common::IsHardshipAgency;
+
+std::string PersonOf(const NormalizedRecord& r) {
+  return r.person().id_token().empty() ? "single_" + r.source_record_id()
+                                       : "p_" + r.person().id_token();
+}
+
+rv1::CriminalVictim* Victim(NormalizedRecord& r) {
+  return r.mutable_record()->mutable_criminal_victim();
 }
 
 // Links by token and gathers the same context the store gathers.
-ScoringInput InputFor(const std::string& person_id, const std::vector<RecordFacts>& world) {
+ScoringInput InputFor(const std::string& person_id, const std::vector<NormalizedRecord>& world) {
   ScoringInput input;
   input.person_id = person_id;
   std::set<std::string> cases;
   std::set<std::string> victims;
-  for (const RecordFacts& r : world) {
+  for (const NormalizedRecord& r : world) {
     if (PersonOf(r) != person_id) continue;
     input.own_records.push_back(r);
-    input.person = r.person;
-    if (!r.CaseNumber().empty()) cases.insert(r.CaseNumber());
-    if (r.kind == RecordKind::kNearRelative) victims.insert(r.relative.victim_record_id);
+    input.person = r.person();
+    if (!CaseNumberOf(r).empty()) cases.insert(CaseNumberOf(r));
+    if (r.record().has_near_relative())
+      victims.insert(r.record().near_relative().victim_record_id());
   }
-  for (const RecordFacts& r : world) {
-    if (cases.count(r.CaseNumber()) > 0 || victims.count(r.source_record_id) > 0) {
+  for (const NormalizedRecord& r : world) {
+    if (cases.count(CaseNumberOf(r)) > 0 || victims.count(r.source_record_id()) > 0) {
       input.case_records.push_back(LinkedRecord{PersonOf(r), r});
     }
   }
   return input;
 }
 
-std::vector<ClueCandidate> ScoreFor(const PersonKey& person,
-                                    const std::vector<RecordFacts>& world) {
+std::vector<ClueCandidate> ScoreFor(const NormalizedPerson& person,
+                                    const std::vector<NormalizedRecord>& world) {
   ClueScorer scorer{EligibilityRules{}};
-  return scorer.Score(InputFor("p_" + person.id_token, world), kToday);
+  return scorer.Score(InputFor("p_" + person.id_token(), world), kToday);
 }
 
 bool HasEvidence(const ClueCandidate& clue, const std::string& source_record_id,
@@ -105,14 +115,14 @@ TEST(ClueScorerTest, OpeningStoryGivesBothParentsADependantClue) {
 
 TEST(ClueScorerTest, FullyPaidCompensationGivesNoClue) {
   auto world = testing::StoryRecords();
-  world[4] = testing::EnforcementRecord(83000000, EnforcementStatus::kConcluded);
+  world[4] = testing::EnforcementRecord(83000000, rv1::Enforcement::STATUS_CONCLUDED);
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
   EXPECT_THAT(ScoreFor(testing::Mother(), world), IsEmpty());
 }
 
 TEST(ClueScorerTest, PartlyPaidCapsTheSuggestedAmountAtTheUnpaidRest) {
   auto world = testing::StoryRecords();
-  world[4] = testing::EnforcementRecord(83000000 - 500000, EnforcementStatus::kOngoing);
+  world[4] = testing::EnforcementRecord(83000000 - 500000, rv1::Enforcement::STATUS_ONGOING);
   auto father = ScoreFor(testing::Father(), world);
   ASSERT_THAT(father, SizeIs(1));
   EXPECT_EQ(father[0].suggested_amount.max_fen, 500000);
@@ -121,32 +131,33 @@ TEST(ClueScorerTest, PartlyPaidCapsTheSuggestedAmountAtTheUnpaidRest) {
 
 TEST(ClueScorerTest, AssistanceAlreadyGrantedForTheCaseGivesNoClueToThatParty) {
   auto world = testing::StoryRecords();
-  RecordFacts granted = testing::Base(kAgencyProcuratorate, "pa-1", RecordKind::kAssistanceGranted,
-                                      testing::Father());
-  granted.assistance.case_number = testing::kStoryCase;
-  granted.assistance.amount_fen = 2000000;
+  NormalizedRecord granted = testing::Base("procuratorate", "pa-1", testing::Father());
+  granted.mutable_record()->mutable_assistance_granted()->set_case_number(testing::kStoryCase);
+  granted.mutable_record()->mutable_assistance_granted()->set_amount_fen(2000000);
   world.push_back(granted);
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
   EXPECT_THAT(ScoreFor(testing::Mother(), world), SizeIs(1));
 }
 
 TEST(ClueScorerTest, NoHardshipAnywhereGivesNoClue) {
-  std::vector<RecordFacts> world;
-  for (const RecordFacts& r : testing::StoryRecords()) {
-    if (!IsHardshipAgency(r.agency)) world.push_back(r);
+  std::vector<NormalizedRecord> world;
+  for (const NormalizedRecord& r : testing::StoryRecords()) {
+    if (!IsHardshipAgency(r.agency())) world.push_back(r);
   }
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
   EXPECT_THAT(ScoreFor(testing::Mother(), world), IsEmpty());
 }
 
 TEST(ClueScorerTest, EndedAssistanceIsNotCurrentHardship) {
-  std::vector<RecordFacts> world;
-  for (const RecordFacts& r : testing::StoryRecords()) {
-    if (r.source_record_id == "dp-1") continue;
+  std::vector<NormalizedRecord> world;
+  for (const NormalizedRecord& r : testing::StoryRecords()) {
+    if (r.source_record_id() == "dp-1") continue;
     world.push_back(r);
   }
-  for (RecordFacts& r : world) {
-    if (r.source_record_id == "ca-1") r.social_assistance.end_date = "2024-01-31";
+  for (NormalizedRecord& r : world) {
+    if (r.source_record_id() == "ca-1") {
+      r.mutable_record()->mutable_social_assistance()->set_end_date("2024-01-31");
+    }
   }
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
 }
@@ -160,7 +171,7 @@ TEST(ClueScorerTest, RelativeWhoDidNotDependOnTheVictimGetsNoClue) {
 
 TEST(ClueScorerTest, VictimMajorFaultRaisesAnExclusionAndLowersTheScore) {
   auto world = testing::StoryRecords();
-  world[0].victim.victim_major_fault = true;
+  Victim(world[0])->set_victim_major_fault(true);
   auto father = ScoreFor(testing::Father(), world);
   ASSERT_THAT(father, SizeIs(1));
   EXPECT_THAT(father[0].possible_exclusions, ElementsAre("victim_major_fault"));
@@ -170,16 +181,17 @@ TEST(ClueScorerTest, VictimMajorFaultRaisesAnExclusionAndLowersTheScore) {
 }
 
 // A living victim with hardship and an unpaid judgment, for the victim categories.
-std::vector<RecordFacts> InjuredVictimWorld(Harm harm) {
+std::vector<NormalizedRecord> InjuredVictimWorld(rv1::CriminalVictim::Harm harm) {
   auto world = testing::StoryRecords();
-  world[0].person = testing::Father();
-  world[0].victim.harm = harm;
+  *world[0].mutable_person() = testing::Father();
+  Victim(world[0])->set_harm(harm);
   world.erase(world.begin() + 1, world.begin() + 3);  // no relatives
   return world;
 }
 
 TEST(ClueScorerTest, SeriouslyInjuredVictimGetsASeriousInjuryClue) {
-  auto clues = ScoreFor(testing::Father(), InjuredVictimWorld(Harm::kSeriousInjury));
+  auto clues =
+      ScoreFor(testing::Father(), InjuredVictimWorld(rv1::CriminalVictim::HARM_SERIOUS_INJURY));
   ASSERT_THAT(clues, SizeIs(1));
   EXPECT_EQ(clues[0].category, Category::kSeriousInjury);
   EXPECT_TRUE(
@@ -187,12 +199,14 @@ TEST(ClueScorerTest, SeriouslyInjuredVictimGetsASeriousInjuryClue) {
 }
 
 TEST(ClueScorerTest, MinorInjuryOnlyGivesNoClue) {
-  EXPECT_THAT(ScoreFor(testing::Father(), InjuredVictimWorld(Harm::kMinorInjury)), IsEmpty());
+  EXPECT_THAT(
+      ScoreFor(testing::Father(), InjuredVictimWorld(rv1::CriminalVictim::HARM_MINOR_INJURY)),
+      IsEmpty());
 }
 
 TEST(ClueScorerTest, MinorInjuryNeedingUrgentTreatmentGivesAnUrgentTreatmentClue) {
-  auto world = InjuredVictimWorld(Harm::kMinorInjury);
-  world[0].victim.needs_urgent_treatment = true;
+  auto world = InjuredVictimWorld(rv1::CriminalVictim::HARM_MINOR_INJURY);
+  Victim(world[0])->set_needs_urgent_treatment(true);
   auto clues = ScoreFor(testing::Father(), world);
   ASSERT_THAT(clues, SizeIs(1));
   EXPECT_EQ(clues[0].category, Category::kUrgentTreatment);
@@ -200,23 +214,24 @@ TEST(ClueScorerTest, MinorInjuryNeedingUrgentTreatmentGivesAnUrgentTreatmentClue
 }
 
 TEST(ClueScorerTest, PropertyLossBelowThresholdGivesNoClueAboveItDoes) {
-  auto world = InjuredVictimWorld(Harm::kPropertyLoss);
-  world[0].victim.property_loss_fen = 4999999;
+  auto world = InjuredVictimWorld(rv1::CriminalVictim::HARM_PROPERTY_LOSS);
+  Victim(world[0])->set_property_loss_fen(4999999);
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
-  world[0].victim.property_loss_fen = 5000000;
+  Victim(world[0])->set_property_loss_fen(5000000);
   auto clues = ScoreFor(testing::Father(), world);
   ASSERT_THAT(clues, SizeIs(1));
   EXPECT_EQ(clues[0].category, Category::kPropertyLoss);
 }
 
 TEST(ClueScorerTest, WithoutJudgmentOnlyAnUnknownOrDeceasedOffenderCounts) {
-  std::vector<RecordFacts> world;
-  for (const RecordFacts& r : testing::StoryRecords()) {
-    if (r.agency != kAgencyCourt) world.push_back(r);
+  std::vector<NormalizedRecord> world;
+  for (const NormalizedRecord& r : testing::StoryRecords()) {
+    if (r.agency() != "court") world.push_back(r);
   }
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());  // sentenced: litigation first
 
-  world[0].victim.offender_status = OffenderStatus::kDeceased;
+  Victim(world[0])->mutable_criminal_case()->set_offender_status(
+      rv1::CriminalCase::OFFENDER_STATUS_DECEASED);
   auto clues = ScoreFor(testing::Father(), world);
   ASSERT_THAT(clues, SizeIs(1));
   EXPECT_EQ(clues[0].suggested_amount.max_fen, 864000 * 36);
@@ -226,22 +241,23 @@ TEST(ClueScorerTest, WithoutJudgmentOnlyAnUnknownOrDeceasedOffenderCounts) {
 }
 
 TEST(ClueScorerTest, HardshipRecordFromTheCourtDoesNotCount) {
-  std::vector<RecordFacts> world;
-  for (const RecordFacts& r : testing::StoryRecords()) {
-    if (!IsHardshipAgency(r.agency)) world.push_back(r);
+  std::vector<NormalizedRecord> world;
+  for (const NormalizedRecord& r : testing::StoryRecords()) {
+    if (!IsHardshipAgency(r.agency())) world.push_back(r);
   }
-  RecordFacts odd = testing::MinimumLiving("ca-9", testing::Father());
-  odd.agency = kAgencyCourt;
+  NormalizedRecord odd = testing::MinimumLiving("ca-9", testing::Father());
+  odd.set_agency("court");
   world.push_back(odd);
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
 }
 
 TEST(ClueScorerTest, MinorsAndViolentCrimeShowAsNeeds) {
   auto world = testing::StoryRecords();
-  world[0].victim.crime = Crime::kHomicide;
-  PersonKey child = testing::TestPerson("bbbb01", "测试孩", Sex::kFemale, "2012-02-02");
+  Victim(world[0])->mutable_criminal_case()->set_crime(rv1::CriminalCase::CRIME_HOMICIDE);
+  NormalizedPerson child = testing::TestPerson("bbbb01", "测试孩", rv1::SEX_FEMALE, "2012-02-02");
   world.push_back(testing::RelativeRecord("pr-3", child));
-  world.back().relative.relation = Relation::kChild;
+  world.back().mutable_record()->mutable_near_relative()->set_relation(
+      rv1::NearRelative::RELATION_CHILD);
   world.push_back(testing::MinimumLiving("ca-3", child));
   auto clues = ScoreFor(child, world);
   ASSERT_THAT(clues, SizeIs(1));

@@ -1,39 +1,38 @@
 #include "match-service/rpc/match_service_impl.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 #include "common/auth/caller.h"
+#include "common/paging/paging.h"
 #include "common/status/grpc_status.h"
-#include "match-service/rpc/record_mapping.h"
+#include "match-service/rpc/view_mapping.h"
 
 namespace lifeline::match {
 namespace {
 
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
-constexpr int kDefaultSearchSize = 20;
-constexpr int kMaxSearchSize = 100;
+constexpr common::PageLimits kCluePages{50, 500};
+constexpr common::PageLimits kSearchPages{20, 100};
 constexpr int kExportPageSize = 500;
-
-int Clamp(int requested, int fallback, int max) {
-  if (requested <= 0) return fallback;
-  return std::min(requested, max);
-}
 
 grpc::Status Grpc(const absl::Status& status) { return common::ToGrpcStatus(status); }
 
 }  // namespace
 
-MatchServiceImpl::MatchServiceImpl(MatchStore* store, const common::Clock* clock,
-                                   MatchMetrics* metrics, std::function<void()> on_plan_queued)
-    : store_(store), clock_(clock), metrics_(metrics), on_plan_queued_(std::move(on_plan_queued)) {}
+MatchServiceImpl::MatchServiceImpl(MatchEngine* engine, MatchStore* store,
+                                   const common::Clock* clock, MatchMetrics* metrics,
+                                   std::function<void()> on_plan_queued)
+    : engine_(engine),
+      store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      on_plan_queued_(std::move(on_plan_queued)) {}
 
 void MatchServiceImpl::RefreshMetrics() {
   if (metrics_ != nullptr) metrics_->Refresh();
@@ -42,17 +41,14 @@ void MatchServiceImpl::RefreshMetrics() {
 grpc::Status MatchServiceImpl::UpsertRecords(grpc::ServerContext* /*context*/,
                                              const v1::UpsertRecordsRequest* request,
                                              v1::UpsertRecordsResponse* response) {
-  std::vector<RecordFacts> facts;
-  facts.reserve(request->records_size());
   for (int i = 0; i < request->records_size(); ++i) {
-    auto converted = FactsFromProto(request->records(i));
-    if (!converted.ok()) {
-      return Grpc(absl::InvalidArgumentError(
-          absl::StrCat("records[", i, "]: ", converted.status().message())));
+    if (absl::Status checked = CheckRecord(request->records(i)); !checked.ok()) {
+      return Grpc(
+          absl::InvalidArgumentError(absl::StrCat("records[", i, "]: ", checked.message())));
     }
-    facts.push_back(*std::move(converted));
   }
-  auto result = store_->UpsertRecords(facts, clock_->Now());
+  const std::vector<NormalizedRecord> records(request->records().begin(), request->records().end());
+  auto result = engine_->UpsertRecords(records, clock_->Now());
   if (!result.ok()) return Grpc(result.status());
   response->set_applied_count(result->applied);
   response->set_unchanged_count(result->unchanged);
@@ -78,9 +74,8 @@ grpc::Status MatchServiceImpl::GetPerson(grpc::ServerContext* /*context*/,
 grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* /*context*/,
                                              const v1::SearchPersonsRequest* request,
                                              v1::SearchPersonsResponse* response) {
-  auto persons =
-      store_->SearchPersons(request->id_token(), request->name(),
-                            Clamp(request->page_size(), kDefaultSearchSize, kMaxSearchSize));
+  auto persons = store_->SearchPersons(request->id_token(), request->name(),
+                                       common::PageSize(request->page_size(), kSearchPages));
   if (!persons.ok()) return Grpc(persons.status());
   for (const PersonView& person : *persons) ToProto(person, response->add_persons());
   return grpc::Status::OK;
@@ -93,15 +88,17 @@ grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* /*context*/,
   if (request->status() != v1::CLUE_STATUS_UNSPECIFIED) {
     query.status = static_cast<ClueStatus>(static_cast<int>(request->status()));
   }
-  query.limit = Clamp(request->page_size(), kDefaultPageSize, kMaxPageSize);
-  if (!request->page_token().empty() &&
-      (!absl::SimpleAtoi(request->page_token(), &query.offset) || query.offset < 0)) {
+  query.limit = common::PageSize(request->page_size(), kCluePages);
+  auto offset = common::ParsePageToken(request->page_token());
+  if (!offset.ok()) return Grpc(offset.status());
+  if (*offset > std::numeric_limits<int>::max()) {
     return Grpc(absl::InvalidArgumentError("page_token is not valid"));
   }
+  query.offset = static_cast<int>(*offset);
   auto page = store_->ListClues(query);
   if (!page.ok()) return Grpc(page.status());
   for (const ClueView& clue : page->clues) ToProto(clue, response->add_clues());
-  if (page->next_offset >= 0) response->set_next_page_token(absl::StrCat(page->next_offset));
+  response->set_next_page_token(common::NextPageToken(page->next_offset));
   return grpc::Status::OK;
 }
 
@@ -125,11 +122,13 @@ grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
   // The gateway's authenticated user wins over the body; internal callers name themselves.
   const common::Caller caller = common::CallerFromContext(*context);
   review.reviewer = caller.user.empty() ? request->reviewer() : caller.user;
-  auto clue = store_->ReviewClue(request->clue_id(), review, clock_->Now());
+  auto status = engine_->ReviewClue(request->clue_id(), review, clock_->Now());
+  if (!status.ok()) return Grpc(status.status());
+  RefreshMetrics();
+  if (*status == ClueStatus::kApproved && on_plan_queued_) on_plan_queued_();
+  auto clue = store_->GetClue(request->clue_id());
   if (!clue.ok()) return Grpc(clue.status());
   ToProto(*clue, response);
-  RefreshMetrics();
-  if (clue->clue.status == ClueStatus::kApproved && on_plan_queued_) on_plan_queued_();
   return grpc::Status::OK;
 }
 
@@ -156,7 +155,7 @@ grpc::Status MatchServiceImpl::ExportLinks(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::Rescore(grpc::ServerContext* /*context*/,
                                        const v1::RescoreRequest* /*request*/,
                                        v1::RescoreResponse* response) {
-  auto result = store_->Rescore(clock_->Now());
+  auto result = engine_->Rescore(clock_->Now());
   if (!result.ok()) return Grpc(result.status());
   response->set_persons_scored(result->persons_scored);
   response->set_clues_created(result->clues_created);

@@ -1,4 +1,5 @@
-// MatchService over gRPC: maps protos to the store and domain, converts statuses. Thread-safe.
+// MatchService over gRPC: checks requests, calls the engine (writes) or the store (reads),
+// converts statuses. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -7,6 +8,7 @@
 
 #include "common/time/dates.h"
 #include "lifeline/match/v1/match_service.grpc.pb.h"
+#include "match-service/domain/match_engine.h"
 #include "match-service/rpc/match_metrics.h"
 #include "match-service/store/match_store.h"
 
@@ -14,10 +16,11 @@ namespace lifeline::match {
 
 class MatchServiceImpl final : public v1::MatchService::Service {
  public:
-  // `metrics` may be null. `on_plan_queued` runs after an approval committed a plan request
-  // (main wakes the outbox dispatcher); it may be empty.
-  MatchServiceImpl(MatchStore* store, const common::Clock* clock, MatchMetrics* metrics,
-                   std::function<void()> on_plan_queued);
+  // Writes go through `engine`, reads to `store` (the engine's runner). `metrics` may be null.
+  // `on_plan_queued` runs after an approval committed a plan request (main wakes the outbox
+  // dispatcher); it may be empty.
+  MatchServiceImpl(MatchEngine* engine, MatchStore* store, const common::Clock* clock,
+                   MatchMetrics* metrics, std::function<void()> on_plan_queued);
 
   grpc::Status UpsertRecords(grpc::ServerContext* context, const v1::UpsertRecordsRequest* request,
                              v1::UpsertRecordsResponse* response) override;
@@ -39,6 +42,7 @@ class MatchServiceImpl final : public v1::MatchService::Service {
  private:
   void RefreshMetrics();
 
+  MatchEngine* engine_;
   MatchStore* store_;
   const common::Clock* clock_;
   MatchMetrics* metrics_;

@@ -10,12 +10,9 @@
 
 #include "common/outbox/outbox.h"
 #include "match-service/clients/fake_referral_client.h"
-#include "match-service/clients/plan_request_codec.h"
-#include "match-service/domain/record_codec.h"
-#include "match-service/domain/story_fixture.h"
 #include "match-service/rpc/plan_delivery.h"
-#include "match-service/rpc/record_mapping.h"
 #include "match-service/store/sqlite_match_store.h"
+#include "match-service/testing/story_fixture.h"
 
 namespace lifeline::match {
 namespace {
@@ -24,109 +21,21 @@ using ::testing::Contains;
 using ::testing::SizeIs;
 namespace rv1 = ::lifeline::records::v1;
 
-// Builds the proto ingest would send for `f` (the inverse of FactsFromProto).
-rv1::NormalizedRecord ToNormalized(const RecordFacts& f) {
-  rv1::NormalizedRecord out;
-  out.set_agency(f.agency);
-  out.set_source_record_id(f.source_record_id);
-  out.set_version(f.version);
-  out.set_record_date(f.record_date);
-  out.set_retracted(f.retracted);
-  auto* p = out.mutable_person();
-  p->set_id_token(f.person.id_token);
-  p->set_id_masked(f.person.id_masked);
-  p->set_name_original(f.person.name_original);
-  p->set_name_normalized(f.person.name_normalized);
-  p->set_sex(static_cast<rv1::Sex>(static_cast<int>(f.person.sex)));
-  p->set_birth_date(f.person.birth_date);
-  p->set_region_code(f.person.region_code);
-  auto* r = out.mutable_record();
-  switch (f.kind) {
-    case RecordKind::kCriminalVictim: {
-      auto* v = r->mutable_criminal_victim();
-      v->mutable_criminal_case()->set_case_number(f.victim.case_number);
-      v->mutable_criminal_case()->set_crime(
-          static_cast<rv1::CriminalCase::Crime>(static_cast<int>(f.victim.crime)));
-      v->mutable_criminal_case()->set_case_date(f.victim.case_date);
-      v->mutable_criminal_case()->set_offender_status(
-          static_cast<rv1::CriminalCase::OffenderStatus>(
-              static_cast<int>(f.victim.offender_status)));
-      v->set_harm(static_cast<rv1::CriminalVictim::Harm>(static_cast<int>(f.victim.harm)));
-      v->set_victim_major_fault(f.victim.victim_major_fault);
-      break;
-    }
-    case RecordKind::kNearRelative: {
-      auto* n = r->mutable_near_relative();
-      n->set_case_number(f.relative.case_number);
-      n->set_victim_record_id(f.relative.victim_record_id);
-      n->set_relation(
-          static_cast<rv1::NearRelative::Relation>(static_cast<int>(f.relative.relation)));
-      n->set_depended_on_victim(f.relative.depended_on_victim);
-      break;
-    }
-    case RecordKind::kCivilJudgment: {
-      auto* j = r->mutable_civil_judgment();
-      j->set_case_number(f.judgment.case_number);
-      j->set_judgment_number(f.judgment.judgment_number);
-      j->set_amount_awarded_fen(f.judgment.amount_awarded_fen);
-      j->set_judgment_date(f.judgment.judgment_date);
-      break;
-    }
-    case RecordKind::kEnforcement: {
-      auto* e = r->mutable_enforcement();
-      e->set_case_number(f.enforcement.case_number);
-      e->set_judgment_number(f.enforcement.judgment_number);
-      e->set_enforcement_number(f.enforcement.enforcement_number);
-      e->set_amount_awarded_fen(f.enforcement.amount_awarded_fen);
-      e->set_amount_paid_fen(f.enforcement.amount_paid_fen);
-      e->set_status(static_cast<rv1::Enforcement::Status>(static_cast<int>(f.enforcement.status)));
-      e->set_status_date(f.enforcement.status_date);
-      break;
-    }
-    case RecordKind::kSocialAssistance: {
-      auto* s = r->mutable_social_assistance();
-      s->set_programme(static_cast<rv1::SocialAssistance::Programme>(
-          static_cast<int>(f.social_assistance.programme)));
-      s->set_start_date(f.social_assistance.start_date);
-      s->set_end_date(f.social_assistance.end_date);
-      break;
-    }
-    case RecordKind::kWomenChildrenDifficulty: {
-      auto* w = r->mutable_women_children_difficulty();
-      w->set_kind(
-          static_cast<rv1::WomenChildrenDifficulty::Kind>(static_cast<int>(f.women_children.kind)));
-      w->set_start_date(f.women_children.start_date);
-      break;
-    }
-    case RecordKind::kDisabilityCertificate: {
-      auto* d = r->mutable_disability_certificate();
-      d->set_kind(
-          static_cast<rv1::DisabilityCertificate::Kind>(static_cast<int>(f.disability.kind)));
-      d->set_grade(f.disability.grade);
-      d->set_issue_date(f.disability.issue_date);
-      break;
-    }
-    default:
-      ADD_FAILURE() << "kind not used in these tests";
-  }
-  return out;
-}
-
 v1::UpsertRecordsRequest StoryRequest() {
   v1::UpsertRecordsRequest request;
-  for (const RecordFacts& f : testing::StoryRecords()) *request.add_records() = ToNormalized(f);
+  for (const rv1::NormalizedRecord& r : testing::StoryRecords()) *request.add_records() = r;
   return request;
 }
 
 class MatchServiceImplTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store =
-        SqliteMatchStore::Open(":memory:", ClueScorer(EligibilityRules{}), EncodePlanRequest);
+    auto store = SqliteMatchStore::Open(":memory:");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    service_ =
-        std::make_unique<MatchServiceImpl>(store_.get(), &clock_, nullptr, [this]() { ++wakes_; });
+    engine_ = std::make_unique<MatchEngine>(store_.get(), ClueScorer(EligibilityRules{}));
+    service_ = std::make_unique<MatchServiceImpl>(engine_.get(), store_.get(), &clock_, nullptr,
+                                                  [this]() { ++wakes_; });
     common::OutboxDispatcher::Options options;
     options.topic = kReferralTopic;
     options.batch_size = 1;
@@ -181,18 +90,46 @@ class MatchServiceImplTest : public ::testing::Test {
   FakeReferralClient referral_;
   int wakes_ = 0;
   std::unique_ptr<SqliteMatchStore> store_;
+  std::unique_ptr<MatchEngine> engine_;
   std::unique_ptr<MatchServiceImpl> service_;
   std::unique_ptr<common::OutboxDispatcher> dispatcher_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::MatchService::Stub> stub_;
 };
 
-TEST_F(MatchServiceImplTest, MappingRoundTripsTheStory) {
-  for (const RecordFacts& f : testing::StoryRecords()) {
-    auto back = FactsFromProto(ToNormalized(f));
-    ASSERT_TRUE(back.ok()) << back.status();
-    EXPECT_EQ(EncodeRecordFacts(*back), EncodeRecordFacts(f)) << f.source_record_id;
+TEST_F(MatchServiceImplTest, ClueTheDataNoLongerSupportsSaysSoAmongItsExclusions) {
+  LoadStory();
+  std::string mother_clue;
+  const v1::ListCluesResponse list = List();
+  for (const v1::Clue& clue : list.clues()) {
+    if (clue.person_name() == "测试母") mother_clue = clue.clue_id();
   }
+  ASSERT_FALSE(mother_clue.empty());
+  v1::Clue asked;
+  ASSERT_TRUE(Review(mother_clue, v1::Review::DECISION_REQUEST_INFO, 0, "home visit", &asked).ok());
+  EXPECT_THAT(asked.possible_exclusions(), ::testing::Not(Contains(kNoLongerSupported)));
+
+  v1::UpsertRecordsRequest retract;
+  for (rv1::NormalizedRecord r :
+       {testing::MinimumLiving("ca-2", testing::Mother()), testing::WomenDifficulty()}) {
+    r.set_version(2);
+    r.set_retracted(true);
+    r.clear_person();
+    r.clear_record();
+    *retract.add_records() = r;
+  }
+  grpc::ClientContext context;
+  v1::UpsertRecordsResponse applied;
+  ASSERT_TRUE(stub_->UpsertRecords(&context, retract, &applied).ok());
+  EXPECT_EQ(applied.applied_count(), 2);
+
+  grpc::ClientContext get_context;
+  v1::GetClueRequest get;
+  get.set_clue_id(mother_clue);
+  v1::Clue kept;
+  ASSERT_TRUE(stub_->GetClue(&get_context, get, &kept).ok());
+  EXPECT_EQ(kept.status(), v1::CLUE_STATUS_MORE_INFO_REQUESTED);
+  EXPECT_THAT(kept.possible_exclusions(), Contains(kNoLongerSupported));
 }
 
 TEST_F(MatchServiceImplTest, UpsertThenListAndGetClueWithEvidence) {
@@ -275,15 +212,15 @@ TEST_F(MatchServiceImplTest, ApproveSendsOnePlanAndStoresThePlanId) {
   ASSERT_TRUE(sent.ok()) << sent.status();
   EXPECT_EQ(*sent, 1);
   EXPECT_EQ(*dispatcher_->DrainOnce(), 0);
-  std::vector<PlanRequest> requests = referral_.requests();
+  std::vector<referral::v1::CreatePlanRequest> requests = referral_.requests();
   ASSERT_THAT(requests, SizeIs(1));
-  EXPECT_EQ(requests[0].clue_id, clue_id);
-  EXPECT_EQ(requests[0].approved_amount_fen, 1500000);
-  EXPECT_EQ(requests[0].approved_by, "proc-user-7");
-  EXPECT_EQ(requests[0].category, "CATEGORY_DEPENDANT_OF_DECEASED");
-  EXPECT_EQ(requests[0].person.name, "测试父");
-  EXPECT_THAT(requests[0].needs, Contains("bereavement"));
-  EXPECT_THAT(requests[0].needs, Contains("unpaid_compensation"));
+  EXPECT_EQ(requests[0].clue_id(), clue_id);
+  EXPECT_EQ(requests[0].approved_amount_fen(), 1500000);
+  EXPECT_EQ(requests[0].approved_by(), "proc-user-7");
+  EXPECT_EQ(requests[0].category(), "CATEGORY_DEPENDANT_OF_DECEASED");
+  EXPECT_EQ(requests[0].person().name(), "测试父");
+  EXPECT_THAT(requests[0].needs(), Contains("bereavement"));
+  EXPECT_THAT(requests[0].needs(), Contains("unpaid_compensation"));
 
   grpc::ClientContext context;
   v1::GetClueRequest get;

@@ -6,20 +6,19 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/status/status_macros.h"
-#include "match-service/clients/plan_request_codec.h"
 
 namespace lifeline::match {
 
 absl::Status DeliverPlans(const std::vector<common::OutboxMessage>& messages,
                           ReferralClient* client, MatchStore* store) {
   for (const common::OutboxMessage& message : messages) {
-    auto request = DecodePlanRequest(message.payload);
-    if (!request.ok()) {
+    referral::v1::CreatePlanRequest request;
+    if (!request.ParseFromString(message.payload)) {
       return absl::InternalError(
-          absl::StrCat("outbox message ", message.id, ": ", request.status().message()));
+          absl::StrCat("outbox message ", message.id, ": not a CreatePlanRequest"));
     }
-    ASSIGN_OR_RETURN(std::string plan_id, client->CreatePlan(*request));
-    RETURN_IF_ERROR(store->SetPlanId(request->clue_id, plan_id));
+    ASSIGN_OR_RETURN(std::string plan_id, client->CreatePlan(request));
+    RETURN_IF_ERROR(store->SetPlanId(request.clue_id(), plan_id));
   }
   return absl::OkStatus();
 }

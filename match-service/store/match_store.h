@@ -1,5 +1,6 @@
-// Storage of match-service: records and their links to persons, relations, clues with evidence
-// and reviews, and the outbox to referral-service.
+// Storage of match-service: records and their links to persons, clues with evidence and reviews,
+// and the outbox to referral-service. Writes go through MatchTransaction (the engine decides);
+// the reads here serve the RPCs.
 #pragma once
 
 #include <cstdint>
@@ -10,36 +11,22 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
 
 #include "match-service/domain/clue.h"
-#include "match-service/domain/record_facts.h"
+#include "match-service/domain/match_transaction.h"
+#include "match-service/domain/records.h"
 
 namespace lifeline::match {
 
 // Outbox topic of plan requests for referral-service.
 inline constexpr char kReferralTopic[] = "referral";
 
-// Link reasons.
-inline constexpr char kLinkIdToken[] = "id_token";
-inline constexpr char kLinkSingleton[] = "singleton";
-
-// What one UpsertRecords or Rescore call changed.
-struct ApplyResult {
-  int applied = 0;
-  int unchanged = 0;
-  int persons_scored = 0;
-  int clues_created = 0;
-  int clues_updated = 0;
-  int clues_withdrawn = 0;
-};
-
 // One live record linked to a person.
 struct RecordLinkView {
   std::string agency;
   std::string source_record_id;
   int64_t version = 0;
-  RecordKind kind = RecordKind::kUnspecified;
+  Record::PayloadCase kind = Record::PAYLOAD_NOT_SET;
   std::string link_reason;
   std::string person_id;
   // Position for paging through links.
@@ -49,8 +36,8 @@ struct RecordLinkView {
 // A resolved person and the records linked to them.
 struct PersonView {
   std::string person_id;
-  // Best-known identity among the linked records (most recent non-empty value of each field).
-  PersonKey person;
+  // Best-known identity among the linked records (MergePerson, most recent record first).
+  NormalizedPerson person;
   std::vector<RecordLinkView> records;
 };
 
@@ -75,20 +62,8 @@ struct CluePage {
 };
 
 // Thread-safe.
-class MatchStore {
+class MatchStore : public MatchTransactionRunner {
  public:
-  virtual ~MatchStore() = default;
-
-  // Applies a batch of records in one transaction: idempotent per (agency, source_record_id,
-  // version) (the same or an older version changes nothing), a retracted record's facts are
-  // forgotten, and every touched person plus every person of a touched case is re-scored.
-  // Errors: InvalidArgument (a record without agency or source_record_id), Internal.
-  virtual absl::StatusOr<ApplyResult> UpsertRecords(const std::vector<RecordFacts>& records,
-                                                    absl::Time now) = 0;
-
-  // Re-scores every person against the current rules.
-  virtual absl::StatusOr<ApplyResult> Rescore(absl::Time now) = 0;
-
   // Errors: NotFound.
   virtual absl::StatusOr<PersonView> GetPerson(const std::string& person_id) = 0;
 
@@ -103,12 +78,6 @@ class MatchStore {
 
   // Errors: NotFound.
   virtual absl::StatusOr<ClueView> GetClue(const std::string& clue_id) = 0;
-
-  // Records a review (domain/review_policy.h); an approval queues the plan request on the
-  // referral topic of the outbox in the same transaction.
-  // Errors: NotFound, InvalidArgument, FailedPrecondition.
-  virtual absl::StatusOr<ClueView> ReviewClue(const std::string& clue_id, const Review& review,
-                                              absl::Time now) = 0;
 
   // Stores the plan referral-service opened for an approved clue. Errors: NotFound.
   virtual absl::Status SetPlanId(const std::string& clue_id, const std::string& plan_id) = 0;

@@ -12,8 +12,11 @@
 
 #include "absl/strings/str_cat.h"
 
-#include "match-service/clients/plan_request_codec.h"
-#include "match-service/domain/story_fixture.h"
+#include "common/status/status_macros.h"
+#include "common/storage/query_plan.h"
+#include "lifeline/referral/v1/referral_service.pb.h"
+#include "match-service/domain/match_engine.h"
+#include "match-service/testing/story_fixture.h"
 #include <unistd.h>
 
 namespace lifeline::match {
@@ -26,13 +29,55 @@ using ::testing::SizeIs;
 const absl::Time kNow =
     absl::FromCivil(absl::CivilSecond(2024, 6, 1, 8, 0, 0), absl::UTCTimeZone());
 
-std::unique_ptr<SqliteMatchStore> OpenStore(const std::string& path = ":memory:") {
-  auto store = SqliteMatchStore::Open(path, ClueScorer(EligibilityRules{}), EncodePlanRequest);
+namespace rv1 = records::v1;
+
+// The store with the engine that writes through it, as main wires them.
+class Env {
+ public:
+  explicit Env(std::unique_ptr<SqliteMatchStore> store)
+      : store_(std::move(store)), engine_(store_.get(), ClueScorer(EligibilityRules{})) {}
+
+  absl::StatusOr<ApplyResult> UpsertRecords(const std::vector<NormalizedRecord>& records,
+                                            absl::Time now) {
+    return engine_.UpsertRecords(records, now);
+  }
+  absl::StatusOr<ApplyResult> Rescore(absl::Time now) { return engine_.Rescore(now); }
+  absl::StatusOr<ClueView> ReviewClue(const std::string& clue_id, const Review& review,
+                                      absl::Time now) {
+    absl::StatusOr<ClueStatus> status = engine_.ReviewClue(clue_id, review, now);
+    if (!status.ok()) return status.status();
+    return store_->GetClue(clue_id);
+  }
+  // Reads go to the store.
+  absl::StatusOr<PersonView> GetPerson(const std::string& id) { return store_->GetPerson(id); }
+  absl::StatusOr<std::vector<PersonView>> SearchPersons(const std::string& token,
+                                                        const std::string& name, int limit) {
+    return store_->SearchPersons(token, name, limit);
+  }
+  absl::StatusOr<CluePage> ListClues(const ClueQuery& query) { return store_->ListClues(query); }
+  absl::StatusOr<ClueView> GetClue(const std::string& id) { return store_->GetClue(id); }
+  absl::Status SetPlanId(const std::string& id, const std::string& plan) {
+    return store_->SetPlanId(id, plan);
+  }
+  absl::StatusOr<std::vector<RecordLinkView>> ListLinks(int64_t after, int limit) {
+    return store_->ListLinks(after, limit);
+  }
+  absl::StatusOr<std::map<ClueStatus, int64_t>> CountClues() { return store_->CountClues(); }
+  common::Outbox* outbox() { return store_->outbox(); }
+  common::Database* database() { return store_->database(); }
+
+ private:
+  std::unique_ptr<SqliteMatchStore> store_;
+  MatchEngine engine_;
+};
+
+std::unique_ptr<Env> OpenStore(const std::string& path = ":memory:") {
+  auto store = SqliteMatchStore::Open(path);
   EXPECT_TRUE(store.ok()) << store.status();
-  return store.ok() ? *std::move(store) : nullptr;
+  return store.ok() ? std::make_unique<Env>(*std::move(store)) : nullptr;
 }
 
-std::vector<ClueView> AllClues(MatchStore& store) {
+std::vector<ClueView> AllClues(Env& store) {
   auto page = store.ListClues(ClueQuery{std::nullopt, 0, 500});
   EXPECT_TRUE(page.ok()) << page.status();
   return page.ok() ? page->clues : std::vector<ClueView>{};
@@ -45,10 +90,14 @@ const ClueView* ClueOf(const std::vector<ClueView>& clues, const std::string& na
   return nullptr;
 }
 
-RecordFacts Retraction(RecordFacts r, int64_t version) {
-  r.version = version;
-  r.retracted = true;
-  return r;
+NormalizedRecord Retraction(const NormalizedRecord& r, int64_t version) {
+  NormalizedRecord out;
+  out.set_agency(r.agency());
+  out.set_source_record_id(r.source_record_id());
+  out.set_version(version);
+  out.set_record_date(r.record_date());
+  out.set_retracted(true);
+  return out;
 }
 
 Review Approve(int64_t amount) { return Review{Decision::kApprove, amount, "", "proc-1", ""}; }
@@ -77,7 +126,7 @@ TEST(SqliteMatchStoreTest, StoryBecomesTwoPendingCluesBestFirst) {
   ASSERT_TRUE(person.ok());
   EXPECT_THAT(person->records, SizeIs(5));
   for (const RecordLinkView& link : person->records) EXPECT_EQ(link.link_reason, kLinkIdToken);
-  EXPECT_EQ(person->person.birth_date, "1968-01-15");
+  EXPECT_EQ(person->person.birth_date(), "1968-01-15");
 }
 
 TEST(SqliteMatchStoreTest, ResendingTheSameBatchChangesNothing) {
@@ -98,8 +147,8 @@ TEST(SqliteMatchStoreTest, ResendingTheSameBatchChangesNothing) {
 TEST(SqliteMatchStoreTest, NewerVersionReplacesOlderIsIgnored) {
   auto store = OpenStore();
   ASSERT_TRUE(store->UpsertRecords(testing::StoryRecords(), kNow).ok());
-  RecordFacts paid = testing::EnforcementRecord(83000000, EnforcementStatus::kConcluded);
-  paid.version = 2;
+  NormalizedRecord paid = testing::EnforcementRecord(83000000, rv1::Enforcement::STATUS_CONCLUDED);
+  paid.set_version(2);
   auto result = store->UpsertRecords({paid}, kNow);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->applied, 1);
@@ -168,7 +217,7 @@ TEST(SqliteMatchStoreTest, MoreInfoClueIsKeptButFlaggedWhenDataNoLongerSupportsI
   auto kept = store->GetClue(mother.clue.clue_id);
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->clue.status, ClueStatus::kMoreInfoRequested);
-  EXPECT_THAT(kept->clue.candidate.possible_exclusions, Contains("data_no_longer_supports_clue"));
+  EXPECT_TRUE(kept->clue.unsupported);
   EXPECT_THAT(kept->clue.reviews, SizeIs(1));
 }
 
@@ -189,16 +238,17 @@ TEST(SqliteMatchStoreTest, ApprovalQueuesThePlanRequestAndIsFinal) {
   auto due = store->outbox()->Due(kReferralTopic, 10, INT64_MAX);
   ASSERT_TRUE(due.ok());
   ASSERT_THAT(*due, SizeIs(1));
-  auto plan = DecodePlanRequest((*due)[0].payload);
-  ASSERT_TRUE(plan.ok());
-  EXPECT_EQ(plan->clue_id, father.clue.clue_id);
-  EXPECT_EQ(plan->approved_amount_fen, 2000000);
-  EXPECT_EQ(plan->category, "CATEGORY_DEPENDANT_OF_DECEASED");
-  EXPECT_EQ(plan->case_number, testing::kStoryCase);
-  EXPECT_EQ(plan->approved_by, "proc-1");
-  EXPECT_EQ(plan->person.name, "测试父");
-  EXPECT_EQ(plan->person.sex, Sex::kMale);
-  EXPECT_THAT(plan->needs, Contains("disability"));
+  referral::v1::CreatePlanRequest plan;
+  ASSERT_TRUE(plan.ParseFromString((*due)[0].payload));
+  EXPECT_EQ(plan.clue_id(), father.clue.clue_id);
+  EXPECT_EQ(plan.approved_amount_fen(), 2000000);
+  EXPECT_EQ(plan.category(), "CATEGORY_DEPENDANT_OF_DECEASED");
+  EXPECT_EQ(plan.case_number(), testing::kStoryCase);
+  EXPECT_EQ(plan.approved_by(), "proc-1");
+  EXPECT_EQ(plan.person().name(), "测试父");
+  EXPECT_EQ(plan.person().person_id(), father.clue.candidate.person_id);
+  EXPECT_EQ(plan.person().sex(), rv1::SEX_MALE);
+  EXPECT_THAT(plan.needs(), Contains("disability"));
 
   EXPECT_EQ(store->ReviewClue(father.clue.clue_id, Approve(1), kNow).status().code(),
             absl::StatusCode::kFailedPrecondition);
@@ -211,8 +261,10 @@ TEST(SqliteMatchStoreTest, ApprovalQueuesThePlanRequestAndIsFinal) {
 
 TEST(SqliteMatchStoreTest, RecordsWithoutTokenAreSingletonsAndKeepTheirPerson) {
   auto store = OpenStore();
-  RecordFacts a = testing::MinimumLiving("ca-7", testing::TestPerson("", "无号甲", Sex::kMale, ""));
-  RecordFacts b = testing::MinimumLiving("ca-8", testing::TestPerson("", "无号甲", Sex::kMale, ""));
+  NormalizedRecord a =
+      testing::MinimumLiving("ca-7", testing::TestPerson("", "无号甲", rv1::SEX_MALE, ""));
+  NormalizedRecord b =
+      testing::MinimumLiving("ca-8", testing::TestPerson("", "无号甲", rv1::SEX_MALE, ""));
   ASSERT_TRUE(store->UpsertRecords({a, b}, kNow).ok());
   auto found = store->SearchPersons("", "无号甲", 10);
   ASSERT_TRUE(found.ok());
@@ -221,8 +273,8 @@ TEST(SqliteMatchStoreTest, RecordsWithoutTokenAreSingletonsAndKeepTheirPerson) {
   const std::string before = (*found)[0].person_id == (*found)[1].person_id ? "" : "distinct";
   EXPECT_EQ(before, "distinct");
 
-  a.version = 2;
-  a.social_assistance.end_date = "2030-01-01";
+  a.set_version(2);
+  a.mutable_record()->mutable_social_assistance()->set_end_date("2030-01-01");
   ASSERT_TRUE(store->UpsertRecords({a}, kNow).ok());
   auto links = store->ListLinks(0, 10);
   ASSERT_TRUE(links.ok());
@@ -296,6 +348,134 @@ TEST(SqliteMatchStoreTest, UnknownIdsAreNotFound) {
   EXPECT_EQ(store->ReviewClue("clu_nope", Approve(1), kNow).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(store->SearchPersons("", "", 5).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->UpsertRecords(testing::StoryRecords(), kNow).ok());
+  const ClueView father = *ClueOf(AllClues(*store), "测试父");
+  const ClueView mother = *ClueOf(AllClues(*store), "测试母");
+  ASSERT_TRUE(store->ReviewClue(father.clue.clue_id, Approve(500000), kNow).ok());
+  ASSERT_TRUE(store
+                  ->ReviewClue(mother.clue.clue_id,
+                               Review{Decision::kRequestInfo, 0, "visit", "proc-1", ""}, kNow)
+                  .ok());
+  ASSERT_TRUE(
+      store
+          ->UpsertRecords({Retraction(testing::WomenDifficulty(), 2),
+                           Retraction(testing::MinimumLiving("ca-2", testing::Mother()), 2),
+                           testing::MinimumLiving(
+                               "ca-9", testing::TestPerson("", "无号乙", rv1::SEX_MALE, ""))},
+                          kNow)
+          .ok());
+  ASSERT_TRUE(store->SearchPersons(testing::kFatherToken, "", 5).ok());
+  ASSERT_TRUE(store->SearchPersons(testing::kFatherToken, "测试父", 5).ok());
+  ASSERT_TRUE(store->SearchPersons("", "测试父", 5).ok());
+  ASSERT_TRUE(store->ListLinks(0, 5).ok());
+  ASSERT_TRUE(store->ListClues(ClueQuery{ClueStatus::kApproved, 0, 5}).ok());
+  ASSERT_TRUE(store->CountClues().ok());
+  ASSERT_TRUE(store->SetPlanId(father.clue.clue_id, "plan_1").ok());
+  ASSERT_TRUE(store->outbox()->Due(kReferralTopic, 5, INT64_MAX).ok());
+  ASSERT_TRUE(store->Rescore(kNow).ok());
+
+  common::QueryPlanPolicy policy;
+  // One row per topic.
+  policy.small_tables = {"outbox_pending"};
+  for (const char* sql : {SqliteMatchStore::kRankedCluesSql, SqliteMatchStore::kCountCluesSql,
+                          SqliteMatchStore::kAllPersonsSql, SqliteMatchStore::kListLinksSql}) {
+    policy.whole_table_statements[sql] = "by purpose (sqlite_match_store.h)";
+  }
+  common::Database* db = store->database();
+  auto scans = common::FindFullScans(db, db->CompiledSql(), policy);
+  ASSERT_TRUE(scans.ok()) << scans.status();
+  EXPECT_THAT(*scans, IsEmpty());
+}
+
+// A database written by the schema before version 4 (facts as text, a REAL score column, the
+// "no longer supported" flag among the exclusions) upgrades in place and keeps working.
+TEST(SqliteMatchStoreTest, VersionThreeDatabaseUpgradesInPlace) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/match_upgrade_test_", getpid(), "_",
+                                       absl::ToUnixNanos(absl::Now()));
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/match.db";
+  {
+    auto db = common::Database::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status();
+    std::vector<common::Migration> old = SqliteMatchStore::Migrations();
+    old.erase(old.begin() + 3, old.end());
+    ASSERT_TRUE((*db)->Migrate(old).ok());
+    const char* kFather =
+        "person.id_token=aaaa000000000000000000000000000000000000000000000000000000000002\n"
+        "person.id_masked=3415**********000X\nperson.name_original="
+        "\xe6\xb5\x8b\xe8\xaf\x95\xe7\x88\xb6\n"
+        "person.name_normalized=\xe6\xb5\x8b\xe8\xaf\x95\xe7\x88\xb6\nperson.sex=1\n"
+        "person.birth_date=1968-01-15\n";
+    ASSERT_TRUE(
+        (*db)
+            ->Run([&]() -> absl::Status {
+              RETURN_IF_ERROR(
+                  (*db)->Execute("INSERT INTO persons VALUES ('per_f', ?, '2024-01-01T00:00:00Z')",
+                                 testing::kFatherToken));
+              RETURN_IF_ERROR((*db)->Execute(
+                  "INSERT INTO records (agency, source_record_id, version, retracted, kind, "
+                  "person_id, link_reason, case_number, victim_record_id, id_token, "
+                  "name_normalized, record_date, facts, updated_time) VALUES ('civil_affairs', "
+                  "'ca-1', 1, 0, 6, 'per_f', 'id_token', '', '', ?, ?, '2023-09-01', ?, "
+                  "'2024-01-01T00:00:00Z')",
+                  testing::kFatherToken, "测试父",
+                  absl::StrCat("agency=civil_affairs\nsource_record_id=ca-1\nversion=1\n"
+                               "record_date=2023-09-01\nretracted=0\nkind=6\n",
+                               kFather,
+                               "social_assistance.programme=2\n"
+                               "social_assistance.start_date=2021-05-01\n")));
+              RETURN_IF_ERROR((*db)->Execute(
+                  "INSERT INTO clues (clue_id, person_id, case_number, category, status, score, "
+                  "min_fen, max_fen, hardship_signals, possible_exclusions, needs, fingerprint, "
+                  "created_time, updated_time) VALUES ('clu_old', 'per_f', ?, 3, 4, 95000000, "
+                  "300000, 500000, 'rural_minimum_living', "
+                  "'victim_major_fault,data_no_longer_supports_clue', 'bereavement', '', "
+                  "'2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')",
+                  testing::kStoryCase));
+              return absl::OkStatus();
+            })
+            .ok());
+  }
+  auto store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  auto person = store->GetPerson("per_f");
+  ASSERT_TRUE(person.ok()) << person.status();
+  EXPECT_EQ(person->person.name_original(), "测试父");
+  EXPECT_EQ(person->person.sex(), rv1::SEX_MALE);
+  ASSERT_THAT(person->records, SizeIs(1));
+  EXPECT_EQ(person->records[0].kind, rv1::Record::kSocialAssistance);
+
+  auto clue = store->GetClue("clu_old");
+  ASSERT_TRUE(clue.ok()) << clue.status();
+  EXPECT_DOUBLE_EQ(clue->clue.candidate.score, 95);
+  EXPECT_TRUE(clue->clue.unsupported);
+  EXPECT_THAT(clue->clue.candidate.possible_exclusions,
+              ::testing::ElementsAre("victim_major_fault"));
+
+  // The upgraded record is read by the engine like a new one: a resend changes nothing.
+  auto resend = store->UpsertRecords({testing::MinimumLiving("ca-1", testing::Father())}, kNow);
+  ASSERT_TRUE(resend.ok()) << resend.status();
+  EXPECT_EQ(resend->unchanged, 1);
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SqliteMatchStoreTest, RecordsWithoutAgencyIdOrPayloadAreRejected) {
+  auto store = OpenStore();
+  NormalizedRecord no_agency = testing::FatherDisability();
+  no_agency.clear_agency();
+  NormalizedRecord no_payload = testing::FatherDisability();
+  no_payload.clear_record();
+  for (const NormalizedRecord& bad : {no_agency, no_payload}) {
+    auto result = store->UpsertRecords({testing::VictimRecord(), bad}, kNow);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  // Nothing of the batch was stored.
+  EXPECT_THAT(*store->ListLinks(0, 10), IsEmpty());
 }
 
 }  // namespace

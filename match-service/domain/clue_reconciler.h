@@ -1,0 +1,44 @@
+// Decides what re-scoring one person changes in their stored clues: which candidates become new
+// clues, which clues get new content, which pending clues are withdrawn and which clues a
+// procurator is working on are flagged as no longer supported. Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "match-service/domain/clue.h"
+
+namespace lifeline::match {
+
+// What the store holds of one of the person's clues.
+struct StoredClue {
+  std::string clue_id;
+  std::string case_number;
+  Category category = Category::kUnspecified;
+  ClueStatus status = ClueStatus::kPendingReview;
+  // Fingerprint() of the content last written; empty once flagged as unsupported.
+  std::string fingerprint;
+  bool unsupported = false;
+};
+
+struct ClueChanges {
+  // Candidates without a clue for their (case, category): new pending clues.
+  std::vector<ClueCandidate> create;
+  // (clue id, new content) of undecided clues whose content changed; clears `unsupported`.
+  std::vector<std::pair<std::string, ClueCandidate>> update;
+  // Pending clues the data no longer supports: withdrawn.
+  std::vector<std::string> withdraw;
+  // MORE_INFO_REQUESTED clues the data no longer supports and not flagged yet: kept, flagged.
+  std::vector<std::string> mark_unsupported;
+};
+
+// Returns the changes that bring `stored` (one person's clues) in line with `candidates` (what
+// the scorer finds for that person now). Approved and rejected clues never change.
+ClueChanges ReconcileClues(const std::vector<StoredClue>& stored,
+                           const std::vector<ClueCandidate>& candidates);
+
+// Returns a digest of everything a clue shows, to tell whether re-scoring changed it.
+std::string Fingerprint(const ClueCandidate& candidate);
+
+}  // namespace lifeline::match

@@ -1,0 +1,81 @@
+// The match engine: applies a batch of records (link each one, re-score every touched person),
+// re-scores everyone, and records reviews, each inside one store transaction. Every decision is
+// a domain function (PersonLinker, ClueScorer, ReconcileClues, ApplyReview, ComposePlanRequest);
+// the engine only orders them. Thread-safe when the runner is (the store serializes
+// transactions).
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+#include "match-service/domain/clue_scorer.h"
+#include "match-service/domain/match_transaction.h"
+#include "match-service/domain/person_linker.h"
+
+namespace lifeline::match {
+
+// What one UpsertRecords or Rescore call changed.
+struct ApplyResult {
+  int applied = 0;
+  int unchanged = 0;
+  int persons_scored = 0;
+  int clues_created = 0;
+  int clues_updated = 0;
+  int clues_withdrawn = 0;
+};
+
+// Returns InvalidArgument when `record` cannot be applied: no agency or source_record_id, or no
+// payload on a record that is not a retraction.
+absl::Status CheckRecord(const NormalizedRecord& record);
+
+class MatchEngine {
+ public:
+  // Makes a new id with `prefix` ("per_", "clu_"); must be thread-safe.
+  using IdGenerator = std::function<std::string(std::string_view prefix)>;
+  // Random ids: prefix + 16 hex digits.
+  static IdGenerator RandomIds();
+
+  // `runner` is not owned and must outlive the engine.
+  MatchEngine(MatchTransactionRunner* runner, ClueScorer scorer, IdGenerator ids = RandomIds());
+
+  // Applies a batch in one transaction: idempotent per (agency, source_record_id, version) (the
+  // same or an older version changes nothing), a retraction forgets the record's facts, and every
+  // touched person plus every person of a touched case is re-scored.
+  // Errors: InvalidArgument (CheckRecord), the store's.
+  absl::StatusOr<ApplyResult> UpsertRecords(const std::vector<NormalizedRecord>& records,
+                                            absl::Time now);
+
+  // Re-scores every person against the current rules, in one transaction.
+  absl::StatusOr<ApplyResult> Rescore(absl::Time now);
+
+  // Records a review (ApplyReview decides the next status) and, on approval, queues the plan
+  // request for referral-service in the same transaction. Returns the clue's new status.
+  // Errors: NotFound, InvalidArgument, FailedPrecondition, the store's.
+  absl::StatusOr<ClueStatus> ReviewClue(const std::string& clue_id, const Review& review,
+                                        absl::Time now);
+
+ private:
+  // Links one record; adds the persons and cases it touched. Sets *applied.
+  absl::Status ApplyRecord(MatchTransaction& tx, const NormalizedRecord& record, absl::Time now,
+                           bool* applied, std::set<std::string>* persons,
+                           std::set<std::string>* cases);
+  // Gathers what the scorer needs about one person.
+  absl::StatusOr<ScoringInput> LoadScoringInput(MatchTransaction& tx, const std::string& person_id);
+  // Re-scores one person and brings their clues in line.
+  absl::Status ScorePerson(MatchTransaction& tx, const std::string& person_id, absl::Time now,
+                           ApplyResult* result);
+
+  MatchTransactionRunner* runner_;
+  ClueScorer scorer_;
+  PersonLinker linker_;
+  IdGenerator ids_;
+};
+
+}  // namespace lifeline::match
