@@ -2,7 +2,6 @@
 // google.api.http annotations, with bearer-token auth, a role policy and an audit log.
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -14,6 +13,7 @@
 #include "common/config/flags.h"
 #include "common/logging/logging.h"
 #include "common/server/channel.h"
+#include "common/server/server_flags.h"
 #include "common/server/server_runner.h"
 #include "gateway/auth/token_authenticator.h"
 #include "gateway/domain/role_policy.h"
@@ -31,6 +31,7 @@ namespace lifeline::gateway {
 namespace {
 
 struct GatewayConfig {
+  common::ServerFlags server = common::ServerFlags::Listening("127.0.0.1:50050");
   std::string http_address = "127.0.0.1:8080";
   std::string http_port_file;
   std::string ingest_target = "127.0.0.1:50051";
@@ -42,102 +43,50 @@ struct GatewayConfig {
   int64_t request_timeout_ms = 30000;
   int64_t max_body_bytes = 8 * 1024 * 1024;
   int64_t threads = 2;
-  std::string listen_address = "127.0.0.1:50050";
-  std::string port_file;
-  std::string metrics_address = "127.0.0.1:0";
-  std::string metrics_port_file;
-  std::string log_level = "info";
 };
 
 void Bind(common::FlagSet* flags, GatewayConfig* config) {
+  // The gRPC listener serves grpc.health.v1 and reflection only.
+  common::DefineServerFlags(flags, &config->server);
   flags->String("http_address", &config->http_address, "HTTP listen address host:port (port 0 ok)");
   flags->String("http_port_file", &config->http_port_file, "file to write the bound HTTP port to");
-  flags->String("ingest_target", &config->ingest_target, "gRPC target of ingest-service");
-  flags->String("match_target", &config->match_target, "gRPC target of match-service");
-  flags->String("referral_target", &config->referral_target, "gRPC target of referral-service");
-  flags->String("tokens_file", &config->tokens_file, "YAML tokens file (required)");
-  flags->String("audit_file", &config->audit_file, "audit log, one JSON line per request");
-  flags->Int("upstream_timeout_ms", &config->upstream_timeout_ms, "deadline of upstream calls");
+  flags->RequiredString("ingest_target", &config->ingest_target, "gRPC target of ingest-service");
+  flags->RequiredString("match_target", &config->match_target, "gRPC target of match-service");
+  flags->RequiredString("referral_target", &config->referral_target,
+                        "gRPC target of referral-service");
+  flags->RequiredString("tokens_file", &config->tokens_file, "YAML tokens file");
+  flags->RequiredString("audit_file", &config->audit_file, "audit log, one JSON line per request");
+  flags->Int("upstream_timeout_ms", &config->upstream_timeout_ms, "deadline of upstream calls", 1,
+             600000);
   flags->Int("request_timeout_ms", &config->request_timeout_ms,
-             "time to read one request or write one response; idle keep-alive timeout");
-  flags->Int("max_body_bytes", &config->max_body_bytes, "largest request body (413 above)");
-  flags->Int("threads", &config->threads, "HTTP server threads");
-  flags->String("listen_address", &config->listen_address,
-                "gRPC listen address for grpc.health.v1");
-  flags->String("port_file", &config->port_file, "file to write the bound gRPC port to");
-  flags->String("metrics_address", &config->metrics_address, "Prometheus /metrics address");
-  flags->String("metrics_port_file", &config->metrics_port_file,
-                "file to write the bound metrics port to");
-  flags->String("log_level", &config->log_level, "debug, info, warn or error");
-  flags->Check([config] {
-    return config->tokens_file.empty() ? absl::InvalidArgumentError("tokens_file is required")
-                                       : absl::OkStatus();
-  });
-  flags->Check([config] {
-    return config->upstream_timeout_ms > 0
-               ? absl::OkStatus()
-               : absl::InvalidArgumentError("upstream_timeout_ms must be positive");
-  });
-  flags->Check([config] {
-    return config->request_timeout_ms > 0
-               ? absl::OkStatus()
-               : absl::InvalidArgumentError("request_timeout_ms must be positive");
-  });
-  flags->Check([config] {
-    return config->max_body_bytes > 0
-               ? absl::OkStatus()
-               : absl::InvalidArgumentError("max_body_bytes must be positive");
-  });
-  flags->Check([config] {
-    return config->threads >= 1 && config->threads <= 64
-               ? absl::OkStatus()
-               : absl::InvalidArgumentError("threads must be between 1 and 64");
-  });
-  flags->Check([config] {
-    return config->audit_file.empty() ? absl::InvalidArgumentError("audit_file is required")
-                                      : absl::OkStatus();
-  });
+             "time to read one request or write one response; idle keep-alive timeout", 1, 600000);
+  flags->Int("max_body_bytes", &config->max_body_bytes, "largest request body (413 above)", 1,
+             int64_t{1} << 30);
+  flags->Int("threads", &config->threads, "HTTP server threads", 1, 64);
+  flags->Check(
+      [config] { return common::CheckListenAddress("http_address", config->http_address); });
 }
 
 int Run(int argc, char** argv) {
   GatewayConfig config;
   common::FlagSet flags("gateway");
   Bind(&flags, &config);
-  if (absl::Status status = flags.Parse(argc, argv); !status.ok()) {
-    if (status.code() == absl::StatusCode::kCancelled) {
-      std::fprintf(stdout, "%s\n", std::string(status.message()).c_str());
-      return 0;
-    }
-    std::fprintf(stderr, "gateway: bad configuration:\n%s\n",
-                 std::string(status.message()).c_str());
-    return 2;
-  }
-  common::InitLogging("gateway", config.log_level);
+  if (auto exit_code = common::ParseFlags(&flags, "gateway", argc, argv)) return *exit_code;
+  common::InitLogging("gateway", config.server.log_level);
   spdlog::info("event=config {}", flags.Describe());
 
   absl::StatusOr<TokenAuthenticator> authenticator =
       TokenAuthenticator::LoadFile(config.tokens_file);
   if (!authenticator.ok()) {
-    spdlog::error("event=tokens_load_failed error=\"{}\"", authenticator.status().ToString());
-    return 2;
+    return common::StartupFailure("gateway", "cannot load tokens", authenticator.status());
   }
   absl::StatusOr<std::unique_ptr<AuditLog>> audit = AuditLog::Open(config.audit_file);
-  if (!audit.ok()) {
-    spdlog::error("event=audit_open_failed error=\"{}\"", audit.status().ToString());
-    return 2;
-  }
+  if (!audit.ok())
+    return common::StartupFailure("gateway", "cannot open audit log", audit.status());
   absl::StatusOr<std::vector<ApiRoute>> routes = RoutesFromServices(LifelineServices());
-  if (!routes.ok()) {
-    spdlog::error("event=routes_failed error=\"{}\"", routes.status().ToString());
-    return 2;
-  }
+  if (!routes.ok()) return common::StartupFailure("gateway", "bad routes", routes.status());
 
-  common::ServerOptions server_options;
-  server_options.listen_address = config.listen_address;
-  server_options.port_file = config.port_file;
-  server_options.metrics_address = config.metrics_address;
-  server_options.metrics_port_file = config.metrics_port_file;
-  common::ServerRunner runner("gateway", server_options);
+  common::ServerRunner runner("gateway", config.server.Options());
   GatewayMetrics metrics(*runner.registry());
 
   UpstreamPool upstreams;
@@ -154,10 +103,7 @@ int Run(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<GatewayHandler>> handler =
       GatewayHandler::Create(*std::move(routes), &*authenticator, &policy, &upstreams, audit->get(),
                              &metrics, handler_options);
-  if (!handler.ok()) {
-    spdlog::error("event=routes_failed error=\"{}\"", handler.status().ToString());
-    return 2;
-  }
+  if (!handler.ok()) return common::StartupFailure("gateway", "bad routes", handler.status());
   for (size_t i = 0; i < (*handler)->routes().size(); ++i) {
     const ApiRoute& route = (*handler)->routes()[i];
     spdlog::info("event=route method={} path={} rpc={}", route.http_method, route.path_template,
@@ -165,8 +111,7 @@ int Run(int argc, char** argv) {
   }
 
   if (absl::Status status = runner.Start(); !status.ok()) {
-    spdlog::error("event=grpc_start_failed error=\"{}\"", status.ToString());
-    return 1;
+    return common::StartupFailure("gateway", "cannot start gRPC", status);
   }
 
   HttpServerOptions http_options;
@@ -177,21 +122,15 @@ int Run(int argc, char** argv) {
   // Requests in flight end by their upstream deadline; let them finish on SIGTERM.
   http_options.drain_timeout = std::chrono::milliseconds(config.upstream_timeout_ms + 2000);
   HttpServer http(http_options, handler->get());
-  if (absl::Status status = http.Start(); !status.ok()) {
-    spdlog::error("event=http_start_failed error=\"{}\"", status.ToString());
+  absl::Status http_started = http.Start();
+  if (http_started.ok() && !config.http_port_file.empty()) {
+    http_started = common::WritePortFile(config.http_port_file, http.port());
+    if (!http_started.ok()) http.Stop();
+  }
+  if (!http_started.ok()) {
     runner.Shutdown();
     runner.Wait();
-    return 1;
-  }
-  if (!config.http_port_file.empty()) {
-    if (absl::Status status = common::WritePortFile(config.http_port_file, http.port());
-        !status.ok()) {
-      spdlog::error("event=port_file_failed error=\"{}\"", status.ToString());
-      http.Stop();
-      runner.Shutdown();
-      runner.Wait();
-      return 1;
-    }
+    return common::StartupFailure("gateway", "cannot start HTTP", http_started);
   }
   spdlog::info("event=serving http_port={} grpc_port={} metrics_port={} routes={}", http.port(),
                runner.port(), runner.metrics_port(), (*handler)->routes().size());
