@@ -1,5 +1,6 @@
 // referral-service: wiring only. Loads the config and rule files, opens the store, seeds the
-// partner directory, starts the delivery dispatcher and the metrics refresher, and serves
+// partner directory, starts the delivery dispatcher, the overdue escalation loop and the metrics
+// refresher, and serves
 // lifeline.referral.v1.ReferralService until SIGTERM.
 #include <cstdint>
 #include <cstdio>
@@ -18,6 +19,8 @@
 #include "referral-service/clients/delivery_dispatcher.h"
 #include "referral-service/clients/grpc_partner_inbox_client.h"
 #include "referral-service/domain/id_generator.h"
+#include "referral-service/rpc/overdue_escalator.h"
+#include "referral-service/rpc/periodic_task.h"
 #include "referral-service/rpc/referral_config.h"
 #include "referral-service/rpc/referral_metrics.h"
 #include "referral-service/rpc/referral_service_impl.h"
@@ -37,6 +40,7 @@ struct ReferralConfig {
   std::string log_level = "info";
   int64_t delivery_batch_size = 20;
   int64_t metrics_refresh_seconds = 15;
+  int64_t escalation_interval_seconds = 60;
 };
 
 int Fail(const char* what, const absl::Status& status) {
@@ -64,7 +68,9 @@ int main(int argc, char** argv) {
   flags.String("log_level", &config.log_level, "debug, info, warn or error");
   flags.Int("delivery_batch_size", &config.delivery_batch_size, "deliveries per batch (1..50)");
   flags.Int("metrics_refresh_seconds", &config.metrics_refresh_seconds,
-            "how often gauges and SLA breaches are recomputed");
+            "how often the gauges are reloaded");
+  flags.Int("escalation_interval_seconds", &config.escalation_interval_seconds,
+            "how often overdue referrals are looked for and escalated");
   flags.Check([&config]() -> absl::Status {
     if (config.delivery_batch_size < 1 || config.delivery_batch_size > 50) {
       return absl::InvalidArgumentError("delivery_batch_size: must be within 1..50");
@@ -74,6 +80,12 @@ int main(int argc, char** argv) {
   flags.Check([&config]() -> absl::Status {
     if (config.metrics_refresh_seconds < 1) {
       return absl::InvalidArgumentError("metrics_refresh_seconds: must be at least 1");
+    }
+    return absl::OkStatus();
+  });
+  flags.Check([&config]() -> absl::Status {
+    if (config.escalation_interval_seconds < 1) {
+      return absl::InvalidArgumentError("escalation_interval_seconds: must be at least 1");
     }
     return absl::OkStatus();
   });
@@ -116,7 +128,13 @@ int main(int argc, char** argv) {
   server_options.metrics_port_file = config.metrics_port_file;
   common::ServerRunner runner("referral-service", server_options);
 
-  referral::ReferralMetrics metrics(runner.registry().get(), store->get(), clock);
+  referral::ReferralMetrics metrics(runner.registry().get(), store->get());
+  referral::PeriodicTask metrics_refresh("metrics_refresh",
+                                         [&metrics] { return metrics.Refresh(); });
+  referral::OverdueEscalator escalator(
+      store->get(), clock, [&metrics](const std::string&) { metrics.RecordSlaBreach(); });
+  referral::PeriodicTask escalation("overdue_escalation",
+                                    [&escalator] { return escalator.ScanOnce().status(); });
   referral::GrpcPartnerInboxClient inbox_client(absl::Seconds(5));
   referral::DeliveryDispatcher::Options dispatcher_options;
   dispatcher_options.batch_size = static_cast<int>(config.delivery_batch_size);
@@ -133,12 +151,14 @@ int main(int argc, char** argv) {
   runner.AddService(&service);
   if (absl::Status status = runner.Start(); !status.ok()) return Fail("server", status);
   dispatcher.Start();
-  metrics.Start(absl::Seconds(config.metrics_refresh_seconds));
+  escalation.Start(absl::Seconds(config.escalation_interval_seconds));
+  metrics_refresh.Start(absl::Seconds(config.metrics_refresh_seconds));
   spdlog::info("event=serving port={} metrics_port={}", runner.port(), runner.metrics_port());
 
   runner.Wait();
   dispatcher.Stop();
-  metrics.Stop();
+  escalation.Stop();
+  metrics_refresh.Stop();
   spdlog::info("event=stopped");
   return 0;
 }

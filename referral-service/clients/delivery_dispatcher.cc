@@ -9,7 +9,6 @@
 #include "common/status/status_macros.h"
 #include "lifeline/partner/v1/partner_inbox.pb.h"
 #include "referral-service/domain/referral_state.h"
-#include "referral-service/store/delivery_request.h"
 
 namespace lifeline::referral {
 

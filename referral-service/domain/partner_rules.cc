@@ -3,6 +3,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
+#include "referral-service/domain/referral_state.h"
+
 namespace lifeline::referral {
 
 bool IsDepartmentCode(std::string_view code) {
@@ -34,6 +36,19 @@ absl::Status ValidatePartner(const Partner& partner) {
   if (partner.respond_within_days < 1 || partner.respond_within_days > 60) {
     return absl::InvalidArgumentError(
         absl::StrCat("respond_within_days: ", partner.respond_within_days, " is outside 1..60"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPartnerRemovable(std::string_view department,
+                                   const std::vector<ReferralCount>& counts) {
+  int64_t open = 0;
+  for (const ReferralCount& count : counts) {
+    if (!IsFinal(count.state)) open += count.count;
+  }
+  if (open > 0) {
+    return absl::FailedPreconditionError(absl::StrCat("department: '", std::string(department),
+                                                      "' still has ", open, " open referrals"));
   }
   return absl::OkStatus();
 }

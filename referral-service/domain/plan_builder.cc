@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 
+#include "referral-service/domain/referral_state.h"
 #include "referral-service/domain/working_days.h"
 
 namespace lifeline::referral {
@@ -29,8 +30,9 @@ absl::StatusOr<Plan> PlanBuilder::Build(const PlanRequest& request,
   plan.assistance_amount_fen = request.approved_amount_fen;
   plan.referring_unit = request.referring_unit;
   plan.approved_by = request.approved_by;
-  plan.state = PlanState::kOpen;
   plan.created_time = now;
+  // The initial event of each referral is the approver's act (or this service's).
+  const std::string actor = request.approved_by.empty() ? "referral-service" : request.approved_by;
 
   for (const RoutedReferral& routed : router_->Route(request.needs)) {
     int days = kDefaultRespondWithinDays;
@@ -48,8 +50,19 @@ absl::StatusOr<Plan> PlanBuilder::Build(const PlanRequest& request,
     referral.respond_by = AddWorkingDays(today, days);
     referral.created_time = now;
     referral.updated_time = now;
+    ReferralEvent created;
+    created.referral_id = referral.referral_id;
+    created.from_state = ReferralState::kUnspecified;
+    created.to_state = referral.state;
+    created.actor = actor;
+    created.time = now;
+    referral.history.push_back(std::move(created));
     plan.referrals.push_back(std::move(referral));
   }
+  std::vector<ReferralState> states;
+  for (const Referral& referral : plan.referrals) states.push_back(referral.state);
+  plan.state = IsPlanClosed(states) ? PlanState::kClosed : PlanState::kOpen;
+  if (plan.state == PlanState::kClosed) plan.closed_time = now;
   return plan;
 }
 

@@ -27,10 +27,11 @@ class PlanBuilder {
   PlanBuilder(const Router* router, const common::Clock* clock, IdGenerator* ids)
       : router_(router), clock_(clock), ids_(ids) {}
 
-  // Returns a plan (state OPEN) with one REQUESTED referral per routed department, each due
-  // `respond_within_days` working days (from the directory, default 5) after today; nothing is
-  // stored. Errors: InvalidArgument when clue_id or person.person_id is missing or the amount
-  // is negative.
+  // Returns a plan with one REQUESTED referral per routed department, each due
+  // `respond_within_days` working days (from the directory, default 5) after today and with its
+  // initial event (actor: approved_by, else "referral-service"); the plan is OPEN, or CLOSED
+  // when no department was routed. Nothing is stored. Errors: InvalidArgument when clue_id or
+  // person.person_id is missing or the amount is negative.
   absl::StatusOr<Plan> Build(const PlanRequest& request, const PartnerLookup& lookup) const;
 
  private:

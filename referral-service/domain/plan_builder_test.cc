@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/partner_rules.h"
+#include "referral-service/domain/referral_state.h"
 
 namespace lifeline::referral {
 namespace {
@@ -57,6 +59,53 @@ TEST_F(PlanBuilderTest, BuildsReferralsWithWorkingDayDeadlines) {
   // Thursday + 2 working days = Monday.
   EXPECT_EQ(plan->referrals[1].respond_by, absl::CivilDay(2026, 11, 30));
   EXPECT_NE(plan->referrals[0].referral_id, plan->referrals[1].referral_id);
+  ASSERT_EQ(disabled.history.size(), 1u);
+  EXPECT_EQ(disabled.history[0].from_state, ReferralState::kUnspecified);
+  EXPECT_EQ(disabled.history[0].to_state, ReferralState::kRequested);
+  EXPECT_EQ(disabled.history[0].actor, "referral-service");  // no approver in the request
+  EXPECT_EQ(disabled.history[0].time, clock_.Now());
+}
+
+TEST_F(PlanBuilderTest, InitialEventsActAsTheApproverAndAnEmptyPlanIsClosed) {
+  auto none = [](const std::string&) -> std::optional<Partner> { return std::nullopt; };
+  PlanRequest request = Request();
+  request.approved_by = "procurator-1";
+  absl::StatusOr<Plan> plan = builder_.Build(request, none);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->referrals[1].history.at(0).actor, "procurator-1");
+  EXPECT_EQ(plan->closed_time, absl::InfinitePast());
+
+  auto no_routes = Router::Create({});
+  ASSERT_TRUE(no_routes.ok());
+  PlanBuilder builder(&*no_routes, &clock_, &ids_);
+  absl::StatusOr<Plan> empty = builder.Build(request, none);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->referrals.empty());
+  EXPECT_EQ(empty->state, PlanState::kClosed);
+  EXPECT_EQ(empty->closed_time, clock_.Now());
+}
+
+TEST_F(PlanBuilderTest, DeliveryRequestsCarryOnlyWhatTheDepartmentNeeds) {
+  PlanRequest request = Request();
+  request.person.name = "Test Person";
+  request.person.id_masked = "3415**********123X";
+  request.referring_unit = "unit-1";
+  absl::StatusOr<Plan> plan =
+      builder_.Build(request, [](const std::string&) { return std::nullopt; });
+  ASSERT_TRUE(plan.ok());
+  std::vector<partner::v1::DeliverReferralRequest> requests = BuildDeliveryRequests(*plan);
+  ASSERT_EQ(requests.size(), plan->referrals.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const Referral& referral = plan->referrals[i];
+    EXPECT_EQ(requests[i].idempotency_key(), referral.referral_id);
+    EXPECT_EQ(requests[i].referral().referral_id(), referral.referral_id);
+    EXPECT_EQ(requests[i].referral().plan_id(), plan->plan_id);
+    EXPECT_EQ(requests[i].referral().department(), referral.department);
+    EXPECT_EQ(requests[i].referral().person_name(), "Test Person");
+    EXPECT_EQ(requests[i].referral().person_id_masked(), "3415**********123X");
+    EXPECT_EQ(requests[i].referral().respond_by(), common::FormatDate(referral.respond_by));
+    EXPECT_EQ(requests[i].referral().referring_unit(), "unit-1");
+  }
 }
 
 TEST_F(PlanBuilderTest, RejectsMissingFields) {
@@ -96,6 +145,21 @@ TEST(PartnerRulesTest, ValidatePartner) {
   bad = partner;
   bad.respond_within_days = 0;
   EXPECT_EQ(ValidatePartner(bad).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PartnerRulesTest, OnlyADepartmentWithoutOpenReferralsIsRemovable) {
+  EXPECT_TRUE(CheckPartnerRemovable("legal_aid", {}).ok());
+  std::vector<ReferralCount> closed = {{"legal_aid", ReferralState::kCompleted, 3},
+                                       {"legal_aid", ReferralState::kCancelled, 1}};
+  EXPECT_TRUE(CheckPartnerRemovable("legal_aid", closed).ok());
+  for (ReferralState open : {ReferralState::kRequested, ReferralState::kAccepted,
+                             ReferralState::kInProgress, ReferralState::kOnHold}) {
+    std::vector<ReferralCount> counts = closed;
+    counts.push_back({"legal_aid", open, 2});
+    absl::Status status = CheckPartnerRemovable("legal_aid", counts);
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << StateName(open);
+    EXPECT_NE(status.message().find("2 open referrals"), std::string_view::npos) << status;
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The plain data of referral-service's domain: partners, plans, referrals and their history.
-// No protobuf here; rpc/ maps these to and from the lifeline.referral.v1 messages.
+// rpc/ maps these to and from the lifeline.referral.v1 messages; ReferralState and PlanState are
+// pinned to the proto enums there (static_assert in rpc/referral_mapping.cc).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,8 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+
+#include "lifeline/records/v1/records.pb.h"
 
 namespace lifeline::referral {
 
@@ -38,7 +41,7 @@ struct PlanPerson {
   std::string person_id;
   std::string name;
   std::string id_masked;
-  int sex = 0;  // lifeline.records.v1.Sex value
+  lifeline::records::v1::Sex sex = lifeline::records::v1::SEX_UNSPECIFIED;
   std::string birth_date;
   std::string region_code;
 };
@@ -94,6 +97,13 @@ struct Plan {
   std::vector<Referral> referrals;
   absl::Time created_time;
   absl::Time closed_time = absl::InfinitePast();  // InfinitePast while open
+};
+
+// Number of referrals of one department in one state.
+struct ReferralCount {
+  std::string department;
+  ReferralState state = ReferralState::kUnspecified;
+  int64_t count = 0;
 };
 
 // What an approved clue brings to CreatePlan.

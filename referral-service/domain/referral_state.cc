@@ -62,6 +62,23 @@ bool IsPlanClosed(const std::vector<ReferralState>& states) {
   return std::all_of(states.begin(), states.end(), IsFinal);
 }
 
+absl::StatusOr<ReferralTransition> DecideTransition(
+    const Referral& current, const std::vector<ReferralState>& sibling_states, ReferralState to,
+    std::string_view note, std::string_view actor, absl::Time now) {
+  if (absl::Status valid = ValidateTransition(current.state, to, note); !valid.ok()) return valid;
+  ReferralTransition transition;
+  transition.event.referral_id = current.referral_id;
+  transition.event.from_state = current.state;
+  transition.event.to_state = to;
+  transition.event.note = std::string(note);
+  transition.event.actor = std::string(actor);
+  transition.event.time = now;
+  std::vector<ReferralState> after = sibling_states;
+  after.push_back(to);
+  transition.closes_plan = IsPlanClosed(after);
+  return transition;
+}
+
 std::string_view StateName(ReferralState state) {
   switch (state) {
     case ReferralState::kUnspecified:

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 #include "referral-service/domain/referral.h"
 
@@ -35,6 +37,19 @@ absl::Status ValidateTransition(ReferralState from, ReferralState to, std::strin
 // Returns true when a plan with these referral states is closed: every referral is final. A plan
 // without referrals is closed.
 bool IsPlanClosed(const std::vector<ReferralState>& states);
+
+// What an allowed move of a referral writes: its event (sequence 0 until stored) and whether the
+// plan closes with it.
+struct ReferralTransition {
+  ReferralEvent event;
+  bool closes_plan = false;
+};
+
+// Decides moving `current` to `to` at `now` by `actor`; `sibling_states` are the states of the
+// plan's other referrals. Errors: those of ValidateTransition.
+absl::StatusOr<ReferralTransition> DecideTransition(
+    const Referral& current, const std::vector<ReferralState>& sibling_states, ReferralState to,
+    std::string_view note, std::string_view actor, absl::Time now);
 
 // Returns the upper-case name without prefix, e.g. "IN_PROGRESS".
 std::string_view StateName(ReferralState state);

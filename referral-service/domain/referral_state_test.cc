@@ -99,5 +99,34 @@ TEST(ReferralStateTest, NamesRoundTrip) {
   EXPECT_EQ(StateFromName("DONE"), std::nullopt);
 }
 
+TEST(ReferralStateTest, DecideTransitionWritesTheEventAndClosesThePlanWithTheLastFinal) {
+  Referral current;
+  current.referral_id = "ref-1";
+  current.state = S::kAccepted;
+  absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  auto moved = DecideTransition(current, {S::kInProgress}, S::kCompleted, "", "legal_aid", now);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->event.referral_id, "ref-1");
+  EXPECT_EQ(moved->event.from_state, S::kAccepted);
+  EXPECT_EQ(moved->event.to_state, S::kCompleted);
+  EXPECT_EQ(moved->event.actor, "legal_aid");
+  EXPECT_EQ(moved->event.time, now);
+  EXPECT_FALSE(moved->closes_plan);  // the sibling is still in progress
+
+  auto last = DecideTransition(current, {S::kRejected, S::kCancelled}, S::kFailed, "no contact",
+                               "legal_aid", now);
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(last->closes_plan);
+  EXPECT_EQ(last->event.note, "no contact");
+  auto alone = DecideTransition(current, {}, S::kCompleted, "", "x", now);
+  ASSERT_TRUE(alone.ok());
+  EXPECT_TRUE(alone->closes_plan);
+
+  EXPECT_EQ(DecideTransition(current, {}, S::kRequested, "", "x", now).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(DecideTransition(current, {}, S::kFailed, " ", "x", now).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace lifeline::referral

@@ -5,6 +5,24 @@
 namespace lifeline::referral {
 namespace {
 
+// The domain's ReferralState and PlanState are the proto's values; the casts below rely on it.
+static_assert(static_cast<int>(ReferralState::kUnspecified) == pb::REFERRAL_STATE_UNSPECIFIED);
+static_assert(static_cast<int>(ReferralState::kRequested) == pb::REFERRAL_STATE_REQUESTED);
+static_assert(static_cast<int>(ReferralState::kAccepted) == pb::REFERRAL_STATE_ACCEPTED);
+static_assert(static_cast<int>(ReferralState::kRejected) == pb::REFERRAL_STATE_REJECTED);
+static_assert(static_cast<int>(ReferralState::kInProgress) == pb::REFERRAL_STATE_IN_PROGRESS);
+static_assert(static_cast<int>(ReferralState::kOnHold) == pb::REFERRAL_STATE_ON_HOLD);
+static_assert(static_cast<int>(ReferralState::kCompleted) == pb::REFERRAL_STATE_COMPLETED);
+static_assert(static_cast<int>(ReferralState::kFailed) == pb::REFERRAL_STATE_FAILED);
+static_assert(static_cast<int>(ReferralState::kCancelled) == pb::REFERRAL_STATE_CANCELLED);
+// A value added to the proto must be added to the domain (and its state machine) too.
+static_assert(pb::ReferralState_MIN == pb::REFERRAL_STATE_UNSPECIFIED &&
+              pb::ReferralState_MAX == pb::REFERRAL_STATE_CANCELLED &&
+              pb::ReferralState_ARRAYSIZE == 9);
+static_assert(static_cast<int>(PlanState::kOpen) == pb::Plan::STATE_OPEN);
+static_assert(static_cast<int>(PlanState::kClosed) == pb::Plan::STATE_CLOSED);
+static_assert(pb::Plan::State_MAX == pb::Plan::STATE_CLOSED);
+
 std::string TimeText(absl::Time time) {
   return time == absl::InfinitePast() ? std::string() : common::FormatRfc3339(time);
 }
@@ -76,7 +94,7 @@ void ToProto(const Plan& plan, pb::Plan* out) {
   person->set_person_id(plan.person.person_id);
   person->set_name(plan.person.name);
   person->set_id_masked(plan.person.id_masked);
-  person->set_sex(static_cast<lifeline::records::v1::Sex>(plan.person.sex));
+  person->set_sex(plan.person.sex);
   person->set_birth_date(plan.person.birth_date);
   person->set_region_code(plan.person.region_code);
   out->set_category(plan.category);
@@ -94,7 +112,7 @@ PlanRequest FromProto(const pb::CreatePlanRequest& request) {
   out.person.person_id = request.person().person_id();
   out.person.name = request.person().name();
   out.person.id_masked = request.person().id_masked();
-  out.person.sex = static_cast<int>(request.person().sex());
+  out.person.sex = request.person().sex();
   out.person.birth_date = request.person().birth_date();
   out.person.region_code = request.person().region_code();
   out.category = request.category();

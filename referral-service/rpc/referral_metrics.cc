@@ -1,19 +1,12 @@
 #include "referral-service/rpc/referral_metrics.h"
 
-#include <chrono>
-
-#include <spdlog/spdlog.h>
-
 #include "common/status/status_macros.h"
 #include "referral-service/domain/referral_state.h"
-#include "referral-service/domain/working_days.h"
 
 namespace lifeline::referral {
 
-ReferralMetrics::ReferralMetrics(prometheus::Registry* registry, ReferralStore* store,
-                                 const common::Clock* clock)
+ReferralMetrics::ReferralMetrics(prometheus::Registry* registry, ReferralStore* store)
     : store_(store),
-      clock_(clock),
       referrals_(prometheus::BuildGauge()
                      .Name("lifeline_referrals")
                      .Help("Referrals by state and department")
@@ -33,11 +26,11 @@ ReferralMetrics::ReferralMetrics(prometheus::Registry* registry, ReferralStore* 
                           .Register(*registry)
                           .Add({})) {}
 
-ReferralMetrics::~ReferralMetrics() { Stop(); }
-
 void ReferralMetrics::RecordDelivery(const std::string& department, std::string_view result) {
   deliveries_.Add({{"department", department}, {"result", std::string(result)}}).Increment();
 }
+
+void ReferralMetrics::RecordSlaBreach() { sla_breaches_.Increment(); }
 
 absl::Status ReferralMetrics::Refresh() {
   std::lock_guard<std::mutex> lock(refresh_mu_);
@@ -55,41 +48,7 @@ absl::Status ReferralMetrics::Refresh() {
   }
   ASSIGN_OR_RETURN(int64_t pending, store_->PendingDeliveries());
   outbox_pending_.Set(static_cast<double>(pending));
-  ASSIGN_OR_RETURN(std::vector<std::string> overdue, store_->MarkOverdue(LocalDay(clock_->Now())));
-  for (const std::string& department : overdue) {
-    spdlog::warn("event=sla_breach department={}", department);
-  }
-  sla_breaches_.Increment(static_cast<double>(overdue.size()));
   return absl::OkStatus();
-}
-
-void ReferralMetrics::Start(absl::Duration interval) {
-  {
-    std::lock_guard<std::mutex> lock(loop_mu_);
-    if (thread_.joinable()) return;
-    stop_ = false;
-  }
-  thread_ = std::thread([this, interval] {
-    std::unique_lock<std::mutex> lock(loop_mu_);
-    while (!stop_) {
-      lock.unlock();
-      if (absl::Status status = Refresh(); !status.ok()) {
-        spdlog::warn("event=metrics_refresh_failed code={}",
-                     absl::StatusCodeToString(status.code()));
-      }
-      lock.lock();
-      loop_cv_.wait_for(lock, absl::ToChronoMilliseconds(interval), [this] { return stop_; });
-    }
-  });
-}
-
-void ReferralMetrics::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(loop_mu_);
-    stop_ = true;
-  }
-  loop_cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
 }
 
 }  // namespace lifeline::referral

@@ -1,13 +1,10 @@
 // referral-service's domain metrics on the server's Prometheus registry.
 #pragma once
 
-#include <condition_variable>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include <prometheus/counter.h>
@@ -16,34 +13,30 @@
 #include <prometheus/registry.h>
 
 #include "absl/status/status.h"
-#include "absl/time/time.h"
 
-#include "common/time/dates.h"
 #include "referral-service/store/referral_store.h"
 
 namespace lifeline::referral {
 
 // lifeline_referrals{state,department} (gauge), lifeline_referral_deliveries_total{department,
 // result}, lifeline_referral_sla_breaches_total and lifeline_referral_outbox_pending (gauge).
-// Gauges and SLA breaches are refreshed from the store periodically. Thread-safe.
+// The gauges are reloaded from the store by Refresh, which only reads; the counters count what
+// the dispatcher and the overdue escalation report. Thread-safe.
 class ReferralMetrics {
  public:
-  ReferralMetrics(prometheus::Registry* registry, ReferralStore* store, const common::Clock* clock);
-  ~ReferralMetrics();
+  ReferralMetrics(prometheus::Registry* registry, ReferralStore* store);
 
   // Counts one handled delivery (DeliveryDispatcher's observer).
   void RecordDelivery(const std::string& department, std::string_view result);
 
-  // Reloads the gauges and counts referrals that became overdue since the last call.
-  absl::Status Refresh();
+  // Counts one referral found overdue (OverdueEscalator's observer).
+  void RecordSlaBreach();
 
-  // Calls Refresh every `interval` on a background thread until Stop.
-  void Start(absl::Duration interval);
-  void Stop();
+  // Reloads the gauges from the store.
+  absl::Status Refresh();
 
  private:
   ReferralStore* store_;
-  const common::Clock* clock_;
   prometheus::Family<prometheus::Gauge>& referrals_;
   prometheus::Family<prometheus::Counter>& deliveries_;
   prometheus::Counter& sla_breaches_;
@@ -51,11 +44,6 @@ class ReferralMetrics {
 
   std::mutex refresh_mu_;
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> referral_gauges_;
-
-  std::mutex loop_mu_;
-  std::condition_variable loop_cv_;
-  bool stop_ = false;
-  std::thread thread_;
 };
 
 }  // namespace lifeline::referral

@@ -4,8 +4,10 @@
 #include <prometheus/text_serializer.h>
 
 #include "common/testing/process.h"
+#include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/plan_builder.h"
+#include "referral-service/rpc/overdue_escalator.h"
 #include "referral-service/store/sqlite_referral_store.h"
 
 namespace lifeline::referral {
@@ -32,15 +34,18 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
   request.needs = {"disability"};
   auto plan = builder.Build(request, [](const std::string&) { return std::nullopt; });
   ASSERT_TRUE(plan.ok());
-  ASSERT_TRUE((*store)->CreatePlan(*plan).ok());
+  ASSERT_TRUE((*store)->CreatePlan(*plan, BuildDeliveryRequests(*plan)).ok());
   ASSERT_TRUE(
       (*store)
           ->TransitionReferral(plan->referrals[1].referral_id, ReferralState::kAccepted, "", "x")
           .ok());
 
   prometheus::Registry registry;
-  ReferralMetrics metrics(&registry, store->get(), &clock);
+  ReferralMetrics metrics(&registry, store->get());
+  OverdueEscalator escalator(store->get(), &clock,
+                             [&metrics](const std::string&) { metrics.RecordSlaBreach(); });
   metrics.RecordDelivery("village_committee", "delivered");
+  ASSERT_TRUE(escalator.ScanOnce().ok());
   ASSERT_TRUE(metrics.Refresh().ok());
   std::string text = Scrape(registry);
   EXPECT_NE(text.find("lifeline_referrals{department=\"village_committee\",state=\"REQUESTED\"} 1"),
@@ -55,9 +60,14 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
   EXPECT_NE(text.find("lifeline_referral_outbox_pending 2"), std::string::npos);
   EXPECT_NE(text.find("lifeline_referral_sla_breaches_total 0"), std::string::npos);
 
-  // Respond-by is Thursday 2026-12-03; on Friday the REQUESTED one is overdue, counted once.
+  // Respond-by is Thursday 2026-12-03; on Friday the REQUESTED one is overdue, counted once
+  // however often the escalation runs; refreshing the gauges counts nothing.
   clock.Advance(absl::Hours(24 * 8));
   ASSERT_TRUE(metrics.Refresh().ok());
+  text = Scrape(registry);
+  EXPECT_NE(text.find("lifeline_referral_sla_breaches_total 0"), std::string::npos) << text;
+  ASSERT_TRUE(escalator.ScanOnce().ok());
+  ASSERT_TRUE(escalator.ScanOnce().ok());
   ASSERT_TRUE(metrics.Refresh().ok());
   text = Scrape(registry);
   EXPECT_NE(text.find("lifeline_referral_sla_breaches_total 1"), std::string::npos) << text;

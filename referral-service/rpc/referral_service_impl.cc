@@ -12,6 +12,7 @@
 
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
+#include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/partner_rules.h"
 #include "referral-service/domain/plan_builder.h"
 #include "referral-service/domain/referral_state.h"
@@ -101,7 +102,7 @@ absl::Status ReferralServiceImpl::DoCreatePlan(const common::Caller& caller,
   };
   ASSIGN_OR_RETURN(Plan plan, builder.Build(plan_request, lookup));
   std::vector<std::string> unknown = router_->UnknownNeeds(plan_request.needs);
-  ASSIGN_OR_RETURN(CreatePlanResult result, store_->CreatePlan(plan));
+  ASSIGN_OR_RETURN(CreatePlanResult result, store_->CreatePlan(plan, BuildDeliveryRequests(plan)));
   if (result.created) {
     spdlog::info("event=plan_created rpc=CreatePlan plan_id={} clue_id={} referrals={}{}",
                  result.plan.plan_id, result.plan.clue_id, result.plan.referrals.size(),

@@ -12,9 +12,14 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 
+#include "lifeline/partner/v1/partner_inbox.pb.h"
 #include "referral-service/domain/referral.h"
+#include "referral-service/domain/sla.h"
 
 namespace lifeline::referral {
+
+// The outbox topic of deliveries.
+inline constexpr char kDeliveryTopic[] = "delivery";
 
 // Which referrals ListReferrals returns; empty fields do not filter.
 struct ReferralFilter {
@@ -42,14 +47,9 @@ struct CreatePlanResult {
   bool created = false;
 };
 
-// Number of referrals of one department in one state.
-struct ReferralCount {
-  std::string department;
-  ReferralState state = ReferralState::kUnspecified;
-  int64_t count = 0;
-};
-
-// The store interface. Implementations are thread-safe.
+// The store interface: loads and saves; every decision is the domain's (the store calls the one
+// domain function that decides inside the transaction that needs it). Implementations are
+// thread-safe.
 class ReferralStore {
  public:
   virtual ~ReferralStore() = default;
@@ -62,13 +62,17 @@ class ReferralStore {
   virtual absl::StatusOr<Partner> GetPartner(std::string_view department) = 0;
   // Ordered by department code.
   virtual absl::StatusOr<std::vector<Partner>> ListPartners() = 0;
-  // Errors: NotFound; FailedPrecondition while the department has referrals that are not final.
+  // Errors: NotFound; FailedPrecondition while the department has referrals that are not final
+  // (CheckPartnerRemovable decides).
   virtual absl::Status DeletePartner(std::string_view department) = 0;
 
-  // Stores a plan built by PlanBuilder in one transaction: the plan, its referrals, an initial
-  // event per referral and one outbox message per referral on topic "delivery". Idempotent per
-  // clue_id: when the clue already has a plan, that plan is returned and nothing is written.
-  virtual absl::StatusOr<CreatePlanResult> CreatePlan(const Plan& plan) = 0;
+  // Stores a plan built by PlanBuilder in one transaction: the plan, its referrals with their
+  // history (the initial events) and the bytes of each of `deliveries` (BuildDeliveryRequests)
+  // as one outbox message on kDeliveryTopic. Idempotent per clue_id: when the clue already has a
+  // plan, that plan is returned and nothing is written.
+  virtual absl::StatusOr<CreatePlanResult> CreatePlan(
+      const Plan& plan,
+      const std::vector<lifeline::partner::v1::DeliverReferralRequest>& deliveries) = 0;
   // Returns the plan with its referrals and their history. Errors: NotFound.
   virtual absl::StatusOr<Plan> GetPlan(std::string_view plan_id) = 0;
   // Returns the referral with its history. Errors: NotFound.
@@ -77,8 +81,9 @@ class ReferralStore {
   // newest).
   virtual absl::StatusOr<ReferralPage> ListReferrals(const ReferralFilter& filter, int page_size,
                                                      int64_t before_cursor) = 0;
-  // Moves a referral in one transaction: checks the state machine, updates it, appends an
-  // event and closes the plan when every referral is final. Returns the referral with history.
+  // Moves a referral in one transaction: loads it and its plan's other referral states,
+  // DecideTransition decides, then the store updates it, appends the event and closes the plan
+  // when the decision says so. Returns the referral with history.
   // Errors: NotFound, InvalidArgument (missing note), FailedPrecondition (not allowed).
   virtual absl::StatusOr<Referral> TransitionReferral(std::string_view referral_id,
                                                       ReferralState to, std::string_view note,
@@ -101,9 +106,14 @@ class ReferralStore {
 
   // Counts referrals per department and state (only non-zero pairs).
   virtual absl::StatusOr<std::vector<ReferralCount>> CountReferrals() = 0;
-  // Marks referrals overdue on `today` (still REQUESTED after respond_by) that were not marked
-  // before, and returns their departments, one entry per newly overdue referral.
-  virtual absl::StatusOr<std::vector<std::string>> MarkOverdue(absl::CivilDay today) = 0;
+  // Returns up to `limit` referrals not yet marked overdue that match `query` (in query.state,
+  // respond_by before query.due_before), earliest deadline first, through an index.
+  virtual absl::StatusOr<std::vector<OverdueCandidate>> ListOverdueCandidates(
+      const OverdueQuery& query, int limit) = 0;
+  // Marks the referrals overdue in one transaction, each unless it was marked before or its state
+  // changed since it was read; returns those it marked.
+  virtual absl::StatusOr<std::vector<OverdueCandidate>> MarkOverdue(
+      const std::vector<OverdueCandidate>& overdue) = 0;
 };
 
 }  // namespace lifeline::referral

@@ -1,12 +1,13 @@
 #include "referral-service/store/sqlite_referral_store.h"
 
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 
 #include "common/status/status_macros.h"
+#include "referral-service/domain/partner_rules.h"
 #include "referral-service/domain/referral_state.h"
-#include "referral-service/store/delivery_request.h"
 
 namespace lifeline::referral {
 namespace {
@@ -73,6 +74,12 @@ CREATE TABLE events (
 CREATE INDEX events_by_referral ON events(referral_id, sequence);
 )sql";
 
+// The overdue scan reads only referrals not yet marked, so its cost follows the open backlog and
+// not every referral that was ever overdue.
+constexpr char kOverdueIndex[] = R"sql(
+CREATE INDEX referrals_overdue_candidates ON referrals(state, respond_by) WHERE overdue_marked = 0;
+)sql";
+
 constexpr char kReferralColumns[] =
     "seq, referral_id, plan_id, department, service, reason, state, respond_by, delivered, "
     "delivery_attempts, last_error, delivered_ms, partner_reference, created_ms, updated_ms";
@@ -85,8 +92,25 @@ constexpr char kPlanColumns[] =
 constexpr char kPartnerColumns[] =
     "department, display_name, inbox_target, respond_within_days, enabled";
 
+constexpr char kEventColumns[] =
+    "sequence, referral_id, from_state, to_state, note, actor, time_ms";
+
 int64_t Millis(absl::Time t) { return absl::ToUnixMillis(t); }
 absl::Time FromMillis(int64_t ms) { return absl::FromUnixMillis(ms); }
+// NULL for InfinitePast ("never").
+std::optional<int64_t> OptionalMillis(absl::Time t) {
+  if (t == absl::InfinitePast()) return std::nullopt;
+  return Millis(t);
+}
+absl::Time TimeOrNever(const Statement& s, int column) {
+  return s.ColumnIsNull(column) ? absl::InfinitePast() : FromMillis(s.ColumnInt(column));
+}
+int64_t Code(ReferralState state) { return static_cast<int64_t>(state); }
+
+absl::Status NotFound(std::string_view field, std::string_view value) {
+  return absl::NotFoundError(
+      absl::StrCat(std::string(field), ": '", std::string(value), "' not found"));
+}
 
 Partner ReadPartner(const Statement& s) {
   Partner p;
@@ -98,24 +122,58 @@ Partner ReadPartner(const Statement& s) {
   return p;
 }
 
-// Reads a row selected with kReferralColumns; returns its seq.
-absl::StatusOr<int64_t> ReadReferral(const Statement& s, Referral* r) {
-  r->referral_id = s.ColumnText(1);
-  r->plan_id = s.ColumnText(2);
-  r->department = s.ColumnText(3);
-  r->service = s.ColumnText(4);
-  r->reason = s.ColumnText(5);
-  r->state = static_cast<ReferralState>(s.ColumnInt(6));
-  ASSIGN_OR_RETURN(r->respond_by, common::ParseDate(s.ColumnText(7), "respond_by"));
-  r->delivery.delivered = s.ColumnInt(8) != 0;
-  r->delivery.attempts = static_cast<int>(s.ColumnInt(9));
-  r->delivery.last_error = s.ColumnText(10);
-  r->delivery.delivered_time =
-      s.ColumnIsNull(11) ? absl::InfinitePast() : FromMillis(s.ColumnInt(11));
-  r->delivery.partner_reference = s.ColumnText(12);
-  r->created_time = FromMillis(s.ColumnInt(13));
-  r->updated_time = FromMillis(s.ColumnInt(14));
-  return s.ColumnInt(0);
+// A referral row with its seq (the ListReferrals cursor).
+struct ReferralRow {
+  int64_t seq = 0;
+  Referral referral;
+};
+
+// Reads a row selected with kReferralColumns.
+absl::StatusOr<ReferralRow> ReadReferral(const Statement& s) {
+  ReferralRow row;
+  row.seq = s.ColumnInt(0);
+  Referral& r = row.referral;
+  r.referral_id = s.ColumnText(1);
+  r.plan_id = s.ColumnText(2);
+  r.department = s.ColumnText(3);
+  r.service = s.ColumnText(4);
+  r.reason = s.ColumnText(5);
+  r.state = static_cast<ReferralState>(s.ColumnInt(6));
+  ASSIGN_OR_RETURN(r.respond_by, common::ParseDate(s.ColumnText(7), "respond_by"));
+  r.delivery.delivered = s.ColumnInt(8) != 0;
+  r.delivery.attempts = static_cast<int>(s.ColumnInt(9));
+  r.delivery.last_error = s.ColumnText(10);
+  r.delivery.delivered_time = TimeOrNever(s, 11);
+  r.delivery.partner_reference = s.ColumnText(12);
+  r.created_time = FromMillis(s.ColumnInt(13));
+  r.updated_time = FromMillis(s.ColumnInt(14));
+  return row;
+}
+
+absl::StatusOr<Referral> ReadReferralOnly(const Statement& s) {
+  ASSIGN_OR_RETURN(ReferralRow row, ReadReferral(s));
+  return std::move(row.referral);
+}
+
+Plan ReadPlan(const Statement& s) {
+  Plan plan;
+  plan.plan_id = s.ColumnText(0);
+  plan.clue_id = s.ColumnText(1);
+  plan.person.person_id = s.ColumnText(2);
+  plan.person.name = s.ColumnText(3);
+  plan.person.id_masked = s.ColumnText(4);
+  plan.person.sex = static_cast<lifeline::records::v1::Sex>(s.ColumnInt(5));
+  plan.person.birth_date = s.ColumnText(6);
+  plan.person.region_code = s.ColumnText(7);
+  plan.category = s.ColumnText(8);
+  plan.case_number = s.ColumnText(9);
+  plan.assistance_amount_fen = s.ColumnInt(10);
+  plan.referring_unit = s.ColumnText(11);
+  plan.approved_by = s.ColumnText(12);
+  plan.state = static_cast<PlanState>(s.ColumnInt(13));
+  plan.created_time = FromMillis(s.ColumnInt(14));
+  plan.closed_time = TimeOrNever(s, 15);
+  return plan;
 }
 
 ReferralEvent ReadEvent(const Statement& s) {
@@ -130,10 +188,45 @@ ReferralEvent ReadEvent(const Statement& s) {
   return e;
 }
 
-constexpr char kEventColumns[] =
-    "sequence, referral_id, from_state, to_state, note, actor, time_ms";
+absl::StatusOr<OverdueCandidate> ReadOverdueCandidate(const Statement& s) {
+  OverdueCandidate c;
+  c.referral_id = s.ColumnText(0);
+  c.department = s.ColumnText(1);
+  c.state = static_cast<ReferralState>(s.ColumnInt(2));
+  ASSIGN_OR_RETURN(c.respond_by, common::ParseDate(s.ColumnText(3), "respond_by"));
+  return c;
+}
+
+ReferralCount ReadCount(const Statement& s) {
+  return {s.ColumnText(0), static_cast<ReferralState>(s.ColumnInt(1)), s.ColumnInt(2)};
+}
+
+// Runs `fn`, which returns a StatusOr, while holding the connection (Read) or inside a transaction
+// that commits only when it succeeds (Write), and returns what it returned.
+template <typename Fn>
+std::invoke_result_t<Fn&> Read(common::Database* db, Fn fn) {
+  std::invoke_result_t<Fn&> result = absl::InternalError("not run");
+  RETURN_IF_ERROR(db->Run([&] {
+    result = fn();
+    return result.status();
+  }));
+  return result;
+}
+template <typename Fn>
+std::invoke_result_t<Fn&> Write(common::Database* db, Fn fn) {
+  std::invoke_result_t<Fn&> result = absl::InternalError("not run");
+  RETURN_IF_ERROR(db->InTransaction([&] {
+    result = fn();
+    return result.status();
+  }));
+  return result;
+}
 
 }  // namespace
+
+const char SqliteReferralStore::kCountReferralsSql[] =
+    "SELECT department, state, COUNT(*) FROM referrals GROUP BY department, state "
+    "ORDER BY department, state";
 
 absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
     const std::string& path, const common::Clock* clock) {
@@ -142,342 +235,181 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
       {1, kSchema},
       common::Outbox::SchemaMigration(2),
       common::Outbox::PendingCountMigration(3),
+      {4, kOverdueIndex},
   }));
   return std::unique_ptr<SqliteReferralStore>(new SqliteReferralStore(std::move(db), clock));
 }
 
 absl::StatusOr<Partner> SqliteReferralStore::UpsertPartner(const Partner& partner) {
-  if (absl::Status done = db_->InTransaction([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Statement s,
-                         db_->Prepare(absl::StrCat(
-                             "INSERT INTO partners (", kPartnerColumns,
-                             ") VALUES (?, ?, ?, ?, ?) ON CONFLICT(department) DO UPDATE SET "
-                             "display_name = excluded.display_name, "
-                             "inbox_target = excluded.inbox_target, "
-                             "respond_within_days = excluded.respond_within_days, "
-                             "enabled = excluded.enabled")));
-        s.Bind(1, partner.department)
-            .Bind(2, partner.display_name)
-            .Bind(3, partner.inbox_target)
-            .Bind(4, int64_t{partner.respond_within_days})
-            .Bind(5, int64_t{partner.enabled ? 1 : 0});
-        return s.Run();
-      });
-      !done.ok()) {
-    return done;
-  }
+  RETURN_IF_ERROR(db_->InTransaction([&] {
+    return db_->Execute(absl::StrCat("INSERT INTO partners (", kPartnerColumns,
+                                     ") VALUES (?, ?, ?, ?, ?) ON CONFLICT(department) DO UPDATE "
+                                     "SET display_name = excluded.display_name, "
+                                     "inbox_target = excluded.inbox_target, "
+                                     "respond_within_days = excluded.respond_within_days, "
+                                     "enabled = excluded.enabled"),
+                        partner.department, partner.display_name, partner.inbox_target,
+                        int64_t{partner.respond_within_days}, partner.enabled);
+  }));
   return partner;
 }
 
 absl::StatusOr<bool> SqliteReferralStore::InsertPartnerIfAbsent(const Partner& partner) {
-  bool inserted = false;
-  if (absl::Status done = db_->InTransaction([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Statement s,
-                         db_->Prepare(absl::StrCat("INSERT OR IGNORE INTO partners (",
-                                                   kPartnerColumns, ") VALUES (?, ?, ?, ?, ?)")));
-        s.Bind(1, partner.department)
-            .Bind(2, partner.display_name)
-            .Bind(3, partner.inbox_target)
-            .Bind(4, int64_t{partner.respond_within_days})
-            .Bind(5, int64_t{partner.enabled ? 1 : 0});
-        RETURN_IF_ERROR(s.Run());
-        inserted = db_->Changes() > 0;
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
-  }
-  return inserted;
+  return Write(db_.get(), [&]() -> absl::StatusOr<bool> {
+    RETURN_IF_ERROR(db_->Execute(absl::StrCat("INSERT OR IGNORE INTO partners (", kPartnerColumns,
+                                              ") VALUES (?, ?, ?, ?, ?)"),
+                                 partner.department, partner.display_name, partner.inbox_target,
+                                 int64_t{partner.respond_within_days}, partner.enabled));
+    return db_->Changes() > 0;
+  });
 }
 
 absl::StatusOr<Partner> SqliteReferralStore::GetPartner(std::string_view department) {
-  Partner partner;
-  if (absl::Status done = db_->Run([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Statement s,
-                         db_->Prepare(absl::StrCat("SELECT ", kPartnerColumns,
-                                                   " FROM partners WHERE department = ?")));
-        s.Bind(1, department);
-        ASSIGN_OR_RETURN(bool row, s.Step());
-        if (!row) {
-          return absl::NotFoundError(
-              absl::StrCat("department: '", std::string(department), "' not found"));
-        }
-        partner = ReadPartner(s);
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
-  }
-  return partner;
+  return Read(db_.get(), [&]() -> absl::StatusOr<Partner> {
+    ASSIGN_OR_RETURN(std::optional<Partner> partner,
+                     db_->QueryOne(absl::StrCat("SELECT ", kPartnerColumns,
+                                                " FROM partners WHERE department = ?"),
+                                   ReadPartner, department));
+    if (!partner.has_value()) return NotFound("department", department);
+    return *std::move(partner);
+  });
 }
 
 absl::StatusOr<std::vector<Partner>> SqliteReferralStore::ListPartners() {
-  std::vector<Partner> partners;
-  if (absl::Status done = db_->Run([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Statement s,
-                         db_->Prepare(absl::StrCat("SELECT ", kPartnerColumns,
-                                                   " FROM partners ORDER BY department")));
-        while (true) {
-          ASSIGN_OR_RETURN(bool row, s.Step());
-          if (!row) break;
-          partners.push_back(ReadPartner(s));
-        }
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
-  }
-  return partners;
+  return Read(db_.get(), [&] {
+    return db_->Query(
+        absl::StrCat("SELECT ", kPartnerColumns, " FROM partners ORDER BY department"),
+        ReadPartner);
+  });
 }
 
 absl::Status SqliteReferralStore::DeletePartner(std::string_view department) {
   return db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement open,
-                     db_->Prepare("SELECT COUNT(*) FROM referrals WHERE department = ? AND "
-                                  "state IN (?, ?, ?, ?)"));
-    open.Bind(1, department)
-        .Bind(2, int64_t{static_cast<int>(ReferralState::kRequested)})
-        .Bind(3, int64_t{static_cast<int>(ReferralState::kAccepted)})
-        .Bind(4, int64_t{static_cast<int>(ReferralState::kInProgress)})
-        .Bind(5, int64_t{static_cast<int>(ReferralState::kOnHold)});
-    ASSIGN_OR_RETURN(bool row, open.Step());
-    int64_t open_count = row ? open.ColumnInt(0) : 0;
-    ASSIGN_OR_RETURN(Statement exists, db_->Prepare("SELECT 1 FROM partners WHERE department = ?"));
-    exists.Bind(1, department);
-    ASSIGN_OR_RETURN(bool found, exists.Step());
-    if (!found) {
-      return absl::NotFoundError(
-          absl::StrCat("department: '", std::string(department), "' not found"));
-    }
-    if (open_count > 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "department: '", std::string(department), "' still has ", open_count, " open referrals"));
-    }
-    ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM partners WHERE department = ?"));
-    del.Bind(1, department);
-    return del.Run();
+    ASSIGN_OR_RETURN(std::optional<int64_t> found,
+                     db_->QueryOne(
+                         "SELECT 1 FROM partners WHERE department = ?",
+                         [](const Statement& s) { return s.ColumnInt(0); }, department));
+    if (!found.has_value()) return NotFound("department", department);
+    ASSIGN_OR_RETURN(std::vector<ReferralCount> counts,
+                     db_->Query("SELECT department, state, COUNT(*) FROM referrals "
+                                "WHERE department = ? GROUP BY state",
+                                ReadCount, department));
+    RETURN_IF_ERROR(CheckPartnerRemovable(department, counts));
+    return db_->Execute("DELETE FROM partners WHERE department = ?", department);
   });
 }
 
-absl::StatusOr<CreatePlanResult> SqliteReferralStore::CreatePlan(const Plan& plan) {
-  CreatePlanResult result;
-  if (absl::Status done = db_->InTransaction([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Statement existing,
-                         db_->Prepare("SELECT plan_id FROM plans WHERE clue_id = ?"));
-        existing.Bind(1, plan.clue_id);
-        ASSIGN_OR_RETURN(bool found, existing.Step());
-        if (found) {
-          ASSIGN_OR_RETURN(result.plan, LoadPlan(existing.ColumnText(0)));
-          result.created = false;
-          return absl::OkStatus();
-        }
-        std::vector<ReferralState> states;
-        for (const Referral& r : plan.referrals) states.push_back(r.state);
-        bool closed = IsPlanClosed(states);
+absl::Status SqliteReferralStore::InsertEvent(const ReferralEvent& event) {
+  return db_->Execute(
+      "INSERT INTO events (referral_id, from_state, to_state, note, actor, time_ms) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
+      event.referral_id, Code(event.from_state), Code(event.to_state), event.note, event.actor,
+      Millis(event.time));
+}
 
-        ASSIGN_OR_RETURN(
-            Statement insert_plan,
-            db_->Prepare(absl::StrCat("INSERT INTO plans (", kPlanColumns,
-                                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                      "?, ?, ?)")));
-        insert_plan.Bind(1, plan.plan_id)
-            .Bind(2, plan.clue_id)
-            .Bind(3, plan.person.person_id)
-            .Bind(4, plan.person.name)
-            .Bind(5, plan.person.id_masked)
-            .Bind(6, int64_t{plan.person.sex})
-            .Bind(7, plan.person.birth_date)
-            .Bind(8, plan.person.region_code)
-            .Bind(9, plan.category)
-            .Bind(10, plan.case_number)
-            .Bind(11, plan.assistance_amount_fen)
-            .Bind(12, plan.referring_unit)
-            .Bind(13, plan.approved_by)
-            .Bind(14, int64_t{static_cast<int>(closed ? PlanState::kClosed : PlanState::kOpen)})
-            .Bind(15, Millis(plan.created_time));
-        if (closed) {
-          insert_plan.Bind(16, Millis(plan.created_time));
-        } else {
-          insert_plan.BindNull(16);
-        }
-        RETURN_IF_ERROR(insert_plan.Run());
-
-        ASSIGN_OR_RETURN(Statement insert_referral,
-                         db_->Prepare("INSERT INTO referrals (referral_id, plan_id, department, "
-                                      "service, reason, state, respond_by, created_ms, updated_ms) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        ASSIGN_OR_RETURN(
-            Statement insert_event,
-            db_->Prepare("INSERT INTO events (referral_id, from_state, to_state, note, "
-                         "actor, time_ms) VALUES (?, ?, ?, '', ?, ?)"));
-        std::string actor = plan.approved_by.empty() ? "referral-service" : plan.approved_by;
-        for (const Referral& r : plan.referrals) {
-          insert_referral.Reset();
-          insert_referral.Bind(1, r.referral_id)
-              .Bind(2, plan.plan_id)
-              .Bind(3, r.department)
-              .Bind(4, r.service)
-              .Bind(5, r.reason)
-              .Bind(6, int64_t{static_cast<int>(r.state)})
-              .Bind(7, common::FormatDate(r.respond_by))
-              .Bind(8, Millis(r.created_time))
-              .Bind(9, Millis(r.updated_time));
-          RETURN_IF_ERROR(insert_referral.Run());
-          insert_event.Reset();
-          insert_event.Bind(1, r.referral_id)
-              .Bind(2, int64_t{static_cast<int>(ReferralState::kUnspecified)})
-              .Bind(3, int64_t{static_cast<int>(r.state)})
-              .Bind(4, actor)
-              .Bind(5, Millis(r.created_time));
-          RETURN_IF_ERROR(insert_event.Run());
-          std::string payload;
-          if (!BuildDeliveryRequest(plan, r).SerializeToString(&payload)) {
-            return absl::InternalError("delivery request: serialization failed");
-          }
-          RETURN_IF_ERROR(outbox_.Enqueue(kDeliveryTopic, payload));
-        }
-        ASSIGN_OR_RETURN(result.plan, LoadPlan(plan.plan_id));
-        result.created = true;
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
-  }
-  return result;
+absl::StatusOr<CreatePlanResult> SqliteReferralStore::CreatePlan(
+    const Plan& plan,
+    const std::vector<lifeline::partner::v1::DeliverReferralRequest>& deliveries) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<CreatePlanResult> {
+    ASSIGN_OR_RETURN(std::optional<std::string> existing,
+                     db_->QueryOne(
+                         "SELECT plan_id FROM plans WHERE clue_id = ?",
+                         [](const Statement& s) { return s.ColumnText(0); }, plan.clue_id));
+    if (existing.has_value()) {
+      ASSIGN_OR_RETURN(Plan stored, LoadPlan(*existing));
+      return CreatePlanResult{std::move(stored), false};
+    }
+    RETURN_IF_ERROR(db_->Execute(
+        absl::StrCat("INSERT INTO plans (", kPlanColumns,
+                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        plan.plan_id, plan.clue_id, plan.person.person_id, plan.person.name, plan.person.id_masked,
+        static_cast<int64_t>(plan.person.sex), plan.person.birth_date, plan.person.region_code,
+        plan.category, plan.case_number, plan.assistance_amount_fen, plan.referring_unit,
+        plan.approved_by, int64_t{static_cast<int>(plan.state)}, Millis(plan.created_time),
+        OptionalMillis(plan.closed_time)));
+    for (const Referral& r : plan.referrals) {
+      RETURN_IF_ERROR(db_->Execute(
+          "INSERT INTO referrals (referral_id, plan_id, department, service, reason, state, "
+          "respond_by, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          r.referral_id, plan.plan_id, r.department, r.service, r.reason, Code(r.state),
+          common::FormatDate(r.respond_by), Millis(r.created_time), Millis(r.updated_time)));
+      for (const ReferralEvent& event : r.history) RETURN_IF_ERROR(InsertEvent(event));
+    }
+    std::vector<std::string> payloads(deliveries.size());
+    for (size_t i = 0; i < deliveries.size(); ++i) {
+      if (!deliveries[i].SerializeToString(&payloads[i])) {
+        return absl::InternalError("delivery request: serialization failed");
+      }
+    }
+    RETURN_IF_ERROR(outbox_.EnqueueAll(kDeliveryTopic, {payloads.begin(), payloads.end()}));
+    ASSIGN_OR_RETURN(Plan stored, LoadPlan(plan.plan_id));
+    return CreatePlanResult{std::move(stored), true};
+  });
 }
 
 absl::StatusOr<Plan> SqliteReferralStore::LoadPlan(std::string_view plan_id) {
-  ASSIGN_OR_RETURN(Statement s, db_->Prepare(absl::StrCat("SELECT ", kPlanColumns,
-                                                          " FROM plans WHERE plan_id = ?")));
-  s.Bind(1, plan_id);
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row)
-    return absl::NotFoundError(absl::StrCat("plan_id: '", std::string(plan_id), "' not found"));
-  Plan plan;
-  plan.plan_id = s.ColumnText(0);
-  plan.clue_id = s.ColumnText(1);
-  plan.person.person_id = s.ColumnText(2);
-  plan.person.name = s.ColumnText(3);
-  plan.person.id_masked = s.ColumnText(4);
-  plan.person.sex = static_cast<int>(s.ColumnInt(5));
-  plan.person.birth_date = s.ColumnText(6);
-  plan.person.region_code = s.ColumnText(7);
-  plan.category = s.ColumnText(8);
-  plan.case_number = s.ColumnText(9);
-  plan.assistance_amount_fen = s.ColumnInt(10);
-  plan.referring_unit = s.ColumnText(11);
-  plan.approved_by = s.ColumnText(12);
-  plan.state = static_cast<PlanState>(s.ColumnInt(13));
-  plan.created_time = FromMillis(s.ColumnInt(14));
-  plan.closed_time = s.ColumnIsNull(15) ? absl::InfinitePast() : FromMillis(s.ColumnInt(15));
-
-  ASSIGN_OR_RETURN(Statement refs,
-                   db_->Prepare(absl::StrCat("SELECT ", kReferralColumns,
-                                             " FROM referrals WHERE plan_id = ? ORDER BY seq")));
-  refs.Bind(1, plan_id);
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, refs.Step());
-    if (!more) break;
-    Referral r;
-    ASSIGN_OR_RETURN(int64_t seq, ReadReferral(refs, &r));
-    (void)seq;
-    plan.referrals.push_back(std::move(r));
-  }
-  for (Referral& r : plan.referrals) RETURN_IF_ERROR(LoadHistory(&r));
-  return plan;
+  ASSIGN_OR_RETURN(
+      std::optional<Plan> plan,
+      db_->QueryOne(absl::StrCat("SELECT ", kPlanColumns, " FROM plans WHERE plan_id = ?"),
+                    ReadPlan, plan_id));
+  if (!plan.has_value()) return NotFound("plan_id", plan_id);
+  ASSIGN_OR_RETURN(plan->referrals,
+                   db_->Query(absl::StrCat("SELECT ", kReferralColumns,
+                                           " FROM referrals WHERE plan_id = ? ORDER BY seq"),
+                              ReadReferralOnly, plan_id));
+  for (Referral& r : plan->referrals) RETURN_IF_ERROR(LoadHistory(&r));
+  return *std::move(plan);
 }
 
 absl::StatusOr<Referral> SqliteReferralStore::LoadReferral(std::string_view referral_id) {
-  ASSIGN_OR_RETURN(Statement s,
-                   db_->Prepare(absl::StrCat("SELECT ", kReferralColumns,
-                                             " FROM referrals WHERE referral_id = ?")));
-  s.Bind(1, referral_id);
-  ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) {
-    return absl::NotFoundError(
-        absl::StrCat("referral_id: '", std::string(referral_id), "' not found"));
-  }
-  Referral r;
-  ASSIGN_OR_RETURN(int64_t seq, ReadReferral(s, &r));
-  (void)seq;
-  RETURN_IF_ERROR(LoadHistory(&r));
-  return r;
+  ASSIGN_OR_RETURN(std::optional<Referral> referral,
+                   db_->QueryOne(absl::StrCat("SELECT ", kReferralColumns,
+                                              " FROM referrals WHERE referral_id = ?"),
+                                 ReadReferralOnly, referral_id));
+  if (!referral.has_value()) return NotFound("referral_id", referral_id);
+  RETURN_IF_ERROR(LoadHistory(&*referral));
+  return *std::move(referral);
 }
 
 absl::Status SqliteReferralStore::LoadHistory(Referral* referral) {
-  ASSIGN_OR_RETURN(Statement s, db_->Prepare(absl::StrCat(
-                                    "SELECT ", kEventColumns,
-                                    " FROM events WHERE referral_id = ? ORDER BY sequence")));
-  s.Bind(1, referral->referral_id);
-  referral->history.clear();
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    referral->history.push_back(ReadEvent(s));
-  }
+  ASSIGN_OR_RETURN(referral->history,
+                   db_->Query(absl::StrCat("SELECT ", kEventColumns,
+                                           " FROM events WHERE referral_id = ? ORDER BY sequence"),
+                              ReadEvent, referral->referral_id));
   return absl::OkStatus();
 }
 
 absl::StatusOr<Plan> SqliteReferralStore::GetPlan(std::string_view plan_id) {
-  Plan plan;
-  if (absl::Status done = db_->Run([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(plan, LoadPlan(plan_id));
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
-  }
-  return plan;
+  return Read(db_.get(), [&] { return LoadPlan(plan_id); });
 }
 
 absl::StatusOr<Referral> SqliteReferralStore::GetReferral(std::string_view referral_id) {
-  Referral referral;
-  if (absl::Status done = db_->Run([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(referral, LoadReferral(referral_id));
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
-  }
-  return referral;
+  return Read(db_.get(), [&] { return LoadReferral(referral_id); });
 }
 
 absl::StatusOr<ReferralPage> SqliteReferralStore::ListReferrals(const ReferralFilter& filter,
                                                                 int page_size,
                                                                 int64_t before_cursor) {
   if (page_size <= 0) return absl::InvalidArgumentError("page_size: must be positive");
-  std::string sql = absl::StrCat("SELECT ", kReferralColumns, " FROM referrals WHERE 1 = 1");
-  if (!filter.department.empty()) absl::StrAppend(&sql, " AND department = ?");
-  if (!filter.plan_id.empty()) absl::StrAppend(&sql, " AND plan_id = ?");
-  if (filter.state.has_value()) absl::StrAppend(&sql, " AND state = ?");
-  if (before_cursor > 0) absl::StrAppend(&sql, " AND seq < ?");
-  absl::StrAppend(&sql, " ORDER BY seq DESC LIMIT ?");
+  // Every argument is bound by number; LIMIT ?5 makes all five exist even when a filter is off.
+  // The cursor is always bound, so even the unfiltered first page searches the primary key.
+  std::string sql = absl::StrCat("SELECT ", kReferralColumns, " FROM referrals WHERE seq < ?1");
+  if (!filter.department.empty()) absl::StrAppend(&sql, " AND department = ?2");
+  if (!filter.plan_id.empty()) absl::StrAppend(&sql, " AND plan_id = ?3");
+  if (filter.state.has_value()) absl::StrAppend(&sql, " AND state = ?4");
+  absl::StrAppend(&sql, " ORDER BY seq DESC LIMIT ?5");
+  int64_t cursor = before_cursor > 0 ? before_cursor : std::numeric_limits<int64_t>::max();
+  int64_t state = filter.state.has_value() ? Code(*filter.state) : 0;
+  ASSIGN_OR_RETURN(std::vector<ReferralRow> rows, Read(db_.get(), [&] {
+                     return db_->Query(sql, ReadReferral, cursor, filter.department, filter.plan_id,
+                                       state, int64_t{page_size} + 1);
+                   }));
   ReferralPage page;
-  if (absl::Status done = db_->Run([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Statement s, db_->Prepare(sql));
-        int index = 1;
-        if (!filter.department.empty()) s.Bind(index++, filter.department);
-        if (!filter.plan_id.empty()) s.Bind(index++, filter.plan_id);
-        if (filter.state.has_value()) s.Bind(index++, int64_t{static_cast<int>(*filter.state)});
-        if (before_cursor > 0) s.Bind(index++, before_cursor);
-        s.Bind(index++, int64_t{page_size} + 1);
-        int64_t last_seq = 0;
-        while (true) {
-          ASSIGN_OR_RETURN(bool row, s.Step());
-          if (!row) break;
-          if (static_cast<int>(page.referrals.size()) == page_size) {
-            page.next_cursor = last_seq;
-            break;
-          }
-          Referral r;
-          ASSIGN_OR_RETURN(last_seq, ReadReferral(s, &r));
-          page.referrals.push_back(std::move(r));
-        }
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
+  if (static_cast<int>(rows.size()) > page_size) {
+    rows.resize(page_size);
+    page.next_cursor = rows.back().seq;
   }
+  for (ReferralRow& row : rows) page.referrals.push_back(std::move(row.referral));
   return page;
 }
 
@@ -485,77 +417,40 @@ absl::StatusOr<Referral> SqliteReferralStore::TransitionReferral(std::string_vie
                                                                  ReferralState to,
                                                                  std::string_view note,
                                                                  std::string_view actor) {
-  Referral referral;
-  if (absl::Status done = db_->InTransaction([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Referral current, LoadReferral(referral_id));
-        RETURN_IF_ERROR(ValidateTransition(current.state, to, note));
-        int64_t now = Millis(clock_->Now());
-        ASSIGN_OR_RETURN(Statement update,
-                         db_->Prepare("UPDATE referrals SET state = ?, updated_ms = ? "
-                                      "WHERE referral_id = ?"));
-        update.Bind(1, int64_t{static_cast<int>(to)}).Bind(2, now).Bind(3, referral_id);
-        RETURN_IF_ERROR(update.Run());
-        ASSIGN_OR_RETURN(
-            Statement event,
-            db_->Prepare("INSERT INTO events (referral_id, from_state, to_state, note, "
-                         "actor, time_ms) VALUES (?, ?, ?, ?, ?, ?)"));
-        event.Bind(1, referral_id)
-            .Bind(2, int64_t{static_cast<int>(current.state)})
-            .Bind(3, int64_t{static_cast<int>(to)})
-            .Bind(4, note)
-            .Bind(5, actor)
-            .Bind(6, now);
-        RETURN_IF_ERROR(event.Run());
-
-        ASSIGN_OR_RETURN(Statement states,
-                         db_->Prepare("SELECT state FROM referrals WHERE plan_id = ?"));
-        states.Bind(1, current.plan_id);
-        std::vector<ReferralState> plan_states;
-        while (true) {
-          ASSIGN_OR_RETURN(bool row, states.Step());
-          if (!row) break;
-          plan_states.push_back(static_cast<ReferralState>(states.ColumnInt(0)));
-        }
-        if (IsPlanClosed(plan_states)) {
-          ASSIGN_OR_RETURN(Statement close,
-                           db_->Prepare("UPDATE plans SET state = ?, closed_ms = ? "
-                                        "WHERE plan_id = ? AND state != ?"));
-          close.Bind(1, int64_t{static_cast<int>(PlanState::kClosed)})
-              .Bind(2, now)
-              .Bind(3, current.plan_id)
-              .Bind(4, int64_t{static_cast<int>(PlanState::kClosed)});
-          RETURN_IF_ERROR(close.Run());
-        }
-        ASSIGN_OR_RETURN(referral, LoadReferral(referral_id));
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
-  }
-  return referral;
+  return Write(db_.get(), [&]() -> absl::StatusOr<Referral> {
+    ASSIGN_OR_RETURN(Referral current, LoadReferral(referral_id));
+    ASSIGN_OR_RETURN(
+        std::vector<ReferralState> siblings,
+        db_->Query(
+            "SELECT state FROM referrals WHERE plan_id = ? AND referral_id <> ?",
+            [](const Statement& s) { return static_cast<ReferralState>(s.ColumnInt(0)); },
+            current.plan_id, referral_id));
+    ASSIGN_OR_RETURN(ReferralTransition transition,
+                     DecideTransition(current, siblings, to, note, actor, clock_->Now()));
+    const ReferralEvent& event = transition.event;
+    RETURN_IF_ERROR(
+        db_->Execute("UPDATE referrals SET state = ?, updated_ms = ? WHERE referral_id = ?",
+                     Code(event.to_state), Millis(event.time), referral_id));
+    RETURN_IF_ERROR(InsertEvent(event));
+    if (transition.closes_plan) {
+      RETURN_IF_ERROR(db_->Execute("UPDATE plans SET state = ?, closed_ms = ? WHERE plan_id = ?",
+                                   int64_t{static_cast<int>(PlanState::kClosed)},
+                                   Millis(event.time), current.plan_id));
+    }
+    return LoadReferral(referral_id);
+  });
 }
 
 absl::StatusOr<ChangePage> SqliteReferralStore::ListChanges(int64_t after_sequence, int page_size) {
   if (page_size <= 0) return absl::InvalidArgumentError("page_size: must be positive");
   ChangePage page;
-  page.last_sequence = after_sequence;
-  if (absl::Status done = db_->Run([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Statement s,
-                         db_->Prepare(absl::StrCat(
-                             "SELECT ", kEventColumns,
-                             " FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?")));
-        s.Bind(1, after_sequence).Bind(2, int64_t{page_size});
-        while (true) {
-          ASSIGN_OR_RETURN(bool row, s.Step());
-          if (!row) break;
-          page.events.push_back(ReadEvent(s));
-          page.last_sequence = page.events.back().sequence;
-        }
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
-  }
+  ASSIGN_OR_RETURN(page.events, Read(db_.get(), [&] {
+                     return db_->Query(
+                         absl::StrCat("SELECT ", kEventColumns,
+                                      " FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?"),
+                         ReadEvent, after_sequence, int64_t{page_size});
+                   }));
+  page.last_sequence = page.events.empty() ? after_sequence : page.events.back().sequence;
   return page;
 }
 
@@ -564,17 +459,12 @@ absl::Status SqliteReferralStore::RecordDeliverySuccess(std::string_view referra
                                                         int64_t message_id) {
   return db_->InTransaction([&]() -> absl::Status {
     int64_t now = Millis(clock_->Now());
-    ASSIGN_OR_RETURN(Statement s,
-                     db_->Prepare("UPDATE referrals SET delivered = 1, "
-                                  "delivery_attempts = delivery_attempts + 1, last_error = '', "
-                                  "delivered_ms = ?, partner_reference = ?, updated_ms = ? "
-                                  "WHERE referral_id = ?"));
-    s.Bind(1, now).Bind(2, partner_reference).Bind(3, now).Bind(4, referral_id);
-    RETURN_IF_ERROR(s.Run());
-    if (db_->Changes() == 0) {
-      return absl::NotFoundError(
-          absl::StrCat("referral_id: '", std::string(referral_id), "' not found"));
-    }
+    RETURN_IF_ERROR(db_->Execute(
+        "UPDATE referrals SET delivered = 1, delivery_attempts = delivery_attempts + 1, "
+        "last_error = '', delivered_ms = ?1, partner_reference = ?2, updated_ms = ?1 "
+        "WHERE referral_id = ?3",
+        now, partner_reference, referral_id));
+    if (db_->Changes() == 0) return NotFound("referral_id", referral_id);
     return outbox_.Delete({message_id});
   });
 }
@@ -582,15 +472,11 @@ absl::Status SqliteReferralStore::RecordDeliverySuccess(std::string_view referra
 absl::Status SqliteReferralStore::RecordDeliveryFailure(std::string_view referral_id,
                                                         std::string_view error) {
   return db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement s,
-                     db_->Prepare("UPDATE referrals SET delivery_attempts = delivery_attempts + 1, "
-                                  "last_error = ?, updated_ms = ? WHERE referral_id = ?"));
-    s.Bind(1, error).Bind(2, Millis(clock_->Now())).Bind(3, referral_id);
-    RETURN_IF_ERROR(s.Run());
-    if (db_->Changes() == 0) {
-      return absl::NotFoundError(
-          absl::StrCat("referral_id: '", std::string(referral_id), "' not found"));
-    }
+    RETURN_IF_ERROR(
+        db_->Execute("UPDATE referrals SET delivery_attempts = delivery_attempts + 1, "
+                     "last_error = ?, updated_ms = ? WHERE referral_id = ?",
+                     error, Millis(clock_->Now()), referral_id));
+    if (db_->Changes() == 0) return NotFound("referral_id", referral_id);
     return absl::OkStatus();
   });
 }
@@ -604,49 +490,35 @@ absl::StatusOr<int64_t> SqliteReferralStore::PendingDeliveries() {
 }
 
 absl::StatusOr<std::vector<ReferralCount>> SqliteReferralStore::CountReferrals() {
-  std::vector<ReferralCount> counts;
-  if (absl::Status done = db_->Run([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Statement s,
-                         db_->Prepare("SELECT department, state, COUNT(*) FROM referrals "
-                                      "GROUP BY department, state ORDER BY department, state"));
-        while (true) {
-          ASSIGN_OR_RETURN(bool row, s.Step());
-          if (!row) break;
-          counts.push_back(
-              {s.ColumnText(0), static_cast<ReferralState>(s.ColumnInt(1)), s.ColumnInt(2)});
-        }
-        return absl::OkStatus();
-      });
-      !done.ok()) {
-    return done;
-  }
-  return counts;
+  return Read(db_.get(), [&] { return db_->Query(kCountReferralsSql, ReadCount); });
 }
 
-absl::StatusOr<std::vector<std::string>> SqliteReferralStore::MarkOverdue(absl::CivilDay today) {
-  std::vector<std::string> departments;
+absl::StatusOr<std::vector<OverdueCandidate>> SqliteReferralStore::ListOverdueCandidates(
+    const OverdueQuery& query, int limit) {
+  if (limit <= 0) return absl::InvalidArgumentError("limit: must be positive");
   // respond_by is "YYYY-MM-DD", so text order is date order.
-  std::string today_text = common::FormatDate(today);
-  if (absl::Status done = db_->InTransaction([&]() -> absl::Status {
-        ASSIGN_OR_RETURN(Statement select,
-                         db_->Prepare("SELECT department FROM referrals WHERE state = ? AND "
-                                      "respond_by < ? AND overdue_marked = 0"));
-        select.Bind(1, int64_t{static_cast<int>(ReferralState::kRequested)}).Bind(2, today_text);
-        while (true) {
-          ASSIGN_OR_RETURN(bool row, select.Step());
-          if (!row) break;
-          departments.push_back(select.ColumnText(0));
-        }
-        ASSIGN_OR_RETURN(Statement mark,
-                         db_->Prepare("UPDATE referrals SET overdue_marked = 1 WHERE state = ? AND "
-                                      "respond_by < ? AND overdue_marked = 0"));
-        mark.Bind(1, int64_t{static_cast<int>(ReferralState::kRequested)}).Bind(2, today_text);
-        return mark.Run();
-      });
-      !done.ok()) {
-    return done;
-  }
-  return departments;
+  return Read(db_.get(), [&] {
+    return db_->Query(
+        "SELECT referral_id, department, state, respond_by FROM referrals "
+        "WHERE overdue_marked = 0 AND state = ? AND respond_by < ? ORDER BY respond_by LIMIT ?",
+        ReadOverdueCandidate, Code(query.state), common::FormatDate(query.due_before),
+        int64_t{limit});
+  });
+}
+
+absl::StatusOr<std::vector<OverdueCandidate>> SqliteReferralStore::MarkOverdue(
+    const std::vector<OverdueCandidate>& overdue) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<std::vector<OverdueCandidate>> {
+    std::vector<OverdueCandidate> marked;
+    for (const OverdueCandidate& candidate : overdue) {
+      RETURN_IF_ERROR(
+          db_->Execute("UPDATE referrals SET overdue_marked = 1 "
+                       "WHERE referral_id = ? AND state = ? AND overdue_marked = 0",
+                       candidate.referral_id, Code(candidate.state)));
+      if (db_->Changes() > 0) marked.push_back(candidate);
+    }
+    return marked;
+  });
 }
 
 }  // namespace lifeline::referral

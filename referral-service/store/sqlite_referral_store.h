@@ -26,7 +26,9 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<std::vector<Partner>> ListPartners() override;
   absl::Status DeletePartner(std::string_view department) override;
 
-  absl::StatusOr<CreatePlanResult> CreatePlan(const Plan& plan) override;
+  absl::StatusOr<CreatePlanResult> CreatePlan(
+      const Plan& plan,
+      const std::vector<lifeline::partner::v1::DeliverReferralRequest>& deliveries) override;
   absl::StatusOr<Plan> GetPlan(std::string_view plan_id) override;
   absl::StatusOr<Referral> GetReferral(std::string_view referral_id) override;
   absl::StatusOr<ReferralPage> ListReferrals(const ReferralFilter& filter, int page_size,
@@ -44,10 +46,19 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<int64_t> PendingDeliveries() override;
 
   absl::StatusOr<std::vector<ReferralCount>> CountReferrals() override;
-  absl::StatusOr<std::vector<std::string>> MarkOverdue(absl::CivilDay today) override;
+  absl::StatusOr<std::vector<OverdueCandidate>> ListOverdueCandidates(const OverdueQuery& query,
+                                                                      int limit) override;
+  absl::StatusOr<std::vector<OverdueCandidate>> MarkOverdue(
+      const std::vector<OverdueCandidate>& overdue) override;
 
   // The outbox holding delivery messages, for the dispatcher.
   common::Outbox* outbox() { return &outbox_; }
+
+  // The one statement that reads every referral: the gauges' count per department and state.
+  static const char kCountReferralsSql[];
+
+  // The connection, for tests that check the query plans of every statement the store ran.
+  common::Database* database_for_testing() { return db_.get(); }
 
  private:
   SqliteReferralStore(std::unique_ptr<common::Database> db, const common::Clock* clock)
@@ -57,6 +68,7 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<Plan> LoadPlan(std::string_view plan_id);
   absl::StatusOr<Referral> LoadReferral(std::string_view referral_id);
   absl::Status LoadHistory(Referral* referral);
+  absl::Status InsertEvent(const ReferralEvent& event);
 
   std::unique_ptr<common::Database> db_;
   common::Outbox outbox_;

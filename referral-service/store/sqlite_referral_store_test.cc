@@ -6,11 +6,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/storage/query_plan.h"
 #include "common/testing/process.h"
 #include "lifeline/partner/v1/partner_inbox.pb.h"
+#include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/plan_builder.h"
-#include "referral-service/store/delivery_request.h"
 
 namespace lifeline::referral {
 namespace {
@@ -49,6 +50,24 @@ class SqliteReferralStoreTest : public ::testing::Test {
     return *plan;
   }
 
+  absl::StatusOr<CreatePlanResult> Create(const Plan& plan) {
+    return store_->CreatePlan(plan, BuildDeliveryRequests(plan));
+  }
+
+  // Marks what the overdue scan of `today` would mark; returns the departments.
+  std::vector<std::string> MarkOverdueOn(absl::CivilDay today) {
+    auto candidates = store_->ListOverdueCandidates(OverdueQueryFor(today), 100);
+    EXPECT_TRUE(candidates.ok()) << candidates.status();
+    if (!candidates.ok()) return {};
+    auto marked = store_->MarkOverdue(SelectOverdue(*candidates, today));
+    EXPECT_TRUE(marked.ok()) << marked.status();
+    std::vector<std::string> departments;
+    if (marked.ok()) {
+      for (const OverdueCandidate& c : *marked) departments.push_back(c.department);
+    }
+    return departments;
+  }
+
   std::vector<common::OutboxMessage> Deliveries() {
     auto due = store_->outbox()->Due(kDeliveryTopic, 100, kForever);
     EXPECT_TRUE(due.ok()) << due.status();
@@ -65,7 +84,7 @@ class SqliteReferralStoreTest : public ::testing::Test {
 
 TEST_F(SqliteReferralStoreTest, CreatePlanIsIdempotentPerClue) {
   Plan plan = NewPlan("clue-1");
-  auto first = store_->CreatePlan(plan);
+  auto first = Create(plan);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_TRUE(first->created);
   EXPECT_EQ(first->plan.plan_id, plan.plan_id);
@@ -73,7 +92,7 @@ TEST_F(SqliteReferralStoreTest, CreatePlanIsIdempotentPerClue) {
   EXPECT_EQ(first->plan.person.id_masked, "3415**********123X");
 
   Plan again = NewPlan("clue-1");  // new ids, same clue
-  auto second = store_->CreatePlan(again);
+  auto second = Create(again);
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_FALSE(second->created);
   EXPECT_EQ(second->plan.plan_id, plan.plan_id);
@@ -91,7 +110,7 @@ TEST_F(SqliteReferralStoreTest, CreatePlanIsIdempotentPerClue) {
 
 TEST_F(SqliteReferralStoreTest, OutboxHoldsOneDeliveryPerReferral) {
   Plan plan = NewPlan("clue-1");
-  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  ASSERT_TRUE(Create(plan).ok());
   std::set<std::string> keys;
   for (const common::OutboxMessage& message : Deliveries()) {
     lifeline::partner::v1::DeliverReferralRequest request;
@@ -112,7 +131,7 @@ TEST_F(SqliteReferralStoreTest, OutboxHoldsOneDeliveryPerReferral) {
 
 TEST_F(SqliteReferralStoreTest, TransitionsAppendEventsAndCloseThePlan) {
   Plan plan = NewPlan("clue-1");
-  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  ASSERT_TRUE(Create(plan).ok());
   const std::string a = plan.referrals[0].referral_id;
   const std::string b = plan.referrals[1].referral_id;
   const std::string c = plan.referrals[2].referral_id;
@@ -163,8 +182,8 @@ TEST_F(SqliteReferralStoreTest, TransitionsAppendEventsAndCloseThePlan) {
 TEST_F(SqliteReferralStoreTest, ListReferralsFiltersAndPagesNewestFirst) {
   Plan p1 = NewPlan("clue-1");
   Plan p2 = NewPlan("clue-2");
-  ASSERT_TRUE(store_->CreatePlan(p1).ok());
-  ASSERT_TRUE(store_->CreatePlan(p2).ok());
+  ASSERT_TRUE(Create(p1).ok());
+  ASSERT_TRUE(Create(p2).ok());
 
   auto first = store_->ListReferrals({}, 4, 0);
   ASSERT_TRUE(first.ok());
@@ -198,7 +217,7 @@ TEST_F(SqliteReferralStoreTest, ListReferralsFiltersAndPagesNewestFirst) {
 
 TEST_F(SqliteReferralStoreTest, DeliveryRecording) {
   Plan plan = NewPlan("clue-1");
-  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  ASSERT_TRUE(Create(plan).ok());
   std::vector<common::OutboxMessage> messages = Deliveries();
   ASSERT_EQ(messages.size(), 3u);
   lifeline::partner::v1::DeliverReferralRequest request;
@@ -242,7 +261,7 @@ TEST_F(SqliteReferralStoreTest, PartnersAndDeleteWithOpenReferrals) {
   EXPECT_EQ(store_->GetPartner("nope").status().code(), absl::StatusCode::kNotFound);
 
   Plan plan = NewPlan("clue-1");
-  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  ASSERT_TRUE(Create(plan).ok());
   EXPECT_EQ(store_->DeletePartner("village_committee").code(),
             absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(store_
@@ -258,19 +277,14 @@ TEST_F(SqliteReferralStoreTest, PartnersAndDeleteWithOpenReferrals) {
 
 TEST_F(SqliteReferralStoreTest, OverdueReferralsAreMarkedOnce) {
   Plan plan = NewPlan("clue-1");  // respond_by 2026-12-03
-  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  ASSERT_TRUE(Create(plan).ok());
   ASSERT_TRUE(
       store_->TransitionReferral(plan.referrals[0].referral_id, ReferralState::kAccepted, "", "x")
           .ok());
-  auto none = store_->MarkOverdue(absl::CivilDay(2026, 12, 3));
-  ASSERT_TRUE(none.ok());
-  EXPECT_TRUE(none->empty());
-  auto overdue = store_->MarkOverdue(absl::CivilDay(2026, 12, 4));
-  ASSERT_TRUE(overdue.ok());
-  EXPECT_THAT(*overdue, ElementsAre("law_popularization", "village_committee"));
-  auto again = store_->MarkOverdue(absl::CivilDay(2026, 12, 5));
-  ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(again->empty());
+  EXPECT_TRUE(MarkOverdueOn(absl::CivilDay(2026, 12, 3)).empty());
+  EXPECT_THAT(MarkOverdueOn(absl::CivilDay(2026, 12, 4)),
+              ElementsAre("law_popularization", "village_committee"));
+  EXPECT_TRUE(MarkOverdueOn(absl::CivilDay(2026, 12, 5)).empty());
 
   auto counts = store_->CountReferrals();
   ASSERT_TRUE(counts.ok());
@@ -280,9 +294,34 @@ TEST_F(SqliteReferralStoreTest, OverdueReferralsAreMarkedOnce) {
   EXPECT_EQ((*counts)[0].count, 1);
 }
 
+TEST_F(SqliteReferralStoreTest, OverdueMarkSkipsReferralsThatMovedSinceTheyWereRead) {
+  Plan plan = NewPlan("clue-1");  // respond_by 2026-12-03
+  ASSERT_TRUE(Create(plan).ok());
+  absl::CivilDay day(2026, 12, 4);
+  auto candidates = store_->ListOverdueCandidates(OverdueQueryFor(day), 100);
+  ASSERT_TRUE(candidates.ok());
+  ASSERT_EQ(candidates->size(), 3u);
+  auto limited = store_->ListOverdueCandidates(OverdueQueryFor(day), 2);
+  ASSERT_TRUE(limited.ok());
+  EXPECT_EQ(limited->size(), 2u);
+  ASSERT_TRUE(
+      store_->TransitionReferral((*candidates)[0].referral_id, ReferralState::kAccepted, "", "x")
+          .ok());
+  auto marked = store_->MarkOverdue(SelectOverdue(*candidates, day));
+  ASSERT_TRUE(marked.ok());
+  ASSERT_EQ(marked->size(), 2u);
+  EXPECT_EQ((*marked)[0].referral_id, (*candidates)[1].referral_id);
+  auto again = store_->MarkOverdue(SelectOverdue(*candidates, day));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+  auto left = store_->ListOverdueCandidates(OverdueQueryFor(day), 100);
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty());
+}
+
 TEST_F(SqliteReferralStoreTest, ReopenKeepsData) {
   Plan plan = NewPlan("clue-1");
-  ASSERT_TRUE(store_->CreatePlan(plan).ok());
+  ASSERT_TRUE(Create(plan).ok());
   store_.reset();
   auto reopened = SqliteReferralStore::Open(dir_.path() + "/referral.db", &clock_);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
@@ -291,6 +330,68 @@ TEST_F(SqliteReferralStoreTest, ReopenKeepsData) {
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->referrals.size(), 3u);
   EXPECT_EQ(loaded->referrals[0].respond_by, absl::CivilDay(2026, 12, 3));
+}
+
+// Runs every path of the store, then checks that each statement it compiled finds its rows
+// through an index: plans, referrals, events and the outbox grow with the data.
+TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
+  Partner partner{"village_committee", "Village committee", "127.0.0.1:1", 5, true};
+  ASSERT_TRUE(store_->InsertPartnerIfAbsent(partner).ok());
+  ASSERT_TRUE(store_->UpsertPartner(partner).ok());
+  ASSERT_TRUE(store_->GetPartner("village_committee").ok());
+  ASSERT_TRUE(store_->ListPartners().ok());
+
+  Plan plan = NewPlan("clue-1");
+  ASSERT_TRUE(Create(plan).ok());
+  ASSERT_TRUE(Create(NewPlan("clue-1")).ok());  // the idempotent path
+  ASSERT_TRUE(store_->GetPlan(plan.plan_id).ok());
+  ASSERT_TRUE(store_->GetReferral(plan.referrals[0].referral_id).ok());
+  for (bool department : {false, true}) {
+    for (bool plan_id : {false, true}) {
+      for (bool state : {false, true}) {
+        ReferralFilter filter;
+        if (department) filter.department = "village_committee";
+        if (plan_id) filter.plan_id = plan.plan_id;
+        if (state) filter.state = ReferralState::kRequested;
+        ASSERT_TRUE(store_->ListReferrals(filter, 1, 0).ok());
+        ASSERT_TRUE(store_->ListReferrals(filter, 1, 2).ok());
+      }
+    }
+  }
+  const std::string id = plan.referrals[0].referral_id;
+  ASSERT_TRUE(store_->TransitionReferral(id, ReferralState::kAccepted, "", "x").ok());
+  ASSERT_TRUE(
+      store_
+          ->TransitionReferral(plan.referrals[1].referral_id, ReferralState::kCancelled, "dup", "x")
+          .ok());
+  ASSERT_TRUE(
+      store_
+          ->TransitionReferral(plan.referrals[2].referral_id, ReferralState::kCancelled, "dup", "x")
+          .ok());
+  ASSERT_TRUE(store_->TransitionReferral(id, ReferralState::kCompleted, "", "x").ok());
+  ASSERT_TRUE(store_->ListChanges(0, 10).ok());
+  std::vector<common::OutboxMessage> messages = Deliveries();
+  ASSERT_FALSE(messages.empty());
+  ASSERT_TRUE(store_->RecordDeliveryFailure(id, "UNAVAILABLE").ok());
+  ASSERT_TRUE(store_->outbox()->Reschedule({messages[0].id}, 0).ok());
+  ASSERT_TRUE(store_->RecordDeliverySuccess(id, "ref", messages[0].id).ok());
+  ASSERT_TRUE(store_->DiscardDelivery(messages[1].id).ok());
+  ASSERT_TRUE(store_->PendingDeliveries().ok());
+  ASSERT_TRUE(store_->CountReferrals().ok());
+  ASSERT_TRUE(store_->DeletePartner("village_committee").ok());  // its referral is final
+  ASSERT_TRUE(Create(NewPlan("clue-2")).ok());
+  EXPECT_FALSE(MarkOverdueOn(absl::CivilDay(2026, 12, 4)).empty());
+
+  common::QueryPlanPolicy policy;
+  policy.small_tables = {"partners", "outbox_pending"};  // the directory and one row per topic
+  policy.whole_table_statements = {
+      {SqliteReferralStore::kCountReferralsSql,
+       "the lifeline_referrals gauge counts every referral by purpose"},
+  };
+  common::Database* db = store_->database_for_testing();
+  auto scans = common::FindFullScans(db, db->CompiledSql(), policy);
+  ASSERT_TRUE(scans.ok()) << scans.status();
+  EXPECT_THAT(*scans, ::testing::IsEmpty());
 }
 
 }  // namespace

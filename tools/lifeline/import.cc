@@ -235,11 +235,98 @@ std::string DefaultBatchPrefix(const std::string& agency, const std::string& fil
   return absl::StrCat(agency, "-", stem, "-", identity_hex.substr(0, 12));
 }
 
-Importer::Importer(BatchSender* sender, ImportOptions options)
-    : sender_(sender), options_(std::move(options)) {}
+namespace {
 
-absl::StatusOr<ImportSummary> Importer::Run() {
-  const auto started = std::chrono::steady_clock::now();
+// One run of Importer::Run: its named steps (check the options, load the mapping, describe and
+// open the input, map rows into batches, send a batch and write its rejects, summarize) and the
+// state they share. Not thread-safe.
+class ImportRun {
+ public:
+  ImportRun(BatchSender* sender, ImportOptions options)
+      : sender_(sender),
+        options_(std::move(options)),
+        bar_(options_.progress ? *options_.progress : std::cerr, options_.progress != nullptr) {}
+
+  absl::StatusOr<ImportSummary> Execute();
+
+ private:
+  absl::Status CheckOptions();
+  absl::Status LoadMapping();
+  absl::Status DescribeInput();
+  absl::Status OpenInput();
+  absl::Status OpenCsvHeader();
+  absl::Status ReadJsonLines();
+  absl::Status ReadCsvRows();
+  absl::Status AddCsvRow();
+  absl::Status AddToBatch(int64_t line, std::vector<std::string> cells);
+  absl::Status SendBatch();
+  void CountOutcomes(const SubmitBatchResponse& response, absl::Time sent_at);
+  absl::StatusOr<std::vector<RecordIssue>> AllIssues(const SubmitBatchResponse& response);
+  void WriteIngestRejects(const SubmitBatchResponse& response,
+                          const std::vector<RecordIssue>& issues);
+
+  // Converts `raw` cells into `cells_` as UTF-8; returns the first cell that is not valid in the
+  // input's encoding.
+  std::optional<size_t> ToUtf8(const std::vector<std::string>& raw);
+  void RejectLocally(int64_t line, std::string column, std::string field, const std::string& reason,
+                     const std::string& message, const std::string& summary_key,
+                     std::vector<std::string> row);
+  // Calls `call` until it succeeds, fails for good, runs out of attempts, or the import is
+  // cancelled while waiting to retry.
+  template <typename Call>
+  decltype(std::declval<Call&>()()) WithRetries(Call call);
+  void Sleep(std::chrono::milliseconds duration);
+  bool IsCancelled() const;
+  absl::Status CheckCancelled();
+  void Draw(bool force);
+
+  BatchSender* sender_;
+  ImportOptions options_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  ImportSummary summary_;
+  bool jsonl_ = false;
+  bool gb18030_ = false;
+  std::string encoding_flag_;
+  // CSV only: the mapping, its deterministic bytes (part of the batch identity) and the header
+  // of each field (for the rejects file and the reasons).
+  std::optional<mapping::RecordMapper> mapper_;
+  std::string mapping_bytes_;
+  std::map<std::string, std::string> header_of_field_;
+  FileFacts facts_;
+
+  std::ifstream in_;
+  std::optional<common::CsvReader> csv_;
+  std::optional<common::EncodingConverter> to_utf8_;
+  mapping::RecordMapper::ColumnIndex column_index_;
+  std::optional<RejectsWriter> rejects_;
+  std::vector<std::string> raw_;
+  std::vector<std::string> cells_;
+  std::vector<std::string> header_utf8_;
+
+  ProgressBar bar_;
+  int64_t bytes_read_ = 0;
+  SubmitBatchRequest request_;
+  std::vector<PendingRow> pending_;
+};
+
+absl::StatusOr<ImportSummary> ImportRun::Execute() {
+  RETURN_IF_ERROR(CheckOptions());
+  RETURN_IF_ERROR(LoadMapping());
+  RETURN_IF_ERROR(DescribeInput());
+  RETURN_IF_ERROR(OpenInput());
+  request_.set_agency(options_.agency);
+  pending_.reserve(static_cast<size_t>(options_.batch_size));
+  RETURN_IF_ERROR(jsonl_ ? ReadJsonLines() : ReadCsvRows());
+  RETURN_IF_ERROR(SendBatch());
+  Draw(true);
+  bar_.Finish();
+  RETURN_IF_ERROR(rejects_->Commit());
+  summary_.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  return summary_;
+}
+
+absl::Status ImportRun::CheckOptions() {
   if (options_.agency.empty()) return absl::InvalidArgumentError("import needs --agency");
   if (options_.file.empty()) return absl::InvalidArgumentError("import needs --file");
   if (options_.batch_size < 1 || options_.batch_size > options_.max_batch_size) {
@@ -247,346 +334,360 @@ absl::StatusOr<ImportSummary> Importer::Run() {
         absl::StrCat("--batch-size must be between 1 and ", options_.max_batch_size));
   }
   if (options_.max_attempts < 1) options_.max_attempts = 1;
-  const bool jsonl = absl::EndsWith(options_.file, ".jsonl");
-  const std::string encoding_flag = absl::AsciiStrToLower(options_.encoding);
-  if (encoding_flag != "auto" && encoding_flag != "utf-8" && encoding_flag != "gb18030") {
+  jsonl_ = absl::EndsWith(options_.file, ".jsonl");
+  encoding_flag_ = absl::AsciiStrToLower(options_.encoding);
+  if (encoding_flag_ != "auto" && encoding_flag_ != "utf-8" && encoding_flag_ != "gb18030") {
     return absl::InvalidArgumentError("--encoding must be auto, utf-8 or gb18030");
   }
-
-  std::optional<mapping::RecordMapper> mapper;
-  std::string mapping_bytes;
-  std::map<std::string, std::string> header_of_field;
-  if (jsonl) {
-    if (encoding_flag == "gb18030") {
-      return absl::InvalidArgumentError("JSON Lines files are UTF-8; --encoding gb18030 is wrong");
-    }
-  } else {
-    if (options_.mapping_file.empty()) {
-      return absl::InvalidArgumentError("importing a CSV file needs --mapping FILE");
-    }
-    ingest::v1::AgencyMapping mapping;
-    RETURN_IF_ERROR(common::LoadYamlProto(options_.mapping_file, &mapping));
-    if (mapping.agency() != options_.agency) {
-      return absl::InvalidArgumentError(absl::StrCat("the mapping ", options_.mapping_file,
-                                                     " is for agency '", mapping.agency(),
-                                                     "', not '", options_.agency, "'"));
-    }
-    ASSIGN_OR_RETURN(mapping::RecordMapper created, mapping::RecordMapper::Create(mapping));
-    mapper.emplace(std::move(created));
-    for (const auto& column : mapping.columns()) header_of_field[column.field()] = column.header();
-    google::protobuf::io::StringOutputStream stream(&mapping_bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    mapping.SerializeToCodedStream(&coded);
+  if (jsonl_ && encoding_flag_ == "gb18030") {
+    return absl::InvalidArgumentError("JSON Lines files are UTF-8; --encoding gb18030 is wrong");
   }
+  if (!jsonl_ && options_.mapping_file.empty()) {
+    return absl::InvalidArgumentError("importing a CSV file needs --mapping FILE");
+  }
+  return absl::OkStatus();
+}
 
-  ASSIGN_OR_RETURN(FileFacts facts, ScanFile(options_.file));
-  ImportSummary summary;
-  summary.bytes = facts.bytes;
-  if (jsonl) {
-    summary.encoding = "utf-8";
-  } else if (encoding_flag != "auto") {
-    summary.encoding = encoding_flag;
-  } else if (IsAscii(facts.head)) {
+absl::Status ImportRun::LoadMapping() {
+  if (jsonl_) return absl::OkStatus();
+  ingest::v1::AgencyMapping mapping;
+  RETURN_IF_ERROR(common::LoadYamlProto(options_.mapping_file, &mapping));
+  if (mapping.agency() != options_.agency) {
+    return absl::InvalidArgumentError(absl::StrCat("the mapping ", options_.mapping_file,
+                                                   " is for agency '", mapping.agency(), "', not '",
+                                                   options_.agency, "'"));
+  }
+  ASSIGN_OR_RETURN(mapping::RecordMapper created, mapping::RecordMapper::Create(mapping));
+  mapper_.emplace(std::move(created));
+  for (const auto& column : mapping.columns()) header_of_field_[column.field()] = column.header();
+  google::protobuf::io::StringOutputStream stream(&mapping_bytes_);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  mapping.SerializeToCodedStream(&coded);
+  return absl::OkStatus();
+}
+
+// Scans the file: its size, its encoding, and the batch ids and rejects file that follow.
+absl::Status ImportRun::DescribeInput() {
+  ASSIGN_OR_RETURN(facts_, ScanFile(options_.file));
+  summary_.bytes = facts_.bytes;
+  if (jsonl_) {
+    summary_.encoding = "utf-8";
+  } else if (encoding_flag_ != "auto") {
+    summary_.encoding = encoding_flag_;
+  } else if (IsAscii(facts_.head)) {
     // Nothing to tell the encodings apart by (yet): trust the mapping.
-    summary.encoding = mapper->encoding();
+    summary_.encoding = mapper_->encoding();
   } else {
-    std::string_view head = facts.head;
-    if (facts.bytes > static_cast<int64_t>(head.size())) head = TrimCutUtf8(head);
-    summary.encoding = std::string(common::DetectEncoding(head));
+    std::string_view head = facts_.head;
+    if (facts_.bytes > static_cast<int64_t>(head.size())) head = TrimCutUtf8(head);
+    summary_.encoding = std::string(common::DetectEncoding(head));
   }
-  const bool gb18030 = summary.encoding == "gb18030";
+  gb18030_ = summary_.encoding == "gb18030";
 
-  {
-    Sha256 identity;
-    identity.Update(facts.sha256_hex);
-    identity.Update(absl::StrCat("\nbatch_size=", options_.batch_size, "\nmapping="));
-    identity.Update(mapping_bytes);
-    summary.batch_prefix =
-        options_.batch_prefix.empty()
-            ? DefaultBatchPrefix(options_.agency, options_.file, identity.HexDigest())
-            : options_.batch_prefix;
-  }
-  summary.rejects_file =
+  Sha256 identity;
+  identity.Update(facts_.sha256_hex);
+  identity.Update(absl::StrCat("\nbatch_size=", options_.batch_size, "\nmapping="));
+  identity.Update(mapping_bytes_);
+  summary_.batch_prefix =
+      options_.batch_prefix.empty()
+          ? DefaultBatchPrefix(options_.agency, options_.file, identity.HexDigest())
+          : options_.batch_prefix;
+  summary_.rejects_file =
       options_.rejects_file.empty() ? options_.file + ".rejects.csv" : options_.rejects_file;
+  return absl::OkStatus();
+}
 
-  std::ifstream in(options_.file, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", options_.file));
+absl::Status ImportRun::OpenInput() {
+  in_.open(options_.file, std::ios::binary);
+  if (!in_) return absl::NotFoundError(absl::StrCat("cannot read ", options_.file));
+  rejects_.emplace(summary_.rejects_file, gb18030_);
+  if (jsonl_) return rejects_->Open({"record"});
   common::CsvReaderOptions csv_options;
   csv_options.skip_empty_lines = true;
-  std::optional<common::CsvReader> csv;
-  std::optional<common::EncodingConverter> to_utf8;
-  mapping::RecordMapper::ColumnIndex column_index;
-  RejectsWriter rejects(summary.rejects_file, gb18030);
-  std::vector<std::string> raw;
-  std::vector<std::string> cells;
-  std::vector<std::string> header_utf8;
-  if (jsonl) {
-    RETURN_IF_ERROR(rejects.Open({"record"}));
-  } else {
-    csv.emplace(&in, csv_options);
-    if (gb18030) {
-      ASSIGN_OR_RETURN(common::EncodingConverter converter,
-                       common::EncodingConverter::Create("GB18030", "UTF-8"));
-      to_utf8.emplace(std::move(converter));
-    }
-    ASSIGN_OR_RETURN(bool has_header, csv->ReadRow(&raw));
-    if (!has_header) {
-      return absl::InvalidArgumentError(absl::StrCat(options_.file, " has no header row"));
-    }
-    cells.resize(raw.size());
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (gb18030) {
-        cells[i].clear();
-        if (!to_utf8->Convert(raw[i], &cells[i]).ok()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "the header row of ", options_.file, " is not valid GB18030 (column ", i + 1, ")"));
-        }
-      } else if (!common::IsValidUtf8(raw[i])) {
-        return absl::InvalidArgumentError(absl::StrCat("the header row of ", options_.file,
-                                                       " is not valid UTF-8 (column ", i + 1,
-                                                       "); try --encoding gb18030"));
-      } else {
-        cells[i] = raw[i];
-      }
-    }
-    ASSIGN_OR_RETURN(column_index, mapper->IndexHeaders(cells));
-    header_utf8 = cells;
-    RETURN_IF_ERROR(rejects.Open(raw));
+  csv_.emplace(&in_, csv_options);
+  if (gb18030_) {
+    ASSIGN_OR_RETURN(common::EncodingConverter converter,
+                     common::EncodingConverter::Create("GB18030", "UTF-8"));
+    to_utf8_.emplace(std::move(converter));
   }
-
-  auto is_cancelled = [this] {
-    return options_.cancelled != nullptr && options_.cancelled->load();
-  };
-  std::function<void(std::chrono::milliseconds)> sleep = options_.sleep;
-  if (!sleep) {
-    // In slices, so that Ctrl-C does not wait out a backoff of up to 30 s.
-    sleep = [&is_cancelled](std::chrono::milliseconds d) {
-      const auto until = std::chrono::steady_clock::now() + d;
-      for (auto now = std::chrono::steady_clock::now(); now < until && !is_cancelled();
-           now = std::chrono::steady_clock::now()) {
-        std::this_thread::sleep_for(
-            std::min<std::chrono::steady_clock::duration>(kCancelledCheckInterval, until - now));
-      }
-    };
-  }
-  // Calls `call` until it succeeds, fails for good, runs out of attempts, or the import is
-  // cancelled while waiting to retry.
-  auto with_retries = [&](auto call) -> decltype(call()) {
-    std::chrono::milliseconds backoff = options_.first_backoff;
-    for (int attempt = 1;; ++attempt) {
-      auto result = call();
-      if (result.ok() || !Retryable(result.status()) || attempt >= options_.max_attempts) {
-        return result;
-      }
-      sleep(backoff);
-      if (is_cancelled()) {
-        return absl::CancelledError(
-            absl::StrCat("interrupted while waiting to retry after: ", result.status().message()));
-      }
-      backoff = std::min(backoff * 2, kMaxBackoff);
-    }
-  };
-
-  ProgressBar bar(options_.progress ? *options_.progress : std::cerr, options_.progress != nullptr);
-  int64_t bytes_read = 0;
-  auto draw = [&](bool force) {
-    if (options_.progress == nullptr) return;
-    if (!force && summary.rows % 256 != 0) return;
-    if (!jsonl) {
-      const std::streamoff pos = in.tellg();
-      bytes_read = pos < 0 ? facts.bytes : static_cast<int64_t>(pos);
-    }
-    bar.Update("import", force ? facts.bytes : bytes_read, facts.bytes,
-               absl::StrCat(ProgressBar::Thousands(summary.rows), " rows, ",
-                            ProgressBar::Thousands(summary.batches), " batches"));
-  };
-
-  auto check_cancelled = [&]() -> absl::Status {
-    if (options_.cancelled == nullptr || !options_.cancelled->load()) return absl::OkStatus();
-    bar.Finish();
-    return absl::CancelledError(absl::StrCat("interrupted after ", summary.batches,
-                                             " batches were stored; the same command resumes"));
-  };
-
-  SubmitBatchRequest request;
-  request.set_agency(options_.agency);
-  std::vector<PendingRow> pending;
-  pending.reserve(static_cast<size_t>(options_.batch_size));
-
-  auto reject_locally = [&](int64_t line, std::string column, std::string field,
-                            const std::string& reason, const std::string& message,
-                            const std::string& summary_key, std::vector<std::string> row) {
-    ++summary.rejected_locally;
-    ++summary.reasons[summary_key];
-    rejects.Write(line, "read", column, field, reason, message, row);
-  };
-
-  auto flush = [&]() -> absl::Status {
-    if (request.records_size() == 0) return absl::OkStatus();
-    ++summary.batches;
-    request.set_batch_id(absl::StrCat(summary.batch_prefix, "-", summary.batches));
-    const absl::Time sent_at = absl::Now();
-    absl::StatusOr<SubmitBatchResponse> submitted =
-        with_retries([&] { return sender_->SubmitBatch(request); });
-    if (!submitted.ok()) {
-      return absl::Status(
-          submitted.status().code(),
-          absl::StrCat("batch ", request.batch_id(), ": ", submitted.status().message(),
-                       summary.batches > 1 ? absl::StrCat(" (batches 1 to ", summary.batches - 1,
-                                                          " are stored; the same command resumes)")
-                                           : ""));
-    }
-    SubmitBatchResponse& response = *submitted;
-    summary.sent += request.records_size();
-    const ingest::v1::Batch& batch = response.batch();
-    summary.accepted += batch.accepted_count();
-    summary.warnings += batch.warning_count();
-    summary.rejected_by_ingest += batch.rejected_count();
-    summary.unchanged += batch.unchanged_count();
-    summary.retracted += batch.retracted_count();
-    // received_time has whole seconds; a second of slack allows for clocks that disagree a little.
-    absl::Time received;
-    std::string error;
-    if (absl::ParseTime(absl::RFC3339_full, batch.received_time(), &received, &error) &&
-        received < absl::FromUnixSeconds(absl::ToUnixSeconds(sent_at)) - absl::Seconds(1)) {
-      ++summary.batches_stored_before;
-    }
-
-    std::vector<RecordIssue> issues(response.issues().begin(), response.issues().end());
-    if (response.issues_size() >= kIssuesInResponse) {
-      issues.clear();
-      ListRejectionsRequest list;
-      list.set_agency(options_.agency);
-      list.set_batch_id(request.batch_id());
-      list.set_page_size(kRejectionsPageSize);
-      do {
-        ASSIGN_OR_RETURN(ListRejectionsResponse page,
-                         with_retries([&] { return sender_->ListRejections(list); }));
-        issues.insert(issues.end(), page.issues().begin(), page.issues().end());
-        if (!page.next_page_token().empty() && page.next_page_token() == list.page_token()) {
-          return absl::InternalError("ListRejections returned the same page token twice");
-        }
-        list.set_page_token(page.next_page_token());
-      } while (!list.page_token().empty());
-    }
-    std::map<int32_t, std::vector<const RecordIssue*>> errors;
-    for (const RecordIssue& issue : issues) {
-      std::string column;
-      if (auto it = header_of_field.find(issue.field()); it != header_of_field.end()) {
-        column = absl::StrCat(" (", it->second, ")");
-      }
-      ++summary.reasons[absl::StrCat("ingest ", ShortSeverity(issue.severity()), " ", issue.field(),
-                                     column, " ", issue.reason())];
-      if (issue.severity() == ingest::v1::SEVERITY_ERROR) {
-        errors[issue.record_index()].push_back(&issue);
-      }
-    }
-    for (const ingest::v1::RecordOutcome& outcome : response.outcomes()) {
-      if (outcome.result() != ingest::v1::RECORD_RESULT_REJECTED) continue;
-      if (outcome.record_index() < 0 ||
-          static_cast<size_t>(outcome.record_index()) >= pending.size()) {
-        continue;
-      }
-      const PendingRow& row = pending[static_cast<size_t>(outcome.record_index())];
-      std::vector<std::string> columns, fields, reasons, messages;
-      for (const RecordIssue* issue : errors[outcome.record_index()]) {
-        auto it = header_of_field.find(issue->field());
-        columns.push_back(it == header_of_field.end() ? "" : it->second);
-        fields.push_back(issue->field());
-        reasons.push_back(issue->reason());
-        messages.push_back(issue->message());
-      }
-      if (reasons.empty()) reasons.push_back("REJECTED");
-      rejects.Write(row.line, "ingest", absl::StrJoin(columns, "; "), absl::StrJoin(fields, "; "),
-                    absl::StrJoin(reasons, "; "), absl::StrJoin(messages, "; "), row.cells);
-    }
-    request.clear_records();
-    pending.clear();
-    return absl::OkStatus();
-  };
-
-  if (jsonl) {
-    std::string line;
-    int64_t line_number = 0;
-    while (std::getline(in, line)) {
-      RETURN_IF_ERROR(check_cancelled());
-      ++line_number;
-      bytes_read += static_cast<int64_t>(line.size()) + 1;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (absl::StripAsciiWhitespace(line).empty()) continue;
-      ++summary.rows;
-      records::v1::Record* record = request.add_records();
-      auto st = google::protobuf::util::JsonStringToMessage(line, record);
-      if (!st.ok()) {
-        request.mutable_records()->RemoveLast();
-        reject_locally(line_number, "", "", "NOT_A_RECORD", st.ToString(),
-                       "read ERROR line is not a lifeline.records.v1.Record in JSON", {line});
-      } else {
-        pending.push_back({line_number, {line}});
-        if (request.records_size() == options_.batch_size) RETURN_IF_ERROR(flush());
-      }
-      draw(false);
-    }
-    if (in.bad()) return absl::UnavailableError(absl::StrCat("error reading ", options_.file));
-  } else {
-    while (true) {
-      RETURN_IF_ERROR(check_cancelled());
-      ASSIGN_OR_RETURN(bool more, csv->ReadRow(&raw));
-      if (!more) break;
-      ++summary.rows;
-      const int64_t line = csv->row_line();
-      cells.resize(raw.size());
-      std::optional<size_t> bad_cell;
-      for (size_t i = 0; i < raw.size() && !bad_cell; ++i) {
-        bool ok = true;
-        if (gb18030) {
-          cells[i].clear();
-          ok = to_utf8->Convert(raw[i], &cells[i]).ok();
-        } else {
-          ok = common::IsValidUtf8(raw[i]);
-          if (ok) cells[i] = raw[i];
-        }
-        if (!ok) bad_cell = i;
-      }
-      if (bad_cell) {
-        const std::string bad_column = *bad_cell < header_utf8.size()
-                                           ? header_utf8[*bad_cell]
-                                           : absl::StrCat("#", *bad_cell + 1);
-        const std::string message =
-            absl::StrCat("column '", bad_column, "' is not valid ", gb18030 ? "GB18030" : "UTF-8");
-        reject_locally(line, bad_column, "", "ENCODING", message,
-                       absl::StrCat("read ERROR ", message), std::move(raw));
-        raw.clear();
-        draw(false);
-        continue;
-      }
-      records::v1::Record* record = request.add_records();
-      absl::Status mapped = mapper->MapRow(column_index, cells, record);
-      if (!mapped.ok()) {
-        request.mutable_records()->RemoveLast();
-        std::string column, field;
-        ParseMapperError(mapped.message(), &column, &field);
-        reject_locally(line, column, field, column.empty() ? "ROW_SHAPE" : "BAD_VALUE",
-                       std::string(mapped.message()), absl::StrCat("read ERROR ", mapped.message()),
-                       std::move(raw));
-        raw.clear();
-      } else {
-        pending.push_back({line, std::move(raw)});
-        raw.clear();
-        if (request.records_size() == options_.batch_size) RETURN_IF_ERROR(flush());
-      }
-      draw(false);
-    }
-  }
-  RETURN_IF_ERROR(flush());
-  draw(true);
-  bar.Finish();
-  RETURN_IF_ERROR(rejects.Commit());
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return summary;
+  return OpenCsvHeader();
 }
+
+// Reads the header row, indexes the mapping's columns in it and starts the rejects file with it.
+absl::Status ImportRun::OpenCsvHeader() {
+  ASSIGN_OR_RETURN(bool has_header, csv_->ReadRow(&raw_));
+  if (!has_header) {
+    return absl::InvalidArgumentError(absl::StrCat(options_.file, " has no header row"));
+  }
+  if (std::optional<size_t> bad = ToUtf8(raw_)) {
+    if (gb18030_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the header row of ", options_.file, " is not valid GB18030 (column ", *bad + 1, ")"));
+    }
+    return absl::InvalidArgumentError(absl::StrCat("the header row of ", options_.file,
+                                                   " is not valid UTF-8 (column ", *bad + 1,
+                                                   "); try --encoding gb18030"));
+  }
+  ASSIGN_OR_RETURN(column_index_, mapper_->IndexHeaders(cells_));
+  header_utf8_ = cells_;
+  return rejects_->Open(raw_);
+}
+
+std::optional<size_t> ImportRun::ToUtf8(const std::vector<std::string>& raw) {
+  cells_.resize(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (gb18030_) {
+      cells_[i].clear();
+      if (!to_utf8_->Convert(raw[i], &cells_[i]).ok()) return i;
+    } else if (!common::IsValidUtf8(raw[i])) {
+      return i;
+    } else {
+      cells_[i] = raw[i];
+    }
+  }
+  return std::nullopt;
+}
+
+absl::Status ImportRun::ReadJsonLines() {
+  std::string line;
+  int64_t line_number = 0;
+  while (std::getline(in_, line)) {
+    RETURN_IF_ERROR(CheckCancelled());
+    ++line_number;
+    bytes_read_ += static_cast<int64_t>(line.size()) + 1;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    ++summary_.rows;
+    records::v1::Record* record = request_.add_records();
+    auto st = google::protobuf::util::JsonStringToMessage(line, record);
+    if (!st.ok()) {
+      request_.mutable_records()->RemoveLast();
+      RejectLocally(line_number, "", "", "NOT_A_RECORD", st.ToString(),
+                    "read ERROR line is not a lifeline.records.v1.Record in JSON", {line});
+    } else {
+      RETURN_IF_ERROR(AddToBatch(line_number, {line}));
+    }
+    Draw(false);
+  }
+  if (in_.bad()) return absl::UnavailableError(absl::StrCat("error reading ", options_.file));
+  return absl::OkStatus();
+}
+
+absl::Status ImportRun::ReadCsvRows() {
+  while (true) {
+    RETURN_IF_ERROR(CheckCancelled());
+    ASSIGN_OR_RETURN(bool more, csv_->ReadRow(&raw_));
+    if (!more) return absl::OkStatus();
+    ++summary_.rows;
+    RETURN_IF_ERROR(AddCsvRow());
+    raw_.clear();
+    Draw(false);
+  }
+}
+
+// Maps the row just read into the batch, or rejects it when a cell is not in the input's
+// encoding or the mapper refuses it.
+absl::Status ImportRun::AddCsvRow() {
+  const int64_t line = csv_->row_line();
+  if (std::optional<size_t> bad = ToUtf8(raw_)) {
+    const std::string bad_column =
+        *bad < header_utf8_.size() ? header_utf8_[*bad] : absl::StrCat("#", *bad + 1);
+    const std::string message =
+        absl::StrCat("column '", bad_column, "' is not valid ", gb18030_ ? "GB18030" : "UTF-8");
+    RejectLocally(line, bad_column, "", "ENCODING", message, absl::StrCat("read ERROR ", message),
+                  std::move(raw_));
+    return absl::OkStatus();
+  }
+  records::v1::Record* record = request_.add_records();
+  absl::Status mapped = mapper_->MapRow(column_index_, cells_, record);
+  if (!mapped.ok()) {
+    request_.mutable_records()->RemoveLast();
+    std::string column, field;
+    ParseMapperError(mapped.message(), &column, &field);
+    RejectLocally(line, column, field, column.empty() ? "ROW_SHAPE" : "BAD_VALUE",
+                  std::string(mapped.message()), absl::StrCat("read ERROR ", mapped.message()),
+                  std::move(raw_));
+    return absl::OkStatus();
+  }
+  return AddToBatch(line, std::move(raw_));
+}
+
+// Keeps the row of the record just added to the batch; sends the batch when it is full.
+absl::Status ImportRun::AddToBatch(int64_t line, std::vector<std::string> cells) {
+  pending_.push_back({line, std::move(cells)});
+  if (request_.records_size() == options_.batch_size) return SendBatch();
+  return absl::OkStatus();
+}
+
+void ImportRun::RejectLocally(int64_t line, std::string column, std::string field,
+                              const std::string& reason, const std::string& message,
+                              const std::string& summary_key, std::vector<std::string> row) {
+  ++summary_.rejected_locally;
+  ++summary_.reasons[summary_key];
+  rejects_->Write(line, "read", column, field, reason, message, row);
+}
+
+// Sends the batch being built (if any), counts ingest's answer and writes its rejected rows.
+absl::Status ImportRun::SendBatch() {
+  if (request_.records_size() == 0) return absl::OkStatus();
+  ++summary_.batches;
+  request_.set_batch_id(absl::StrCat(summary_.batch_prefix, "-", summary_.batches));
+  const absl::Time sent_at = absl::Now();
+  absl::StatusOr<SubmitBatchResponse> submitted =
+      WithRetries([&] { return sender_->SubmitBatch(request_); });
+  if (!submitted.ok()) {
+    return absl::Status(
+        submitted.status().code(),
+        absl::StrCat("batch ", request_.batch_id(), ": ", submitted.status().message(),
+                     summary_.batches > 1 ? absl::StrCat(" (batches 1 to ", summary_.batches - 1,
+                                                         " are stored; the same command resumes)")
+                                          : ""));
+  }
+  summary_.sent += request_.records_size();
+  CountOutcomes(*submitted, sent_at);
+  ASSIGN_OR_RETURN(std::vector<RecordIssue> issues, AllIssues(*submitted));
+  WriteIngestRejects(*submitted, issues);
+  request_.clear_records();
+  pending_.clear();
+  return absl::OkStatus();
+}
+
+void ImportRun::CountOutcomes(const SubmitBatchResponse& response, absl::Time sent_at) {
+  const ingest::v1::Batch& batch = response.batch();
+  summary_.accepted += batch.accepted_count();
+  summary_.warnings += batch.warning_count();
+  summary_.rejected_by_ingest += batch.rejected_count();
+  summary_.unchanged += batch.unchanged_count();
+  summary_.retracted += batch.retracted_count();
+  // received_time has whole seconds; a second of slack allows for clocks that disagree a little.
+  absl::Time received;
+  std::string error;
+  if (absl::ParseTime(absl::RFC3339_full, batch.received_time(), &received, &error) &&
+      received < absl::FromUnixSeconds(absl::ToUnixSeconds(sent_at)) - absl::Seconds(1)) {
+    ++summary_.batches_stored_before;
+  }
+}
+
+// The response's issues, or, when it holds as many as a response can, every page of
+// ListRejections.
+absl::StatusOr<std::vector<RecordIssue>> ImportRun::AllIssues(const SubmitBatchResponse& response) {
+  if (response.issues_size() < kIssuesInResponse) {
+    return std::vector<RecordIssue>(response.issues().begin(), response.issues().end());
+  }
+  std::vector<RecordIssue> issues;
+  ListRejectionsRequest list;
+  list.set_agency(options_.agency);
+  list.set_batch_id(request_.batch_id());
+  list.set_page_size(kRejectionsPageSize);
+  do {
+    ASSIGN_OR_RETURN(ListRejectionsResponse page,
+                     WithRetries([&] { return sender_->ListRejections(list); }));
+    issues.insert(issues.end(), page.issues().begin(), page.issues().end());
+    if (!page.next_page_token().empty() && page.next_page_token() == list.page_token()) {
+      return absl::InternalError("ListRejections returned the same page token twice");
+    }
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  return issues;
+}
+
+// Counts every issue by reason and writes each rejected record's row with its errors.
+void ImportRun::WriteIngestRejects(const SubmitBatchResponse& response,
+                                   const std::vector<RecordIssue>& issues) {
+  std::map<int32_t, std::vector<const RecordIssue*>> errors;
+  for (const RecordIssue& issue : issues) {
+    std::string column;
+    if (auto it = header_of_field_.find(issue.field()); it != header_of_field_.end()) {
+      column = absl::StrCat(" (", it->second, ")");
+    }
+    ++summary_.reasons[absl::StrCat("ingest ", ShortSeverity(issue.severity()), " ", issue.field(),
+                                    column, " ", issue.reason())];
+    if (issue.severity() == ingest::v1::SEVERITY_ERROR) {
+      errors[issue.record_index()].push_back(&issue);
+    }
+  }
+  for (const ingest::v1::RecordOutcome& outcome : response.outcomes()) {
+    if (outcome.result() != ingest::v1::RECORD_RESULT_REJECTED) continue;
+    if (outcome.record_index() < 0 ||
+        static_cast<size_t>(outcome.record_index()) >= pending_.size()) {
+      continue;
+    }
+    const PendingRow& row = pending_[static_cast<size_t>(outcome.record_index())];
+    std::vector<std::string> columns, fields, reasons, messages;
+    for (const RecordIssue* issue : errors[outcome.record_index()]) {
+      auto it = header_of_field_.find(issue->field());
+      columns.push_back(it == header_of_field_.end() ? "" : it->second);
+      fields.push_back(issue->field());
+      reasons.push_back(issue->reason());
+      messages.push_back(issue->message());
+    }
+    if (reasons.empty()) reasons.push_back("REJECTED");
+    rejects_->Write(row.line, "ingest", absl::StrJoin(columns, "; "), absl::StrJoin(fields, "; "),
+                    absl::StrJoin(reasons, "; "), absl::StrJoin(messages, "; "), row.cells);
+  }
+}
+
+template <typename Call>
+decltype(std::declval<Call&>()()) ImportRun::WithRetries(Call call) {
+  std::chrono::milliseconds backoff = options_.first_backoff;
+  for (int attempt = 1;; ++attempt) {
+    auto result = call();
+    if (result.ok() || !Retryable(result.status()) || attempt >= options_.max_attempts) {
+      return result;
+    }
+    Sleep(backoff);
+    if (IsCancelled()) {
+      return absl::CancelledError(
+          absl::StrCat("interrupted while waiting to retry after: ", result.status().message()));
+    }
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+void ImportRun::Sleep(std::chrono::milliseconds duration) {
+  if (options_.sleep) {
+    options_.sleep(duration);
+    return;
+  }
+  // In slices, so that Ctrl-C does not wait out a backoff of up to 30 s.
+  const auto until = std::chrono::steady_clock::now() + duration;
+  for (auto now = std::chrono::steady_clock::now(); now < until && !IsCancelled();
+       now = std::chrono::steady_clock::now()) {
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(kCancelledCheckInterval, until - now));
+  }
+}
+
+bool ImportRun::IsCancelled() const {
+  return options_.cancelled != nullptr && options_.cancelled->load();
+}
+
+absl::Status ImportRun::CheckCancelled() {
+  if (!IsCancelled()) return absl::OkStatus();
+  bar_.Finish();
+  return absl::CancelledError(absl::StrCat("interrupted after ", summary_.batches,
+                                           " batches were stored; the same command resumes"));
+}
+
+void ImportRun::Draw(bool force) {
+  if (options_.progress == nullptr) return;
+  if (!force && summary_.rows % 256 != 0) return;
+  if (!jsonl_) {
+    const std::streamoff pos = in_.tellg();
+    bytes_read_ = pos < 0 ? facts_.bytes : static_cast<int64_t>(pos);
+  }
+  bar_.Update("import", force ? facts_.bytes : bytes_read_, facts_.bytes,
+              absl::StrCat(ProgressBar::Thousands(summary_.rows), " rows, ",
+                           ProgressBar::Thousands(summary_.batches), " batches"));
+}
+
+}  // namespace
+
+Importer::Importer(BatchSender* sender, ImportOptions options)
+    : sender_(sender), options_(std::move(options)) {}
+
+absl::StatusOr<ImportSummary> Importer::Run() { return ImportRun(sender_, options_).Execute(); }
 
 void PrintImportSummary(const ImportSummary& s, std::ostream& out) {
   using T = ProgressBar;

@@ -1,4 +1,4 @@
-#include "referral-service/store/delivery_request.h"
+#include "referral-service/domain/delivery_request.h"
 
 #include "common/time/dates.h"
 
@@ -20,6 +20,15 @@ lifeline::partner::v1::DeliverReferralRequest BuildDeliveryRequest(const Plan& p
   notice->set_respond_by(common::FormatDate(referral.respond_by));
   notice->set_referring_unit(plan.referring_unit);
   return request;
+}
+
+std::vector<lifeline::partner::v1::DeliverReferralRequest> BuildDeliveryRequests(const Plan& plan) {
+  std::vector<lifeline::partner::v1::DeliverReferralRequest> requests;
+  requests.reserve(plan.referrals.size());
+  for (const Referral& referral : plan.referrals) {
+    requests.push_back(BuildDeliveryRequest(plan, referral));
+  }
+  return requests;
 }
 
 }  // namespace lifeline::referral
