@@ -3,7 +3,6 @@
 // refresher, and serves
 // lifeline.referral.v1.ReferralService until SIGTERM.
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -14,6 +13,7 @@
 
 #include "common/config/flags.h"
 #include "common/logging/logging.h"
+#include "common/server/server_flags.h"
 #include "common/server/server_runner.h"
 #include "common/time/dates.h"
 #include "referral-service/clients/delivery_dispatcher.h"
@@ -26,82 +26,47 @@
 #include "referral-service/rpc/referral_service_impl.h"
 #include "referral-service/store/sqlite_referral_store.h"
 
+namespace lifeline {
 namespace {
 
 struct ReferralConfig {
-  std::string listen_address = "127.0.0.1:50053";
-  std::string port_file;
-  std::string metrics_address = "127.0.0.1:0";
-  std::string metrics_port_file;
+  common::ServerFlags server = common::ServerFlags::Listening("127.0.0.1:50053");
   std::string data_dir = "./var/referral";
   std::string routing_file = "config/referral.yaml";
   std::string partners_file = "config/partners.yaml";
   std::string partner_inbox_override;
-  std::string log_level = "info";
   int64_t delivery_batch_size = 20;
   int64_t metrics_refresh_seconds = 15;
   int64_t escalation_interval_seconds = 60;
 };
 
-int Fail(const char* what, const absl::Status& status) {
-  spdlog::critical("event=startup_failed step={} error=\"{}\"", what, status.ToString());
-  return 1;
+void Bind(common::FlagSet* flags, ReferralConfig* config) {
+  common::DefineServerFlags(flags, &config->server);
+  flags->RequiredString("data_dir", &config->data_dir, "directory of referral.db");
+  flags->RequiredString("routing_file", &config->routing_file, "needs -> departments (YAML)");
+  flags->RequiredString("partners_file", &config->partners_file,
+                        "partner directory seeded at startup (YAML)");
+  flags->String("partner_inbox_override", &config->partner_inbox_override,
+                "when set, every partner's inbox target is this target");
+  flags->Int("delivery_batch_size", &config->delivery_batch_size, "deliveries per batch", 1, 50);
+  flags->Int("metrics_refresh_seconds", &config->metrics_refresh_seconds,
+             "how often the gauges are reloaded", 1, 3600);
+  flags->Int("escalation_interval_seconds", &config->escalation_interval_seconds,
+             "how often overdue referrals are looked for and escalated", 1, 86400);
 }
 
-}  // namespace
+int Fail(const char* what, const absl::Status& status) {
+  return common::StartupFailure("referral-service", what, status);
+}
 
-int main(int argc, char** argv) {
-  using namespace lifeline;  // NOLINT(build/namespaces): main only wires.
+int Run(int argc, char** argv) {
   ReferralConfig config;
   common::FlagSet flags("referral");
-  flags.String("listen_address", &config.listen_address, "host:port for gRPC (port 0 = any)");
-  flags.String("port_file", &config.port_file, "write the bound gRPC port here");
-  flags.String("metrics_address", &config.metrics_address,
-               "host:port for Prometheus /metrics (empty disables)");
-  flags.String("metrics_port_file", &config.metrics_port_file, "write the metrics port here");
-  flags.String("data_dir", &config.data_dir, "directory of referral.db");
-  flags.String("routing_file", &config.routing_file, "needs -> departments (YAML)");
-  flags.String("partners_file", &config.partners_file,
-               "partner directory seeded at startup (YAML)");
-  flags.String("partner_inbox_override", &config.partner_inbox_override,
-               "when set, every partner's inbox target is this target");
-  flags.String("log_level", &config.log_level, "debug, info, warn or error");
-  flags.Int("delivery_batch_size", &config.delivery_batch_size, "deliveries per batch (1..50)");
-  flags.Int("metrics_refresh_seconds", &config.metrics_refresh_seconds,
-            "how often the gauges are reloaded");
-  flags.Int("escalation_interval_seconds", &config.escalation_interval_seconds,
-            "how often overdue referrals are looked for and escalated");
-  flags.Check([&config]() -> absl::Status {
-    if (config.delivery_batch_size < 1 || config.delivery_batch_size > 50) {
-      return absl::InvalidArgumentError("delivery_batch_size: must be within 1..50");
-    }
-    return absl::OkStatus();
-  });
-  flags.Check([&config]() -> absl::Status {
-    if (config.metrics_refresh_seconds < 1) {
-      return absl::InvalidArgumentError("metrics_refresh_seconds: must be at least 1");
-    }
-    return absl::OkStatus();
-  });
-  flags.Check([&config]() -> absl::Status {
-    if (config.escalation_interval_seconds < 1) {
-      return absl::InvalidArgumentError("escalation_interval_seconds: must be at least 1");
-    }
-    return absl::OkStatus();
-  });
-  flags.Check([&config]() -> absl::Status {
-    if (config.data_dir.empty()) return absl::InvalidArgumentError("data_dir: required");
-    return absl::OkStatus();
-  });
-  if (absl::Status status = flags.Parse(argc, argv); !status.ok()) {
-    if (absl::IsCancelled(status)) {
-      std::fprintf(stdout, "%s\n", std::string(status.message()).c_str());
-      return 0;
-    }
-    std::fprintf(stderr, "referral-service: %s\n", std::string(status.message()).c_str());
-    return 2;
+  Bind(&flags, &config);
+  if (auto exit_code = common::ParseFlags(&flags, "referral-service", argc, argv)) {
+    return *exit_code;
   }
-  common::InitLogging("referral-service", config.log_level);
+  common::InitLogging("referral-service", config.server.log_level);
   spdlog::info("event=config {}", flags.Describe());
 
   absl::StatusOr<referral::Router> router = referral::LoadRouter(config.routing_file);
@@ -121,12 +86,7 @@ int main(int argc, char** argv) {
   }
   spdlog::info("event=partners_seeded inserted={} in_file={}", seeded, seed->size());
 
-  common::ServerOptions server_options;
-  server_options.listen_address = config.listen_address;
-  server_options.port_file = config.port_file;
-  server_options.metrics_address = config.metrics_address;
-  server_options.metrics_port_file = config.metrics_port_file;
-  common::ServerRunner runner("referral-service", server_options);
+  common::ServerRunner runner("referral-service", config.server.Options());
 
   referral::ReferralMetrics metrics(runner.registry().get(), store->get());
   referral::PeriodicTask metrics_refresh("metrics_refresh",
@@ -162,3 +122,8 @@ int main(int argc, char** argv) {
   spdlog::info("event=stopped");
   return 0;
 }
+
+}  // namespace
+}  // namespace lifeline
+
+int main(int argc, char** argv) { return lifeline::Run(argc, argv); }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
+#include "common/paging/paging.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "referral-service/domain/delivery_request.h"
@@ -42,24 +43,6 @@ absl::Status DenyPartner(const common::Caller& caller, std::string_view what) {
         absl::StrCat("caller: a partner may not ", std::string(what)));
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
-  if (requested < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("page_size: ", requested, " is negative"));
-  }
-  if (requested == 0) return default_size;
-  return std::min(requested, max_size);
-}
-
-// Page tokens are the store cursor in decimal; opaque to callers.
-absl::StatusOr<int64_t> ParsePageToken(const std::string& token) {
-  if (token.empty()) return 0;
-  int64_t cursor = 0;
-  if (!absl::SimpleAtoi(token, &cursor) || cursor <= 0) {
-    return absl::InvalidArgumentError("page_token: not a token this service issued");
-  }
-  return cursor;
 }
 
 // An authenticated partner acts as itself whatever the request says; others may name the actor.
@@ -164,12 +147,12 @@ absl::Status ReferralServiceImpl::DoListReferrals(const common::Caller& caller,
     }
     filter.department = caller.scope;
   }
-  ASSIGN_OR_RETURN(int page_size,
-                   PageSize(request.page_size(), kDefaultReferralPageSize, kMaxReferralPageSize));
-  ASSIGN_OR_RETURN(int64_t cursor, ParsePageToken(request.page_token()));
+  const int page_size =
+      common::PageSize(request.page_size(), {kDefaultReferralPageSize, kMaxReferralPageSize});
+  ASSIGN_OR_RETURN(int64_t cursor, common::ParsePageToken(request.page_token()));
   ASSIGN_OR_RETURN(ReferralPage page, store_->ListReferrals(filter, page_size, cursor));
   for (const Referral& referral : page.referrals) ToProto(referral, response->add_referrals());
-  if (page.next_cursor > 0) response->set_next_page_token(absl::StrCat(page.next_cursor));
+  response->set_next_page_token(common::NextPageToken(page.next_cursor));
   return absl::OkStatus();
 }
 
@@ -282,8 +265,8 @@ absl::Status ReferralServiceImpl::DoListChanges(const common::Caller& caller,
   if (request.after_sequence() < 0) {
     return absl::InvalidArgumentError("after_sequence: must not be negative");
   }
-  ASSIGN_OR_RETURN(int page_size,
-                   PageSize(request.page_size(), kDefaultChangesPageSize, kMaxChangesPageSize));
+  const int page_size =
+      common::PageSize(request.page_size(), {kDefaultChangesPageSize, kMaxChangesPageSize});
   ASSIGN_OR_RETURN(ChangePage page, store_->ListChanges(request.after_sequence(), page_size));
   for (const ReferralEvent& event : page.events) ToProto(event, response->add_events());
   response->set_last_sequence(page.last_sequence);
