@@ -2,7 +2,6 @@
 // the referral outbox dispatcher and serves MatchService until SIGTERM/SIGINT.
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -14,11 +13,11 @@
 #include "common/server/server_runner.h"
 #include "common/time/dates.h"
 #include "match-service/clients/grpc_referral_client.h"
+#include "match-service/clients/plan_sender.h"
 #include "match-service/domain/match_engine.h"
 #include "match-service/rpc/eligibility_config.h"
 #include "match-service/rpc/match_metrics.h"
 #include "match-service/rpc/match_service_impl.h"
-#include "match-service/rpc/plan_delivery.h"
 #include "match-service/store/sqlite_match_store.h"
 
 namespace lifeline::match {
@@ -64,12 +63,8 @@ int Run(int argc, char** argv) {
   GrpcReferralClient referral(common::MakeClientChannel(config.referral_target),
                               absl::Milliseconds(config.referral_timeout_ms));
   MatchStore* store_ptr = store->get();
-  common::OutboxDispatcher dispatcher(
-      (*store)->outbox(),
-      [&referral, store_ptr](const std::vector<common::OutboxMessage>& messages) {
-        return DeliverPlans(messages, &referral, store_ptr);
-      },
-      DispatchOptions());
+  common::OutboxDispatcher dispatcher((*store)->outbox(), MakePlanSender(&referral, store_ptr),
+                                      DispatchOptions());
 
   common::ServerRunner runner("match-service", config.server.Options());
   MatchMetrics metrics(*runner.registry(), store_ptr, (*store)->outbox());

@@ -10,7 +10,7 @@
 
 #include "common/outbox/outbox.h"
 #include "match-service/clients/fake_referral_client.h"
-#include "match-service/rpc/plan_delivery.h"
+#include "match-service/clients/plan_sender.h"
 #include "match-service/store/sqlite_match_store.h"
 #include "match-service/testing/story_fixture.h"
 
@@ -40,11 +40,7 @@ class MatchServiceImplTest : public ::testing::Test {
     options.topic = kReferralTopic;
     options.batch_size = 1;
     dispatcher_ = std::make_unique<common::OutboxDispatcher>(
-        store_->outbox(),
-        [this](const std::vector<common::OutboxMessage>& messages) {
-          return DeliverPlans(messages, &referral_, store_.get());
-        },
-        options);
+        store_->outbox(), MakePlanSender(&referral_, store_.get()), options);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
@@ -241,9 +237,9 @@ TEST_F(MatchServiceImplTest, FailedDeliveryIsRetriedLater) {
   EXPECT_EQ(store_->GetClue(clue_id)->clue.plan_id, "");
 
   referral_.SetFailure(absl::OkStatus());
-  ASSERT_TRUE(
-      DeliverPlans(*store_->outbox()->Due(kReferralTopic, 10, INT64_MAX), &referral_, store_.get())
-          .ok());
+  ASSERT_TRUE(MakePlanSender(&referral_,
+                             store_.get())(*store_->outbox()->Due(kReferralTopic, 10, INT64_MAX))
+                  .ok());
   EXPECT_EQ(store_->GetClue(clue_id)->clue.plan_id, "plan_1");
 }
 
