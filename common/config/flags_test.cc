@@ -8,26 +8,14 @@
 
 #include "absl/status/status.h"
 
+#include "common/testing/argv.h"
 #include "common/testing/process.h"
 #include <stdlib.h>
 
 namespace lifeline::common {
 namespace {
 
-// Builds a mutable argv for FlagSet::Parse.
-class Argv {
- public:
-  Argv(std::initializer_list<std::string> args) : storage_(args) {
-    storage_.insert(storage_.begin(), "binary");
-    for (std::string& s : storage_) pointers_.push_back(s.data());
-  }
-  int argc() const { return static_cast<int>(pointers_.size()); }
-  char** argv() { return pointers_.data(); }
-
- private:
-  std::vector<std::string> storage_;
-  std::vector<char*> pointers_;
-};
+using testing::Argv;
 
 // Sets an environment variable for the lifetime of the object.
 class ScopedEnv {

@@ -5,22 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "common/testing/argv.h"
+
 namespace lifeline::common {
 namespace {
 
-class Argv {
- public:
-  Argv(std::initializer_list<std::string> args) : storage_(args) {
-    storage_.insert(storage_.begin(), "binary");
-    for (std::string& s : storage_) pointers_.push_back(s.data());
-  }
-  int argc() const { return static_cast<int>(pointers_.size()); }
-  char** argv() { return pointers_.data(); }
-
- private:
-  std::vector<std::string> storage_;
-  std::vector<char*> pointers_;
-};
+using testing::Argv;
 
 TEST(CheckListenAddressTest, AcceptsHostPortRejectsTheRest) {
   for (const char* good :
