@@ -71,7 +71,7 @@ class IngestServiceTest : public ::testing::Test {
   IngestServiceTest()
       : clock_(absl::FromCivil(absl::CivilSecond(2024, 6, 1, 12, 0, 0), absl::UTCTimeZone())),
         tokenizer_(*common::IdTokenizer::Create(kSecret)),
-        validator_(&AgencyCatalog::Default(), &tokenizer_, &clock_),
+        validator_(&tokenizer_, &clock_),
         registry_(std::make_shared<prometheus::Registry>()),
         metrics_(registry_.get()) {}
 
@@ -103,8 +103,7 @@ class IngestServiceTest : public ::testing::Test {
     stub_.reset();
     server_.reset();
     service_ = std::make_unique<IngestServiceImpl>(
-        store_.get(), &AgencyCatalog::Default(), &validator_, &clock_, &metrics_,
-        [this] { ++wakes_; }, options);
+        store_.get(), &validator_, &clock_, &metrics_, [this] { ++wakes_; }, options);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();

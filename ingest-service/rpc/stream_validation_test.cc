@@ -9,7 +9,6 @@
 
 #include "common/identity/id_token.h"
 #include "common/time/dates.h"
-#include "ingest-service/domain/agency_catalog.h"
 
 namespace lifeline::ingest {
 namespace {
@@ -34,7 +33,7 @@ class StreamValidationTest : public ::testing::Test {
   StreamValidationTest()
       : clock_(absl::FromCivil(absl::CivilSecond(2024, 6, 1, 12, 0, 0), absl::UTCTimeZone())),
         tokenizer_(*common::IdTokenizer::Create(kSecret)),
-        validator_(&AgencyCatalog::Default(), &tokenizer_, &clock_) {}
+        validator_(&tokenizer_, &clock_) {}
 
   common::FakeClock clock_;
   common::IdTokenizer tokenizer_;
