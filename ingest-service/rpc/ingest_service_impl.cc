@@ -12,6 +12,7 @@
 #include "common/records/agencies.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
+#include "ingest-service/domain/sealed_record.h"
 #include "ingest-service/rpc/record_mapping.h"
 #include "ingest-service/rpc/stream_validation.h"
 
@@ -113,7 +114,7 @@ absl::Status AddValidatedRecord(const RecordValidator& validator, const std::str
   if (!submission.rejected) {
     submission.normalized = BuildNormalizedRecord(agency, std::move(*record), std::move(result));
     // Hashed and serialized here, on the caller's thread, not inside the commit.
-    RETURN_IF_ERROR(SealRecord(batch->batch_id, &submission));
+    ASSIGN_OR_RETURN(submission.sealed, SealRecord(submission.normalized, batch->batch_id));
   }
   return absl::OkStatus();
 }

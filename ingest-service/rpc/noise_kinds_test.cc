@@ -35,6 +35,7 @@
 #include "ingest-service/domain/record_validator.h"
 #include "ingest-service/rpc/record_mapping.h"
 #include "ingest-service/store/sqlite_ingest_store.h"
+#include "ingest-service/store/sqlite_ingest_store_testing.h"
 #include "tools/datagen/model.h"
 #include "tools/datagen/names.h"
 #include "tools/datagen/noise.h"
@@ -563,7 +564,7 @@ void DuplicateRecord() {
       EXPECT_EQ(response.outcomes(static_cast<int>(i)).result(), AcceptedResult(first));
       EXPECT_EQ(response.outcomes(static_cast<int>(i + 1)).result(), v1::RECORD_RESULT_UNCHANGED);
       absl::StatusOr<records::v1::NormalizedRecord> stored =
-          store->GetRecord(agency, records[i]->source_record_id());
+          ReadStoredRecord(*store, agency, records[i]->source_record_id());
       ASSERT_TRUE(stored.ok()) << stored.status();
       records::v1::NormalizedRecord want = *first.normalized;
       want.set_batch_id("dup-1");
@@ -612,7 +613,7 @@ void RecordUpdate() {
       EXPECT_EQ(response.outcomes(static_cast<int>(i)).result(), AcceptedResult(older));
       EXPECT_EQ(response.outcomes(static_cast<int>(i + 1)).result(), AcceptedResult(newer));
       absl::StatusOr<records::v1::NormalizedRecord> stored =
-          store->GetRecord(agency, records[i]->source_record_id());
+          ReadStoredRecord(*store, agency, records[i]->source_record_id());
       ASSERT_TRUE(stored.ok()) << stored.status();
       records::v1::NormalizedRecord want = *newer.normalized;
       want.set_batch_id("upd-1");
@@ -630,7 +631,7 @@ void RecordUpdate() {
     }
     for (const records::v1::Record* record : olders) {
       absl::StatusOr<records::v1::NormalizedRecord> stored =
-          store->GetRecord(agency, record->source_record_id());
+          ReadStoredRecord(*store, agency, record->source_record_id());
       ASSERT_TRUE(stored.ok()) << stored.status();
       EXPECT_EQ(stored->version(), record->version() + 1);
       EXPECT_EQ(stored->batch_id(), "upd-1");

@@ -67,8 +67,8 @@ TEST_F(StreamValidationTest, ValidatesEveryMessageInOrder) {
     EXPECT_EQ(record.source_record_id, "sa-" + std::to_string(n));
     EXPECT_EQ(record.rejected, n % 7 == 3) << n;
     if (!record.rejected) {
-      EXPECT_FALSE(record.stored_bytes.empty()) << n;
-      EXPECT_EQ(record.content_hash.size(), 32u) << n;
+      EXPECT_FALSE(record.sealed.bytes.empty()) << n;
+      EXPECT_EQ(record.sealed.content_hash.size(), 32u) << n;
       EXPECT_EQ(record.normalized.source_record_id(), record.source_record_id);
     }
   }
