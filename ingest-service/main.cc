@@ -21,7 +21,6 @@
 #include "common/time/dates.h"
 #include "ingest-service/clients/grpc_match_client.h"
 #include "ingest-service/clients/match_sender.h"
-#include "ingest-service/domain/agency_catalog.h"
 #include "ingest-service/domain/record_validator.h"
 #include "ingest-service/rpc/ingest_metrics.h"
 #include "ingest-service/rpc/ingest_service_impl.h"
@@ -179,15 +178,14 @@ int main(int argc, char** argv) {
       },
       dispatcher_options);
 
-  ingest::RecordValidator validator(&ingest::AgencyCatalog::Default(), &*tokenizer,
-                                    common::Clock::Real());
+  ingest::RecordValidator validator(&*tokenizer, common::Clock::Real());
   ingest::IngestServiceImpl::Options service_options;
   service_options.max_batch_records = config.max_batch_records;
   service_options.max_stream_records = config.max_stream_records;
   service_options.max_outbox_pending = config.max_outbox_pending;
   ingest::IngestServiceImpl service(
-      store_ptr, &ingest::AgencyCatalog::Default(), &validator, common::Clock::Real(), &metrics,
-      [&dispatcher] { dispatcher.Wake(); }, service_options);
+      store_ptr, &validator, common::Clock::Real(), &metrics, [&dispatcher] { dispatcher.Wake(); },
+      service_options);
   runner.AddService(&service);
 
   if (absl::Status status = runner.Start(); !status.ok()) {

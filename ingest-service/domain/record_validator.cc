@@ -10,75 +10,13 @@
 #include "common/identity/id_number.h"
 #include "common/identity/name_normalizer.h"
 #include "common/identity/normalize.h"
+#include "common/records/agencies.h"
 #include "ingest-service/domain/reason_codes.h"
 
 namespace lifeline::ingest {
 namespace {
 
-// A field a payload kind cannot do without. Enums count as missing when UNSPECIFIED, numbers
-// when zero, strings when empty.
-struct RequiredField {
-  std::string_view kind;
-  std::string_view path;
-};
-
-constexpr RequiredField kRequiredFields[] = {
-    {"criminal_victim", "criminal_victim.criminal_case.case_number"},
-    {"criminal_victim", "criminal_victim.harm"},
-    {"near_relative", "near_relative.case_number"},
-    {"near_relative", "near_relative.relation"},
-    {"assistance_granted", "assistance_granted.case_number"},
-    {"assistance_granted", "assistance_granted.granted_date"},
-    {"civil_judgment", "civil_judgment.case_number"},
-    {"civil_judgment", "civil_judgment.amount_awarded_fen"},
-    {"enforcement", "enforcement.case_number"},
-    {"enforcement", "enforcement.status"},
-    {"social_assistance", "social_assistance.programme"},
-    {"social_assistance", "social_assistance.start_date"},
-    {"disability_certificate", "disability_certificate.kind"},
-    {"disability_certificate", "disability_certificate.grade"},
-    {"poverty_monitoring", "poverty_monitoring.category"},
-    {"poverty_monitoring", "poverty_monitoring.start_date"},
-    {"women_children_difficulty", "women_children_difficulty.kind"},
-    {"veteran_status", "veteran_status.kind"},
-    {"medical_expense", "medical_expense.year"},
-};
-
-// An integer field of a payload ("<kind>.<field>"; rules elsewhere would be skipped) that must lie
-// in [min, max] when present; `max_is_this_year` replaces max by the current calendar year.
-struct RangeRule {
-  std::string_view path;
-  int64_t min;
-  int64_t max;
-  bool max_is_this_year = false;
-};
-
-constexpr RangeRule kRangeRules[] = {
-    {"disability_certificate.grade", 1, 4},
-    {"criminal_victim.disability_grade", 0, 4},
-    {"medical_expense.year", 1949, 0, /*max_is_this_year=*/true},
-};
-
-// Pairs of amounts of a payload ("<kind>.<field>") where the first may never exceed the second.
-struct AmountOrder {
-  std::string_view lesser;
-  std::string_view greater;
-  std::string_view reason;
-};
-
-constexpr AmountOrder kAmountOrders[] = {
-    {"enforcement.amount_paid_fen", "enforcement.amount_awarded_fen",
-     reason::kAmountPaidExceedsAwarded},
-};
-
-// String fields of payloads ("<kind>.<field>") that embed an ID number and are stored only in
-// masked form.
-constexpr std::string_view kIdBearingFields[] = {
-    "disability_certificate.certificate_number",
-};
-
-constexpr std::string_view kDateSuffix = "_date";
-constexpr std::string_view kAmountSuffix = "_fen";
+namespace rv1 = records::v1;
 
 // Concatenates pieces (Debian's Abseil has its own string_view, so absl::StrCat does not take
 // std::string_view).
@@ -86,23 +24,6 @@ std::string Cat(std::initializer_list<std::string_view> pieces) {
   std::string out;
   for (std::string_view piece : pieces) out.append(piece);
   return out;
-}
-
-std::string_view LeafName(std::string_view path) {
-  size_t dot = path.rfind('.');
-  return dot == std::string_view::npos ? path : path.substr(dot + 1);
-}
-
-// Whether `path` is a field of the payload `kind` ("medical_expense.year" of "medical_expense").
-// Rules on other payloads' fields have nothing to look up: the view holds only the set payload.
-bool InPayload(std::string_view path, std::string_view kind) {
-  return !kind.empty() && path.size() > kind.size() && path.starts_with(kind) &&
-         path[kind.size()] == '.';
-}
-
-std::string_view ParentPath(std::string_view path) {
-  size_t dot = path.rfind('.');
-  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
 }
 
 void AddIssue(ValidationResult* result, std::string_view field, std::string_view reason,
@@ -130,30 +51,368 @@ std::optional<absl::CivilDay> ParseDay(std::string_view text, std::string_view f
   return *day;
 }
 
-Sex SexFromEnumName(std::string_view name) {
-  if (name == "SEX_MALE") return Sex::kMale;
-  if (name == "SEX_FEMALE") return Sex::kFemale;
-  return Sex::kUnspecified;
+// The name of the payload field that is set ("criminal_victim"); empty when none is.
+std::string_view PayloadName(const rv1::Record& record) {
+  const google::protobuf::FieldDescriptor* field =
+      rv1::Record::descriptor()->FindFieldByNumber(record.payload_case());
+  return field == nullptr ? std::string_view() : std::string_view(field->name());
 }
 
-Sex SexFromIdDigit(int sex) {
-  if (sex == 1) return Sex::kMale;
-  if (sex == 2) return Sex::kFemale;
-  return Sex::kUnspecified;
+// The checks of one record's fields, each naming the field by its path from the record root.
+class FieldChecks {
+ public:
+  FieldChecks(absl::CivilDay today, ValidationResult* result) : today_(today), result_(result) {}
+
+  absl::CivilDay today() const { return today_; }
+
+  // A date: when set, a real calendar date from 1900-01-01 on and not after today.
+  void Date(std::string_view path, const std::string& text) const {
+    static const absl::CivilDay kEarliest(1900, 1, 1);
+    if (text.empty()) return;
+    std::optional<absl::CivilDay> day = ParseDay(text, path);
+    if (!day.has_value()) {
+      AddError(result_, path, reason::kDateInvalid,
+               Cat({path, " must be a real calendar date YYYY-MM-DD"}));
+    } else if (*day > today_) {
+      AddError(result_, path, reason::kDateInFuture, Cat({path, " must not be in the future"}));
+    } else if (*day < kEarliest) {
+      AddError(result_, path, reason::kDateOutOfRange,
+               Cat({path, " must not be before 1900-01-01"}));
+    }
+  }
+
+  // An end date: a Date, and not before the start date beside it.
+  void EndDate(std::string_view path, const std::string& end, std::string_view start_path,
+               const std::string& start) const {
+    Date(path, end);
+    std::optional<absl::CivilDay> end_day = ParseDay(end, path);
+    std::optional<absl::CivilDay> start_day = ParseDay(start, start_path);
+    if (end_day.has_value() && start_day.has_value() && *end_day < *start_day) {
+      AddError(result_, path, reason::kDateRange, Cat({path, " must not be before ", start_path}));
+    }
+  }
+
+  // An amount in fen: never negative.
+  void Amount(std::string_view path, int64_t fen) const {
+    if (fen < 0) {
+      AddError(result_, path, reason::kAmountNegative, Cat({path, " must not be negative"}));
+    }
+  }
+
+  // An enum: a value the schema defines (proto3 keeps numbers it does not know).
+  void Enum(std::string_view path, int value, bool (*is_valid)(int)) const {
+    if (!is_valid(value)) {
+      AddError(result_, path, reason::kEnumUnknown,
+               Cat({path, " has a value the schema does not define"}));
+    }
+  }
+
+  // Fields the payload cannot do without: a string when empty, a number when zero, an enum when
+  // UNSPECIFIED counts as missing.
+  void Required(std::string_view path, const std::string& text) const {
+    if (text.empty()) Missing(path, " is required");
+  }
+  void Required(std::string_view path, int64_t number) const {
+    if (number == 0) Missing(path, " is required");
+  }
+  void RequiredEnum(std::string_view path, int value) const {
+    if (value == 0) Missing(path, " is required and must not be UNSPECIFIED");
+  }
+
+  // A number that, when set (non-zero), lies in [min, max].
+  void Range(std::string_view path, int64_t value, int64_t min, int64_t max) const {
+    if (value != 0 && (value < min || value > max)) {
+      AddError(result_, path, reason::kValueOutOfRange,
+               Cat({path, " must be between ", std::to_string(min), " and ", std::to_string(max)}));
+    }
+  }
+
+  // An amount that may never exceed another one.
+  void NotAbove(std::string_view path, int64_t value, std::string_view limit_path, int64_t limit,
+                std::string_view reason) const {
+    if (value > limit) {
+      AddError(result_, path, reason, Cat({path, " must not exceed ", limit_path}));
+    }
+  }
+
+ private:
+  void Missing(std::string_view path, std::string_view what) const {
+    AddError(result_, path, reason::kMissingField, Cat({path, what}));
+  }
+
+  absl::CivilDay today_;
+  ValidationResult* result_;
+};
+
+// The rules of each payload kind: first every field's own check, in declaration order, then
+// the payload's required fields, ranges and amount order.
+
+void CheckCriminalVictim(const rv1::CriminalVictim& p, const FieldChecks& c) {
+  const rv1::CriminalCase& k = p.criminal_case();
+  c.Enum("criminal_victim.criminal_case.crime", k.crime(), rv1::CriminalCase_Crime_IsValid);
+  c.Date("criminal_victim.criminal_case.case_date", k.case_date());
+  c.Enum("criminal_victim.criminal_case.offender_status", k.offender_status(),
+         rv1::CriminalCase_OffenderStatus_IsValid);
+  c.Enum("criminal_victim.harm", p.harm(), rv1::CriminalVictim_Harm_IsValid);
+  c.Amount("criminal_victim.property_loss_fen", p.property_loss_fen());
+  c.Required("criminal_victim.criminal_case.case_number", k.case_number());
+  c.RequiredEnum("criminal_victim.harm", p.harm());
+  c.Range("criminal_victim.disability_grade", p.disability_grade(), 0, 4);
 }
 
-// Checks one date field: a real calendar date, from 1900 on and not after `today`.
-void CheckDate(std::string_view path, std::string_view text, absl::CivilDay today,
-               ValidationResult* result) {
-  static const absl::CivilDay kEarliest(1900, 1, 1);
-  std::optional<absl::CivilDay> day = ParseDay(text, path);
-  if (!day.has_value()) {
-    AddError(result, path, reason::kDateInvalid,
-             Cat({path, " must be a real calendar date YYYY-MM-DD"}));
-  } else if (*day > today) {
-    AddError(result, path, reason::kDateInFuture, Cat({path, " must not be in the future"}));
-  } else if (*day < kEarliest) {
-    AddError(result, path, reason::kDateOutOfRange, Cat({path, " must not be before 1900-01-01"}));
+void CheckNearRelative(const rv1::NearRelative& p, const FieldChecks& c) {
+  c.Enum("near_relative.relation", p.relation(), rv1::NearRelative_Relation_IsValid);
+  c.Required("near_relative.case_number", p.case_number());
+  c.RequiredEnum("near_relative.relation", p.relation());
+}
+
+void CheckAssistanceGranted(const rv1::AssistanceGranted& p, const FieldChecks& c) {
+  c.Amount("assistance_granted.amount_fen", p.amount_fen());
+  c.Date("assistance_granted.granted_date", p.granted_date());
+  c.Required("assistance_granted.case_number", p.case_number());
+  c.Required("assistance_granted.granted_date", p.granted_date());
+}
+
+void CheckCivilJudgment(const rv1::CivilJudgment& p, const FieldChecks& c) {
+  c.Amount("civil_judgment.amount_awarded_fen", p.amount_awarded_fen());
+  c.Date("civil_judgment.judgment_date", p.judgment_date());
+  c.Required("civil_judgment.case_number", p.case_number());
+  c.Required("civil_judgment.amount_awarded_fen", p.amount_awarded_fen());
+}
+
+void CheckEnforcement(const rv1::Enforcement& p, const FieldChecks& c) {
+  c.Amount("enforcement.amount_awarded_fen", p.amount_awarded_fen());
+  c.Amount("enforcement.amount_paid_fen", p.amount_paid_fen());
+  c.Enum("enforcement.status", p.status(), rv1::Enforcement_Status_IsValid);
+  c.Date("enforcement.status_date", p.status_date());
+  c.Required("enforcement.case_number", p.case_number());
+  c.RequiredEnum("enforcement.status", p.status());
+  c.NotAbove("enforcement.amount_paid_fen", p.amount_paid_fen(), "enforcement.amount_awarded_fen",
+             p.amount_awarded_fen(), reason::kAmountPaidExceedsAwarded);
+}
+
+void CheckSocialAssistance(const rv1::SocialAssistance& p, const FieldChecks& c) {
+  c.Enum("social_assistance.programme", p.programme(), rv1::SocialAssistance_Programme_IsValid);
+  c.Date("social_assistance.start_date", p.start_date());
+  c.EndDate("social_assistance.end_date", p.end_date(), "social_assistance.start_date",
+            p.start_date());
+  c.Amount("social_assistance.monthly_amount_fen", p.monthly_amount_fen());
+  c.RequiredEnum("social_assistance.programme", p.programme());
+  c.Required("social_assistance.start_date", p.start_date());
+}
+
+void CheckDisabilityCertificate(const rv1::DisabilityCertificate& p, const FieldChecks& c) {
+  c.Enum("disability_certificate.kind", p.kind(), rv1::DisabilityCertificate_Kind_IsValid);
+  c.Date("disability_certificate.issue_date", p.issue_date());
+  c.RequiredEnum("disability_certificate.kind", p.kind());
+  c.Required("disability_certificate.grade", p.grade());
+  c.Range("disability_certificate.grade", p.grade(), 1, 4);
+}
+
+void CheckPovertyMonitoring(const rv1::PovertyMonitoring& p, const FieldChecks& c) {
+  c.Enum("poverty_monitoring.category", p.category(), rv1::PovertyMonitoring_Category_IsValid);
+  c.Enum("poverty_monitoring.risk_cause", p.risk_cause(), rv1::PovertyMonitoring_RiskCause_IsValid);
+  c.Date("poverty_monitoring.start_date", p.start_date());
+  c.EndDate("poverty_monitoring.end_date", p.end_date(), "poverty_monitoring.start_date",
+            p.start_date());
+  c.RequiredEnum("poverty_monitoring.category", p.category());
+  c.Required("poverty_monitoring.start_date", p.start_date());
+}
+
+void CheckWomenChildrenDifficulty(const rv1::WomenChildrenDifficulty& p, const FieldChecks& c) {
+  c.Enum("women_children_difficulty.kind", p.kind(), rv1::WomenChildrenDifficulty_Kind_IsValid);
+  c.Date("women_children_difficulty.start_date", p.start_date());
+  c.RequiredEnum("women_children_difficulty.kind", p.kind());
+}
+
+void CheckVeteranStatus(const rv1::VeteranStatus& p, const FieldChecks& c) {
+  c.Enum("veteran_status.kind", p.kind(), rv1::VeteranStatus_Kind_IsValid);
+  c.Date("veteran_status.start_date", p.start_date());
+  c.RequiredEnum("veteran_status.kind", p.kind());
+}
+
+void CheckMedicalExpense(const rv1::MedicalExpense& p, const FieldChecks& c) {
+  c.Amount("medical_expense.out_of_pocket_fen", p.out_of_pocket_fen());
+  c.Amount("medical_expense.assistance_fen", p.assistance_fen());
+  c.Required("medical_expense.year", p.year());
+  c.Range("medical_expense.year", p.year(), 1949, c.today().year());
+}
+
+void CheckPayload(const rv1::Record& record, const FieldChecks& c) {
+  switch (record.payload_case()) {
+    case rv1::Record::kCriminalVictim:
+      return CheckCriminalVictim(record.criminal_victim(), c);
+    case rv1::Record::kNearRelative:
+      return CheckNearRelative(record.near_relative(), c);
+    case rv1::Record::kAssistanceGranted:
+      return CheckAssistanceGranted(record.assistance_granted(), c);
+    case rv1::Record::kCivilJudgment:
+      return CheckCivilJudgment(record.civil_judgment(), c);
+    case rv1::Record::kEnforcement:
+      return CheckEnforcement(record.enforcement(), c);
+    case rv1::Record::kSocialAssistance:
+      return CheckSocialAssistance(record.social_assistance(), c);
+    case rv1::Record::kDisabilityCertificate:
+      return CheckDisabilityCertificate(record.disability_certificate(), c);
+    case rv1::Record::kPovertyMonitoring:
+      return CheckPovertyMonitoring(record.poverty_monitoring(), c);
+    case rv1::Record::kWomenChildrenDifficulty:
+      return CheckWomenChildrenDifficulty(record.women_children_difficulty(), c);
+    case rv1::Record::kVeteranStatus:
+      return CheckVeteranStatus(record.veteran_status(), c);
+    case rv1::Record::kMedicalExpense:
+      return CheckMedicalExpense(record.medical_expense(), c);
+    case rv1::Record::PAYLOAD_NOT_SET:
+      return;
+  }
+}
+
+// The identity every record needs, a retraction included.
+void CheckIdentity(const rv1::Record& record, std::string_view missing_id_message,
+                   ValidationResult* result) {
+  if (record.source_record_id().empty()) {
+    AddError(result, "source_record_id", reason::kMissingField, std::string(missing_id_message));
+  }
+  if (record.version() < 0) {
+    AddError(result, "version", reason::kVersionNegative, "version must not be negative");
+  }
+}
+
+void CheckEnvelope(std::string_view agency, const rv1::Record& record, ValidationResult* result) {
+  CheckIdentity(record, "source_record_id is required", result);
+  if (record.payload_case() == rv1::Record::PAYLOAD_NOT_SET) {
+    AddError(result, "payload", reason::kPayloadMissing,
+             "exactly one payload (criminal_victim, social_assistance, ...) is required");
+  } else if (!AgencySends(agency, record.payload_case())) {
+    std::string_view kind = PayloadName(record);
+    AddError(result, kind, reason::kPayloadNotAllowed,
+             Cat({"payload kind ", kind, " is not accepted from agency ", agency}));
+  }
+}
+
+// The envelope's and the person's own fields (the person's rules are in NormalizePerson).
+void CheckEnvelopeFields(const rv1::Record& record, const FieldChecks& c) {
+  const rv1::PersonIdentity& person = record.person();
+  c.Date("record_date", record.record_date());
+  c.Enum("person.id_type", person.id_type(), rv1::IdType_IsValid);
+  c.Enum("person.sex", person.sex(), rv1::Sex_IsValid);
+  c.Date("person.birth_date", person.birth_date());
+}
+
+rv1::Sex SexFromIdDigit(int sex) {
+  if (sex == 1) return rv1::SEX_MALE;
+  if (sex == 2) return rv1::SEX_FEMALE;
+  return rv1::SEX_UNSPECIFIED;
+}
+
+// Validates, tokenizes and masks the ID number into `person`; returns what parsing it found
+// (empty when it is not a usable resident ID number). The raw form goes no further.
+common::ParsedIdNumber NormalizeIdNumber(const rv1::PersonIdentity& given,
+                                         const common::IdTokenizer& tokenizer, absl::CivilDay today,
+                                         ValidationResult* result) {
+  rv1::NormalizedPerson& person = result->person;
+  const std::string& raw_id = given.id_number();
+  common::ParsedIdNumber parsed;
+  if (given.id_type() == rv1::ID_TYPE_NONE) {
+    AddWarning(result, "person.id_number", reason::kIdMissing,
+               raw_id.empty() ? "person has no ID number"
+                              : "person.id_number ignored because id_type is ID_TYPE_NONE");
+    return parsed;
+  }
+  if (given.id_type() == rv1::ID_TYPE_OTHER) {
+    if (raw_id.empty()) {
+      AddWarning(result, "person.id_number", reason::kIdMissing, "person has no ID number");
+    } else {
+      person.set_id_masked(common::MaskIdNumber(raw_id));
+      AddWarning(result, "person.id_number", reason::kIdNotResident,
+                 "person.id_number is not a resident ID number; it is not verified or matched");
+    }
+    return parsed;
+  }
+  // An id_type the schema does not define is reported by CheckEnvelopeFields.
+  if (given.id_type() != rv1::ID_TYPE_UNSPECIFIED && given.id_type() != rv1::ID_TYPE_RESIDENT_ID) {
+    return parsed;
+  }
+  parsed = common::ParseIdNumber(raw_id);
+  switch (parsed.problem) {
+    case common::IdNumberProblem::kNone:
+      person.set_id_verified(true);
+      break;
+    case common::IdNumberProblem::kEmpty:
+      if (given.id_type() == rv1::ID_TYPE_RESIDENT_ID) {
+        AddError(result, "person.id_number", common::IdNumberProblemCode(parsed.problem),
+                 "person.id_number is required when id_type is ID_TYPE_RESIDENT_ID");
+      } else {
+        AddWarning(result, "person.id_number", reason::kIdMissing, "person has no ID number");
+      }
+      break;
+    case common::IdNumberProblem::kBadCheckDigit:
+      AddWarning(result, "person.id_number", reason::kIdCheckDigit,
+                 "person.id_number check character does not match; kept unverified");
+      break;
+    default:
+      AddError(result, "person.id_number", common::IdNumberProblemCode(parsed.problem),
+               Cat({"person.id_number is not a valid resident ID number (",
+                    common::IdNumberProblemCode(parsed.problem), ")"}));
+      break;
+  }
+  bool usable = parsed.problem == common::IdNumberProblem::kNone ||
+                parsed.problem == common::IdNumberProblem::kBadCheckDigit;
+  if (!usable || parsed.canonical.empty()) return common::ParsedIdNumber();
+  person.set_id_token(tokenizer.Token(parsed.canonical));
+  person.set_id_masked(common::MaskIdNumber(parsed.canonical));
+  if (parsed.repaired) {
+    AddWarning(result, "person.id_number", reason::kIdRepaired,
+               "person.id_number had formatting damage that was repaired");
+  }
+  if (parsed.upgraded_from_15) {
+    AddWarning(result, "person.id_number", reason::kIdUpgraded15,
+               "person.id_number was a legacy 15-digit number, upgraded to 18");
+  }
+  std::optional<absl::CivilDay> id_birth = ParseDay(parsed.birth_date, "person.id_number");
+  if (id_birth.has_value() && *id_birth > today) {
+    AddError(result, "person.id_number",
+             common::IdNumberProblemCode(common::IdNumberProblem::kBadBirthDate),
+             "person.id_number carries a birth date in the future");
+  }
+  return parsed;
+}
+
+// Birth date and sex: the verified ID number wins; a disagreement is worth a warning. A date
+// that parses is already in canonical form: its text is kept (FormatDate would drop the leading
+// zeros of a year before 1000).
+void NormalizeBirthDateAndSex(const rv1::PersonIdentity& given,
+                              const common::ParsedIdNumber& parsed, ValidationResult* result) {
+  rv1::NormalizedPerson& person = result->person;
+  const std::string& given_birth = given.birth_date();
+  std::optional<absl::CivilDay> given_day = ParseDay(given_birth, "person.birth_date");
+  if (given_day.has_value() && !parsed.birth_date.empty() && given_birth != parsed.birth_date) {
+    AddWarning(result, "person.birth_date", reason::kBirthDateMismatch,
+               "person.birth_date disagrees with the birth date in the ID number");
+  }
+  if (person.id_verified() && !parsed.birth_date.empty()) {
+    person.set_birth_date(parsed.birth_date);
+  } else if (given_day.has_value()) {
+    person.set_birth_date(given_birth);
+  } else {
+    person.set_birth_date(parsed.birth_date);
+  }
+
+  // A number the schema does not define counts as unspecified.
+  const rv1::Sex given_sex = given.sex() == rv1::SEX_MALE || given.sex() == rv1::SEX_FEMALE
+                                 ? given.sex()
+                                 : rv1::SEX_UNSPECIFIED;
+  const rv1::Sex id_sex = SexFromIdDigit(parsed.sex);
+  if (given_sex != rv1::SEX_UNSPECIFIED && id_sex != rv1::SEX_UNSPECIFIED && given_sex != id_sex) {
+    AddWarning(result, "person.sex", reason::kSexMismatch,
+               "person.sex disagrees with the sex in the ID number");
+  }
+  if (person.id_verified() && id_sex != rv1::SEX_UNSPECIFIED) {
+    person.set_sex(id_sex);
+  } else if (given_sex != rv1::SEX_UNSPECIFIED) {
+    person.set_sex(given_sex);
+  } else {
+    person.set_sex(id_sex);
   }
 }
 
@@ -169,259 +428,76 @@ bool ValidationResult::has_warnings() const {
                      [](const Issue& issue) { return issue.severity == Severity::kWarning; });
 }
 
-RecordValidator::RecordValidator(const AgencyCatalog* catalog, const common::IdTokenizer* tokenizer,
-                                 const common::Clock* clock, Options options)
-    : catalog_(catalog), tokenizer_(tokenizer), clock_(clock), options_(options) {}
+bool AgencySends(std::string_view agency, rv1::Record::PayloadCase kind) {
+  const common::AgencyInfo* info = common::FindAgency(agency);
+  return info != nullptr &&
+         std::find(info->payloads.begin(), info->payloads.end(), kind) != info->payloads.end();
+}
+
+void MaskIdBearingFields(rv1::Record* record) {
+  if (record->has_disability_certificate() &&
+      !record->disability_certificate().certificate_number().empty()) {
+    rv1::DisabilityCertificate* certificate = record->mutable_disability_certificate();
+    certificate->set_certificate_number(common::MaskIdNumber(certificate->certificate_number()));
+  }
+}
+
+RecordValidator::RecordValidator(const common::IdTokenizer* tokenizer, const common::Clock* clock,
+                                 Options options)
+    : tokenizer_(tokenizer), clock_(clock), options_(options) {}
 
 ValidationResult RecordValidator::Validate(std::string_view agency,
-                                           const RecordView& record) const {
+                                           const rv1::Record& record) const {
   ValidationResult result;
   absl::CivilDay today = absl::ToCivilDay(clock_->Now(), options_.zone);
-  if (record.Number("retracted") != 0) {
-    CheckRetraction(record, today, &result);
+  const FieldChecks checks(today, &result);
+  if (record.retracted()) {
+    CheckIdentity(record, "source_record_id is required: it names the record to retract", &result);
+    checks.Date("record_date", record.record_date());
     return result;
   }
   CheckEnvelope(agency, record, &result);
-  CheckFields(record, today, &result);
-  CheckPayloadRules(record, today, &result);
-  NormalizePerson(record, today, &result);
+  CheckEnvelopeFields(record, checks);
+  CheckPayload(record, checks);
+  NormalizePerson(record.person(), today, &result);
   return result;
 }
 
-void RecordValidator::CheckEnvelope(std::string_view agency, const RecordView& record,
-                                    ValidationResult* result) const {
-  if (record.Text("source_record_id").empty()) {
-    AddError(result, "source_record_id", reason::kMissingField, "source_record_id is required");
-  }
-  if (record.Number("version") < 0) {
-    AddError(result, "version", reason::kVersionNegative, "version must not be negative");
-  }
-  if (record.payload_kind.empty()) {
-    AddError(result, "payload", reason::kPayloadMissing,
-             "exactly one payload (criminal_victim, social_assistance, ...) is required");
-  } else if (!catalog_->Allows(agency, record.payload_kind)) {
-    AddError(result, record.payload_kind, reason::kPayloadNotAllowed,
-             Cat({"payload kind ", record.payload_kind, " is not accepted from agency ", agency}));
-  }
-}
-
-void RecordValidator::CheckRetraction(const RecordView& record, absl::CivilDay today,
+void RecordValidator::NormalizePerson(const rv1::PersonIdentity& given, absl::CivilDay today,
                                       ValidationResult* result) const {
-  if (record.Text("source_record_id").empty()) {
-    AddError(result, "source_record_id", reason::kMissingField,
-             "source_record_id is required: it names the record to retract");
-  }
-  if (record.Number("version") < 0) {
-    AddError(result, "version", reason::kVersionNegative, "version must not be negative");
-  }
-  std::string_view record_date = record.Text("record_date");
-  if (!record_date.empty()) CheckDate("record_date", record_date, today, result);
-}
-
-void RecordValidator::CheckFields(const RecordView& record, absl::CivilDay today,
-                                  ValidationResult* result) const {
-  // Suffixes are tested on the whole path: neither contains a dot, so a path ends with one
-  // exactly when its leaf name does (this loop runs for every field of every record).
-  for (const FieldValue& field : record.fields) {
-    if (field.type == FieldType::kEnum && field.number != 0 && field.enum_name.empty()) {
-      AddError(result, field.path, reason::kEnumUnknown,
-               Cat({field.path, " has a value the schema does not define"}));
-    }
-    if (field.type == FieldType::kString && field.present && field.path.ends_with(kDateSuffix)) {
-      CheckDate(field.path, field.text, today, result);
-    }
-    if (field.type == FieldType::kInt && field.number < 0 && field.path.ends_with(kAmountSuffix)) {
-      AddError(result, field.path, reason::kAmountNegative,
-               Cat({field.path, " must not be negative"}));
-    }
-    // An end date must not come before the start date beside it.
-    if (field.present && field.path.ends_with("end_date") && LeafName(field.path) == "end_date") {
-      std::string start_path = Cat({ParentPath(field.path), ".start_date"});
-      std::optional<absl::CivilDay> end = ParseDay(field.text, field.path);
-      std::optional<absl::CivilDay> start = ParseDay(record.Text(start_path), start_path);
-      if (end.has_value() && start.has_value() && *end < *start) {
-        AddError(result, field.path, reason::kDateRange,
-                 Cat({field.path, " must not be before ", start_path}));
-      }
-    }
-  }
-}
-
-void RecordValidator::CheckPayloadRules(const RecordView& record, absl::CivilDay today,
-                                        ValidationResult* result) const {
-  if (record.payload_kind.empty()) return;
-  for (const RequiredField& required : kRequiredFields) {
-    if (required.kind != record.payload_kind) continue;
-    const FieldValue* field = record.Find(required.path);
-    if (field == nullptr || !field->present) {
-      AddError(result, required.path, reason::kMissingField,
-               field != nullptr && field->type == FieldType::kEnum
-                   ? Cat({required.path, " is required and must not be UNSPECIFIED"})
-                   : Cat({required.path, " is required"}));
-    }
-  }
-  for (const RangeRule& rule : kRangeRules) {
-    if (!InPayload(rule.path, record.payload_kind)) continue;
-    const FieldValue* field = record.Find(rule.path);
-    if (field == nullptr || !field->present) continue;
-    int64_t max = rule.max_is_this_year ? today.year() : rule.max;
-    if (field->number < rule.min || field->number > max) {
-      AddError(result, rule.path, reason::kValueOutOfRange,
-               Cat({rule.path, " must be between ", std::to_string(rule.min), " and ",
-                    std::to_string(max)}));
-    }
-  }
-  for (const AmountOrder& order : kAmountOrders) {
-    if (!InPayload(order.lesser, record.payload_kind)) continue;
-    const FieldValue* lesser = record.Find(order.lesser);
-    const FieldValue* greater = record.Find(order.greater);
-    if (lesser == nullptr || greater == nullptr) continue;
-    if (lesser->number > greater->number) {
-      AddError(result, order.lesser, order.reason,
-               Cat({order.lesser, " must not exceed ", order.greater}));
-    }
-  }
-  for (std::string_view path : kIdBearingFields) {
-    if (!InPayload(path, record.payload_kind)) continue;
-    const FieldValue* field = record.Find(path);
-    if (field == nullptr || !field->present) continue;
-    result->rewrites.push_back(FieldRewrite{std::string(path), common::MaskIdNumber(field->text)});
-  }
-}
-
-void RecordValidator::NormalizePerson(const RecordView& record, absl::CivilDay today,
-                                      ValidationResult* result) const {
-  NormalizedPerson& person = result->person;
-  person.name_original = std::string(record.Text("person.name"));
-  common::NormalizedName name = common::DefaultNameNormalizer().Normalize(person.name_original);
-  person.name_normalized = std::move(name.normalized);
-  person.name_pinyin = std::move(name.pinyin);
-  if (person.name_normalized.empty()) {
+  rv1::NormalizedPerson& person = result->person;
+  person.set_name_original(given.name());
+  common::NormalizedName name = common::DefaultNameNormalizer().Normalize(given.name());
+  person.set_name_normalized(std::move(name.normalized));
+  person.set_name_pinyin(std::move(name.pinyin));
+  if (person.name_normalized().empty()) {
     AddError(result, "person.name", reason::kNameMissing,
              "person.name is required and must not be empty after normalization");
   }
 
-  // The ID number: validated, tokenized and masked; the raw form goes no further.
-  const FieldValue* id_type_field = record.Find("person.id_type");
-  std::string_view id_type =
-      id_type_field == nullptr ? std::string_view() : std::string_view(id_type_field->enum_name);
-  std::string_view raw_id = record.Text("person.id_number");
-  common::ParsedIdNumber parsed;
-  if (id_type == "ID_TYPE_NONE") {
-    AddWarning(result, "person.id_number", reason::kIdMissing,
-               raw_id.empty() ? "person has no ID number"
-                              : "person.id_number ignored because id_type is ID_TYPE_NONE");
-  } else if (id_type == "ID_TYPE_OTHER") {
-    if (raw_id.empty()) {
-      AddWarning(result, "person.id_number", reason::kIdMissing, "person has no ID number");
-    } else {
-      person.id_masked = common::MaskIdNumber(raw_id);
-      AddWarning(result, "person.id_number", reason::kIdNotResident,
-                 "person.id_number is not a resident ID number; it is not verified or matched");
-    }
-  } else if (id_type_field == nullptr || id_type_field->number == 0 ||
-             id_type == "ID_TYPE_RESIDENT_ID") {
-    parsed = common::ParseIdNumber(raw_id);
-    switch (parsed.problem) {
-      case common::IdNumberProblem::kNone:
-        person.id_verified = true;
-        break;
-      case common::IdNumberProblem::kEmpty:
-        if (id_type == "ID_TYPE_RESIDENT_ID") {
-          AddError(result, "person.id_number", common::IdNumberProblemCode(parsed.problem),
-                   "person.id_number is required when id_type is ID_TYPE_RESIDENT_ID");
-        } else {
-          AddWarning(result, "person.id_number", reason::kIdMissing, "person has no ID number");
-        }
-        break;
-      case common::IdNumberProblem::kBadCheckDigit:
-        AddWarning(result, "person.id_number", reason::kIdCheckDigit,
-                   "person.id_number check character does not match; kept unverified");
-        break;
-      default:
-        AddError(result, "person.id_number", common::IdNumberProblemCode(parsed.problem),
-                 Cat({"person.id_number is not a valid resident ID number (",
-                      common::IdNumberProblemCode(parsed.problem), ")"}));
-        break;
-    }
-    bool usable = parsed.problem == common::IdNumberProblem::kNone ||
-                  parsed.problem == common::IdNumberProblem::kBadCheckDigit;
-    if (usable && !parsed.canonical.empty()) {
-      person.id_token = tokenizer_->Token(parsed.canonical);
-      person.id_masked = common::MaskIdNumber(parsed.canonical);
-      if (parsed.repaired) {
-        AddWarning(result, "person.id_number", reason::kIdRepaired,
-                   "person.id_number had formatting damage that was repaired");
-      }
-      if (parsed.upgraded_from_15) {
-        AddWarning(result, "person.id_number", reason::kIdUpgraded15,
-                   "person.id_number was a legacy 15-digit number, upgraded to 18");
-      }
-      std::optional<absl::CivilDay> id_birth = ParseDay(parsed.birth_date, "person.id_number");
-      if (id_birth.has_value() && *id_birth > today) {
-        AddError(result, "person.id_number",
-                 common::IdNumberProblemCode(common::IdNumberProblem::kBadBirthDate),
-                 "person.id_number carries a birth date in the future");
-      }
-    } else {
-      parsed = common::ParsedIdNumber();
-    }
-  }
+  const common::ParsedIdNumber parsed = NormalizeIdNumber(given, *tokenizer_, today, result);
+  NormalizeBirthDateAndSex(given, parsed, result);
 
-  // Birth date and sex: the verified ID number wins; a disagreement is worth a warning. A date
-  // that parses is already in canonical form: its text is kept (FormatDate would drop the
-  // leading zeros of a year before 1000).
-  std::string_view given_birth = record.Text("person.birth_date");
-  std::optional<absl::CivilDay> given_day = ParseDay(given_birth, "person.birth_date");
-  if (given_day.has_value() && !parsed.birth_date.empty() && given_birth != parsed.birth_date) {
-    AddWarning(result, "person.birth_date", reason::kBirthDateMismatch,
-               "person.birth_date disagrees with the birth date in the ID number");
-  }
-  if (person.id_verified && !parsed.birth_date.empty()) {
-    person.birth_date = parsed.birth_date;
-  } else if (given_day.has_value()) {
-    person.birth_date = std::string(given_birth);
-  } else {
-    person.birth_date = parsed.birth_date;
-  }
-
-  const FieldValue* sex_field = record.Find("person.sex");
-  Sex given_sex = SexFromEnumName(sex_field == nullptr ? std::string_view()
-                                                       : std::string_view(sex_field->enum_name));
-  Sex id_sex = SexFromIdDigit(parsed.sex);
-  if (given_sex != Sex::kUnspecified && id_sex != Sex::kUnspecified && given_sex != id_sex) {
-    AddWarning(result, "person.sex", reason::kSexMismatch,
-               "person.sex disagrees with the sex in the ID number");
-  }
-  if (person.id_verified && id_sex != Sex::kUnspecified) {
-    person.sex = id_sex;
-  } else if (given_sex != Sex::kUnspecified) {
-    person.sex = given_sex;
-  } else {
-    person.sex = id_sex;
-  }
-
-  std::string_view phone = record.Text("person.phone");
-  if (!phone.empty()) {
-    person.phone_normalized = common::NormalizePhone(phone);
-    if (person.phone_normalized.empty()) {
+  if (!given.phone().empty()) {
+    person.set_phone_normalized(common::NormalizePhone(given.phone()));
+    if (person.phone_normalized().empty()) {
       AddWarning(result, "person.phone", reason::kPhoneInvalid,
                  "person.phone is not a recognizable phone number; dropped");
     }
   }
 
-  std::string_view region = record.Text("person.region_code");
+  const std::string& region = given.region_code();
   if (!region.empty()) {
     if (common::IsRegionCode(region)) {
-      person.region_code = std::string(region);
+      person.set_region_code(region);
     } else {
       AddWarning(result, "person.region_code", reason::kRegionCodeInvalid,
                  "person.region_code is not a 6-digit division code of a known province; "
                  "dropped");
     }
   }
-  person.address = std::string(record.Text("person.address"));
-  person.household_id = std::string(record.Text("person.household_id"));
+  person.set_address(given.address());
+  person.set_household_id(given.household_id());
 }
 
 }  // namespace lifeline::ingest

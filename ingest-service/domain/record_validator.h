@@ -1,4 +1,5 @@
-// Validation and normalization of one submitted record, on its protobuf-free RecordView.
+// Validation and normalization of one submitted record, read through records.proto's generated
+// accessors.
 #pragma once
 
 #include <string>
@@ -9,8 +10,7 @@
 
 #include "common/identity/id_token.h"
 #include "common/time/dates.h"
-#include "ingest-service/domain/agency_catalog.h"
-#include "ingest-service/domain/record_view.h"
+#include "lifeline/records/v1/records.pb.h"
 
 namespace lifeline::ingest {
 
@@ -24,39 +24,10 @@ struct Issue {
   Severity severity = Severity::kError;
 };
 
-enum class Sex { kUnspecified, kMale, kFemale };
-
-// The person of a record after validation. Carries no raw ID number.
-struct NormalizedPerson {
-  std::string name_original;
-  // Comparison form (common::NormalizeName): NFKC, case folded, no spacing, zero-width
-  // characters or middle dots, simplified characters.
-  std::string name_normalized;
-  // Pinyin of name_normalized (common::NamePinyin), "zhang wei".
-  std::string name_pinyin;
-  // Keyed token of the canonical 18-character ID number; empty without a usable one.
-  std::string id_token;
-  std::string id_masked;
-  bool id_verified = false;
-  Sex sex = Sex::kUnspecified;
-  std::string birth_date;
-  std::string phone_normalized;
-  std::string address;
-  std::string region_code;
-  std::string household_id;
-};
-
-// A string field whose value must be replaced before the record is stored or forwarded (for
-// example a certificate number that embeds an ID number, replaced by its masked form).
-struct FieldRewrite {
-  std::string path;
-  std::string value;
-};
-
 struct ValidationResult {
-  NormalizedPerson person;
+  // The person after validation; carries no raw ID number.
+  records::v1::NormalizedPerson person;
   std::vector<Issue> issues;
-  std::vector<FieldRewrite> rewrites;
 
   // True when at least one issue is an error: the record must not be stored.
   bool rejected() const;
@@ -73,34 +44,34 @@ class RecordValidator {
     absl::TimeZone zone = absl::FixedTimeZone(8 * 60 * 60);
   };
 
-  // None of the pointers is owned; all must outlive the validator.
-  RecordValidator(const AgencyCatalog* catalog, const common::IdTokenizer* tokenizer,
-                  const common::Clock* clock, Options options);
-  RecordValidator(const AgencyCatalog* catalog, const common::IdTokenizer* tokenizer,
-                  const common::Clock* clock)
-      : RecordValidator(catalog, tokenizer, clock, Options()) {}
+  // Neither pointer is owned; both must outlive the validator.
+  RecordValidator(const common::IdTokenizer* tokenizer, const common::Clock* clock,
+                  Options options);
+  RecordValidator(const common::IdTokenizer* tokenizer, const common::Clock* clock)
+      : RecordValidator(tokenizer, clock, Options()) {}
 
-  // Validates `record` as sent by `agency` and normalizes its person. Never fails: problems are
-  // reported as issues; any error-severity issue means the record is rejected. A retraction
-  // (field `retracted` true) is checked for its identity only (source_record_id, version,
-  // record_date); its person and payload are ignored and the result's person stays empty.
-  ValidationResult Validate(std::string_view agency, const RecordView& record) const;
+  // Validates `record` as sent by `agency` (an agency of common/records/agencies.h) and
+  // normalizes its person. Never fails: problems are reported as issues; any error-severity
+  // issue means the record is rejected. A retraction (field `retracted` true) is checked for its
+  // identity only (source_record_id, version, record_date); its person and payload are ignored
+  // and the result's person stays empty.
+  ValidationResult Validate(std::string_view agency, const records::v1::Record& record) const;
 
  private:
-  void CheckRetraction(const RecordView& record, absl::CivilDay today,
-                       ValidationResult* result) const;
-  void CheckEnvelope(std::string_view agency, const RecordView& record,
-                     ValidationResult* result) const;
-  void CheckFields(const RecordView& record, absl::CivilDay today, ValidationResult* result) const;
-  void CheckPayloadRules(const RecordView& record, absl::CivilDay today,
-                         ValidationResult* result) const;
-  void NormalizePerson(const RecordView& record, absl::CivilDay today,
+  void NormalizePerson(const records::v1::PersonIdentity& given, absl::CivilDay today,
                        ValidationResult* result) const;
 
-  const AgencyCatalog* catalog_;
   const common::IdTokenizer* tokenizer_;
   const common::Clock* clock_;
   Options options_;
 };
+
+// Replaces each payload field of `record` that embeds an ID number (the disability certificate
+// number) by its masked form, so that the record can be stored and forwarded.
+void MaskIdBearingFields(records::v1::Record* record);
+
+// Returns whether `agency` may send payloads of `kind` (common/records/agencies.h); false for an
+// unknown agency.
+bool AgencySends(std::string_view agency, records::v1::Record::PayloadCase kind);
 
 }  // namespace lifeline::ingest

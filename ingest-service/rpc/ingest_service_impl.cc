@@ -9,8 +9,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
+#include "common/records/agencies.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
+#include "ingest-service/domain/sealed_record.h"
 #include "ingest-service/rpc/record_mapping.h"
 #include "ingest-service/rpc/stream_validation.h"
 
@@ -20,10 +22,9 @@ namespace {
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
-absl::Status CheckAgencyAndBatch(const AgencyCatalog& catalog, const std::string& agency,
-                                 const std::string& batch_id) {
+absl::Status CheckAgencyAndBatch(const std::string& agency, const std::string& batch_id) {
   if (agency.empty()) return absl::InvalidArgumentError("agency is required");
-  if (catalog.Find(agency) == nullptr) {
+  if (common::FindAgency(agency) == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("unknown agency '", agency, "'"));
   }
   if (batch_id.empty()) return absl::InvalidArgumentError("batch_id is required");
@@ -32,12 +33,10 @@ absl::Status CheckAgencyAndBatch(const AgencyCatalog& catalog, const std::string
 
 }  // namespace
 
-IngestServiceImpl::IngestServiceImpl(IngestStore* store, const AgencyCatalog* catalog,
-                                     const RecordValidator* validator, const common::Clock* clock,
-                                     IngestMetrics* metrics, std::function<void()> on_commit,
-                                     Options options)
+IngestServiceImpl::IngestServiceImpl(IngestStore* store, const RecordValidator* validator,
+                                     const common::Clock* clock, IngestMetrics* metrics,
+                                     std::function<void()> on_commit, Options options)
     : store_(store),
-      catalog_(catalog),
       validator_(validator),
       clock_(clock),
       metrics_(metrics),
@@ -56,7 +55,7 @@ BatchSubmission IngestServiceImpl::NewBatch(const std::string& agency,
 absl::Status IngestServiceImpl::CheckSubmitter(const common::Caller& caller,
                                                const std::string& agency,
                                                const std::string& batch_id) const {
-  RETURN_IF_ERROR(CheckAgencyAndBatch(*catalog_, agency, batch_id));
+  RETURN_IF_ERROR(CheckAgencyAndBatch(agency, batch_id));
   if (caller.internal() || caller.role == common::kRoleAdmin) return absl::OkStatus();
   if (caller.role == common::kRoleAgencySubmitter) {
     if (caller.scope == agency) return absl::OkStatus();
@@ -69,7 +68,7 @@ absl::Status IngestServiceImpl::CheckSubmitter(const common::Caller& caller,
 
 absl::Status IngestServiceImpl::CheckReader(const common::Caller& caller, const std::string& agency,
                                             const std::string& batch_id) const {
-  RETURN_IF_ERROR(CheckAgencyAndBatch(*catalog_, agency, batch_id));
+  RETURN_IF_ERROR(CheckAgencyAndBatch(agency, batch_id));
   if (caller.role == common::kRoleAgencySubmitter && caller.scope != agency) {
     return absl::PermissionDeniedError(absl::StrCat(
         "an agency_submitter may read only its own agency's batches, not '", agency, "'"));
@@ -105,7 +104,7 @@ absl::Status IngestServiceImpl::CheckBackpressure() {
 
 absl::Status AddValidatedRecord(const RecordValidator& validator, const std::string& agency,
                                 records::v1::Record* record, BatchSubmission* batch) {
-  ValidationResult result = validator.Validate(agency, FlattenRecord(*record));
+  ValidationResult result = validator.Validate(agency, *record);
   RecordSubmission& submission = batch->records.emplace_back();
   submission.record_index = static_cast<int32_t>(batch->records.size() - 1);
   submission.source_record_id = record->source_record_id();
@@ -113,10 +112,9 @@ absl::Status AddValidatedRecord(const RecordValidator& validator, const std::str
   submission.rejected = result.rejected();
   for (const Issue& issue : result.issues) submission.issues.push_back(ToProtoIssue(issue));
   if (!submission.rejected) {
-    ASSIGN_OR_RETURN(submission.normalized,
-                     BuildNormalizedRecord(agency, std::move(*record), std::move(result)));
+    submission.normalized = BuildNormalizedRecord(agency, std::move(*record), std::move(result));
     // Hashed and serialized here, on the caller's thread, not inside the commit.
-    RETURN_IF_ERROR(SealRecord(batch->batch_id, &submission));
+    ASSIGN_OR_RETURN(submission.sealed, SealRecord(submission.normalized, batch->batch_id));
   }
   return absl::OkStatus();
 }

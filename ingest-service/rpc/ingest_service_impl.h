@@ -14,7 +14,6 @@
 
 #include "common/auth/caller.h"
 #include "common/time/dates.h"
-#include "ingest-service/domain/agency_catalog.h"
 #include "ingest-service/domain/record_validator.h"
 #include "ingest-service/rpc/ingest_metrics.h"
 #include "ingest-service/store/ingest_store.h"
@@ -24,8 +23,8 @@ namespace lifeline::ingest {
 
 // Validates and normalizes one record of `agency` and appends it, sealed, to `batch`: what the
 // service does with every record it receives. Takes `record` apart (its payload moves into the
-// normalized record): it is left valid but unspecified. Errors: Internal (a bug in the rule
-// tables).
+// normalized record): it is left valid but unspecified. Errors: Internal when the record cannot
+// be sealed.
 absl::Status AddValidatedRecord(const RecordValidator& validator, const std::string& agency,
                                 records::v1::Record* record, BatchSubmission* batch);
 
@@ -45,9 +44,9 @@ class IngestServiceImpl final : public v1::IngestService::Service {
 
   // None of the pointers is owned; all must outlive the service. `on_commit` runs after every
   // commit that queued records (it wakes the outbox dispatcher).
-  IngestServiceImpl(IngestStore* store, const AgencyCatalog* catalog,
-                    const RecordValidator* validator, const common::Clock* clock,
-                    IngestMetrics* metrics, std::function<void()> on_commit, Options options);
+  IngestServiceImpl(IngestStore* store, const RecordValidator* validator,
+                    const common::Clock* clock, IngestMetrics* metrics,
+                    std::function<void()> on_commit, Options options);
 
   grpc::Status SubmitBatch(grpc::ServerContext* context, const v1::SubmitBatchRequest* request,
                            v1::SubmitBatchResponse* response) override;
@@ -81,7 +80,6 @@ class IngestServiceImpl final : public v1::IngestService::Service {
                            const std::string& batch_id) const;
 
   IngestStore* store_;
-  const AgencyCatalog* catalog_;
   const RecordValidator* validator_;
   const common::Clock* clock_;
   IngestMetrics* metrics_;

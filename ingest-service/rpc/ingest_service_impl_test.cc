@@ -23,6 +23,7 @@
 #include "ingest-service/clients/match_sender.h"
 #include "ingest-service/domain/reason_codes.h"
 #include "ingest-service/store/sqlite_ingest_store.h"
+#include "ingest-service/store/sqlite_ingest_store_testing.h"
 #include <unistd.h>
 
 namespace lifeline::ingest {
@@ -71,7 +72,7 @@ class IngestServiceTest : public ::testing::Test {
   IngestServiceTest()
       : clock_(absl::FromCivil(absl::CivilSecond(2024, 6, 1, 12, 0, 0), absl::UTCTimeZone())),
         tokenizer_(*common::IdTokenizer::Create(kSecret)),
-        validator_(&AgencyCatalog::Default(), &tokenizer_, &clock_),
+        validator_(&tokenizer_, &clock_),
         registry_(std::make_shared<prometheus::Registry>()),
         metrics_(registry_.get()) {}
 
@@ -103,8 +104,7 @@ class IngestServiceTest : public ::testing::Test {
     stub_.reset();
     server_.reset();
     service_ = std::make_unique<IngestServiceImpl>(
-        store_.get(), &AgencyCatalog::Default(), &validator_, &clock_, &metrics_,
-        [this] { ++wakes_; }, options);
+        store_.get(), &validator_, &clock_, &metrics_, [this] { ++wakes_; }, options);
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
@@ -215,7 +215,7 @@ TEST_F(IngestServiceTest, BadCheckDigitIsKeptWithWarningAndUnverified) {
   EXPECT_EQ(response.issues(0).field(), "person.id_number");
   EXPECT_EQ(response.issues(0).severity(), v1::SEVERITY_WARNING);
   EXPECT_EQ(response.batch().warning_count(), 1);
-  auto stored = store_->GetRecord("civil_affairs", "r0");
+  auto stored = ReadStoredRecord(*store_, "civil_affairs", "r0");
   ASSERT_TRUE(stored.ok());
   EXPECT_FALSE(stored->person().id_verified());
   EXPECT_EQ(stored->person().id_token(), tokenizer_.Token(BadCheckId("11010119900307123")));
@@ -259,8 +259,8 @@ TEST_F(IngestServiceTest, MixedBatchStoresGoodRejectsBadAndPagesIssues) {
                                            v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS}));
   EXPECT_EQ(response.outcomes(3).record_index(), 3);
   EXPECT_EQ(response.outcomes(3).source_record_id(), "r3");
-  EXPECT_TRUE(store_->GetRecord("civil_affairs", "r0").ok());
-  EXPECT_FALSE(store_->GetRecord("civil_affairs", "r1").ok());
+  EXPECT_TRUE(ReadStoredRecord(*store_, "civil_affairs", "r0").ok());
+  EXPECT_FALSE(ReadStoredRecord(*store_, "civil_affairs", "r1").ok());
 
   grpc::ClientContext get_context;
   v1::GetBatchRequest get;

@@ -9,7 +9,6 @@
 
 #include "common/identity/id_token.h"
 #include "common/time/dates.h"
-#include "ingest-service/domain/agency_catalog.h"
 
 namespace lifeline::ingest {
 namespace {
@@ -34,7 +33,7 @@ class StreamValidationTest : public ::testing::Test {
   StreamValidationTest()
       : clock_(absl::FromCivil(absl::CivilSecond(2024, 6, 1, 12, 0, 0), absl::UTCTimeZone())),
         tokenizer_(*common::IdTokenizer::Create(kSecret)),
-        validator_(&AgencyCatalog::Default(), &tokenizer_, &clock_) {}
+        validator_(&tokenizer_, &clock_) {}
 
   common::FakeClock clock_;
   common::IdTokenizer tokenizer_;
@@ -68,8 +67,8 @@ TEST_F(StreamValidationTest, ValidatesEveryMessageInOrder) {
     EXPECT_EQ(record.source_record_id, "sa-" + std::to_string(n));
     EXPECT_EQ(record.rejected, n % 7 == 3) << n;
     if (!record.rejected) {
-      EXPECT_FALSE(record.stored_bytes.empty()) << n;
-      EXPECT_EQ(record.content_hash.size(), 32u) << n;
+      EXPECT_FALSE(record.sealed.bytes.empty()) << n;
+      EXPECT_EQ(record.sealed.content_hash.size(), 32u) << n;
       EXPECT_EQ(record.normalized.source_record_id(), record.source_record_id);
     }
   }

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
+#include "ingest-service/domain/sealed_record.h"
 #include "lifeline/ingest/v1/ingest_service.pb.h"
 #include "lifeline/records/v1/records.pb.h"
 
@@ -34,18 +35,11 @@ struct RecordSubmission {
   bool rejected = false;
   // The normalized record (without batch_id) when not rejected.
   records::v1::NormalizedRecord normalized;
-  // What SealRecord derives from `normalized`: the SHA-256 of its deterministic serialization, and
-  // the bytes stored and forwarded (with the batch id). Empty until sealed; CommitBatch seals an
-  // unsealed record itself, under the store's lock.
-  std::string content_hash;
-  std::string stored_bytes;
+  // `normalized` sealed for this batch (SealRecord), on the caller's thread rather than inside
+  // the store's transaction, which holds the one database connection. Empty until sealed;
+  // CommitBatch seals an unsealed record itself.
+  SealedRecord sealed;
 };
-
-// Fills `record`'s content_hash and stored_bytes for the batch `batch_id`, so that the hashing
-// and serializing happen on the caller's thread rather than inside the store's transaction (which
-// holds the one database connection). No-op for a rejected record.
-// Errors: Internal when the record cannot be serialized or hashed.
-absl::Status SealRecord(const std::string& batch_id, RecordSubmission* record);
 
 struct BatchSubmission {
   std::string agency;
@@ -74,11 +68,12 @@ class IngestStore {
  public:
   virtual ~IngestStore() = default;
 
-  // Stores a batch in one transaction: decides each record's result (ACCEPTED,
-  // ACCEPTED_WITH_WARNINGS, REJECTED, UNCHANGED, STALE), stores accepted records and every issue,
-  // queues accepted records on the match topic and stores the response. When (agency, batch_id)
-  // is already stored, returns the first response and writes nothing.
-  // Errors: Internal / Unavailable / ResourceExhausted from the database.
+  // Stores a batch in one transaction: applies the version rule (domain/version_rule.h) to each
+  // accepted record against the stored one and gives each record its result (ACCEPTED,
+  // ACCEPTED_WITH_WARNINGS, REJECTED, UNCHANGED, STALE, RETRACTED), stores accepted records and
+  // every issue, queues accepted records on the match topic and stores the response. When (agency,
+  // batch_id) is already stored, returns the first response and writes nothing. Errors: Internal /
+  // Unavailable / ResourceExhausted from the database.
   virtual absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch) = 0;
 
   // Returns the first response of a stored batch, or nullopt when (agency, batch_id) is not
@@ -95,10 +90,6 @@ class IngestStore {
   virtual absl::StatusOr<IssuePage> ListIssues(const std::string& agency,
                                                const std::string& batch_id, int64_t after_seq,
                                                int limit) = 0;
-
-  // Returns the stored normalized record, for inspection. Errors: NotFound.
-  virtual absl::StatusOr<records::v1::NormalizedRecord> GetRecord(
-      const std::string& agency, const std::string& source_record_id) = 0;
 
   // Returns how many messages wait in the outbox for match-service.
   virtual absl::StatusOr<int64_t> OutboxPending() = 0;

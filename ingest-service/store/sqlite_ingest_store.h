@@ -3,11 +3,13 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 #include "common/outbox/outbox.h"
 #include "common/storage/sqlite.h"
+#include "ingest-service/domain/version_rule.h"
 #include "ingest-service/store/ingest_store.h"
 
 namespace lifeline::ingest {
@@ -33,14 +35,30 @@ class SqliteIngestStore : public IngestStore {
                                      const std::string& batch_id) override;
   absl::StatusOr<IssuePage> ListIssues(const std::string& agency, const std::string& batch_id,
                                        int64_t after_seq, int limit) override;
-  absl::StatusOr<records::v1::NormalizedRecord> GetRecord(
-      const std::string& agency, const std::string& source_record_id) override;
   absl::StatusOr<int64_t> OutboxPending() override;
 
   // The outbox the dispatcher drains (topic kMatchTopic).
   common::Outbox* outbox() { return &outbox_; }
 
+  // For tests: the writing connection, then the reading one when there is one (query plans, and
+  // reading rows no RPC returns).
+  std::vector<common::Database*> ConnectionsForTesting();
+
  private:
+  struct RecordStatements;
+
+  // Stores one accepted, sealed record of `batch` as the version rule decides and returns the
+  // decision. Call inside CommitBatch's transaction. Errors: the database's.
+  absl::StatusOr<VersionDecision> StoreRecord(RecordStatements& statements,
+                                              const BatchSubmission& batch,
+                                              const RecordSubmission& record,
+                                              const SealedRecord& sealed);
+  // Stores a record's issues under the batch's next sequence numbers (`seq` is the last one
+  // used) and adds them to `response` up to kResponseIssueLimit. Errors: the database's.
+  absl::Status StoreIssues(common::Statement& insert_issue, const BatchSubmission& batch,
+                           const RecordSubmission& record, std::vector<v1::RecordIssue> issues,
+                           int64_t* seq, v1::SubmitBatchResponse* response);
+
   // `reader` may be null (an in-memory database has no second connection): reads then go to
   // `db`.
   SqliteIngestStore(std::unique_ptr<common::Database> db, std::unique_ptr<common::Database> reader)
