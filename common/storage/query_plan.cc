@@ -32,6 +32,14 @@ bool HasEquality(const std::string& detail) {
   return std::regex_search(detail.substr(open), kEquality);
 }
 
+// Whether a range search is keyset paging: a range on the integer primary key ("(rowid>?)") of a
+// statement with a LIMIT reads one page from where the last one ended.
+bool KeysetPage(const std::string& detail, const std::string& sql) {
+  static const std::regex kLimit("\\bLIMIT\\b", std::regex::icase);
+  return detail.find("USING INTEGER PRIMARY KEY") != std::string::npos &&
+         std::regex_search(sql, kLimit);
+}
+
 // Whether `sql` is a statement EXPLAIN can plan (PRAGMAs and transaction control are not).
 bool Plannable(const std::string& sql) {
   for (const char* prefix : {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE"}) {
@@ -53,7 +61,10 @@ absl::StatusOr<std::vector<std::string>> FindFullScans(Database* db,
           db->ForEachRow(absl::StrCat("EXPLAIN QUERY PLAN ", text), [&](const Statement& row) {
             const std::string detail = row.ColumnText(3);
             const bool scan = detail.starts_with("SCAN ");
-            if (!scan && !(detail.starts_with("SEARCH ") && !HasEquality(detail))) return;
+            if (!scan && !(detail.starts_with("SEARCH ") && !HasEquality(detail) &&
+                           !KeysetPage(detail, text))) {
+              return;
+            }
             const size_t start = scan ? 5 : 7;
             const std::string name = detail.substr(start, detail.find(' ', start) - start);
             const std::string table = TableOf(name, text);

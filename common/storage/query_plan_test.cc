@@ -34,6 +34,7 @@ TEST(FindFullScansTest, IndexSearchesPass) {
   auto found = FindFullScans(db.get(),
                              {"SELECT id FROM records WHERE person = ?",
                               "SELECT id FROM records WHERE person = ? AND id > ?",
+                              "SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?",
                               "SELECT id FROM records WHERE kase = ? AND kase <> ''",
                               "UPDATE records SET kase = ? WHERE id = ?", "PRAGMA user_version"},
                              QueryPlanPolicy{});
@@ -48,6 +49,7 @@ TEST(FindFullScansTest, ReportsScansIncludingIndexScansAndAliases) {
       {"SELECT id FROM records WHERE kase = ?",  // a parameter cannot prove kase <> ''
        "SELECT DISTINCT person FROM records WHERE kase = ? AND person IS NOT NULL",
        "SELECT person FROM records ORDER BY person",
+       "SELECT person FROM records WHERE id > ?",  // no LIMIT: every row after the key
        "SELECT r.id FROM settings s JOIN records r ON r.kase = s.value WHERE s.name = ?"},
       QueryPlanPolicy{});
   ASSERT_TRUE(found.ok()) << found.status();
@@ -56,6 +58,7 @@ TEST(FindFullScansTest, ReportsScansIncludingIndexScansAndAliases) {
                           "RANGE records: SELECT DISTINCT person FROM records WHERE kase = ? AND "
                           "person IS NOT NULL",
                           "SCAN records: SELECT person FROM records ORDER BY person",
+                          "RANGE records: SELECT person FROM records WHERE id > ?",
                           "SCAN records: SELECT r.id FROM settings s JOIN records r ON r.kase = "
                           "s.value WHERE s.name = ?"));
 }

@@ -556,7 +556,9 @@ absl::StatusOr<std::vector<RecordLinkView>> SqliteMatchStore::ListLinks(int64_t 
   RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
     ASSIGN_OR_RETURN(
         out, db_->Query(
-                 kListLinksSql,
+                 "SELECT id, agency, source_record_id, version, kind, link_reason, person_id "
+                 "FROM records WHERE id > ? AND retracted = 0 AND person_id IS NOT NULL "
+                 "ORDER BY id LIMIT ?",
                  [](const Statement& row) {
                    return RecordLinkView{
                        row.ColumnText(1), row.ColumnText(2),

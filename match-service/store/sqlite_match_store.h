@@ -26,15 +26,12 @@ class SqliteMatchStore : public MatchStore {
   // Statements that walk a whole table by purpose (the query-plan test allows exactly these):
   // ranked paging reads clues_rank from the top and stops after offset + page; the clue gauge
   // counts every clue (one per eligible person: thousands, not millions); re-scoring visits every
-  // person; the link export pages through every record by rowid.
+  // person.
   static constexpr char kRankedCluesSql[] =
       "SELECT clue_id FROM clues WHERE (?1 = 0 OR status = ?1) "
       "ORDER BY score_micros DESC, clue_id LIMIT ?2 OFFSET ?3";
   static constexpr char kCountCluesSql[] = "SELECT status, COUNT(*) FROM clues GROUP BY status";
   static constexpr char kAllPersonsSql[] = "SELECT person_id FROM persons ORDER BY person_id";
-  static constexpr char kListLinksSql[] =
-      "SELECT id, agency, source_record_id, version, kind, link_reason, person_id FROM records "
-      "WHERE id > ? AND retracted = 0 AND person_id IS NOT NULL ORDER BY id LIMIT ?";
 
   absl::Status InTransaction(const std::function<absl::Status(MatchTransaction&)>& fn) override;
   absl::StatusOr<PersonView> GetPerson(const std::string& person_id) override;

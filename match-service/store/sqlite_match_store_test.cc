@@ -382,7 +382,7 @@ TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
   // One row per topic.
   policy.small_tables = {"outbox_pending"};
   for (const char* sql : {SqliteMatchStore::kRankedCluesSql, SqliteMatchStore::kCountCluesSql,
-                          SqliteMatchStore::kAllPersonsSql, SqliteMatchStore::kListLinksSql}) {
+                          SqliteMatchStore::kAllPersonsSql}) {
     policy.whole_table_statements[sql] = "by purpose (sqlite_match_store.h)";
   }
   common::Database* db = store->database();
