@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
+#include "common/paging/paging.h"
 #include "common/records/agencies.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
@@ -19,8 +20,7 @@
 namespace lifeline::ingest {
 namespace {
 
-constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
+constexpr common::PageLimits kRejectionPages{100, 1000};
 
 absl::Status CheckAgencyAndBatch(const std::string& agency, const std::string& batch_id) {
   if (agency.empty()) return absl::InvalidArgumentError("agency is required");
@@ -253,20 +253,12 @@ grpc::Status IngestServiceImpl::ListRejections(grpc::ServerContext* context,
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(
         CheckReader(common::CallerFromContext(*context), request->agency(), request->batch_id()));
-    if (request->page_size() < 0) {
-      return absl::InvalidArgumentError("page_size must not be negative");
-    }
-    int page_size =
-        request->page_size() == 0 ? kDefaultPageSize : std::min(request->page_size(), kMaxPageSize);
-    int64_t after_seq = 0;
-    if (!request->page_token().empty() &&
-        (!absl::SimpleAtoi(request->page_token(), &after_seq) || after_seq < 0)) {
-      return absl::InvalidArgumentError("page_token is not a token from ListRejections");
-    }
+    const int page_size = common::PageSize(request->page_size(), kRejectionPages);
+    ASSIGN_OR_RETURN(int64_t after_seq, common::ParsePageToken(request->page_token()));
     ASSIGN_OR_RETURN(IssuePage page, store_->ListIssues(request->agency(), request->batch_id(),
                                                         after_seq, page_size));
     for (v1::RecordIssue& issue : page.issues) *response->add_issues() = std::move(issue);
-    if (page.next_after_seq > 0) response->set_next_page_token(absl::StrCat(page.next_after_seq));
+    response->set_next_page_token(common::NextPageToken(page.next_after_seq));
     return absl::OkStatus();
   };
   return common::ToGrpcStatus(run());
