@@ -12,6 +12,7 @@
 #include "common/auth/caller.h"
 #include "common/paging/paging.h"
 #include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
 #include "match-service/rpc/view_mapping.h"
 
 namespace lifeline::match {
@@ -20,8 +21,6 @@ namespace {
 constexpr common::PageLimits kCluePages{50, 500};
 constexpr common::PageLimits kSearchPages{20, 100};
 constexpr int kExportPageSize = 500;
-
-grpc::Status Grpc(const absl::Status& status) { return common::ToGrpcStatus(status); }
 
 }  // namespace
 
@@ -38,130 +37,147 @@ void MatchServiceImpl::RefreshMetrics() {
   if (metrics_ != nullptr) metrics_->Refresh();
 }
 
+// Every handler runs its steps as one absl::Status-returning function and converts once.
+
 grpc::Status MatchServiceImpl::UpsertRecords(grpc::ServerContext* /*context*/,
                                              const v1::UpsertRecordsRequest* request,
                                              v1::UpsertRecordsResponse* response) {
-  for (int i = 0; i < request->records_size(); ++i) {
-    if (absl::Status checked = CheckRecord(request->records(i)); !checked.ok()) {
-      return Grpc(
-          absl::InvalidArgumentError(absl::StrCat("records[", i, "]: ", checked.message())));
+  auto run = [&]() -> absl::Status {
+    for (int i = 0; i < request->records_size(); ++i) {
+      if (absl::Status checked = CheckRecord(request->records(i)); !checked.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("records[", i, "]: ", checked.message()));
+      }
     }
-  }
-  const std::vector<NormalizedRecord> records(request->records().begin(), request->records().end());
-  auto result = engine_->UpsertRecords(records, clock_->Now());
-  if (!result.ok()) return Grpc(result.status());
-  response->set_applied_count(result->applied);
-  response->set_unchanged_count(result->unchanged);
-  if (metrics_ != nullptr) metrics_->AddRecordsApplied(result->applied);
-  if (result->clues_created + result->clues_updated + result->clues_withdrawn > 0) {
-    RefreshMetrics();
-  }
-  return grpc::Status::OK;
+    const std::vector<NormalizedRecord> records(request->records().begin(),
+                                                request->records().end());
+    ASSIGN_OR_RETURN(ApplyResult result, engine_->UpsertRecords(records, clock_->Now()));
+    response->set_applied_count(result.applied);
+    response->set_unchanged_count(result.unchanged);
+    if (metrics_ != nullptr) metrics_->AddRecordsApplied(result.applied);
+    if (result.clues_created + result.clues_updated + result.clues_withdrawn > 0) {
+      RefreshMetrics();
+    }
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
 }
 
 grpc::Status MatchServiceImpl::GetPerson(grpc::ServerContext* /*context*/,
                                          const v1::GetPersonRequest* request,
                                          v1::Person* response) {
-  if (request->person_id().empty()) {
-    return Grpc(absl::InvalidArgumentError("person_id is required"));
-  }
-  auto person = store_->GetPerson(request->person_id());
-  if (!person.ok()) return Grpc(person.status());
-  ToProto(*person, response);
-  return grpc::Status::OK;
+  auto run = [&]() -> absl::Status {
+    if (request->person_id().empty()) return absl::InvalidArgumentError("person_id is required");
+    ASSIGN_OR_RETURN(PersonView person, store_->GetPerson(request->person_id()));
+    ToProto(person, response);
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
 }
 
 grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* /*context*/,
                                              const v1::SearchPersonsRequest* request,
                                              v1::SearchPersonsResponse* response) {
-  auto persons = store_->SearchPersons(request->id_token(), request->name(),
-                                       common::PageSize(request->page_size(), kSearchPages));
-  if (!persons.ok()) return Grpc(persons.status());
-  for (const PersonView& person : *persons) ToProto(person, response->add_persons());
-  return grpc::Status::OK;
+  auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::vector<PersonView> persons,
+                     store_->SearchPersons(request->id_token(), request->name(),
+                                           common::PageSize(request->page_size(), kSearchPages)));
+    for (const PersonView& person : persons) ToProto(person, response->add_persons());
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
 }
 
 grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* /*context*/,
                                          const v1::ListCluesRequest* request,
                                          v1::ListCluesResponse* response) {
-  ClueQuery query;
-  if (request->status() != v1::CLUE_STATUS_UNSPECIFIED) {
-    query.status = static_cast<ClueStatus>(static_cast<int>(request->status()));
-  }
-  query.limit = common::PageSize(request->page_size(), kCluePages);
-  auto offset = common::ParsePageToken(request->page_token());
-  if (!offset.ok()) return Grpc(offset.status());
-  if (*offset > std::numeric_limits<int>::max()) {
-    return Grpc(absl::InvalidArgumentError("page_token is not valid"));
-  }
-  query.offset = static_cast<int>(*offset);
-  auto page = store_->ListClues(query);
-  if (!page.ok()) return Grpc(page.status());
-  for (const ClueView& clue : page->clues) ToProto(clue, response->add_clues());
-  response->set_next_page_token(common::NextPageToken(page->next_offset));
-  return grpc::Status::OK;
+  auto run = [&]() -> absl::Status {
+    ClueQuery query;
+    if (request->status() != v1::CLUE_STATUS_UNSPECIFIED) {
+      query.status = static_cast<ClueStatus>(static_cast<int>(request->status()));
+    }
+    query.limit = common::PageSize(request->page_size(), kCluePages);
+    ASSIGN_OR_RETURN(int64_t offset, common::ParsePageToken(request->page_token()));
+    if (offset > std::numeric_limits<int>::max()) {
+      return absl::InvalidArgumentError("page_token is not valid");
+    }
+    query.offset = static_cast<int>(offset);
+    ASSIGN_OR_RETURN(CluePage page, store_->ListClues(query));
+    for (const ClueView& clue : page.clues) ToProto(clue, response->add_clues());
+    response->set_next_page_token(common::NextPageToken(page.next_offset));
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
 }
 
 grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* /*context*/,
                                        const v1::GetClueRequest* request, v1::Clue* response) {
-  if (request->clue_id().empty()) return Grpc(absl::InvalidArgumentError("clue_id is required"));
-  auto clue = store_->GetClue(request->clue_id());
-  if (!clue.ok()) return Grpc(clue.status());
-  ToProto(*clue, response);
-  return grpc::Status::OK;
+  auto run = [&]() -> absl::Status {
+    if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
+    ASSIGN_OR_RETURN(ClueView clue, store_->GetClue(request->clue_id()));
+    ToProto(clue, response);
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
 }
 
 grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
                                           const v1::ReviewClueRequest* request,
                                           v1::Clue* response) {
-  if (request->clue_id().empty()) return Grpc(absl::InvalidArgumentError("clue_id is required"));
-  Review review;
-  review.decision = static_cast<Decision>(static_cast<int>(request->decision()));
-  review.amount_fen = request->amount_fen();
-  review.reason = request->reason();
-  // The gateway's authenticated user wins over the body; internal callers name themselves.
-  const common::Caller caller = common::CallerFromContext(*context);
-  review.reviewer = caller.user.empty() ? request->reviewer() : caller.user;
-  auto status = engine_->ReviewClue(request->clue_id(), review, clock_->Now());
-  if (!status.ok()) return Grpc(status.status());
-  RefreshMetrics();
-  if (*status == ClueStatus::kApproved && on_plan_queued_) on_plan_queued_();
-  auto clue = store_->GetClue(request->clue_id());
-  if (!clue.ok()) return Grpc(clue.status());
-  ToProto(*clue, response);
-  return grpc::Status::OK;
+  auto run = [&]() -> absl::Status {
+    if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
+    Review review;
+    review.decision = static_cast<Decision>(static_cast<int>(request->decision()));
+    review.amount_fen = request->amount_fen();
+    review.reason = request->reason();
+    // The gateway's authenticated user wins over the body; internal callers name themselves.
+    const common::Caller caller = common::CallerFromContext(*context);
+    review.reviewer = caller.user.empty() ? request->reviewer() : caller.user;
+    ASSIGN_OR_RETURN(ClueStatus status,
+                     engine_->ReviewClue(request->clue_id(), review, clock_->Now()));
+    RefreshMetrics();
+    if (status == ClueStatus::kApproved && on_plan_queued_) on_plan_queued_();
+    ASSIGN_OR_RETURN(ClueView clue, store_->GetClue(request->clue_id()));
+    ToProto(clue, response);
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
 }
 
 grpc::Status MatchServiceImpl::ExportLinks(grpc::ServerContext* context,
                                            const v1::ExportLinksRequest* /*request*/,
                                            grpc::ServerWriter<v1::RecordLink>* writer) {
-  int64_t cursor = 0;
-  while (!context->IsCancelled()) {
-    auto links = store_->ListLinks(cursor, kExportPageSize);
-    if (!links.ok()) return Grpc(links.status());
-    for (const RecordLinkView& link : *links) {
-      v1::RecordLink out;
-      out.set_agency(link.agency);
-      out.set_source_record_id(link.source_record_id);
-      out.set_person_id(link.person_id);
-      if (!writer->Write(out)) return grpc::Status(grpc::StatusCode::CANCELLED, "client gone");
-      cursor = link.cursor;
+  auto run = [&]() -> absl::Status {
+    int64_t cursor = 0;
+    while (!context->IsCancelled()) {
+      ASSIGN_OR_RETURN(std::vector<RecordLinkView> links,
+                       store_->ListLinks(cursor, kExportPageSize));
+      for (const RecordLinkView& link : links) {
+        v1::RecordLink out;
+        out.set_agency(link.agency);
+        out.set_source_record_id(link.source_record_id);
+        out.set_person_id(link.person_id);
+        if (!writer->Write(out)) return absl::CancelledError("client gone");
+        cursor = link.cursor;
+      }
+      if (static_cast<int>(links.size()) < kExportPageSize) return absl::OkStatus();
     }
-    if (static_cast<int>(links->size()) < kExportPageSize) return grpc::Status::OK;
-  }
-  return grpc::Status(grpc::StatusCode::CANCELLED, "export cancelled");
+    return absl::CancelledError("export cancelled");
+  };
+  return common::ToGrpcStatus(run());
 }
 
 grpc::Status MatchServiceImpl::Rescore(grpc::ServerContext* /*context*/,
                                        const v1::RescoreRequest* /*request*/,
                                        v1::RescoreResponse* response) {
-  auto result = engine_->Rescore(clock_->Now());
-  if (!result.ok()) return Grpc(result.status());
-  response->set_persons_scored(result->persons_scored);
-  response->set_clues_created(result->clues_created);
-  response->set_clues_updated(result->clues_updated + result->clues_withdrawn);
-  RefreshMetrics();
-  return grpc::Status::OK;
+  auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(ApplyResult result, engine_->Rescore(clock_->Now()));
+    response->set_persons_scored(result.persons_scored);
+    response->set_clues_created(result.clues_created);
+    response->set_clues_updated(result.clues_updated + result.clues_withdrawn);
+    RefreshMetrics();
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
 }
 
 }  // namespace lifeline::match
