@@ -1,7 +1,6 @@
 // partner-sim: a PartnerInbox that stands in for every partner department in demos and e2e
 // tests. Wiring only.
 #include <chrono>
-#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -14,6 +13,7 @@
 #include "common/config/flags.h"
 #include "common/logging/logging.h"
 #include "common/server/channel.h"
+#include "common/server/server_flags.h"
 #include "common/server/server_runner.h"
 #include "common/status/grpc_status.h"
 #include "lifeline/referral/v1/referral_service.grpc.pb.h"
@@ -21,62 +21,39 @@
 #include "tools/partner-sim/partner_inbox_impl.h"
 #include "tools/partner-sim/received_log.h"
 
+namespace lifeline {
 namespace {
 
 struct PartnerSimConfig {
-  std::string listen_address = "127.0.0.1:50054";
-  std::string port_file;
-  std::string metrics_address = "127.0.0.1:0";
-  std::string metrics_port_file;
+  common::ServerFlags server = common::ServerFlags::Listening("127.0.0.1:50054");
   std::string received_file = "./var/partner-sim/received.jsonl";
   std::string referral_target = "127.0.0.1:50053";
   bool auto_accept = false;
-  std::string log_level = "info";
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace lifeline;  // NOLINT(build/namespaces): main only wires.
+int Run(int argc, char** argv) {
   PartnerSimConfig config;
   common::FlagSet flags("partner_sim");
-  flags.String("listen_address", &config.listen_address, "host:port for gRPC (port 0 = any)");
-  flags.String("port_file", &config.port_file, "write the bound gRPC port here");
-  flags.String("metrics_address", &config.metrics_address,
-               "host:port for Prometheus /metrics (empty disables)");
-  flags.String("metrics_port_file", &config.metrics_port_file, "write the metrics port here");
-  flags.String("received_file", &config.received_file,
-               "JSON lines, one per new delivery (appended, fsynced)");
+  common::DefineServerFlags(&flags, &config.server);
+  flags.RequiredString("received_file", &config.received_file,
+                       "JSON lines, one per new delivery (appended, fsynced)");
   flags.String("referral_target", &config.referral_target,
                "referral-service gRPC target, for auto_accept");
   flags.Bool("auto_accept", &config.auto_accept,
              "accept each new referral through ReferralService.TransitionReferral");
-  flags.String("log_level", &config.log_level, "debug, info, warn or error");
   flags.Check([&config]() -> absl::Status {
-    if (config.received_file.empty()) return absl::InvalidArgumentError("received_file: required");
     if (config.auto_accept && config.referral_target.empty()) {
       return absl::InvalidArgumentError("referral_target: required with auto_accept");
     }
     return absl::OkStatus();
   });
-  if (absl::Status status = flags.Parse(argc, argv); !status.ok()) {
-    if (absl::IsCancelled(status)) {
-      std::fprintf(stdout, "%s\n", std::string(status.message()).c_str());
-      return 0;
-    }
-    std::fprintf(stderr, "partner-sim: %s\n", std::string(status.message()).c_str());
-    return 2;
-  }
-  common::InitLogging("partner-sim", config.log_level);
+  if (auto exit_code = common::ParseFlags(&flags, "partner-sim", argc, argv)) return *exit_code;
+  common::InitLogging("partner-sim", config.server.log_level);
   spdlog::info("event=config {}", flags.Describe());
 
   absl::StatusOr<std::unique_ptr<partner_sim::ReceivedLog>> log =
       partner_sim::ReceivedLog::Open(config.received_file);
-  if (!log.ok()) {
-    spdlog::critical("event=startup_failed step=received_file error=\"{}\"",
-                     log.status().ToString());
-    return 1;
-  }
+  if (!log.ok()) return common::StartupFailure("partner-sim", "bad received_file", log.status());
 
   std::unique_ptr<referral::v1::ReferralService::Stub> referral_stub;
   std::unique_ptr<partner_sim::AutoAcceptor> acceptor;
@@ -100,16 +77,10 @@ int main(int argc, char** argv) {
   }
 
   partner_sim::PartnerInboxImpl service(log->get(), acceptor.get());
-  common::ServerOptions server_options;
-  server_options.listen_address = config.listen_address;
-  server_options.port_file = config.port_file;
-  server_options.metrics_address = config.metrics_address;
-  server_options.metrics_port_file = config.metrics_port_file;
-  common::ServerRunner runner("partner-sim", server_options);
+  common::ServerRunner runner("partner-sim", config.server.Options());
   runner.AddService(&service);
   if (absl::Status status = runner.Start(); !status.ok()) {
-    spdlog::critical("event=startup_failed step=server error=\"{}\"", status.ToString());
-    return 1;
+    return common::StartupFailure("partner-sim", "cannot start", status);
   }
   spdlog::info("event=serving port={} metrics_port={} auto_accept={}", runner.port(),
                runner.metrics_port(), config.auto_accept);
@@ -118,3 +89,8 @@ int main(int argc, char** argv) {
   spdlog::info("event=stopped");
   return 0;
 }
+
+}  // namespace
+}  // namespace lifeline
+
+int main(int argc, char** argv) { return lifeline::Run(argc, argv); }
