@@ -48,6 +48,7 @@
 #include "common/storage/sqlite.h"
 #include "common/time/dates.h"
 #include "ingest-service/domain/record_validator.h"
+#include "ingest-service/rpc/batch_answer.h"
 #include "ingest-service/rpc/ingest_metrics.h"
 #include "ingest-service/rpc/ingest_service_impl.h"
 #include "ingest-service/rpc/record_mapping.h"
@@ -323,7 +324,8 @@ bool RunStoreOnly(const std::deque<Batch>& batches, int64_t total) {
     }
     const double cpu_start = ThreadCpuSeconds();
     const auto start = std::chrono::steady_clock::now();
-    absl::StatusOr<ingest::CommitResult> result = (*store)->CommitBatch(submission);
+    absl::StatusOr<ingest::CommitResult> result =
+        (*store)->CommitBatch(submission, ingest::AnswerBatch);
     seconds += SecondsSince(start);
     cpu += ThreadCpuSeconds() - cpu_start;
     if (!result.ok()) {

@@ -40,6 +40,12 @@ struct Migration {
   std::function<absl::Status(Database&)> code;
 };
 
+// Bytes to bind as a BLOB (a string_view binds as TEXT), so that BindAll and Execute can take
+// them: Execute("... VALUES (?1)", Blob{bytes}).
+struct Blob {
+  std::string_view bytes;
+};
+
 // A prepared statement. Bind positions are 1-based. Binding errors are remembered and returned by
 // the next Step/Run. Not thread-safe: use it only inside the Database::Run or InTransaction
 // callback that prepared it. When destroyed it goes back, reset, to its Database's statement
@@ -56,6 +62,7 @@ class Statement {
   Statement& Bind(int index, std::string_view text);
   Statement& BindBlob(int index, std::string_view bytes);
   Statement& BindNull(int index);
+  Statement& Bind(int index, Blob blob) { return BindBlob(index, blob.bytes); }
   Statement& Bind(int index, std::nullptr_t) { return BindNull(index); }
   // Binds the value, or NULL when there is none.
   template <typename T>

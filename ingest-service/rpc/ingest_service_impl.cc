@@ -14,6 +14,7 @@
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "ingest-service/domain/sealed_record.h"
+#include "ingest-service/rpc/batch_answer.h"
 #include "ingest-service/rpc/record_mapping.h"
 #include "ingest-service/rpc/stream_validation.h"
 
@@ -121,7 +122,7 @@ absl::Status AddValidatedRecord(const RecordValidator& validator, const std::str
 
 absl::StatusOr<v1::SubmitBatchResponse> IngestServiceImpl::Commit(const char* rpc,
                                                                   const BatchSubmission& batch) {
-  ASSIGN_OR_RETURN(CommitResult commit, store_->CommitBatch(batch));
+  ASSIGN_OR_RETURN(CommitResult commit, store_->CommitBatch(batch, AnswerBatch));
   const v1::Batch& summary = commit.response.batch();
   if (commit.replayed) {
     spdlog::info("rpc={} agency={} batch_id={} replayed=true records={}", rpc, batch.agency,

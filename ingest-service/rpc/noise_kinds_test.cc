@@ -33,6 +33,7 @@
 #include "common/time/dates.h"
 #include "ingest-service/domain/reason_codes.h"
 #include "ingest-service/domain/record_validator.h"
+#include "ingest-service/rpc/batch_answer.h"
 #include "ingest-service/rpc/record_mapping.h"
 #include "ingest-service/store/sqlite_ingest_store.h"
 #include "ingest-service/store/sqlite_ingest_store_testing.h"
@@ -552,7 +553,7 @@ void DuplicateRecord() {
   for (const auto& [agency, records] : ByAgency(pairs, Which::kBoth)) {
     SCOPED_TRACE(agency);
     absl::StatusOr<CommitResult> commit =
-        store->CommitBatch(TheIngest().Batch(agency, "dup-1", records));
+        store->CommitBatch(TheIngest().Batch(agency, "dup-1", records), AnswerBatch);
     ASSERT_TRUE(commit.ok()) << commit.status();
     const v1::SubmitBatchResponse& response = commit->response;
     ASSERT_EQ(response.outcomes_size(), static_cast<int>(records.size()));
@@ -572,7 +573,7 @@ void DuplicateRecord() {
     }
 
     absl::StatusOr<CommitResult> again = store->CommitBatch(
-        TheIngest().Batch(agency, "dup-2", ByAgency(pairs, Which::kFinal)[agency]));
+        TheIngest().Batch(agency, "dup-2", ByAgency(pairs, Which::kFinal)[agency]), AnswerBatch);
     ASSERT_TRUE(again.ok()) << again.status();
     EXPECT_EQ(again->enqueued, 0);
     for (const v1::RecordOutcome& outcome : again->response.outcomes()) {
@@ -600,7 +601,7 @@ void RecordUpdate() {
   for (const auto& [agency, records] : ByAgency(pairs, Which::kBoth)) {
     SCOPED_TRACE(agency);
     absl::StatusOr<CommitResult> commit =
-        store->CommitBatch(TheIngest().Batch(agency, "upd-1", records));
+        store->CommitBatch(TheIngest().Batch(agency, "upd-1", records), AnswerBatch);
     ASSERT_TRUE(commit.ok()) << commit.status();
     const v1::SubmitBatchResponse& response = commit->response;
     ASSERT_EQ(response.outcomes_size(), static_cast<int>(records.size()));
@@ -623,7 +624,7 @@ void RecordUpdate() {
 
     const std::vector<const records::v1::Record*> olders = ByAgency(pairs, Which::kFirst)[agency];
     absl::StatusOr<CommitResult> stale =
-        store->CommitBatch(TheIngest().Batch(agency, "upd-2", olders));
+        store->CommitBatch(TheIngest().Batch(agency, "upd-2", olders), AnswerBatch);
     ASSERT_TRUE(stale.ok()) << stale.status();
     EXPECT_EQ(stale->enqueued, 0);
     for (const v1::RecordOutcome& outcome : stale->response.outcomes()) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/time/time.h"
 
 #include "ingest-service/domain/sealed_record.h"
+#include "ingest-service/domain/version_rule.h"
 #include "lifeline/ingest/v1/ingest_service.pb.h"
 #include "lifeline/records/v1/records.pb.h"
 
@@ -19,9 +21,6 @@ namespace lifeline::ingest {
 // Outbox topic whose messages are serialized lifeline.records.v1.NormalizedRecord for
 // match-service.
 inline constexpr char kMatchTopic[] = "match";
-
-// How many issues a SubmitBatchResponse carries (the first page of ListRejections).
-inline constexpr int kResponseIssueLimit = 100;
 
 // One validated record of a batch, ready to be stored.
 struct RecordSubmission {
@@ -48,6 +47,20 @@ struct BatchSubmission {
   std::vector<RecordSubmission> records;
 };
 
+// What the version rule decided for each record of a batch, in batch order; nullopt for a record
+// validation rejected, which is not stored.
+using VersionDecisions = std::vector<std::optional<VersionDecision>>;
+
+// The answer to a batch and every issue to store for it (validation's and the version rule's,
+// record_index and source_record_id filled in, in batch order).
+struct BatchAnswer {
+  v1::SubmitBatchResponse response;
+  std::vector<v1::RecordIssue> issues;
+};
+
+// Builds a batch's answer from the store's decisions (rpc/batch_answer.h AnswerBatch).
+using BatchResponder = std::function<BatchAnswer(const BatchSubmission&, const VersionDecisions&)>;
+
 struct CommitResult {
   v1::SubmitBatchResponse response;
   // True when the batch id was already stored: `response` is the stored first answer and
@@ -69,12 +82,12 @@ class IngestStore {
   virtual ~IngestStore() = default;
 
   // Stores a batch in one transaction: applies the version rule (domain/version_rule.h) to each
-  // accepted record against the stored one and gives each record its result (ACCEPTED,
-  // ACCEPTED_WITH_WARNINGS, REJECTED, UNCHANGED, STALE, RETRACTED), stores accepted records and
-  // every issue, queues accepted records on the match topic and stores the response. When (agency,
-  // batch_id) is already stored, returns the first response and writes nothing. Errors: Internal /
-  // Unavailable / ResourceExhausted from the database.
-  virtual absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch) = 0;
+  // accepted record against the stored one, stores the records it writes and queues them on the
+  // match topic, then stores the answer `respond` builds from the decisions and its issues. When
+  // (agency, batch_id) is already stored, returns the first response and writes nothing. Errors:
+  // Internal / Unavailable / ResourceExhausted from the database.
+  virtual absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch,
+                                                   const BatchResponder& respond) = 0;
 
   // Returns the first response of a stored batch, or nullopt when (agency, batch_id) is not
   // stored. Lets a retry be answered before its records are validated again.

@@ -97,88 +97,6 @@ v1::Batch BatchFromRow(const common::Statement& row) {
   return batch;
 }
 
-v1::RecordIssue ErrorOrWarning(const char* field, const char* reason, const char* message,
-                               v1::Severity severity) {
-  v1::RecordIssue issue;
-  issue.set_field(field);
-  issue.set_reason(reason);
-  issue.set_message(message);
-  issue.set_severity(severity);
-  return issue;
-}
-
-// The issue the version rule adds to a record, if any.
-std::optional<v1::RecordIssue> VersionIssue(VersionDecision decision) {
-  switch (decision) {
-    case VersionDecision::kConflict:
-      return ErrorOrWarning("version", reason::kVersionConflict,
-                            "a record with this source_record_id and version is already stored "
-                            "with different content; send a higher version",
-                            v1::SEVERITY_ERROR);
-    case VersionDecision::kRetractionOfUnknown:
-      return ErrorOrWarning("source_record_id", reason::kRetractionUnknown,
-                            "no record with this source_record_id is stored; the retraction is "
-                            "kept so that an older version sent later is ignored",
-                            v1::SEVERITY_WARNING);
-    default:
-      return std::nullopt;
-  }
-}
-
-// The result an accepted record gets from the version rule's decision.
-v1::RecordResult ResultOf(VersionDecision decision, bool has_warnings) {
-  switch (decision) {
-    case VersionDecision::kNew:
-    case VersionDecision::kNewer:
-      return has_warnings ? v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS : v1::RECORD_RESULT_ACCEPTED;
-    case VersionDecision::kRetraction:
-    case VersionDecision::kRetractionOfUnknown:
-      return v1::RECORD_RESULT_RETRACTED;
-    case VersionDecision::kUnchanged:
-      return v1::RECORD_RESULT_UNCHANGED;
-    case VersionDecision::kStale:
-      return v1::RECORD_RESULT_STALE;
-    case VersionDecision::kConflict:
-      break;
-  }
-  return v1::RECORD_RESULT_REJECTED;
-}
-
-// Adds one record's outcome to the response and its counts.
-void CountOutcome(const RecordSubmission& record, v1::RecordResult result,
-                  v1::SubmitBatchResponse* response) {
-  v1::Batch& summary = *response->mutable_batch();
-  switch (result) {
-    case v1::RECORD_RESULT_ACCEPTED:
-      summary.set_accepted_count(summary.accepted_count() + 1);
-      break;
-    case v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS:
-      summary.set_accepted_count(summary.accepted_count() + 1);
-      summary.set_warning_count(summary.warning_count() + 1);
-      break;
-    case v1::RECORD_RESULT_RETRACTED:
-      summary.set_retracted_count(summary.retracted_count() + 1);
-      break;
-    case v1::RECORD_RESULT_UNCHANGED:
-    case v1::RECORD_RESULT_STALE:
-      summary.set_unchanged_count(summary.unchanged_count() + 1);
-      break;
-    default:
-      summary.set_rejected_count(summary.rejected_count() + 1);
-      break;
-  }
-  v1::RecordOutcome* out = response->add_outcomes();
-  out->set_record_index(record.record_index);
-  out->set_source_record_id(record.source_record_id);
-  out->set_result(result);
-}
-
-bool HasWarnings(const std::vector<v1::RecordIssue>& issues) {
-  return std::any_of(issues.begin(), issues.end(), [](const v1::RecordIssue& issue) {
-    return issue.severity() == v1::SEVERITY_WARNING;
-  });
-}
-
 constexpr char kInsertRecord[] =
     "INSERT INTO records (agency, source_record_id, version, content_hash, batch_id, normalized) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (agency, source_record_id) DO NOTHING";
@@ -213,7 +131,6 @@ absl::StatusOr<std::unique_ptr<SqliteIngestStore>> SqliteIngestStore::OpenInDire
 struct SqliteIngestStore::RecordStatements {
   common::Statement insert_record;
   common::Statement update_record;
-  common::Statement insert_issue;
 
   // Runs the insert or the update of a record's row (they take the same parameters).
   static absl::Status WriteRecord(common::Statement& statement, const BatchSubmission& batch,
@@ -258,27 +175,8 @@ absl::StatusOr<VersionDecision> SqliteIngestStore::StoreRecord(RecordStatements&
   return decision;
 }
 
-absl::Status SqliteIngestStore::StoreIssues(common::Statement& insert_issue,
-                                            const BatchSubmission& batch,
-                                            const RecordSubmission& record,
-                                            std::vector<v1::RecordIssue> issues, int64_t* seq,
-                                            v1::SubmitBatchResponse* response) {
-  for (v1::RecordIssue& issue : issues) {
-    issue.set_record_index(record.record_index);
-    issue.set_source_record_id(record.source_record_id);
-    insert_issue.Reset();
-    RETURN_IF_ERROR(insert_issue
-                        .BindAll(batch.agency, batch.batch_id, ++*seq,
-                                 static_cast<int64_t>(issue.record_index()),
-                                 issue.source_record_id(), issue.field(), issue.reason(),
-                                 issue.message(), static_cast<int64_t>(issue.severity()))
-                        .Run());
-    if (response->issues_size() < kResponseIssueLimit) *response->add_issues() = std::move(issue);
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmission& batch) {
+absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmission& batch,
+                                                            const BatchResponder& respond) {
   CommitResult result;
   absl::Status status = db_->InTransaction([&]() -> absl::Status {
     result = CommitResult();
@@ -292,70 +190,69 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
 
     ASSIGN_OR_RETURN(common::Statement insert_record, db_->Prepare(kInsertRecord));
     ASSIGN_OR_RETURN(common::Statement update_record, db_->Prepare(kUpdateRecord));
-    ASSIGN_OR_RETURN(common::Statement insert_issue, db_->Prepare(kInsertIssue));
-    RecordStatements statements{std::move(insert_record), std::move(update_record),
-                                std::move(insert_issue)};
+    RecordStatements statements{std::move(insert_record), std::move(update_record)};
 
     // Queued for match-service together after the loop; the views point into `batch` or into
     // sealed_here, both alive until then.
     std::vector<std::string_view> forwarded;
     forwarded.reserve(batch.records.size());
     std::deque<SealedRecord> sealed_here;
-    v1::SubmitBatchResponse& response = result.response;
-    v1::Batch& summary = *response.mutable_batch();
-    summary.set_agency(batch.agency);
-    summary.set_batch_id(batch.batch_id);
-    summary.set_received_time(common::FormatRfc3339(batch.received_time));
-    summary.set_record_count(static_cast<int32_t>(batch.records.size()));
-    int64_t seq = 0;
-
+    VersionDecisions decisions;
+    decisions.reserve(batch.records.size());
     for (const RecordSubmission& record : batch.records) {
-      std::vector<v1::RecordIssue> issues = record.issues;
-      v1::RecordResult outcome = v1::RECORD_RESULT_REJECTED;
-      if (!record.rejected) {
-        // A record the caller sealed for this batch needs no work here; others are sealed now.
-        const SealedRecord* sealed = &record.sealed;
-        if (sealed->content_hash.empty() || sealed->bytes.empty()) {
-          ASSIGN_OR_RETURN(sealed_here.emplace_back(),
-                           SealRecord(record.normalized, batch.batch_id));
-          sealed = &sealed_here.back();
-        }
-        ASSIGN_OR_RETURN(VersionDecision decision, StoreRecord(statements, batch, record, *sealed));
-        if (WritesRecord(decision)) {
-          forwarded.push_back(sealed->bytes);
-          ++result.enqueued;
-        }
-        if (std::optional<v1::RecordIssue> issue = VersionIssue(decision)) {
-          issues.push_back(*std::move(issue));
-        }
-        outcome = ResultOf(decision, HasWarnings(issues));
+      std::optional<VersionDecision>& decision = decisions.emplace_back();
+      if (record.rejected) continue;
+      // A record the caller sealed for this batch needs no work here; others are sealed now.
+      const SealedRecord* sealed = &record.sealed;
+      if (sealed->content_hash.empty() || sealed->bytes.empty()) {
+        ASSIGN_OR_RETURN(sealed_here.emplace_back(), SealRecord(record.normalized, batch.batch_id));
+        sealed = &sealed_here.back();
       }
-      CountOutcome(record, outcome, &response);
-      RETURN_IF_ERROR(
-          StoreIssues(statements.insert_issue, batch, record, std::move(issues), &seq, &response));
+      ASSIGN_OR_RETURN(decision, StoreRecord(statements, batch, record, *sealed));
+      if (WritesRecord(*decision)) {
+        forwarded.push_back(sealed->bytes);
+        ++result.enqueued;
+      }
     }
-
     RETURN_IF_ERROR(outbox_.EnqueueAll(kMatchTopic, forwarded));
-    ASSIGN_OR_RETURN(std::string response_bytes, SerializeDeterministic(response));
-    ASSIGN_OR_RETURN(
-        common::Statement insert_batch,
-        db_->Prepare("INSERT INTO batches (agency, batch_id, received_time, record_count, "
-                     "accepted_count, rejected_count, warning_count, unchanged_count, "
-                     "issue_count, response, retracted_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                     "?7, ?8, ?9, ?10, ?11)"));
-    return insert_batch
-        .BindAll(batch.agency, batch.batch_id, summary.received_time(),
-                 static_cast<int64_t>(summary.record_count()),
-                 static_cast<int64_t>(summary.accepted_count()),
-                 static_cast<int64_t>(summary.rejected_count()),
-                 static_cast<int64_t>(summary.warning_count()),
-                 static_cast<int64_t>(summary.unchanged_count()), seq)
-        .BindBlob(10, response_bytes)
-        .Bind(11, static_cast<int64_t>(summary.retracted_count()))
-        .Run();
+
+    BatchAnswer answer = respond(batch, decisions);
+    RETURN_IF_ERROR(StoreIssues(batch, answer.issues));
+    const v1::Batch& summary = answer.response.batch();
+    ASSIGN_OR_RETURN(std::string response_bytes, SerializeDeterministic(answer.response));
+    RETURN_IF_ERROR(db_->Execute(
+        "INSERT INTO batches (agency, batch_id, received_time, record_count, accepted_count, "
+        "rejected_count, warning_count, unchanged_count, issue_count, response, retracted_count) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        batch.agency, batch.batch_id, summary.received_time(),
+        static_cast<int64_t>(summary.record_count()),
+        static_cast<int64_t>(summary.accepted_count()),
+        static_cast<int64_t>(summary.rejected_count()),
+        static_cast<int64_t>(summary.warning_count()),
+        static_cast<int64_t>(summary.unchanged_count()), static_cast<int64_t>(answer.issues.size()),
+        common::Blob{response_bytes}, static_cast<int64_t>(summary.retracted_count())));
+    result.response = std::move(answer.response);
+    return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return result;
+}
+
+absl::Status SqliteIngestStore::StoreIssues(const BatchSubmission& batch,
+                                            const std::vector<v1::RecordIssue>& issues) {
+  if (issues.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(common::Statement insert_issue, db_->Prepare(kInsertIssue));
+  int64_t seq = 0;
+  for (const v1::RecordIssue& issue : issues) {
+    insert_issue.Reset();
+    RETURN_IF_ERROR(insert_issue
+                        .BindAll(batch.agency, batch.batch_id, ++seq,
+                                 static_cast<int64_t>(issue.record_index()),
+                                 issue.source_record_id(), issue.field(), issue.reason(),
+                                 issue.message(), static_cast<int64_t>(issue.severity()))
+                        .Run());
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<v1::SubmitBatchResponse>> SqliteIngestStore::FindResponse(

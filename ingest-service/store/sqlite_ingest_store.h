@@ -28,7 +28,8 @@ class SqliteIngestStore : public IngestStore {
   static absl::StatusOr<std::unique_ptr<SqliteIngestStore>> OpenInDirectory(
       const std::string& data_dir);
 
-  absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch) override;
+  absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch,
+                                           const BatchResponder& respond) override;
   absl::StatusOr<std::optional<v1::SubmitBatchResponse>> FindResponse(
       const std::string& agency, const std::string& batch_id) override;
   absl::StatusOr<v1::Batch> GetBatch(const std::string& agency,
@@ -53,11 +54,10 @@ class SqliteIngestStore : public IngestStore {
                                               const BatchSubmission& batch,
                                               const RecordSubmission& record,
                                               const SealedRecord& sealed);
-  // Stores a record's issues under the batch's next sequence numbers (`seq` is the last one
-  // used) and adds them to `response` up to kResponseIssueLimit. Errors: the database's.
-  absl::Status StoreIssues(common::Statement& insert_issue, const BatchSubmission& batch,
-                           const RecordSubmission& record, std::vector<v1::RecordIssue> issues,
-                           int64_t* seq, v1::SubmitBatchResponse* response);
+  // Stores a batch's issues under sequence numbers 1, 2, ... Call inside CommitBatch's
+  // transaction. Errors: the database's.
+  absl::Status StoreIssues(const BatchSubmission& batch,
+                           const std::vector<v1::RecordIssue>& issues);
 
   // `reader` may be null (an in-memory database has no second connection): reads then go to
   // `db`.

@@ -11,6 +11,7 @@
 
 #include "common/storage/query_plan.h"
 #include "ingest-service/domain/reason_codes.h"
+#include "ingest-service/rpc/batch_answer.h"
 #include "ingest-service/store/sqlite_ingest_store_testing.h"
 #include <unistd.h>
 
@@ -116,7 +117,7 @@ class SqliteIngestStoreTest : public ::testing::Test {
     store_ = std::move(*store);
   }
   CommitResult Commit(const BatchSubmission& batch) {
-    auto result = store_->CommitBatch(batch);
+    auto result = store_->CommitBatch(batch, AnswerBatch);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *std::move(result) : CommitResult();
   }
@@ -275,9 +276,11 @@ TEST_F(SqliteIngestStoreTest, LargeBatchSettlesLikeRecordsCommittedOneByOne) {
     for (size_t i = 0; i < records.size(); ++i) {
       RecordSubmission alone = records[i];
       alone.record_index = 0;
-      auto result = (*one_by_one)
-                        ->CommitBatch(Batch(
-                            "alone-" + std::to_string(round) + "-" + std::to_string(i), {alone}));
+      auto result =
+          (*one_by_one)
+              ->CommitBatch(
+                  Batch("alone-" + std::to_string(round) + "-" + std::to_string(i), {alone}),
+                  AnswerBatch);
       ASSERT_TRUE(result.ok()) << result.status();
       expected.push_back(result->response.outcomes(0).result());
     }
@@ -415,6 +418,44 @@ TEST_F(SqliteIngestStoreTest, ResponseCarriesAtMostTheFirstPageOfIssues) {
   auto all = store_->ListIssues("civil_affairs", "b1", 0, 1000);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->issues.size(), static_cast<size_t>(kResponseIssueLimit + 5));
+}
+
+TEST_F(SqliteIngestStoreTest, StoresTheAnswerTheResponderBuildsFromItsDecisions) {
+  Commit(Batch("b1", {Accepted(0, "r0", 2)}));
+  VersionDecisions seen;
+  const BatchResponder respond = [&seen](const BatchSubmission& batch,
+                                         const VersionDecisions& decisions) {
+    seen = decisions;
+    BatchAnswer answer;
+    answer.response.mutable_batch()->set_batch_id(batch.batch_id);
+    answer.response.mutable_batch()->set_received_time("2024-06-01T12:00:00Z");
+    answer.response.mutable_batch()->set_accepted_count(7);
+    for (const char* reason : {"FIRST", "SECOND"}) {
+      v1::RecordIssue& issue = answer.issues.emplace_back();
+      issue.set_reason(reason);
+      issue.set_record_index(1);
+    }
+    return answer;
+  };
+  auto result = store_->CommitBatch(Batch("b2", {Accepted(0, "r0", 1), Rejected(1, "r1"),
+                                                 Accepted(2, "r2", 1), Retraction(3, "r3", 1)}),
+                                    respond);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(seen, (VersionDecisions{VersionDecision::kStale, std::nullopt, VersionDecision::kNew,
+                                    VersionDecision::kRetractionOfUnknown}));
+  EXPECT_EQ(result->enqueued, 2);
+  EXPECT_EQ(result->response.batch().accepted_count(), 7);
+  auto batch = store_->GetBatch("civil_affairs", "b2");
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_EQ(batch->accepted_count(), 7);
+  auto stored = store_->FindResponse("civil_affairs", "b2");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->SerializeAsString(), result->response.SerializeAsString());
+  auto issues = store_->ListIssues("civil_affairs", "b2", 0, 10);
+  ASSERT_TRUE(issues.ok()) << issues.status();
+  ASSERT_EQ(issues->issues.size(), 2u);
+  EXPECT_EQ(issues->issues[0].reason(), "FIRST");
+  EXPECT_EQ(issues->issues[1].reason(), "SECOND");
 }
 
 TEST_F(SqliteIngestStoreTest, ReopenKeepsEverything) {
