@@ -18,15 +18,7 @@ namespace {
 
 // The sender MakeDeliverySender returns: handles a batch message by message. Thread-safe if the
 // store, the client and the observer are.
-class DeliverySender {
- public:
-  DeliverySender(ReferralStore* store, PartnerInboxClient* client, std::string inbox_override,
-                 DeliveryObserver observer)
-      : store_(store),
-        client_(client),
-        inbox_override_(std::move(inbox_override)),
-        observer_(std::move(observer)) {}
-
+struct DeliverySender {
   common::OutboxDispatcher::SendResult operator()(
       const std::vector<common::OutboxMessage>& batch) const {
     common::OutboxDispatcher::SendResult result = absl::OkStatus();
@@ -50,7 +42,6 @@ class DeliverySender {
     return result;
   }
 
- private:
   // Returns true when the message is settled (delivered or dropped), false when it must stay
   // queued; errors are store failures.
   absl::StatusOr<bool> SendOne(const common::OutboxMessage& message) const {
@@ -63,7 +54,7 @@ class DeliverySender {
     const std::string& referral_id = request.referral().referral_id();
     const std::string& department = request.referral().department();
 
-    absl::StatusOr<Referral> referral = store_->GetReferral(referral_id);
+    absl::StatusOr<Referral> referral = store->GetReferral(referral_id);
     if (absl::IsNotFound(referral.status())) {
       spdlog::error("event=delivery_dropped message_id={} referral_id={} reason=no_referral",
                     message.id, referral_id);
@@ -77,7 +68,7 @@ class DeliverySender {
       return true;
     }
 
-    absl::StatusOr<Partner> partner = store_->GetPartner(department);
+    absl::StatusOr<Partner> partner = store->GetPartner(department);
     if (!partner.ok()) {
       if (!absl::IsNotFound(partner.status())) return partner.status();
       return LeaveQueued(message, request, "NOT_FOUND", kDeliveryNoPartner);
@@ -85,13 +76,13 @@ class DeliverySender {
     if (!partner->enabled) {
       return LeaveQueued(message, request, "FAILED_PRECONDITION", kDeliveryDisabled);
     }
-    const std::string& target = inbox_override_.empty() ? partner->inbox_target : inbox_override_;
-    absl::StatusOr<std::string> reference = client_->Deliver(target, request);
+    const std::string& target = inbox_override.empty() ? partner->inbox_target : inbox_override;
+    absl::StatusOr<std::string> reference = client->Deliver(target, request);
     if (!reference.ok()) {
       return LeaveQueued(message, request, absl::StatusCodeToString(reference.status().code()),
                          kDeliveryFailed);
     }
-    RETURN_IF_ERROR(store_->RecordDeliverySuccess(referral_id, *reference));
+    RETURN_IF_ERROR(store->RecordDeliverySuccess(referral_id, *reference));
     spdlog::info("event=delivered referral_id={} department={}", referral_id, department);
     Report(department, kDeliveryDelivered);
     return true;
@@ -103,7 +94,7 @@ class DeliverySender {
                                    const std::string& error, std::string_view result) const {
     const std::string& referral_id = request.referral().referral_id();
     const std::string& department = request.referral().department();
-    RETURN_IF_ERROR(store_->RecordDeliveryFailure(referral_id, error));
+    RETURN_IF_ERROR(store->RecordDeliveryFailure(referral_id, error));
     spdlog::warn("event=delivery_failed referral_id={} department={} result={} code={} attempts={}",
                  referral_id, department, result, error, message.attempts + 1);
     Report(department, result);
@@ -111,13 +102,13 @@ class DeliverySender {
   }
 
   void Report(const std::string& department, std::string_view result) const {
-    if (observer_) observer_(department, result);
+    if (observer) observer(department, result);
   }
 
-  ReferralStore* store_;
-  PartnerInboxClient* client_;
-  std::string inbox_override_;
-  DeliveryObserver observer_;
+  ReferralStore* store;
+  PartnerInboxClient* client;
+  std::string inbox_override;
+  DeliveryObserver observer;
 };
 
 }  // namespace
@@ -126,7 +117,7 @@ common::OutboxDispatcher::Sender MakeDeliverySender(ReferralStore* store,
                                                     PartnerInboxClient* client,
                                                     std::string inbox_override,
                                                     DeliveryObserver observer) {
-  return DeliverySender(store, client, std::move(inbox_override), std::move(observer));
+  return DeliverySender{store, client, std::move(inbox_override), std::move(observer)};
 }
 
 }  // namespace lifeline::referral
