@@ -58,7 +58,7 @@ common::OutboxDispatcher::Sender MatchSenderWithGauge(MatchClient* client, Inges
                                                       IngestMetrics* metrics) {
   return [send = MakeMatchSender(client), store,
           metrics](const std::vector<common::OutboxMessage>& messages) {
-    absl::Status status = send(messages);
+    absl::Status status = send(messages).status;
     if (!status.ok()) {
       spdlog::warn("event=match_send_failed records={} status=\"{}\"", messages.size(),
                    status.ToString());

@@ -2,6 +2,7 @@
 // partner directory, starts the delivery dispatcher, the overdue escalation loop and the metrics
 // refresher, and serves
 // lifeline.referral.v1.ReferralService until SIGTERM.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,10 +14,11 @@
 
 #include "common/config/flags.h"
 #include "common/logging/logging.h"
+#include "common/outbox/outbox.h"
 #include "common/server/server_flags.h"
 #include "common/server/server_runner.h"
 #include "common/time/dates.h"
-#include "referral-service/clients/delivery_dispatcher.h"
+#include "referral-service/clients/delivery_sender.h"
 #include "referral-service/clients/grpc_partner_inbox_client.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/rpc/overdue_escalator.h"
@@ -96,14 +98,18 @@ int Run(int argc, char** argv) {
   referral::PeriodicTask escalation("overdue_escalation",
                                     [&escalator] { return escalator.ScanOnce().status(); });
   referral::GrpcPartnerInboxClient inbox_client(absl::Seconds(5));
-  referral::DeliveryDispatcher::Options dispatcher_options;
+  common::OutboxDispatcher::Options dispatcher_options;
+  dispatcher_options.topic = referral::kDeliveryTopic;
   dispatcher_options.batch_size = static_cast<int>(config.delivery_batch_size);
-  dispatcher_options.inbox_override = config.partner_inbox_override;
-  referral::DeliveryDispatcher dispatcher(
-      (*store)->outbox(), store->get(), &inbox_client, dispatcher_options,
-      [&metrics](const std::string& department, std::string_view result) {
-        metrics.RecordDelivery(department, result);
-      });
+  dispatcher_options.min_backoff = std::chrono::milliseconds(200);
+  common::OutboxDispatcher dispatcher(
+      (*store)->outbox(),
+      referral::MakeDeliverySender(
+          store->get(), &inbox_client, config.partner_inbox_override,
+          [&metrics](const std::string& department, std::string_view result) {
+            metrics.RecordDelivery(department, result);
+          }),
+      dispatcher_options);
 
   referral::RandomIdGenerator ids;
   referral::ReferralServiceImpl service(store->get(), &*router, clock, &ids,

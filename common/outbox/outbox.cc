@@ -218,24 +218,37 @@ OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch() {
   for (const OutboxMessage& message : *due) ids.push_back(message.id);
   result.full = static_cast<int>(due->size()) >= options_.batch_size;
 
-  absl::Status sent = sender_(*due);
-  if (sent.ok()) {
-    // If the delete fails the batch is sent again later; the receiver applies it idempotently.
-    absl::Status deleted = outbox_->Delete(ids);
-    if (deleted.ok()) {
-      delivered_.fetch_add(static_cast<int64_t>(ids.size()));
-      backoff_ = options_.min_backoff;
-      result.delivered = static_cast<int>(ids.size());
-      return result;
+  SendResult sent = sender_(*due);
+  // Deleted: the whole batch, or after a failure what the sender settled; the rest is retried. If
+  // the delete fails all of it is sent again later; the receiver applies it idempotently.
+  std::vector<int64_t> done;
+  std::vector<int64_t> retry;
+  if (sent.status.ok()) {
+    done = std::move(ids);
+  } else {
+    std::sort(sent.settled.begin(), sent.settled.end());
+    for (int64_t id : ids) {
+      const bool settled = std::binary_search(sent.settled.begin(), sent.settled.end(), id);
+      (settled ? done : retry).push_back(id);
     }
-    sent = deleted;
+  }
+  if (absl::Status deleted = outbox_->Delete(done); deleted.ok()) {
+    delivered_.fetch_add(static_cast<int64_t>(done.size()));
+  } else {
+    sent.status = deleted;
+    retry.insert(retry.end(), done.begin(), done.end());
+  }
+  if (sent.status.ok()) {
+    backoff_ = options_.min_backoff;
+    result.delivered = static_cast<int>(done.size());
+    return result;
   }
   failures_.fetch_add(1);
-  result.status = sent;
+  result.status = sent.status;
   result.full = false;
   result.retry_after = backoff_;
   // A failed reschedule leaves the messages due now; the in-memory backoff still spaces retries.
-  absl::Status rescheduled = outbox_->Reschedule(ids, now + backoff_.count());
+  absl::Status rescheduled = outbox_->Reschedule(retry, now + backoff_.count());
   if (!rescheduled.ok()) result.status = rescheduled;
   backoff_ = std::min(backoff_ * 2, options_.max_backoff);
   return result;

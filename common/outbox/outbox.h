@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -70,8 +71,18 @@ class Outbox {
 // until the failed batch is retried. Thread-safe.
 class OutboxDispatcher {
  public:
-  // Delivers a batch; OK means the receiver has it durably and the batch may be deleted.
-  using Sender = std::function<absl::Status(const std::vector<OutboxMessage>&)>;
+  // What a Sender made of a batch. A status alone is all or nothing: OK, the receiver has every
+  // message durably and the batch is deleted; an error, the whole batch is retried after the
+  // backoff. A sender that handles messages one by one (one receiver each) fails the batch and
+  // lists in `settled` the ids it finished anyway (delivered, or never to be sent): those are
+  // deleted, only the others are retried. Ids not in the batch are ignored.
+  struct SendResult {
+    SendResult(absl::Status s) : status(std::move(s)) {}  // NOLINT: all or nothing
+    absl::Status status;
+    std::vector<int64_t> settled;
+  };
+  // Delivers a batch.
+  using Sender = std::function<SendResult(const std::vector<OutboxMessage>&)>;
 
   struct Options {
     std::string topic;
@@ -92,11 +103,11 @@ class OutboxDispatcher {
   void Wake();
 
   // Sends at most one batch synchronously (for tests and shutdown). Returns messages delivered.
-  // Errors: the sender's error (the batch is rescheduled after the current backoff) or the
-  // outbox's storage error.
+  // Errors: the sender's error (the batch, less what the sender settled, is rescheduled after the
+  // current backoff) or the outbox's storage error.
   absl::StatusOr<int> DrainOnce();
 
-  // Messages delivered and failed attempts since start, for metrics.
+  // Messages delivered (or settled) and failed attempts since start, for metrics.
   int64_t delivered() const { return delivered_.load(); }
   int64_t failures() const { return failures_.load(); }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -273,6 +274,55 @@ TEST(OutboxDispatcherTest, FailingReceiverThenRecoveryDeliversEverythingExactlyO
   EXPECT_EQ(dispatcher.failures(), 3);
   EXPECT_EQ(dispatcher.delivered(), 25);
   EXPECT_GE(receiver.max_attempts(), 3);
+  EXPECT_EQ(outbox.Pending("t").value(), 0);
+}
+
+// A sender with one receiver per message (referral-service's partners) fails a batch in part:
+// what it settled is deleted and never sent again, only the rest is retried.
+TEST(OutboxDispatcherTest, PartialFailureDeletesWhatTheSenderSettledAndRetriesTheRest) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  for (const std::string& p : Numbered(5)) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  ASSERT_TRUE(outbox.Enqueue("other", "not in the batch").ok());
+  const int64_t other_id = outbox.Due("other", 1, NowMs())->at(0).id;
+  // Receivers of m1 and m3 are down once; a settled id outside the batch is ignored.
+  std::set<std::string> down = {"m1", "m3"};
+  std::vector<std::string> sent;
+  OutboxDispatcher::Sender sender =
+      [&](const std::vector<OutboxMessage>& batch) -> OutboxDispatcher::SendResult {
+    OutboxDispatcher::SendResult result = absl::OkStatus();
+    for (const OutboxMessage& m : batch) {
+      sent.push_back(m.payload);
+      if (down.erase(m.payload) > 0) {
+        result.status = absl::UnavailableError("receiver down");
+      } else {
+        result.settled.push_back(m.id);
+      }
+    }
+    result.settled.push_back(other_id);
+    return result;
+  };
+  OutboxDispatcher::Options options;
+  options.topic = "t";
+  options.min_backoff = milliseconds(0);
+  options.max_backoff = milliseconds(0);
+  OutboxDispatcher dispatcher(&outbox, sender, options);
+
+  EXPECT_EQ(dispatcher.DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(dispatcher.delivered(), 3);
+  EXPECT_EQ(dispatcher.failures(), 1);
+  EXPECT_EQ(outbox.Pending("t").value(), 2);
+  EXPECT_EQ(outbox.Pending("other").value(), 1);
+  absl::StatusOr<std::vector<OutboxMessage>> left = outbox.Due("t", 10, NowMs());
+  ASSERT_TRUE(left.ok()) << left.status();
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].payload, "m1");
+  EXPECT_EQ((*left)[0].attempts, 1);
+  EXPECT_EQ((*left)[1].payload, "m3");
+
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 2);
+  EXPECT_EQ(sent, (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4", "m1", "m3"}));
+  EXPECT_EQ(dispatcher.delivered(), 5);
   EXPECT_EQ(outbox.Pending("t").value(), 0);
 }
 

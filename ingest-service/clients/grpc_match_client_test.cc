@@ -90,10 +90,10 @@ TEST(MatchSenderTest, PassesPayloadsInOrderAndReturnsTheClientStatus) {
   std::vector<common::OutboxMessage> messages(2);
   messages[0].payload = "one";
   messages[1].payload = "two";
-  ASSERT_TRUE(sender(messages).ok());
+  ASSERT_TRUE(sender(messages).status.ok());
   EXPECT_EQ(fake.received(), (std::vector<std::string>{"one", "two"}));
   fake.FailWith(absl::DeadlineExceededError("slow"));
-  EXPECT_EQ(sender(messages).code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(sender(messages).status.code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(fake.received().size(), 2u);
   EXPECT_EQ(fake.calls(), 2);
 }

@@ -239,7 +239,7 @@ TEST_F(MatchServiceImplTest, FailedDeliveryIsRetriedLater) {
   referral_.SetFailure(absl::OkStatus());
   ASSERT_TRUE(MakePlanSender(&referral_,
                              store_.get())(*store_->outbox()->Due(kReferralTopic, 10, INT64_MAX))
-                  .ok());
+                  .status.ok());
   EXPECT_EQ(store_->GetClue(clue_id)->clue.plan_id, "plan_1");
 }
 

@@ -21,12 +21,12 @@ namespace lifeline::referral {
 // lifeline_referrals{state,department} (gauge), lifeline_referral_deliveries_total{department,
 // result}, lifeline_referral_sla_breaches_total and lifeline_referral_outbox_pending (gauge).
 // The gauges are reloaded from the store by Refresh, which only reads; the counters count what
-// the dispatcher and the overdue escalation report. Thread-safe.
+// the delivery sender and the overdue escalation report. Thread-safe.
 class ReferralMetrics {
  public:
   ReferralMetrics(prometheus::Registry* registry, ReferralStore* store);
 
-  // Counts one handled delivery (DeliveryDispatcher's observer).
+  // Counts one handled delivery (MakeDeliverySender's observer).
   void RecordDelivery(const std::string& department, std::string_view result);
 
   // Counts one referral found overdue (OverdueEscalator's observer).

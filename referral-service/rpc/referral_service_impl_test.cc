@@ -7,8 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "common/auth/caller.h"
+#include "common/outbox/outbox.h"
 #include "common/testing/process.h"
-#include "referral-service/clients/delivery_dispatcher.h"
+#include "referral-service/clients/delivery_sender.h"
 #include "referral-service/clients/fake_partner_inbox_client.h"
 #include "referral-service/store/sqlite_referral_store.h"
 
@@ -40,16 +41,11 @@ class ReferralServiceImplTest : public ::testing::Test {
               ->UpsertPartner({department, department, std::string("inbox-") + department, 5, true})
               .ok());
     }
-    DeliveryDispatcher::Options options;
+    common::OutboxDispatcher::Options options;
+    options.topic = kDeliveryTopic;
     options.batch_size = 50;
-    options.min_backoff = std::chrono::milliseconds(0);
-    options.max_backoff = std::chrono::milliseconds(0);
-    dispatcher_ = std::make_unique<DeliveryDispatcher>(
-        store_->outbox(), store_.get(), &inbox_, options,
-        [this](const std::string& department, std::string_view result) {
-          std::lock_guard<std::mutex> lock(results_mu_);
-          results_.push_back(department + ":" + std::string(result));
-        });
+    dispatcher_ = std::make_unique<common::OutboxDispatcher>(
+        store_->outbox(), MakeDeliverySender(store_.get(), &inbox_, ""), options);
     service_ = std::make_unique<ReferralServiceImpl>(store_.get(), router_.get(), &clock_, &ids_,
                                                      [this] { ++plans_created_; });
     grpc::ServerBuilder builder;
@@ -119,9 +115,7 @@ class ReferralServiceImplTest : public ::testing::Test {
   std::unique_ptr<Router> router_;
   std::unique_ptr<SqliteReferralStore> store_;
   FakePartnerInboxClient inbox_;
-  std::mutex results_mu_;
-  std::vector<std::string> results_;
-  std::unique_ptr<DeliveryDispatcher> dispatcher_;
+  std::unique_ptr<common::OutboxDispatcher> dispatcher_;
   std::atomic<int> plans_created_{0};
   std::unique_ptr<ReferralServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
@@ -166,41 +160,6 @@ TEST_F(ReferralServiceImplTest, CreatePlanDeliversEachReferralOnce) {
   EXPECT_EQ(legal.delivery().attempts(), 1);
   EXPECT_EQ(legal.delivery().partner_reference(), "fake-" + legal.referral_id());
   EXPECT_FALSE(legal.delivery().delivered_time().empty());
-}
-
-TEST_F(ReferralServiceImplTest, FailedDeliveryIsRetriedAndRecorded) {
-  v1::Plan plan;
-  ASSERT_TRUE(Create("clue-1", &plan).ok());
-  inbox_.FailNext({absl::UnavailableError("down")});
-  absl::StatusOr<int> first = dispatcher_->DrainOnce();
-  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
-  DrainAll();
-  EXPECT_EQ(inbox_.calls().size(), 6u);
-  const std::string first_id = inbox_.calls()[0].request.idempotency_key();
-  EXPECT_EQ(inbox_.DeliveredCount(first_id), 1);
-  auto referral = store_->GetReferral(first_id);
-  ASSERT_TRUE(referral.ok());
-  EXPECT_TRUE(referral->delivery.delivered);
-  EXPECT_EQ(referral->delivery.attempts, 2);
-  std::lock_guard<std::mutex> lock(results_mu_);
-  EXPECT_EQ(std::count_if(results_.begin(), results_.end(),
-                          [](const std::string& r) { return r.ends_with(":failed"); }),
-            1);
-}
-
-TEST_F(ReferralServiceImplTest, DisabledPartnerStaysQueuedWithError) {
-  ASSERT_TRUE(store_->UpsertPartner({"village_committee", "v", "inbox-v", 5, false}).ok());
-  v1::Plan plan;
-  ASSERT_TRUE(Create("clue-1", &plan).ok());
-  EXPECT_EQ(dispatcher_->DrainOnce().status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(inbox_.calls().size(), 4u);
-  auto referral = store_->GetReferral(ReferralOf(plan, "village_committee").referral_id());
-  ASSERT_TRUE(referral.ok());
-  EXPECT_FALSE(referral->delivery.delivered);
-  EXPECT_EQ(referral->delivery.last_error, "FAILED_PRECONDITION");
-  auto pending = store_->PendingDeliveries();
-  ASSERT_TRUE(pending.ok());
-  EXPECT_EQ(*pending, 1);
 }
 
 TEST_F(ReferralServiceImplTest, TransitionErrors) {

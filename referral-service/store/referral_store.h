@@ -91,16 +91,13 @@ class ReferralStore {
   // Returns up to `page_size` events with a sequence greater than `after_sequence`.
   virtual absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size) = 0;
 
-  // Records a successful delivery and removes its queued message `message_id`, in one
-  // transaction. Errors: NotFound.
+  // Records a successful delivery (its outbox message is deleted by the dispatcher). Errors:
+  // NotFound.
   virtual absl::Status RecordDeliverySuccess(std::string_view referral_id,
-                                             std::string_view partner_reference,
-                                             int64_t message_id) = 0;
+                                             std::string_view partner_reference) = 0;
   // Records a failed attempt with `error` (a status code name). Errors: NotFound.
   virtual absl::Status RecordDeliveryFailure(std::string_view referral_id,
                                              std::string_view error) = 0;
-  // Removes a queued delivery message that must not be sent (its referral was cancelled).
-  virtual absl::Status DiscardDelivery(int64_t message_id) = 0;
   // Number of delivery messages still queued.
   virtual absl::StatusOr<int64_t> PendingDeliveries() = 0;
 

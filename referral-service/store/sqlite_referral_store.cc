@@ -455,8 +455,7 @@ absl::StatusOr<ChangePage> SqliteReferralStore::ListChanges(int64_t after_sequen
 }
 
 absl::Status SqliteReferralStore::RecordDeliverySuccess(std::string_view referral_id,
-                                                        std::string_view partner_reference,
-                                                        int64_t message_id) {
+                                                        std::string_view partner_reference) {
   return db_->InTransaction([&]() -> absl::Status {
     int64_t now = Millis(clock_->Now());
     RETURN_IF_ERROR(db_->Execute(
@@ -465,7 +464,7 @@ absl::Status SqliteReferralStore::RecordDeliverySuccess(std::string_view referra
         "WHERE referral_id = ?3",
         now, partner_reference, referral_id));
     if (db_->Changes() == 0) return NotFound("referral_id", referral_id);
-    return outbox_.Delete({message_id});
+    return absl::OkStatus();
   });
 }
 
@@ -479,10 +478,6 @@ absl::Status SqliteReferralStore::RecordDeliveryFailure(std::string_view referra
     if (db_->Changes() == 0) return NotFound("referral_id", referral_id);
     return absl::OkStatus();
   });
-}
-
-absl::Status SqliteReferralStore::DiscardDelivery(int64_t message_id) {
-  return outbox_.Delete({message_id});
 }
 
 absl::StatusOr<int64_t> SqliteReferralStore::PendingDeliveries() {

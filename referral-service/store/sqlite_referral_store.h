@@ -39,10 +39,8 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size) override;
 
   absl::Status RecordDeliverySuccess(std::string_view referral_id,
-                                     std::string_view partner_reference,
-                                     int64_t message_id) override;
+                                     std::string_view partner_reference) override;
   absl::Status RecordDeliveryFailure(std::string_view referral_id, std::string_view error) override;
-  absl::Status DiscardDelivery(int64_t message_id) override;
   absl::StatusOr<int64_t> PendingDeliveries() override;
 
   absl::StatusOr<std::vector<ReferralCount>> CountReferrals() override;

@@ -1,0 +1,282 @@
+#include "referral-service/clients/delivery_sender.h"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "absl/status/status.h"
+
+#include "common/outbox/outbox.h"
+#include "common/testing/process.h"
+#include "referral-service/clients/fake_partner_inbox_client.h"
+#include "referral-service/domain/delivery_request.h"
+#include "referral-service/domain/id_generator.h"
+#include "referral-service/domain/plan_builder.h"
+#include "referral-service/store/sqlite_referral_store.h"
+
+namespace lifeline::referral {
+namespace {
+
+constexpr char kVillage[] = "village_committee";
+
+// Fails every delivery to one target, passes the others to a FakePartnerInboxClient.
+class OnePartnerDown : public PartnerInboxClient {
+ public:
+  explicit OnePartnerDown(PartnerInboxClient* next) : next_(next) {}
+
+  absl::StatusOr<std::string> Deliver(
+      const std::string& target,
+      const lifeline::partner::v1::DeliverReferralRequest& request) override {
+    if (target == down_) return absl::UnavailableError("partner down");
+    return next_->Deliver(target, request);
+  }
+  void set_down(std::string target) { down_ = std::move(target); }
+
+ private:
+  PartnerInboxClient* next_;
+  std::string down_;
+};
+
+class DeliverySenderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteReferralStore::Open(dir_.path() + "/referral.db", &clock_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    auto router = Router::Create({
+        {"disability", "disabled_persons_federation", "rehabilitation", "disability"},
+        {"every_plan", "law_popularization", "law education", "every plan"},
+        {"every_plan", kVillage, "home visit", "every plan"},
+    });
+    ASSERT_TRUE(router.ok());
+    router_ = std::make_unique<Router>(std::move(*router));
+    for (const char* department : {"disabled_persons_federation", "law_popularization", kVillage}) {
+      ASSERT_TRUE(store_->UpsertPartner(EnabledPartner(department)).ok());
+    }
+  }
+
+  static Partner EnabledPartner(const std::string& department) {
+    return {department, department, "inbox-" + department, 5, true};
+  }
+
+  // Stores a plan with one referral per department, each queued for delivery.
+  Plan CreatePlan(const std::string& clue_id) {
+    PlanBuilder builder(router_.get(), &clock_, &ids_);
+    PlanRequest request;
+    request.clue_id = clue_id;
+    request.person.person_id = "person-1";
+    request.person.name = "Test Person";
+    request.person.id_masked = "3415**********123X";
+    request.needs = {"disability"};
+    absl::StatusOr<Plan> plan =
+        builder.Build(request, [](const std::string&) { return std::nullopt; });
+    EXPECT_TRUE(plan.ok()) << plan.status();
+    EXPECT_TRUE(store_->CreatePlan(*plan, BuildDeliveryRequests(*plan)).ok());
+    return *plan;
+  }
+
+  // A dispatcher as main builds it, around the sender under test.
+  std::unique_ptr<common::OutboxDispatcher> Dispatcher(std::chrono::milliseconds backoff,
+                                                       int batch_size = 50) {
+    common::OutboxDispatcher::Options options;
+    options.topic = kDeliveryTopic;
+    options.batch_size = batch_size;
+    options.min_backoff = backoff;
+    options.max_backoff = backoff;
+    return std::make_unique<common::OutboxDispatcher>(
+        store_->outbox(),
+        MakeDeliverySender(store_.get(), client_, inbox_override_,
+                           [this](const std::string& department, std::string_view result) {
+                             ++results_[department + ":" + std::string(result)];
+                           }),
+        options);
+  }
+
+  Referral Stored(const std::string& referral_id) {
+    absl::StatusOr<Referral> referral = store_->GetReferral(referral_id);
+    EXPECT_TRUE(referral.ok()) << referral.status();
+    return referral.ok() ? *referral : Referral();
+  }
+
+  int64_t Pending() { return store_->PendingDeliveries().value(); }
+
+  // Calls made per idempotency key (failed ones included).
+  std::map<std::string, int> CallsPerReferral() {
+    std::map<std::string, int> calls;
+    for (const auto& call : inbox_.calls()) ++calls[call.request.idempotency_key()];
+    return calls;
+  }
+
+  common::testing::TempDir dir_;
+  common::FakeClock clock_{
+      absl::FromCivil(absl::CivilSecond(2026, 11, 26, 2, 0, 0), absl::UTCTimeZone())};
+  SequentialIdGenerator ids_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<SqliteReferralStore> store_;
+  FakePartnerInboxClient inbox_;
+  PartnerInboxClient* client_ = &inbox_;
+  std::string inbox_override_;
+  std::map<std::string, int> results_;
+};
+
+TEST_F(DeliverySenderTest, DeliversTheDomainsRequestToEachPartnerAndRecordsIt) {
+  const Plan plan = CreatePlan("clue-1");
+  auto dispatcher = Dispatcher(std::chrono::milliseconds(0));
+  EXPECT_EQ(dispatcher->DrainOnce().value(), 3);
+  EXPECT_EQ(dispatcher->DrainOnce().value(), 0);
+  EXPECT_EQ(Pending(), 0);
+
+  std::vector<FakePartnerInboxClient::Call> calls = inbox_.calls();
+  ASSERT_EQ(calls.size(), 3u);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const Referral& referral = plan.referrals[i];
+    // What the partner gets is what the domain built, untouched.
+    EXPECT_EQ(calls[i].request.SerializeAsString(),
+              BuildDeliveryRequest(plan, referral).SerializeAsString());
+    EXPECT_EQ(calls[i].target, "inbox-" + referral.department);
+    const Referral stored = Stored(referral.referral_id);
+    EXPECT_TRUE(stored.delivery.delivered);
+    EXPECT_EQ(stored.delivery.attempts, 1);
+    EXPECT_EQ(stored.delivery.partner_reference, "fake-" + referral.referral_id);
+    EXPECT_EQ(stored.delivery.delivered_time, clock_.Now());
+  }
+  EXPECT_EQ(results_, (std::map<std::string, int>{{"disabled_persons_federation:delivered", 1},
+                                                  {"law_popularization:delivered", 1},
+                                                  {"village_committee:delivered", 1}}));
+}
+
+TEST_F(DeliverySenderTest, InboxOverrideReplacesEveryTarget) {
+  inbox_override_ = "127.0.0.1:50054";
+  CreatePlan("clue-1");
+  EXPECT_EQ(Dispatcher(std::chrono::milliseconds(0))->DrainOnce().value(), 3);
+  ASSERT_EQ(inbox_.calls().size(), 3u);
+  for (const auto& call : inbox_.calls()) EXPECT_EQ(call.target, "127.0.0.1:50054");
+}
+
+// One failed delivery fails the batch, but only it is sent again.
+TEST_F(DeliverySenderTest, FailedDeliveryIsRecordedAndOnlyItIsRetried) {
+  const Plan plan = CreatePlan("clue-1");
+  auto dispatcher = Dispatcher(std::chrono::milliseconds(0));
+  inbox_.FailNext({absl::UnavailableError("down")});
+  EXPECT_EQ(dispatcher->DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Pending(), 1);
+  const std::string& first = plan.referrals[0].referral_id;
+  Referral failed = Stored(first);
+  EXPECT_FALSE(failed.delivery.delivered);
+  EXPECT_EQ(failed.delivery.attempts, 1);
+  EXPECT_EQ(failed.delivery.last_error, "UNAVAILABLE");
+
+  EXPECT_EQ(dispatcher->DrainOnce().value(), 1);
+  EXPECT_EQ(Pending(), 0);
+  std::map<std::string, int> calls = CallsPerReferral();
+  EXPECT_EQ(calls[first], 2);
+  EXPECT_EQ(calls[plan.referrals[1].referral_id], 1);
+  EXPECT_EQ(calls[plan.referrals[2].referral_id], 1);
+  for (const Referral& referral : plan.referrals) {
+    EXPECT_EQ(inbox_.DeliveredCount(referral.referral_id), 1);
+  }
+  EXPECT_TRUE(Stored(first).delivery.delivered);
+  EXPECT_EQ(Stored(first).delivery.attempts, 2);
+  EXPECT_EQ(results_["disabled_persons_federation:failed"], 1);
+  EXPECT_EQ(results_["disabled_persons_federation:delivered"], 1);
+}
+
+TEST_F(DeliverySenderTest, MissingOrDisabledPartnerStaysQueuedUntilItIsThere) {
+  ASSERT_TRUE(store_->DeletePartner("law_popularization").ok());
+  Partner disabled = EnabledPartner(kVillage);
+  disabled.enabled = false;
+  ASSERT_TRUE(store_->UpsertPartner(disabled).ok());
+  const Plan plan = CreatePlan("clue-1");
+  auto dispatcher = Dispatcher(std::chrono::milliseconds(0));
+
+  EXPECT_EQ(dispatcher->DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(inbox_.calls().size(), 1u);
+  EXPECT_EQ(Pending(), 2);
+  EXPECT_EQ(Stored(plan.referrals[1].referral_id).delivery.last_error, "NOT_FOUND");
+  EXPECT_EQ(Stored(plan.referrals[2].referral_id).delivery.last_error, "FAILED_PRECONDITION");
+  EXPECT_EQ(results_, (std::map<std::string, int>{{"disabled_persons_federation:delivered", 1},
+                                                  {"law_popularization:no_partner", 1},
+                                                  {"village_committee:disabled", 1}}));
+
+  ASSERT_TRUE(store_->UpsertPartner(EnabledPartner("law_popularization")).ok());
+  ASSERT_TRUE(store_->UpsertPartner(EnabledPartner(kVillage)).ok());
+  EXPECT_EQ(dispatcher->DrainOnce().value(), 2);
+  EXPECT_EQ(Pending(), 0);
+  for (const Referral& referral : plan.referrals) {
+    EXPECT_EQ(inbox_.DeliveredCount(referral.referral_id), 1);
+    EXPECT_TRUE(Stored(referral.referral_id).delivery.delivered);
+  }
+}
+
+TEST_F(DeliverySenderTest, ReferralThatIsAlreadyFinalIsSkipped) {
+  const Plan plan = CreatePlan("clue-1");
+  const std::string& cancelled = plan.referrals[1].referral_id;
+  ASSERT_TRUE(store_->TransitionReferral(cancelled, ReferralState::kCancelled, "dup", "x").ok());
+  EXPECT_EQ(Dispatcher(std::chrono::milliseconds(0))->DrainOnce().value(), 3);
+  EXPECT_EQ(Pending(), 0);
+  EXPECT_EQ(inbox_.calls().size(), 2u);
+  EXPECT_EQ(CallsPerReferral().count(cancelled), 0u);
+  EXPECT_FALSE(Stored(cancelled).delivery.delivered);
+  EXPECT_EQ(results_["law_popularization:skipped"], 1);
+}
+
+TEST_F(DeliverySenderTest, UnreadableOrOrphanMessagesAreDroppedWithoutADelivery) {
+  lifeline::partner::v1::DeliverReferralRequest orphan;
+  orphan.set_idempotency_key("ref_unknown");
+  orphan.mutable_referral()->set_referral_id("ref_unknown");
+  orphan.mutable_referral()->set_department(kVillage);
+  ASSERT_TRUE(store_->outbox()->Enqueue(kDeliveryTopic, orphan.SerializeAsString()).ok());
+  ASSERT_TRUE(store_->outbox()->Enqueue(kDeliveryTopic, std::string("\xff\xff\xff", 3)).ok());
+  EXPECT_EQ(Dispatcher(std::chrono::milliseconds(0))->DrainOnce().value(), 2);
+  EXPECT_EQ(Pending(), 0);
+  EXPECT_TRUE(inbox_.calls().empty());
+  EXPECT_TRUE(results_.empty());
+}
+
+TEST_F(DeliverySenderTest, FailedDeliveryWaitsOutTheBackoff) {
+  const Plan plan = CreatePlan("clue-1");
+  auto dispatcher = Dispatcher(std::chrono::hours(1));
+  inbox_.FailNext({absl::UnavailableError("down")});
+  EXPECT_EQ(dispatcher->DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  // Not due for an hour: nothing is sent now.
+  EXPECT_EQ(dispatcher->DrainOnce().value(), 0);
+  EXPECT_EQ(inbox_.calls().size(), 3u);
+  EXPECT_EQ(Pending(), 1);
+}
+
+// A partner down across batches: the other partners get theirs, each once, and nothing is lost
+// when it comes back.
+TEST_F(DeliverySenderTest, NothingIsLostOrResentAcrossAPartnerOutage) {
+  std::vector<Plan> plans = {CreatePlan("clue-1"), CreatePlan("clue-2"), CreatePlan("clue-3")};
+  OnePartnerDown client(&inbox_);
+  client.set_down("inbox-village_committee");
+  client_ = &client;
+  auto dispatcher = Dispatcher(std::chrono::milliseconds(0), /*batch_size=*/4);
+
+  // Batches of four, each failing at least one village message (retried ones come first).
+  for (int round = 0; round < 9 && Pending() > 3; ++round) {
+    EXPECT_EQ(dispatcher->DrainOnce().status().code(), absl::StatusCode::kUnavailable) << round;
+  }
+  EXPECT_EQ(Pending(), 3);
+  EXPECT_EQ(inbox_.calls().size(), 6u);  // the failed calls never reached it
+  EXPECT_GE(results_["village_committee:failed"], 3);
+
+  client.set_down("");
+  EXPECT_EQ(dispatcher->DrainOnce().value(), 3);
+  EXPECT_EQ(Pending(), 0);
+  for (const Plan& plan : plans) {
+    for (const Referral& referral : plan.referrals) {
+      EXPECT_EQ(inbox_.DeliveredCount(referral.referral_id), 1) << referral.department;
+      EXPECT_TRUE(Stored(referral.referral_id).delivery.delivered);
+    }
+  }
+  EXPECT_EQ(inbox_.calls().size(), 9u);
+  EXPECT_EQ(results_["village_committee:delivered"], 3);
+}
+
+}  // namespace
+}  // namespace lifeline::referral
