@@ -78,13 +78,9 @@ int Run(int argc, char** argv) {
   common::Clock* clock = common::Clock::Real();
   auto store = referral::SqliteReferralStore::Open(config.data_dir + "/referral.db", clock);
   if (!store.ok()) return Fail("store", store.status());
-  int seeded = 0;
-  for (const referral::Partner& partner : *seed) {
-    absl::StatusOr<bool> inserted = (*store)->InsertPartnerIfAbsent(partner);
-    if (!inserted.ok()) return Fail("seed_partners", inserted.status());
-    seeded += *inserted ? 1 : 0;
-  }
-  spdlog::info("event=partners_seeded inserted={} in_file={}", seeded, seed->size());
+  absl::StatusOr<int> seeded = (*store)->InsertPartnersIfAbsent(*seed);
+  if (!seeded.ok()) return Fail("seed_partners", seeded.status());
+  spdlog::info("event=partners_seeded inserted={} in_file={}", *seeded, seed->size());
 
   common::ServerRunner runner("referral-service", config.server.Options());
 
