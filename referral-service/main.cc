@@ -86,10 +86,12 @@ int Run(int argc, char** argv) {
 
   referral::ReferralMetrics metrics(runner.registry().get(), store->get());
   referral::PeriodicTask metrics_refresh("metrics_refresh",
+                                         absl::Seconds(config.metrics_refresh_seconds),
                                          [&metrics] { return metrics.Refresh(); });
   referral::OverdueEscalator escalator(
       store->get(), clock, [&metrics](const std::string&) { metrics.RecordSlaBreach(); });
   referral::PeriodicTask escalation("overdue_escalation",
+                                    absl::Seconds(config.escalation_interval_seconds),
                                     [&escalator] { return escalator.ScanOnce().status(); });
   referral::GrpcPartnerInboxClient inbox_client(absl::Seconds(5));
   referral::DeliveryDispatcher::Options dispatcher_options;
@@ -107,8 +109,8 @@ int Run(int argc, char** argv) {
   runner.AddService(&service);
   if (absl::Status status = runner.Start(); !status.ok()) return Fail("server", status);
   dispatcher.Start();
-  escalation.Start(absl::Seconds(config.escalation_interval_seconds));
-  metrics_refresh.Start(absl::Seconds(config.metrics_refresh_seconds));
+  escalation.Start();
+  metrics_refresh.Start();
   spdlog::info("event=serving port={} metrics_port={}", runner.port(), runner.metrics_port());
 
   runner.Wait();
