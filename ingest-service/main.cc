@@ -1,11 +1,9 @@
 // ingest-service: wiring only. Loads the config, opens the store, starts the outbox dispatcher
 // towards match-service and serves IngestService until SIGTERM/SIGINT.
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -53,26 +51,6 @@ void DefineFlags(common::FlagSet* flags, IngestConfig* config) {
              1000000000);
 }
 
-// Sends to match-service, keeps the outbox gauge true and logs failed sends.
-common::OutboxDispatcher::Sender MatchSenderWithGauge(MatchClient* client, IngestStore* store,
-                                                      IngestMetrics* metrics) {
-  return [send = MakeMatchSender(client), store,
-          metrics](const std::vector<common::OutboxMessage>& messages) {
-    absl::Status status = send(messages);
-    if (!status.ok()) {
-      spdlog::warn("event=match_send_failed records={} status=\"{}\"", messages.size(),
-                   status.ToString());
-      return status;
-    }
-    // The delivered messages are deleted right after this returns.
-    if (absl::StatusOr<int64_t> pending = store->OutboxPending(); pending.ok()) {
-      metrics->SetOutboxPending(
-          std::max<int64_t>(0, *pending - static_cast<int64_t>(messages.size())));
-    }
-    return status;
-  };
-}
-
 int Run(int argc, char** argv) {
   IngestConfig config;
   common::FlagSet flags("ingest");
@@ -103,7 +81,7 @@ int Run(int argc, char** argv) {
   dispatcher_options.topic = kMatchTopic;
   dispatcher_options.batch_size = 500;
   common::OutboxDispatcher dispatcher((*store)->outbox(),
-                                      MatchSenderWithGauge(&match_client, store->get(), &metrics),
+                                      MakeMatchSender(&match_client, store->get(), &metrics),
                                       dispatcher_options);
 
   RecordValidator validator(&*tokenizer, common::Clock::Real());
