@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -11,10 +13,9 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/config/flags.h"
-#include "common/logging/logging.h"
 #include "common/server/channel.h"
 #include "common/server/server_flags.h"
-#include "common/server/server_runner.h"
+#include "common/status/status_macros.h"
 #include "gateway/auth/token_authenticator.h"
 #include "gateway/domain/role_policy.h"
 #include "gateway/http/http_server.h"
@@ -31,6 +32,7 @@ namespace lifeline::gateway {
 namespace {
 
 struct GatewayConfig {
+  // The gRPC listener serves grpc.health.v1 and reflection only.
   common::ServerFlags server = common::ServerFlags::Listening("127.0.0.1:50050");
   std::string http_address = "127.0.0.1:8080";
   std::string http_port_file;
@@ -46,8 +48,6 @@ struct GatewayConfig {
 };
 
 void Bind(common::FlagSet* flags, GatewayConfig* config) {
-  // The gRPC listener serves grpc.health.v1 and reflection only.
-  common::DefineServerFlags(flags, &config->server);
   flags->String("http_address", &config->http_address, "HTTP listen address host:port (port 0 ok)");
   flags->String("http_port_file", &config->http_port_file, "file to write the bound HTTP port to");
   flags->RequiredString("ingest_target", &config->ingest_target, "gRPC target of ingest-service");
@@ -67,28 +67,12 @@ void Bind(common::FlagSet* flags, GatewayConfig* config) {
       [config] { return common::CheckListenAddress("http_address", config->http_address); });
 }
 
-int Run(int argc, char** argv) {
-  GatewayConfig config;
-  common::FlagSet flags("gateway");
-  Bind(&flags, &config);
-  if (auto exit_code = common::ParseFlags(&flags, "gateway", argc, argv)) return *exit_code;
-  common::InitLogging("gateway", config.server.log_level);
-  spdlog::info("event=config {}", flags.Describe());
-
-  absl::StatusOr<TokenAuthenticator> authenticator =
-      TokenAuthenticator::LoadFile(config.tokens_file);
-  if (!authenticator.ok()) {
-    return common::StartupFailure("gateway", "cannot load tokens", authenticator.status());
-  }
-  absl::StatusOr<std::unique_ptr<AuditLog>> audit = AuditLog::Open(config.audit_file);
-  if (!audit.ok())
-    return common::StartupFailure("gateway", "cannot open audit log", audit.status());
-  absl::StatusOr<std::vector<ApiRoute>> routes = RoutesFromServices(LifelineServices());
-  if (!routes.ok()) return common::StartupFailure("gateway", "bad routes", routes.status());
-
-  common::ServerRunner runner("gateway", config.server.Options());
-  GatewayMetrics metrics(*runner.registry());
-
+absl::Status Serve(const GatewayConfig& config, common::ServerRunner* runner) {
+  ASSIGN_OR_RETURN(TokenAuthenticator authenticator,
+                   TokenAuthenticator::LoadFile(config.tokens_file));
+  ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit, AuditLog::Open(config.audit_file));
+  ASSIGN_OR_RETURN(std::vector<ApiRoute> routes, RoutesFromServices(LifelineServices()));
+  GatewayMetrics metrics(*runner->registry());
   UpstreamPool upstreams;
   upstreams.AddService(ingest::v1::IngestService::service_full_name(),
                        common::MakeClientChannel(config.ingest_target));
@@ -96,22 +80,15 @@ int Run(int argc, char** argv) {
                        common::MakeClientChannel(config.match_target));
   upstreams.AddService(referral::v1::ReferralService::service_full_name(),
                        common::MakeClientChannel(config.referral_target));
-
   const RolePolicy policy = RolePolicy::Default();
   GatewayHandlerOptions handler_options;
   handler_options.upstream_timeout = std::chrono::milliseconds(config.upstream_timeout_ms);
-  absl::StatusOr<std::unique_ptr<GatewayHandler>> handler =
-      GatewayHandler::Create(*std::move(routes), &*authenticator, &policy, &upstreams, audit->get(),
-                             &metrics, handler_options);
-  if (!handler.ok()) return common::StartupFailure("gateway", "bad routes", handler.status());
-  for (size_t i = 0; i < (*handler)->routes().size(); ++i) {
-    const ApiRoute& route = (*handler)->routes()[i];
+  ASSIGN_OR_RETURN(std::unique_ptr<GatewayHandler> handler,
+                   GatewayHandler::Create(std::move(routes), &authenticator, &policy, &upstreams,
+                                          audit.get(), &metrics, handler_options));
+  for (const ApiRoute& route : handler->routes()) {
     spdlog::info("event=route method={} path={} rpc={}", route.http_method, route.path_template,
                  route.method->full_name());
-  }
-
-  if (absl::Status status = runner.Start(); !status.ok()) {
-    return common::StartupFailure("gateway", "cannot start gRPC", status);
   }
 
   HttpServerOptions http_options;
@@ -121,28 +98,24 @@ int Run(int argc, char** argv) {
   http_options.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
   // Requests in flight end by their upstream deadline; let them finish on SIGTERM.
   http_options.drain_timeout = std::chrono::milliseconds(config.upstream_timeout_ms + 2000);
-  HttpServer http(http_options, handler->get());
-  absl::Status http_started = http.Start();
-  if (http_started.ok() && !config.http_port_file.empty()) {
-    http_started = common::WritePortFile(config.http_port_file, http.port());
-    if (!http_started.ok()) http.Stop();
-  }
-  if (!http_started.ok()) {
-    runner.Shutdown();
-    runner.Wait();
-    return common::StartupFailure("gateway", "cannot start HTTP", http_started);
-  }
-  spdlog::info("event=serving http_port={} grpc_port={} metrics_port={} routes={}", http.port(),
-               runner.port(), runner.metrics_port(), (*handler)->routes().size());
-
-  runner.Wait();
-  spdlog::info("event=stopping");
-  http.Stop();
-  spdlog::info("event=stopped");
-  return 0;
+  HttpServer http(http_options, handler.get());
+  // A port file that cannot be written fails the start; the server stops when `http` goes.
+  common::BackgroundTask http_task(
+      [&] {
+        RETURN_IF_ERROR(http.Start());
+        if (config.http_port_file.empty()) return absl::OkStatus();
+        return common::WritePortFile(config.http_port_file, http.port());
+      },
+      [&http] { http.Stop(); });
+  return runner->Serve({http_task}, [&] {
+    return absl::StrCat(" http_port=", http.port(), " routes=", handler->routes().size());
+  });
 }
 
 }  // namespace
 }  // namespace lifeline::gateway
 
-int main(int argc, char** argv) { return lifeline::gateway::Run(argc, argv); }
+int main(int argc, char** argv) {
+  return lifeline::common::RunServer("gateway", "gateway", argc, argv, &lifeline::gateway::Bind,
+                                     &lifeline::gateway::Serve);
+}

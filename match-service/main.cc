@@ -1,16 +1,16 @@
 // match-service: wiring only. Loads the config and the eligibility rules, opens the store, starts
 // the referral outbox dispatcher and serves MatchService until SIGTERM/SIGINT.
 #include <cstdint>
+#include <memory>
 #include <string>
 
-#include <spdlog/spdlog.h>
+#include "absl/time/time.h"
 
 #include "common/config/flags.h"
-#include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
 #include "common/server/channel.h"
 #include "common/server/server_flags.h"
-#include "common/server/server_runner.h"
+#include "common/status/status_macros.h"
 #include "common/time/dates.h"
 #include "match-service/clients/grpc_referral_client.h"
 #include "match-service/clients/plan_sender.h"
@@ -31,60 +31,38 @@ struct MatchConfig {
   int64_t referral_timeout_ms = 5000;
 };
 
-// Plan requests go one by one: each CreatePlan answer is stored on its clue.
-common::OutboxDispatcher::Options DispatchOptions() {
-  common::OutboxDispatcher::Options options;
-  options.topic = kReferralTopic;
-  options.batch_size = 1;
-  return options;
+void Bind(common::FlagSet* flags, MatchConfig* config) {
+  flags->RequiredString("data_dir", &config->data_dir, "directory of match.db");
+  flags->RequiredString("referral_target", &config->referral_target,
+                        "gRPC target of referral-service");
+  flags->RequiredString("eligibility_file", &config->eligibility_file, "YAML eligibility rules");
+  flags->Int("referral_timeout_ms", &config->referral_timeout_ms,
+             "deadline of one CreatePlan call in milliseconds", 1, 600000);
 }
 
-int Run(int argc, char** argv) {
-  MatchConfig config;
-  common::FlagSet flags("match");
-  common::DefineServerFlags(&flags, &config.server);
-  flags.RequiredString("data_dir", &config.data_dir, "directory of match.db");
-  flags.RequiredString("referral_target", &config.referral_target,
-                       "gRPC target of referral-service");
-  flags.RequiredString("eligibility_file", &config.eligibility_file, "YAML eligibility rules");
-  flags.Int("referral_timeout_ms", &config.referral_timeout_ms,
-            "deadline of one CreatePlan call in milliseconds", 1, 600000);
-  if (auto exit_code = common::ParseFlags(&flags, "match-service", argc, argv)) return *exit_code;
-  auto rules = LoadEligibilityRules(config.eligibility_file);
-  if (!rules.ok())
-    return common::StartupFailure("match-service", "bad eligibility rules", rules.status());
-
-  common::InitLogging("match-service", config.server.log_level);
-  spdlog::info("event=starting config=\"{}\"", flags.Describe());
-  auto store = SqliteMatchStore::Open(config.data_dir + "/match.db");
-  if (!store.ok())
-    return common::StartupFailure("match-service", "cannot open store", store.status());
-
+absl::Status Serve(const MatchConfig& config, common::ServerRunner* runner) {
+  ASSIGN_OR_RETURN(EligibilityRules rules, LoadEligibilityRules(config.eligibility_file));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteMatchStore> store,
+                   SqliteMatchStore::Open(config.data_dir + "/match.db"));
   GrpcReferralClient referral(common::MakeClientChannel(config.referral_target),
                               absl::Milliseconds(config.referral_timeout_ms));
-  MatchStore* store_ptr = store->get();
-  common::OutboxDispatcher dispatcher((*store)->outbox(), MakePlanSender(&referral, store_ptr),
-                                      DispatchOptions());
-
-  common::ServerRunner runner("match-service", config.server.Options());
-  MatchMetrics metrics(*runner.registry(), store_ptr, (*store)->outbox());
-  MatchEngine engine(store_ptr, ClueScorer(*rules));
-  MatchServiceImpl service(&engine, store_ptr, common::Clock::Real(), &metrics,
-                           [&dispatcher]() { dispatcher.Wake(); });
-  runner.AddService(&service);
-  if (absl::Status status = runner.Start(); !status.ok()) {
-    return common::StartupFailure("match-service", "cannot start", status);
-  }
-  dispatcher.Start();
-  spdlog::info("event=serving port={} metrics_port={}", runner.port(), runner.metrics_port());
-  runner.Wait();
-  dispatcher.Stop();
-  metrics.Refresh();
-  spdlog::info("event=stopped");
-  return 0;
+  common::OutboxDispatcher::Options dispatcher_options;
+  dispatcher_options.topic = kReferralTopic;
+  dispatcher_options.batch_size = 1;  // each CreatePlan answer is stored on its clue
+  common::OutboxDispatcher dispatcher(store->outbox(), MakePlanSender(&referral, store.get()),
+                                      dispatcher_options);
+  MatchMetrics metrics(*runner->registry(), store.get(), store->outbox());
+  MatchEngine engine(store.get(), ClueScorer(rules));
+  MatchServiceImpl service(&engine, store.get(), common::Clock::Real(), &metrics,
+                           [&dispatcher] { dispatcher.Wake(); });
+  runner->AddService(&service);
+  return runner->Serve({&dispatcher});
 }
 
 }  // namespace
 }  // namespace lifeline::match
 
-int main(int argc, char** argv) { return lifeline::match::Run(argc, argv); }
+int main(int argc, char** argv) {
+  return lifeline::common::RunServer("match-service", "match", argc, argv, &lifeline::match::Bind,
+                                     &lifeline::match::Serve);
+}

@@ -1,11 +1,11 @@
 // referral-service: wiring only. Loads the config and rule files, opens the store, seeds the
 // partner directory, starts the delivery dispatcher, the overdue escalation loop and the metrics
-// refresher, and serves
-// lifeline.referral.v1.ReferralService until SIGTERM.
+// refresher, and serves lifeline.referral.v1.ReferralService until SIGTERM/SIGINT.
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -13,10 +13,9 @@
 #include "absl/time/time.h"
 
 #include "common/config/flags.h"
-#include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
 #include "common/server/server_flags.h"
-#include "common/server/server_runner.h"
+#include "common/status/status_macros.h"
 #include "common/time/dates.h"
 #include "referral-service/clients/delivery_sender.h"
 #include "referral-service/clients/grpc_partner_inbox_client.h"
@@ -43,7 +42,6 @@ struct ReferralConfig {
 };
 
 void Bind(common::FlagSet* flags, ReferralConfig* config) {
-  common::DefineServerFlags(flags, &config->server);
   flags->RequiredString("data_dir", &config->data_dir, "directory of referral.db");
   flags->RequiredString("routing_file", &config->routing_file, "needs -> departments (YAML)");
   flags->RequiredString("partners_file", &config->partners_file,
@@ -57,45 +55,24 @@ void Bind(common::FlagSet* flags, ReferralConfig* config) {
              "how often overdue referrals are looked for and escalated", 1, 86400);
 }
 
-int Fail(const char* what, const absl::Status& status) {
-  return common::StartupFailure("referral-service", what, status);
-}
-
-int Run(int argc, char** argv) {
-  ReferralConfig config;
-  common::FlagSet flags("referral");
-  Bind(&flags, &config);
-  if (auto exit_code = common::ParseFlags(&flags, "referral-service", argc, argv)) {
-    return *exit_code;
-  }
-  common::InitLogging("referral-service", config.server.log_level);
-  spdlog::info("event=config {}", flags.Describe());
-
-  absl::StatusOr<referral::Router> router = referral::LoadRouter(config.routing_file);
-  if (!router.ok()) return Fail("routing_file", router.status());
-  absl::StatusOr<std::vector<referral::Partner>> seed =
-      referral::LoadPartnerDirectory(config.partners_file);
-  if (!seed.ok()) return Fail("partners_file", seed.status());
-
+absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
+  ASSIGN_OR_RETURN(referral::Router router, referral::LoadRouter(config.routing_file));
+  ASSIGN_OR_RETURN(std::vector<referral::Partner> partners,
+                   referral::LoadPartnerDirectory(config.partners_file));
   common::Clock* clock = common::Clock::Real();
-  auto store = referral::SqliteReferralStore::Open(config.data_dir + "/referral.db", clock);
-  if (!store.ok()) return Fail("store", store.status());
-  int seeded = 0;
-  for (const referral::Partner& partner : *seed) {
-    absl::StatusOr<bool> inserted = (*store)->InsertPartnerIfAbsent(partner);
-    if (!inserted.ok()) return Fail("seed_partners", inserted.status());
-    seeded += *inserted ? 1 : 0;
-  }
-  spdlog::info("event=partners_seeded inserted={} in_file={}", seeded, seed->size());
+  ASSIGN_OR_RETURN(std::unique_ptr<referral::SqliteReferralStore> store,
+                   referral::SqliteReferralStore::Open(config.data_dir + "/referral.db", clock));
+  ASSIGN_OR_RETURN(int seeded, store->InsertPartnersIfAbsent(partners));
+  spdlog::info("event=partners_seeded inserted={} in_file={}", seeded, partners.size());
 
-  common::ServerRunner runner("referral-service", config.server.Options());
-
-  referral::ReferralMetrics metrics(runner.registry().get(), store->get());
+  referral::ReferralMetrics metrics(runner->registry().get(), store.get());
   referral::PeriodicTask metrics_refresh("metrics_refresh",
+                                         absl::Seconds(config.metrics_refresh_seconds),
                                          [&metrics] { return metrics.Refresh(); });
   referral::OverdueEscalator escalator(
-      store->get(), clock, [&metrics](const std::string&) { metrics.RecordSlaBreach(); });
+      store.get(), clock, [&metrics](const std::string&) { metrics.RecordSlaBreach(); });
   referral::PeriodicTask escalation("overdue_escalation",
+                                    absl::Seconds(config.escalation_interval_seconds),
                                     [&escalator] { return escalator.ScanOnce().status(); });
   referral::GrpcPartnerInboxClient inbox_client(absl::Seconds(5));
   common::OutboxDispatcher::Options dispatcher_options;
@@ -103,33 +80,25 @@ int Run(int argc, char** argv) {
   dispatcher_options.batch_size = static_cast<int>(config.delivery_batch_size);
   dispatcher_options.min_backoff = std::chrono::milliseconds(200);
   common::OutboxDispatcher dispatcher(
-      (*store)->outbox(),
+      store->outbox(),
       referral::MakeDeliverySender(
-          store->get(), &inbox_client, config.partner_inbox_override,
+          store.get(), &inbox_client, config.partner_inbox_override,
           [&metrics](const std::string& department, std::string_view result) {
             metrics.RecordDelivery(department, result);
           }),
       dispatcher_options);
 
   referral::RandomIdGenerator ids;
-  referral::ReferralServiceImpl service(store->get(), &*router, clock, &ids,
+  referral::ReferralServiceImpl service(store.get(), &router, clock, &ids,
                                         [&dispatcher] { dispatcher.Wake(); });
-  runner.AddService(&service);
-  if (absl::Status status = runner.Start(); !status.ok()) return Fail("server", status);
-  dispatcher.Start();
-  escalation.Start(absl::Seconds(config.escalation_interval_seconds));
-  metrics_refresh.Start(absl::Seconds(config.metrics_refresh_seconds));
-  spdlog::info("event=serving port={} metrics_port={}", runner.port(), runner.metrics_port());
-
-  runner.Wait();
-  dispatcher.Stop();
-  escalation.Stop();
-  metrics_refresh.Stop();
-  spdlog::info("event=stopped");
-  return 0;
+  runner->AddService(&service);
+  return runner->Serve({&dispatcher, &escalation, &metrics_refresh});
 }
 
 }  // namespace
 }  // namespace lifeline
 
-int main(int argc, char** argv) { return lifeline::Run(argc, argv); }
+int main(int argc, char** argv) {
+  return lifeline::common::RunServer("referral-service", "referral", argc, argv, &lifeline::Bind,
+                                     &lifeline::Serve);
+}

@@ -4,23 +4,18 @@
 #include <string>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace lifeline::common {
+#include "common/logging/logging.h"
 
-ServerOptions ServerFlags::Options() const {
-  ServerOptions options;
-  options.listen_address = listen_address;
-  options.port_file = port_file;
-  options.metrics_address = metrics_address;
-  options.metrics_port_file = metrics_port_file;
-  return options;
-}
+namespace lifeline::common {
 
 ServerFlags ServerFlags::Listening(std::string listen_address) {
   ServerFlags flags;
-  flags.listen_address = std::move(listen_address);
+  flags.options.listen_address = std::move(listen_address);
   return flags;
 }
 
@@ -41,17 +36,18 @@ absl::Status CheckListenAddress(std::string_view name, std::string_view address)
 }
 
 void DefineServerFlags(FlagSet* flags, ServerFlags* server) {
-  flags->String("listen_address", &server->listen_address, "host:port for gRPC (port 0: any)");
-  flags->String("port_file", &server->port_file, "file to write the bound gRPC port to");
-  flags->String("metrics_address", &server->metrics_address,
+  ServerOptions* options = &server->options;
+  flags->String("listen_address", &options->listen_address, "host:port for gRPC (port 0: any)");
+  flags->String("port_file", &options->port_file, "file to write the bound gRPC port to");
+  flags->String("metrics_address", &options->metrics_address,
                 "host:port for Prometheus /metrics (empty disables)");
-  flags->String("metrics_port_file", &server->metrics_port_file,
+  flags->String("metrics_port_file", &options->metrics_port_file,
                 "file to write the bound metrics port to");
   flags->String("log_level", &server->log_level, "debug, info, warn or error");
-  flags->Check([server] { return CheckListenAddress("listen_address", server->listen_address); });
-  flags->Check([server] {
-    if (server->metrics_address.empty()) return absl::OkStatus();
-    return CheckListenAddress("metrics_address", server->metrics_address);
+  flags->Check([options] { return CheckListenAddress("listen_address", options->listen_address); });
+  flags->Check([options] {
+    if (options->metrics_address.empty()) return absl::OkStatus();
+    return CheckListenAddress("metrics_address", options->metrics_address);
   });
   flags->Check([server]() -> absl::Status {
     const std::string& level = server->log_level;
@@ -77,6 +73,18 @@ std::optional<int> ParseFlags(FlagSet* flags, std::string_view binary, int argc,
 int StartupFailure(std::string_view binary, std::string_view what, const absl::Status& status) {
   std::cerr << binary << ": " << what << ": " << status << "\n";
   return 2;
+}
+
+int RunServer(std::string_view binary, FlagSet* flags, const ServerFlags& server, int argc,
+              char** argv, const std::function<absl::Status(ServerRunner*)>& serve) {
+  if (std::optional<int> exit_code = ParseFlags(flags, binary, argc, argv)) return *exit_code;
+  InitLogging(binary, server.log_level);
+  spdlog::info("event=config {}", flags->Describe());
+  ServerRunner runner(std::string(binary), server.options);
+  if (absl::Status status = serve(&runner); !status.ok()) {
+    return StartupFailure(binary, "cannot start", status);
+  }
+  return 0;
 }
 
 }  // namespace lifeline::common

@@ -1,16 +1,17 @@
-// The start-up shell every service binary shares: the server flags, one way to parse them and
-// one exit-code policy (0 after --help, 2 for bad configuration or a failed start).
+// The start-up shell every server binary shares: the server flags, one way to parse them, one
+// way to run, and one exit-code policy (0 after --help or a clean stop, 2 for bad configuration
+// or a failed start). A binary is a config struct with a `server` member, a Bind for its own
+// flags, and a Serve that opens and builds everything (failing with ASSIGN_OR_RETURN) and ends
+// with `return runner->Serve({&dispatcher});`. Its main:
 //
-//   ServerFlags server = ServerFlags::Listening("127.0.0.1:50052");
-//   FlagSet flags("match");
-//   DefineServerFlags(&flags, &server);
-//   flags.String("data_dir", &config.data_dir, "...");
-//   if (std::optional<int> exit = ParseFlags(&flags, "match-service", argc, argv)) return *exit;
+//   return common::RunServer("match-service", "match", argc, argv, &Bind, &Serve);
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 
@@ -19,18 +20,10 @@
 
 namespace lifeline::common {
 
-// The settings every server binary has.
+// The settings every server binary has: the runner's addresses and port files, and the log level.
 struct ServerFlags {
-  // gRPC listen address; port 0 picks a free port.
-  std::string listen_address = "127.0.0.1:0";
-  std::string port_file;
-  // Prometheus /metrics address; empty disables.
-  std::string metrics_address = "127.0.0.1:0";
-  std::string metrics_port_file;
+  ServerOptions options;
   std::string log_level = "info";
-
-  // The runner options these flags describe.
-  ServerOptions Options() const;
 
   // Defaults with `listen_address` as the binary's own default address.
   static ServerFlags Listening(std::string listen_address);
@@ -52,5 +45,27 @@ std::optional<int> ParseFlags(FlagSet* flags, std::string_view binary, int argc,
 
 // Prints "<binary>: <what>: <status>" to stderr and returns 2, the exit code of a failed start.
 int StartupFailure(std::string_view binary, std::string_view what, const absl::Status& status);
+
+// Runs a server binary whose flags are defined on `flags`, the server flags bound to `server`:
+// ParseFlags, logging at --log_level, `event=config <flags>`, then `serve` with a ServerRunner
+// named `binary`. Returns ParseFlags' exit code if it has one, 2 after
+// StartupFailure(binary, "cannot start", status) if `serve` fails, else 0.
+int RunServer(std::string_view binary, FlagSet* flags, const ServerFlags& server, int argc,
+              char** argv, const std::function<absl::Status(ServerRunner*)>& serve);
+
+// The same for a binary whose config struct has a `server` member: defines the server flags on
+// it, then the binary's own with `bind`, and serves with `serve`. `flag_prefix` names the
+// environment prefix (see FlagSet).
+template <typename Config>
+int RunServer(std::string_view binary, std::string flag_prefix, int argc, char** argv,
+              void (*bind)(FlagSet*, Config*),
+              absl::Status (*serve)(const Config&, ServerRunner*)) {
+  Config config;
+  FlagSet flags(std::move(flag_prefix));
+  DefineServerFlags(&flags, &config.server);
+  bind(&flags, &config);
+  return RunServer(binary, &flags, config.server, argc, argv,
+                   [&config, serve](ServerRunner* runner) { return serve(config, runner); });
+}
 
 }  // namespace lifeline::common

@@ -1,5 +1,6 @@
 #include "common/server/server_flags.h"
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,7 @@ TEST(CheckListenAddressTest, AcceptsHostPortRejectsTheRest) {
 
 TEST(ServerFlagsTest, DefaultsBindAndEveryProblemIsReported) {
   ServerFlags server;
-  server.listen_address = "127.0.0.1:50052";
+  server.options.listen_address = "127.0.0.1:50052";
   FlagSet flags("servertest");
   DefineServerFlags(&flags, &server);
   Argv args({"--listen_address=nowhere", "--metrics_address=1.2.3.4:99999", "--log_level=loud"});
@@ -45,7 +46,7 @@ TEST(ServerFlagsTest, GoodFlagsBecomeRunnerOptions) {
   Argv args({"--listen_address=127.0.0.1:7000", "--metrics_address=", "--port_file=/tmp/p",
              "--log_level=warn"});
   ASSERT_EQ(ParseFlags(&flags, "servertest", args.argc(), args.argv()), std::nullopt);
-  ServerOptions options = server.Options();
+  const ServerOptions& options = server.options;
   EXPECT_EQ(options.listen_address, "127.0.0.1:7000");
   EXPECT_EQ(options.metrics_address, "");
   EXPECT_EQ(options.port_file, "/tmp/p");
@@ -64,6 +65,45 @@ TEST(ServerFlagsTest, ParseFlagsGivesTheExitCodes) {
   Argv bad({"--no_such_flag=1"});
   EXPECT_EQ(ParseFlags(&flags2, "servertest", bad.argc(), bad.argv()), std::optional<int>(2));
   EXPECT_EQ(StartupFailure("servertest", "cannot open store", absl::UnavailableError("x")), 2);
+}
+
+struct TestConfig {
+  ServerFlags server;
+  std::string outcome = "ok";
+};
+
+void BindTest(FlagSet* flags, TestConfig* config) {
+  flags->String("outcome", &config->outcome, "ok or fail");
+}
+
+// What ServeTest saw; RunServer takes a plain function, so the test reads it from here.
+std::vector<std::string> served;
+
+absl::Status ServeTest(const TestConfig& config, ServerRunner* runner) {
+  served.push_back(config.outcome);
+  if (runner == nullptr || runner->registry() == nullptr) return absl::InternalError("no runner");
+  if (config.outcome == "fail") return absl::UnavailableError("store: cannot open");
+  return absl::OkStatus();
+}
+
+int RunTest(std::initializer_list<std::string> args) {
+  Argv argv(args);
+  return RunServer("servertest", "servertest", argv.argc(), argv.argv(), &BindTest, &ServeTest);
+}
+
+TEST(RunServerTest, ServesWithTheParsedConfigAndMapsTheOutcomeToTheExitCode) {
+  served.clear();
+  EXPECT_EQ(RunTest({"--outcome=ok"}), 0);
+  EXPECT_EQ(RunTest({"--outcome=fail"}), 2);
+  EXPECT_EQ(served, (std::vector<std::string>{"ok", "fail"}));
+}
+
+TEST(RunServerTest, HelpAndBadFlagsExitBeforeServing) {
+  served.clear();
+  EXPECT_EQ(RunTest({"--help"}), 0);
+  EXPECT_EQ(RunTest({"--log_level=loud"}), 2);
+  EXPECT_EQ(RunTest({"--no_such_flag=1"}), 2);
+  EXPECT_TRUE(served.empty());
 }
 
 }  // namespace

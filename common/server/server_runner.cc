@@ -356,6 +356,27 @@ void ServerRunner::Wait() {
   spdlog::info("event=server_stopped service={}", service_name_);
 }
 
+absl::Status ServerRunner::Serve(const std::vector<BackgroundTask>& tasks,
+                                 const std::function<std::string()>& fields) {
+  RETURN_IF_ERROR(Start());
+  size_t started = 0;
+  absl::Status status;
+  while (started < tasks.size() && status.ok()) {
+    status = tasks[started].start();
+    if (status.ok()) ++started;
+  }
+  if (status.ok()) {
+    spdlog::info("event=serving port={} metrics_port={}{}", port_, metrics_port_,
+                 fields ? fields() : "");
+  } else {
+    Shutdown();
+  }
+  Wait();
+  while (started > 0) tasks[--started].stop();
+  if (status.ok()) spdlog::info("event=stopped");
+  return status;
+}
+
 void ServerRunner::Shutdown() {
   const char byte = 1;
   const ssize_t ignored = ::write(shutdown_pipe_[1], &byte, 1);

@@ -3,8 +3,10 @@
 // written to a file (for tests), and a graceful drain on SIGTERM/SIGINT.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -20,6 +22,24 @@ class Exposer;
 namespace lifeline::common {
 
 class GrpcServerMetrics;
+
+// Work a server binary runs beside its gRPC server (an outbox dispatcher, a periodic task, an HTTP
+// server): started once the server is up, stopped after it has drained.
+struct BackgroundTask {
+  // Wraps any object with Start() and Stop() returning void; not owned.
+  template <typename T>
+  BackgroundTask(T* task)  // NOLINT(google-explicit-constructor): Serve({&a, &b}) reads best
+      : start([task] {
+          task->Start();
+          return absl::OkStatus();
+        }),
+        stop([task] { task->Stop(); }) {}
+  BackgroundTask(std::function<absl::Status()> start_fn, std::function<void()> stop_fn)
+      : start(std::move(start_fn)), stop(std::move(stop_fn)) {}
+
+  std::function<absl::Status()> start;
+  std::function<void()> stop;
+};
 
 struct ServerOptions {
   // gRPC listen address; port 0 picks a free port.
@@ -69,6 +89,13 @@ class ServerRunner {
 
   // Asks Wait() to return (after draining). Safe from any thread.
   void Shutdown();
+
+  // Runs a binary's server to the end: Start(), then starts `tasks` in order and logs
+  // `event=serving port=<port> metrics_port=<port>` followed by `fields()` (" key=value ..."),
+  // then Wait(), then stops the tasks in reverse order and logs `event=stopped`. Errors: those of
+  // Start() or of a task's start, returned after stopping the tasks already started and draining.
+  absl::Status Serve(const std::vector<BackgroundTask>& tasks = {},
+                     const std::function<std::string()>& fields = nullptr);
 
  private:
   std::string service_name_;

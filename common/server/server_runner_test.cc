@@ -5,9 +5,12 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
@@ -320,6 +323,105 @@ TEST_F(ServerRunnerTest, SigtermDrainsAndExitsZero) {
   EXPECT_THAT(output,
               HasSubstr("event=server_draining service=lifeline-test-server reason=signal"));
   EXPECT_THAT(output, HasSubstr("event=server_stopped"));
+}
+
+// A background task that records its calls in a shared log.
+class RecordingTask {
+ public:
+  RecordingTask(std::string name, std::vector<std::string>* log, std::mutex* mu)
+      : name_(std::move(name)), log_(log), mu_(mu) {}
+  void Start() { Record("start " + name_); }
+  void Stop() { Record("stop " + name_); }
+  void Record(std::string event) {
+    std::lock_guard<std::mutex> lock(*mu_);
+    log_->push_back(std::move(event));
+  }
+
+ private:
+  std::string name_;
+  std::vector<std::string>* log_;
+  std::mutex* mu_;
+};
+
+// A task that reports the port the server has when the
+// task starts, and whether the server still answers when it stops.
+class PortProbe {
+ public:
+  PortProbe(ServerRunner* runner, std::promise<int>* port_seen)
+      : runner_(runner), port_seen_(port_seen) {}
+  void Start() { port_seen_->set_value(runner_->port()); }
+  void Stop() {
+    auto channel = MakeClientChannel("127.0.0.1:" + std::to_string(runner_->port()));
+    std::unique_ptr<Health::Stub> stub = Health::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    HealthCheckResponse response;
+    answered_after_stop_ = stub->Check(&context, HealthCheckRequest(), &response).ok();
+  }
+  bool answered_after_stop() const { return answered_after_stop_; }
+
+ private:
+  ServerRunner* runner_;
+  std::promise<int>* port_seen_;
+  bool answered_after_stop_ = true;
+};
+
+TEST_F(ServerRunnerTest, ServeStartsTasksOnceServingAndStopsThemInReverseAfterTheDrain) {
+  ServerRunner runner("test-service", Options());
+  std::mutex mu;
+  std::vector<std::string> log;
+  RecordingTask first("first", &log, &mu);
+  std::promise<int> port_seen;
+  PortProbe probe(&runner, &port_seen);
+  RecordingTask last("last", &log, &mu);
+  std::future<int> port = port_seen.get_future();
+
+  std::future<absl::Status> served = std::async(std::launch::async, [&] {
+    return runner.Serve({&first, &probe, &last}, [] { return std::string(" extra=1"); });
+  });
+  ASSERT_EQ(port.wait_for(kTimeout), std::future_status::ready);
+  EXPECT_GT(port.get(), 0);
+  EXPECT_EQ(served.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  runner.Shutdown();
+  ASSERT_EQ(served.wait_for(kTimeout), std::future_status::ready);
+  EXPECT_TRUE(served.get().ok());
+  EXPECT_THAT(log, ::testing::ElementsAre("start first", "start last", "stop last", "stop first"));
+  // The server had drained and stopped before the tasks were stopped.
+  EXPECT_FALSE(probe.answered_after_stop());
+}
+
+TEST_F(ServerRunnerTest, ServeReturnsAFailedTaskStartAfterStoppingTheTasksStarted) {
+  ServerRunner runner("test-service", Options());
+  std::mutex mu;
+  std::vector<std::string> log;
+  RecordingTask first("first", &log, &mu);
+  RecordingTask never("never", &log, &mu);
+  BackgroundTask broken(
+      [&first] {
+        first.Record("start broken");
+        return absl::UnavailableError("http_address: taken");
+      },
+      [&first] { first.Record("stop broken"); });
+  std::future<absl::Status> served = std::async(std::launch::async, [&] {
+    return runner.Serve({&first, broken, &never});
+  });
+  ASSERT_EQ(served.wait_for(kTimeout), std::future_status::ready);
+  EXPECT_EQ(served.get().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(log, ::testing::ElementsAre("start first", "start broken", "stop first"));
+  runner.Wait();  // Stopped already: returns at once.
+}
+
+TEST_F(ServerRunnerTest, ServeReturnsAFailedServerStartWithoutStartingTasks) {
+  ServerRunner first("first", Options());
+  ASSERT_TRUE(first.Start().ok());
+  ServerOptions same_port;
+  same_port.listen_address = "127.0.0.1:" + std::to_string(first.port());
+  ServerRunner second("second", same_port);
+  std::mutex mu;
+  std::vector<std::string> log;
+  RecordingTask task("task", &log, &mu);
+  EXPECT_EQ(second.Serve({&task}).code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(log.empty());
 }
 
 TEST(WritePortFileTest, ReplacesContentAndReportsBadPaths) {

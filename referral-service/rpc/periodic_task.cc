@@ -6,13 +6,13 @@
 
 namespace lifeline::referral {
 
-void PeriodicTask::Start(absl::Duration interval) {
+void PeriodicTask::Start() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (thread_.joinable()) return;
     stop_ = false;
   }
-  thread_ = std::thread([this, interval] {
+  thread_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(mu_);
     while (!stop_) {
       lock.unlock();
@@ -20,7 +20,7 @@ void PeriodicTask::Start(absl::Duration interval) {
         spdlog::warn("event={}_failed code={}", name_, absl::StatusCodeToString(status.code()));
       }
       lock.lock();
-      cv_.wait_for(lock, absl::ToChronoMilliseconds(interval), [this] { return stop_; });
+      cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; });
     }
   });
 }

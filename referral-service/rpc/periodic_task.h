@@ -17,17 +17,18 @@ namespace lifeline::referral {
 // `event=<name>_failed code=<code>` and the next round runs as planned. Thread-safe.
 class PeriodicTask {
  public:
-  PeriodicTask(std::string name, std::function<absl::Status()> run)
-      : name_(std::move(name)), run_(std::move(run)) {}
+  PeriodicTask(std::string name, absl::Duration interval, std::function<absl::Status()> run)
+      : name_(std::move(name)), interval_(interval), run_(std::move(run)) {}
   ~PeriodicTask() { Stop(); }
 
   // Starts the thread; a second Start while running does nothing.
-  void Start(absl::Duration interval);
+  void Start();
   // Stops after the round in progress and joins the thread.
   void Stop();
 
  private:
   const std::string name_;
+  const absl::Duration interval_;
   const std::function<absl::Status()> run_;
   std::mutex mu_;
   std::condition_variable cv_;

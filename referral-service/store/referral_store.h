@@ -56,8 +56,9 @@ class ReferralStore {
 
   // Creates or replaces a directory entry (validated by the caller).
   virtual absl::StatusOr<Partner> UpsertPartner(const Partner& partner) = 0;
-  // Inserts the entry unless the department exists; returns whether it was inserted.
-  virtual absl::StatusOr<bool> InsertPartnerIfAbsent(const Partner& partner) = 0;
+  // Inserts each entry whose department does not exist yet, in one transaction (the startup seed
+  // from the partners file); returns how many were inserted.
+  virtual absl::StatusOr<int> InsertPartnersIfAbsent(const std::vector<Partner>& partners) = 0;
   // Errors: NotFound.
   virtual absl::StatusOr<Partner> GetPartner(std::string_view department) = 0;
   // Ordered by department code.

@@ -254,13 +254,18 @@ absl::StatusOr<Partner> SqliteReferralStore::UpsertPartner(const Partner& partne
   return partner;
 }
 
-absl::StatusOr<bool> SqliteReferralStore::InsertPartnerIfAbsent(const Partner& partner) {
-  return Write(db_.get(), [&]() -> absl::StatusOr<bool> {
-    RETURN_IF_ERROR(db_->Execute(absl::StrCat("INSERT OR IGNORE INTO partners (", kPartnerColumns,
-                                              ") VALUES (?, ?, ?, ?, ?)"),
-                                 partner.department, partner.display_name, partner.inbox_target,
-                                 int64_t{partner.respond_within_days}, partner.enabled));
-    return db_->Changes() > 0;
+absl::StatusOr<int> SqliteReferralStore::InsertPartnersIfAbsent(
+    const std::vector<Partner>& partners) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<int> {
+    int inserted = 0;
+    for (const Partner& partner : partners) {
+      RETURN_IF_ERROR(db_->Execute(absl::StrCat("INSERT OR IGNORE INTO partners (", kPartnerColumns,
+                                                ") VALUES (?, ?, ?, ?, ?)"),
+                                   partner.department, partner.display_name, partner.inbox_target,
+                                   int64_t{partner.respond_within_days}, partner.enabled));
+      inserted += db_->Changes() > 0 ? 1 : 0;
+    }
+    return inserted;
   });
 }
 

@@ -21,7 +21,7 @@ class SqliteReferralStore : public ReferralStore {
                                                                    const common::Clock* clock);
 
   absl::StatusOr<Partner> UpsertPartner(const Partner& partner) override;
-  absl::StatusOr<bool> InsertPartnerIfAbsent(const Partner& partner) override;
+  absl::StatusOr<int> InsertPartnersIfAbsent(const std::vector<Partner>& partners) override;
   absl::StatusOr<Partner> GetPartner(std::string_view department) override;
   absl::StatusOr<std::vector<Partner>> ListPartners() override;
   absl::Status DeletePartner(std::string_view department) override;

@@ -249,15 +249,18 @@ TEST_F(SqliteReferralStoreTest, DeliveryRecording) {
 
 TEST_F(SqliteReferralStoreTest, PartnersAndDeleteWithOpenReferrals) {
   Partner partner{"village_committee", "Village committee", "127.0.0.1:1", 5, true};
-  auto inserted = store_->InsertPartnerIfAbsent(partner);
+  Partner other{"police", "Police", "127.0.0.1:2", 3, true};
+  auto inserted = store_->InsertPartnersIfAbsent({partner});
   ASSERT_TRUE(inserted.ok());
-  EXPECT_TRUE(*inserted);
+  EXPECT_EQ(*inserted, 1);
   Partner changed = partner;
   changed.display_name = "Changed";
-  inserted = store_->InsertPartnerIfAbsent(changed);
+  // The existing department is left alone; the new one is inserted.
+  inserted = store_->InsertPartnersIfAbsent({changed, other});
   ASSERT_TRUE(inserted.ok());
-  EXPECT_FALSE(*inserted);
+  EXPECT_EQ(*inserted, 1);
   EXPECT_EQ(store_->GetPartner("village_committee")->display_name, "Village committee");
+  EXPECT_EQ(store_->GetPartner("police")->display_name, "Police");
   ASSERT_TRUE(store_->UpsertPartner(changed).ok());
   EXPECT_EQ(store_->GetPartner("village_committee")->display_name, "Changed");
   EXPECT_EQ(store_->GetPartner("nope").status().code(), absl::StatusCode::kNotFound);
@@ -274,7 +277,8 @@ TEST_F(SqliteReferralStoreTest, PartnersAndDeleteWithOpenReferrals) {
   EXPECT_EQ(store_->DeletePartner("village_committee").code(), absl::StatusCode::kNotFound);
   auto partners = store_->ListPartners();
   ASSERT_TRUE(partners.ok());
-  EXPECT_TRUE(partners->empty());
+  ASSERT_EQ(partners->size(), 1u);
+  EXPECT_EQ(partners->front().department, "police");
 }
 
 TEST_F(SqliteReferralStoreTest, OverdueReferralsAreMarkedOnce) {
@@ -338,7 +342,7 @@ TEST_F(SqliteReferralStoreTest, ReopenKeepsData) {
 // through an index: plans, referrals, events and the outbox grow with the data.
 TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
   Partner partner{"village_committee", "Village committee", "127.0.0.1:1", 5, true};
-  ASSERT_TRUE(store_->InsertPartnerIfAbsent(partner).ok());
+  ASSERT_TRUE(store_->InsertPartnersIfAbsent({partner}).ok());
   ASSERT_TRUE(store_->UpsertPartner(partner).ok());
   ASSERT_TRUE(store_->GetPartner("village_committee").ok());
   ASSERT_TRUE(store_->ListPartners().ok());
