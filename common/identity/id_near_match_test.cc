@@ -20,7 +20,7 @@ class IdNearMatchTest : public ::testing::Test {
   IdNearForm Form(const std::string& raw) const { return encoder_.Encode(ParseIdNumber(raw)); }
 
   static bool ShareEditKey(const IdNearForm& a, const IdNearForm& b) {
-    std::vector<std::string> common;
+    std::vector<uint64_t> common;
     std::set_intersection(a.edit_keys.begin(), a.edit_keys.end(), b.edit_keys.begin(),
                           b.edit_keys.end(), std::back_inserter(common));
     return !common.empty();
@@ -105,6 +105,18 @@ TEST_F(IdNearMatchTest, BloomDiceGradesCloseness) {
   EXPECT_LT(stranger, 0.6);
   EXPECT_EQ(BloomDice("", original.bigram_bloom), 0);
   EXPECT_EQ(BloomDice("ab", original.bigram_bloom), 0);
+}
+
+// The reference vectors of the SipHash paper's implementation: key 00 01 .. 0f, messages of the
+// bytes 00 01 .. (n-1).
+TEST(SipHashTest, MatchesTheReferenceVectors) {
+  const uint64_t k0 = 0x0706050403020100ULL;
+  const uint64_t k1 = 0x0f0e0d0c0b0a0908ULL;
+  std::string message;
+  for (int i = 0; i < 16; ++i) message.push_back(static_cast<char>(i));
+  EXPECT_EQ(SipHash24(k0, k1, ""), 0x726fdb47dd0e0e31ULL);
+  EXPECT_EQ(SipHash24(k0, k1, message.substr(0, 1)), 0x74f839c593dc67fdULL);
+  EXPECT_EQ(SipHash24(k0, k1, message.substr(0, 15)), 0xa129ca6149be45e5ULL);
 }
 
 TEST_F(IdNearMatchTest, FormsAreKeyedByTheSecret) {

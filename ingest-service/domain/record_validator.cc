@@ -403,7 +403,7 @@ common::ParsedIdNumber NormalizeIdNumber(const rv1::PersonIdentity& given,
   rv1::IdNearMatch& out = *person.mutable_id_near();
   out.set_core_token(form.core_token);
   out.set_prefix15_token(form.prefix15_token);
-  for (const std::string& key : form.edit_keys) out.add_edit_keys(key);
+  out.mutable_edit_keys()->Assign(form.edit_keys.begin(), form.edit_keys.end());
   out.set_bigram_bloom(form.bigram_bloom);
   if (!parsed.canonical.empty()) person.set_id_masked(common::MaskIdNumber(parsed.canonical));
   person.set_id_region_code(parsed.region_code);

@@ -529,8 +529,8 @@ TEST_F(RecordValidatorTest, UnusableIdNumbersKeepTheRecordButAreNeverAnIdentifie
   EXPECT_EQ(check.id_problem(), "ID_CHECK_DIGIT");
   const records::v1::NormalizedPerson doubled =
       Validate("procuratorate", VictimWithId(ValidId(kFirst17) + "7")).person;
-  std::vector<std::string> shared;
-  for (const std::string& key : doubled.id_near().edit_keys()) {
+  std::vector<uint64_t> shared;
+  for (const uint64_t key : doubled.id_near().edit_keys()) {
     if (std::find(valid.edit_keys.begin(), valid.edit_keys.end(), key) != valid.edit_keys.end()) {
       shared.push_back(key);
     }
@@ -549,8 +549,8 @@ TEST_F(RecordValidatorTest, ValidIdCarriesItsNearFormsAndRegion) {
       common::IdNearEncoder(tokenizer_).Encode(common::ParseIdNumber(ValidId(kFirst17)));
   EXPECT_EQ(person.id_near().core_token(), want.core_token);
   EXPECT_EQ(person.id_near().prefix15_token(), want.prefix15_token);
-  EXPECT_EQ(std::vector<std::string>(person.id_near().edit_keys().begin(),
-                                     person.id_near().edit_keys().end()),
+  EXPECT_EQ(std::vector<uint64_t>(person.id_near().edit_keys().begin(),
+                                  person.id_near().edit_keys().end()),
             want.edit_keys);
   EXPECT_EQ(person.id_near().bigram_bloom(), want.bigram_bloom);
   EXPECT_EQ(person.id_region_code(), "110101");

@@ -422,10 +422,9 @@ void CheckIdWrongCheck(const Case& c) {
   EXPECT_EQ(c.after().id_masked(), common::MaskIdNumber(sent));
   // One substitution: the mistyped and the true number share an edit key.
   const auto& keys = c.before().id_near().edit_keys();
-  EXPECT_TRUE(std::any_of(c.after().id_near().edit_keys().begin(),
-                          c.after().id_near().edit_keys().end(), [&](const std::string& key) {
-                            return std::find(keys.begin(), keys.end(), key) != keys.end();
-                          }));
+  EXPECT_TRUE(std::any_of(
+      c.after().id_near().edit_keys().begin(), c.after().id_near().edit_keys().end(),
+      [&](uint64_t key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); }));
   if (c.sent().birth_date().empty()) {
     EXPECT_EQ(c.after().birth_date(), Dashed(std::string_view(sent).substr(6, 8)));
   }
