@@ -39,7 +39,7 @@ bool IsProvincePrefix(int prefix) {
   return (prefix >= 11 && prefix <= 15) || (prefix >= 21 && prefix <= 23) ||
          (prefix >= 31 && prefix <= 37) || (prefix >= 41 && prefix <= 46) ||
          (prefix >= 50 && prefix <= 54) || (prefix >= 61 && prefix <= 65) || prefix == 71 ||
-         prefix == 81 || prefix == 82;
+         (prefix >= 81 && prefix <= 83);
 }
 
 bool IsRegionCode(std::string_view code) {
@@ -99,6 +99,24 @@ bool LooksLikeScientificNotation(std::string_view s) {
          s.find("e+") != std::string_view::npos;
 }
 
+// The significant digits of a number a spreadsheet wrote as "3.41523198701011E+17": the mantissa
+// digits when the exponent is 17 (an 18-digit number). Empty for any other form.
+std::string ScientificPrefix(std::string_view s) {
+  size_t e = s.find_first_of("Ee");
+  if (e == std::string_view::npos || s.substr(e + 1) != "+17") return "";
+  std::string digits;
+  const std::string_view mantissa = s.substr(0, e);
+  for (size_t i = 0; i < mantissa.size(); ++i) {
+    const char c = mantissa[i];
+    if (IsDigit(c)) {
+      digits.push_back(c);
+    } else if (c != '.' || i != 1) {
+      return "";
+    }
+  }
+  return digits.size() > 15 ? "" : digits;
+}
+
 }  // namespace
 
 std::string_view IdNumberProblemCode(IdNumberProblem problem) {
@@ -140,6 +158,7 @@ ParsedIdNumber ParseIdNumber(std::string_view raw) {
   }
   if (LooksLikeScientificNotation(folded)) {
     result.problem = IdNumberProblem::kSpreadsheetDamage;
+    result.spreadsheet_prefix = ScientificPrefix(folded);
     return result;
   }
   // Digits everywhere; an X only as the check character of an 18-character number.
@@ -152,6 +171,7 @@ ParsedIdNumber ParseIdNumber(std::string_view raw) {
   }
   if (folded.size() != 15 && folded.size() != 18) {
     result.problem = IdNumberProblem::kBadLength;
+    result.digits = folded;
     return result;
   }
 
@@ -167,10 +187,12 @@ ParsedIdNumber ParseIdNumber(std::string_view raw) {
     if (canonical.compare(15, 3, "000") == 0 &&
         IdCheckCharacter(std::string_view(canonical).substr(0, 17)) != '0') {
       result.problem = IdNumberProblem::kSpreadsheetDamage;
+      result.spreadsheet_prefix = canonical.substr(0, 15);
       return result;
     }
   }
   result.canonical = canonical;
+  result.digits = canonical;
   const std::string_view id(result.canonical);
   result.sex = (id[16] - '0') % 2 == 1 ? 1 : 2;
 

@@ -19,7 +19,8 @@ enum class IdNumberProblem {
   // Neither 15 nor 18 characters.
   kBadLength,
   // The first two digits are not a province-level division (11-15, 21-23, 31-37, 41-46, 50-54,
-  // 61-65, 71, 81, 82). Abolished county codes below that level are not rejected.
+  // 61-65, 71, 81, 82) or 83 (Taiwan residents' residence permits). Abolished county codes below
+  // that level are not rejected.
   kBadRegion,
   // The birth date part is not a real calendar date.
   kBadBirthDate,
@@ -45,6 +46,14 @@ struct ParsedIdNumber {
   std::string birth_date;   // "YYYY-MM-DD"
   int sex = 0;              // 1 male (odd sequence), 2 female (even), 0 unknown
   std::string region_code;  // first 6 digits
+  // What can still be compared when the number is not valid (near matching, never identity):
+  // the repaired characters when they are all digits (and a final X) whatever their length, the
+  // 18-character upgrade of a 15-digit number; empty for spreadsheet damage and bad characters.
+  std::string digits;
+  // The leading digits a spreadsheet kept: the first 15 of an 18-digit number whose last three
+  // were zeroed, or the mantissa digits of "3.41523198701011E+17". Empty otherwise. Never
+  // completed into a number: only compared as a prefix.
+  std::string spreadsheet_prefix;
 };
 
 // Parses, repairs and validates `raw`. Never fails hard: the problem field says what is wrong.
@@ -56,7 +65,8 @@ ParsedIdNumber ParseIdNumber(std::string_view raw);
 char IdCheckCharacter(std::string_view first17);
 
 // True for a province-level prefix of GB/T 2260 (11 Beijing ... 65 Xinjiang, 71 Taiwan, 81 Hong
-// Kong, 82 Macao).
+// Kong, 82 Macao), and 83, which begins the residence-permit numbers of Taiwan residents
+// (830000; those of Hong Kong and Macao residents begin 810000 and 820000).
 bool IsProvincePrefix(int prefix);
 
 // True for a 6-digit administrative division code whose first two digits are a province-level

@@ -141,6 +141,37 @@ TEST(ParseIdNumberTest, DerivedFieldsFollowTheValidParts) {
   EXPECT_FALSE(empty.repaired);
 }
 
+TEST(ParseIdNumberTest, KeepsWhatADamagedNumberStillHasForComparison) {
+  // Mistyped check character, and a doubled digit (19): the digits stay for near matching.
+  EXPECT_EQ(ParseIdNumber("341523198001011237").digits, "341523198001011237");
+  EXPECT_EQ(ParseIdNumber("3415231980010112366").digits, "3415231980010112366");
+  EXPECT_EQ(ParseIdNumber("34152319800101123").digits, "34152319800101123");
+  // A 15-digit number compares in its 18-character form.
+  EXPECT_EQ(ParseIdNumber("341523800101123").digits, ParseIdNumber("341523800101123").canonical);
+  // Nothing of a number with a foreign character.
+  EXPECT_EQ(ParseIdNumber("34152319800101123A").digits, "");
+
+  // A spreadsheet's zeros: only the 15 digits it kept, never the number.
+  const ParsedIdNumber zeroed = ParseIdNumber("341523198001010000");
+  EXPECT_EQ(zeroed.digits, "");
+  EXPECT_EQ(zeroed.spreadsheet_prefix, "341523198001010");
+  EXPECT_EQ(ParseIdNumber("3.41523198001011E+17").spreadsheet_prefix, "341523198001011");
+  EXPECT_EQ(ParseIdNumber("3.41523E+17").spreadsheet_prefix, "341523");
+  // Not an 18-digit number's exponent, or not a mantissa: nothing.
+  EXPECT_EQ(ParseIdNumber("3.41523E+16").spreadsheet_prefix, "");
+  EXPECT_EQ(ParseIdNumber("34.1523E+17").spreadsheet_prefix, "");
+  EXPECT_EQ(ParseIdNumber("341523198001011236.0").spreadsheet_prefix, "");
+}
+
+TEST(ParseIdNumberTest, TaiwanResidentsPermitPrefixIsARegion) {
+  EXPECT_TRUE(IsProvincePrefix(83));
+  EXPECT_FALSE(IsProvincePrefix(84));
+  const std::string first17 = "83000019900101002";
+  const ParsedIdNumber parsed = ParseIdNumber(first17 + IdCheckCharacter(first17));
+  EXPECT_EQ(parsed.problem, IdNumberProblem::kNone);
+  EXPECT_EQ(parsed.region_code, "830000");
+}
+
 TEST(ParseIdNumberTest, RepairedFlagOnlyWhenSomethingChanged) {
   EXPECT_FALSE(ParseIdNumber("11010519491231002X").repaired);
   EXPECT_TRUE(ParseIdNumber("11010519491231002x").repaired);

@@ -1,7 +1,8 @@
 // Stable reason codes for problems found in submitted records. Agencies see them in
 // RecordIssue.reason and may key on them; never rename one. The table with severities is in
-// ingest-service/README.md. ID-number problems that reject a record use the codes of
-// common::IdNumberProblemCode ("ID_BAD_LENGTH", ...).
+// ingest-service/README.md. A resident ID number that is not valid is a warning with the code of
+// common::IdNumberProblemCode ("ID_BAD_LENGTH", "ID_CHECK_DIGIT", ...): the record is kept and
+// the number is only compared as "near", never as an identifier.
 #pragma once
 
 namespace lifeline::ingest::reason {
@@ -24,11 +25,11 @@ inline constexpr char kEnumUnknown[] = "ENUM_UNKNOWN";
 
 // Warnings (severity WARNING): the record is kept.
 inline constexpr char kIdMissing[] = "ID_MISSING";
-inline constexpr char kIdCheckDigit[] = "ID_CHECK_DIGIT";
 inline constexpr char kIdRepaired[] = "ID_REPAIRED";
 inline constexpr char kIdUpgraded15[] = "ID_UPGRADED_15";
 inline constexpr char kIdNotResident[] = "ID_NOT_RESIDENT";
 inline constexpr char kBirthDateMismatch[] = "BIRTH_DATE_MISMATCH";
+inline constexpr char kBirthDateInvalid[] = "BIRTH_DATE_INVALID";
 inline constexpr char kSexMismatch[] = "SEX_MISMATCH";
 inline constexpr char kPhoneInvalid[] = "PHONE_INVALID";
 inline constexpr char kRegionCodeInvalid[] = "REGION_CODE_INVALID";

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "common/identity/id_near_match.h"
 #include "common/identity/id_number.h"
 #include "common/identity/name_normalizer.h"
 #include "common/identity/normalize.h"
@@ -296,7 +297,7 @@ void CheckEnvelopeFields(const rv1::Record& record, const FieldChecks& c) {
   c.Date("record_date", record.record_date());
   c.Enum("person.id_type", person.id_type(), rv1::IdType_IsValid);
   c.Enum("person.sex", person.sex(), rv1::Sex_IsValid);
-  c.Date("person.birth_date", person.birth_date());
+  // person.birth_date is judged by NormalizeBirthDateAndSex: a bad one is dropped, not fatal.
 }
 
 rv1::Sex SexFromIdDigit(int sex) {
@@ -305,62 +306,107 @@ rv1::Sex SexFromIdDigit(int sex) {
   return rv1::SEX_UNSPECIFIED;
 }
 
-// Validates, tokenizes and masks the ID number into `person`; returns what parsing it found
-// (empty when it is not a usable resident ID number). The raw form goes no further.
+// The message of a resident ID number's problem; the number itself is never quoted.
+std::string IdProblemMessage(common::IdNumberProblem problem) {
+  switch (problem) {
+    case common::IdNumberProblem::kSpreadsheetDamage:
+      return "person.id_number was damaged by a spreadsheet (scientific notation or trailing "
+             "zeros); only the digits it kept are compared";
+    case common::IdNumberProblem::kBadCheckDigit:
+      return "person.id_number check character does not match; kept unverified and compared as "
+             "near only";
+    default:
+      return Cat({"person.id_number is not a valid resident ID number (",
+                  common::IdNumberProblemCode(problem),
+                  "); kept unverified and compared as near only"});
+  }
+}
+
+// A document number in one form for its token: NFKC (full-width folded), upper case, and no
+// spaces, dashes, dots or slashes.
+std::string DocumentNumberForm(std::string_view raw) {
+  std::string form;
+  for (unsigned char c : common::NormalizeName(raw)) {
+    if (c == ' ' || c == '-' || c == '.' || c == '/') continue;
+    form.push_back(static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c));
+  }
+  return form;
+}
+
+// A document that is not a resident ID: compared as (type, number) through a keyed token.
+void NormalizeDocument(const rv1::PersonIdentity& given, const common::IdTokenizer& tokenizer,
+                       ValidationResult* result) {
+  rv1::NormalizedPerson& person = result->person;
+  const std::string number = DocumentNumberForm(given.id_number());
+  if (number.empty()) {
+    AddWarning(result, "person.id_number", reason::kIdMissing, "person has no ID number");
+    return;
+  }
+  person.set_document_type(given.id_type());
+  person.set_document_token(
+      tokenizer.Token(Cat({"d|", rv1::IdType_Name(given.id_type()), "|", number})));
+  person.set_id_masked(common::MaskIdNumber(number));
+  if (given.id_type() == rv1::ID_TYPE_OTHER) {
+    AddWarning(result, "person.id_number", reason::kIdNotResident,
+               "person.id_number is a document of unknown type; compared only with documents "
+               "of unknown type");
+  }
+}
+
+// Reads the resident ID number into `person`: the keyed token of a valid one, the near-match
+// forms and the number's region of any. A number that is not valid costs the record nothing:
+// it is kept unverified with a warning. Returns what parsing found; its birth date and sex are
+// emptied when the number's date lies in the future. The raw form goes no further.
 common::ParsedIdNumber NormalizeIdNumber(const rv1::PersonIdentity& given,
-                                         const common::IdTokenizer& tokenizer, absl::CivilDay today,
+                                         const common::IdTokenizer& tokenizer,
+                                         const common::IdNearEncoder& near, absl::CivilDay today,
                                          ValidationResult* result) {
   rv1::NormalizedPerson& person = result->person;
   const std::string& raw_id = given.id_number();
-  common::ParsedIdNumber parsed;
   if (given.id_type() == rv1::ID_TYPE_NONE) {
     AddWarning(result, "person.id_number", reason::kIdMissing,
                raw_id.empty() ? "person has no ID number"
                               : "person.id_number ignored because id_type is ID_TYPE_NONE");
-    return parsed;
-  }
-  if (given.id_type() == rv1::ID_TYPE_OTHER) {
-    if (raw_id.empty()) {
-      AddWarning(result, "person.id_number", reason::kIdMissing, "person has no ID number");
-    } else {
-      person.set_id_masked(common::MaskIdNumber(raw_id));
-      AddWarning(result, "person.id_number", reason::kIdNotResident,
-                 "person.id_number is not a resident ID number; it is not verified or matched");
-    }
-    return parsed;
+    return common::ParsedIdNumber();
   }
   // An id_type the schema does not define is reported by CheckEnvelopeFields.
+  if (!rv1::IdType_IsValid(given.id_type())) return common::ParsedIdNumber();
   if (given.id_type() != rv1::ID_TYPE_UNSPECIFIED && given.id_type() != rv1::ID_TYPE_RESIDENT_ID) {
-    return parsed;
+    NormalizeDocument(given, tokenizer, result);
+    return common::ParsedIdNumber();
   }
-  parsed = common::ParseIdNumber(raw_id);
+  common::ParsedIdNumber parsed = common::ParseIdNumber(raw_id);
+  std::optional<absl::CivilDay> id_birth = ParseDay(parsed.birth_date, "person.id_number");
+  if (parsed.problem == common::IdNumberProblem::kNone && id_birth.has_value() &&
+      *id_birth > today) {
+    parsed.problem = common::IdNumberProblem::kBadBirthDate;
+  }
+  if (id_birth.has_value() && *id_birth > today) parsed.birth_date.clear();
   switch (parsed.problem) {
     case common::IdNumberProblem::kNone:
       person.set_id_verified(true);
+      person.set_id_token(tokenizer.Token(parsed.canonical));
       break;
     case common::IdNumberProblem::kEmpty:
-      if (given.id_type() == rv1::ID_TYPE_RESIDENT_ID) {
-        AddError(result, "person.id_number", common::IdNumberProblemCode(parsed.problem),
-                 "person.id_number is required when id_type is ID_TYPE_RESIDENT_ID");
-      } else {
-        AddWarning(result, "person.id_number", reason::kIdMissing, "person has no ID number");
-      }
-      break;
-    case common::IdNumberProblem::kBadCheckDigit:
-      AddWarning(result, "person.id_number", reason::kIdCheckDigit,
-                 "person.id_number check character does not match; kept unverified");
-      break;
+      AddWarning(result, "person.id_number", reason::kIdMissing,
+                 given.id_type() == rv1::ID_TYPE_RESIDENT_ID
+                     ? "person.id_number is empty although id_type is ID_TYPE_RESIDENT_ID"
+                     : "person has no ID number");
+      return parsed;
     default:
-      AddError(result, "person.id_number", common::IdNumberProblemCode(parsed.problem),
-               Cat({"person.id_number is not a valid resident ID number (",
-                    common::IdNumberProblemCode(parsed.problem), ")"}));
+      person.set_id_problem(std::string(common::IdNumberProblemCode(parsed.problem)));
+      AddWarning(result, "person.id_number", common::IdNumberProblemCode(parsed.problem),
+                 IdProblemMessage(parsed.problem));
       break;
   }
-  bool usable = parsed.problem == common::IdNumberProblem::kNone ||
-                parsed.problem == common::IdNumberProblem::kBadCheckDigit;
-  if (!usable || parsed.canonical.empty()) return common::ParsedIdNumber();
-  person.set_id_token(tokenizer.Token(parsed.canonical));
-  person.set_id_masked(common::MaskIdNumber(parsed.canonical));
+  const common::IdNearForm form = near.Encode(parsed);
+  rv1::IdNearMatch& out = *person.mutable_id_near();
+  out.set_core_token(form.core_token);
+  out.set_prefix15_token(form.prefix15_token);
+  out.mutable_edit_keys()->Assign(form.edit_keys.begin(), form.edit_keys.end());
+  out.set_bigram_bloom(form.bigram_bloom);
+  if (!parsed.canonical.empty()) person.set_id_masked(common::MaskIdNumber(parsed.canonical));
+  person.set_id_region_code(parsed.region_code);
   if (parsed.repaired) {
     AddWarning(result, "person.id_number", reason::kIdRepaired,
                "person.id_number had formatting damage that was repaired");
@@ -369,26 +415,34 @@ common::ParsedIdNumber NormalizeIdNumber(const rv1::PersonIdentity& given,
     AddWarning(result, "person.id_number", reason::kIdUpgraded15,
                "person.id_number was a legacy 15-digit number, upgraded to 18");
   }
-  std::optional<absl::CivilDay> id_birth = ParseDay(parsed.birth_date, "person.id_number");
-  if (id_birth.has_value() && *id_birth > today) {
-    AddError(result, "person.id_number",
-             common::IdNumberProblemCode(common::IdNumberProblem::kBadBirthDate),
-             "person.id_number carries a birth date in the future");
-  }
   return parsed;
 }
 
-// Birth date and sex: the verified ID number wins; a disagreement is worth a warning. A date
-// that parses is already in canonical form: its text is kept (FormatDate would drop the leading
-// zeros of a year before 1000).
+// Birth date and sex: a verified ID number wins; otherwise the given field, and the number's
+// (even one that fails its check) where the field is missing. A disagreement is worth a warning;
+// a given date that is not a real date from 1900-01-01 to today is dropped with a warning, never
+// costing the record. A date that parses is already in canonical form: its text is kept
+// (FormatDate would drop the leading zeros of a year before 1000).
 void NormalizeBirthDateAndSex(const rv1::PersonIdentity& given,
-                              const common::ParsedIdNumber& parsed, ValidationResult* result) {
+                              const common::ParsedIdNumber& parsed, absl::CivilDay today,
+                              ValidationResult* result) {
+  static const absl::CivilDay kEarliest(1900, 1, 1);
   rv1::NormalizedPerson& person = result->person;
   const std::string& given_birth = given.birth_date();
   std::optional<absl::CivilDay> given_day = ParseDay(given_birth, "person.birth_date");
+  if (given_day.has_value() && (*given_day > today || *given_day < kEarliest)) {
+    given_day.reset();
+  }
+  if (!given_birth.empty() && !given_day.has_value()) {
+    AddWarning(result, "person.birth_date", reason::kBirthDateInvalid,
+               "person.birth_date is not a real date from 1900-01-01 to today; dropped");
+  }
   if (given_day.has_value() && !parsed.birth_date.empty() && given_birth != parsed.birth_date) {
     AddWarning(result, "person.birth_date", reason::kBirthDateMismatch,
-               "person.birth_date disagrees with the birth date in the ID number");
+               person.id_verified()
+                   ? "person.birth_date disagrees with the birth date in the ID number, which wins"
+                   : "person.birth_date disagrees with the birth date in the unverified ID "
+                     "number; the field is kept");
   }
   if (person.id_verified() && !parsed.birth_date.empty()) {
     person.set_birth_date(parsed.birth_date);
@@ -402,7 +456,8 @@ void NormalizeBirthDateAndSex(const rv1::PersonIdentity& given,
   const rv1::Sex given_sex = given.sex() == rv1::SEX_MALE || given.sex() == rv1::SEX_FEMALE
                                  ? given.sex()
                                  : rv1::SEX_UNSPECIFIED;
-  const rv1::Sex id_sex = SexFromIdDigit(parsed.sex);
+  const rv1::Sex id_sex =
+      parsed.canonical.empty() ? rv1::SEX_UNSPECIFIED : SexFromIdDigit(parsed.sex);
   if (given_sex != rv1::SEX_UNSPECIFIED && id_sex != rv1::SEX_UNSPECIFIED && given_sex != id_sex) {
     AddWarning(result, "person.sex", reason::kSexMismatch,
                "person.sex disagrees with the sex in the ID number");
@@ -444,7 +499,7 @@ void MaskIdBearingFields(rv1::Record* record) {
 
 RecordValidator::RecordValidator(const common::IdTokenizer* tokenizer, const common::Clock* clock,
                                  Options options)
-    : tokenizer_(tokenizer), clock_(clock), options_(options) {}
+    : tokenizer_(tokenizer), near_encoder_(*tokenizer), clock_(clock), options_(options) {}
 
 ValidationResult RecordValidator::Validate(std::string_view agency,
                                            const rv1::Record& record) const {
@@ -475,8 +530,9 @@ void RecordValidator::NormalizePerson(const rv1::PersonIdentity& given, absl::Ci
              "person.name is required and must not be empty after normalization");
   }
 
-  const common::ParsedIdNumber parsed = NormalizeIdNumber(given, *tokenizer_, today, result);
-  NormalizeBirthDateAndSex(given, parsed, result);
+  const common::ParsedIdNumber parsed =
+      NormalizeIdNumber(given, *tokenizer_, near_encoder_, today, result);
+  NormalizeBirthDateAndSex(given, parsed, today, result);
 
   if (!given.phone().empty()) {
     person.set_phone_normalized(common::NormalizePhone(given.phone()));

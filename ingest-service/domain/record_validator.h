@@ -8,6 +8,7 @@
 
 #include "absl/time/time.h"
 
+#include "common/identity/id_near_match.h"
 #include "common/identity/id_token.h"
 #include "common/time/dates.h"
 #include "lifeline/records/v1/records.pb.h"
@@ -62,6 +63,7 @@ class RecordValidator {
                        ValidationResult* result) const;
 
   const common::IdTokenizer* tokenizer_;
+  common::IdNearEncoder near_encoder_;
   const common::Clock* clock_;
   Options options_;
 };

@@ -178,17 +178,6 @@ TEST_F(RecordValidatorTest, IdMissingWithTypeUnspecifiedOrNoneIsKeptWithWarning)
   }
 }
 
-TEST_F(RecordValidatorTest, ResidentIdTypeWithoutNumberIsRejected) {
-  ValidationResult result =
-      Validate("procuratorate",
-               With(VictimRecord(), [](Record& r) { r.mutable_person()->clear_id_number(); }));
-  EXPECT_TRUE(result.rejected());
-  EXPECT_EQ(
-      WithReason(result, std::string(common::IdNumberProblemCode(common::IdNumberProblem::kEmpty)))
-          .size(),
-      1u);
-}
-
 // One row per reason code: a mutation of a valid record and what the validator must say.
 struct Case {
   std::string name;
@@ -223,21 +212,41 @@ std::vector<Case> Cases() {
       common::IdNumberProblemCode(common::IdNumberProblem::kBadLength));
   const std::string bad_char_code(
       common::IdNumberProblemCode(common::IdNumberProblem::kBadCharacter));
+  const std::string check_code(
+      common::IdNumberProblemCode(common::IdNumberProblem::kBadCheckDigit));
+  const std::string spreadsheet_code(
+      common::IdNumberProblemCode(common::IdNumberProblem::kSpreadsheetDamage));
+  const std::string bad_region_code(
+      common::IdNumberProblemCode(common::IdNumberProblem::kBadRegion));
+  const std::string bad_birth_code(
+      common::IdNumberProblemCode(common::IdNumberProblem::kBadBirthDate));
   Record medical_year_in_future;
   medical_year_in_future.set_source_record_id("me-1");
   medical_year_in_future.mutable_person()->set_name("测试戊");
   medical_year_in_future.mutable_medical_expense()->set_year(2025);
   return {
       {"bad_check_digit_kept", "procuratorate", VictimWithId(BadCheckId(kFirst17)),
-       "person.id_number", reason::kIdCheckDigit, Severity::kWarning},
+       "person.id_number", check_code, Severity::kWarning},
       {"legacy_15_upgraded", "procuratorate", VictimWithId("110101900307123"), "person.id_number",
        reason::kIdUpgraded15, Severity::kWarning},
       {"full_width_repaired", "procuratorate", VictimWithId(FullWidth(ValidId(kFirst17))),
        "person.id_number", reason::kIdRepaired, Severity::kWarning},
-      {"bad_length_rejected", "procuratorate", VictimWithId("1101011990030712"), "person.id_number",
-       bad_length_code, Severity::kError},
-      {"bad_character_rejected", "procuratorate", VictimWithId("11010119900307A23X"),
-       "person.id_number", bad_char_code, Severity::kError},
+      {"bad_length_kept", "procuratorate", VictimWithId("1101011990030712"), "person.id_number",
+       bad_length_code, Severity::kWarning},
+      {"bad_character_kept", "procuratorate", VictimWithId("11010119900307A23X"),
+       "person.id_number", bad_char_code, Severity::kWarning},
+      {"spreadsheet_damage_kept", "procuratorate", VictimWithId("1.10101199003071E+17"),
+       "person.id_number", spreadsheet_code, Severity::kWarning},
+      {"bad_region_kept", "procuratorate", VictimWithId(ValidId("99010119900307123")),
+       "person.id_number", bad_region_code, Severity::kWarning},
+      {"bad_birth_date_in_number_kept", "procuratorate", VictimWithId(ValidId("11010119900230123")),
+       "person.id_number", bad_birth_code, Severity::kWarning},
+      {"future_birth_date_in_number_kept", "procuratorate",
+       VictimWithId(ValidId("11010120300101123")), "person.id_number", bad_birth_code,
+       Severity::kWarning},
+      {"resident_id_type_without_number_kept", "procuratorate",
+       VictimWithPerson([](PersonIdentity* p) { p->clear_id_number(); }), "person.id_number",
+       reason::kIdMissing, Severity::kWarning},
       {"missing_name_rejected", "procuratorate",
        VictimWithPerson([](PersonIdentity* p) { p->clear_name(); }), "person.name",
        reason::kNameMissing, Severity::kError},
@@ -329,12 +338,15 @@ std::vector<Case> Cases() {
       {"birth_date_mismatch_warned", "procuratorate",
        VictimWithPerson([](PersonIdentity* p) { p->set_birth_date("1990-07-03"); }),
        "person.birth_date", reason::kBirthDateMismatch, Severity::kWarning},
-      {"future_birth_date_rejected", "procuratorate",
+      {"future_birth_date_dropped", "procuratorate",
        VictimWithPerson([](PersonIdentity* p) { p->set_birth_date("2025-01-01"); }),
-       "person.birth_date", reason::kDateInFuture, Severity::kError},
-      {"birth_date_before_1900_rejected", "procuratorate",
+       "person.birth_date", reason::kBirthDateInvalid, Severity::kWarning},
+      {"birth_date_before_1900_dropped", "procuratorate",
        VictimWithPerson([](PersonIdentity* p) { p->set_birth_date("0219-07-09"); }),
-       "person.birth_date", reason::kDateOutOfRange, Severity::kError},
+       "person.birth_date", reason::kBirthDateInvalid, Severity::kWarning},
+      {"impossible_birth_date_dropped", "procuratorate",
+       VictimWithPerson([](PersonIdentity* p) { p->set_birth_date("1990-02-30"); }),
+       "person.birth_date", reason::kBirthDateInvalid, Severity::kWarning},
       {"record_date_before_1900_rejected", "procuratorate", VictimWithRecordDate("1899-12-31"),
        "record_date", reason::kDateOutOfRange, Severity::kError},
       {"sex_mismatch_warned", "procuratorate",
@@ -494,12 +506,122 @@ TEST_F(RecordValidatorTest, EveryEnumOfEveryPayloadMustBeAValueTheSchemaDefines)
   }
 }
 
-TEST_F(RecordValidatorTest, BadCheckDigitKeepsTokenOfCanonicalFormUnverified) {
-  ValidationResult result = Validate("procuratorate", VictimWithId(BadCheckId(kFirst17)));
+TEST_F(RecordValidatorTest, UnusableIdNumbersKeepTheRecordButAreNeverAnIdentifier) {
+  const common::IdNearEncoder near(tokenizer_);
+  const common::IdNearForm valid = near.Encode(common::ParseIdNumber(ValidId(kFirst17)));
+  for (const std::string& raw : {BadCheckId(kFirst17), ValidId(kFirst17) + "7", kFirst17,
+                                 std::string("1.10101199003071E+17"), ValidId("99010119900307123"),
+                                 ValidId("11010119900230123")}) {
+    SCOPED_TRACE(raw);
+    ValidationResult result = Validate("procuratorate", VictimWithId(raw));
+    EXPECT_FALSE(result.rejected());
+    const records::v1::NormalizedPerson& person = result.person;
+    EXPECT_FALSE(person.id_verified());
+    EXPECT_TRUE(person.id_token().empty());
+    EXPECT_FALSE(person.id_problem().empty());
+    EXPECT_EQ(WithReason(result, person.id_problem()).size(), 1u);
+    EXPECT_EQ(person.name_normalized(), "测试甲");
+  }
+  // A mistyped check character keeps the core token; a doubled digit shares an edit key.
+  const records::v1::NormalizedPerson check =
+      Validate("procuratorate", VictimWithId(BadCheckId(kFirst17))).person;
+  EXPECT_EQ(check.id_near().core_token(), valid.core_token);
+  EXPECT_EQ(check.id_problem(), "ID_CHECK_DIGIT");
+  const records::v1::NormalizedPerson doubled =
+      Validate("procuratorate", VictimWithId(ValidId(kFirst17) + "7")).person;
+  std::vector<uint64_t> shared;
+  for (const uint64_t key : doubled.id_near().edit_keys()) {
+    if (std::find(valid.edit_keys.begin(), valid.edit_keys.end(), key) != valid.edit_keys.end()) {
+      shared.push_back(key);
+    }
+  }
+  EXPECT_FALSE(shared.empty());
+  // A spreadsheet's 15 digits compare as a prefix only.
+  const records::v1::NormalizedPerson sheet =
+      Validate("procuratorate", VictimWithId("1.10101199003071E+17")).person;
+  EXPECT_EQ(sheet.id_near().prefix15_token(), valid.prefix15_token);
+  EXPECT_TRUE(sheet.id_near().edit_keys().empty());
+}
+
+TEST_F(RecordValidatorTest, ValidIdCarriesItsNearFormsAndRegion) {
+  const records::v1::NormalizedPerson person = Validate("procuratorate", VictimRecord()).person;
+  const common::IdNearForm want =
+      common::IdNearEncoder(tokenizer_).Encode(common::ParseIdNumber(ValidId(kFirst17)));
+  EXPECT_EQ(person.id_near().core_token(), want.core_token);
+  EXPECT_EQ(person.id_near().prefix15_token(), want.prefix15_token);
+  EXPECT_EQ(std::vector<uint64_t>(person.id_near().edit_keys().begin(),
+                                  person.id_near().edit_keys().end()),
+            want.edit_keys);
+  EXPECT_EQ(person.id_near().bigram_bloom(), want.bigram_bloom);
+  EXPECT_EQ(person.id_region_code(), "110101");
+  EXPECT_TRUE(person.id_problem().empty());
+}
+
+TEST_F(RecordValidatorTest,
+       AnUnverifiedNumberStillGivesBirthDateSexAndRegionWhereFieldsAreMissing) {
+  ValidationResult result =
+      Validate("procuratorate", VictimWithPerson([](records::v1::PersonIdentity* p) {
+                 p->set_id_number(BadCheckId(kFirst17));
+                 p->clear_birth_date();
+                 p->clear_sex();
+               }));
   EXPECT_FALSE(result.rejected());
-  EXPECT_FALSE(result.person.id_verified());
-  EXPECT_EQ(result.person.id_token(), tokenizer_.Token(BadCheckId(kFirst17)));
-  EXPECT_NE(result.person.id_token(), tokenizer_.Token(ValidId(kFirst17)));
+  EXPECT_EQ(result.person.birth_date(), "1990-03-07");
+  EXPECT_EQ(result.person.sex(), records::v1::SEX_MALE);
+  EXPECT_EQ(result.person.id_region_code(), "110101");
+  // The given fields win over an unverified number.
+  ValidationResult given =
+      Validate("procuratorate", VictimWithPerson([](records::v1::PersonIdentity* p) {
+                 p->set_id_number(BadCheckId(kFirst17));
+                 p->set_birth_date("1990-07-03");
+                 p->set_sex(records::v1::SEX_FEMALE);
+               }));
+  EXPECT_EQ(given.person.birth_date(), "1990-07-03");
+  EXPECT_EQ(given.person.sex(), records::v1::SEX_FEMALE);
+  EXPECT_EQ(WithReason(given, reason::kBirthDateMismatch).size(), 1u);
+}
+
+TEST_F(RecordValidatorTest, ABadBirthDateFieldIsDroppedAndTheNumbersDateUsed) {
+  for (const char* bad : {"1990-02-30", "2030-01-01", "1899-12-31", "yesterday"}) {
+    SCOPED_TRACE(bad);
+    ValidationResult result =
+        Validate("procuratorate",
+                 With(VictimRecord(), [&](Record& r) { r.mutable_person()->set_birth_date(bad); }));
+    EXPECT_FALSE(result.rejected());
+    EXPECT_EQ(result.person.birth_date(), "1990-03-07");
+    EXPECT_EQ(WithReason(result, reason::kBirthDateInvalid).size(), 1u);
+    EXPECT_TRUE(WithReason(result, reason::kBirthDateMismatch).empty());
+  }
+}
+
+TEST_F(RecordValidatorTest, DocumentsAreComparedByTypeAndNumberInOneForm) {
+  auto with_document = [](records::v1::IdType type, const std::string& number) {
+    return With(VictimRecord(), [&](Record& r) {
+      r.mutable_person()->set_id_type(type);
+      r.mutable_person()->set_id_number(number);
+    });
+  };
+  const records::v1::NormalizedPerson passport =
+      Validate("procuratorate", with_document(records::v1::ID_TYPE_PASSPORT, "E12345678")).person;
+  const records::v1::NormalizedPerson spaced =
+      Validate("procuratorate", with_document(records::v1::ID_TYPE_PASSPORT, "ｅ1234 5678")).person;
+  const records::v1::NormalizedPerson permit =
+      Validate("procuratorate", with_document(records::v1::ID_TYPE_HK_MACAO_PERMIT, "E12345678"))
+          .person;
+  EXPECT_EQ(passport.document_type(), records::v1::ID_TYPE_PASSPORT);
+  EXPECT_EQ(passport.document_token().size(), 64u);
+  EXPECT_EQ(passport.document_token(), spaced.document_token());
+  EXPECT_NE(passport.document_token(), permit.document_token());
+  EXPECT_TRUE(passport.id_token().empty());
+  EXPECT_FALSE(passport.id_verified());
+  EXPECT_EQ(passport.id_masked().find("2345"), std::string::npos);
+  ValidationResult known =
+      Validate("procuratorate", with_document(records::v1::ID_TYPE_PASSPORT, "E12345678"));
+  EXPECT_TRUE(known.issues.empty());
+  ValidationResult other =
+      Validate("procuratorate", with_document(records::v1::ID_TYPE_OTHER, "E12345678"));
+  EXPECT_EQ(WithReason(other, reason::kIdNotResident).size(), 1u);
+  EXPECT_FALSE(other.person.document_token().empty());
 }
 
 TEST_F(RecordValidatorTest, UpgradedAndRepairedNumbersGetTheSameTokenAsTheCanonicalOne) {

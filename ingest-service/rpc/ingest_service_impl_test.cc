@@ -211,14 +211,17 @@ TEST_F(IngestServiceTest, BadCheckDigitIsKeptWithWarningAndUnverified) {
   ASSERT_EQ(response.outcomes_size(), 1);
   EXPECT_EQ(response.outcomes(0).result(), v1::RECORD_RESULT_ACCEPTED_WITH_WARNINGS);
   ASSERT_EQ(response.issues_size(), 1);
-  EXPECT_EQ(response.issues(0).reason(), reason::kIdCheckDigit);
+  EXPECT_EQ(response.issues(0).reason(), "ID_CHECK_DIGIT");
   EXPECT_EQ(response.issues(0).field(), "person.id_number");
   EXPECT_EQ(response.issues(0).severity(), v1::SEVERITY_WARNING);
   EXPECT_EQ(response.batch().warning_count(), 1);
   auto stored = ReadStoredRecord(*store_, "civil_affairs", "r0");
   ASSERT_TRUE(stored.ok());
   EXPECT_FALSE(stored->person().id_verified());
-  EXPECT_EQ(stored->person().id_token(), tokenizer_.Token(BadCheckId("11010119900307123")));
+  // Never an identifier; compared through its near-match forms only.
+  EXPECT_TRUE(stored->person().id_token().empty());
+  EXPECT_EQ(stored->person().id_problem(), "ID_CHECK_DIGIT");
+  EXPECT_FALSE(stored->person().id_near().core_token().empty());
 }
 
 TEST_F(IngestServiceTest, DuplicateBatchIdReturnsIdenticalResponse) {

@@ -60,8 +60,13 @@ AgencyMapping Make(const char* agency, const char* kind, const char* encoding,
 // Wordings shared by several agencies.
 const Values kSex = {{"男", "SEX_MALE"}, {"女", "SEX_FEMALE"}};
 const Values kYesNo = {{"是", "true"}, {"否", "false"}};
-const Values kIdType = {
-    {"居民身份证", "ID_TYPE_RESIDENT_ID"}, {"其他证件", "ID_TYPE_OTHER"}, {"无", "ID_TYPE_NONE"}};
+const Values kIdType = {{"居民身份证", "ID_TYPE_RESIDENT_ID"},
+                        {"护照", "ID_TYPE_PASSPORT"},
+                        {"港澳居民来往内地通行证", "ID_TYPE_HK_MACAO_PERMIT"},
+                        {"台湾居民来往大陆通行证", "ID_TYPE_TAIWAN_PERMIT"},
+                        {"外国人永久居留身份证", "ID_TYPE_FOREIGN_PERMANENT_RESIDENT"},
+                        {"其他证件", "ID_TYPE_OTHER"},
+                        {"无", "ID_TYPE_NONE"}};
 const Values kGrade = {{"一级", "1"}, {"二级", "2"}, {"三级", "3"}, {"四级", "4"}};
 
 // The procuratorate's case system: one table per kind, the same identity block in each.
