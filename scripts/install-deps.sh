@@ -13,6 +13,7 @@ packages=(
   libabsl-dev libssl-dev libsqlite3-dev sqlite3
   libboost-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev libicu-dev libopencc-dev libopencc-data libjemalloc-dev
+  unicode-data bzip2
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
