@@ -40,39 +40,143 @@ MatchEngine::IdGenerator MatchEngine::RandomIds() {
   };
 }
 
-MatchEngine::MatchEngine(MatchTransactionRunner* runner, ClueScorer scorer, IdGenerator ids)
-    : runner_(runner), scorer_(std::move(scorer)), ids_(std::move(ids)) {}
+MatchEngine::MatchEngine(MatchTransactionRunner* runner, ClueScorer scorer, IdGenerator ids,
+                         PersonLinker linker)
+    : runner_(runner),
+      scorer_(std::move(scorer)),
+      linker_(std::move(linker)),
+      ids_(std::move(ids)) {}
 
 absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, const NormalizedRecord& record,
-                                      absl::Time now, bool* applied, std::set<std::string>* persons,
+                                      absl::Time now, const LinkModel& model, bool* applied,
+                                      std::set<std::string>* persons,
                                       std::set<std::string>* cases) {
   *applied = false;
   RETURN_IF_ERROR(CheckRecord(record));
   ASSIGN_OR_RETURN(std::optional<StoredRecordState> stored,
                    tx.FindRecord(record.agency(), record.source_record_id()));
-  LinkContext context;
+  const bool was_live = stored.has_value() && !stored->retracted;
   if (stored.has_value()) {
     if (stored->version >= record.version()) return absl::OkStatus();
     if (!stored->case_number.empty()) cases->insert(stored->case_number);
     if (!stored->person_id.empty()) persons->insert(stored->person_id);
-    context.current_person_id = stored->person_id;
-    context.current_person_is_singleton = stored->person_is_singleton;
   }
   *applied = true;
-  if (record.retracted()) return tx.PutRecord(record, "", kLinkRetracted, now);
-
-  const std::string& token = record.person().id_token();
-  if (!token.empty()) {
-    ASSIGN_OR_RETURN(context.token_person_id, tx.PersonWithToken(token));
+  const std::string old_person = stored.has_value() ? stored->person_id : "";
+  if (was_live) {
+    RETURN_IF_ERROR(tx.AdjustNameCount(stored->name_key, -1));
+    RETURN_IF_ERROR(tx.AdjustLiveRecords(-1));
   }
-  LinkDecision link = linker_.Link(record.person(), context);
-  if (link.person_id.empty()) {
-    link.person_id = ids_("per_");
-    RETURN_IF_ERROR(tx.InsertPerson(link.person_id, token, now));
+  if (record.retracted()) {
+    ASSIGN_OR_RETURN(const int64_t record_id, tx.PutRecord(record, "", kLinkRetracted, 0, now));
+    RETURN_IF_ERROR(tx.ReplaceLinkKeys(record_id, {}));
+    // The rest of the person may fall apart without this record.
+    if (old_person.empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::vector<int64_t> rest, tx.RecordIdsOf(old_person));
+    return Relink(tx, rest, model, now, persons);
   }
-  persons->insert(link.person_id);
+  const linkage::PersonFeatures features = linkage::ExtractFeatures(record.person());
+  ASSIGN_OR_RETURN(const int64_t record_id,
+                   tx.PutRecord(record, old_person, kLinkSingleton, features.pinyin_key, now));
+  RETURN_IF_ERROR(tx.AdjustNameCount(features.pinyin_key, 1));
+  RETURN_IF_ERROR(tx.AdjustLiveRecords(1));
   if (!CaseNumberOf(record).empty()) cases->insert(CaseNumberOf(record));
-  return tx.PutRecord(record, link.person_id, link.reason, now);
+
+  // The neighbourhood: the records sharing a blocking key, and every record of their persons
+  // and of the record's own person.
+  std::vector<linkage::BlockKey> keys;
+  linkage::BlockingKeys(features, &keys);
+  RETURN_IF_ERROR(tx.ReplaceLinkKeys(record_id, keys));
+  std::set<int64_t> ids = {record_id};
+  const int max_block = linker_.options().max_block_size;
+  for (const linkage::BlockKey& key : keys) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> holders,
+                     tx.RecordsWithKey(key.key, key.index_only, max_block + 1));
+    if (static_cast<int>(holders.size()) > max_block) continue;  // oversized: skipped
+    ids.insert(holders.begin(), holders.end());
+  }
+  std::set<std::string> neighbours;
+  if (!old_person.empty()) neighbours.insert(old_person);
+  {
+    ASSIGN_OR_RETURN(std::vector<IndexedRecord> found,
+                     tx.LoadIndexedRecords(std::vector<int64_t>(ids.begin(), ids.end())));
+    for (const IndexedRecord& r : found) {
+      if (!r.person_id.empty()) neighbours.insert(r.person_id);
+    }
+  }
+  for (const std::string& person : neighbours) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> of_person, tx.RecordIdsOf(person));
+    ids.insert(of_person.begin(), of_person.end());
+  }
+  return Relink(tx, std::vector<int64_t>(ids.begin(), ids.end()), model, now, persons);
+}
+
+absl::Status MatchEngine::Relink(MatchTransaction& tx, const std::vector<int64_t>& record_ids,
+                                 const LinkModel& model, absl::Time now,
+                                 std::set<std::string>* persons) {
+  if (record_ids.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<IndexedRecord> records, tx.LoadIndexedRecords(record_ids));
+  ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.MatchReviews(&record_ids));
+  linkage::NameFrequencies frequencies;
+  frequencies.set_total(model.named_records);
+  for (const IndexedRecord& r : records) {
+    const uint64_t key = linkage::ExtractFeatures(r.person).pinyin_key;
+    if (key == 0) continue;
+    ASSIGN_OR_RETURN(const int64_t count, tx.NameCount(key));
+    frequencies.Set(key, static_cast<int32_t>(count));
+  }
+  const LinkOutcome outcome = linker_.LinkNeighbourhood(records, reviews, model, frequencies,
+                                                        [this] { return ids_("per_"); });
+  RETURN_IF_ERROR(ApplyLinks(tx, records, outcome, now, persons));
+  return tx.ReplacePossibleMatches(&record_ids, outcome.possible, now);
+}
+
+absl::Status MatchEngine::ApplyLinks(MatchTransaction& tx,
+                                     const std::vector<IndexedRecord>& records,
+                                     const LinkOutcome& outcome, absl::Time now,
+                                     std::set<std::string>* persons) {
+  for (const std::string& person : outcome.new_persons) {
+    RETURN_IF_ERROR(tx.InsertPerson(person, now));
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    const RecordLink& link = outcome.links[i];
+    if (records[i].person_id != link.person_id) {
+      if (!records[i].person_id.empty()) persons->insert(records[i].person_id);
+      persons->insert(link.person_id);
+    }
+    RETURN_IF_ERROR(tx.SetRecordLink(link));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RelinkResult> MatchEngine::RelinkAll(absl::Time now) {
+  RelinkResult result;
+  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+    result = RelinkResult{};
+    ASSIGN_OR_RETURN(std::vector<IndexedRecord> records, tx.AllIndexedRecords());
+    ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.MatchReviews(nullptr));
+    ASSIGN_OR_RETURN(LinkState state, tx.LoadLinkState());
+    const LinkOutcome outcome = linker_.LinkAll(records, reviews, [this] { return ids_("per_"); });
+    std::set<std::string> persons;
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (records[i].person_id != outcome.links[i].person_id) ++result.records_moved;
+    }
+    RETURN_IF_ERROR(ApplyLinks(tx, records, outcome, now, &persons));
+    RETURN_IF_ERROR(tx.ReplacePossibleMatches(nullptr, outcome.possible, now));
+    LinkModel model = outcome.model;
+    model.named_records = state.model.named_records;
+    RETURN_IF_ERROR(tx.SaveLinkModel(model, now));
+    result.records = static_cast<int64_t>(records.size());
+    result.persons = outcome.stats.clusters;
+    result.possible_matches = static_cast<int64_t>(outcome.possible.size());
+    result.model = model;
+    result.stats = outcome.stats;
+    for (const std::string& person_id : persons) {
+      RETURN_IF_ERROR(ScorePerson(tx, person_id, now, &result.scoring));
+    }
+    return absl::OkStatus();
+  }));
+  return result;
 }
 
 absl::StatusOr<ApplyResult> MatchEngine::UpsertRecords(const std::vector<NormalizedRecord>& records,
@@ -82,9 +186,10 @@ absl::StatusOr<ApplyResult> MatchEngine::UpsertRecords(const std::vector<Normali
     result = ApplyResult{};
     std::set<std::string> persons;
     std::set<std::string> cases;
+    ASSIGN_OR_RETURN(const LinkState state, tx.LoadLinkState());
     for (const NormalizedRecord& record : records) {
       bool applied = false;
-      RETURN_IF_ERROR(ApplyRecord(tx, record, now, &applied, &persons, &cases));
+      RETURN_IF_ERROR(ApplyRecord(tx, record, now, state.model, &applied, &persons, &cases));
       ++(applied ? result.applied : result.unchanged);
     }
     // Everyone in a touched case may gain or lose a clue (a judgment paid, a victim retracted).

@@ -35,6 +35,17 @@ struct ApplyResult {
 // payload on a record that is not a retraction.
 absl::Status CheckRecord(const NormalizedRecord& record);
 
+// What a re-resolution from scratch did.
+struct RelinkResult {
+  int64_t records = 0;
+  int64_t persons = 0;
+  int64_t records_moved = 0;  // records whose person changed
+  int64_t possible_matches = 0;
+  LinkModel model;
+  linkage::ResolveStats stats;
+  ApplyResult scoring;  // re-scoring of the persons that changed
+};
+
 class MatchEngine {
  public:
   // Makes a new id with `prefix` ("per_", "clu_"); must be thread-safe.
@@ -43,7 +54,8 @@ class MatchEngine {
   static IdGenerator RandomIds();
 
   // `runner` is not owned and must outlive the engine.
-  MatchEngine(MatchTransactionRunner* runner, ClueScorer scorer, IdGenerator ids = RandomIds());
+  MatchEngine(MatchTransactionRunner* runner, ClueScorer scorer, IdGenerator ids = RandomIds(),
+              PersonLinker linker = PersonLinker());
 
   // Applies a batch in one transaction: idempotent per (agency, source_record_id, version) (the
   // same or an older version changes nothing), a retraction forgets the record's facts, and every
@@ -51,6 +63,12 @@ class MatchEngine {
   // Errors: InvalidArgument (CheckRecord), the store's.
   absl::StatusOr<ApplyResult> UpsertRecords(const std::vector<NormalizedRecord>& records,
                                             absl::Time now);
+
+  // Resolves every live record from scratch in one transaction: estimates the model anew (and
+  // keeps it for incremental linking), moves records whose person changed, replaces the
+  // possible matches and re-scores every person that gained or lost a record. Reviewers'
+  // decisions still win.
+  absl::StatusOr<RelinkResult> RelinkAll(absl::Time now);
 
   // Re-scores every person against the current rules, in one transaction.
   absl::StatusOr<ApplyResult> Rescore(absl::Time now);
@@ -62,10 +80,18 @@ class MatchEngine {
                                         absl::Time now);
 
  private:
-  // Links one record; adds the persons and cases it touched. Sets *applied.
+  // Stores one record and re-resolves its neighbourhood; adds the persons and cases it touched.
+  // Sets *applied.
   absl::Status ApplyRecord(MatchTransaction& tx, const NormalizedRecord& record, absl::Time now,
-                           bool* applied, std::set<std::string>* persons,
+                           const LinkModel& model, bool* applied, std::set<std::string>* persons,
                            std::set<std::string>* cases);
+  // Re-resolves the records `record_ids` (a neighbourhood) with the deployment's model.
+  absl::Status Relink(MatchTransaction& tx, const std::vector<int64_t>& record_ids,
+                      const LinkModel& model, absl::Time now, std::set<std::string>* persons);
+  // Stores an outcome's persons and links; adds the persons that gained or lost a record.
+  absl::Status ApplyLinks(MatchTransaction& tx, const std::vector<IndexedRecord>& records,
+                          const LinkOutcome& outcome, absl::Time now,
+                          std::set<std::string>* persons);
   // Gathers what the scorer needs about one person.
   absl::StatusOr<ScoringInput> LoadScoringInput(MatchTransaction& tx, const std::string& person_id);
   // Re-scores one person and brings their clues in line.

@@ -1,39 +1,119 @@
-// Decides which person a record belongs to. Today: the same valid ID token is the same person at
-// once, and a record without a token is a person of its own (kept across its versions). The
-// identity-resolution work fills this seam with probabilistic linking. Pure; thread-safe.
+// Decides which person each record belongs to, with the linkage engine (domain/linkage/): for a
+// neighbourhood (a new or changed record, the records it shares a blocking key with, and every
+// record of their persons) incrementally, or for every record from scratch. Records keep their
+// person where the engine agrees: each group of records the engine finds keeps the person that
+// most of its records had, so ids stay stable across re-resolutions. Pure; thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
+#include "match-service/domain/linkage/model.h"
+#include "match-service/domain/linkage/resolver.h"
 #include "match-service/domain/records.h"
 
 namespace lifeline::match {
 
 // Link reasons.
-inline constexpr char kLinkIdToken[] = "id_token";
-inline constexpr char kLinkSingleton[] = "singleton";
+inline constexpr char kLinkIdToken[] = "id_token";             // joined by the same valid ID number
+inline constexpr char kLinkProbabilistic[] = "probabilistic";  // joined by the model's weight
+inline constexpr char kLinkConfirmed[] = "confirmed";          // joined by a reviewer's decision
+inline constexpr char kLinkSingleton[] = "singleton";          // the person's first record
 inline constexpr char kLinkRetracted[] = "retracted";
 
-// What the store knows that a link decision needs.
-struct LinkContext {
-  // The person an earlier version of the record is linked to; "" for a new record.
-  std::string current_person_id;
-  // Whether that person has no ID token (a singleton).
-  bool current_person_is_singleton = false;
-  // The person that already holds the record's ID token; "" when none does.
-  std::string token_person_id;
+// One live record as the linker sees it.
+struct IndexedRecord {
+  int64_t record_id = 0;
+  std::string agency;
+  std::string source_record_id;
+  // "" for a record not linked yet.
+  std::string person_id;
+  NormalizedPerson person;
 };
 
-struct LinkDecision {
-  // The person to link to; "" means a new person (holding the record's ID token, if any).
+// A reviewer's decision on two records: the same person (confirm) or not (separate).
+struct MatchReview {
+  int64_t record_a = 0;
+  int64_t record_b = 0;
+  bool same = false;
+  std::string reviewer;
+  std::string reason;
+  std::string decided_time;
+};
+
+// A record's person and the link that explains it: the record it was joined to with the pair's
+// comparison levels (linkage::PackVector) and weight. The first record of a person has none.
+struct RecordLink {
+  int64_t record_id = 0;
   std::string person_id;
   std::string reason;
+  int64_t partner_record_id = 0;
+  double weight = 0;
+  uint32_t vector = 0;
+};
+
+// Two records the model could not decide, for review.
+struct PossibleMatchRow {
+  int64_t record_a = 0;  // record_a < record_b
+  int64_t record_b = 0;
+  double weight = 0;
+  uint32_t vector = 0;
+};
+
+// The model a deployment links with, and the counts its prior and name frequencies need.
+struct LinkModel {
+  linkage::ModelParams params = linkage::PriorParams();
+  // Expected true pairs per live record, estimated with the parameters: the prior odds of a
+  // random pair matching are 2 * matches_per_record / live_records.
+  double matches_per_record = 0.3;
+  bool estimated = false;
+  int64_t live_records = 0;
+  // Records with a name (the denominator of name frequencies).
+  int64_t named_records = 0;
+
+  // The prior log2-odds of a random pair matching among `live_records`.
+  double PriorLog2Odds() const;
+};
+
+struct LinkOutcome {
+  // Every record's link (also those that did not change).
+  std::vector<RecordLink> links;
+  // Persons the outcome names that did not exist.
+  std::vector<std::string> new_persons;
+  std::vector<PossibleMatchRow> possible;
+  // From a from-scratch run: the estimated model.
+  LinkModel model;
+  linkage::ResolveStats stats;
 };
 
 class PersonLinker {
  public:
-  // Returns the person `person` (a record's normalized person) belongs to.
-  LinkDecision Link(const NormalizedPerson& person, const LinkContext& context) const;
+  // Makes a new person id; must be thread-safe.
+  using IdGenerator = std::function<std::string()>;
+
+  explicit PersonLinker(linkage::LinkageOptions options = linkage::LinkageOptions());
+
+  // Resolves a neighbourhood with the deployment's model; `frequencies` holds the index-wide
+  // counts of the neighbourhood's names.
+  LinkOutcome LinkNeighbourhood(const std::vector<IndexedRecord>& records,
+                                const std::vector<MatchReview>& reviews, const LinkModel& model,
+                                const linkage::NameFrequencies& frequencies,
+                                const IdGenerator& new_person) const;
+
+  // Resolves every live record from scratch, estimating the model on them.
+  LinkOutcome LinkAll(const std::vector<IndexedRecord>& records,
+                      const std::vector<MatchReview>& reviews, const IdGenerator& new_person) const;
+
+  const linkage::LinkageOptions& options() const { return options_; }
+
+ private:
+  LinkOutcome Assign(const std::vector<IndexedRecord>& records,
+                     const std::vector<MatchReview>& reviews, linkage::LinkageOptions options,
+                     const IdGenerator& new_person) const;
+
+  linkage::LinkageOptions options_;
 };
 
 }  // namespace lifeline::match

@@ -1,9 +1,11 @@
 #include "match-service/store/sqlite_match_store.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +18,8 @@
 #include "common/status/status_macros.h"
 #include "common/time/dates.h"
 #include "match-service/domain/clue_reconciler.h"
+#include "match-service/domain/linkage/features.h"
+#include "match-service/domain/linkage/resolver.h"
 #include "match-service/store/legacy_facts.h"
 
 namespace lifeline::match {
@@ -120,6 +124,59 @@ UPDATE clues SET unsupported = 1,
 CREATE INDEX clues_person ON clues(person_id);
 )sql";
 
+// Version 5: identity resolution. Each live record's blocking keys (link_keys), the count of
+// records per name sound (name_counts) and the live/named totals with the estimated model
+// (link_state), each record's explaining link (partner record, comparison levels, weight),
+// possible matches for review and reviewers' decisions. Persons no longer carry an ID token:
+// a person is a cluster of records, which may hold several spellings of one number.
+constexpr char kSchemaV5[] = R"sql(
+CREATE TABLE link_keys (
+  key INTEGER NOT NULL,
+  record_id INTEGER NOT NULL,
+  index_only INTEGER NOT NULL,
+  PRIMARY KEY (key, record_id)
+) WITHOUT ROWID;
+CREATE INDEX link_keys_record ON link_keys(record_id);
+CREATE TABLE name_counts (
+  name_key INTEGER PRIMARY KEY,
+  count INTEGER NOT NULL
+);
+CREATE TABLE link_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  live_records INTEGER NOT NULL,
+  named_records INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  matches_per_record_micros INTEGER NOT NULL,
+  estimated_time TEXT NOT NULL
+);
+INSERT INTO link_state VALUES (1, 0, 0, '', 300000, '');
+ALTER TABLE records ADD COLUMN name_key INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN link_partner INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN link_vector INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN link_weight_milli INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX records_id_token ON records(id_token) WHERE id_token <> '';
+CREATE TABLE possible_matches (
+  record_a INTEGER NOT NULL,
+  record_b INTEGER NOT NULL,
+  weight_milli INTEGER NOT NULL,
+  vector INTEGER NOT NULL,
+  created_time TEXT NOT NULL,
+  PRIMARY KEY (record_a, record_b)
+);
+CREATE INDEX possible_matches_b ON possible_matches(record_b);
+CREATE INDEX possible_matches_rank ON possible_matches(weight_milli DESC, record_a, record_b);
+CREATE TABLE match_reviews (
+  record_a INTEGER NOT NULL,
+  record_b INTEGER NOT NULL,
+  same INTEGER NOT NULL,
+  reviewer TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  decided_time TEXT NOT NULL,
+  PRIMARY KEY (record_a, record_b)
+);
+CREATE INDEX match_reviews_b ON match_reviews(record_b);
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -145,6 +202,38 @@ absl::StatusOr<NormalizedRecord> ParseRecord(const std::string& bytes) {
     return absl::DataLossError("stored record does not parse as a NormalizedRecord");
   }
   return record;
+}
+
+// Builds the linkage index of the records a version-4 database holds: keys, name counts and
+// totals. Their persons stay as they were until a re-resolution (RelinkAll).
+absl::Status IndexExistingRecords(Database& db) {
+  std::vector<std::pair<int64_t, std::string>> rows;
+  RETURN_IF_ERROR(db.ForEachRow(
+      "SELECT id, record FROM records WHERE retracted = 0",
+      [&](const Statement& row) { rows.emplace_back(row.ColumnInt(0), row.ColumnBlob(1)); }));
+  int64_t named = 0;
+  std::vector<linkage::BlockKey> keys;
+  for (const auto& [id, bytes] : rows) {
+    ASSIGN_OR_RETURN(NormalizedRecord record, ParseRecord(bytes));
+    const linkage::PersonFeatures f = linkage::ExtractFeatures(record.person());
+    keys.clear();
+    linkage::BlockingKeys(f, &keys);
+    for (const linkage::BlockKey& k : keys) {
+      RETURN_IF_ERROR(db.Execute("INSERT OR IGNORE INTO link_keys VALUES (?, ?, ?)",
+                                 static_cast<int64_t>(k.key), id, int64_t{k.index_only}));
+    }
+    if (f.pinyin_key != 0) {
+      ++named;
+      RETURN_IF_ERROR(db.Execute(
+          "INSERT INTO name_counts VALUES (?, 1) ON CONFLICT (name_key) DO UPDATE SET count = "
+          "count + 1",
+          static_cast<int64_t>(f.pinyin_key)));
+    }
+    RETURN_IF_ERROR(db.Execute("UPDATE records SET name_key = ? WHERE id = ?",
+                               static_cast<int64_t>(f.pinyin_key), id));
+  }
+  return db.Execute("UPDATE link_state SET live_records = ?, named_records = ? WHERE id = 1",
+                    static_cast<int64_t>(rows.size()), named);
 }
 
 constexpr char kLiveRecordsOfPerson[] =
@@ -215,6 +304,21 @@ absl::StatusOr<LinkedRecord> ReadLinked(const Statement& row) {
   return LinkedRecord{row.ColumnText(0), std::move(record)};
 }
 
+// A weight in thousandths of a bit, as stored.
+int64_t Milli(double weight) { return static_cast<int64_t>(std::llround(weight * 1000)); }
+
+// Reads one live record for the linker: columns id, agency, source_record_id, person_id, record.
+absl::StatusOr<IndexedRecord> ReadIndexed(const Statement& row) {
+  IndexedRecord r;
+  r.record_id = row.ColumnInt(0);
+  r.agency = row.ColumnText(1);
+  r.source_record_id = row.ColumnText(2);
+  r.person_id = row.ColumnText(3);
+  ASSIGN_OR_RETURN(NormalizedRecord record, ParseRecord(row.ColumnBlob(4)));
+  r.person = std::move(*record.mutable_person());
+  return r;
+}
+
 }  // namespace
 
 // MatchTransaction on the store's connection, inside Database::InTransaction.
@@ -225,34 +329,29 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
   absl::StatusOr<std::optional<StoredRecordState>> FindRecord(
       const std::string& agency, const std::string& source_record_id) override {
     return db_.QueryOne(
-        "SELECT r.version, r.person_id, p.id_token IS NULL, r.case_number FROM records r "
-        "LEFT JOIN persons p ON p.person_id = r.person_id "
-        "WHERE r.agency = ? AND r.source_record_id = ?",
+        "SELECT id, version, retracted, person_id, case_number, name_key FROM records "
+        "WHERE agency = ? AND source_record_id = ?",
         [](const Statement& row) {
-          return StoredRecordState{row.ColumnInt(0), row.ColumnText(1), row.ColumnInt(2) != 0,
-                                   row.ColumnText(3)};
+          StoredRecordState state;
+          state.record_id = row.ColumnInt(0);
+          state.version = row.ColumnInt(1);
+          state.retracted = row.ColumnInt(2) != 0;
+          state.person_id = row.ColumnText(3);
+          state.case_number = row.ColumnText(4);
+          state.name_key = static_cast<uint64_t>(row.ColumnInt(5));
+          return state;
         },
         agency, source_record_id);
   }
 
-  absl::StatusOr<std::string> PersonWithToken(const std::string& id_token) override {
-    ASSIGN_OR_RETURN(std::optional<std::string> found,
-                     db_.QueryOne(
-                         "SELECT person_id FROM persons WHERE id_token = ?",
-                         [](const Statement& row) { return row.ColumnText(0); }, id_token));
-    return found.value_or("");
-  }
-
-  absl::Status InsertPerson(const std::string& person_id, const std::string& id_token,
-                            absl::Time now) override {
-    std::optional<std::string> token;
-    if (!id_token.empty()) token = id_token;
-    return db_.Execute("INSERT INTO persons VALUES (?, ?, ?)", person_id, token,
+  absl::Status InsertPerson(const std::string& person_id, absl::Time now) override {
+    return db_.Execute("INSERT INTO persons (person_id, created_time) VALUES (?, ?)", person_id,
                        common::FormatRfc3339(now));
   }
 
-  absl::Status PutRecord(const NormalizedRecord& in, const std::string& person_id,
-                         const std::string& link_reason, absl::Time now) override {
+  absl::StatusOr<int64_t> PutRecord(const NormalizedRecord& in, const std::string& person_id,
+                                    const std::string& link_reason, uint64_t name_key,
+                                    absl::Time now) override {
     NormalizedRecord identity;
     const NormalizedRecord* record = &in;
     if (in.retracted()) {
@@ -267,21 +366,204 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
     std::optional<std::string> person;
     if (!person_id.empty()) person = person_id;
     const Record& r = record->record();
-    return db_.Execute(
+    RETURN_IF_ERROR(db_.Execute(
         "INSERT INTO records (agency, source_record_id, version, retracted, kind, person_id, "
         "link_reason, case_number, victim_record_id, id_token, name_normalized, record_date, "
-        "record, updated_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "record, updated_time, name_key, link_partner, link_vector, link_weight_milli) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0) "
         "ON CONFLICT (agency, source_record_id) DO UPDATE SET version = excluded.version, "
         "retracted = excluded.retracted, kind = excluded.kind, person_id = excluded.person_id, "
         "link_reason = excluded.link_reason, case_number = excluded.case_number, "
         "victim_record_id = excluded.victim_record_id, id_token = excluded.id_token, "
         "name_normalized = excluded.name_normalized, record_date = excluded.record_date, "
-        "record = excluded.record, updated_time = excluded.updated_time",
+        "record = excluded.record, updated_time = excluded.updated_time, "
+        "name_key = excluded.name_key, link_partner = 0, link_vector = 0, link_weight_milli = 0",
         record->agency(), record->source_record_id(), record->version(), record->retracted(),
         static_cast<int64_t>(in.record().payload_case()), person, link_reason,
         CaseNumberOf(*record), r.near_relative().victim_record_id(), record->person().id_token(),
         record->person().name_normalized(), record->record_date(), record->SerializeAsString(),
+        common::FormatRfc3339(now), static_cast<int64_t>(name_key)));
+    ASSIGN_OR_RETURN(std::optional<int64_t> id,
+                     db_.QueryOne(
+                         "SELECT id FROM records WHERE agency = ? AND source_record_id = ?",
+                         [](const Statement& row) { return row.ColumnInt(0); }, record->agency(),
+                         record->source_record_id()));
+    if (!id.has_value()) return absl::InternalError("stored record not found");
+    return *id;
+  }
+
+  absl::Status ReplaceLinkKeys(int64_t record_id,
+                               const std::vector<linkage::BlockKey>& keys) override {
+    RETURN_IF_ERROR(db_.Execute("DELETE FROM link_keys WHERE record_id = ?", record_id));
+    for (const linkage::BlockKey& k : keys) {
+      RETURN_IF_ERROR(db_.Execute("INSERT OR IGNORE INTO link_keys VALUES (?, ?, ?)",
+                                  static_cast<int64_t>(k.key), record_id, int64_t{k.index_only}));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<int64_t>> RecordsWithKey(uint64_t key, bool open_only,
+                                                      int limit) override {
+    return db_.Query(
+        "SELECT record_id FROM link_keys WHERE key = ? AND (? = 0 OR index_only = 0) LIMIT ?",
+        [](const Statement& row) { return row.ColumnInt(0); }, static_cast<int64_t>(key),
+        int64_t{open_only}, int64_t{limit});
+  }
+
+  absl::StatusOr<std::vector<int64_t>> RecordIdsOf(const std::string& person_id) override {
+    return db_.Query(
+        "SELECT id FROM records WHERE person_id = ? AND retracted = 0 ORDER BY id",
+        [](const Statement& row) { return row.ColumnInt(0); }, person_id);
+  }
+
+  absl::StatusOr<std::vector<IndexedRecord>> LoadIndexedRecords(
+      const std::vector<int64_t>& record_ids) override {
+    std::vector<IndexedRecord> out;
+    out.reserve(record_ids.size());
+    for (int64_t id : record_ids) {
+      ASSIGN_OR_RETURN(
+          std::optional<IndexedRecord> found,
+          db_.QueryOne("SELECT id, agency, source_record_id, person_id, record FROM records "
+                       "WHERE id = ? AND retracted = 0",
+                       ReadIndexed, id));
+      if (found.has_value()) out.push_back(*std::move(found));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<IndexedRecord>> AllIndexedRecords() override {
+    return db_.Query(kAllLiveRecordsSql, ReadIndexed);
+  }
+
+  absl::Status SetRecordLink(const RecordLink& link) override {
+    return db_.Execute(
+        "UPDATE records SET person_id = ?, link_reason = ?, link_partner = ?, link_vector = ?, "
+        "link_weight_milli = ? WHERE id = ?",
+        link.person_id, link.reason, link.partner_record_id, static_cast<int64_t>(link.vector),
+        Milli(link.weight), link.record_id);
+  }
+
+  absl::Status AdjustNameCount(uint64_t name_key, int delta) override {
+    if (name_key == 0) return absl::OkStatus();
+    RETURN_IF_ERROR(
+        db_.Execute("INSERT INTO name_counts VALUES (?1, ?2) ON CONFLICT (name_key) DO UPDATE SET "
+                    "count = max(count + ?2, 0)",
+                    static_cast<int64_t>(name_key), int64_t{delta}));
+    return db_.Execute(
+        "UPDATE link_state SET named_records = max(named_records + ?, 0) WHERE id = 1",
+        int64_t{delta});
+  }
+
+  absl::StatusOr<int64_t> NameCount(uint64_t name_key) override {
+    ASSIGN_OR_RETURN(
+        std::optional<int64_t> count,
+        db_.QueryOne(
+            "SELECT count FROM name_counts WHERE name_key = ?",
+            [](const Statement& row) { return row.ColumnInt(0); }, static_cast<int64_t>(name_key)));
+    return count.value_or(0);
+  }
+
+  absl::Status AdjustLiveRecords(int delta) override {
+    return db_.Execute("UPDATE link_state SET live_records = max(live_records + ?, 0) WHERE id = 1",
+                       int64_t{delta});
+  }
+
+  absl::StatusOr<LinkState> LoadLinkState() override {
+    ASSIGN_OR_RETURN(
+        std::optional<LinkState> state,
+        db_.QueryOne("SELECT live_records, named_records, model, matches_per_record_micros FROM "
+                     "link_state WHERE id = 1",
+                     [](const Statement& row) -> absl::StatusOr<LinkState> {
+                       LinkState s;
+                       s.model.live_records = row.ColumnInt(0);
+                       s.model.named_records = row.ColumnInt(1);
+                       const std::string text = row.ColumnText(2);
+                       s.model.matches_per_record = static_cast<double>(row.ColumnInt(3)) / 1e6;
+                       if (!text.empty()) {
+                         ASSIGN_OR_RETURN(s.model.params, linkage::ParseParams(text));
+                         s.model.estimated = true;
+                       }
+                       return s;
+                     }));
+    if (!state.has_value()) return absl::InternalError("link_state row missing");
+    return *std::move(state);
+  }
+
+  absl::Status SaveLinkModel(const LinkModel& model, absl::Time now) override {
+    return db_.Execute(
+        "UPDATE link_state SET model = ?, matches_per_record_micros = ?, estimated_time = ? "
+        "WHERE id = 1",
+        linkage::FormatParams(model.params),
+        static_cast<int64_t>(std::llround(model.matches_per_record * 1e6)),
         common::FormatRfc3339(now));
+  }
+
+  absl::StatusOr<std::vector<MatchReview>> MatchReviews(
+      const std::vector<int64_t>* record_ids) override {
+    auto read = [](const Statement& row) {
+      MatchReview r;
+      r.record_a = row.ColumnInt(0);
+      r.record_b = row.ColumnInt(1);
+      r.same = row.ColumnInt(2) != 0;
+      r.reviewer = row.ColumnText(3);
+      r.reason = row.ColumnText(4);
+      r.decided_time = row.ColumnText(5);
+      return r;
+    };
+    constexpr char kColumns[] =
+        "SELECT record_a, record_b, same, reviewer, reason, decided_time "
+        "FROM match_reviews ";
+    if (record_ids == nullptr)
+      return db_.Query(absl::StrCat(kColumns, "ORDER BY record_a, record_b"), read);
+    std::vector<MatchReview> out;
+    const std::set<int64_t> among(record_ids->begin(), record_ids->end());
+    for (int64_t id : among) {
+      ASSIGN_OR_RETURN(std::vector<MatchReview> found,
+                       db_.Query(absl::StrCat(kColumns, "WHERE record_a = ?"), read, id));
+      for (MatchReview& r : found) {
+        if (among.count(r.record_b) > 0) out.push_back(std::move(r));
+      }
+    }
+    return out;
+  }
+
+  absl::Status PutMatchReview(const MatchReview& review) override {
+    return db_.Execute(
+        "INSERT INTO match_reviews VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_a, record_b) "
+        "DO UPDATE SET same = excluded.same, reviewer = excluded.reviewer, "
+        "reason = excluded.reason, decided_time = excluded.decided_time",
+        std::min(review.record_a, review.record_b), std::max(review.record_a, review.record_b),
+        int64_t{review.same}, review.reviewer, review.reason, review.decided_time);
+  }
+
+  absl::Status ReplacePossibleMatches(const std::vector<int64_t>* record_ids,
+                                      const std::vector<PossibleMatchRow>& rows,
+                                      absl::Time now) override {
+    if (record_ids == nullptr) {
+      RETURN_IF_ERROR(db_.Exec("DELETE FROM possible_matches"));
+    } else {
+      const std::set<int64_t> among(record_ids->begin(), record_ids->end());
+      for (int64_t id : among) {
+        ASSIGN_OR_RETURN(std::vector<int64_t> partners,
+                         db_.Query(
+                             "SELECT record_b FROM possible_matches WHERE record_a = ?",
+                             [](const Statement& row) { return row.ColumnInt(0); }, id));
+        for (int64_t partner : partners) {
+          if (among.count(partner) == 0) continue;
+          RETURN_IF_ERROR(db_.Execute(
+              "DELETE FROM possible_matches WHERE record_a = ? AND record_b = ?", id, partner));
+        }
+      }
+    }
+    const std::string now_text = common::FormatRfc3339(now);
+    for (const PossibleMatchRow& row : rows) {
+      RETURN_IF_ERROR(db_.Execute(
+          "INSERT INTO possible_matches VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_a, record_b) "
+          "DO UPDATE SET weight_milli = excluded.weight_milli, vector = excluded.vector",
+          row.record_a, row.record_b, Milli(row.weight), static_cast<int64_t>(row.vector),
+          now_text));
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::vector<std::string>> PersonsInCase(const std::string& case_number) override {
@@ -409,6 +691,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       common::Outbox::SchemaMigration(2),
       common::Outbox::PendingCountMigration(3),
       {4, kSchemaV4, MigrateFactsToRecords},
+      {5, kSchemaV5, IndexExistingRecords},
   };
 }
 
@@ -474,16 +757,16 @@ absl::StatusOr<std::vector<PersonView>> SqliteMatchStore::SearchPersons(const st
   RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
     auto read = [](const Statement& row) { return row.ColumnText(0); };
     const int64_t max = std::max(limit, 1);
-    // A token names at most one person: look it up through persons' unique index.
+    // A valid number is found through the records that carry it (records_id_token).
     ASSIGN_OR_RETURN(
         std::vector<std::string> ids,
         id_token.empty()
             ? db_->Query("SELECT DISTINCT person_id FROM records WHERE name_normalized = ? AND "
                          "retracted = 0 AND person_id IS NOT NULL ORDER BY person_id LIMIT ?",
                          read, name, max)
-            : db_->Query("SELECT DISTINCT p.person_id FROM persons p JOIN records r ON "
-                         "r.person_id = p.person_id WHERE p.id_token = ? AND r.retracted = 0 AND "
-                         "(? = '' OR r.name_normalized = ?) ORDER BY p.person_id LIMIT ?",
+            : db_->Query("SELECT DISTINCT person_id FROM records WHERE id_token = ? AND "
+                         "id_token <> '' AND retracted = 0 AND person_id IS NOT NULL AND "
+                         "(? = '' OR name_normalized = ?) ORDER BY person_id LIMIT ?",
                          read, id_token, name, name, max));
     for (const std::string& id : ids) {
       ASSIGN_OR_RETURN(PersonView view, LoadPerson(id));

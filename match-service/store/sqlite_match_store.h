@@ -26,12 +26,16 @@ class SqliteMatchStore : public MatchStore {
   // Statements that walk a whole table by purpose (the query-plan test allows exactly these):
   // ranked paging reads clues_rank from the top and stops after offset + page; the clue gauge
   // counts every clue (one per eligible person: thousands, not millions); re-scoring visits every
-  // person.
+  // person; re-resolution from scratch reads every record.
   static constexpr char kRankedCluesSql[] =
       "SELECT clue_id FROM clues WHERE (?1 = 0 OR status = ?1) "
       "ORDER BY score_micros DESC, clue_id LIMIT ?2 OFFSET ?3";
   static constexpr char kCountCluesSql[] = "SELECT status, COUNT(*) FROM clues GROUP BY status";
   static constexpr char kAllPersonsSql[] = "SELECT person_id FROM persons ORDER BY person_id";
+  // A re-resolution from scratch reads every live record.
+  static constexpr char kAllLiveRecordsSql[] =
+      "SELECT id, agency, source_record_id, person_id, record FROM records WHERE retracted = 0 "
+      "ORDER BY id";
 
   absl::Status InTransaction(const std::function<absl::Status(MatchTransaction&)>& fn) override;
   absl::StatusOr<PersonView> GetPerson(const std::string& person_id) override;

@@ -1,9 +1,9 @@
 // The generated-data flow end to end, as an operator would run it: lifeline-datagen writes a
 // synthetic county with its truth, every agency submits its JSON Lines through the gateway with
 // the lifeline CLI, match-service links and scores, the CLI exports links and clues, and the eval
-// library scores them against the truth. The assertions are what the foundation guarantees, not
-// how good the matching is: links only on the keyed ID token (so never a wrong merge), a clue
-// rule that needs a serious harm and hardship.
+// library scores them against the truth. It holds linkage above a floor (precision and recall of
+// record pairs against the truth, and well above an exact ID join) and the clue rule to what it
+// guarantees: a serious harm and hardship.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -266,14 +266,18 @@ TEST_F(GeneratedCountyTest, LinksOnlyTheSamePersonAndFindsEligiblePeopleButNoNea
   eval::PrintReport(report, printed);
   std::cout << printed.str() << std::flush;
 
-  // Linkage. match links records only on the keyed ID token, so it never merges two people.
+  // Linkage: match-service resolves records incrementally as they arrive (probabilistic
+  // linkage). Floors well under what it measures here (about 0.998 / 0.996) and well above the
+  // exact ID join (recall about 0.80), which misses every missing, mistyped or damaged number.
   const eval::LinkReport& lr = *report.links;
   const eval::PairCounts& pairs = lr.pairs.overall.all;
+  const eval::PairCounts& cross = lr.pairs.overall.cross_agency;
   EXPECT_GT(pairs.predicted_pairs, 0);
-  EXPECT_EQ(pairs.precision(), 1.0) << pairs.false_positives() << " wrongly merged pairs";
-  // What ingest rejects (damaged ID numbers) is the only loss against an exact ID join.
+  EXPECT_GE(pairs.precision(), 0.99) << pairs.false_positives() << " wrongly merged pairs";
+  EXPECT_GE(cross.precision(), 0.99) << cross.false_positives() << " wrongly merged pairs";
+  EXPECT_GE(cross.recall(), 0.97) << cross.false_negatives() << " missed cross-agency pairs";
   const double baseline_recall = report.baselines.id_number.overall.all.recall();
-  EXPECT_GE(pairs.recall(), 0.9 * baseline_recall)
+  EXPECT_GE(pairs.recall(), baseline_recall + 0.1)
       << "Lifeline " << pairs.recall() << " vs ID-join baseline " << baseline_recall;
   // Every record ingest accepted is linked.
   const int64_t truth_records = static_cast<int64_t>(truth->records.size());
