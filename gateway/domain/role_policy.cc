@@ -38,7 +38,8 @@ RolePolicy RolePolicy::Default() {
   }
   const Rule procurator_or_admin{{kRoleProcurator, kRoleAdmin}, {}};
   for (const char* method :
-       {"GetPerson", "SearchPersons", "ListClues", "GetClue", "ReviewClue", "Rescore"}) {
+       {"GetPerson", "SearchPersons", "ListClues", "GetClue", "ReviewClue", "Rescore",
+        "ListPossibleMatches", "ResolvePossibleMatch", "ExplainPair", "GetLinkModel"}) {
     policy.SetRule(absl::StrCat(kMatch, method), procurator_or_admin);
   }
   policy.SetRule(absl::StrCat(kReferral, "GetPlan"), procurator_or_admin);
@@ -46,6 +47,8 @@ RolePolicy RolePolicy::Default() {
   policy.SetRule(absl::StrCat(kReferral, "ListReferrals"), referral_parties);
   policy.SetRule(absl::StrCat(kReferral, "TransitionReferral"), referral_parties);
   const Rule admin_only{{kRoleAdmin}, {}};
+  // Re-resolving every record from scratch is an operator's step.
+  policy.SetRule(absl::StrCat(kMatch, "Relink"), admin_only);
   for (const char* method : {"ListPartners", "GetPartner", "UpsertPartner", "DeletePartner"}) {
     policy.SetRule(absl::StrCat(kReferral, method), admin_only);
   }

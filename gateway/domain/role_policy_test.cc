@@ -50,6 +50,24 @@ TEST(RolePolicyTest, MatchRoutesForProcuratorAndAdmin) {
   EXPECT_EQ(policy.Authorize(kReview, kPartner, {}).code(), absl::StatusCode::kPermissionDenied);
 }
 
+TEST(RolePolicyTest, PossibleMatchReviewForProcuratorsRelinkForAdmins) {
+  const RolePolicy policy = RolePolicy::Default();
+  const std::string match = "lifeline.match.v1.MatchService.";
+  for (const char* rpc :
+       {"ListPossibleMatches", "ResolvePossibleMatch", "ExplainPair", "GetLinkModel"}) {
+    EXPECT_TRUE(policy.Authorize(match + rpc, kProcurator, {}).ok()) << rpc;
+    EXPECT_TRUE(policy.Authorize(match + rpc, kAdmin, {}).ok()) << rpc;
+    EXPECT_EQ(policy.Authorize(match + rpc, kCourt, {}).code(), absl::StatusCode::kPermissionDenied)
+        << rpc;
+    EXPECT_EQ(policy.Authorize(match + rpc, kPartner, {}).code(),
+              absl::StatusCode::kPermissionDenied)
+        << rpc;
+  }
+  EXPECT_TRUE(policy.Authorize(match + "Relink", kAdmin, {}).ok());
+  EXPECT_EQ(policy.Authorize(match + "Relink", kProcurator, {}).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 TEST(RolePolicyTest, ReferralRoutes) {
   RolePolicy policy = RolePolicy::Default();
   EXPECT_TRUE(policy.Authorize(kGetPlan, kProcurator, {}).ok());

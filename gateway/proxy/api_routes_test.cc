@@ -19,7 +19,7 @@ TEST(ApiRoutesTest, ReadsEveryAnnotatedPublicRpc) {
   absl::StatusOr<std::vector<ApiRoute>> routes = RoutesFromServices(LifelineServices());
   ASSERT_TRUE(routes.ok()) << routes.status();
   auto by_rpc = ByRpc(*routes);
-  EXPECT_EQ(routes->size(), 17u);
+  EXPECT_EQ(routes->size(), 22u);
 
   EXPECT_EQ(by_rpc["SubmitBatch"].http_method, "POST");
   EXPECT_EQ(by_rpc["SubmitBatch"].path_template, "/v1/agencies/{agency}/batches");
@@ -32,6 +32,12 @@ TEST(ApiRoutesTest, ReadsEveryAnnotatedPublicRpc) {
   EXPECT_EQ(by_rpc["UpsertPartner"].body, "partner");
   EXPECT_EQ(by_rpc["DeletePartner"].http_method, "DELETE");
   EXPECT_EQ(by_rpc["ListChanges"].path_template, "/v1/changes");
+  EXPECT_EQ(by_rpc["ListPossibleMatches"].path_template, "/v1/possible-matches");
+  EXPECT_EQ(by_rpc["ResolvePossibleMatch"].path_template, "/v1/possible-matches:resolve");
+  EXPECT_EQ(by_rpc["ResolvePossibleMatch"].http_method, "POST");
+  EXPECT_EQ(by_rpc["ExplainPair"].path_template, "/v1/records:explain");
+  EXPECT_EQ(by_rpc["Relink"].path_template, "/v1/persons:relink");
+  EXPECT_EQ(by_rpc["GetLinkModel"].path_template, "/v1/link-model");
   EXPECT_EQ(by_rpc["ReviewClue"].method->full_name(), "lifeline.match.v1.MatchService.ReviewClue");
 }
 

@@ -1,5 +1,7 @@
 #include "match-service/domain/match_engine.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -9,9 +11,11 @@
 
 #include "absl/random/random.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 #include "common/status/status_macros.h"
+#include "common/time/dates.h"
 #include "match-service/domain/plan_request.h"
 #include "match-service/domain/review_policy.h"
 
@@ -95,20 +99,54 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, const NormalizedReco
     if (static_cast<int>(holders.size()) > max_block) continue;  // oversized: skipped
     ids.insert(holders.begin(), holders.end());
   }
+  // Only candidates the record could link or be a possible match with bring their persons in:
+  // a block of a common name and birth date holds hundreds of records the record is not.
+  ids.erase(record_id);
   std::set<std::string> neighbours;
   if (!old_person.empty()) neighbours.insert(old_person);
+  std::vector<int64_t> kept = {record_id};
   {
     ASSIGN_OR_RETURN(std::vector<IndexedRecord> found,
                      tx.LoadIndexedRecords(std::vector<int64_t>(ids.begin(), ids.end())));
+    std::vector<linkage::PersonFeatures> candidate_features;
+    candidate_features.reserve(found.size());
     for (const IndexedRecord& r : found) {
-      if (!r.person_id.empty()) neighbours.insert(r.person_id);
+      candidate_features.push_back(linkage::ExtractFeatures(r.person));
+    }
+    std::vector<const linkage::PersonFeatures*> named = {&features};
+    for (const linkage::PersonFeatures& f : candidate_features) named.push_back(&f);
+    ASSIGN_OR_RETURN(const linkage::NameFrequencies frequencies,
+                     IndexFrequencies(tx, named, model));
+    const linkage::FsModel weigh(model.params, &frequencies);
+    const double possible_weight = linker_.PossibleWeight(model);
+    for (size_t i = 0; i < found.size(); ++i) {
+      const linkage::PersonFeatures& f = candidate_features[i];
+      if (weigh.Weight(linkage::Compare(features, f), features, f) < possible_weight) continue;
+      kept.push_back(found[i].record_id);
+      if (!found[i].person_id.empty()) neighbours.insert(found[i].person_id);
     }
   }
   for (const std::string& person : neighbours) {
     ASSIGN_OR_RETURN(std::vector<int64_t> of_person, tx.RecordIdsOf(person));
-    ids.insert(of_person.begin(), of_person.end());
+    kept.insert(kept.end(), of_person.begin(), of_person.end());
   }
-  return Relink(tx, std::vector<int64_t>(ids.begin(), ids.end()), model, now, persons);
+  std::sort(kept.begin(), kept.end());
+  kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+  return Relink(tx, kept, model, now, persons);
+}
+
+absl::StatusOr<linkage::NameFrequencies> MatchEngine::IndexFrequencies(
+    MatchTransaction& tx, const std::vector<const linkage::PersonFeatures*>& records,
+    const LinkModel& model) {
+  linkage::NameFrequencies frequencies;
+  frequencies.set_total(model.named_records);
+  std::set<uint64_t> done;
+  for (const linkage::PersonFeatures* f : records) {
+    if (f->pinyin_key == 0 || !done.insert(f->pinyin_key).second) continue;
+    ASSIGN_OR_RETURN(const int64_t count, tx.NameCount(f->pinyin_key));
+    frequencies.Set(f->pinyin_key, static_cast<int32_t>(count));
+  }
+  return frequencies;
 }
 
 absl::Status MatchEngine::Relink(MatchTransaction& tx, const std::vector<int64_t>& record_ids,
@@ -117,14 +155,12 @@ absl::Status MatchEngine::Relink(MatchTransaction& tx, const std::vector<int64_t
   if (record_ids.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(std::vector<IndexedRecord> records, tx.LoadIndexedRecords(record_ids));
   ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.MatchReviews(&record_ids));
-  linkage::NameFrequencies frequencies;
-  frequencies.set_total(model.named_records);
-  for (const IndexedRecord& r : records) {
-    const uint64_t key = linkage::ExtractFeatures(r.person).pinyin_key;
-    if (key == 0) continue;
-    ASSIGN_OR_RETURN(const int64_t count, tx.NameCount(key));
-    frequencies.Set(key, static_cast<int32_t>(count));
-  }
+  std::vector<linkage::PersonFeatures> features;
+  features.reserve(records.size());
+  for (const IndexedRecord& r : records) features.push_back(linkage::ExtractFeatures(r.person));
+  std::vector<const linkage::PersonFeatures*> named;
+  for (const linkage::PersonFeatures& f : features) named.push_back(&f);
+  ASSIGN_OR_RETURN(const linkage::NameFrequencies frequencies, IndexFrequencies(tx, named, model));
   const LinkOutcome outcome = linker_.LinkNeighbourhood(records, reviews, model, frequencies,
                                                         [this] { return ids_("per_"); });
   RETURN_IF_ERROR(ApplyLinks(tx, records, outcome, now, persons));
@@ -203,6 +239,111 @@ absl::StatusOr<ApplyResult> MatchEngine::UpsertRecords(const std::vector<Normali
     return absl::OkStatus();
   }));
   return result;
+}
+
+namespace {
+
+// The live record's row id. Errors: NotFound.
+absl::StatusOr<int64_t> LiveRecordId(MatchTransaction& tx, const RecordKey& key) {
+  ASSIGN_OR_RETURN(std::optional<StoredRecordState> stored,
+                   tx.FindRecord(key.agency, key.source_record_id));
+  if (!stored.has_value() || stored->retracted) {
+    return absl::NotFoundError(
+        absl::StrCat("record ", key.agency, ":", key.source_record_id, " not found"));
+  }
+  return stored->record_id;
+}
+
+}  // namespace
+
+absl::StatusOr<std::pair<std::string, std::string>> MatchEngine::ResolvePossibleMatch(
+    const RecordKey& a, const RecordKey& b, bool same, const std::string& reviewer,
+    const std::string& reason, absl::Time now) {
+  if (a.agency == b.agency && a.source_record_id == b.source_record_id) {
+    return absl::InvalidArgumentError("a decision needs two different records");
+  }
+  std::pair<std::string, std::string> persons_after;
+  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(const int64_t id_a, LiveRecordId(tx, a));
+    ASSIGN_OR_RETURN(const int64_t id_b, LiveRecordId(tx, b));
+    MatchReview review;
+    review.record_a = std::min(id_a, id_b);
+    review.record_b = std::max(id_a, id_b);
+    review.same = same;
+    review.reviewer = reviewer;
+    review.reason = reason;
+    review.decided_time = common::FormatRfc3339(now);
+    RETURN_IF_ERROR(tx.PutMatchReview(review));
+    // The two persons, whole, are the neighbourhood the decision changes.
+    ASSIGN_OR_RETURN(std::vector<IndexedRecord> pair, tx.LoadIndexedRecords({id_a, id_b}));
+    std::set<int64_t> ids = {id_a, id_b};
+    for (const IndexedRecord& r : pair) {
+      if (r.person_id.empty()) continue;
+      ASSIGN_OR_RETURN(std::vector<int64_t> of_person, tx.RecordIdsOf(r.person_id));
+      ids.insert(of_person.begin(), of_person.end());
+    }
+    ASSIGN_OR_RETURN(const LinkState state, tx.LoadLinkState());
+    std::set<std::string> persons;
+    RETURN_IF_ERROR(
+        Relink(tx, std::vector<int64_t>(ids.begin(), ids.end()), state.model, now, &persons));
+    ApplyResult scoring;
+    for (const std::string& person_id : persons) {
+      RETURN_IF_ERROR(ScorePerson(tx, person_id, now, &scoring));
+    }
+    ASSIGN_OR_RETURN(std::vector<IndexedRecord> after, tx.LoadIndexedRecords({id_a, id_b}));
+    if (after.size() != 2) return absl::InternalError("records vanished while relinking");
+    persons_after = {after[0].person_id, after[1].person_id};
+    return absl::OkStatus();
+  }));
+  return persons_after;
+}
+
+absl::StatusOr<PairExplanationResult> MatchEngine::ExplainPair(const RecordKey& a,
+                                                               const RecordKey& b) {
+  PairExplanationResult out;
+  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+    out = PairExplanationResult{};
+    ASSIGN_OR_RETURN(const int64_t id_a, LiveRecordId(tx, a));
+    ASSIGN_OR_RETURN(const int64_t id_b, LiveRecordId(tx, b));
+    ASSIGN_OR_RETURN(std::vector<IndexedRecord> records, tx.LoadIndexedRecords({id_a, id_b}));
+    if (records.size() != 2) return absl::NotFoundError("record not found");
+    ASSIGN_OR_RETURN(const LinkState state, tx.LoadLinkState());
+    const linkage::PersonFeatures fa = linkage::ExtractFeatures(records[0].person);
+    const linkage::PersonFeatures fb = linkage::ExtractFeatures(records[1].person);
+    linkage::NameFrequencies frequencies;
+    frequencies.set_total(state.model.named_records);
+    for (const linkage::PersonFeatures* f : {&fa, &fb}) {
+      if (f->pinyin_key == 0) continue;
+      ASSIGN_OR_RETURN(const int64_t count, tx.NameCount(f->pinyin_key));
+      frequencies.Set(f->pinyin_key, static_cast<int32_t>(count));
+    }
+    const linkage::FsModel model(state.model.params, &frequencies);
+    const linkage::ComparisonVector v = linkage::Compare(fa, fb);
+    out.person_a = records[0].person_id;
+    out.person_b = records[1].person_id;
+    out.fields = model.Explain(v, fa, fb);
+    out.weight = model.Weigh(v, fa, fb);
+    out.probability = 1 / (1 + std::exp2(-(out.weight.total() + state.model.PriorLog2Odds())));
+    out.link_weight = linker_.LinkWeight(state.model);
+    out.possible_weight = linker_.PossibleWeight(state.model);
+    const std::vector<int64_t> ids = {id_a, id_b};
+    ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.MatchReviews(&ids));
+    if (!reviews.empty()) out.review = reviews.front().same ? "confirmed" : "separated";
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<LinkModelView> MatchEngine::CurrentLinkModel() {
+  LinkModelView view;
+  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(const LinkState state, tx.LoadLinkState());
+    view.model = state.model;
+    view.link_weight = linker_.LinkWeight(state.model);
+    view.possible_weight = linker_.PossibleWeight(state.model);
+    return absl::OkStatus();
+  }));
+  return view;
 }
 
 absl::StatusOr<ApplyResult> MatchEngine::Rescore(absl::Time now) {

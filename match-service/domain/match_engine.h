@@ -46,6 +46,32 @@ struct RelinkResult {
   ApplyResult scoring;  // re-scoring of the persons that changed
 };
 
+// One record by its identity.
+struct RecordKey {
+  std::string agency;
+  std::string source_record_id;
+};
+
+// How the engine weighs two records now.
+struct PairExplanationResult {
+  std::string person_a;
+  std::string person_b;
+  std::vector<linkage::FieldWeight> fields;
+  linkage::PairWeight weight;
+  double probability = 0;
+  double link_weight = 0;
+  double possible_weight = 0;
+  // "confirmed", "separated" or "".
+  std::string review;
+};
+
+// The model in use and the weights its decisions need now.
+struct LinkModelView {
+  LinkModel model;
+  double link_weight = 0;
+  double possible_weight = 0;
+};
+
 class MatchEngine {
  public:
   // Makes a new id with `prefix` ("per_", "clu_"); must be thread-safe.
@@ -70,6 +96,20 @@ class MatchEngine {
   // decisions still win.
   absl::StatusOr<RelinkResult> RelinkAll(absl::Time now);
 
+  // Records a reviewer's decision on two records (kept; it wins over the model from now on),
+  // resolves their persons again and re-scores those that changed. Returns the two records'
+  // persons after it. Errors: InvalidArgument (the same record twice), NotFound (unknown or
+  // retracted record), the store's.
+  absl::StatusOr<std::pair<std::string, std::string>> ResolvePossibleMatch(
+      const RecordKey& a, const RecordKey& b, bool same, const std::string& reviewer,
+      const std::string& reason, absl::Time now);
+
+  // Explains how the engine weighs two live records. Errors: NotFound.
+  absl::StatusOr<PairExplanationResult> ExplainPair(const RecordKey& a, const RecordKey& b);
+
+  // The model in use.
+  absl::StatusOr<LinkModelView> CurrentLinkModel();
+
   // Re-scores every person against the current rules, in one transaction.
   absl::StatusOr<ApplyResult> Rescore(absl::Time now);
 
@@ -88,6 +128,10 @@ class MatchEngine {
   // Re-resolves the records `record_ids` (a neighbourhood) with the deployment's model.
   absl::Status Relink(MatchTransaction& tx, const std::vector<int64_t>& record_ids,
                       const LinkModel& model, absl::Time now, std::set<std::string>* persons);
+  // The index-wide counts of the names of `records`.
+  static absl::StatusOr<linkage::NameFrequencies> IndexFrequencies(
+      MatchTransaction& tx, const std::vector<const linkage::PersonFeatures*>& records,
+      const LinkModel& model);
   // Stores an outcome's persons and links; adds the persons that gained or lost a record.
   absl::Status ApplyLinks(MatchTransaction& tx, const std::vector<IndexedRecord>& records,
                           const LinkOutcome& outcome, absl::Time now,

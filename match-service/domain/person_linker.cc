@@ -28,6 +28,16 @@ double LinkModel::PriorLog2Odds() const {
 
 PersonLinker::PersonLinker(linkage::LinkageOptions options) : options_(std::move(options)) {}
 
+double PersonLinker::LinkWeight(const LinkModel& model) const {
+  const double p = options_.link_probability;
+  return std::log2(p / (1 - p)) - model.PriorLog2Odds();
+}
+
+double PersonLinker::PossibleWeight(const LinkModel& model) const {
+  const double p = options_.possible_probability;
+  return std::log2(p / (1 - p)) - model.PriorLog2Odds();
+}
+
 LinkOutcome PersonLinker::LinkNeighbourhood(const std::vector<IndexedRecord>& records,
                                             const std::vector<MatchReview>& reviews,
                                             const LinkModel& model,

@@ -107,6 +107,9 @@ class PersonLinker {
                       const std::vector<MatchReview>& reviews, const IdGenerator& new_person) const;
 
   const linkage::LinkageOptions& options() const { return options_; }
+  // The weights a link and a possible match need under `model` now.
+  double LinkWeight(const LinkModel& model) const;
+  double PossibleWeight(const LinkModel& model) const;
 
  private:
   LinkOutcome Assign(const std::vector<IndexedRecord>& records,

@@ -21,6 +21,17 @@ namespace {
 constexpr common::PageLimits kCluePages{50, 500};
 constexpr common::PageLimits kSearchPages{20, 100};
 constexpr int kExportPageSize = 500;
+constexpr common::PageLimits kPossibleMatchPages{50, 500};
+
+// Parses "AGENCY:SOURCE_RECORD_ID" (the id may hold ':'). Errors: InvalidArgument naming
+// `field`.
+absl::StatusOr<RecordKey> ParseRecordKey(const std::string& text, const char* field) {
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " must be AGENCY:SOURCE_RECORD_ID"));
+  }
+  return RecordKey{text.substr(0, colon), text.substr(colon + 1)};
+}
 
 }  // namespace
 
@@ -68,7 +79,9 @@ grpc::Status MatchServiceImpl::GetPerson(grpc::ServerContext* /*context*/,
   auto run = [&]() -> absl::Status {
     if (request->person_id().empty()) return absl::InvalidArgumentError("person_id is required");
     ASSIGN_OR_RETURN(PersonView person, store_->GetPerson(request->person_id()));
-    ToProto(person, response);
+    ASSIGN_OR_RETURN(const LinkModelView model, engine_->CurrentLinkModel());
+    const linkage::FsModel weights(model.model.params);
+    ToProto(person, &weights, response);
     return absl::OkStatus();
   };
   return common::ToGrpcStatus(run());
@@ -81,7 +94,7 @@ grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* /*context*/,
     ASSIGN_OR_RETURN(std::vector<PersonView> persons,
                      store_->SearchPersons(request->id_token(), request->name(),
                                            common::PageSize(request->page_size(), kSearchPages)));
-    for (const PersonView& person : persons) ToProto(person, response->add_persons());
+    for (const PersonView& person : persons) ToProto(person, nullptr, response->add_persons());
     return absl::OkStatus();
   };
   return common::ToGrpcStatus(run());
@@ -162,6 +175,103 @@ grpc::Status MatchServiceImpl::ExportLinks(grpc::ServerContext* context,
       if (static_cast<int>(links.size()) < kExportPageSize) return absl::OkStatus();
     }
     return absl::CancelledError("export cancelled");
+  };
+  return common::ToGrpcStatus(run());
+}
+
+grpc::Status MatchServiceImpl::ListPossibleMatches(grpc::ServerContext* /*context*/,
+                                                   const v1::ListPossibleMatchesRequest* request,
+                                                   v1::ListPossibleMatchesResponse* response) {
+  auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(int64_t offset, common::ParsePageToken(request->page_token()));
+    if (offset > std::numeric_limits<int>::max()) {
+      return absl::InvalidArgumentError("page_token is not valid");
+    }
+    ASSIGN_OR_RETURN(
+        PossibleMatchPage page,
+        store_->ListPossibleMatches(static_cast<int>(offset),
+                                    common::PageSize(request->page_size(), kPossibleMatchPages)));
+    ASSIGN_OR_RETURN(const LinkModelView model, engine_->CurrentLinkModel());
+    const linkage::FsModel weights(model.model.params);
+    for (const PossibleMatchView& match : page.matches) {
+      ToProto(match, weights, model.model.PriorLog2Odds(), model.link_weight, model.possible_weight,
+              response->add_possible_matches());
+    }
+    response->set_next_page_token(common::NextPageToken(page.next_offset));
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
+}
+
+grpc::Status MatchServiceImpl::ResolvePossibleMatch(grpc::ServerContext* context,
+                                                    const v1::ResolvePossibleMatchRequest* request,
+                                                    v1::ResolvePossibleMatchResponse* response) {
+  auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(const RecordKey a, ParseRecordKey(request->record_a(), "record_a"));
+    ASSIGN_OR_RETURN(const RecordKey b, ParseRecordKey(request->record_b(), "record_b"));
+    if (request->decision() != v1::MATCH_DECISION_CONFIRM &&
+        request->decision() != v1::MATCH_DECISION_SEPARATE) {
+      return absl::InvalidArgumentError(
+          "decision must be MATCH_DECISION_CONFIRM or "
+          "MATCH_DECISION_SEPARATE");
+    }
+    const common::Caller caller = common::CallerFromContext(*context);
+    const std::string reviewer = caller.user.empty() ? request->reviewer() : caller.user;
+    if (reviewer.empty()) return absl::InvalidArgumentError("reviewer is required");
+    ASSIGN_OR_RETURN(auto persons, engine_->ResolvePossibleMatch(
+                                       a, b, request->decision() == v1::MATCH_DECISION_CONFIRM,
+                                       reviewer, request->reason(), clock_->Now()));
+    response->set_person_a(persons.first);
+    response->set_person_b(persons.second);
+    RefreshMetrics();
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
+}
+
+grpc::Status MatchServiceImpl::ExplainPair(grpc::ServerContext* /*context*/,
+                                           const v1::ExplainPairRequest* request,
+                                           v1::PairExplanation* response) {
+  auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(const RecordKey a, ParseRecordKey(request->record_a(), "record_a"));
+    ASSIGN_OR_RETURN(const RecordKey b, ParseRecordKey(request->record_b(), "record_b"));
+    ASSIGN_OR_RETURN(const PairExplanationResult result, engine_->ExplainPair(a, b));
+    ToProto(result, request->record_a(), request->record_b(), response);
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
+}
+
+grpc::Status MatchServiceImpl::Relink(grpc::ServerContext* /*context*/,
+                                      const v1::RelinkRequest* /*request*/,
+                                      v1::RelinkResponse* response) {
+  auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(const RelinkResult result, engine_->RelinkAll(clock_->Now()));
+    response->set_records(result.records);
+    response->set_persons(result.persons);
+    response->set_records_moved(result.records_moved);
+    response->set_possible_matches(result.possible_matches);
+    response->set_clues_created(result.scoring.clues_created);
+    response->set_clues_updated(result.scoring.clues_updated);
+    response->set_clues_withdrawn(result.scoring.clues_withdrawn);
+    RefreshMetrics();
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
+}
+
+grpc::Status MatchServiceImpl::GetLinkModel(grpc::ServerContext* /*context*/,
+                                            const v1::GetLinkModelRequest* /*request*/,
+                                            v1::LinkModel* response) {
+  auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(const LinkModelView view, engine_->CurrentLinkModel());
+    response->set_parameters(linkage::FormatParams(view.model.params));
+    response->set_estimated(view.model.estimated);
+    response->set_live_records(view.model.live_records);
+    response->set_matches_per_record(view.model.matches_per_record);
+    response->set_link_weight(view.link_weight);
+    response->set_possible_weight(view.possible_weight);
+    return absl::OkStatus();
   };
   return common::ToGrpcStatus(run());
 }

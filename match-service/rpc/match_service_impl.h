@@ -38,6 +38,18 @@ class MatchServiceImpl final : public v1::MatchService::Service {
                            grpc::ServerWriter<v1::RecordLink>* writer) override;
   grpc::Status Rescore(grpc::ServerContext* context, const v1::RescoreRequest* request,
                        v1::RescoreResponse* response) override;
+  grpc::Status ListPossibleMatches(grpc::ServerContext* context,
+                                   const v1::ListPossibleMatchesRequest* request,
+                                   v1::ListPossibleMatchesResponse* response) override;
+  grpc::Status ResolvePossibleMatch(grpc::ServerContext* context,
+                                    const v1::ResolvePossibleMatchRequest* request,
+                                    v1::ResolvePossibleMatchResponse* response) override;
+  grpc::Status ExplainPair(grpc::ServerContext* context, const v1::ExplainPairRequest* request,
+                           v1::PairExplanation* response) override;
+  grpc::Status Relink(grpc::ServerContext* context, const v1::RelinkRequest* request,
+                      v1::RelinkResponse* response) override;
+  grpc::Status GetLinkModel(grpc::ServerContext* context, const v1::GetLinkModelRequest* request,
+                            v1::LinkModel* response) override;
 
  private:
   void RefreshMetrics();

@@ -1,5 +1,6 @@
 #include "match-service/rpc/view_mapping.h"
 
+#include <cmath>
 #include <string>
 
 namespace lifeline::match {
@@ -42,7 +43,54 @@ void ToProto(const ClueView& view, v1::Clue* out) {
   out->set_plan_id(clue.plan_id);
 }
 
-void ToProto(const PersonView& view, v1::Person* out) {
+void AddComparison(const linkage::FsModel& model, uint32_t vector,
+                   google::protobuf::RepeatedPtrField<v1::FieldComparison>* out) {
+  const linkage::PersonFeatures none;
+  for (const linkage::FieldWeight& fw : model.Explain(linkage::UnpackVector(vector), none, none)) {
+    v1::FieldComparison* c = out->Add();
+    c->set_field(linkage::FieldName(fw.field));
+    c->set_level(linkage::LevelName(fw.field, fw.level));
+    c->set_weight(fw.weight);
+  }
+}
+
+void ToProto(const PossibleMatchView& view, const linkage::FsModel& model, double prior_log2_odds,
+             double link_weight, double possible_weight, v1::PossibleMatch* out) {
+  v1::PairExplanation* pair = out->mutable_pair();
+  pair->set_record_a(view.record_a);
+  pair->set_record_b(view.record_b);
+  pair->set_person_a(view.person_a);
+  pair->set_person_b(view.person_b);
+  AddComparison(model, view.vector, pair->mutable_fields());
+  pair->set_weight(view.weight);
+  pair->set_probability(1 / (1 + std::exp2(-(view.weight + prior_log2_odds))));
+  pair->set_link_weight(link_weight);
+  pair->set_possible_weight(possible_weight);
+  out->set_created_time(view.created_time);
+}
+
+void ToProto(const PairExplanationResult& result, const std::string& record_a,
+             const std::string& record_b, v1::PairExplanation* out) {
+  out->set_record_a(record_a);
+  out->set_record_b(record_b);
+  for (const linkage::FieldWeight& fw : result.fields) {
+    v1::FieldComparison* c = out->add_fields();
+    c->set_field(linkage::FieldName(fw.field));
+    c->set_level(linkage::LevelName(fw.field, fw.level));
+    c->set_weight(fw.weight);
+  }
+  out->set_weight(result.weight.total());
+  out->set_identity_weight(result.weight.identity);
+  out->set_context_weight(result.weight.context);
+  out->set_probability(result.probability);
+  out->set_link_weight(result.link_weight);
+  out->set_possible_weight(result.possible_weight);
+  out->set_person_a(result.person_a);
+  out->set_person_b(result.person_b);
+  out->set_review(result.review);
+}
+
+void ToProto(const PersonView& view, const linkage::FsModel* model, v1::Person* out) {
   out->set_person_id(view.person_id);
   out->set_display_name(view.person.name_original());
   out->set_id_masked(view.person.id_masked());
@@ -56,6 +104,11 @@ void ToProto(const PersonView& view, v1::Person* out) {
     ref->set_version(link.version);
     ref->set_kind(std::string(KindName(link.kind)));
     ref->set_link_reason(link.link_reason);
+    if (!link.linked_to.empty()) {
+      ref->set_linked_to(link.linked_to);
+      ref->set_link_weight(link.link_weight);
+      if (model != nullptr) AddComparison(*model, link.link_vector, ref->mutable_comparison());
+    }
   }
 }
 

@@ -31,6 +31,28 @@ struct RecordLinkView {
   std::string person_id;
   // Position for paging through links.
   int64_t cursor = 0;
+  // The record it was joined to ("AGENCY:SOURCE_RECORD_ID", "" for none), the pair's comparison
+  // levels (linkage::PackVector) and weight.
+  std::string linked_to;
+  uint32_t link_vector = 0;
+  double link_weight = 0;
+};
+
+// A pair of records the model could not decide, with their persons now.
+struct PossibleMatchView {
+  std::string record_a;  // "AGENCY:SOURCE_RECORD_ID"
+  std::string record_b;
+  std::string person_a;
+  std::string person_b;
+  double weight = 0;
+  uint32_t vector = 0;
+  std::string created_time;
+};
+
+struct PossibleMatchPage {
+  std::vector<PossibleMatchView> matches;
+  // Offset of the next page, or -1 when this is the last one.
+  int next_offset = -1;
 };
 
 // A resolved person and the records linked to them.
@@ -85,6 +107,10 @@ class MatchStore : public MatchTransactionRunner {
   // Returns up to `limit` live record links with cursor > `after_cursor`, in cursor order.
   virtual absl::StatusOr<std::vector<RecordLinkView>> ListLinks(int64_t after_cursor,
                                                                 int limit) = 0;
+
+  // Lists possible matches between two live records of different persons, strongest first.
+  // Errors: InvalidArgument (negative offset, limit < 1).
+  virtual absl::StatusOr<PossibleMatchPage> ListPossibleMatches(int offset, int limit) = 0;
 
   // Number of clues per status.
   virtual absl::StatusOr<std::map<ClueStatus, int64_t>> CountClues() = 0;

@@ -723,15 +723,27 @@ absl::StatusOr<PersonView> SqliteMatchStore::LoadPerson(const std::string& perso
   PersonView view;
   view.person_id = person_id;
   RETURN_IF_ERROR(db_->ForEachRow(
-      "SELECT id, agency, source_record_id, version, kind, link_reason, record FROM records "
-      "WHERE person_id = ? AND retracted = 0 ORDER BY record_date DESC, id DESC",
+      "SELECT r.id, r.agency, r.source_record_id, r.version, r.kind, r.link_reason, r.record, "
+      "coalesce(p.agency || ':' || p.source_record_id, ''), r.link_vector, r.link_weight_milli "
+      "FROM records r LEFT JOIN records p ON p.id = r.link_partner "
+      "WHERE r.person_id = ? AND r.retracted = 0 ORDER BY r.record_date DESC, r.id DESC",
       [&](const Statement& row) -> absl::Status {
         ASSIGN_OR_RETURN(NormalizedRecord record, ParseRecord(row.ColumnBlob(6)));
         MergePerson(record.person(), &view.person);
-        view.records.push_back(RecordLinkView{row.ColumnText(1), row.ColumnText(2),
-                                              row.ColumnInt(3),
-                                              static_cast<Record::PayloadCase>(row.ColumnInt(4)),
-                                              row.ColumnText(5), person_id, row.ColumnInt(0)});
+        RecordLinkView link{row.ColumnText(1),
+                            row.ColumnText(2),
+                            row.ColumnInt(3),
+                            static_cast<Record::PayloadCase>(row.ColumnInt(4)),
+                            row.ColumnText(5),
+                            person_id,
+                            row.ColumnInt(0),
+                            "",
+                            0,
+                            0};
+        link.linked_to = row.ColumnText(7);
+        link.link_vector = static_cast<uint32_t>(row.ColumnInt(8));
+        link.link_weight = static_cast<double>(row.ColumnInt(9)) / 1000;
+        view.records.push_back(std::move(link));
         return absl::OkStatus();
       },
       person_id));
@@ -843,16 +855,49 @@ absl::StatusOr<std::vector<RecordLinkView>> SqliteMatchStore::ListLinks(int64_t 
                  "FROM records WHERE id > ? AND retracted = 0 AND person_id IS NOT NULL "
                  "ORDER BY id LIMIT ?",
                  [](const Statement& row) {
-                   return RecordLinkView{
-                       row.ColumnText(1), row.ColumnText(2),
-                       row.ColumnInt(3),  static_cast<Record::PayloadCase>(row.ColumnInt(4)),
-                       row.ColumnText(5), row.ColumnText(6),
-                       row.ColumnInt(0)};
+                   return RecordLinkView{row.ColumnText(1),
+                                         row.ColumnText(2),
+                                         row.ColumnInt(3),
+                                         static_cast<Record::PayloadCase>(row.ColumnInt(4)),
+                                         row.ColumnText(5),
+                                         row.ColumnText(6),
+                                         row.ColumnInt(0),
+                                         "",
+                                         0,
+                                         0};
                  },
                  after_cursor, int64_t{std::max(limit, 1)}));
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::StatusOr<PossibleMatchPage> SqliteMatchStore::ListPossibleMatches(int offset, int limit) {
+  if (offset < 0) return absl::InvalidArgumentError("offset must be >= 0");
+  if (limit < 1) return absl::InvalidArgumentError("limit must be >= 1");
+  PossibleMatchPage page;
+  RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(page.matches, db_->Query(
+                                       kRankedPossibleMatchesSql,
+                                       [](const Statement& row) {
+                                         PossibleMatchView v;
+                                         v.record_a = row.ColumnText(0);
+                                         v.record_b = row.ColumnText(1);
+                                         v.person_a = row.ColumnText(2);
+                                         v.person_b = row.ColumnText(3);
+                                         v.weight = static_cast<double>(row.ColumnInt(4)) / 1000;
+                                         v.vector = static_cast<uint32_t>(row.ColumnInt(5));
+                                         v.created_time = row.ColumnText(6);
+                                         return v;
+                                       },
+                                       int64_t{limit} + 1, int64_t{offset}));
+    if (static_cast<int>(page.matches.size()) > limit) {
+      page.matches.pop_back();
+      page.next_offset = offset + limit;
+    }
+    return absl::OkStatus();
+  }));
+  return page;
 }
 
 absl::StatusOr<std::map<ClueStatus, int64_t>> SqliteMatchStore::CountClues() {

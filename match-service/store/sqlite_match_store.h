@@ -32,6 +32,15 @@ class SqliteMatchStore : public MatchStore {
       "ORDER BY score_micros DESC, clue_id LIMIT ?2 OFFSET ?3";
   static constexpr char kCountCluesSql[] = "SELECT status, COUNT(*) FROM clues GROUP BY status";
   static constexpr char kAllPersonsSql[] = "SELECT person_id FROM persons ORDER BY person_id";
+  // Possible matches are read from the top of their weight index, skipping pairs whose records
+  // are in one person by now, until a page is full.
+  static constexpr char kRankedPossibleMatchesSql[] =
+      "SELECT a.agency || ':' || a.source_record_id, b.agency || ':' || b.source_record_id, "
+      "a.person_id, b.person_id, pm.weight_milli, pm.vector, pm.created_time "
+      "FROM possible_matches pm JOIN records a ON a.id = pm.record_a "
+      "JOIN records b ON b.id = pm.record_b "
+      "WHERE a.retracted = 0 AND b.retracted = 0 AND a.person_id <> b.person_id "
+      "ORDER BY pm.weight_milli DESC, pm.record_a, pm.record_b LIMIT ? OFFSET ?";
   // A re-resolution from scratch reads every live record.
   static constexpr char kAllLiveRecordsSql[] =
       "SELECT id, agency, source_record_id, person_id, record FROM records WHERE retracted = 0 "
@@ -47,6 +56,7 @@ class SqliteMatchStore : public MatchStore {
   absl::Status SetPlanId(const std::string& clue_id, const std::string& plan_id) override;
   absl::StatusOr<std::vector<RecordLinkView>> ListLinks(int64_t after_cursor, int limit) override;
   absl::StatusOr<std::map<ClueStatus, int64_t>> CountClues() override;
+  absl::StatusOr<PossibleMatchPage> ListPossibleMatches(int offset, int limit) override;
 
   // The outbox holding plan requests (topic kReferralTopic), for the dispatcher.
   common::Outbox* outbox() { return &outbox_; }
