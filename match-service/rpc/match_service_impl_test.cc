@@ -358,3 +358,146 @@ TEST_F(MatchServiceImplTest, RecordWithoutPayloadIsRejectedWholeBatch) {
 
 }  // namespace
 }  // namespace lifeline::match
+
+namespace lifeline::match {
+namespace {
+
+// Two records the model cannot decide at a province's prior: same name and birth date, no
+// number, nothing else.
+class PossibleMatchRpcTest : public MatchServiceImplTest {
+ protected:
+  void SetUp() override {
+    MatchServiceImplTest::SetUp();
+    LinkModel model;
+    model.matches_per_record = 1e-6;  // a province-sized prior for a handful of records
+    ASSERT_TRUE(store_
+                    ->InTransaction(
+                        [&](MatchTransaction& tx) { return tx.SaveLinkModel(model, absl::Now()); })
+                    .ok());
+    v1::UpsertRecordsRequest request;
+    for (const char* id : {"A", "B"}) {
+      rv1::NormalizedRecord* r = request.add_records();
+      r->set_agency("civil_affairs");
+      r->set_source_record_id(id);
+      r->set_version(1);
+      r->set_record_date("2026-01-01");
+      r->mutable_person()->set_name_original("周建国");
+      r->mutable_person()->set_name_normalized("周建国");
+      r->mutable_person()->set_name_pinyin("zhou jian guo");
+      r->mutable_person()->set_birth_date("1962-05-20");
+      r->mutable_record()->mutable_social_assistance();
+    }
+    grpc::ClientContext context;
+    v1::UpsertRecordsResponse response;
+    ASSERT_TRUE(stub_->UpsertRecords(&context, request, &response).ok());
+  }
+
+  v1::ListPossibleMatchesResponse ListMatches() {
+    grpc::ClientContext context;
+    v1::ListPossibleMatchesResponse response;
+    EXPECT_TRUE(
+        stub_->ListPossibleMatches(&context, v1::ListPossibleMatchesRequest(), &response).ok());
+    return response;
+  }
+
+  grpc::Status Resolve(const std::string& a, const std::string& b, v1::MatchDecision decision,
+                       v1::ResolvePossibleMatchResponse* out) {
+    grpc::ClientContext context;
+    context.AddMetadata("x-lifeline-user", "proc-user-7");
+    v1::ResolvePossibleMatchRequest request;
+    request.set_record_a(a);
+    request.set_record_b(b);
+    request.set_decision(decision);
+    request.set_reason("checked with the village committee");
+    return stub_->ResolvePossibleMatch(&context, request, out);
+  }
+};
+
+TEST_F(PossibleMatchRpcTest, ListedWithTheirComparisonThenConfirmedThenSeparated) {
+  v1::ListPossibleMatchesResponse listed = ListMatches();
+  ASSERT_EQ(listed.possible_matches_size(), 1);
+  const v1::PairExplanation& pair = listed.possible_matches(0).pair();
+  EXPECT_NE(pair.person_a(), pair.person_b());
+  EXPECT_GE(pair.weight(), pair.possible_weight());
+  EXPECT_LT(pair.weight(), pair.link_weight());
+  bool name_exact = false;
+  for (const v1::FieldComparison& f : pair.fields()) {
+    name_exact |= f.field() == "name" && f.level() == "exact" && f.weight() > 0;
+  }
+  EXPECT_TRUE(name_exact);
+
+  v1::ResolvePossibleMatchResponse resolved;
+  ASSERT_TRUE(
+      Resolve("civil_affairs:A", "civil_affairs:B", v1::MATCH_DECISION_CONFIRM, &resolved).ok());
+  EXPECT_EQ(resolved.person_a(), resolved.person_b());
+  EXPECT_EQ(ListMatches().possible_matches_size(), 0);
+  {
+    grpc::ClientContext context;
+    v1::GetPersonRequest request;
+    request.set_person_id(resolved.person_a());
+    v1::Person person;
+    ASSERT_TRUE(stub_->GetPerson(&context, request, &person).ok());
+    ASSERT_EQ(person.records_size(), 2);
+    EXPECT_EQ(person.records(0).link_reason(), "confirmed");
+    EXPECT_FALSE(person.records(0).linked_to().empty());
+    EXPECT_GT(person.records(0).comparison_size(), 0);
+  }
+  // The decision survives a re-resolution from scratch.
+  {
+    grpc::ClientContext context;
+    v1::RelinkResponse relinked;
+    ASSERT_TRUE(stub_->Relink(&context, v1::RelinkRequest(), &relinked).ok());
+    EXPECT_EQ(relinked.records(), 2);
+    EXPECT_EQ(relinked.persons(), 1);
+  }
+  ASSERT_TRUE(
+      Resolve("civil_affairs:B", "civil_affairs:A", v1::MATCH_DECISION_SEPARATE, &resolved).ok());
+  EXPECT_NE(resolved.person_a(), resolved.person_b());
+  // A separated pair is not offered again.
+  EXPECT_EQ(ListMatches().possible_matches_size(), 0);
+  grpc::ClientContext context;
+  v1::ExplainPairRequest request;
+  request.set_record_a("civil_affairs:A");
+  request.set_record_b("civil_affairs:B");
+  v1::PairExplanation explained;
+  ASSERT_TRUE(stub_->ExplainPair(&context, request, &explained).ok());
+  EXPECT_EQ(explained.review(), "separated");
+  EXPECT_NE(explained.person_a(), explained.person_b());
+  EXPECT_GT(explained.probability(), 0.5);
+}
+
+TEST_F(PossibleMatchRpcTest, BadDecisionsAreRefused) {
+  v1::ResolvePossibleMatchResponse out;
+  EXPECT_EQ(Resolve("civil_affairs:A", "civil_affairs:B", v1::MATCH_DECISION_UNSPECIFIED, &out)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Resolve("A", "civil_affairs:B", v1::MATCH_DECISION_CONFIRM, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      Resolve("civil_affairs:", "civil_affairs:B", v1::MATCH_DECISION_CONFIRM, &out).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      Resolve("civil_affairs:A", "civil_affairs:A", v1::MATCH_DECISION_CONFIRM, &out).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Resolve("civil_affairs:A", "civil_affairs:nope", v1::MATCH_DECISION_CONFIRM, &out)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  grpc::ClientContext context;
+  v1::ListPossibleMatchesRequest request;
+  request.set_page_token("not-a-token");
+  v1::ListPossibleMatchesResponse listed;
+  EXPECT_EQ(stub_->ListPossibleMatches(&context, request, &listed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(PossibleMatchRpcTest, LinkModelIsShown) {
+  grpc::ClientContext context;
+  v1::LinkModel model;
+  ASSERT_TRUE(stub_->GetLinkModel(&context, v1::GetLinkModelRequest(), &model).ok());
+  EXPECT_EQ(model.live_records(), 2);
+  EXPECT_NE(model.parameters().find("level name exact"), std::string::npos);
+  EXPECT_GT(model.link_weight(), model.possible_weight());
+}
+
+}  // namespace
+}  // namespace lifeline::match
