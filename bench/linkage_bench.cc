@@ -30,10 +30,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-#include "common/status/status_macros.h"
-
 #include "common/identity/id_token.h"
 #include "common/identity/name_normalizer.h"
+#include "common/status/status_macros.h"
 #include "common/time/dates.h"
 #include "ingest-service/domain/record_validator.h"
 #include "ingest-service/rpc/record_mapping.h"
@@ -218,7 +217,9 @@ absl::Status RunIncremental(const Flags& flags,
   const double seconds = SecondsSince(start);
   std::sort(batch_ms.begin(), batch_ms.end());
   auto pct = [](const std::vector<double>& v, double p) {
-    return v.empty() ? 0.0 : v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+    return v.empty()
+               ? 0.0
+               : v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
   };
   std::cout << absl::StrFormat(
       "incremental: %d records in batches of 500 through the engine and SQLite: %.1f s (%.0f "
@@ -321,8 +322,8 @@ absl::Status Run(const Flags& flags) {
     if (flags.incremental > 0 &&
         static_cast<int64_t>(normalized.size()) < flags.incremental + flags.singles) {
       lifeline::records::v1::Record copy = g.record;
-      normalized.push_back(lifeline::ingest::BuildNormalizedRecord(g.agency, std::move(copy),
-                                                                   std::move(result)));
+      normalized.push_back(
+          lifeline::ingest::BuildNormalizedRecord(g.agency, std::move(copy), std::move(result)));
     }
   }
   generated.clear();

@@ -29,6 +29,10 @@ struct MatchConfig {
   std::string referral_target = "127.0.0.1:50053";
   std::string eligibility_file = "config/eligibility.yaml";
   int64_t referral_timeout_ms = 5000;
+  // Identity resolution thresholds (match-service README, "Decisions").
+  double link_probability = 0.99;
+  double possible_probability = 0.5;
+  int64_t max_block_size = 300;
 };
 
 void Bind(common::FlagSet* flags, MatchConfig* config) {
@@ -38,6 +42,17 @@ void Bind(common::FlagSet* flags, MatchConfig* config) {
   flags->RequiredString("eligibility_file", &config->eligibility_file, "YAML eligibility rules");
   flags->Int("referral_timeout_ms", &config->referral_timeout_ms,
              "deadline of one CreatePlan call in milliseconds", 1, 600000);
+  flags->Double("link_probability", &config->link_probability,
+                "probability of one person at which two records are linked", 0.5, 0.999999);
+  flags->Double("possible_probability", &config->possible_probability,
+                "probability at which an unlinked pair is a possible match for review", 0.001,
+                0.999);
+  flags->Int("max_block_size", &config->max_block_size,
+             "records a blocking key may hold before it is skipped as oversized", 2, 100000);
+  flags->Check([config]() -> absl::Status {
+    if (config->possible_probability < config->link_probability) return absl::OkStatus();
+    return absl::InvalidArgumentError("possible_probability must be below link_probability");
+  });
 }
 
 absl::Status Serve(const MatchConfig& config, common::ServerRunner* runner) {
@@ -52,7 +67,12 @@ absl::Status Serve(const MatchConfig& config, common::ServerRunner* runner) {
   common::OutboxDispatcher dispatcher(store->outbox(), MakePlanSender(&referral, store.get()),
                                       dispatcher_options);
   MatchMetrics metrics(*runner->registry(), store.get(), store->outbox());
-  MatchEngine engine(store.get(), ClueScorer(rules));
+  linkage::LinkageOptions linkage;
+  linkage.link_probability = config.link_probability;
+  linkage.possible_probability = config.possible_probability;
+  linkage.max_block_size = static_cast<int>(config.max_block_size);
+  MatchEngine engine(store.get(), ClueScorer(rules), MatchEngine::RandomIds(),
+                     PersonLinker(linkage));
   MatchServiceImpl service(&engine, store.get(), common::Clock::Real(), &metrics,
                            [&dispatcher] { dispatcher.Wake(); });
   runner->AddService(&service);

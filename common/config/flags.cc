@@ -1,6 +1,7 @@
 #include "common/config/flags.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +100,17 @@ void FlagSet::Int(const std::string& name, int64_t* field, const std::string& he
   entries_.push_back(Entry{name, help, Entry::Kind::kInt, field});
 }
 
+void FlagSet::Double(const std::string& name, double* field, const std::string& help, double min,
+                     double max) {
+  entries_.push_back(
+      Entry{name, absl::StrCat(help, " [", min, "..", max, "]"), Entry::Kind::kDouble, field});
+  Check([name, field, min, max]() -> absl::Status {
+    if (*field >= min && *field <= max) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": ", *field, " is outside [", min, ", ", max, "]"));
+  });
+}
+
 void FlagSet::Bool(const std::string& name, bool* field, const std::string& help) {
   entries_.push_back(Entry{name, help, Entry::Kind::kBool, field});
 }
@@ -119,6 +131,15 @@ absl::Status FlagSet::Assign(const Entry& entry, const std::string& value,
             absl::StrCat(source, ": expected an integer, got \"", value, "\""));
       }
       *static_cast<int64_t*>(entry.field) = parsed;
+      return absl::OkStatus();
+    }
+    case Entry::Kind::kDouble: {
+      double parsed = 0;
+      if (!absl::SimpleAtod(value, &parsed) || !std::isfinite(parsed)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ": expected a number, got \"", value, "\""));
+      }
+      *static_cast<double*>(entry.field) = parsed;
       return absl::OkStatus();
     }
     case Entry::Kind::kBool: {
@@ -212,6 +233,9 @@ std::string FlagSet::Describe() const {
       case Entry::Kind::kBool:
         value = *static_cast<const bool*>(entry.field) ? "true" : "false";
         break;
+      case Entry::Kind::kDouble:
+        value = absl::StrCat(*static_cast<const double*>(entry.field));
+        break;
     }
     parts.push_back(absl::StrCat(entry.name, "=", value));
   }
@@ -242,6 +266,10 @@ std::string FlagSet::Usage() const {
       case Entry::Kind::kBool:
         kind = "bool";
         current = *static_cast<const bool*>(entry.field) ? "true" : "false";
+        break;
+      case Entry::Kind::kDouble:
+        kind = "number";
+        current = absl::StrCat(*static_cast<const double*>(entry.field));
         break;
     }
     absl::StrAppend(&out, "  --", entry.name, " (", kind, ", env ", env_prefix,

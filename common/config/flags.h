@@ -34,6 +34,9 @@ class FlagSet {
   // An integer that must lie in [min, max]; a value outside is reported by Parse.
   void Int(const std::string& name, int64_t* field, const std::string& help, int64_t min,
            int64_t max);
+  // A number that must lie in [min, max] (both inclusive).
+  void Double(const std::string& name, double* field, const std::string& help, double min,
+              double max);
   // A string that must not be empty.
   void RequiredString(const std::string& name, std::string* field, const std::string& help);
   void Bool(const std::string& name, bool* field, const std::string& help);
@@ -56,7 +59,7 @@ class FlagSet {
   struct Entry {
     std::string name;
     std::string help;
-    enum class Kind { kString, kSecret, kInt, kBool } kind;
+    enum class Kind { kString, kSecret, kInt, kBool, kDouble } kind;
     void* field;
   };
   absl::Status Assign(const Entry& entry, const std::string& value, const std::string& source);

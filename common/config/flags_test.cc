@@ -155,6 +155,25 @@ TEST(FlagSetTest, RangesAndRequiredStringsAreChecked) {
   EXPECT_EQ(threads2, 64);
 }
 
+TEST(FlagSetTest, NumbersAreParsedAndRangeChecked) {
+  double p = 0.5;
+  FlagSet flags("numbertest");
+  flags.Double("probability", &p, "a probability", 0.01, 0.999);
+  Argv good({"--probability=0.99"});
+  ASSERT_TRUE(flags.Parse(good.argc(), good.argv()).ok());
+  EXPECT_DOUBLE_EQ(p, 0.99);
+  EXPECT_NE(flags.Describe().find("probability=0.99"), std::string::npos);
+
+  for (const char* bad : {"--probability=1.5", "--probability=abc", "--probability=nan"}) {
+    double q = 0.5;
+    FlagSet again("numbertest");
+    again.Double("probability", &q, "a probability", 0.01, 0.999);
+    Argv args({bad});
+    EXPECT_EQ(again.Parse(args.argc(), args.argv()).code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 TEST(FlagSetTest, HelpYieldsCancelledWithUsage) {
   TestConfig config;
   FlagSet flags("ingest");
