@@ -1,5 +1,6 @@
 // ingest-service: wiring only. Loads the config, opens the store, starts the outbox dispatcher
 // towards match-service and serves IngestService until SIGTERM/SIGINT.
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -8,6 +9,7 @@
 #include "common/identity/id_token.h"
 #include "common/outbox/outbox.h"
 #include "common/server/channel.h"
+#include "common/server/periodic_task.h"
 #include "common/server/server_flags.h"
 #include "common/status/status_macros.h"
 #include "common/time/dates.h"
@@ -26,6 +28,7 @@ struct IngestConfig {
   std::string data_dir = "./var/ingest";
   std::string match_target = "127.0.0.1:50052";
   std::string token_secret_file;
+  int64_t metrics_refresh_seconds = 5;
   IngestServiceImpl::Options limits;
 };
 
@@ -34,6 +37,8 @@ void Bind(common::FlagSet* flags, IngestConfig* config) {
   flags->RequiredString("match_target", &config->match_target, "match-service gRPC target");
   flags->RequiredString("token_secret_file", &config->token_secret_file,
                         "file holding the HMAC key for ID tokens");
+  flags->Int("metrics_refresh_seconds", &config->metrics_refresh_seconds,
+             "how often the outbox gauges (the lag towards match-service) are reloaded", 1, 3600);
   IngestServiceImpl::Options& limits = config->limits;
   flags->Int("max_batch_records", &limits.max_batch_records, "largest SubmitBatch, in records", 1,
              1000000);
@@ -50,8 +55,10 @@ absl::Status Serve(const IngestConfig& config, common::ServerRunner* runner) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteIngestStore> store,
                    SqliteIngestStore::OpenInDirectory(config.data_dir));
   IngestMetrics metrics(runner->registry().get());
-  // What a previous run left undelivered shows from the start, not only after the next submit.
-  metrics.SetOutboxPending(store->OutboxPending().value_or(0));
+  // Also shows from the start what a previous run left undelivered.
+  common::PeriodicTask metrics_refresh(
+      "metrics_refresh", absl::Seconds(config.metrics_refresh_seconds),
+      [&] { return metrics.RefreshOutbox(*store, common::Clock::Real()->Now()); });
   GrpcMatchClient match_client(common::MakeClientChannel(config.match_target));
   common::OutboxDispatcher::Options dispatcher_options;
   dispatcher_options.topic = kMatchTopic;
@@ -62,7 +69,7 @@ absl::Status Serve(const IngestConfig& config, common::ServerRunner* runner) {
       store.get(), &validator, common::Clock::Real(), &metrics,
       [&dispatcher] { dispatcher.Wake(); }, config.limits);
   runner->AddService(&service);
-  return runner->Serve({&dispatcher});
+  return runner->Serve({&dispatcher, &metrics_refresh});
 }
 
 }  // namespace

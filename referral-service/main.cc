@@ -14,6 +14,7 @@
 
 #include "common/config/flags.h"
 #include "common/outbox/outbox.h"
+#include "common/server/periodic_task.h"
 #include "common/server/server_flags.h"
 #include "common/status/status_macros.h"
 #include "common/time/dates.h"
@@ -21,7 +22,6 @@
 #include "referral-service/clients/grpc_partner_inbox_client.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/rpc/overdue_escalator.h"
-#include "referral-service/rpc/periodic_task.h"
 #include "referral-service/rpc/referral_config.h"
 #include "referral-service/rpc/referral_metrics.h"
 #include "referral-service/rpc/referral_service_impl.h"
@@ -66,14 +66,14 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   spdlog::info("event=partners_seeded inserted={} in_file={}", seeded, partners.size());
 
   referral::ReferralMetrics metrics(runner->registry().get(), store.get());
-  referral::PeriodicTask metrics_refresh("metrics_refresh",
-                                         absl::Seconds(config.metrics_refresh_seconds),
-                                         [&metrics] { return metrics.Refresh(); });
+  common::PeriodicTask metrics_refresh("metrics_refresh",
+                                       absl::Seconds(config.metrics_refresh_seconds),
+                                       [&metrics] { return metrics.Refresh(); });
   referral::OverdueEscalator escalator(
       store.get(), clock, [&metrics](const std::string&) { metrics.RecordSlaBreach(); });
-  referral::PeriodicTask escalation("overdue_escalation",
-                                    absl::Seconds(config.escalation_interval_seconds),
-                                    [&escalator] { return escalator.ScanOnce().status(); });
+  common::PeriodicTask escalation("overdue_escalation",
+                                  absl::Seconds(config.escalation_interval_seconds),
+                                  [&escalator] { return escalator.ScanOnce().status(); });
   referral::GrpcPartnerInboxClient inbox_client(absl::Seconds(5));
   common::OutboxDispatcher::Options dispatcher_options;
   dispatcher_options.topic = referral::kDeliveryTopic;

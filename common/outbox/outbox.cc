@@ -22,13 +22,15 @@ int64_t NowMs() { return absl::ToUnixMillis(absl::Now()); }
 // outbox's AUTOINCREMENT rewrites sqlite_sequence once per statement, and each statement has its
 // own start-up.
 constexpr size_t kMessagesPerInsert = 128;
+// The parameter of the first payload in InsertSql.
+constexpr int kFirstPayload = 4;
 
-// INSERT of `rows` messages: ?1 is the topic, ?2 the time, ?3 ... the payloads in order (rows of
-// one statement get increasing ids in VALUES order).
+// INSERT of `rows` messages: ?1 is the topic, ?2 the time they are due, ?3 their creation time,
+// ?4 ... the payloads in order (rows of one statement get increasing ids in VALUES order).
 std::string InsertSql(size_t rows) {
   std::string sql = "INSERT INTO outbox(topic, payload, next_attempt_ms, created_ms) VALUES ";
   for (size_t i = 0; i < rows; ++i) {
-    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?1, ?", i + 3, ", ?2, ?2)");
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?1, ?", i + kFirstPayload, ", ?2, ?3)");
   }
   return sql;
 }
@@ -59,18 +61,29 @@ Migration Outbox::PendingCountMigration(int version) {
                    "END;"};
 }
 
+Migration Outbox::QueueOrderMigration(int version) {
+  // SQLite ends every index entry with the rowid, which id is: the index is ordered by topic,
+  // then id.
+  return Migration{version,
+                   "DROP INDEX outbox_due;"
+                   "CREATE INDEX outbox_queue ON outbox(topic);"};
+}
+
 absl::Status Outbox::Enqueue(std::string_view topic, std::string_view payload) {
   return EnqueueAll(topic, {payload});
 }
 
 absl::Status Outbox::EnqueueAll(std::string_view topic,
-                                const std::vector<std::string_view>& payloads) {
+                                const std::vector<std::string_view>& payloads, OutboxIds* ids) {
+  if (ids != nullptr) *ids = OutboxIds();
   if (payloads.empty()) return absl::OkStatus();
   // Joins the caller's transaction when there is one.
   return db_->InTransaction([&]() -> absl::Status {
     static const std::string* const kInsertMany = new std::string(InsertSql(kMessagesPerInsert));
     static const std::string* const kInsertOne = new std::string(InsertSql(1));
-    const int64_t now = NowMs();
+    // Due at once on the dispatcher's (real) clock; created on the injected one.
+    const int64_t due = NowMs();
+    const int64_t created = absl::ToUnixMillis(clock_->Now());
     size_t next = 0;
     // Full statements of kMessagesPerInsert, then the rest one by one (a statement per remainder
     // size would fill the statement cache with texts used once).
@@ -78,9 +91,9 @@ absl::Status Outbox::EnqueueAll(std::string_view topic,
       ASSIGN_OR_RETURN(Statement insert, db_->Prepare(*kInsertMany));
       for (; next + kMessagesPerInsert <= payloads.size(); next += kMessagesPerInsert) {
         insert.Reset();
-        insert.Bind(1, topic).Bind(2, now);
+        insert.Bind(1, topic).Bind(2, due).Bind(3, created);
         for (size_t i = 0; i < kMessagesPerInsert; ++i) {
-          insert.BindBlob(static_cast<int>(i) + 3, payloads[next + i]);
+          insert.BindBlob(static_cast<int>(i) + kFirstPayload, payloads[next + i]);
         }
         RETURN_IF_ERROR(insert.Run());
       }
@@ -89,8 +102,18 @@ absl::Status Outbox::EnqueueAll(std::string_view topic,
       ASSIGN_OR_RETURN(Statement insert, db_->Prepare(*kInsertOne));
       for (; next < payloads.size(); ++next) {
         insert.Reset();
-        RETURN_IF_ERROR(insert.Bind(1, topic).Bind(2, now).BindBlob(3, payloads[next]).Run());
+        RETURN_IF_ERROR(insert.Bind(1, topic)
+                            .Bind(2, due)
+                            .Bind(3, created)
+                            .BindBlob(kFirstPayload, payloads[next])
+                            .Run());
       }
+    }
+    if (ids != nullptr) {
+      // Nothing else writes on this connection inside the transaction, and each row took the
+      // next id, so the ids end at the last one inserted.
+      ids->last = db_->LastInsertRowId();
+      ids->first = ids->last - static_cast<int64_t>(payloads.size()) + 1;
     }
     ASSIGN_OR_RETURN(
         Statement count,
@@ -156,6 +179,33 @@ absl::StatusOr<int64_t> Outbox::Pending(std::string_view topic) {
     ASSIGN_OR_RETURN(bool has_row, select.Bind(1, topic).Step());
     // No row: nothing of this topic was ever queued.
     count = has_row ? select.ColumnInt(0) : 0;
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
+absl::StatusOr<std::optional<int64_t>> Outbox::OldestCreatedMs(std::string_view topic) {
+  std::optional<int64_t> created;
+  RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(created, db_->QueryOne(
+                                  "SELECT created_ms FROM outbox WHERE topic = ?1 "
+                                  "ORDER BY id LIMIT 1",
+                                  [](const Statement& row) { return row.ColumnInt(0); }, topic));
+    return absl::OkStatus();
+  }));
+  return created;
+}
+
+absl::StatusOr<int64_t> Outbox::CountQueued(const OutboxIds& ids) {
+  if (ids.last < ids.first) return 0;
+  int64_t count = 0;
+  RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(
+        std::optional<int64_t> found,
+        db_->QueryOne(
+            "SELECT COUNT(*) FROM outbox WHERE id BETWEEN ?1 AND ?2",
+            [](const Statement& row) { return row.ColumnInt(0); }, ids.first, ids.last));
+    count = found.value_or(0);
     return absl::OkStatus();
   }));
   return count;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "absl/status/status.h"
@@ -18,8 +19,10 @@
 #include "absl/time/time.h"
 
 #include "common/status/status_macros.h"
+#include "common/storage/query_plan.h"
 #include "common/storage/sqlite.h"
 #include "common/testing/process.h"
+#include "common/time/dates.h"
 
 namespace lifeline::common {
 namespace {
@@ -34,7 +37,10 @@ std::unique_ptr<Database> OpenWithOutbox(const std::string& path) {
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path);
   EXPECT_TRUE(db.ok()) << db.status();
   if (!db.ok()) return nullptr;
-  EXPECT_TRUE((*db)->Migrate({Outbox::SchemaMigration(1), Outbox::PendingCountMigration(2)}).ok());
+  EXPECT_TRUE((*db)
+                  ->Migrate({Outbox::SchemaMigration(1), Outbox::PendingCountMigration(2),
+                             Outbox::QueueOrderMigration(3)})
+                  .ok());
   return std::move(db).value();
 }
 
@@ -222,6 +228,116 @@ TEST(OutboxTest, PendingCountMigrationCountsWhatIsAlreadyQueued) {
   // Rescheduling is not delivering.
   ASSERT_TRUE(outbox.Reschedule({outbox.Due("t", 1, NowMs())->at(0).id}, NowMs() + 60000).ok());
   EXPECT_EQ(outbox.Pending("t").value(), 2);
+}
+
+TEST(OutboxTest, EnqueueAllReportsItsIdsAndCountQueuedFollowsDeliveries) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  OutboxIds none{7, 9};
+  ASSERT_TRUE(outbox.EnqueueAll("t", {}, &none).ok());
+  EXPECT_LT(none.last, none.first);
+  EXPECT_EQ(outbox.CountQueued(none).value(), 0);
+  ASSERT_TRUE(outbox.Enqueue("t", "before").ok());
+  // 130: a full statement of 128 and two more one by one.
+  std::vector<std::string> payloads = Numbered(130);
+  OutboxIds ids;
+  ASSERT_TRUE(outbox.EnqueueAll("t", {payloads.begin(), payloads.end()}, &ids).ok());
+  ASSERT_TRUE(outbox.Enqueue("u", "after").ok());
+  EXPECT_EQ(ids.last - ids.first + 1, 130);
+  absl::StatusOr<std::vector<OutboxMessage>> due = outbox.Due("t", 1000, NowMs());
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 131u);
+  EXPECT_EQ((*due)[1].id, ids.first);
+  EXPECT_EQ((*due)[1].payload, "m0");
+  EXPECT_EQ((*due)[130].id, ids.last);
+  EXPECT_EQ((*due)[130].payload, "m129");
+  EXPECT_EQ(outbox.CountQueued(ids).value(), 130);
+  // The message before the range and the one after it are not counted.
+  ASSERT_TRUE(outbox.Delete({(*due)[0].id, (*due)[1].id, (*due)[2].id}).ok());
+  EXPECT_EQ(outbox.CountQueued(ids).value(), 128);
+  std::vector<int64_t> rest;
+  for (size_t i = 3; i < due->size(); ++i) rest.push_back((*due)[i].id);
+  ASSERT_TRUE(outbox.Delete(rest).ok());
+  EXPECT_EQ(outbox.CountQueued(ids).value(), 0);
+  EXPECT_EQ(outbox.Pending("u").value(), 1);
+}
+
+TEST(OutboxTest, OldestCreatedMsIsTheFirstQueuedMessages) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  FakeClock clock(absl::FromUnixSeconds(1800000000));
+  Outbox outbox(db.get(), &clock);
+  EXPECT_EQ(outbox.OldestCreatedMs("t").value(), std::nullopt);
+  const int64_t first = absl::ToUnixMillis(clock.Now());
+  ASSERT_TRUE(outbox.EnqueueAll("t", {"a", "b"}).ok());
+  clock.Advance(absl::Seconds(5));
+  ASSERT_TRUE(outbox.Enqueue("t", "c").ok());
+  clock.Advance(absl::Seconds(5));
+  ASSERT_TRUE(outbox.Enqueue("u", "other topic").ok());
+  EXPECT_EQ(outbox.OldestCreatedMs("t").value(), first);
+  EXPECT_EQ(outbox.OldestCreatedMs("u").value(), first + 10000);
+  // Delivery is scheduled on the real clock whatever the injected one says.
+  absl::StatusOr<std::vector<OutboxMessage>> due = outbox.Due("t", 10, NowMs());
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 3u);
+  // A failed first message is still the oldest; delivered ones are not.
+  ASSERT_TRUE(outbox.Reschedule({(*due)[0].id}, NowMs() + 60000).ok());
+  EXPECT_EQ(outbox.OldestCreatedMs("t").value(), first);
+  ASSERT_TRUE(outbox.Delete({(*due)[0].id, (*due)[1].id}).ok());
+  EXPECT_EQ(outbox.OldestCreatedMs("t").value(), first + 5000);
+  ASSERT_TRUE(outbox.Delete({(*due)[2].id}).ok());
+  EXPECT_EQ(outbox.OldestCreatedMs("t").value(), std::nullopt);
+}
+
+// After QueueOrderMigration, Due walks a topic in id order and stops at its limit, where the old
+// index made it sort every due message first; the other reads touch only what they return.
+TEST(OutboxTest, QueueOrderReadsStopAtTheirLimit) {
+  absl::StatusOr<std::unique_ptr<Database>> opened = Database::Open(":memory:");
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<Database> db = std::move(opened).value();
+  ASSERT_TRUE(db->Migrate({Outbox::SchemaMigration(1), Outbox::PendingCountMigration(2)}).ok());
+  Outbox outbox(db.get());
+  std::vector<std::string> payloads = Numbered(6);
+  ASSERT_TRUE(outbox.EnqueueAll("t", {payloads.begin(), payloads.end()}).ok());
+  auto due_plan = [&]() {
+    std::string plan;
+    EXPECT_TRUE(db->Run([&] {
+                    return db->ForEachRow(
+                        "EXPLAIN QUERY PLAN SELECT id, topic, payload, attempts FROM outbox "
+                        "WHERE topic = ? AND next_attempt_ms <= ? ORDER BY id LIMIT ?",
+                        [&](const Statement& row) { plan += row.ColumnText(3) + "\n"; });
+                  }).ok());
+    return plan;
+  };
+  ASSERT_THAT(due_plan(), ::testing::HasSubstr("TEMP B-TREE"));  // what the migration fixes
+
+  // Messages queued before the migration stay queued, in order.
+  ASSERT_TRUE(db->Migrate({Outbox::SchemaMigration(1), Outbox::PendingCountMigration(2),
+                           Outbox::QueueOrderMigration(3)})
+                  .ok());
+  EXPECT_THAT(due_plan(), ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));
+  EXPECT_THAT(due_plan(), ::testing::HasSubstr("outbox_queue"));
+  ASSERT_TRUE(outbox.Enqueue("u", "other topic").ok());
+  absl::StatusOr<std::vector<OutboxMessage>> due = outbox.Due("t", 3, NowMs());
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 3u);
+  EXPECT_EQ((*due)[0].payload, "m0");
+  // A rescheduled message is passed over until it is due again.
+  ASSERT_TRUE(outbox.Reschedule({(*due)[0].id, (*due)[1].id}, NowMs() + 60000).ok());
+  due = outbox.Due("t", 2, NowMs());
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].payload, "m2");
+  EXPECT_EQ((*due)[1].payload, "m3");
+  EXPECT_EQ(outbox.Due("t", 10, NowMs() + 60000)->front().payload, "m0");
+  ASSERT_TRUE(outbox.OldestCreatedMs("t").ok());
+  ASSERT_TRUE(outbox.CountQueued(OutboxIds{2, 4}).ok());
+
+  QueryPlanPolicy policy;
+  policy.small_tables = {"outbox_pending"};  // one row per topic
+  absl::StatusOr<std::vector<std::string>> scans =
+      FindFullScans(db.get(), db->CompiledSql(), policy);
+  ASSERT_TRUE(scans.ok()) << scans.status();
+  EXPECT_THAT(*scans, ::testing::IsEmpty());
 }
 
 TEST(OutboxDispatcherTest, DrainOnceDeliversInOrderInBatches) {

@@ -32,12 +32,15 @@ bool HasEquality(const std::string& detail) {
   return std::regex_search(detail.substr(open), kEquality);
 }
 
-// Whether a range search is keyset paging: a range on the integer primary key ("(rowid>?)") of a
-// statement with a LIMIT reads one page from where the last one ended.
-bool KeysetPage(const std::string& detail, const std::string& sql) {
+// Whether a range search on the integer primary key is bounded by its statement: keyset paging
+// (a LIMIT reads one page from where the last one ended), or a range between two keys
+// ("(rowid>? AND rowid<?)", BETWEEN), which reads only the rows the caller's two ids enclose.
+bool BoundedKeyRange(const std::string& detail, const std::string& sql) {
   static const std::regex kLimit("\\bLIMIT\\b", std::regex::icase);
-  return detail.find("USING INTEGER PRIMARY KEY") != std::string::npos &&
-         std::regex_search(sql, kLimit);
+  if (detail.find("USING INTEGER PRIMARY KEY") == std::string::npos) return false;
+  const bool both_ends =
+      detail.find("rowid>") != std::string::npos && detail.find("rowid<") != std::string::npos;
+  return both_ends || std::regex_search(sql, kLimit);
 }
 
 // Whether `sql` is a statement EXPLAIN can plan (PRAGMAs and transaction control are not).
@@ -62,7 +65,7 @@ absl::StatusOr<std::vector<std::string>> FindFullScans(Database* db,
             const std::string detail = row.ColumnText(3);
             const bool scan = detail.starts_with("SCAN ");
             if (!scan && !(detail.starts_with("SEARCH ") && !HasEquality(detail) &&
-                           !KeysetPage(detail, text))) {
+                           !BoundedKeyRange(detail, text))) {
               return;
             }
             const size_t start = scan ? 5 : 7;

@@ -26,8 +26,9 @@ struct QueryPlanPolicy {
 // returns one line per statement step that may read a whole table the policy does not allow: a
 // SCAN, with or without an index ("SCAN records: SELECT ..."), or a SEARCH bounded by ranges
 // only, without an equality ("RANGE records: SELECT ...": `person_id IS NOT NULL` alone becomes
-// person_id>? and walks the index), unless that range is keyset paging (a range on the integer
-// primary key with a LIMIT). Empty when every plan pins rows by equality or pages by key.
+// person_id>? and walks the index), unless that range is on the integer primary key and bounded:
+// keyset paging (with a LIMIT) or between two keys (`id BETWEEN ? AND ?`). Empty when every plan
+// pins rows by equality, pages by key or reads between two keys.
 // Errors: those of preparing a statement (for example SQL about tables `db` does not have).
 absl::StatusOr<std::vector<std::string>> FindFullScans(Database* db,
                                                        const std::vector<std::string>& sql,

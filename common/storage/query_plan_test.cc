@@ -35,6 +35,7 @@ TEST(FindFullScansTest, IndexSearchesPass) {
                              {"SELECT id FROM records WHERE person = ?",
                               "SELECT id FROM records WHERE person = ? AND id > ?",
                               "SELECT id FROM records WHERE id > ? ORDER BY id LIMIT ?",
+                              "SELECT COUNT(*) FROM records WHERE id BETWEEN ? AND ?",
                               "SELECT id FROM records WHERE kase = ? AND kase <> ''",
                               "UPDATE records SET kase = ? WHERE id = ?", "PRAGMA user_version"},
                              QueryPlanPolicy{});
@@ -50,6 +51,7 @@ TEST(FindFullScansTest, ReportsScansIncludingIndexScansAndAliases) {
        "SELECT DISTINCT person FROM records WHERE kase = ? AND person IS NOT NULL",
        "SELECT person FROM records ORDER BY person",
        "SELECT person FROM records WHERE id > ?",  // no LIMIT: every row after the key
+       "SELECT person FROM records WHERE person > ? AND person < ?",  // not the integer key
        "SELECT r.id FROM settings s JOIN records r ON r.kase = s.value WHERE s.name = ?"},
       QueryPlanPolicy{});
   ASSERT_TRUE(found.ok()) << found.status();
@@ -59,6 +61,8 @@ TEST(FindFullScansTest, ReportsScansIncludingIndexScansAndAliases) {
                           "person IS NOT NULL",
                           "SCAN records: SELECT person FROM records ORDER BY person",
                           "RANGE records: SELECT person FROM records WHERE id > ?",
+                          "RANGE records: SELECT person FROM records WHERE person > ? AND "
+                          "person < ?",
                           "SCAN records: SELECT r.id FROM settings s JOIN records r ON r.kase = "
                           "s.value WHERE s.name = ?"));
 }

@@ -80,6 +80,7 @@ class FakeIngest final : public ingest::v1::IngestService::Service {
     }
     response->set_agency(request->agency());
     response->set_batch_id(request->batch_id());
+    if (request->batch_id() == "linked") response->set_match_queued_count(0);
     return grpc::Status::OK;
   }
   Seen seen;
@@ -499,6 +500,17 @@ TEST_F(GatewayHandlerTest, UpstreamDownIs503) {
   EXPECT_THAT(response.body, HasSubstr("UNAVAILABLE"));
   EXPECT_THAT(response.body, Not(HasSubstr("127.0.0.1")));
   EXPECT_EQ(Send("GET", "/v1/agencies/court/batches/b-1", kCourtToken).status, 200);
+}
+
+// A field with presence (proto3 `optional`) keeps it in JSON: GetBatch's match_queued_count of 0
+// ("every record linked") is printed, an unset one ("not reported") is not.
+TEST_F(GatewayHandlerTest, OptionalFieldAtZeroIsPrintedAndUnsetIsNot) {
+  common::HttpResponse linked = Send("GET", "/v1/agencies/court/batches/linked", kCourtToken);
+  ASSERT_EQ(linked.status, 200) << linked.body;
+  EXPECT_THAT(linked.body, HasSubstr("\"matchQueuedCount\":0"));
+  common::HttpResponse unset = Send("GET", "/v1/agencies/court/batches/b-1", kCourtToken);
+  ASSERT_EQ(unset.status, 200) << unset.body;
+  EXPECT_THAT(unset.body, Not(HasSubstr("matchQueuedCount")));
 }
 
 TEST_F(GatewayHandlerTest, InternalRpcsAreNotRoutable) {

@@ -1,5 +1,9 @@
 #include "ingest-service/rpc/ingest_metrics.h"
 
+#include <algorithm>
+
+#include "common/status/status_macros.h"
+
 namespace lifeline::ingest {
 
 IngestMetrics::IngestMetrics(prometheus::Registry* registry)
@@ -21,7 +25,14 @@ IngestMetrics::IngestMetrics(prometheus::Registry* registry)
                            .Name("lifeline_ingest_outbox_pending")
                            .Help("Records waiting in ingest's outbox for match-service.")
                            .Register(*registry)
-                           .Add({})) {}
+                           .Add({})),
+      outbox_oldest_age_(&prometheus::BuildGauge()
+                              .Name("lifeline_ingest_outbox_oldest_age_seconds")
+                              .Help("How long the record first queued for match-service and not "
+                                    "yet delivered has waited since ingest stored it; 0 when "
+                                    "none waits.")
+                              .Register(*registry)
+                              .Add({})) {}
 
 void IngestMetrics::CountRecord(const std::string& agency, v1::RecordResult result) {
   records_->Add({{"agency", agency}, {"result", ResultLabel(result)}}).Increment();
@@ -37,6 +48,17 @@ void IngestMetrics::CountBatch(const std::string& agency) {
 
 void IngestMetrics::SetOutboxPending(int64_t pending) {
   outbox_pending_->Set(static_cast<double>(pending));
+}
+
+absl::Status IngestMetrics::RefreshOutbox(IngestStore& store, absl::Time now) {
+  ASSIGN_OR_RETURN(MatchQueue queue, store.MatchQueueState());
+  SetOutboxPending(queue.records);
+  // A clock that stepped back does not make a negative age.
+  const absl::Duration waited = queue.oldest_stored.has_value()
+                                    ? std::max(now - *queue.oldest_stored, absl::ZeroDuration())
+                                    : absl::ZeroDuration();
+  outbox_oldest_age_->Set(absl::ToDoubleSeconds(waited));
+  return absl::OkStatus();
 }
 
 std::string IngestMetrics::ResultLabel(v1::RecordResult result) {

@@ -81,7 +81,7 @@ class IngestServiceTest : public ::testing::Test {
            ("ingest_service_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    auto store = SqliteIngestStore::OpenInDirectory(dir_.string());
+    auto store = SqliteIngestStore::OpenInDirectory(dir_.string(), &clock_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     common::OutboxDispatcher::Options options;
@@ -128,6 +128,19 @@ class IngestServiceTest : public ::testing::Test {
       if (!delivered.ok() || *delivered == 0) return total;
       total += *delivered;
     }
+  }
+
+  // GetBatch's match_queued_count through the RPC, or -1 when it is absent or the call fails.
+  int QueuedForMatch(const std::string& batch_id) {
+    grpc::ClientContext context;
+    v1::GetBatchRequest get;
+    get.set_agency("civil_affairs");
+    get.set_batch_id(batch_id);
+    v1::Batch batch;
+    grpc::Status status = stub_->GetBatch(&context, get, &batch);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    if (!status.ok() || !batch.has_match_queued_count()) return -1;
+    return batch.match_queued_count();
   }
 
   double CounterValue(const std::string& name, const std::map<std::string, std::string>& labels) {
@@ -589,6 +602,44 @@ TEST_F(IngestServiceTest, StreamWithoutAgencyOrTooLongIsInvalidArgument) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("max_stream_records (2)"), std::string::npos);
   EXPECT_EQ(store_->GetBatch("civil_affairs", "s2").status().code(), absl::StatusCode::kNotFound);
+}
+
+// GetBatch says how many of a batch's records wait for match-service until match acknowledges
+// them, and the outbox gauges show how many records wait and how long the first-queued one has.
+TEST_F(IngestServiceTest, GetBatchAndOutboxGaugesFollowDeliveryToMatch) {
+  v1::SubmitBatchResponse response;
+  ASSERT_TRUE(Submit(Request("civil_affairs", "b1",
+                             {Assistance("r0", "测试甲", kIdA), Assistance("r1", "测试乙", kIdB)}),
+                     &response)
+                  .ok());
+  EXPECT_FALSE(response.batch().has_match_queued_count());
+  clock_.Advance(absl::Seconds(40));
+  ASSERT_TRUE(
+      Submit(Request("civil_affairs", "b2", {Assistance("r2", "测试丙", kIdA)}), &response).ok());
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(metrics_.RefreshOutbox(*store_, clock_.Now()).ok());
+  EXPECT_EQ(GaugeValue("lifeline_ingest_outbox_pending"), 3);
+  EXPECT_EQ(GaugeValue("lifeline_ingest_outbox_oldest_age_seconds"), 42);
+  EXPECT_EQ(QueuedForMatch("b1"), 2);
+  EXPECT_EQ(QueuedForMatch("b2"), 1);
+
+  EXPECT_EQ(Deliver(), 3);
+  EXPECT_EQ(QueuedForMatch("b1"), 0);
+  EXPECT_EQ(QueuedForMatch("b2"), 0);
+  ASSERT_TRUE(metrics_.RefreshOutbox(*store_, clock_.Now()).ok());
+  EXPECT_EQ(GaugeValue("lifeline_ingest_outbox_pending"), 0);
+  EXPECT_EQ(GaugeValue("lifeline_ingest_outbox_oldest_age_seconds"), 0);
+
+  // match-service refuses: the record stays queued and its wait shows.
+  ASSERT_TRUE(
+      Submit(Request("civil_affairs", "b3", {Assistance("r3", "测试丁", kIdB)}), &response).ok());
+  clock_.Advance(absl::Seconds(5));
+  match_.FailWith(absl::UnavailableError("match-service down"));
+  EXPECT_FALSE(dispatcher_->DrainOnce().ok());
+  EXPECT_EQ(QueuedForMatch("b3"), 1);
+  ASSERT_TRUE(metrics_.RefreshOutbox(*store_, clock_.Now()).ok());
+  EXPECT_EQ(GaugeValue("lifeline_ingest_outbox_pending"), 1);
+  EXPECT_EQ(GaugeValue("lifeline_ingest_outbox_oldest_age_seconds"), 5);
 }
 
 }  // namespace

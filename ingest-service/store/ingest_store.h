@@ -70,6 +70,14 @@ struct CommitResult {
   int enqueued = 0;
 };
 
+// What waits in the outbox for match-service.
+struct MatchQueue {
+  // Records queued (one outbox message each).
+  int64_t records = 0;
+  // When the first-queued of them was stored; nullopt when none waits.
+  std::optional<absl::Time> oldest_stored;
+};
+
 struct IssuePage {
   std::vector<v1::RecordIssue> issues;
   // Sequence number of the last issue returned when more follow; 0 on the last page.
@@ -94,7 +102,8 @@ class IngestStore {
   virtual absl::StatusOr<std::optional<v1::SubmitBatchResponse>> FindResponse(
       const std::string& agency, const std::string& batch_id) = 0;
 
-  // Returns a stored batch's summary. Errors: NotFound.
+  // Returns a stored batch's summary with match_queued_count: how many of the records it queued
+  // for match-service are not yet delivered. Errors: NotFound.
   virtual absl::StatusOr<v1::Batch> GetBatch(const std::string& agency,
                                              const std::string& batch_id) = 0;
 
@@ -106,6 +115,9 @@ class IngestStore {
 
   // Returns how many messages wait in the outbox for match-service.
   virtual absl::StatusOr<int64_t> OutboxPending() = 0;
+
+  // Returns how many records wait in the outbox for match-service and since when.
+  virtual absl::StatusOr<MatchQueue> MatchQueueState() = 0;
 };
 
 }  // namespace lifeline::ingest

@@ -57,12 +57,25 @@ CREATE TABLE issues (
 );
 )sql";
 
+// The outbox ids of the records a batch queued for match-service (common::OutboxIds; last <
+// first: none), so that GetBatch counts those not yet delivered. A batch stored before these
+// columns gets every id queued until then: an upper bound, exact once those are delivered.
+constexpr char kBatchOutboxIds[] = R"sql(
+ALTER TABLE batches ADD COLUMN match_first_outbox_id INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE batches ADD COLUMN match_last_outbox_id INTEGER NOT NULL DEFAULT 0;
+UPDATE batches SET match_last_outbox_id =
+  COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0);
+)sql";
+
 std::vector<common::Migration> Migrations() {
-  return {common::Migration{1, kSchema}, common::Outbox::SchemaMigration(2),
+  return {common::Migration{1, kSchema},
+          common::Outbox::SchemaMigration(2),
           common::Migration{3,
                             "ALTER TABLE batches ADD COLUMN retracted_count INTEGER NOT NULL "
                             "DEFAULT 0;"},
-          common::Outbox::PendingCountMigration(4)};
+          common::Outbox::PendingCountMigration(4),
+          common::Outbox::QueueOrderMigration(5),
+          common::Migration{6, kBatchOutboxIds}};
 }
 
 // The first response of a stored batch, or nullopt when (agency, batch_id) is not stored: what a
@@ -110,7 +123,7 @@ constexpr char kInsertIssue[] =
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteIngestStore>> SqliteIngestStore::Open(
-    const std::string& path) {
+    const std::string& path, const common::Clock* clock) {
   ASSIGN_OR_RETURN(std::unique_ptr<common::Database> db, common::Database::Open(path));
   RETURN_IF_ERROR(db->Migrate(Migrations()));
   std::unique_ptr<common::Database> reader;
@@ -118,12 +131,12 @@ absl::StatusOr<std::unique_ptr<SqliteIngestStore>> SqliteIngestStore::Open(
     ASSIGN_OR_RETURN(reader, common::Database::OpenReader(path));
   }
   return std::unique_ptr<SqliteIngestStore>(
-      new SqliteIngestStore(std::move(db), std::move(reader)));
+      new SqliteIngestStore(std::move(db), std::move(reader), clock));
 }
 
 absl::StatusOr<std::unique_ptr<SqliteIngestStore>> SqliteIngestStore::OpenInDirectory(
-    const std::string& data_dir) {
-  return Open(absl::StrCat(data_dir, "/ingest.db"));
+    const std::string& data_dir, const common::Clock* clock) {
+  return Open(absl::StrCat(data_dir, "/ingest.db"), clock);
 }
 
 // The statements CommitBatch runs for every record, prepared once per batch rather than taken
@@ -214,7 +227,8 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
         ++result.enqueued;
       }
     }
-    RETURN_IF_ERROR(outbox_.EnqueueAll(kMatchTopic, forwarded));
+    common::OutboxIds queued;
+    RETURN_IF_ERROR(outbox_.EnqueueAll(kMatchTopic, forwarded, &queued));
 
     BatchAnswer answer = respond(batch, decisions);
     RETURN_IF_ERROR(StoreIssues(batch, answer.issues));
@@ -222,15 +236,17 @@ absl::StatusOr<CommitResult> SqliteIngestStore::CommitBatch(const BatchSubmissio
     ASSIGN_OR_RETURN(std::string response_bytes, SerializeDeterministic(answer.response));
     RETURN_IF_ERROR(db_->Execute(
         "INSERT INTO batches (agency, batch_id, received_time, record_count, accepted_count, "
-        "rejected_count, warning_count, unchanged_count, issue_count, response, retracted_count) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "rejected_count, warning_count, unchanged_count, issue_count, response, retracted_count, "
+        "match_first_outbox_id, match_last_outbox_id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         batch.agency, batch.batch_id, summary.received_time(),
         static_cast<int64_t>(summary.record_count()),
         static_cast<int64_t>(summary.accepted_count()),
         static_cast<int64_t>(summary.rejected_count()),
         static_cast<int64_t>(summary.warning_count()),
         static_cast<int64_t>(summary.unchanged_count()), static_cast<int64_t>(answer.issues.size()),
-        common::Blob{response_bytes}, static_cast<int64_t>(summary.retracted_count())));
+        common::Blob{response_bytes}, static_cast<int64_t>(summary.retracted_count()), queued.first,
+        queued.last));
     result.response = std::move(answer.response);
     return absl::OkStatus();
   });
@@ -267,18 +283,26 @@ absl::StatusOr<std::optional<v1::SubmitBatchResponse>> SqliteIngestStore::FindRe
 
 absl::StatusOr<v1::Batch> SqliteIngestStore::GetBatch(const std::string& agency,
                                                       const std::string& batch_id) {
-  std::optional<v1::Batch> batch;
+  using Row = std::pair<v1::Batch, common::OutboxIds>;
+  std::optional<Row> row;
   RETURN_IF_ERROR(reader().Run([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(batch,
-                     reader().QueryOne("SELECT agency, batch_id, received_time, record_count, "
-                                       "accepted_count, rejected_count, warning_count, "
-                                       "unchanged_count, retracted_count FROM batches "
-                                       "WHERE agency = ?1 AND batch_id = ?2",
-                                       BatchFromRow, agency, batch_id));
+    ASSIGN_OR_RETURN(row, reader().QueryOne(
+                              "SELECT agency, batch_id, received_time, record_count, "
+                              "accepted_count, rejected_count, warning_count, unchanged_count, "
+                              "retracted_count, match_first_outbox_id, match_last_outbox_id "
+                              "FROM batches WHERE agency = ?1 AND batch_id = ?2",
+                              [](const common::Statement& found) {
+                                return Row(
+                                    BatchFromRow(found),
+                                    common::OutboxIds{found.ColumnInt(9), found.ColumnInt(10)});
+                              },
+                              agency, batch_id));
     return absl::OkStatus();
   }));
-  if (!batch.has_value()) return absl::NotFoundError("batch not found");
-  return *std::move(batch);
+  if (!row.has_value()) return absl::NotFoundError("batch not found");
+  ASSIGN_OR_RETURN(int64_t queued, reader_outbox_.CountQueued(row->second));
+  row->first.set_match_queued_count(static_cast<int32_t>(queued));
+  return std::move(row->first);
 }
 
 absl::StatusOr<IssuePage> SqliteIngestStore::ListIssues(const std::string& agency,
@@ -317,6 +341,14 @@ absl::StatusOr<IssuePage> SqliteIngestStore::ListIssues(const std::string& agenc
 
 absl::StatusOr<int64_t> SqliteIngestStore::OutboxPending() {
   return reader_outbox_.Pending(kMatchTopic);
+}
+
+absl::StatusOr<MatchQueue> SqliteIngestStore::MatchQueueState() {
+  MatchQueue queue;
+  ASSIGN_OR_RETURN(queue.records, reader_outbox_.Pending(kMatchTopic));
+  ASSIGN_OR_RETURN(std::optional<int64_t> oldest_ms, reader_outbox_.OldestCreatedMs(kMatchTopic));
+  if (oldest_ms.has_value()) queue.oldest_stored = absl::FromUnixMillis(*oldest_ms);
+  return queue;
 }
 
 std::vector<common::Database*> SqliteIngestStore::ConnectionsForTesting() {

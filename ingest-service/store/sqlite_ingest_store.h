@@ -9,6 +9,7 @@
 
 #include "common/outbox/outbox.h"
 #include "common/storage/sqlite.h"
+#include "common/time/dates.h"
 #include "ingest-service/domain/version_rule.h"
 #include "ingest-service/store/ingest_store.h"
 
@@ -20,13 +21,15 @@ namespace lifeline::ingest {
 class SqliteIngestStore : public IngestStore {
  public:
   // Opens or creates the database at `path` (":memory:" for a private one) and applies the
-  // migrations. Errors: Unavailable if it cannot be opened, FailedPrecondition if its schema is
-  // newer than this binary, Internal on SQL errors.
-  static absl::StatusOr<std::unique_ptr<SqliteIngestStore>> Open(const std::string& path);
+  // migrations. `clock` stamps when a record is queued for match-service (MatchQueueState); not
+  // owned. Errors: Unavailable if it cannot be opened, FailedPrecondition if its schema is newer
+  // than this binary, Internal on SQL errors.
+  static absl::StatusOr<std::unique_ptr<SqliteIngestStore>> Open(
+      const std::string& path, const common::Clock* clock = common::Clock::Real());
 
   // Opens <data_dir>/ingest.db, creating the directory if needed. Errors as Open.
   static absl::StatusOr<std::unique_ptr<SqliteIngestStore>> OpenInDirectory(
-      const std::string& data_dir);
+      const std::string& data_dir, const common::Clock* clock = common::Clock::Real());
 
   absl::StatusOr<CommitResult> CommitBatch(const BatchSubmission& batch,
                                            const BatchResponder& respond) override;
@@ -37,6 +40,7 @@ class SqliteIngestStore : public IngestStore {
   absl::StatusOr<IssuePage> ListIssues(const std::string& agency, const std::string& batch_id,
                                        int64_t after_seq, int limit) override;
   absl::StatusOr<int64_t> OutboxPending() override;
+  absl::StatusOr<MatchQueue> MatchQueueState() override;
 
   // The outbox the dispatcher drains (topic kMatchTopic).
   common::Outbox* outbox() { return &outbox_; }
@@ -61,11 +65,12 @@ class SqliteIngestStore : public IngestStore {
 
   // `reader` may be null (an in-memory database has no second connection): reads then go to
   // `db`.
-  SqliteIngestStore(std::unique_ptr<common::Database> db, std::unique_ptr<common::Database> reader)
+  SqliteIngestStore(std::unique_ptr<common::Database> db, std::unique_ptr<common::Database> reader,
+                    const common::Clock* clock)
       : db_(std::move(db)),
         reader_(std::move(reader)),
-        outbox_(db_.get()),
-        reader_outbox_(reader_ != nullptr ? reader_.get() : db_.get()) {}
+        outbox_(db_.get(), clock),
+        reader_outbox_(reader_ != nullptr ? reader_.get() : db_.get(), clock) {}
 
   // The connection for reads outside a commit.
   common::Database& reader() { return reader_ != nullptr ? *reader_ : *db_; }
@@ -73,7 +78,7 @@ class SqliteIngestStore : public IngestStore {
   std::unique_ptr<common::Database> db_;
   std::unique_ptr<common::Database> reader_;
   common::Outbox outbox_;
-  // The same outbox through the reading connection, for its pending count.
+  // The same outbox through the reading connection, for its pending count and queue reads.
   common::Outbox reader_outbox_;
 };
 

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 
 #include "common/storage/query_plan.h"
+#include "common/time/dates.h"
 #include "ingest-service/domain/reason_codes.h"
 #include "ingest-service/rpc/batch_answer.h"
 #include "ingest-service/store/sqlite_ingest_store_testing.h"
@@ -112,7 +113,7 @@ class SqliteIngestStoreTest : public ::testing::Test {
   }
   void Reopen() {
     store_.reset();
-    auto store = SqliteIngestStore::OpenInDirectory(dir_.string());
+    auto store = SqliteIngestStore::OpenInDirectory(dir_.string(), &clock_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
@@ -140,8 +141,26 @@ class SqliteIngestStoreTest : public ::testing::Test {
     EXPECT_TRUE(store_->outbox()->Delete(ids).ok());
     return out;
   }
+  // Delivers the `n` first-queued records: deletes them from the outbox as the dispatcher does
+  // when match-service acknowledges them.
+  void Deliver(int n) {
+    auto due = store_->outbox()->Due(kMatchTopic, n, absl::ToUnixMillis(absl::Now()) + 1000);
+    ASSERT_TRUE(due.ok()) << due.status();
+    ASSERT_EQ(static_cast<int>(due->size()), n);
+    std::vector<int64_t> ids;
+    for (const common::OutboxMessage& message : *due) ids.push_back(message.id);
+    ASSERT_TRUE(store_->outbox()->Delete(ids).ok());
+  }
+  // GetBatch's match_queued_count, or -1 when it is absent or the batch cannot be read.
+  int QueuedForMatch(const std::string& batch_id) {
+    auto batch = store_->GetBatch("civil_affairs", batch_id);
+    EXPECT_TRUE(batch.ok()) << batch.status();
+    if (!batch.ok() || !batch->has_match_queued_count()) return -1;
+    return batch->match_queued_count();
+  }
 
   std::filesystem::path dir_;
+  common::FakeClock clock_{absl::FromUnixSeconds(1800000000)};
   std::unique_ptr<SqliteIngestStore> store_;
 };
 
@@ -463,6 +482,8 @@ TEST_F(SqliteIngestStoreTest, ReopenKeepsEverything) {
   Reopen();
   auto batch = store_->GetBatch("civil_affairs", "b1");
   ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_EQ(batch->match_queued_count(), 1);
+  batch->clear_match_queued_count();
   EXPECT_EQ(batch->SerializeAsString(), first.response.batch().SerializeAsString());
   EXPECT_EQ(Pending(), 1);
   EXPECT_TRUE(ReadStoredRecord(*store_, "civil_affairs", "r0").ok());
@@ -474,9 +495,98 @@ TEST_F(SqliteIngestStoreTest, ReopenKeepsEverything) {
   EXPECT_EQ(store_->GetBatch("civil_affairs", "nope").status().code(), absl::StatusCode::kNotFound);
 }
 
+// GetBatch says how many of a batch's forwarded records match-service has not yet acknowledged:
+// only its own (not those of the batches queued around it), and 0 once all are delivered.
+TEST_F(SqliteIngestStoreTest, GetBatchCountsItsRecordsStillQueuedForMatch) {
+  CommitResult b1 = Commit(Batch("b1", {Accepted(0, "r0", 1), Rejected(1, "r1"),
+                                        Accepted(2, "r2", 1), Retraction(3, "r3", 1)}));
+  // SubmitBatch's answer is given before anything is delivered and replayed as it was: no count.
+  EXPECT_FALSE(b1.response.batch().has_match_queued_count());
+  Commit(Batch("b2", {Accepted(0, "r4", 1), Accepted(1, "r0", 1)}));  // r0: unchanged
+  Commit(Batch("b3", {Accepted(0, "r2", 1)}));                        // nothing forwarded
+  EXPECT_EQ(Pending(), 4);
+  EXPECT_EQ(QueuedForMatch("b1"), 3);
+  EXPECT_EQ(QueuedForMatch("b2"), 1);
+  EXPECT_EQ(QueuedForMatch("b3"), 0);
+
+  Deliver(2);
+  EXPECT_EQ(QueuedForMatch("b1"), 1);
+  EXPECT_EQ(QueuedForMatch("b2"), 1);
+  Deliver(1);
+  EXPECT_EQ(QueuedForMatch("b1"), 0);
+  EXPECT_EQ(QueuedForMatch("b2"), 1);
+  Commit(Batch("b4", {Accepted(0, "r5", 1)}));
+  EXPECT_EQ(QueuedForMatch("b2"), 1);
+  EXPECT_EQ(QueuedForMatch("b4"), 1);
+  Deliver(2);
+  EXPECT_EQ(QueuedForMatch("b2"), 0);
+  EXPECT_EQ(QueuedForMatch("b4"), 0);
+  EXPECT_EQ(Pending(), 0);
+}
+
+// A batch stored before ingest kept each batch's outbox ids counts every record queued at the
+// upgrade: never fewer than its own, and 0 once those are delivered.
+TEST_F(SqliteIngestStoreTest, BatchesFromBeforeTheUpgradeCountAnUpperBound) {
+  Commit(Batch("old1", {Accepted(0, "r0", 1), Accepted(1, "r1", 1)}));
+  Commit(Batch("old2", {Accepted(0, "r2", 1)}));
+  Deliver(1);
+  // The database as the previous version left it.
+  store_.reset();
+  {
+    auto db = common::Database::Open((dir_ / "ingest.db").string());
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->Run([&] {
+                      return (*db)->Exec(
+                          "ALTER TABLE batches DROP COLUMN match_first_outbox_id;"
+                          "ALTER TABLE batches DROP COLUMN match_last_outbox_id;"
+                          "PRAGMA user_version = 5;");
+                    })
+                    .ok());
+  }
+  Reopen();
+  Commit(Batch("new", {Accepted(0, "r3", 1)}));
+  EXPECT_EQ(QueuedForMatch("old1"), 2);  // its own r1, and old2's r2
+  EXPECT_EQ(QueuedForMatch("old2"), 2);
+  EXPECT_EQ(QueuedForMatch("new"), 1);
+  Deliver(1);
+  EXPECT_EQ(QueuedForMatch("old1"), 1);
+  Deliver(1);
+  EXPECT_EQ(QueuedForMatch("old1"), 0);
+  EXPECT_EQ(QueuedForMatch("old2"), 0);
+  EXPECT_EQ(QueuedForMatch("new"), 1);
+}
+
+TEST_F(SqliteIngestStoreTest, MatchQueueStateHasTheFirstQueuedRecordsTime) {
+  auto queue = store_->MatchQueueState();
+  ASSERT_TRUE(queue.ok()) << queue.status();
+  EXPECT_EQ(queue->records, 0);
+  EXPECT_EQ(queue->oldest_stored, std::nullopt);
+
+  const absl::Time first = clock_.Now();
+  Commit(Batch("b1", {Accepted(0, "r0", 1), Accepted(1, "r1", 1)}));
+  clock_.Advance(absl::Seconds(30));
+  Commit(Batch("b2", {Accepted(0, "r2", 1)}));
+  queue = store_->MatchQueueState();
+  ASSERT_TRUE(queue.ok()) << queue.status();
+  EXPECT_EQ(queue->records, 3);
+  EXPECT_EQ(queue->oldest_stored, first);
+  Deliver(2);
+  queue = store_->MatchQueueState();
+  ASSERT_TRUE(queue.ok()) << queue.status();
+  EXPECT_EQ(queue->records, 1);
+  EXPECT_EQ(queue->oldest_stored, first + absl::Seconds(30));
+  Deliver(1);
+  queue = store_->MatchQueueState();
+  ASSERT_TRUE(queue.ok()) << queue.status();
+  EXPECT_EQ(queue->records, 0);
+  EXPECT_EQ(queue->oldest_stored, std::nullopt);
+}
+
 // Every statement the store prepares, on either connection, finds its rows through an index: the
 // records, issues, batches and outbox tables grow with the data, so a full scan of one would make
-// every batch slower than the last.
+// every batch slower than the last (GetBatch's count of queued records reads between the batch's
+// first and last outbox ids).
 TEST_F(SqliteIngestStoreTest, NoStatementScansATableThatGrows) {
   // Every path: new, rejected, warned, newer, stale, unchanged, conflicting, retracted and
   // retracted-unknown records; a replayed batch; every read, hit and miss; the dispatcher's
@@ -491,6 +601,7 @@ TEST_F(SqliteIngestStoreTest, NoStatementScansATableThatGrows) {
   ASSERT_TRUE(store_->FindResponse("civil_affairs", "nope").ok());
   ASSERT_TRUE(store_->GetBatch("civil_affairs", "b1").ok());
   EXPECT_FALSE(store_->GetBatch("civil_affairs", "nope").ok());
+  ASSERT_TRUE(store_->MatchQueueState().ok());
   ASSERT_TRUE(store_->ListIssues("civil_affairs", "b1", 0, 1).ok());
   ASSERT_TRUE(store_->ListIssues("civil_affairs", "b2", 1, 100).ok());
   EXPECT_FALSE(store_->ListIssues("civil_affairs", "nope", 0, 1).ok());

@@ -236,6 +236,7 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
       common::Outbox::SchemaMigration(2),
       common::Outbox::PendingCountMigration(3),
       {4, kOverdueIndex},
+      common::Outbox::QueueOrderMigration(5),
   }));
   return std::unique_ptr<SqliteReferralStore>(new SqliteReferralStore(std::move(db), clock));
 }

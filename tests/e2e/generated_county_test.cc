@@ -26,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
+#include "tests/e2e/ingest_checks.h"
 #include "tests/e2e/suite.h"
 #include "tools/eval/baselines.h"
 #include "tools/eval/clue_metrics.h"
@@ -204,6 +205,21 @@ TEST_F(GeneratedCountyTest, LinksOnlyTheSamePersonAndFindsEligiblePeopleButNoNea
     const std::string metrics = IngestMetrics();
     EXPECT_EQ(stored_batches(metrics), stored_batches(metrics_before));
     EXPECT_EQ(accepted_records(metrics), accepted_records(metrics_before));
+  }
+  // `lifeline import` of the same file with the same batch ids: ingest replays every batch, and
+  // the import waits through the gateway (GetBatch) until match-service has linked its records.
+  {
+    ToolRun run = Lifeline(AgencyToken(again_agency),
+                           {"import", "--agency", again_agency, "--file", again_file,
+                            "--batch-size", absl::StrCat(kBatchSize), "--batch-prefix",
+                            again_agency, "--progress", "off", "--wait-linked-s", "100"});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    std::cout << "import: " << run.output;
+    auto totals = ParseImportSummary(run.output);
+    ASSERT_TRUE(totals.has_value()) << run.output;
+    EXPECT_EQ(totals->accepted, first[again_agency].accepted);
+    EXPECT_EQ(totals->not_linked, 0) << run.output;
+    EXPECT_EQ(stored_batches(IngestMetrics()), stored_batches(metrics_before));
   }
   // The same records under new batch ids: every record ingest kept is already stored with the
   // same content (or a newer version), so none is accepted and all but the rejected ones are

@@ -156,6 +156,16 @@ std::optional<ImportTotals> ParseImportSummary(const std::string& output) {
       rows = true;
       continue;
     }
+    if (absl::StartsWith(line, "linked: all ")) {
+      totals.not_linked = 0;
+      continue;
+    }
+    if (const size_t queued = line.find("still queued: ");
+        absl::StartsWith(line, "linked: ") && queued != std::string::npos) {
+      long long k = 0;
+      if (std::sscanf(line.c_str() + queued, "still queued: %lld", &k) == 1) totals.not_linked = k;
+      continue;
+    }
     long long b = 0, before = 0;
     char word[16] = {};
     // "<N> batch[es][ (<K> already stored by an earlier run: ...)], <T> s, <R> rows/s"

@@ -51,6 +51,9 @@ struct ImportTotals {
   int64_t retracted = 0;
   int64_t batches = 0;
   int64_t stored_before = 0;  // "already stored by an earlier run"
+  // From the "linked: ..." line: 0 when all stored records were linked, the "still queued" count
+  // otherwise; -1 when the import did not say (it did not wait, or the count is not known).
+  int64_t not_linked = -1;
 };
 
 // Parses the summary of `lifeline import` out of its output; nullopt when it is not there.

@@ -58,6 +58,7 @@ commands:
                                            (default prefix: the file name; re-running is safe)
   import --agency CODE --file FILE.csv --mapping MAPPING.yaml [--encoding auto|utf-8|gb18030]
          [--rejects FILE] [--batch-size N] [--batch-prefix P] [--progress auto|on|off]
+         [--wait-linked-s S]
   import --agency CODE --file RECORDS.jsonl [...]
                                            import an agency's CSV export through its column
                                            mapping (or Record JSON lines) in batches whose ids
@@ -66,7 +67,10 @@ commands:
                                            mapped or stored go to the rejects file (default
                                            FILE.rejects.csv) with line, column, reason and the
                                            original row, in the file's encoding. Batches go
-                                           through the gateway (--batch-size up to 10,000)
+                                           through the gateway (--batch-size up to 10,000).
+                                           Then it waits up to S seconds (default 60, 0: not at
+                                           all) until match-service has linked every record
+                                           stored, and says so, or how many are still queued
   import --ingest HOST:PORT --agency CODE --file FILE [...]
                                            the same, straight to ingest-service's gRPC API
                                            (one StreamRecords call per batch, --batch-size up to
@@ -441,12 +445,17 @@ absl::Status CheckFlags(const Args& args, const std::string& command,
   return absl::OkStatus();
 }
 
+// How long `import` waits for match-service to link what it stored, unless --wait-linked-s says
+// otherwise, and the most it may be told to (a day).
+constexpr int kDefaultWaitLinkedSeconds = 60;
+constexpr int kMaxWaitLinkedSeconds = 86400;
+
 // Imports with import's flags, through the gateway as `gateway` says, or straight to ingest with
 // --ingest HOST:PORT (StreamRecords, no token).
 absl::Status Import(const Args& args, const CliContext* gateway, std::ostream& out) {
   RETURN_IF_ERROR(CheckFlags(args, "import",
                              {"agency", "file", "mapping", "encoding", "rejects", "batch-size",
-                              "batch-prefix", "progress", "ingest"}));
+                              "batch-prefix", "progress", "ingest", "wait-linked-s"}));
   if (!args.positional.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "import takes no arguments besides its flags, got '", args.positional[0], "'"));
@@ -471,6 +480,12 @@ absl::Status Import(const Args& args, const CliContext* gateway, std::ostream& o
         absl::StrCat("--batch-size must be between 1 and ", kMaxGatewayBatchSize,
                      " through the gateway (up to ", kMaxStreamBatchSize, " with --ingest)"));
   }
+  ASSIGN_OR_RETURN(int wait_linked_s, IntFlag(args, "wait-linked-s", kDefaultWaitLinkedSeconds));
+  if (wait_linked_s < 0 || wait_linked_s > kMaxWaitLinkedSeconds) {
+    return absl::InvalidArgumentError(absl::StrCat("--wait-linked-s must be between 0 and ",
+                                                   kMaxWaitLinkedSeconds, " (0: do not wait)"));
+  }
+  options.wait_linked = std::chrono::seconds(wait_linked_s);
   const std::string progress = args.Get("progress").value_or("auto");
   if (progress != "auto" && progress != "on" && progress != "off") {
     return absl::InvalidArgumentError("--progress must be auto, on or off");

@@ -97,6 +97,28 @@ TEST(RunCliTest, BatchesAboveTenThousandNeedIngestDirectly) {
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << st;
 }
 
+TEST(RunCliTest, WaitLinkedTakesWholeSecondsUpToADay) {
+  std::ostringstream out;
+  auto import = [&out](const std::string& wait) {
+    return RunCli({"import", "--ingest", "127.0.0.1:1", "--agency", "court", "--file",
+                   "/nonexistent/r.jsonl", "--wait-linked-s", wait},
+                  out);
+  };
+  for (const std::string bad : {"-1", "86401", "1.5", "soon", ""}) {
+    absl::Status st = import(bad);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad << ": " << st;
+    EXPECT_THAT(st.message(), ::testing::HasSubstr("--wait-linked-s")) << bad;
+  }
+  // Good values pass the flag check; the missing file is what fails.
+  for (const std::string good : {"0", "60", "86400"}) {
+    EXPECT_EQ(import(good).code(), absl::StatusCode::kNotFound) << good;
+  }
+  absl::Status bare = RunCli({"import", "--ingest", "127.0.0.1:1", "--agency", "court", "--file",
+                              "/nonexistent/r.jsonl", "--wait-linked-s"},
+                             out);
+  EXPECT_EQ(bare.code(), absl::StatusCode::kInvalidArgument) << bare;
+}
+
 TEST(RunCliTest, UnreachableGatewayIsUnavailable) {
   std::ostringstream out;
   // Port 1 on loopback is not listening in the test environment.

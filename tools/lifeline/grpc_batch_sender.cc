@@ -73,4 +73,14 @@ absl::StatusOr<ListRejectionsResponse> GrpcBatchSender::ListRejections(
   return response;
 }
 
+absl::StatusOr<ingest::v1::Batch> GrpcBatchSender::GetBatch(
+    const ingest::v1::GetBatchRequest& request) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+  ingest::v1::Batch batch;
+  grpc::Status status = stub_->GetBatch(&context, request, &batch);
+  if (!status.ok()) return common::FromGrpcStatus(status);
+  return batch;
+}
+
 }  // namespace lifeline::tools

@@ -25,10 +25,10 @@ std::shared_ptr<grpc::Channel> MakeIngestChannel(const std::string& target);
 
 // Sends each batch as one lifeline.ingest.v1.IngestService.StreamRecords call: the first message
 // names the agency and batch id, and the records follow in messages of at most
-// `records_per_message`. ListRejections is a unary call. No caller metadata is sent, so ingest
-// treats the calls as internal. gRPC status codes become the absl codes of the same number, so
-// UNAVAILABLE (ingest down or restarting), RESOURCE_EXHAUSTED (ingest's outbox is full) and
-// DEADLINE_EXCEEDED reach the importer as the codes it retries. Thread-safe.
+// `records_per_message`. ListRejections and GetBatch are unary calls. No caller metadata is sent,
+// so ingest treats the calls as internal. gRPC status codes become the absl codes of the same
+// number, so UNAVAILABLE (ingest down or restarting), RESOURCE_EXHAUSTED (ingest's outbox is full)
+// and DEADLINE_EXCEEDED reach the importer as the codes it retries. Thread-safe.
 class GrpcBatchSender : public BatchSender {
  public:
   struct Options {
@@ -50,6 +50,8 @@ class GrpcBatchSender : public BatchSender {
   // Errors: what ingest or the transport answered (NotFound for an unknown batch).
   absl::StatusOr<ingest::v1::ListRejectionsResponse> ListRejections(
       const ingest::v1::ListRejectionsRequest& request) override;
+  // Errors: what ingest or the transport answered (NotFound for an unknown batch).
+  absl::StatusOr<ingest::v1::Batch> GetBatch(const ingest::v1::GetBatchRequest& request) override;
 
  private:
   std::unique_ptr<ingest::v1::IngestService::Stub> stub_;

@@ -19,6 +19,7 @@
 
 #include "common/server/channel.h"
 #include "common/testing/process.h"
+#include "common/time/dates.h"
 #include "tools/lifeline/import.h"
 
 namespace lifeline::tools {
@@ -54,6 +55,9 @@ struct FakeIngestState {
   // (agency, batch id) -> the first answer.
   std::map<std::pair<std::string, std::string>, SubmitBatchResponse> stored;
   int new_batches = 0;
+  // GetBatch's match_queued_count for every batch; negative: not set (an older ingest).
+  int queued_for_match = -1;
+  std::vector<ingest::v1::GetBatchRequest> get_requests;
 };
 
 // An IngestService that accepts every record of a stream and answers a stored batch id with its
@@ -124,6 +128,18 @@ class FakeIngestService final : public ingest::v1::IngestService::Service {
     issue->set_record_index(3);
     issue->set_reason("NAME_MISSING");
     response->set_next_page_token("42");
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetBatch(grpc::ServerContext* /*context*/,
+                        const ingest::v1::GetBatchRequest* request,
+                        ingest::v1::Batch* response) override {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->get_requests.push_back(*request);
+    auto it = state_->stored.find(std::make_pair(request->agency(), request->batch_id()));
+    if (it == state_->stored.end()) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no batch");
+    *response = it->second.batch();
+    if (state_->queued_for_match >= 0) response->set_match_queued_count(state_->queued_for_match);
     return grpc::Status::OK;
   }
 
@@ -294,11 +310,34 @@ TEST_F(GrpcBatchSenderTest, ListRejectionsPassesTheRequestAndTheAnswer) {
   EXPECT_EQ(state_.list_requests[0].SerializeAsString(), request.SerializeAsString());
 }
 
+// GetBatch's count arrives with its presence: 0 ("all linked") is told from "not reported".
+TEST_F(GrpcBatchSenderTest, GetBatchKeepsThePresenceOfTheQueuedCount) {
+  ASSERT_TRUE(sender_->SubmitBatch(Batch(3)).ok());
+  ingest::v1::GetBatchRequest get;
+  get.set_agency("civil_affairs");
+  get.set_batch_id("b-1");
+  absl::StatusOr<ingest::v1::Batch> batch = sender_->GetBatch(get);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_EQ(batch->accepted_count(), 3);
+  EXPECT_FALSE(batch->has_match_queued_count());
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    state_.queued_for_match = 0;
+  }
+  batch = sender_->GetBatch(get);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_TRUE(batch->has_match_queued_count());
+  EXPECT_EQ(batch->match_queued_count(), 0);
+  get.set_batch_id("b-2");
+  EXPECT_EQ(sender_->GetBatch(get).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(GrpcBatchSenderNetworkTest, UnreachableIngestIsUnavailable) {
   // Port 1 on loopback is not listening in the test environment.
   GrpcBatchSender sender(MakeIngestChannel("127.0.0.1:1"));
   EXPECT_EQ(sender.SubmitBatch(Batch(2)).status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(sender.ListRejections({}).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(sender.GetBatch({}).status().code(), absl::StatusCode::kUnavailable);
 }
 
 // The importer over GrpcBatchSender against a fake ingest on a TCP port.
@@ -377,6 +416,33 @@ TEST_F(DirectImportTest, TheGatewayLimitStillHoldsUnlessRaised) {
   options_.batch_size = kMaxStreamBatchSize + 1;
   options_.max_batch_size = kMaxStreamBatchSize;
   EXPECT_EQ(Import(WriteRecords(10)).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// With --ingest the importer waits for links through GetBatch like through the gateway: here
+// ingest says every batch has a record queued until the third poll, then none.
+TEST_F(DirectImportTest, WaitsUntilIngestSaysEveryRecordIsLinked) {
+  options_.batch_size = 2;
+  options_.wait_linked = std::chrono::seconds(60);
+  common::FakeClock clock(absl::FromUnixSeconds(1800000000));
+  options_.clock = &clock;
+  {
+    std::lock_guard<std::mutex> lock(state_.mu);
+    state_.queued_for_match = 1;
+  }
+  on_sleep_ = [this, &clock] {
+    clock.Advance(absl::Milliseconds(500));
+    std::lock_guard<std::mutex> lock(state_.mu);
+    if (sleeps_ == 2) state_.queued_for_match = 0;
+  };
+  absl::StatusOr<ImportSummary> summary = Import(WriteRecords(4));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->link_wait, LinkWait::kAllLinked);
+  EXPECT_EQ(summary->not_linked, 0);
+  EXPECT_EQ(summary->link_wait_seconds, 1.0);
+  std::lock_guard<std::mutex> lock(state_.mu);
+  ASSERT_FALSE(state_.get_requests.empty());
+  EXPECT_EQ(state_.get_requests[0].agency(), "civil_affairs");
+  EXPECT_EQ(state_.get_requests[0].batch_id(), summary->batch_prefix + "-1");
 }
 
 TEST_F(DirectImportTest, ResourceExhaustedIsRetried) {

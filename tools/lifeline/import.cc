@@ -37,6 +37,7 @@
 namespace lifeline::tools {
 namespace {
 
+using ingest::v1::GetBatchRequest;
 using ingest::v1::ListRejectionsRequest;
 using ingest::v1::ListRejectionsResponse;
 using ingest::v1::RecordIssue;
@@ -223,6 +224,15 @@ absl::StatusOr<ListRejectionsResponse> GatewayBatchSender::ListRejections(
   return response;
 }
 
+absl::StatusOr<ingest::v1::Batch> GatewayBatchSender::GetBatch(const GetBatchRequest& request) {
+  ingest::v1::Batch batch;
+  RETURN_IF_ERROR(gateway_->Call("GET",
+                                 absl::StrCat("/v1/agencies/", UrlEscape(request.agency()),
+                                              "/batches/", UrlEscape(request.batch_id())),
+                                 "", &batch));
+  return batch;
+}
+
 std::string DefaultBatchPrefix(const std::string& agency, const std::string& file,
                                const std::string& identity_hex) {
   std::string stem = file.substr(file.find_last_of('/') + 1);
@@ -264,6 +274,11 @@ class ImportRun {
   absl::StatusOr<std::vector<RecordIssue>> AllIssues(const SubmitBatchResponse& response);
   void WriteIngestRejects(const SubmitBatchResponse& response,
                           const std::vector<RecordIssue>& issues);
+  void WaitForLinks();
+  absl::Status PollLinks(std::vector<int64_t>& queued, size_t& first, bool every);
+  std::string BatchId(int64_t number) const {
+    return absl::StrCat(summary_.batch_prefix, "-", number);
+  }
 
   // Converts `raw` cells into `cells_` as UTF-8; returns the first cell that is not valid in the
   // input's encoding.
@@ -307,6 +322,8 @@ class ImportRun {
   int64_t bytes_read_ = 0;
   SubmitBatchRequest request_;
   std::vector<PendingRow> pending_;
+  // Per batch, in order: the records ingest stored and forwarded to match-service.
+  std::vector<int64_t> forwarded_;
 };
 
 absl::StatusOr<ImportSummary> ImportRun::Execute() {
@@ -323,6 +340,7 @@ absl::StatusOr<ImportSummary> ImportRun::Execute() {
   RETURN_IF_ERROR(rejects_->Commit());
   summary_.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  WaitForLinks();
   return summary_;
 }
 
@@ -334,6 +352,10 @@ absl::Status ImportRun::CheckOptions() {
         absl::StrCat("--batch-size must be between 1 and ", options_.max_batch_size));
   }
   if (options_.max_attempts < 1) options_.max_attempts = 1;
+  if (options_.wait_linked < std::chrono::milliseconds::zero()) {
+    return absl::InvalidArgumentError("--wait-linked-s must not be negative");
+  }
+  if (options_.clock == nullptr) options_.clock = common::Clock::Real();
   jsonl_ = absl::EndsWith(options_.file, ".jsonl");
   encoding_flag_ = absl::AsciiStrToLower(options_.encoding);
   if (encoding_flag_ != "auto" && encoding_flag_ != "utf-8" && encoding_flag_ != "gb18030") {
@@ -532,7 +554,7 @@ void ImportRun::RejectLocally(int64_t line, std::string column, std::string fiel
 absl::Status ImportRun::SendBatch() {
   if (request_.records_size() == 0) return absl::OkStatus();
   ++summary_.batches;
-  request_.set_batch_id(absl::StrCat(summary_.batch_prefix, "-", summary_.batches));
+  request_.set_batch_id(BatchId(summary_.batches));
   const absl::Time sent_at = absl::Now();
   absl::StatusOr<SubmitBatchResponse> submitted =
       WithRetries([&] { return sender_->SubmitBatch(request_); });
@@ -560,6 +582,7 @@ void ImportRun::CountOutcomes(const SubmitBatchResponse& response, absl::Time se
   summary_.rejected_by_ingest += batch.rejected_count();
   summary_.unchanged += batch.unchanged_count();
   summary_.retracted += batch.retracted_count();
+  forwarded_.push_back(int64_t{batch.accepted_count()} + batch.retracted_count());
   // received_time has whole seconds; a second of slack allows for clocks that disagree a little.
   absl::Time received;
   std::string error;
@@ -628,6 +651,86 @@ void ImportRun::WriteIngestRejects(const SubmitBatchResponse& response,
   }
 }
 
+// Waits, after the last batch, until match-service has linked every record the import's batches
+// stored, or wait_linked runs out. Ingest sends its queue oldest first, so a round polls the
+// batches in order and stops at the first one with records still queued; the later ones keep
+// their last count (at first: all their records). A wait that ends before all are linked polls
+// every batch not yet linked once more, so that the count it reports is exact.
+void ImportRun::WaitForLinks() {
+  if (options_.wait_linked <= std::chrono::milliseconds::zero()) return;
+  const int64_t stored = summary_.accepted + summary_.retracted;
+  const absl::Time started = options_.clock->Now();
+  const absl::Time deadline = started + absl::FromChrono(options_.wait_linked);
+  std::vector<int64_t> queued = forwarded_;
+  size_t first = 0;  // the batches before it are linked
+  auto left = [&] {
+    int64_t sum = 0;
+    for (size_t i = first; i < queued.size(); ++i) sum += queued[i];
+    return sum;
+  };
+  ProgressBar bar(options_.progress ? *options_.progress : std::cerr, options_.progress != nullptr);
+  LinkWait outcome = LinkWait::kAllLinked;
+  while (true) {
+    if (absl::Status polled = PollLinks(queued, first, /*every=*/false); !polled.ok()) {
+      outcome = polled.code() == absl::StatusCode::kUnimplemented ? LinkWait::kNotReported
+                : polled.code() == absl::StatusCode::kCancelled   ? LinkWait::kInterrupted
+                                                                  : LinkWait::kFailed;
+      summary_.link_error = std::string(polled.message());
+      break;
+    }
+    bar.Update("linked", stored - left(), stored,
+               absl::StrCat(ProgressBar::Thousands(left()), " still queued for match-service"));
+    if (left() == 0) break;
+    if (IsCancelled()) {
+      outcome = LinkWait::kInterrupted;
+      break;
+    }
+    const absl::Time now = options_.clock->Now();
+    if (now >= deadline) {
+      outcome = LinkWait::kTimedOut;
+      break;
+    }
+    Sleep(std::min(options_.linked_poll,
+                   absl::ToChronoMilliseconds(deadline - now) + std::chrono::milliseconds(1)));
+  }
+  if (outcome == LinkWait::kTimedOut || outcome == LinkWait::kInterrupted) {
+    // Best effort: when it fails, the last round's counts stand.
+    PollLinks(queued, first, /*every=*/true).IgnoreError();
+  }
+  bar.Finish();
+  summary_.link_wait = outcome;
+  summary_.not_linked = left();
+  summary_.link_wait_seconds = absl::ToDoubleSeconds(options_.clock->Now() - started);
+}
+
+// Polls GetBatch for the batches from `first` on, in order, into `queued` (at most what each
+// stored: a batch from before ingest counted per batch reports an upper bound), and moves `first`
+// past those with nothing queued. Stops at the first batch with records still queued unless
+// `every`. Errors: GetBatch's after retries (Cancelled when interrupted while waiting to retry);
+// Unimplemented when ingest does not report match_queued_count.
+absl::Status ImportRun::PollLinks(std::vector<int64_t>& queued, size_t& first, bool every) {
+  for (size_t i = first; i < queued.size(); ++i) {
+    if (queued[i] > 0) {
+      GetBatchRequest get;
+      get.set_agency(options_.agency);
+      get.set_batch_id(BatchId(static_cast<int64_t>(i) + 1));
+      ASSIGN_OR_RETURN(ingest::v1::Batch batch,
+                       WithRetries([&] { return sender_->GetBatch(get); }));
+      if (!batch.has_match_queued_count()) {
+        return absl::UnimplementedError(
+            "this ingest-service does not say when its records are linked");
+      }
+      queued[i] = std::min<int64_t>(batch.match_queued_count(), forwarded_[i]);
+    }
+    if (queued[i] == 0) {
+      if (i == first) ++first;
+    } else if (!every) {
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
 template <typename Call>
 decltype(std::declval<Call&>()()) ImportRun::WithRetries(Call call) {
   std::chrono::milliseconds backoff = options_.first_backoff;
@@ -689,6 +792,48 @@ Importer::Importer(BatchSender* sender, ImportOptions options)
 
 absl::StatusOr<ImportSummary> Importer::Run() { return ImportRun(sender_, options_).Execute(); }
 
+namespace {
+
+// The summary's line about links, when the import waited for them.
+void PrintLinks(const ImportSummary& s, std::ostream& out) {
+  using T = ProgressBar;
+  const int64_t stored = s.accepted + s.retracted;
+  const int64_t linked = stored - s.not_linked;
+  switch (s.link_wait) {
+    case LinkWait::kNotWaited:
+      return;
+    case LinkWait::kAllLinked:
+      if (stored == 0) {
+        out << "linked: no record stored, none to link\n";
+      } else {
+        out << absl::StrFormat(
+            "linked: all %s stored records applied by match-service, %.1f s after the last batch\n",
+            T::Thousands(stored), s.link_wait_seconds);
+      }
+      return;
+    case LinkWait::kTimedOut:
+      out << absl::StrFormat(
+          "linked: %s of %s stored records; still queued: %s after waiting %.1f s (ingest keeps "
+          "sending them to match-service)\n",
+          T::Thousands(linked), T::Thousands(stored), T::Thousands(s.not_linked),
+          s.link_wait_seconds);
+      return;
+    case LinkWait::kInterrupted:
+      out << absl::StrFormat(
+          "linked: %s of %s stored records; still queued: %s when interrupted after %.1f s\n",
+          T::Thousands(linked), T::Thousands(stored), T::Thousands(s.not_linked),
+          s.link_wait_seconds);
+      return;
+    case LinkWait::kNotReported:
+    case LinkWait::kFailed:
+      out << absl::StrFormat("linked: not known (%s); %s records stored\n", s.link_error,
+                             T::Thousands(stored));
+      return;
+  }
+}
+
+}  // namespace
+
 void PrintImportSummary(const ImportSummary& s, std::ostream& out) {
   using T = ProgressBar;
   const std::string ids = s.batches == 0 ? "no batches"
@@ -713,6 +858,7 @@ void PrintImportSummary(const ImportSummary& s, std::ostream& out) {
   out << absl::StrFormat(
       ", %.1f s, %s rows/s\n", s.seconds,
       T::Thousands(s.seconds > 0 ? static_cast<int64_t>(s.rows / s.seconds) : s.rows));
+  PrintLinks(s, out);
   for (const auto& [reason, count] : s.reasons) {
     out << absl::StrFormat("    %8s  %s\n", T::Thousands(count), reason);
   }

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+#include "common/time/dates.h"
 #include "lifeline/ingest/v1/ingest_service.pb.h"
 #include "tools/lifeline/gateway_client.h"
 
@@ -41,10 +42,15 @@ class BatchSender {
   // batch.
   virtual absl::StatusOr<ingest::v1::ListRejectionsResponse> ListRejections(
       const ingest::v1::ListRejectionsRequest& request) = 0;
+
+  // Returns a stored batch's summary, with match_queued_count when ingest reports it. Errors: as
+  // SubmitBatch; NotFound for an unknown batch.
+  virtual absl::StatusOr<ingest::v1::Batch> GetBatch(
+      const ingest::v1::GetBatchRequest& request) = 0;
 };
 
 // Sends batches through the gateway's HTTP/JSON API (POST /v1/agencies/{agency}/batches, GET
-// .../batches/{batch_id}/rejections). Thread-compatible.
+// .../batches/{batch_id} and .../batches/{batch_id}/rejections). Thread-compatible.
 class GatewayBatchSender : public BatchSender {
  public:
   explicit GatewayBatchSender(const GatewayClient* gateway) : gateway_(gateway) {}
@@ -53,6 +59,7 @@ class GatewayBatchSender : public BatchSender {
       const ingest::v1::SubmitBatchRequest& request) override;
   absl::StatusOr<ingest::v1::ListRejectionsResponse> ListRejections(
       const ingest::v1::ListRejectionsRequest& request) override;
+  absl::StatusOr<ingest::v1::Batch> GetBatch(const ingest::v1::GetBatchRequest& request) override;
 
  private:
   const GatewayClient* gateway_;
@@ -86,8 +93,26 @@ struct ImportOptions {
   // Stream for the progress bar (stderr), or nullptr for none.
   std::ostream* progress = nullptr;
   // When set and true, the import stops before the next row, or instead of the next attempt
-  // when it is waiting to retry (Cancelled); batches already sent stay stored. For Ctrl-C.
+  // when it is waiting to retry (Cancelled); batches already sent stay stored. While waiting for
+  // links it ends the wait instead (the summary says so). For Ctrl-C.
   const std::atomic<bool>* cancelled = nullptr;
+  // After the last batch is stored, how long to wait until match-service has linked every record
+  // the import's batches stored (polling GetBatch's match_queued_count); zero does not wait.
+  std::chrono::milliseconds wait_linked{0};
+  // Time between two polls while waiting.
+  std::chrono::milliseconds linked_poll{500};
+  // The clock the wait is measured on; tests pass a fake one that their `sleep` advances.
+  const common::Clock* clock = common::Clock::Real();
+};
+
+// How the wait for match-service to link an import's records ended.
+enum class LinkWait {
+  kNotWaited,    // wait_linked was zero
+  kAllLinked,    // every record the import stored is linked (or it stored none)
+  kTimedOut,     // wait_linked ran out; `not_linked` were still queued
+  kInterrupted,  // `cancelled` turned true while waiting
+  kNotReported,  // ingest does not report match_queued_count (an older ingest-service)
+  kFailed,       // GetBatch failed for good; see `link_error`
 };
 
 // What an import did. Counts of ingest's outcomes are per batch as ingest first answered it, so a
@@ -109,9 +134,16 @@ struct ImportSummary {
   // Batches ingest had stored at least a second before this run sent them (by their received
   // time): parts of a resumed or repeated import, which added nothing.
   int64_t batches_stored_before = 0;
-  double seconds = 0;
+  double seconds = 0;  // reading and sending, without the wait for links
   // "<where> <severity> <field or column> <reason>" -> count, without any cell value.
   std::map<std::string, int64_t> reasons;
+
+  // The wait for links (ImportOptions::wait_linked). Ingest forwards every record it stores
+  // (`accepted` + `retracted`) to match-service, which links them before it acknowledges.
+  LinkWait link_wait = LinkWait::kNotWaited;
+  int64_t not_linked = 0;        // of the stored records, still queued when the wait ended
+  double link_wait_seconds = 0;  // from the last batch stored to the end of the wait
+  std::string link_error;        // kFailed: why
 };
 
 // Imports one file. Reads the file twice: once for its SHA-256 (the batch ids depend on it) and
@@ -143,7 +175,8 @@ class Importer {
 std::string DefaultBatchPrefix(const std::string& agency, const std::string& file,
                                const std::string& identity_hex);
 
-// Prints the summary: one line of totals, the per-reason counts, and where the rejects went.
+// Prints the summary: one line of totals, one of batches and time, one of links when the import
+// waited for them, the per-reason counts, and where the rejects went.
 void PrintImportSummary(const ImportSummary& summary, std::ostream& out);
 
 }  // namespace lifeline::tools

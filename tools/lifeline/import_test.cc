@@ -14,15 +14,18 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 #include "common/csv/csv_reader.h"
 #include "common/csv/encoding.h"
 #include "common/testing/process.h"
+#include "common/time/dates.h"
 #include <unistd.h>
 
 namespace lifeline::tools {
 namespace {
 
+using ::lifeline::ingest::v1::GetBatchRequest;
 using ::lifeline::ingest::v1::ListRejectionsRequest;
 using ::lifeline::ingest::v1::ListRejectionsResponse;
 using ::lifeline::ingest::v1::RecordIssue;
@@ -103,7 +106,31 @@ class FakeIngest : public BatchSender {
       *response.add_issues() = stored.issues[i];
     }
     ++new_batches;
+    stored_order_.push_back(request.batch_id());
     return response;
+  }
+
+  absl::StatusOr<ingest::v1::Batch> GetBatch(const GetBatchRequest& request) override {
+    get_ids.push_back(request.batch_id());
+    if (!get_error.ok()) return get_error;
+    auto it = batches_.find(std::make_pair(request.agency(), request.batch_id()));
+    if (it == batches_.end()) return absl::NotFoundError("no such batch");
+    ingest::v1::Batch batch = it->second.response.batch();
+    if (queued) batch.set_match_queued_count(queued(request.batch_id()));
+    return batch;
+  }
+
+  // The records each stored batch forwarded (accepted and retracted), in the order stored.
+  std::vector<std::pair<std::string, int>> Forwarded() const {
+    std::vector<std::pair<std::string, int>> forwarded;
+    for (const std::string& id : stored_order_) {
+      for (const auto& [key, stored] : batches_) {
+        if (key.second != id) continue;
+        const ingest::v1::Batch& batch = stored.response.batch();
+        forwarded.emplace_back(id, batch.accepted_count() + batch.retracted_count());
+      }
+    }
+    return forwarded;
   }
 
   absl::StatusOr<ListRejectionsResponse> ListRejections(
@@ -133,6 +160,10 @@ class FakeIngest : public BatchSender {
   int new_batches = 0;
   int stored_records = 0;
   int list_calls = 0;
+  // GetBatch's match_queued_count of a batch; unset: not reported (an older ingest-service).
+  std::function<int(const std::string& batch_id)> queued;
+  absl::Status get_error;
+  std::vector<std::string> get_ids;
 
   // The names of the stored records, in UTF-8, by source record id.
   std::map<std::string, std::string> Names() const {
@@ -152,6 +183,7 @@ class FakeIngest : public BatchSender {
   };
   std::map<std::pair<std::string, std::string>, Stored> batches_;
   std::map<std::pair<std::string, std::string>, std::string> records_;
+  std::vector<std::string> stored_order_;
 };
 
 constexpr char kMapping[] = R"(agency: civil_affairs
@@ -212,11 +244,41 @@ class ImporterTest : public ::testing::Test {
     return text;
   }
 
+  // Makes the fake ingest a queue towards a match-service that links `per_second` records a
+  // second of the fake clock from now on, oldest batch first, and makes the importer's waits
+  // advance that clock.
+  void LinkPerSecond(int per_second) {
+    const absl::Time start = clock_.Now();
+    ingest_.queued = [this, start, per_second](const std::string& batch_id) {
+      int64_t linked = absl::ToInt64Seconds(clock_.Now() - start) * per_second;
+      for (const auto& [id, forwarded] : ingest_.Forwarded()) {
+        const int64_t mine = std::min<int64_t>(linked, forwarded);
+        if (id == batch_id) return static_cast<int>(forwarded - mine);
+        linked -= mine;
+      }
+      return -1;
+    };
+  }
+  void WaitLinked(std::chrono::milliseconds wait) {
+    options_.wait_linked = wait;
+    options_.clock = &clock_;
+    options_.sleep = [this](std::chrono::milliseconds d) {
+      sleeps_.push_back(d);
+      clock_.Advance(absl::FromChrono(d));
+    };
+  }
+  static std::string Printed(const ImportSummary& summary) {
+    std::ostringstream printed;
+    PrintImportSummary(summary, printed);
+    return printed.str();
+  }
+
   common::testing::TempDir dir_;
   std::string mapping_;
   ImportOptions options_;
   FakeIngest ingest_;
   std::vector<std::chrono::milliseconds> sleeps_;
+  common::FakeClock clock_{absl::FromUnixSeconds(1800000000)};
 };
 
 TEST(DefaultBatchPrefixTest, UsesAgencyStemAndTwelveHexDigits) {
@@ -243,6 +305,10 @@ TEST_F(ImporterTest, SendsMappedRowsInBatchesOfTheGivenSize) {
   EXPECT_EQ(ingest_.Names().at("sa-4"), "张三4");
   // The rejects file exists with the header only.
   EXPECT_EQ(ReadCsv(Read(file + ".rejects.csv")).size(), 1u);
+  // Waiting for links is the caller's choice (the CLI's default is 60 s).
+  EXPECT_EQ(summary->link_wait, LinkWait::kNotWaited);
+  EXPECT_TRUE(ingest_.get_ids.empty());
+  EXPECT_THAT(Printed(*summary), Not(HasSubstr("linked")));
 }
 
 TEST_F(ImporterTest, BatchIdsAreTheSameOnReRunAndNothingIsStoredTwice) {
@@ -552,6 +618,123 @@ TEST_F(ImporterTest, ImportsJsonLinesWithoutAMapping) {
   EXPECT_EQ(rows[1][0], "3");
   EXPECT_EQ(rows[1][4], "NOT_A_RECORD");
   EXPECT_EQ(rows[1][6], "{\"sourceRecordId\":\"j-2\",\"nonsense\":1}");
+}
+
+// After the last batch the importer polls GetBatch until match-service has linked every record
+// the import stored (rejected ones are not waited for), and says how long that took.
+TEST_F(ImporterTest, WaitsUntilMatchServiceHasLinkedEveryStoredRecord) {
+  options_.batch_size = 2;
+  std::ostringstream progress;
+  options_.progress = &progress;
+  WaitLinked(std::chrono::seconds(60));
+  LinkPerSecond(1);
+  const std::string file = Write("linked.csv", std::string(kHeader) + Rows(5) +
+                                                   "6,sa-6,,110101199001011237,城市低保,300.50\n");
+  absl::StatusOr<ImportSummary> summary = Import(file);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->accepted, 5);
+  EXPECT_EQ(summary->batches, 3);
+  EXPECT_EQ(summary->link_wait, LinkWait::kAllLinked);
+  EXPECT_EQ(summary->not_linked, 0);
+  EXPECT_EQ(summary->link_wait_seconds, 5.0);
+  EXPECT_THAT(Printed(*summary),
+              HasSubstr("linked: all 5 stored records applied by match-service, 5.0 s after the "
+                        "last batch\n"));
+  EXPECT_THAT(progress.str(), HasSubstr("linked"));
+  // Eleven rounds (every half second up to 5 s) over three batches: a round polls from the first
+  // batch not yet linked up to the first one with records queued, not every batch every time.
+  EXPECT_GE(ingest_.get_ids.size(), 11u);
+  EXPECT_LT(ingest_.get_ids.size(), 2 * 11u);
+  EXPECT_EQ(ingest_.get_ids.back(), summary->batch_prefix + "-3");
+}
+
+// When the wait runs out the summary says how many records are still queued, counted once more
+// over every batch not yet linked (here ingest delivered the later batches first).
+TEST_F(ImporterTest, WaitEndsAtTheTimeoutAndSaysHowManyAreStillQueued) {
+  options_.batch_size = 2;
+  WaitLinked(std::chrono::seconds(2));
+  std::string first_batch;
+  ingest_.on_submit = [&] {
+    if (first_batch.empty()) first_batch = ingest_.submitted_ids.front();
+  };
+  ingest_.queued = [&](const std::string& batch_id) { return batch_id == first_batch ? 1 : 0; };
+  absl::StatusOr<ImportSummary> summary = Import(Write("slow.csv", std::string(kHeader) + Rows(5)));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->link_wait, LinkWait::kTimedOut);
+  EXPECT_EQ(summary->not_linked, 1);
+  EXPECT_EQ(summary->link_wait_seconds, 2.0);
+  EXPECT_THAT(Printed(*summary),
+              HasSubstr("linked: 4 of 5 stored records; still queued: 1 after waiting 2.0 s"));
+  // Never a sleep past the deadline.
+  std::chrono::milliseconds slept{0};
+  for (std::chrono::milliseconds d : sleeps_) slept += d;
+  EXPECT_EQ(slept, std::chrono::seconds(2));
+}
+
+TEST_F(ImporterTest, CtrlCEndsTheWaitButNotTheImport) {
+  options_.batch_size = 2;
+  WaitLinked(std::chrono::seconds(60));
+  LinkPerSecond(1);
+  std::atomic<bool> cancelled{false};
+  options_.cancelled = &cancelled;
+  options_.sleep = [&](std::chrono::milliseconds d) {
+    clock_.Advance(absl::FromChrono(d));
+    if (clock_.Now() - absl::FromUnixSeconds(1800000000) >= absl::Seconds(3)) cancelled = true;
+  };
+  absl::StatusOr<ImportSummary> summary = Import(Write("c.csv", std::string(kHeader) + Rows(5)));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->link_wait, LinkWait::kInterrupted);
+  EXPECT_EQ(summary->not_linked, 2);
+  EXPECT_THAT(Printed(*summary),
+              HasSubstr("linked: 3 of 5 stored records; still queued: 2 when interrupted"));
+}
+
+TEST_F(ImporterTest, AnIngestThatDoesNotReportLinksIsSaidSoWithoutWaiting) {
+  WaitLinked(std::chrono::seconds(60));
+  absl::StatusOr<ImportSummary> summary = Import(Write("old.csv", std::string(kHeader) + Rows(3)));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->link_wait, LinkWait::kNotReported);
+  EXPECT_EQ(ingest_.get_ids.size(), 1u);
+  EXPECT_TRUE(sleeps_.empty());
+  EXPECT_THAT(Printed(*summary), HasSubstr("linked: not known (this ingest-service does not say "
+                                           "when its records are linked); 3 records stored"));
+}
+
+TEST_F(ImporterTest, AFailingGetBatchEndsTheWaitButNotTheImport) {
+  WaitLinked(std::chrono::seconds(60));
+  LinkPerSecond(1);
+  ingest_.get_error = absl::PermissionDeniedError("HTTP 403: no");
+  absl::StatusOr<ImportSummary> summary = Import(Write("d.csv", std::string(kHeader) + Rows(3)));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->link_wait, LinkWait::kFailed);
+  EXPECT_THAT(Printed(*summary), HasSubstr("linked: not known (HTTP 403: no); 3 records stored"));
+  // Unavailable is retried like every other call, then given up.
+  ingest_.get_ids.clear();
+  ingest_.get_error = absl::UnavailableError("gateway answered HTTP 503");
+  options_.max_attempts = 3;
+  summary = Import(Write("e.csv", std::string(kHeader) + Rows(4)));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->link_wait, LinkWait::kFailed);
+  EXPECT_EQ(ingest_.get_ids.size(), 3u);
+}
+
+TEST_F(ImporterTest, NothingStoredMeansNothingToWaitFor) {
+  WaitLinked(std::chrono::seconds(60));
+  LinkPerSecond(1);
+  absl::StatusOr<ImportSummary> summary = Import(
+      Write("none.csv", std::string(kHeader) + "1,sa-1,,110101199001011237,城市低保,300.50\n"));
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->accepted, 0);
+  EXPECT_EQ(summary->link_wait, LinkWait::kAllLinked);
+  EXPECT_TRUE(ingest_.get_ids.empty());
+  EXPECT_THAT(Printed(*summary), HasSubstr("linked: no record stored, none to link\n"));
+}
+
+TEST_F(ImporterTest, ANegativeWaitIsRefused) {
+  options_.wait_linked = std::chrono::milliseconds(-1);
+  EXPECT_EQ(Import(Write("n.csv", std::string(kHeader) + Rows(1))).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ingest_.submitted_ids.empty());
 }
 
 }  // namespace

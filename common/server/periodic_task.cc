@@ -1,10 +1,10 @@
-#include "referral-service/rpc/periodic_task.h"
+#include "common/server/periodic_task.h"
 
 #include <chrono>
 
 #include <spdlog/spdlog.h>
 
-namespace lifeline::referral {
+namespace lifeline::common {
 
 void PeriodicTask::Start() {
   {
@@ -34,4 +34,4 @@ void PeriodicTask::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace lifeline::referral
+}  // namespace lifeline::common

@@ -1,5 +1,5 @@
-// Runs a function on a background thread every interval until stopped (the metrics refresher
-// and the overdue escalation loop of main).
+// Runs a function on a background thread every interval until stopped: a service's metrics
+// refresh, referral-service's overdue escalation loop.
 #pragma once
 
 #include <condition_variable>
@@ -7,11 +7,12 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
-namespace lifeline::referral {
+namespace lifeline::common {
 
 // Calls `run` at once on Start, then every `interval`; an error is logged as
 // `event=<name>_failed code=<code>` and the next round runs as planned. Thread-safe.
@@ -36,4 +37,4 @@ class PeriodicTask {
   std::thread thread_;
 };
 
-}  // namespace lifeline::referral
+}  // namespace lifeline::common
