@@ -692,6 +692,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       common::Outbox::PendingCountMigration(3),
       {4, kSchemaV4, MigrateFactsToRecords},
       {5, kSchemaV5, IndexExistingRecords},
+      common::Outbox::QueueOrderMigration(6),
   };
 }
 
