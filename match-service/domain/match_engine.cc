@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -105,6 +106,7 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, const NormalizedReco
   std::set<std::string> neighbours;
   if (!old_person.empty()) neighbours.insert(old_person);
   std::vector<int64_t> kept = {record_id};
+  std::map<int64_t, IndexedRecord> known;
   {
     ASSIGN_OR_RETURN(std::vector<IndexedRecord> found,
                      tx.LoadIndexedRecords(std::vector<int64_t>(ids.begin(), ids.end())));
@@ -124,6 +126,7 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, const NormalizedReco
       if (weigh.Weight(linkage::Compare(features, f), features, f) < possible_weight) continue;
       kept.push_back(found[i].record_id);
       if (!found[i].person_id.empty()) neighbours.insert(found[i].person_id);
+      known.emplace(found[i].record_id, std::move(found[i]));
     }
   }
   for (const std::string& person : neighbours) {
@@ -132,7 +135,7 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, const NormalizedReco
   }
   std::sort(kept.begin(), kept.end());
   kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
-  return Relink(tx, kept, model, now, persons);
+  return Relink(tx, kept, model, now, persons, std::move(known));
 }
 
 absl::StatusOr<linkage::NameFrequencies> MatchEngine::IndexFrequencies(
@@ -151,9 +154,18 @@ absl::StatusOr<linkage::NameFrequencies> MatchEngine::IndexFrequencies(
 
 absl::Status MatchEngine::Relink(MatchTransaction& tx, const std::vector<int64_t>& record_ids,
                                  const LinkModel& model, absl::Time now,
-                                 std::set<std::string>* persons) {
+                                 std::set<std::string>* persons,
+                                 std::map<int64_t, IndexedRecord> known) {
   if (record_ids.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::vector<IndexedRecord> records, tx.LoadIndexedRecords(record_ids));
+  std::vector<int64_t> missing;
+  for (int64_t id : record_ids) {
+    if (known.count(id) == 0) missing.push_back(id);
+  }
+  ASSIGN_OR_RETURN(std::vector<IndexedRecord> loaded, tx.LoadIndexedRecords(missing));
+  for (IndexedRecord& r : loaded) known.emplace(r.record_id, std::move(r));
+  std::vector<IndexedRecord> records;
+  records.reserve(known.size());
+  for (auto& [id, r] : known) records.push_back(std::move(r));
   ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.MatchReviews(&record_ids));
   std::vector<linkage::PersonFeatures> features;
   features.reserve(records.size());
@@ -176,9 +188,13 @@ absl::Status MatchEngine::ApplyLinks(MatchTransaction& tx,
   }
   for (size_t i = 0; i < records.size(); ++i) {
     const RecordLink& link = outcome.links[i];
-    if (records[i].person_id != link.person_id) {
-      if (!records[i].person_id.empty()) persons->insert(records[i].person_id);
+    const IndexedRecord& was = records[i];
+    if (was.person_id != link.person_id) {
+      if (!was.person_id.empty()) persons->insert(was.person_id);
       persons->insert(link.person_id);
+    } else if (was.link_reason == link.reason && was.link_partner == link.partner_record_id &&
+               was.link_vector == link.vector) {
+      continue;  // nothing to write
     }
     RETURN_IF_ERROR(tx.SetRecordLink(link));
   }

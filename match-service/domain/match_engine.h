@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -126,8 +127,10 @@ class MatchEngine {
                            const LinkModel& model, bool* applied, std::set<std::string>* persons,
                            std::set<std::string>* cases);
   // Re-resolves the records `record_ids` (a neighbourhood) with the deployment's model.
+  // `known` holds those of them already loaded (the rest are read).
   absl::Status Relink(MatchTransaction& tx, const std::vector<int64_t>& record_ids,
-                      const LinkModel& model, absl::Time now, std::set<std::string>* persons);
+                      const LinkModel& model, absl::Time now, std::set<std::string>* persons,
+                      std::map<int64_t, IndexedRecord> known = {});
   // The index-wide counts of the names of `records`.
   static absl::StatusOr<linkage::NameFrequencies> IndexFrequencies(
       MatchTransaction& tx, const std::vector<const linkage::PersonFeatures*>& records,

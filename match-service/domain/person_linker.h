@@ -31,6 +31,10 @@ struct IndexedRecord {
   // "" for a record not linked yet.
   std::string person_id;
   NormalizedPerson person;
+  // The stored link (RecordLink's fields), to write only what changed.
+  std::string link_reason;
+  int64_t link_partner = 0;
+  uint32_t link_vector = 0;
 };
 
 // A reviewer's decision on two records: the same person (confirm) or not (separate).

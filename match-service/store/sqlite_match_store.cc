@@ -307,7 +307,8 @@ absl::StatusOr<LinkedRecord> ReadLinked(const Statement& row) {
 // A weight in thousandths of a bit, as stored.
 int64_t Milli(double weight) { return static_cast<int64_t>(std::llround(weight * 1000)); }
 
-// Reads one live record for the linker: columns id, agency, source_record_id, person_id, record.
+// Reads one live record for the linker: columns id, agency, source_record_id, person_id, record,
+// link_reason, link_partner, link_vector.
 absl::StatusOr<IndexedRecord> ReadIndexed(const Statement& row) {
   IndexedRecord r;
   r.record_id = row.ColumnInt(0);
@@ -316,6 +317,9 @@ absl::StatusOr<IndexedRecord> ReadIndexed(const Statement& row) {
   r.person_id = row.ColumnText(3);
   ASSIGN_OR_RETURN(NormalizedRecord record, ParseRecord(row.ColumnBlob(4)));
   r.person = std::move(*record.mutable_person());
+  r.link_reason = row.ColumnText(5);
+  r.link_partner = row.ColumnInt(6);
+  r.link_vector = static_cast<uint32_t>(row.ColumnInt(7));
   return r;
 }
 

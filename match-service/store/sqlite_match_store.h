@@ -43,8 +43,8 @@ class SqliteMatchStore : public MatchStore {
       "ORDER BY pm.weight_milli DESC, pm.record_a, pm.record_b LIMIT ? OFFSET ?";
   // A re-resolution from scratch reads every live record.
   static constexpr char kAllLiveRecordsSql[] =
-      "SELECT id, agency, source_record_id, person_id, record FROM records WHERE retracted = 0 "
-      "ORDER BY id";
+      "SELECT id, agency, source_record_id, person_id, record, link_reason, link_partner, "
+      "link_vector FROM records WHERE retracted = 0 ORDER BY id";
 
   absl::Status InTransaction(const std::function<absl::Status(MatchTransaction&)>& fn) override;
   absl::StatusOr<PersonView> GetPerson(const std::string& person_id) override;
