@@ -17,6 +17,7 @@
 #include "common/csv/csv_reader.h"
 #include "common/csv/encoding.h"
 #include "lifeline/records/v1/records.pb.h"
+#include "tools/lifeline/json_message_parser.h"
 #include "tools/mapping/record_mapper.h"
 
 namespace lifeline::tools {
@@ -123,6 +124,7 @@ class RecordFileReader {
   bool jsonl_ = false;
   std::string encoding_;
   bool gb18030_ = false;
+  std::unique_ptr<JsonMessageParser> json_;  // JSON Lines only
   std::optional<mapping::RecordMapper> mapper_;
   std::map<std::string, std::string> header_of_field_;
   std::string mapping_bytes_;
