@@ -258,10 +258,11 @@ class JsonMessageParser::Cursor {
       case pb::FieldDescriptor::CPPTYPE_ENUM: {
         absl::string_view name;
         if (!String(&name)) return false;
-        const pb::EnumValueDescriptor* value =
-            field->enum_type()->FindValueByName(std::string(name));
-        if (value == nullptr) return false;
-        reflection->SetEnumValue(message, field, value->number());
+        const auto values = parser_->enums_.find(field->enum_type());
+        if (values == parser_->enums_.end()) return false;
+        const auto value = values->second.find(name);
+        if (value == values->second.end()) return false;
+        reflection->SetEnumValue(message, field, value->second);
         return true;
       }
       case pb::FieldDescriptor::CPPTYPE_MESSAGE:
@@ -291,6 +292,12 @@ void JsonMessageParser::Index(const pb::Descriptor* type) {
     const pb::FieldDescriptor* field = type->field(i);
     table.emplace(field->name(), field);
     table.emplace(field->json_name(), field);
+    if (const pb::EnumDescriptor* values = field->enum_type(); values != nullptr) {
+      EnumTable& numbers = enums_[values];
+      for (int v = 0; v < values->value_count(); ++v) {
+        numbers.emplace(values->value(v)->name(), values->value(v)->number());
+      }
+    }
   }
   for (int i = 0; i < type->field_count(); ++i) {
     if (type->field(i)->message_type() != nullptr) Index(type->field(i)->message_type());

@@ -39,12 +39,15 @@ class JsonMessageParser {
  private:
   // The fields of one message type by proto name and by JSON name.
   using FieldTable = absl::flat_hash_map<std::string, const google::protobuf::FieldDescriptor*>;
+  // The numbers of one enum type's values by name.
+  using EnumTable = absl::flat_hash_map<std::string, int>;
   class Cursor;
 
   void Index(const google::protobuf::Descriptor* type);
 
   const google::protobuf::Descriptor* type_;
   absl::flat_hash_map<const google::protobuf::Descriptor*, FieldTable> tables_;
+  absl::flat_hash_map<const google::protobuf::EnumDescriptor*, EnumTable> enums_;
 };
 
 }  // namespace lifeline::tools

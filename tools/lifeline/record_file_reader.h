@@ -135,7 +135,6 @@ class RecordFileReader {
   mapping::RecordMapper::ColumnIndex column_index_;
   std::vector<std::string> header_as_read_;
   std::vector<std::string> header_utf8_;
-  std::vector<std::string> raw_;
   int64_t line_number_ = 0;
   int64_t bytes_ = 0;
   int64_t bytes_read_ = 0;
