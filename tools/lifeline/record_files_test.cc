@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "common/testing/process.h"
 #include "tools/datagen/file_output.h"
 #include "tools/datagen/generator.h"
+#include "tools/progress/progress_bar.h"
 
 namespace lifeline::tools {
 namespace {
@@ -410,7 +412,11 @@ TEST_F(RecordFilesTest, CsvAndJsonLinesOfADatagenCountyGiveTheSameRecords) {
   absl::StatusOr<OfflineRecords> from_csv = Read({csv_dir});
   ASSERT_TRUE(from_csv.ok()) << from_csv.status();
   options_.threads = 2;
+  std::ostringstream progress;
+  options_.progress = &progress;
   absl::StatusOr<OfflineRecords> from_jsonl = Read({jsonl_dir});
+  options_.progress = nullptr;
+  EXPECT_THAT(progress.str(), HasSubstr(ProgressBar::Thousands(from_jsonl->rows) + " rows"));
   ASSERT_TRUE(from_jsonl.ok()) << from_jsonl.status();
 
   EXPECT_EQ(from_jsonl->rows, lines_sent_);
