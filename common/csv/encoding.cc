@@ -1,5 +1,6 @@
 #include "common/csv/encoding.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -150,6 +151,11 @@ bool IsValidUtf8(std::string_view bytes) {
 
 std::string_view DetectEncoding(std::string_view bytes) {
   return IsValidUtf8(bytes) ? "utf-8" : "gb18030";
+}
+
+bool IsAscii(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 }  // namespace lifeline::common

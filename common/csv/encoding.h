@@ -56,4 +56,7 @@ bool IsValidUtf8(std::string_view bytes);
 // valid UTF-8.
 std::string_view DetectEncoding(std::string_view bytes);
 
+// Returns true when every byte of `bytes` is ASCII (the same text in UTF-8 and in GB18030).
+bool IsAscii(std::string_view bytes);
+
 }  // namespace lifeline::common

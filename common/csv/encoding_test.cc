@@ -119,6 +119,13 @@ TEST(EncodingTest, IsValidUtf8) {
   EXPECT_FALSE(IsValidUtf8("\xD5\xC5\xCE\xB0"));  // 张伟 in GB18030
 }
 
+TEST(EncodingTest, IsAscii) {
+  EXPECT_TRUE(IsAscii(""));
+  EXPECT_TRUE(IsAscii("id,name\r\n1,a\x7F"));
+  EXPECT_FALSE(IsAscii("1,\xD5\xC5"));  // 张 in GB18030
+  EXPECT_FALSE(IsAscii("姓名"));
+}
+
 TEST(EncodingTest, DetectEncoding) {
   EXPECT_EQ(DetectEncoding(""), "utf-8");
   EXPECT_EQ(DetectEncoding("id,name\r\n1,a\r\n"), "utf-8");

@@ -4,13 +4,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/json_util.h>
 #include <openssl/evp.h>
 
@@ -23,15 +22,12 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-#include "common/config/yaml_proto.h"
-#include "common/csv/csv_reader.h"
 #include "common/csv/csv_writer.h"
 #include "common/csv/encoding.h"
 #include "common/status/status_macros.h"
-#include "lifeline/ingest/v1/agency_mapping.pb.h"
 #include "lifeline/records/v1/records.pb.h"
+#include "tools/lifeline/record_file_reader.h"
 #include "tools/lifeline/staged_csv_file.h"
-#include "tools/mapping/record_mapper.h"
 #include "tools/progress/progress_bar.h"
 
 namespace lifeline::tools {
@@ -44,7 +40,6 @@ using ingest::v1::RecordIssue;
 using ingest::v1::SubmitBatchRequest;
 using ingest::v1::SubmitBatchResponse;
 
-constexpr size_t kSniffBytes = 64 * 1024;
 // SubmitBatchResponse.issues holds at most this many; ListRejections has the rest.
 constexpr int kIssuesInResponse = 100;
 constexpr int kRejectionsPageSize = 1000;
@@ -77,7 +72,6 @@ class Sha256 {
 struct FileFacts {
   int64_t bytes = 0;
   std::string sha256_hex;
-  std::string head;  // the first kSniffBytes bytes
 };
 
 absl::StatusOr<FileFacts> ScanFile(const std::string& path) {
@@ -90,33 +84,12 @@ absl::StatusOr<FileFacts> ScanFile(const std::string& path) {
     in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     const auto got = static_cast<size_t>(in.gcount());
     if (got == 0) break;
-    std::string_view view(chunk.data(), got);
-    sha.Update(view);
-    if (facts.head.size() < kSniffBytes) {
-      facts.head.append(view.substr(0, kSniffBytes - facts.head.size()));
-    }
+    sha.Update(std::string_view(chunk.data(), got));
     facts.bytes += static_cast<int64_t>(got);
   }
   if (in.bad()) return absl::UnavailableError(absl::StrCat("error reading ", path));
   facts.sha256_hex = sha.HexDigest();
   return facts;
-}
-
-// Drops a UTF-8 sequence cut off at the end of a prefix of a longer text, so that the prefix of
-// a valid UTF-8 file is itself valid.
-std::string_view TrimCutUtf8(std::string_view bytes) {
-  for (size_t back = 1; back <= 4 && back <= bytes.size(); ++back) {
-    const auto c = static_cast<unsigned char>(bytes[bytes.size() - back]);
-    if ((c & 0xC0) == 0x80) continue;  // continuation byte: keep looking for the lead
-    const size_t need = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    return need > back ? bytes.substr(0, bytes.size() - back) : bytes;
-  }
-  return bytes;
-}
-
-bool IsAscii(std::string_view bytes) {
-  return std::all_of(bytes.begin(), bytes.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 bool Retryable(const absl::Status& status) {
@@ -167,7 +140,7 @@ class RejectsWriter {
 
  private:
   std::string Encode(const std::string& utf8) const {
-    if (!gb18030_ || IsAscii(utf8)) return utf8;
+    if (!gb18030_ || common::IsAscii(utf8)) return utf8;
     absl::StatusOr<std::string> converted = common::Utf8ToGb18030(utf8);
     return converted.ok() ? *converted : utf8;
   }
@@ -175,18 +148,6 @@ class RejectsWriter {
   bool gb18030_;
   int64_t rows_ = 0;
 };
-
-// Splits the mapper's "column '<header>' (<field>): <reason>" into header and field.
-void ParseMapperError(absl::string_view message, std::string* column, std::string* field) {
-  constexpr absl::string_view kColumn = "column '";
-  if (!absl::StartsWith(message, kColumn)) return;
-  const size_t quote = message.find("' (", kColumn.size());
-  if (quote == absl::string_view::npos) return;
-  const size_t close = message.find("): ", quote);
-  if (close == absl::string_view::npos) return;
-  *column = std::string(message.substr(kColumn.size(), quote - kColumn.size()));
-  *field = std::string(message.substr(quote + 3, close - quote - 3));
-}
 
 // One row of the batch being built, kept until ingest has answered for it.
 struct PendingRow {
@@ -247,9 +208,9 @@ std::string DefaultBatchPrefix(const std::string& agency, const std::string& fil
 
 namespace {
 
-// One run of Importer::Run: its named steps (check the options, load the mapping, describe and
-// open the input, map rows into batches, send a batch and write its rejects, summarize) and the
-// state they share. Not thread-safe.
+// One run of Importer::Run: its named steps (check the options, open the input, describe it,
+// read rows into batches, send a batch and write its rejects, summarize) and the state they
+// share. Not thread-safe.
 class ImportRun {
  public:
   ImportRun(BatchSender* sender, ImportOptions options)
@@ -261,13 +222,9 @@ class ImportRun {
 
  private:
   absl::Status CheckOptions();
-  absl::Status LoadMapping();
-  absl::Status DescribeInput();
   absl::Status OpenInput();
-  absl::Status OpenCsvHeader();
-  absl::Status ReadJsonLines();
-  absl::Status ReadCsvRows();
-  absl::Status AddCsvRow();
+  absl::Status DescribeInput();
+  absl::Status ReadRows();
   absl::Status AddToBatch(int64_t line, std::vector<std::string> cells);
   absl::Status SendBatch();
   void CountOutcomes(const SubmitBatchResponse& response, absl::Time sent_at);
@@ -280,12 +237,7 @@ class ImportRun {
     return absl::StrCat(summary_.batch_prefix, "-", number);
   }
 
-  // Converts `raw` cells into `cells_` as UTF-8; returns the first cell that is not valid in the
-  // input's encoding.
-  std::optional<size_t> ToUtf8(const std::vector<std::string>& raw);
-  void RejectLocally(int64_t line, std::string column, std::string field, const std::string& reason,
-                     const std::string& message, const std::string& summary_key,
-                     std::vector<std::string> row);
+  void RejectLocally(const RecordFileRow& row, const RowProblem& problem);
   // Calls `call` until it succeeds, fails for good, runs out of attempts, or the import is
   // cancelled while waiting to retry.
   template <typename Call>
@@ -299,27 +251,11 @@ class ImportRun {
   ImportOptions options_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   ImportSummary summary_;
-  bool jsonl_ = false;
-  bool gb18030_ = false;
-  std::string encoding_flag_;
-  // CSV only: the mapping, its deterministic bytes (part of the batch identity) and the header
-  // of each field (for the rejects file and the reasons).
-  std::optional<mapping::RecordMapper> mapper_;
-  std::string mapping_bytes_;
-  std::map<std::string, std::string> header_of_field_;
   FileFacts facts_;
-
-  std::ifstream in_;
-  std::optional<common::CsvReader> csv_;
-  std::optional<common::EncodingConverter> to_utf8_;
-  mapping::RecordMapper::ColumnIndex column_index_;
+  std::unique_ptr<RecordFileReader> reader_;
   std::optional<RejectsWriter> rejects_;
-  std::vector<std::string> raw_;
-  std::vector<std::string> cells_;
-  std::vector<std::string> header_utf8_;
 
   ProgressBar bar_;
-  int64_t bytes_read_ = 0;
   SubmitBatchRequest request_;
   std::vector<PendingRow> pending_;
   // Per batch, in order: the records ingest stored and forwarded to match-service.
@@ -328,12 +264,11 @@ class ImportRun {
 
 absl::StatusOr<ImportSummary> ImportRun::Execute() {
   RETURN_IF_ERROR(CheckOptions());
-  RETURN_IF_ERROR(LoadMapping());
-  RETURN_IF_ERROR(DescribeInput());
   RETURN_IF_ERROR(OpenInput());
+  RETURN_IF_ERROR(DescribeInput());
   request_.set_agency(options_.agency);
   pending_.reserve(static_cast<size_t>(options_.batch_size));
-  RETURN_IF_ERROR(jsonl_ ? ReadJsonLines() : ReadCsvRows());
+  RETURN_IF_ERROR(ReadRows());
   RETURN_IF_ERROR(SendBatch());
   Draw(true);
   bar_.Finish();
@@ -356,183 +291,64 @@ absl::Status ImportRun::CheckOptions() {
     return absl::InvalidArgumentError("--wait-linked-s must not be negative");
   }
   if (options_.clock == nullptr) options_.clock = common::Clock::Real();
-  jsonl_ = absl::EndsWith(options_.file, ".jsonl");
-  encoding_flag_ = absl::AsciiStrToLower(options_.encoding);
-  if (encoding_flag_ != "auto" && encoding_flag_ != "utf-8" && encoding_flag_ != "gb18030") {
-    return absl::InvalidArgumentError("--encoding must be auto, utf-8 or gb18030");
-  }
-  if (jsonl_ && encoding_flag_ == "gb18030") {
-    return absl::InvalidArgumentError("JSON Lines files are UTF-8; --encoding gb18030 is wrong");
-  }
-  if (!jsonl_ && options_.mapping_file.empty()) {
+  if (!absl::EndsWith(options_.file, ".jsonl") && options_.mapping_file.empty()) {
     return absl::InvalidArgumentError("importing a CSV file needs --mapping FILE");
   }
   return absl::OkStatus();
 }
 
-absl::Status ImportRun::LoadMapping() {
-  if (jsonl_) return absl::OkStatus();
-  ingest::v1::AgencyMapping mapping;
-  RETURN_IF_ERROR(common::LoadYamlProto(options_.mapping_file, &mapping));
-  if (mapping.agency() != options_.agency) {
-    return absl::InvalidArgumentError(absl::StrCat("the mapping ", options_.mapping_file,
-                                                   " is for agency '", mapping.agency(), "', not '",
-                                                   options_.agency, "'"));
-  }
-  ASSIGN_OR_RETURN(mapping::RecordMapper created, mapping::RecordMapper::Create(mapping));
-  mapper_.emplace(std::move(created));
-  for (const auto& column : mapping.columns()) header_of_field_[column.field()] = column.header();
-  google::protobuf::io::StringOutputStream stream(&mapping_bytes_);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  mapping.SerializeToCodedStream(&coded);
+// Opens the file through its mapping (CSV): its encoding and header row.
+absl::Status ImportRun::OpenInput() {
+  RecordFileOptions file;
+  file.agency = options_.agency;
+  file.file = options_.file;
+  file.mapping_file = options_.mapping_file;
+  file.encoding = options_.encoding;
+  ASSIGN_OR_RETURN(reader_, RecordFileReader::Open(std::move(file)));
+  summary_.encoding = reader_->encoding();
   return absl::OkStatus();
 }
 
-// Scans the file: its size, its encoding, and the batch ids and rejects file that follow.
+// Scans the file for its size and SHA-256: the batch ids and the rejects file follow.
 absl::Status ImportRun::DescribeInput() {
   ASSIGN_OR_RETURN(facts_, ScanFile(options_.file));
   summary_.bytes = facts_.bytes;
-  if (jsonl_) {
-    summary_.encoding = "utf-8";
-  } else if (encoding_flag_ != "auto") {
-    summary_.encoding = encoding_flag_;
-  } else if (IsAscii(facts_.head)) {
-    // Nothing to tell the encodings apart by (yet): trust the mapping.
-    summary_.encoding = mapper_->encoding();
-  } else {
-    std::string_view head = facts_.head;
-    if (facts_.bytes > static_cast<int64_t>(head.size())) head = TrimCutUtf8(head);
-    summary_.encoding = std::string(common::DetectEncoding(head));
-  }
-  gb18030_ = summary_.encoding == "gb18030";
-
   Sha256 identity;
   identity.Update(facts_.sha256_hex);
   identity.Update(absl::StrCat("\nbatch_size=", options_.batch_size, "\nmapping="));
-  identity.Update(mapping_bytes_);
+  identity.Update(reader_->mapping_bytes());
   summary_.batch_prefix =
       options_.batch_prefix.empty()
           ? DefaultBatchPrefix(options_.agency, options_.file, identity.HexDigest())
           : options_.batch_prefix;
   summary_.rejects_file =
       options_.rejects_file.empty() ? options_.file + ".rejects.csv" : options_.rejects_file;
-  return absl::OkStatus();
+  rejects_.emplace(summary_.rejects_file, reader_->encoding() == "gb18030");
+  return rejects_->Open(reader_->header_as_read());
 }
 
-absl::Status ImportRun::OpenInput() {
-  in_.open(options_.file, std::ios::binary);
-  if (!in_) return absl::NotFoundError(absl::StrCat("cannot read ", options_.file));
-  rejects_.emplace(summary_.rejects_file, gb18030_);
-  if (jsonl_) return rejects_->Open({"record"});
-  common::CsvReaderOptions csv_options;
-  csv_options.skip_empty_lines = true;
-  csv_.emplace(&in_, csv_options);
-  if (gb18030_) {
-    ASSIGN_OR_RETURN(common::EncodingConverter converter,
-                     common::EncodingConverter::Create("GB18030", "UTF-8"));
-    to_utf8_.emplace(std::move(converter));
-  }
-  return OpenCsvHeader();
-}
-
-// Reads the header row, indexes the mapping's columns in it and starts the rejects file with it.
-absl::Status ImportRun::OpenCsvHeader() {
-  ASSIGN_OR_RETURN(bool has_header, csv_->ReadRow(&raw_));
-  if (!has_header) {
-    return absl::InvalidArgumentError(absl::StrCat(options_.file, " has no header row"));
-  }
-  if (std::optional<size_t> bad = ToUtf8(raw_)) {
-    if (gb18030_) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the header row of ", options_.file, " is not valid GB18030 (column ", *bad + 1, ")"));
-    }
-    return absl::InvalidArgumentError(absl::StrCat("the header row of ", options_.file,
-                                                   " is not valid UTF-8 (column ", *bad + 1,
-                                                   "); try --encoding gb18030"));
-  }
-  ASSIGN_OR_RETURN(column_index_, mapper_->IndexHeaders(cells_));
-  header_utf8_ = cells_;
-  return rejects_->Open(raw_);
-}
-
-std::optional<size_t> ImportRun::ToUtf8(const std::vector<std::string>& raw) {
-  cells_.resize(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    if (gb18030_) {
-      cells_[i].clear();
-      if (!to_utf8_->Convert(raw[i], &cells_[i]).ok()) return i;
-    } else if (!common::IsValidUtf8(raw[i])) {
-      return i;
-    } else {
-      cells_[i] = raw[i];
-    }
-  }
-  return std::nullopt;
-}
-
-absl::Status ImportRun::ReadJsonLines() {
-  std::string line;
-  int64_t line_number = 0;
-  while (std::getline(in_, line)) {
-    RETURN_IF_ERROR(CheckCancelled());
-    ++line_number;
-    bytes_read_ += static_cast<int64_t>(line.size()) + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    ++summary_.rows;
-    records::v1::Record* record = request_.add_records();
-    auto st = google::protobuf::util::JsonStringToMessage(line, record);
-    if (!st.ok()) {
-      request_.mutable_records()->RemoveLast();
-      RejectLocally(line_number, "", "", "NOT_A_RECORD", st.ToString(),
-                    "read ERROR line is not a lifeline.records.v1.Record in JSON", {line});
-    } else {
-      RETURN_IF_ERROR(AddToBatch(line_number, {line}));
-    }
-    Draw(false);
-  }
-  if (in_.bad()) return absl::UnavailableError(absl::StrCat("error reading ", options_.file));
-  return absl::OkStatus();
-}
-
-absl::Status ImportRun::ReadCsvRows() {
+// Reads every row into batches; a row that cannot be read or mapped goes to the rejects file.
+absl::Status ImportRun::ReadRows() {
+  RecordFileRow row;
   while (true) {
     RETURN_IF_ERROR(CheckCancelled());
-    ASSIGN_OR_RETURN(bool more, csv_->ReadRow(&raw_));
+    ASSIGN_OR_RETURN(bool more, reader_->Next(&row));
     if (!more) return absl::OkStatus();
     ++summary_.rows;
-    RETURN_IF_ERROR(AddCsvRow());
-    raw_.clear();
+    std::optional<RowProblem> problem = std::move(row.problem);
+    if (!problem.has_value()) {
+      problem = reader_->Parse(row, request_.add_records());
+      if (problem.has_value()) request_.mutable_records()->RemoveLast();
+    }
+    if (problem.has_value()) {
+      RejectLocally(row, *problem);
+    } else {
+      // The cells as read, moved: Next fills the row afresh.
+      RETURN_IF_ERROR(AddToBatch(
+          row.line, std::move(row.gb18030_cells.empty() ? row.cells : row.gb18030_cells)));
+    }
     Draw(false);
   }
-}
-
-// Maps the row just read into the batch, or rejects it when a cell is not in the input's
-// encoding or the mapper refuses it.
-absl::Status ImportRun::AddCsvRow() {
-  const int64_t line = csv_->row_line();
-  if (std::optional<size_t> bad = ToUtf8(raw_)) {
-    const std::string bad_column =
-        *bad < header_utf8_.size() ? header_utf8_[*bad] : absl::StrCat("#", *bad + 1);
-    const std::string message =
-        absl::StrCat("column '", bad_column, "' is not valid ", gb18030_ ? "GB18030" : "UTF-8");
-    RejectLocally(line, bad_column, "", "ENCODING", message, absl::StrCat("read ERROR ", message),
-                  std::move(raw_));
-    return absl::OkStatus();
-  }
-  records::v1::Record* record = request_.add_records();
-  absl::Status mapped = mapper_->MapRow(column_index_, cells_, record);
-  if (!mapped.ok()) {
-    request_.mutable_records()->RemoveLast();
-    std::string column, field;
-    ParseMapperError(mapped.message(), &column, &field);
-    RejectLocally(line, column, field, column.empty() ? "ROW_SHAPE" : "BAD_VALUE",
-                  std::string(mapped.message()), absl::StrCat("read ERROR ", mapped.message()),
-                  std::move(raw_));
-    return absl::OkStatus();
-  }
-  return AddToBatch(line, std::move(raw_));
 }
 
 // Keeps the row of the record just added to the batch; sends the batch when it is full.
@@ -542,12 +358,14 @@ absl::Status ImportRun::AddToBatch(int64_t line, std::vector<std::string> cells)
   return absl::OkStatus();
 }
 
-void ImportRun::RejectLocally(int64_t line, std::string column, std::string field,
-                              const std::string& reason, const std::string& message,
-                              const std::string& summary_key, std::vector<std::string> row) {
+void ImportRun::RejectLocally(const RecordFileRow& row, const RowProblem& problem) {
   ++summary_.rejected_locally;
-  ++summary_.reasons[summary_key];
-  rejects_->Write(line, "read", column, field, reason, message, row);
+  // A JSON parser's message may quote the line: it stays out of the summary.
+  ++summary_.reasons[problem.reason == "NOT_A_RECORD"
+                         ? "read ERROR line is not a lifeline.records.v1.Record in JSON"
+                         : absl::StrCat("read ERROR ", problem.message)];
+  rejects_->Write(row.line, "read", problem.column, problem.field, problem.reason, problem.message,
+                  row.as_read());
 }
 
 // Sends the batch being built (if any), counts ingest's answer and writes its rejected rows.
@@ -621,7 +439,8 @@ void ImportRun::WriteIngestRejects(const SubmitBatchResponse& response,
   std::map<int32_t, std::vector<const RecordIssue*>> errors;
   for (const RecordIssue& issue : issues) {
     std::string column;
-    if (auto it = header_of_field_.find(issue.field()); it != header_of_field_.end()) {
+    if (auto it = reader_->header_of_field().find(issue.field());
+        it != reader_->header_of_field().end()) {
       column = absl::StrCat(" (", it->second, ")");
     }
     ++summary_.reasons[absl::StrCat("ingest ", ShortSeverity(issue.severity()), " ", issue.field(),
@@ -639,8 +458,8 @@ void ImportRun::WriteIngestRejects(const SubmitBatchResponse& response,
     const PendingRow& row = pending_[static_cast<size_t>(outcome.record_index())];
     std::vector<std::string> columns, fields, reasons, messages;
     for (const RecordIssue* issue : errors[outcome.record_index()]) {
-      auto it = header_of_field_.find(issue->field());
-      columns.push_back(it == header_of_field_.end() ? "" : it->second);
+      auto it = reader_->header_of_field().find(issue->field());
+      columns.push_back(it == reader_->header_of_field().end() ? "" : it->second);
       fields.push_back(issue->field());
       reasons.push_back(issue->reason());
       messages.push_back(issue->message());
@@ -776,11 +595,7 @@ absl::Status ImportRun::CheckCancelled() {
 void ImportRun::Draw(bool force) {
   if (options_.progress == nullptr) return;
   if (!force && summary_.rows % 256 != 0) return;
-  if (!jsonl_) {
-    const std::streamoff pos = in_.tellg();
-    bytes_read_ = pos < 0 ? facts_.bytes : static_cast<int64_t>(pos);
-  }
-  bar_.Update("import", force ? facts_.bytes : bytes_read_, facts_.bytes,
+  bar_.Update("import", force ? facts_.bytes : reader_->bytes_read(), facts_.bytes,
               absl::StrCat(ProgressBar::Thousands(summary_.rows), " rows, ",
                            ProgressBar::Thousands(summary_.batches), " batches"));
 }
