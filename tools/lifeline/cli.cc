@@ -38,6 +38,7 @@
 #include "tools/eval/report.h"
 #include "tools/lifeline/grpc_batch_sender.h"
 #include "tools/lifeline/import.h"
+#include "tools/lifeline/link_command.h"
 #include "tools/lifeline/staged_csv_file.h"
 #include <signal.h>
 #include <unistd.h>
@@ -90,6 +91,17 @@ commands:
                                            (agency,source_record_id,person_id)
   export clues --out FILE                  every clue, through the gateway, as CSV
                                            (clue_id,person_id,category,score)
+  link --in DIR|FILE [FILE...] --out links.csv [--possible-out FILE] [--token-key-file FILE]
+       [--params FILE] [--params-out FILE] [--threads N] [--progress auto|on|off]
+                                           link agency record files offline (no services): the
+                                           same validation as ingest and the same engine as
+                                           match-service, in-process; writes
+                                           agency,source_record_id,person_id (and the possible
+                                           matches); --params uses a saved model instead of
+                                           estimating one, --params-out saves it
+  why --in DIR|FILE [FILE...] AGENCY:RECORD AGENCY:RECORD [--params FILE] [--token-key-file FILE]
+                                           offline: how the engine weighs two records, field by
+                                           field, against the thresholds
   eval --truth DIR [--links FILE [--clues FILE]]
                                            score linkage and clues against a lifeline-datagen
                                            truth directory; naive baselines always, Lifeline's
@@ -545,6 +557,72 @@ absl::Status Eval(const Args& args, std::ostream& out) {
   return absl::OkStatus();
 }
 
+// --in takes one value; more files follow as arguments.
+std::vector<std::string> Inputs(const Args& args, size_t skip_last) {
+  std::vector<std::string> inputs;
+  if (auto in = args.Get("in"); in && !in->empty()) inputs.push_back(*in);
+  for (size_t i = 0; i + skip_last < args.positional.size(); ++i) {
+    inputs.push_back(args.positional[i]);
+  }
+  return inputs;
+}
+
+absl::StatusOr<int> ThreadsFlag(const Args& args) {
+  int threads = 2;
+  if (auto t = args.Get("threads")) {
+    if (!absl::SimpleAtoi(*t, &threads) || threads < 1 || threads > 64) {
+      return absl::InvalidArgumentError("--threads must be between 1 and 64");
+    }
+  }
+  return threads;
+}
+
+absl::Status Link(const Args& args, std::ostream& out) {
+  RETURN_IF_ERROR(CheckFlags(args, "link",
+                             {"in", "out", "possible-out", "token-key-file", "params", "params-out",
+                              "threads", "progress"}));
+  LinkOptions options;
+  options.inputs = Inputs(args, 0);
+  if (options.inputs.empty()) return absl::InvalidArgumentError("link needs --in DIR|FILE");
+  options.out = args.Get("out").value_or("");
+  if (options.out.empty()) return absl::InvalidArgumentError("link needs --out FILE");
+  options.possible_out = args.Get("possible-out").value_or("");
+  options.token_key_file = args.Get("token-key-file").value_or("");
+  options.params_in = args.Get("params").value_or("");
+  options.params_out = args.Get("params-out").value_or("");
+  ASSIGN_OR_RETURN(options.threads, ThreadsFlag(args));
+  const std::string progress = args.Get("progress").value_or("auto");
+  if (progress != "auto" && progress != "on" && progress != "off") {
+    return absl::InvalidArgumentError("--progress must be auto, on or off");
+  }
+  if (progress == "on" || (progress == "auto" && isatty(STDERR_FILENO))) {
+    options.progress = &std::cerr;
+  }
+  return RunLink(options, out);
+}
+
+absl::Status Why(const Args& args, std::ostream& out) {
+  RETURN_IF_ERROR(CheckFlags(args, "why", {"in", "token-key-file", "params"}));
+  if (args.positional.size() < 2) {
+    return absl::InvalidArgumentError("why needs two records: AGENCY:RECORD AGENCY:RECORD");
+  }
+  WhyOptions options;
+  options.inputs = Inputs(args, 2);
+  if (options.inputs.empty()) return absl::InvalidArgumentError("why needs --in DIR|FILE");
+  options.first = args.positional[args.positional.size() - 2];
+  options.second = args.positional[args.positional.size() - 1];
+  for (const std::string* key : {&options.first, &options.second}) {
+    const size_t colon = key->find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == key->size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a record is AGENCY:SOURCE_RECORD_ID, got '", *key, "'"));
+    }
+  }
+  options.token_key_file = args.Get("token-key-file").value_or("");
+  options.params_in = args.Get("params").value_or("");
+  return RunWhy(options, out);
+}
+
 absl::Status ExportLinks(const std::string& target, const std::string& path, std::ostream& out) {
   StagedCsvFile csv(path);
   RETURN_IF_ERROR(csv.Open());
@@ -665,6 +743,14 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
   if (args.positional.front() == "eval") {
     args.positional.erase(args.positional.begin());
     return Eval(args, out);
+  }
+  if (args.positional.front() == "link") {
+    args.positional.erase(args.positional.begin());
+    return Link(args, out);
+  }
+  if (args.positional.front() == "why" && args.Has("in")) {
+    args.positional.erase(args.positional.begin());
+    return Why(args, out);
   }
   if (args.positional.front() == "import" && args.Has("ingest")) {
     args.positional.erase(args.positional.begin());

@@ -271,7 +271,10 @@ ResolveResult Resolve(const std::vector<LinkRecord>& records, const LinkageOptio
   if (options.estimate) {
     std::vector<const PersonFeatures*> ordered(n);
     for (uint32_t r = 0; r < n; ++r) ordered[r] = &records[by_key[r]].features;
-    EstimateU(ordered, options.u_pairs, options.seed, &params);
+    // Random pairs for u: enough to see rare levels, never more than the set can offer.
+    const int64_t u_pairs = std::min<int64_t>(
+        options.u_pairs, std::max<int64_t>(200'000, 20 * static_cast<int64_t>(n)));
+    EstimateU(ordered, u_pairs, options.seed, &params);
     std::unordered_map<uint32_t, int64_t> patterns;
     for (const ScoredPair& p : scored) ++patterns[p.vector];
     EstimateM(patterns, options.em_iterations, &params);
