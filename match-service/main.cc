@@ -30,7 +30,7 @@ struct MatchConfig {
   std::string eligibility_file = "config/eligibility.yaml";
   int64_t referral_timeout_ms = 5000;
   // Identity resolution thresholds (match-service README, "Decisions").
-  double link_probability = 0.99;
+  double link_probability = 0.95;
   double possible_probability = 0.5;
   int64_t max_block_size = 300;
 };

@@ -208,7 +208,8 @@ absl::StatusOr<RelinkResult> MatchEngine::RelinkAll(absl::Time now) {
     ASSIGN_OR_RETURN(std::vector<IndexedRecord> records, tx.AllIndexedRecords());
     ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.MatchReviews(nullptr));
     ASSIGN_OR_RETURN(LinkState state, tx.LoadLinkState());
-    const LinkOutcome outcome = linker_.LinkAll(records, reviews, [this] { return ids_("per_"); });
+    const LinkOutcome outcome =
+        linker_.LinkAll(records, reviews, state.model, [this] { return ids_("per_"); });
     std::set<std::string> persons;
     for (size_t i = 0; i < records.size(); ++i) {
       if (records[i].person_id != outcome.links[i].person_id) ++result.records_moved;

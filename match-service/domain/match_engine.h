@@ -92,9 +92,9 @@ class MatchEngine {
                                             absl::Time now);
 
   // Resolves every live record from scratch in one transaction: estimates the model anew (and
-  // keeps it for incremental linking), moves records whose person changed, replaces the
-  // possible matches and re-scores every person that gained or lost a record. Reviewers'
-  // decisions still win.
+  // keeps it for incremental linking; with too few records to estimate on, keeps the current),
+  // moves records whose person changed, replaces the possible matches and re-scores every person
+  // that gained or lost a record. Reviewers' decisions still win.
   absl::StatusOr<RelinkResult> RelinkAll(absl::Time now);
 
   // Records a reviewer's decision on two records (kept; it wins over the model from now on),

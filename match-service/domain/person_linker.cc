@@ -56,8 +56,16 @@ LinkOutcome PersonLinker::LinkNeighbourhood(const std::vector<IndexedRecord>& re
 }
 
 LinkOutcome PersonLinker::LinkAll(const std::vector<IndexedRecord>& records,
-                                  const std::vector<MatchReview>& reviews,
+                                  const std::vector<MatchReview>& reviews, const LinkModel& current,
                                   const IdGenerator& new_person) const {
+  if (records.size() < kMinRecordsToEstimate) {
+    LinkModel model = current;
+    model.live_records = static_cast<int64_t>(records.size());
+    linkage::NameFrequencies none;
+    LinkOutcome outcome = LinkNeighbourhood(records, reviews, model, none, new_person);
+    outcome.model = current;
+    return outcome;
+  }
   linkage::LinkageOptions options = options_;
   options.estimate = true;
   LinkOutcome outcome = Assign(records, reviews, options, new_person);

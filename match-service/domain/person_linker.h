@@ -106,9 +106,14 @@ class PersonLinker {
                                 const linkage::NameFrequencies& frequencies,
                                 const IdGenerator& new_person) const;
 
-  // Resolves every live record from scratch, estimating the model on them.
+  // Fewer records than this are too few to estimate a model on: LinkAll keeps the current one.
+  static constexpr size_t kMinRecordsToEstimate = 2000;
+
+  // Resolves every live record from scratch, estimating the model on them (or, for fewer than
+  // kMinRecordsToEstimate, with `current`).
   LinkOutcome LinkAll(const std::vector<IndexedRecord>& records,
-                      const std::vector<MatchReview>& reviews, const IdGenerator& new_person) const;
+                      const std::vector<MatchReview>& reviews, const LinkModel& current,
+                      const IdGenerator& new_person) const;
 
   const linkage::LinkageOptions& options() const { return options_; }
   // The weights a link and a possible match need under `model` now.

@@ -94,7 +94,7 @@ TEST(PersonLinkerTest, ReviewersDecisionsWin) {
 TEST(PersonLinkerTest, PossibleMatchesComeWithTheirRecordIds) {
   // Same name and birth date, no number, nothing else: too little for a link at a million
   // records, enough to ask a reviewer.
-  const auto a = TestPerson("周建国").Birth("1962-05-20").Male();
+  const auto a = TestPerson("周建国").Birth("1962-05-20");
   const LinkOutcome out = Link({Rec(7, "", a), Rec(4, "", a)});
   EXPECT_NE(out.links[0].person_id, out.links[1].person_id);
   ASSERT_EQ(out.possible.size(), 1u);

@@ -369,7 +369,7 @@ class PossibleMatchRpcTest : public MatchServiceImplTest {
   void SetUp() override {
     MatchServiceImplTest::SetUp();
     LinkModel model;
-    model.matches_per_record = 1e-6;  // a province-sized prior for a handful of records
+    model.matches_per_record = 1e-7;  // a province-sized prior for a handful of records
     ASSERT_TRUE(store_
                     ->InTransaction(
                         [&](MatchTransaction& tx) { return tx.SaveLinkModel(model, absl::Now()); })

@@ -146,10 +146,10 @@ CREATE TABLE link_state (
   live_records INTEGER NOT NULL,
   named_records INTEGER NOT NULL,
   model TEXT NOT NULL,
-  matches_per_record_micros INTEGER NOT NULL,
+  matches_per_record_nanos INTEGER NOT NULL,
   estimated_time TEXT NOT NULL
 );
-INSERT INTO link_state VALUES (1, 0, 0, '', 300000, '');
+INSERT INTO link_state VALUES (1, 0, 0, '', 300000000, '');
 ALTER TABLE records ADD COLUMN name_key INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE records ADD COLUMN link_partner INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE records ADD COLUMN link_vector INTEGER NOT NULL DEFAULT 0;
@@ -475,14 +475,14 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
   absl::StatusOr<LinkState> LoadLinkState() override {
     ASSIGN_OR_RETURN(
         std::optional<LinkState> state,
-        db_.QueryOne("SELECT live_records, named_records, model, matches_per_record_micros FROM "
+        db_.QueryOne("SELECT live_records, named_records, model, matches_per_record_nanos FROM "
                      "link_state WHERE id = 1",
                      [](const Statement& row) -> absl::StatusOr<LinkState> {
                        LinkState s;
                        s.model.live_records = row.ColumnInt(0);
                        s.model.named_records = row.ColumnInt(1);
                        const std::string text = row.ColumnText(2);
-                       s.model.matches_per_record = static_cast<double>(row.ColumnInt(3)) / 1e6;
+                       s.model.matches_per_record = static_cast<double>(row.ColumnInt(3)) / 1e9;
                        if (!text.empty()) {
                          ASSIGN_OR_RETURN(s.model.params, linkage::ParseParams(text));
                          s.model.estimated = true;
@@ -495,10 +495,10 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
 
   absl::Status SaveLinkModel(const LinkModel& model, absl::Time now) override {
     return db_.Execute(
-        "UPDATE link_state SET model = ?, matches_per_record_micros = ?, estimated_time = ? "
+        "UPDATE link_state SET model = ?, matches_per_record_nanos = ?, estimated_time = ? "
         "WHERE id = 1",
         linkage::FormatParams(model.params),
-        static_cast<int64_t>(std::llround(model.matches_per_record * 1e6)),
+        static_cast<int64_t>(std::llround(model.matches_per_record * 1e9)),
         common::FormatRfc3339(now));
   }
 

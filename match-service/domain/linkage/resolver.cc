@@ -318,8 +318,12 @@ ResolveResult Resolve(const std::vector<LinkRecord>& records, const LinkageOptio
   auto links = [&](const ScoredPair& p) {
     if (p.weight < link_weight || p.identity < options.identity_floor) return false;
     const ComparisonVector v = UnpackVector(p.vector);
-    return (v[kName] >= kNameExact && v[kName] <= kNameNear) || v[kId] == kIdSame ||
-           v[kId] == kIdNear || v[kDocument] == kEqualSame;
+    // A number one digit off is no alibi for a different name: people born the same day in the
+    // same county carry numbers that differ in a digit or two.
+    const bool names_agree = v[kName] >= kNameExact && v[kName] <= kNameNear;
+    const bool names_close = names_agree || v[kName] == kNamePartial || v[kName] == kMissing;
+    return names_agree || v[kId] == kIdSame || v[kDocument] == kEqualSame ||
+           (v[kId] == kIdNear && names_close);
   };
   stats.seconds_estimation = Since(start);
 

@@ -36,13 +36,14 @@ struct LinkageOptions {
   // with the population: agreeing on 王伟 and a birth date means less in a province than in a
   // village. At or above link_probability a pair is linked; at or above possible_probability
   // and not linked, it is a possible match for review.
-  double link_probability = 0.99;
+  double link_probability = 0.95;
   double possible_probability = 0.5;
   // A link also needs this much identity evidence (name, birth date, sex, ID number, document):
   // a shared household, address or phone never links two people on its own. And it needs the
-  // names to agree (exactly, as variants, homophones or near forms) unless an ID number or
-  // document says it is one person: a different given name with the same birth date and
-  // household is a twin.
+  // names to agree (exactly, as variants, homophones or near forms) unless the same valid ID
+  // number or document says it is one person, or a number one edit away comes with a name at
+  // most one character off: a different given name with the same birth date and household is a
+  // twin, and a mistyped number can be a neighbour's born the same day.
   double identity_floor = 5;
   // The prior log2-odds to use instead of the estimate (e.g. a deployment's, for a small set).
   std::optional<double> prior_log2_odds;
