@@ -36,9 +36,11 @@
 #include "lifeline/records/v1/records.pb.h"
 #include "lifeline/referral/v1/referral_service.pb.h"
 #include "tools/eval/report.h"
+#include "tools/lifeline/cli_args.h"
 #include "tools/lifeline/grpc_batch_sender.h"
 #include "tools/lifeline/import.h"
 #include "tools/lifeline/link_command.h"
+#include "tools/lifeline/match_review.h"
 #include "tools/lifeline/staged_csv_file.h"
 #include <signal.h>
 #include <unistd.h>
@@ -81,6 +83,22 @@ commands:
                                            list clues, best first; optionally wait for N clues
   clue CLUE_ID                             one clue with its evidence
   review CLUE_ID (--approve --amount-fen N | --reject --reason TEXT | --request-info --reason TEXT)
+  possible-matches [--page-size N] [--page-token T]
+                                           pairs of records the linkage model could not decide,
+                                           strongest first: records, persons, weight,
+                                           probability and each compared field's level
+  resolve-match RECORD_A RECORD_B (--same | --different) [--reason TEXT]
+                                           a reviewer's decision on two records (each
+                                           AGENCY:SOURCE_RECORD_ID): one person or two; it
+                                           always wins over the model. Prints the persons after
+  why RECORD_A RECORD_B                    how the model weighs two records: each field's level
+                                           and weight, the total, the prior, the thresholds,
+                                           the probability, their persons and any decision
+  person PERSON_ID                         a person with each record's link: reason, the record
+                                           it was joined to, weight and levels
+  link-model                               the linkage model: counts, weights and parameters
+  relink                                   (admin) resolve every record from scratch with a newly
+                                           estimated model; reviewers' decisions are kept
   plan (PLAN_ID | --clue CLUE_ID [--wait-s S])
                                            a plan with its referrals; by clue, waiting for it
   referrals [--department CODE]            list referrals
@@ -107,54 +125,6 @@ commands:
                                            truth directory; naive baselines always, Lifeline's
                                            figures when its exports are given (no network)
 )";
-
-// Command-line flags of one command: --name value or --name=value; bare --name is "true".
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> flags;
-
-  std::optional<std::string> Get(const std::string& name) const {
-    auto it = flags.find(name);
-    if (it == flags.end()) return std::nullopt;
-    return it->second;
-  }
-  bool Has(const std::string& name) const { return flags.count(name) > 0; }
-};
-
-const std::vector<std::string> kBoolFlags = {"approve", "reject", "request-info"};
-
-absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& raw) {
-  Args args;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    const std::string& a = raw[i];
-    if (a.rfind("--", 0) != 0) {
-      args.positional.push_back(a);
-      continue;
-    }
-    std::string name = a.substr(2);
-    std::string value = "true";
-    if (auto eq = name.find('='); eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    } else if (std::find(kBoolFlags.begin(), kBoolFlags.end(), name) == kBoolFlags.end()) {
-      if (i + 1 >= raw.size())
-        return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
-      value = raw[++i];
-    }
-    args.flags[name] = value;
-  }
-  return args;
-}
-
-absl::StatusOr<int> IntFlag(const Args& args, const std::string& name, int fallback) {
-  auto v = args.Get(name);
-  if (!v) return fallback;
-  int out = 0;
-  if (!absl::SimpleAtoi(*v, &out)) {
-    return absl::InvalidArgumentError(absl::StrCat("--", name, " must be a whole number"));
-  }
-  return out;
-}
 
 std::string ShortEnum(const std::string& name, const std::string& prefix) {
   return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
@@ -442,19 +412,6 @@ absl::Status Health(const Args& args, std::ostream& out) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-}
-
-// Fails with InvalidArgument when `args` has a flag outside `allowed` (or the global ones), so
-// that a misspelled optional flag is not silently ignored.
-absl::Status CheckFlags(const Args& args, const std::string& command,
-                        const std::vector<std::string>& allowed) {
-  for (const auto& [name, value] : args.flags) {
-    if (name == "gateway" || name == "token") continue;
-    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(command, " has no flag --", name));
-    }
-  }
-  return absl::OkStatus();
 }
 
 // How long `import` waits for match-service to link what it stored, unless --wait-linked-s says
@@ -776,6 +733,12 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
   if (command == "clues") return Clues(gw, args, out);
   if (command == "clue") return ShowClue(gw, args, out);
   if (command == "review") return Review(gw, args, out);
+  if (command == "possible-matches") return PossibleMatchesCommand(gw, args, out);
+  if (command == "resolve-match") return ResolveMatchCommand(gw, args, out);
+  if (command == "why") return WhyCommand(gw, args, out);
+  if (command == "person") return PersonCommand(gw, args, out);
+  if (command == "link-model") return LinkModelCommand(gw, args, out);
+  if (command == "relink") return RelinkCommand(gw, args, out);
   if (command == "plan") return Plan(gw, args, out);
   if (command == "referrals") return Referrals(gw, args, out);
   if (command == "health") return Health(args, out);

@@ -1,5 +1,6 @@
-// The `lifeline` command-line tool: submits agency batches and reads clues, plans and referrals
-// through the gateway's HTTP/JSON API, waits for services to become healthy, exports links and
+// The `lifeline` command-line tool: submits agency batches, reads clues, plans and referrals,
+// reviews possible matches and explains links (match_review.h) through the gateway's HTTP/JSON
+// API, waits for services to become healthy, exports links and
 // clues as CSV, and evaluates those exports against a lifeline-datagen truth directory.
 #pragma once
 

@@ -126,6 +126,81 @@ TEST(RunCliTest, UnreachableGatewayIsUnavailable) {
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
 }
 
+// Runs `args` against a gateway that is not listening, so that a command whose arguments pass
+// its checks fails as Unavailable and one whose arguments do not fails as InvalidArgument.
+absl::Status RunOffline(std::vector<std::string> args) {
+  std::ostringstream out;
+  args.insert(args.begin(), {"--gateway", "127.0.0.1:1", "--token", "t"});
+  return RunCli(args, out);
+}
+
+TEST(MatchReviewArgsTest, ResolveMatchNeedsTwoRecordKeysAndOneDecision) {
+  const absl::StatusCode kBad = absl::StatusCode::kInvalidArgument;
+  EXPECT_EQ(RunOffline({"resolve-match", "--same"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"resolve-match", "court:J-1", "--same"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"resolve-match", "court:J-1", "court:J-2", "court:J-3", "--same"}).code(),
+            kBad);
+  for (const char* malformed : {"J-1", ":J-1", "court:", ""}) {
+    absl::Status st = RunOffline({"resolve-match", malformed, "court:J-2", "--same"});
+    EXPECT_EQ(st.code(), kBad) << malformed;
+    EXPECT_THAT(st.message(), ::testing::HasSubstr("RECORD_A must be AGENCY:SOURCE_RECORD_ID"));
+    st = RunOffline({"resolve-match", "court:J-2", malformed, "--different"});
+    EXPECT_EQ(st.code(), kBad) << malformed;
+    EXPECT_THAT(st.message(), ::testing::HasSubstr("RECORD_B must be AGENCY:SOURCE_RECORD_ID"));
+  }
+  absl::Status both =
+      RunOffline({"resolve-match", "court:J-1", "civil_affairs:MA-1", "--same", "--different"});
+  EXPECT_EQ(both.code(), kBad);
+  EXPECT_THAT(both.message(), ::testing::HasSubstr("exactly one of --same"));
+  absl::Status neither =
+      RunOffline({"resolve-match", "court:J-1", "civil_affairs:MA-1", "--reason", "x"});
+  EXPECT_EQ(neither.code(), kBad);
+  EXPECT_THAT(neither.message(), ::testing::HasSubstr("exactly one of --same"));
+  absl::Status twice = RunOffline({"resolve-match", "court:J-1", "court:J-1", "--same"});
+  EXPECT_EQ(twice.code(), kBad);
+  EXPECT_THAT(twice.message(), ::testing::HasSubstr("two different records"));
+  absl::Status typo =
+      RunOffline({"resolve-match", "court:J-1", "civil_affairs:MA-1", "--same", "--reasons", "x"});
+  EXPECT_EQ(typo.code(), kBad);
+  EXPECT_THAT(typo.message(), ::testing::HasSubstr("--reasons"));
+
+  // Well-formed: --same and --different take no value (the reason is not swallowed), a record id
+  // may hold ':'; the request is sent and meets the closed port.
+  EXPECT_EQ(RunOffline({"resolve-match", "court:J-1", "civil_affairs:MA-1", "--same", "--reason",
+                        "checked with the village committee"})
+                .code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(
+      RunOffline({"resolve-match", "court:J:2024:1", "civil_affairs:MA-1", "--different"}).code(),
+      absl::StatusCode::kUnavailable);
+}
+
+TEST(MatchReviewArgsTest, OtherCommandsCheckTheirArguments) {
+  const absl::StatusCode kBad = absl::StatusCode::kInvalidArgument;
+  EXPECT_EQ(RunOffline({"why"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"why", "court:J-1"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"why", "court:J-1", "court:J-2", "court:J-3"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"why", "court-J-1", "court:J-2"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"why", "court:J-1", "court:J-2", "--same"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"possible-matches", "extra"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"possible-matches", "--page-size", "0"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"possible-matches", "--page-size", "ten"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"possible-matches", "--pagesize", "10"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"person"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"person", "per_1", "per_2"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"relink", "now"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"relink", "--force"}).code(), kBad);
+  EXPECT_EQ(RunOffline({"link-model", "text"}).code(), kBad);
+
+  const absl::StatusCode kSent = absl::StatusCode::kUnavailable;
+  EXPECT_EQ(RunOffline({"why", "court:J-1", "civil_affairs:MA-1"}).code(), kSent);
+  EXPECT_EQ(RunOffline({"possible-matches", "--page-size", "10", "--page-token", "50"}).code(),
+            kSent);
+  EXPECT_EQ(RunOffline({"person", "per_0123456789abcdef"}).code(), kSent);
+  EXPECT_EQ(RunOffline({"relink"}).code(), kSent);
+  EXPECT_EQ(RunOffline({"link-model"}).code(), kSent);
+}
+
 // A truth directory with two records of one person.
 class EvalCommandTest : public ::testing::Test {
  protected:
