@@ -173,8 +173,8 @@ absl::Status MatchEngine::Relink(MatchTransaction& tx, const std::vector<int64_t
   std::vector<const linkage::PersonFeatures*> named;
   for (const linkage::PersonFeatures& f : features) named.push_back(&f);
   ASSIGN_OR_RETURN(const linkage::NameFrequencies frequencies, IndexFrequencies(tx, named, model));
-  const LinkOutcome outcome = linker_.LinkNeighbourhood(records, reviews, model, frequencies,
-                                                        [this] { return ids_("per_"); });
+  const LinkOutcome outcome = linker_.LinkNeighbourhood(
+      records, reviews, model, frequencies, [this] { return ids_("per_"); }, std::move(features));
   RETURN_IF_ERROR(ApplyLinks(tx, records, outcome, now, persons));
   return tx.ReplacePossibleMatches(&record_ids, outcome.possible, now);
 }

@@ -42,7 +42,8 @@ LinkOutcome PersonLinker::LinkNeighbourhood(const std::vector<IndexedRecord>& re
                                             const std::vector<MatchReview>& reviews,
                                             const LinkModel& model,
                                             const linkage::NameFrequencies& frequencies,
-                                            const IdGenerator& new_person) const {
+                                            const IdGenerator& new_person,
+                                            std::vector<linkage::PersonFeatures> features) const {
   linkage::LinkageOptions options = options_;
   options.estimate = false;
   options.params = model.params;
@@ -50,7 +51,8 @@ LinkOutcome PersonLinker::LinkNeighbourhood(const std::vector<IndexedRecord>& re
   options.frequencies = &frequencies;
   options.threads = 1;
   options.progress = nullptr;
-  LinkOutcome outcome = Assign(records, reviews, std::move(options), new_person);
+  LinkOutcome outcome =
+      Assign(records, reviews, std::move(options), new_person, std::move(features));
   outcome.model = model;
   return outcome;
 }
@@ -68,7 +70,7 @@ LinkOutcome PersonLinker::LinkAll(const std::vector<IndexedRecord>& records,
   }
   linkage::LinkageOptions options = options_;
   options.estimate = true;
-  LinkOutcome outcome = Assign(records, reviews, options, new_person);
+  LinkOutcome outcome = Assign(records, reviews, options, new_person, {});
   const double n = static_cast<double>(std::max<size_t>(records.size(), 2));
   const double prior = 1 / (1 + std::exp2(-outcome.stats.prior_log2_odds));
   outcome.model.matches_per_record = prior * (n - 1) / 2;
@@ -79,18 +81,20 @@ LinkOutcome PersonLinker::LinkAll(const std::vector<IndexedRecord>& records,
 
 LinkOutcome PersonLinker::Assign(const std::vector<IndexedRecord>& records,
                                  const std::vector<MatchReview>& reviews,
-                                 linkage::LinkageOptions options,
-                                 const IdGenerator& new_person) const {
+                                 linkage::LinkageOptions options, const IdGenerator& new_person,
+                                 std::vector<linkage::PersonFeatures> features) const {
   LinkOutcome outcome;
   const size_t n = records.size();
+  const bool extracted = features.size() == n;
   std::vector<LinkRecord> input;
   input.reserve(n);
   std::unordered_map<int64_t, uint32_t> index;
   for (size_t i = 0; i < n; ++i) {
     const IndexedRecord& r = records[i];
     index.emplace(r.record_id, static_cast<uint32_t>(i));
-    input.push_back(LinkRecord{absl::StrCat(r.agency, ":", r.source_record_id),
-                               linkage::ExtractFeatures(r.person)});
+    input.push_back(
+        LinkRecord{absl::StrCat(r.agency, ":", r.source_record_id),
+                   extracted ? std::move(features[i]) : linkage::ExtractFeatures(r.person)});
   }
   std::set<std::pair<uint32_t, uint32_t>> confirmed;
   for (const MatchReview& review : reviews) {

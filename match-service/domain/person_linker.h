@@ -100,11 +100,14 @@ class PersonLinker {
   explicit PersonLinker(linkage::LinkageOptions options = linkage::LinkageOptions());
 
   // Resolves a neighbourhood with the deployment's model; `frequencies` holds the index-wide
-  // counts of the neighbourhood's names.
+  // counts of the neighbourhood's names. `features`, when given, are the records' features
+  // (ExtractFeatures of each record's person, in order), so a caller that has them does not
+  // extract them again.
   LinkOutcome LinkNeighbourhood(const std::vector<IndexedRecord>& records,
                                 const std::vector<MatchReview>& reviews, const LinkModel& model,
                                 const linkage::NameFrequencies& frequencies,
-                                const IdGenerator& new_person) const;
+                                const IdGenerator& new_person,
+                                std::vector<linkage::PersonFeatures> features = {}) const;
 
   // Fewer records than this are too few to estimate a model on: LinkAll keeps the current one.
   static constexpr size_t kMinRecordsToEstimate = 2000;
@@ -123,7 +126,8 @@ class PersonLinker {
  private:
   LinkOutcome Assign(const std::vector<IndexedRecord>& records,
                      const std::vector<MatchReview>& reviews, linkage::LinkageOptions options,
-                     const IdGenerator& new_person) const;
+                     const IdGenerator& new_person,
+                     std::vector<linkage::PersonFeatures> features) const;
 
   linkage::LinkageOptions options_;
 };

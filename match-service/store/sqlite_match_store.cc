@@ -514,16 +514,14 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
       r.decided_time = row.ColumnText(5);
       return r;
     };
-    constexpr char kColumns[] =
-        "SELECT record_a, record_b, same, reviewer, reason, decided_time "
-        "FROM match_reviews ";
-    if (record_ids == nullptr)
-      return db_.Query(absl::StrCat(kColumns, "ORDER BY record_a, record_b"), read);
+    if (record_ids == nullptr) return db_.Query(kAllMatchReviewsSql, read);
     std::vector<MatchReview> out;
     const std::set<int64_t> among(record_ids->begin(), record_ids->end());
     for (int64_t id : among) {
       ASSIGN_OR_RETURN(std::vector<MatchReview> found,
-                       db_.Query(absl::StrCat(kColumns, "WHERE record_a = ?"), read, id));
+                       db_.Query("SELECT record_a, record_b, same, reviewer, reason, "
+                                 "decided_time FROM match_reviews WHERE record_a = ?",
+                                 read, id));
       for (MatchReview& r : found) {
         if (among.count(r.record_b) > 0) out.push_back(std::move(r));
       }
@@ -544,7 +542,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
                                       const std::vector<PossibleMatchRow>& rows,
                                       absl::Time now) override {
     if (record_ids == nullptr) {
-      RETURN_IF_ERROR(db_.Exec("DELETE FROM possible_matches"));
+      RETURN_IF_ERROR(db_.Exec(kClearPossibleMatchesSql));
     } else {
       const std::set<int64_t> among(record_ids->begin(), record_ids->end());
       for (int64_t id : among) {

@@ -65,6 +65,8 @@ class Env {
   absl::StatusOr<std::map<ClueStatus, int64_t>> CountClues() { return store_->CountClues(); }
   common::Outbox* outbox() { return store_->outbox(); }
   common::Database* database() { return store_->database(); }
+  SqliteMatchStore* store() { return store_.get(); }
+  MatchEngine* engine() { return &engine_; }
 
  private:
   std::unique_ptr<SqliteMatchStore> store_;
@@ -377,12 +379,27 @@ TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
   ASSERT_TRUE(store->SetPlanId(father.clue.clue_id, "plan_1").ok());
   ASSERT_TRUE(store->outbox()->Due(kReferralTopic, 5, INT64_MAX).ok());
   ASSERT_TRUE(store->Rescore(kNow).ok());
+  // Identity resolution's reads and writes.
+  auto links = store->ListLinks(0, 5);
+  ASSERT_TRUE(links.ok());
+  ASSERT_GE(links->size(), 2u);
+  const RecordKey a{(*links)[0].agency, (*links)[0].source_record_id};
+  const RecordKey b{(*links)[1].agency, (*links)[1].source_record_id};
+  ASSERT_TRUE(store->GetPerson((*links)[0].person_id).ok());
+  ASSERT_TRUE(store->engine()->ExplainPair(a, b).ok());
+  ASSERT_TRUE(store->engine()->ResolvePossibleMatch(a, b, false, "proc-1", "", kNow).ok());
+  ASSERT_TRUE(store->store()->ListPossibleMatches(0, 5).ok());
+  ASSERT_TRUE(store->engine()->CurrentLinkModel().ok());
+  ASSERT_TRUE(store->engine()->RelinkAll(kNow).ok());
 
   common::QueryPlanPolicy policy;
-  // One row per topic.
-  policy.small_tables = {"outbox_pending"};
-  for (const char* sql : {SqliteMatchStore::kRankedCluesSql, SqliteMatchStore::kCountCluesSql,
-                          SqliteMatchStore::kAllPersonsSql}) {
+  // One row per topic; the linkage state is one row.
+  policy.small_tables = {"outbox_pending", "link_state"};
+  for (const char* sql :
+       {SqliteMatchStore::kRankedCluesSql, SqliteMatchStore::kCountCluesSql,
+        SqliteMatchStore::kAllPersonsSql, SqliteMatchStore::kRankedPossibleMatchesSql,
+        SqliteMatchStore::kAllLiveRecordsSql, SqliteMatchStore::kAllMatchReviewsSql,
+        SqliteMatchStore::kClearPossibleMatchesSql}) {
     policy.whole_table_statements[sql] = "by purpose (sqlite_match_store.h)";
   }
   common::Database* db = store->database();

@@ -568,13 +568,8 @@ absl::Status Why(const Args& args, std::ostream& out) {
   if (options.inputs.empty()) return absl::InvalidArgumentError("why needs --in DIR|FILE");
   options.first = args.positional[args.positional.size() - 2];
   options.second = args.positional[args.positional.size() - 1];
-  for (const std::string* key : {&options.first, &options.second}) {
-    const size_t colon = key->find(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == key->size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a record is AGENCY:SOURCE_RECORD_ID, got '", *key, "'"));
-    }
-  }
+  RETURN_IF_ERROR(CheckRecordKey(options.first, "the first record"));
+  RETURN_IF_ERROR(CheckRecordKey(options.second, "the second record"));
   options.token_key_file = args.Get("token-key-file").value_or("");
   options.params_in = args.Get("params").value_or("");
   return RunWhy(options, out);
