@@ -52,15 +52,57 @@ MatchEngine::MatchEngine(MatchTransactionRunner* runner, ClueScorer scorer, IdGe
       linker_(std::move(linker)),
       ids_(std::move(ids)) {}
 
-absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, const NormalizedRecord& record,
-                                      absl::Time now, const LinkModel& model, bool* applied,
+absl::Status MatchEngine::WithIndex(
+    const std::function<absl::Status(MatchTransaction&, LinkIndex&)>& fn) {
+  std::lock_guard<std::mutex> lock(index_mu_);
+  const absl::Status status = runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+    // A retried transaction finds the index its first attempt changed: build it again.
+    if (index_ == nullptr || index_->changed()) {
+      index_.reset();
+      ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.AllMatchReviews());
+      ASSIGN_OR_RETURN(auto possible, tx.AllPossibleMatchPairs());
+      ASSIGN_OR_RETURN(
+          LinkIndex built,
+          LinkIndex::Build([&](const auto& each) { return tx.ForEachIndexedRecord(each); }, reviews,
+                           possible, linker_.options().threads));
+      index_ = std::make_unique<LinkIndex>(std::move(built));
+    }
+    return fn(tx, *index_);
+  });
+  if (index_ != nullptr) {
+    if (status.ok()) {
+      index_->ClearChanged();
+    } else if (index_->changed()) {
+      index_.reset();
+    }
+  }
+  return status;
+}
+
+absl::StatusOr<int64_t> MatchEngine::LoadIndex() {
+  int64_t records = 0;
+  RETURN_IF_ERROR(WithIndex([&](MatchTransaction&, LinkIndex& index) {
+    records = index.live_records();
+    return absl::OkStatus();
+  }));
+  return records;
+}
+
+absl::StatusOr<LinkModel> MatchEngine::ModelOf(MatchTransaction& tx, const LinkIndex& index) {
+  ASSIGN_OR_RETURN(LinkState state, tx.LoadLinkState());
+  state.model.live_records = index.live_records();
+  state.model.named_records = index.named_records();
+  return state.model;
+}
+
+absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
+                                      const NormalizedRecord& record, absl::Time now,
+                                      LinkModel model, bool* applied,
                                       std::set<std::string>* persons,
                                       std::set<std::string>* cases) {
   *applied = false;
-  RETURN_IF_ERROR(CheckRecord(record));
   ASSIGN_OR_RETURN(std::optional<StoredRecordState> stored,
                    tx.FindRecord(record.agency(), record.source_record_id()));
-  const bool was_live = stored.has_value() && !stored->retracted;
   if (stored.has_value()) {
     if (stored->version >= record.version()) return absl::OkStatus();
     if (!stored->case_number.empty()) cases->insert(stored->case_number);
@@ -68,118 +110,123 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, const NormalizedReco
   }
   *applied = true;
   const std::string old_person = stored.has_value() ? stored->person_id : "";
-  if (was_live) {
-    RETURN_IF_ERROR(tx.AdjustNameCount(stored->name_key, -1));
-    RETURN_IF_ERROR(tx.AdjustLiveRecords(-1));
-  }
   if (record.retracted()) {
-    ASSIGN_OR_RETURN(const int64_t record_id, tx.PutRecord(record, "", kLinkRetracted, 0, now));
-    RETURN_IF_ERROR(tx.ReplaceLinkKeys(record_id, {}));
+    ASSIGN_OR_RETURN(const int64_t record_id, tx.PutRecord(record, "", kLinkRetracted, now));
+    index.Remove(record_id);
     // The rest of the person may fall apart without this record.
     if (old_person.empty()) return absl::OkStatus();
-    ASSIGN_OR_RETURN(std::vector<int64_t> rest, tx.RecordIdsOf(old_person));
-    return Relink(tx, rest, model, now, persons);
+    model.live_records = index.live_records();
+    model.named_records = index.named_records();
+    return Relink(tx, index, index.RecordsOf(old_person), model, now, persons);
   }
-  const linkage::PersonFeatures features = linkage::ExtractFeatures(record.person());
-  ASSIGN_OR_RETURN(const int64_t record_id,
-                   tx.PutRecord(record, old_person, kLinkSingleton, features.pinyin_key, now));
-  RETURN_IF_ERROR(tx.AdjustNameCount(features.pinyin_key, 1));
-  RETURN_IF_ERROR(tx.AdjustLiveRecords(1));
+  ASSIGN_OR_RETURN(const int64_t record_id, tx.PutRecord(record, old_person, kLinkSingleton, now));
+  {
+    LinkIndex::Entry entry;
+    entry.agency = record.agency();
+    entry.source_record_id = record.source_record_id();
+    entry.person_id = old_person;
+    entry.link_reason = kLinkSingleton;
+    entry.features = linkage::ExtractFeatures(record.person());
+    index.Put(record_id, std::move(entry));
+  }
   if (!CaseNumberOf(record).empty()) cases->insert(CaseNumberOf(record));
+  model.live_records = index.live_records();
+  model.named_records = index.named_records();
+  const linkage::PersonFeatures& features = index.Find(record_id)->features;
 
-  // The neighbourhood: the records sharing a blocking key, and every record of their persons
-  // and of the record's own person.
+  // The neighbourhood: the records sharing a blocking key that the record could link or be a
+  // possible match with (a block of a common name and birth date holds hundreds it is not),
+  // and every record of their persons and of the record's own person.
   std::vector<linkage::BlockKey> keys;
   linkage::BlockingKeys(features, &keys);
-  RETURN_IF_ERROR(tx.ReplaceLinkKeys(record_id, keys));
-  std::set<int64_t> ids = {record_id};
-  const int max_block = linker_.options().max_block_size;
-  for (const linkage::BlockKey& key : keys) {
-    ASSIGN_OR_RETURN(std::vector<int64_t> holders,
-                     tx.RecordsWithKey(key.key, key.index_only, max_block + 1));
-    if (static_cast<int>(holders.size()) > max_block) continue;  // oversized: skipped
-    ids.insert(holders.begin(), holders.end());
+  std::vector<int64_t> candidates;
+  const size_t max_block = static_cast<size_t>(linker_.options().max_block_size);
+  for (const linkage::BlockKey& key : keys) index.Holders(key, max_block, &candidates);
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  std::vector<const linkage::PersonFeatures*> named = {&features};
+  std::vector<std::pair<int64_t, const LinkIndex::Entry*>> found;
+  found.reserve(candidates.size());
+  for (int64_t id : candidates) {
+    const LinkIndex::Entry* entry = id == record_id ? nullptr : index.Find(id);
+    if (entry == nullptr) continue;
+    found.emplace_back(id, entry);
+    named.push_back(&entry->features);
   }
-  // Only candidates the record could link or be a possible match with bring their persons in:
-  // a block of a common name and birth date holds hundreds of records the record is not.
-  ids.erase(record_id);
+  const linkage::NameFrequencies frequencies = IndexFrequencies(index, named);
+  const linkage::FsModel weigh(model.params, &frequencies);
+  const double possible_weight = linker_.PossibleWeight(model);
   std::set<std::string> neighbours;
   if (!old_person.empty()) neighbours.insert(old_person);
   std::vector<int64_t> kept = {record_id};
-  std::map<int64_t, IndexedRecord> known;
-  {
-    ASSIGN_OR_RETURN(std::vector<IndexedRecord> found,
-                     tx.LoadIndexedRecords(std::vector<int64_t>(ids.begin(), ids.end())));
-    std::vector<linkage::PersonFeatures> candidate_features;
-    candidate_features.reserve(found.size());
-    for (const IndexedRecord& r : found) {
-      candidate_features.push_back(linkage::ExtractFeatures(r.person));
-    }
-    std::vector<const linkage::PersonFeatures*> named = {&features};
-    for (const linkage::PersonFeatures& f : candidate_features) named.push_back(&f);
-    ASSIGN_OR_RETURN(const linkage::NameFrequencies frequencies,
-                     IndexFrequencies(tx, named, model));
-    const linkage::FsModel weigh(model.params, &frequencies);
-    const double possible_weight = linker_.PossibleWeight(model);
-    for (size_t i = 0; i < found.size(); ++i) {
-      const linkage::PersonFeatures& f = candidate_features[i];
-      if (weigh.Weight(linkage::Compare(features, f), features, f) < possible_weight) continue;
-      kept.push_back(found[i].record_id);
-      if (!found[i].person_id.empty()) neighbours.insert(found[i].person_id);
-      known.emplace(found[i].record_id, std::move(found[i]));
-    }
+  for (const auto& [id, entry] : found) {
+    const linkage::PersonFeatures& f = entry->features;
+    if (weigh.Weight(linkage::Compare(features, f), features, f) < possible_weight) continue;
+    kept.push_back(id);
+    if (!entry->person_id.empty()) neighbours.insert(entry->person_id);
   }
   for (const std::string& person : neighbours) {
-    ASSIGN_OR_RETURN(std::vector<int64_t> of_person, tx.RecordIdsOf(person));
+    const std::vector<int64_t> of_person = index.RecordsOf(person);
     kept.insert(kept.end(), of_person.begin(), of_person.end());
   }
-  std::sort(kept.begin(), kept.end());
-  kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
-  return Relink(tx, kept, model, now, persons, std::move(known));
+  return Relink(tx, index, std::move(kept), model, now, persons);
 }
 
-absl::StatusOr<linkage::NameFrequencies> MatchEngine::IndexFrequencies(
-    MatchTransaction& tx, const std::vector<const linkage::PersonFeatures*>& records,
-    const LinkModel& model) {
+linkage::NameFrequencies MatchEngine::IndexFrequencies(
+    const LinkIndex& index, const std::vector<const linkage::PersonFeatures*>& records) {
   linkage::NameFrequencies frequencies;
-  frequencies.set_total(model.named_records);
-  std::set<uint64_t> done;
+  frequencies.set_total(index.named_records());
   for (const linkage::PersonFeatures* f : records) {
-    if (f->pinyin_key == 0 || !done.insert(f->pinyin_key).second) continue;
-    ASSIGN_OR_RETURN(const int64_t count, tx.NameCount(f->pinyin_key));
-    frequencies.Set(f->pinyin_key, static_cast<int32_t>(count));
+    if (f->pinyin_key != 0) frequencies.Set(f->pinyin_key, index.NameCount(f->pinyin_key));
   }
   return frequencies;
 }
 
-absl::Status MatchEngine::Relink(MatchTransaction& tx, const std::vector<int64_t>& record_ids,
-                                 const LinkModel& model, absl::Time now,
-                                 std::set<std::string>* persons,
-                                 std::map<int64_t, IndexedRecord> known) {
-  if (record_ids.empty()) return absl::OkStatus();
-  std::vector<int64_t> missing;
-  for (int64_t id : record_ids) {
-    if (known.count(id) == 0) missing.push_back(id);
-  }
-  ASSIGN_OR_RETURN(std::vector<IndexedRecord> loaded, tx.LoadIndexedRecords(missing));
-  for (IndexedRecord& r : loaded) known.emplace(r.record_id, std::move(r));
+absl::Status MatchEngine::Relink(MatchTransaction& tx, LinkIndex& index,
+                                 std::vector<int64_t> record_ids, const LinkModel& model,
+                                 absl::Time now, std::set<std::string>* persons) {
+  std::sort(record_ids.begin(), record_ids.end());
+  record_ids.erase(std::unique(record_ids.begin(), record_ids.end()), record_ids.end());
   std::vector<IndexedRecord> records;
-  records.reserve(known.size());
-  for (auto& [id, r] : known) records.push_back(std::move(r));
-  ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.MatchReviews(&record_ids));
   std::vector<linkage::PersonFeatures> features;
-  features.reserve(records.size());
-  for (const IndexedRecord& r : records) features.push_back(linkage::ExtractFeatures(r.person));
+  records.reserve(record_ids.size());
+  features.reserve(record_ids.size());
+  std::vector<int64_t> live;
+  for (int64_t id : record_ids) {
+    const LinkIndex::Entry* entry = index.Find(id);
+    if (entry == nullptr) continue;
+    IndexedRecord r;
+    r.record_id = id;
+    r.agency = entry->agency;
+    r.source_record_id = entry->source_record_id;
+    r.person_id = entry->person_id;
+    r.link_reason = entry->link_reason;
+    r.link_partner = entry->link_partner;
+    r.link_vector = entry->link_vector;
+    records.push_back(std::move(r));
+    features.push_back(entry->features);
+    live.push_back(id);
+  }
+  if (records.empty()) return absl::OkStatus();
   std::vector<const linkage::PersonFeatures*> named;
+  named.reserve(features.size());
   for (const linkage::PersonFeatures& f : features) named.push_back(&f);
-  ASSIGN_OR_RETURN(const linkage::NameFrequencies frequencies, IndexFrequencies(tx, named, model));
+  const linkage::NameFrequencies frequencies = IndexFrequencies(index, named);
   const LinkOutcome outcome = linker_.LinkNeighbourhood(
-      records, reviews, model, frequencies, [this] { return ids_("per_"); }, std::move(features));
-  RETURN_IF_ERROR(ApplyLinks(tx, records, outcome, now, persons));
-  return tx.ReplacePossibleMatches(&record_ids, outcome.possible, now);
+      records, index.ReviewsAmong(live), model, frequencies, [this] { return ids_("per_"); },
+      std::move(features));
+  RETURN_IF_ERROR(ApplyLinks(tx, index, records, outcome, now, persons));
+  // The neighbourhood's possible matches are replaced by the outcome's.
+  const std::vector<std::pair<int64_t, int64_t>> stale = index.PossibleAmong(live);
+  RETURN_IF_ERROR(tx.DeletePossibleMatches(&stale));
+  for (const auto& [a, b] : stale) index.RemovePossible(a, b);
+  RETURN_IF_ERROR(tx.AddPossibleMatches(outcome.possible, now));
+  for (const PossibleMatchRow& row : outcome.possible)
+    index.AddPossible(row.record_a, row.record_b);
+  return absl::OkStatus();
 }
 
-absl::Status MatchEngine::ApplyLinks(MatchTransaction& tx,
+absl::Status MatchEngine::ApplyLinks(MatchTransaction& tx, LinkIndex& index,
                                      const std::vector<IndexedRecord>& records,
                                      const LinkOutcome& outcome, absl::Time now,
                                      std::set<std::string>* persons) {
@@ -197,27 +244,50 @@ absl::Status MatchEngine::ApplyLinks(MatchTransaction& tx,
       continue;  // nothing to write
     }
     RETURN_IF_ERROR(tx.SetRecordLink(link));
+    index.SetLink(link);
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<RelinkResult> MatchEngine::RelinkAll(absl::Time now) {
   RelinkResult result;
-  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(WithIndex([&](MatchTransaction& tx, LinkIndex& index) -> absl::Status {
     result = RelinkResult{};
-    ASSIGN_OR_RETURN(std::vector<IndexedRecord> records, tx.AllIndexedRecords());
-    ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.MatchReviews(nullptr));
-    ASSIGN_OR_RETURN(LinkState state, tx.LoadLinkState());
-    const LinkOutcome outcome =
-        linker_.LinkAll(records, reviews, state.model, [this] { return ids_("per_"); });
+    ASSIGN_OR_RETURN(const LinkModel current, ModelOf(tx, index));
+    const std::vector<int64_t> ids = index.RecordIds();
+    std::vector<IndexedRecord> records;
+    records.reserve(ids.size());
+    for (int64_t id : ids) {
+      const LinkIndex::Entry& entry = *index.Find(id);
+      IndexedRecord r;
+      r.record_id = id;
+      r.agency = entry.agency;
+      r.source_record_id = entry.source_record_id;
+      r.person_id = entry.person_id;
+      r.link_reason = entry.link_reason;
+      r.link_partner = entry.link_partner;
+      r.link_vector = entry.link_vector;
+      records.push_back(std::move(r));
+    }
+    // Every record's features are lent to the run, not copied, and handed back.
+    std::vector<linkage::PersonFeatures> features = index.LendFeatures(ids);
+    const LinkOutcome outcome = linker_.LinkAll(
+        records, index.AllReviews(), current, [this] { return ids_("per_"); }, &features);
+    index.ReturnFeatures(ids, std::move(features));
     std::set<std::string> persons;
     for (size_t i = 0; i < records.size(); ++i) {
       if (records[i].person_id != outcome.links[i].person_id) ++result.records_moved;
     }
-    RETURN_IF_ERROR(ApplyLinks(tx, records, outcome, now, &persons));
-    RETURN_IF_ERROR(tx.ReplacePossibleMatches(nullptr, outcome.possible, now));
+    RETURN_IF_ERROR(ApplyLinks(tx, index, records, outcome, now, &persons));
+    RETURN_IF_ERROR(tx.DeletePossibleMatches(nullptr));
+    index.ClearPossible();
+    RETURN_IF_ERROR(tx.AddPossibleMatches(outcome.possible, now));
+    for (const PossibleMatchRow& row : outcome.possible) {
+      index.AddPossible(row.record_a, row.record_b);
+    }
     LinkModel model = outcome.model;
-    model.named_records = state.model.named_records;
+    model.live_records = index.live_records();
+    model.named_records = index.named_records();
     RETURN_IF_ERROR(tx.SaveLinkModel(model, now));
     result.records = static_cast<int64_t>(records.size());
     result.persons = outcome.stats.clusters;
@@ -234,15 +304,18 @@ absl::StatusOr<RelinkResult> MatchEngine::RelinkAll(absl::Time now) {
 
 absl::StatusOr<ApplyResult> MatchEngine::UpsertRecords(const std::vector<NormalizedRecord>& records,
                                                        absl::Time now) {
+  // Checked before anything changes, so a bad record costs neither the index nor the batch's
+  // transaction more than the check.
+  for (const NormalizedRecord& record : records) RETURN_IF_ERROR(CheckRecord(record));
   ApplyResult result;
-  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(WithIndex([&](MatchTransaction& tx, LinkIndex& index) -> absl::Status {
     result = ApplyResult{};
     std::set<std::string> persons;
     std::set<std::string> cases;
-    ASSIGN_OR_RETURN(const LinkState state, tx.LoadLinkState());
+    ASSIGN_OR_RETURN(const LinkModel model, ModelOf(tx, index));
     for (const NormalizedRecord& record : records) {
       bool applied = false;
-      RETURN_IF_ERROR(ApplyRecord(tx, record, now, state.model, &applied, &persons, &cases));
+      RETURN_IF_ERROR(ApplyRecord(tx, index, record, now, model, &applied, &persons, &cases));
       ++(applied ? result.applied : result.unchanged);
     }
     // Everyone in a touched case may gain or lose a clue (a judgment paid, a victim retracted).
@@ -280,9 +353,14 @@ absl::StatusOr<std::pair<std::string, std::string>> MatchEngine::ResolvePossible
     return absl::InvalidArgumentError("a decision needs two different records");
   }
   std::pair<std::string, std::string> persons_after;
-  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(WithIndex([&](MatchTransaction& tx, LinkIndex& index) -> absl::Status {
     ASSIGN_OR_RETURN(const int64_t id_a, LiveRecordId(tx, a));
     ASSIGN_OR_RETURN(const int64_t id_b, LiveRecordId(tx, b));
+    const LinkIndex::Entry* entry_a = index.Find(id_a);
+    const LinkIndex::Entry* entry_b = index.Find(id_b);
+    if (entry_a == nullptr || entry_b == nullptr) {
+      return absl::InternalError("a live record is missing from the link index");
+    }
     MatchReview review;
     review.record_a = std::min(id_a, id_b);
     review.record_b = std::max(id_a, id_b);
@@ -291,25 +369,22 @@ absl::StatusOr<std::pair<std::string, std::string>> MatchEngine::ResolvePossible
     review.reason = reason;
     review.decided_time = common::FormatRfc3339(now);
     RETURN_IF_ERROR(tx.PutMatchReview(review));
+    index.PutReview(review);
     // The two persons, whole, are the neighbourhood the decision changes.
-    ASSIGN_OR_RETURN(std::vector<IndexedRecord> pair, tx.LoadIndexedRecords({id_a, id_b}));
-    std::set<int64_t> ids = {id_a, id_b};
-    for (const IndexedRecord& r : pair) {
-      if (r.person_id.empty()) continue;
-      ASSIGN_OR_RETURN(std::vector<int64_t> of_person, tx.RecordIdsOf(r.person_id));
-      ids.insert(of_person.begin(), of_person.end());
+    std::vector<int64_t> ids = {id_a, id_b};
+    for (const LinkIndex::Entry* entry : {entry_a, entry_b}) {
+      if (entry->person_id.empty()) continue;
+      const std::vector<int64_t> of_person = index.RecordsOf(entry->person_id);
+      ids.insert(ids.end(), of_person.begin(), of_person.end());
     }
-    ASSIGN_OR_RETURN(const LinkState state, tx.LoadLinkState());
+    ASSIGN_OR_RETURN(const LinkModel model, ModelOf(tx, index));
     std::set<std::string> persons;
-    RETURN_IF_ERROR(
-        Relink(tx, std::vector<int64_t>(ids.begin(), ids.end()), state.model, now, &persons));
+    RETURN_IF_ERROR(Relink(tx, index, std::move(ids), model, now, &persons));
     ApplyResult scoring;
     for (const std::string& person_id : persons) {
       RETURN_IF_ERROR(ScorePerson(tx, person_id, now, &scoring));
     }
-    ASSIGN_OR_RETURN(std::vector<IndexedRecord> after, tx.LoadIndexedRecords({id_a, id_b}));
-    if (after.size() != 2) return absl::InternalError("records vanished while relinking");
-    persons_after = {after[0].person_id, after[1].person_id};
+    persons_after = {index.Find(id_a)->person_id, index.Find(id_b)->person_id};
     return absl::OkStatus();
   }));
   return persons_after;
@@ -318,33 +393,27 @@ absl::StatusOr<std::pair<std::string, std::string>> MatchEngine::ResolvePossible
 absl::StatusOr<PairExplanationResult> MatchEngine::ExplainPair(const RecordKey& a,
                                                                const RecordKey& b) {
   PairExplanationResult out;
-  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(WithIndex([&](MatchTransaction& tx, LinkIndex& index) -> absl::Status {
     out = PairExplanationResult{};
     ASSIGN_OR_RETURN(const int64_t id_a, LiveRecordId(tx, a));
     ASSIGN_OR_RETURN(const int64_t id_b, LiveRecordId(tx, b));
-    ASSIGN_OR_RETURN(std::vector<IndexedRecord> records, tx.LoadIndexedRecords({id_a, id_b}));
-    if (records.size() != 2) return absl::NotFoundError("record not found");
-    ASSIGN_OR_RETURN(const LinkState state, tx.LoadLinkState());
-    const linkage::PersonFeatures fa = linkage::ExtractFeatures(records[0].person);
-    const linkage::PersonFeatures fb = linkage::ExtractFeatures(records[1].person);
-    linkage::NameFrequencies frequencies;
-    frequencies.set_total(state.model.named_records);
-    for (const linkage::PersonFeatures* f : {&fa, &fb}) {
-      if (f->pinyin_key == 0) continue;
-      ASSIGN_OR_RETURN(const int64_t count, tx.NameCount(f->pinyin_key));
-      frequencies.Set(f->pinyin_key, static_cast<int32_t>(count));
-    }
-    const linkage::FsModel model(state.model.params, &frequencies);
+    const LinkIndex::Entry* entry_a = index.Find(id_a);
+    const LinkIndex::Entry* entry_b = index.Find(id_b);
+    if (entry_a == nullptr || entry_b == nullptr) return absl::NotFoundError("record not found");
+    ASSIGN_OR_RETURN(const LinkModel link_model, ModelOf(tx, index));
+    const linkage::PersonFeatures& fa = entry_a->features;
+    const linkage::PersonFeatures& fb = entry_b->features;
+    const linkage::NameFrequencies frequencies = IndexFrequencies(index, {&fa, &fb});
+    const linkage::FsModel model(link_model.params, &frequencies);
     const linkage::ComparisonVector v = linkage::Compare(fa, fb);
-    out.person_a = records[0].person_id;
-    out.person_b = records[1].person_id;
+    out.person_a = entry_a->person_id;
+    out.person_b = entry_b->person_id;
     out.fields = model.Explain(v, fa, fb);
     out.weight = model.Weigh(v, fa, fb);
-    out.probability = 1 / (1 + std::exp2(-(out.weight.total() + state.model.PriorLog2Odds())));
-    out.link_weight = linker_.LinkWeight(state.model);
-    out.possible_weight = linker_.PossibleWeight(state.model);
-    const std::vector<int64_t> ids = {id_a, id_b};
-    ASSIGN_OR_RETURN(std::vector<MatchReview> reviews, tx.MatchReviews(&ids));
+    out.probability = 1 / (1 + std::exp2(-(out.weight.total() + link_model.PriorLog2Odds())));
+    out.link_weight = linker_.LinkWeight(link_model);
+    out.possible_weight = linker_.PossibleWeight(link_model);
+    const std::vector<MatchReview> reviews = index.ReviewsAmong({id_a, id_b});
     if (!reviews.empty()) out.review = reviews.front().same ? "confirmed" : "separated";
     return absl::OkStatus();
   }));
@@ -353,11 +422,10 @@ absl::StatusOr<PairExplanationResult> MatchEngine::ExplainPair(const RecordKey& 
 
 absl::StatusOr<LinkModelView> MatchEngine::CurrentLinkModel() {
   LinkModelView view;
-  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
-    ASSIGN_OR_RETURN(const LinkState state, tx.LoadLinkState());
-    view.model = state.model;
-    view.link_weight = linker_.LinkWeight(state.model);
-    view.possible_weight = linker_.PossibleWeight(state.model);
+  RETURN_IF_ERROR(WithIndex([&](MatchTransaction& tx, LinkIndex& index) -> absl::Status {
+    ASSIGN_OR_RETURN(view.model, ModelOf(tx, index));
+    view.link_weight = linker_.LinkWeight(view.model);
+    view.possible_weight = linker_.PossibleWeight(view.model);
     return absl::OkStatus();
   }));
   return view;

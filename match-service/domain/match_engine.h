@@ -7,6 +7,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -17,6 +19,7 @@
 #include "absl/time/time.h"
 
 #include "match-service/domain/clue_scorer.h"
+#include "match-service/domain/link_index.h"
 #include "match-service/domain/match_transaction.h"
 #include "match-service/domain/person_linker.h"
 
@@ -111,6 +114,10 @@ class MatchEngine {
   // The model in use.
   absl::StatusOr<LinkModelView> CurrentLinkModel();
 
+  // Builds the in-memory link index from the store now (otherwise the first call that needs
+  // it does). Returns the number of live records indexed.
+  absl::StatusOr<int64_t> LoadIndex();
+
   // Re-scores every person against the current rules, in one transaction.
   absl::StatusOr<ApplyResult> Rescore(absl::Time now);
 
@@ -121,24 +128,27 @@ class MatchEngine {
                                         absl::Time now);
 
  private:
+  // Runs `fn` in one transaction with the link index (built first when there is none). An
+  // index changed by a transaction that does not commit is dropped and built again.
+  absl::Status WithIndex(const std::function<absl::Status(MatchTransaction&, LinkIndex&)>& fn);
+  // The stored model with the index's counts.
+  static absl::StatusOr<LinkModel> ModelOf(MatchTransaction& tx, const LinkIndex& index);
   // Stores one record and re-resolves its neighbourhood; adds the persons and cases it touched.
   // Sets *applied.
-  absl::Status ApplyRecord(MatchTransaction& tx, const NormalizedRecord& record, absl::Time now,
-                           const LinkModel& model, bool* applied, std::set<std::string>* persons,
-                           std::set<std::string>* cases);
-  // Re-resolves the records `record_ids` (a neighbourhood) with the deployment's model.
-  // `known` holds those of them already loaded (the rest are read).
-  absl::Status Relink(MatchTransaction& tx, const std::vector<int64_t>& record_ids,
-                      const LinkModel& model, absl::Time now, std::set<std::string>* persons,
-                      std::map<int64_t, IndexedRecord> known = {});
+  absl::Status ApplyRecord(MatchTransaction& tx, LinkIndex& index, const NormalizedRecord& record,
+                           absl::Time now, LinkModel model, bool* applied,
+                           std::set<std::string>* persons, std::set<std::string>* cases);
+  // Re-resolves the live records among `record_ids` (a neighbourhood) with the deployment's
+  // model.
+  absl::Status Relink(MatchTransaction& tx, LinkIndex& index, std::vector<int64_t> record_ids,
+                      const LinkModel& model, absl::Time now, std::set<std::string>* persons);
   // The index-wide counts of the names of `records`.
-  static absl::StatusOr<linkage::NameFrequencies> IndexFrequencies(
-      MatchTransaction& tx, const std::vector<const linkage::PersonFeatures*>& records,
-      const LinkModel& model);
+  static linkage::NameFrequencies IndexFrequencies(
+      const LinkIndex& index, const std::vector<const linkage::PersonFeatures*>& records);
   // Stores an outcome's persons and links; adds the persons that gained or lost a record.
-  absl::Status ApplyLinks(MatchTransaction& tx, const std::vector<IndexedRecord>& records,
-                          const LinkOutcome& outcome, absl::Time now,
-                          std::set<std::string>* persons);
+  absl::Status ApplyLinks(MatchTransaction& tx, LinkIndex& index,
+                          const std::vector<IndexedRecord>& records, const LinkOutcome& outcome,
+                          absl::Time now, std::set<std::string>* persons);
   // Gathers what the scorer needs about one person.
   absl::StatusOr<ScoringInput> LoadScoringInput(MatchTransaction& tx, const std::string& person_id);
   // Re-scores one person and brings their clues in line.
@@ -149,6 +159,9 @@ class MatchEngine {
   ClueScorer scorer_;
   PersonLinker linker_;
   IdGenerator ids_;
+  // Guards index_; held for the whole of each transaction that uses it.
+  std::mutex index_mu_;
+  std::unique_ptr<LinkIndex> index_;
 };
 
 }  // namespace lifeline::match

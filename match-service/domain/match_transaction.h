@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,11 +31,9 @@ struct StoredRecordState {
   // "" for a retracted record.
   std::string person_id;
   std::string case_number;
-  // The name key (linkage::PersonFeatures::pinyin_key) the record is counted under; 0 for none.
-  uint64_t name_key = 0;
 };
 
-// The linkage index's counters and model.
+// The stored model. Its live and named record counts are the engine's (LinkIndex).
 struct LinkState {
   LinkModel model;
 };
@@ -50,49 +49,34 @@ class MatchTransaction {
   virtual absl::Status InsertPerson(const std::string& person_id, absl::Time now) = 0;
   // Stores `record` as the current version of its (agency, source_record_id), linked to
   // `person_id` ("" for a retraction, which keeps only the record's identity, or for a record
-  // the linker has not placed yet), counted under `name_key`. Returns the record's row id.
+  // the linker has not placed yet) with no link partner. Returns the record's row id.
   virtual absl::StatusOr<int64_t> PutRecord(const NormalizedRecord& record,
                                             const std::string& person_id,
-                                            const std::string& link_reason, uint64_t name_key,
-                                            absl::Time now) = 0;
+                                            const std::string& link_reason, absl::Time now) = 0;
 
-  // --- The linkage index ---
-  // Replaces the record's blocking keys (none: the record leaves the index).
-  virtual absl::Status ReplaceLinkKeys(int64_t record_id,
-                                       const std::vector<linkage::BlockKey>& keys) = 0;
-  // Records holding `key`; with `open_only`, only those for which it is not index-only. At
-  // most `limit`.
-  virtual absl::StatusOr<std::vector<int64_t>> RecordsWithKey(uint64_t key, bool open_only,
-                                                              int limit) = 0;
-  // The live records linked to a person, by row id.
-  virtual absl::StatusOr<std::vector<int64_t>> RecordIdsOf(const std::string& person_id) = 0;
-  // The live records among `record_ids` (unknown and retracted ones are left out).
-  virtual absl::StatusOr<std::vector<IndexedRecord>> LoadIndexedRecords(
-      const std::vector<int64_t>& record_ids) = 0;
-  // Every live record, for a re-resolution from scratch.
-  virtual absl::StatusOr<std::vector<IndexedRecord>> AllIndexedRecords() = 0;
+  // --- Identity resolution (the engine keeps its index of these in memory: LinkIndex) ---
+  // Calls `each` with every live record, in row id order, for building the index and for a
+  // re-resolution from scratch. Stops at `each`'s first error.
+  virtual absl::Status ForEachIndexedRecord(
+      const std::function<absl::Status(IndexedRecord)>& each) = 0;
   // Sets a record's person and the link that explains it.
   virtual absl::Status SetRecordLink(const RecordLink& link) = 0;
-  // Adds `delta` to the count of records named `name_key` (and to the named total).
-  virtual absl::Status AdjustNameCount(uint64_t name_key, int delta) = 0;
-  virtual absl::StatusOr<int64_t> NameCount(uint64_t name_key) = 0;
-  // Adds `delta` to the number of live records.
-  virtual absl::Status AdjustLiveRecords(int delta) = 0;
-  // The model and counters.
+  // The model.
   virtual absl::StatusOr<LinkState> LoadLinkState() = 0;
   // Stores an estimated model.
   virtual absl::Status SaveLinkModel(const LinkModel& model, absl::Time now) = 0;
-  // Reviewers' decisions between records of `record_ids` (all of them when `record_ids` is
-  // nullptr).
-  virtual absl::StatusOr<std::vector<MatchReview>> MatchReviews(
-      const std::vector<int64_t>* record_ids) = 0;
+  // Every reviewer's decision.
+  virtual absl::StatusOr<std::vector<MatchReview>> AllMatchReviews() = 0;
   // Stores a decision (replacing an earlier one on the same two records).
   virtual absl::Status PutMatchReview(const MatchReview& review) = 0;
-  // Replaces the possible matches between records of `record_ids` (every one when nullptr)
-  // with `rows`.
-  virtual absl::Status ReplacePossibleMatches(const std::vector<int64_t>* record_ids,
-                                              const std::vector<PossibleMatchRow>& rows,
-                                              absl::Time now) = 0;
+  // Every possible match on file, as (record_a, record_b).
+  virtual absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> AllPossibleMatchPairs() = 0;
+  // Removes possible matches by (record_a, record_b); every one when `pairs` is nullptr.
+  virtual absl::Status DeletePossibleMatches(
+      const std::vector<std::pair<int64_t, int64_t>>* pairs) = 0;
+  // Adds (or replaces) possible matches.
+  virtual absl::Status AddPossibleMatches(const std::vector<PossibleMatchRow>& rows,
+                                          absl::Time now) = 0;
 
   // Persons with a record in the case.
   virtual absl::StatusOr<std::vector<std::string>> PersonsInCase(

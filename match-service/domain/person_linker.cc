@@ -51,26 +51,33 @@ LinkOutcome PersonLinker::LinkNeighbourhood(const std::vector<IndexedRecord>& re
   options.frequencies = &frequencies;
   options.threads = 1;
   options.progress = nullptr;
-  LinkOutcome outcome =
-      Assign(records, reviews, std::move(options), new_person, std::move(features));
+  LinkOutcome outcome = Assign(records, reviews, std::move(options), new_person, &features);
   outcome.model = model;
   return outcome;
 }
 
 LinkOutcome PersonLinker::LinkAll(const std::vector<IndexedRecord>& records,
                                   const std::vector<MatchReview>& reviews, const LinkModel& current,
-                                  const IdGenerator& new_person) const {
+                                  const IdGenerator& new_person,
+                                  std::vector<linkage::PersonFeatures>* features) const {
   if (records.size() < kMinRecordsToEstimate) {
     LinkModel model = current;
     model.live_records = static_cast<int64_t>(records.size());
     linkage::NameFrequencies none;
-    LinkOutcome outcome = LinkNeighbourhood(records, reviews, model, none, new_person);
+    linkage::LinkageOptions options = options_;
+    options.estimate = false;
+    options.params = model.params;
+    options.prior_log2_odds = model.PriorLog2Odds();
+    options.frequencies = &none;
+    options.threads = 1;
+    options.progress = nullptr;
+    LinkOutcome outcome = Assign(records, reviews, std::move(options), new_person, features);
     outcome.model = current;
     return outcome;
   }
   linkage::LinkageOptions options = options_;
   options.estimate = true;
-  LinkOutcome outcome = Assign(records, reviews, options, new_person, {});
+  LinkOutcome outcome = Assign(records, reviews, options, new_person, features);
   const double n = static_cast<double>(std::max<size_t>(records.size(), 2));
   const double prior = 1 / (1 + std::exp2(-outcome.stats.prior_log2_odds));
   outcome.model.matches_per_record = prior * (n - 1) / 2;
@@ -82,10 +89,10 @@ LinkOutcome PersonLinker::LinkAll(const std::vector<IndexedRecord>& records,
 LinkOutcome PersonLinker::Assign(const std::vector<IndexedRecord>& records,
                                  const std::vector<MatchReview>& reviews,
                                  linkage::LinkageOptions options, const IdGenerator& new_person,
-                                 std::vector<linkage::PersonFeatures> features) const {
+                                 std::vector<linkage::PersonFeatures>* features) const {
   LinkOutcome outcome;
   const size_t n = records.size();
-  const bool extracted = features.size() == n;
+  const bool extracted = features != nullptr && features->size() == n;
   std::vector<LinkRecord> input;
   input.reserve(n);
   std::unordered_map<int64_t, uint32_t> index;
@@ -94,7 +101,7 @@ LinkOutcome PersonLinker::Assign(const std::vector<IndexedRecord>& records,
     index.emplace(r.record_id, static_cast<uint32_t>(i));
     input.push_back(
         LinkRecord{absl::StrCat(r.agency, ":", r.source_record_id),
-                   extracted ? std::move(features[i]) : linkage::ExtractFeatures(r.person)});
+                   extracted ? std::move((*features)[i]) : linkage::ExtractFeatures(r.person)});
   }
   std::set<std::pair<uint32_t, uint32_t>> confirmed;
   for (const MatchReview& review : reviews) {
@@ -110,6 +117,9 @@ LinkOutcome PersonLinker::Assign(const std::vector<IndexedRecord>& records,
     }
   }
   const ResolveResult result = linkage::Resolve(input, options);
+  if (extracted) {
+    for (size_t i = 0; i < n; ++i) (*features)[i] = std::move(input[i].features);
+  }
   outcome.stats = result.stats;
   outcome.model.params = result.params;
 

@@ -113,10 +113,12 @@ class PersonLinker {
   static constexpr size_t kMinRecordsToEstimate = 2000;
 
   // Resolves every live record from scratch, estimating the model on them (or, for fewer than
-  // kMinRecordsToEstimate, with `current`).
+  // kMinRecordsToEstimate, with `current`). `features`, when given, holds the records' features
+  // in order: they are used (not extracted again) and handed back unchanged.
   LinkOutcome LinkAll(const std::vector<IndexedRecord>& records,
                       const std::vector<MatchReview>& reviews, const LinkModel& current,
-                      const IdGenerator& new_person) const;
+                      const IdGenerator& new_person,
+                      std::vector<linkage::PersonFeatures>* features = nullptr) const;
 
   const linkage::LinkageOptions& options() const { return options_; }
   // The weights a link and a possible match need under `model` now.
@@ -124,10 +126,11 @@ class PersonLinker {
   double PossibleWeight(const LinkModel& model) const;
 
  private:
+  // `features` (when it holds one per record) is used and handed back.
   LinkOutcome Assign(const std::vector<IndexedRecord>& records,
                      const std::vector<MatchReview>& reviews, linkage::LinkageOptions options,
                      const IdGenerator& new_person,
-                     std::vector<linkage::PersonFeatures> features) const;
+                     std::vector<linkage::PersonFeatures>* features) const;
 
   linkage::LinkageOptions options_;
 };

@@ -177,6 +177,16 @@ CREATE TABLE match_reviews (
 CREATE INDEX match_reviews_b ON match_reviews(record_b);
 )sql";
 
+// Version 7: the linkage index (blocking keys, name counts, live and named totals) lives in the
+// engine's memory, built from the records at start-up (LinkIndex); the tables that held it go.
+constexpr char kSchemaV7[] = R"sql(
+DROP TABLE link_keys;
+DROP TABLE name_counts;
+ALTER TABLE records DROP COLUMN name_key;
+ALTER TABLE link_state DROP COLUMN live_records;
+ALTER TABLE link_state DROP COLUMN named_records;
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -202,38 +212,6 @@ absl::StatusOr<NormalizedRecord> ParseRecord(const std::string& bytes) {
     return absl::DataLossError("stored record does not parse as a NormalizedRecord");
   }
   return record;
-}
-
-// Builds the linkage index of the records a version-4 database holds: keys, name counts and
-// totals. Their persons stay as they were until a re-resolution (RelinkAll).
-absl::Status IndexExistingRecords(Database& db) {
-  std::vector<std::pair<int64_t, std::string>> rows;
-  RETURN_IF_ERROR(db.ForEachRow(
-      "SELECT id, record FROM records WHERE retracted = 0",
-      [&](const Statement& row) { rows.emplace_back(row.ColumnInt(0), row.ColumnBlob(1)); }));
-  int64_t named = 0;
-  std::vector<linkage::BlockKey> keys;
-  for (const auto& [id, bytes] : rows) {
-    ASSIGN_OR_RETURN(NormalizedRecord record, ParseRecord(bytes));
-    const linkage::PersonFeatures f = linkage::ExtractFeatures(record.person());
-    keys.clear();
-    linkage::BlockingKeys(f, &keys);
-    for (const linkage::BlockKey& k : keys) {
-      RETURN_IF_ERROR(db.Execute("INSERT OR IGNORE INTO link_keys VALUES (?, ?, ?)",
-                                 static_cast<int64_t>(k.key), id, int64_t{k.index_only}));
-    }
-    if (f.pinyin_key != 0) {
-      ++named;
-      RETURN_IF_ERROR(db.Execute(
-          "INSERT INTO name_counts VALUES (?, 1) ON CONFLICT (name_key) DO UPDATE SET count = "
-          "count + 1",
-          static_cast<int64_t>(f.pinyin_key)));
-    }
-    RETURN_IF_ERROR(db.Execute("UPDATE records SET name_key = ? WHERE id = ?",
-                               static_cast<int64_t>(f.pinyin_key), id));
-  }
-  return db.Execute("UPDATE link_state SET live_records = ?, named_records = ? WHERE id = 1",
-                    static_cast<int64_t>(rows.size()), named);
 }
 
 constexpr char kLiveRecordsOfPerson[] =
@@ -333,7 +311,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
   absl::StatusOr<std::optional<StoredRecordState>> FindRecord(
       const std::string& agency, const std::string& source_record_id) override {
     return db_.QueryOne(
-        "SELECT id, version, retracted, person_id, case_number, name_key FROM records "
+        "SELECT id, version, retracted, person_id, case_number FROM records "
         "WHERE agency = ? AND source_record_id = ?",
         [](const Statement& row) {
           StoredRecordState state;
@@ -342,7 +320,6 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
           state.retracted = row.ColumnInt(2) != 0;
           state.person_id = row.ColumnText(3);
           state.case_number = row.ColumnText(4);
-          state.name_key = static_cast<uint64_t>(row.ColumnInt(5));
           return state;
         },
         agency, source_record_id);
@@ -354,8 +331,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
   }
 
   absl::StatusOr<int64_t> PutRecord(const NormalizedRecord& in, const std::string& person_id,
-                                    const std::string& link_reason, uint64_t name_key,
-                                    absl::Time now) override {
+                                    const std::string& link_reason, absl::Time now) override {
     NormalizedRecord identity;
     const NormalizedRecord* record = &in;
     if (in.retracted()) {
@@ -370,73 +346,36 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
     std::optional<std::string> person;
     if (!person_id.empty()) person = person_id;
     const Record& r = record->record();
-    RETURN_IF_ERROR(db_.Execute(
-        "INSERT INTO records (agency, source_record_id, version, retracted, kind, person_id, "
-        "link_reason, case_number, victim_record_id, id_token, name_normalized, record_date, "
-        "record, updated_time, name_key, link_partner, link_vector, link_weight_milli) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0) "
-        "ON CONFLICT (agency, source_record_id) DO UPDATE SET version = excluded.version, "
-        "retracted = excluded.retracted, kind = excluded.kind, person_id = excluded.person_id, "
-        "link_reason = excluded.link_reason, case_number = excluded.case_number, "
-        "victim_record_id = excluded.victim_record_id, id_token = excluded.id_token, "
-        "name_normalized = excluded.name_normalized, record_date = excluded.record_date, "
-        "record = excluded.record, updated_time = excluded.updated_time, "
-        "name_key = excluded.name_key, link_partner = 0, link_vector = 0, link_weight_milli = 0",
-        record->agency(), record->source_record_id(), record->version(), record->retracted(),
-        static_cast<int64_t>(in.record().payload_case()), person, link_reason,
-        CaseNumberOf(*record), r.near_relative().victim_record_id(), record->person().id_token(),
-        record->person().name_normalized(), record->record_date(), record->SerializeAsString(),
-        common::FormatRfc3339(now), static_cast<int64_t>(name_key)));
-    ASSIGN_OR_RETURN(std::optional<int64_t> id,
-                     db_.QueryOne(
-                         "SELECT id FROM records WHERE agency = ? AND source_record_id = ?",
-                         [](const Statement& row) { return row.ColumnInt(0); }, record->agency(),
-                         record->source_record_id()));
+    ASSIGN_OR_RETURN(
+        std::optional<int64_t> id,
+        db_.QueryOne(
+            "INSERT INTO records (agency, source_record_id, version, retracted, kind, person_id, "
+            "link_reason, case_number, victim_record_id, id_token, name_normalized, record_date, "
+            "record, updated_time, link_partner, link_vector, link_weight_milli) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0) "
+            "ON CONFLICT (agency, source_record_id) DO UPDATE SET version = excluded.version, "
+            "retracted = excluded.retracted, kind = excluded.kind, person_id = excluded.person_id, "
+            "link_reason = excluded.link_reason, case_number = excluded.case_number, "
+            "victim_record_id = excluded.victim_record_id, id_token = excluded.id_token, "
+            "name_normalized = excluded.name_normalized, record_date = excluded.record_date, "
+            "record = excluded.record, updated_time = excluded.updated_time, "
+            "link_partner = 0, link_vector = 0, link_weight_milli = 0 RETURNING id",
+            [](const Statement& row) { return row.ColumnInt(0); }, record->agency(),
+            record->source_record_id(), record->version(), record->retracted(),
+            static_cast<int64_t>(in.record().payload_case()), person, link_reason,
+            CaseNumberOf(*record), r.near_relative().victim_record_id(),
+            record->person().id_token(), record->person().name_normalized(), record->record_date(),
+            record->SerializeAsString(), common::FormatRfc3339(now)));
     if (!id.has_value()) return absl::InternalError("stored record not found");
     return *id;
   }
 
-  absl::Status ReplaceLinkKeys(int64_t record_id,
-                               const std::vector<linkage::BlockKey>& keys) override {
-    RETURN_IF_ERROR(db_.Execute("DELETE FROM link_keys WHERE record_id = ?", record_id));
-    for (const linkage::BlockKey& k : keys) {
-      RETURN_IF_ERROR(db_.Execute("INSERT OR IGNORE INTO link_keys VALUES (?, ?, ?)",
-                                  static_cast<int64_t>(k.key), record_id, int64_t{k.index_only}));
-    }
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<std::vector<int64_t>> RecordsWithKey(uint64_t key, bool open_only,
-                                                      int limit) override {
-    return db_.Query(
-        "SELECT record_id FROM link_keys WHERE key = ? AND (? = 0 OR index_only = 0) LIMIT ?",
-        [](const Statement& row) { return row.ColumnInt(0); }, static_cast<int64_t>(key),
-        int64_t{open_only}, int64_t{limit});
-  }
-
-  absl::StatusOr<std::vector<int64_t>> RecordIdsOf(const std::string& person_id) override {
-    return db_.Query(
-        "SELECT id FROM records WHERE person_id = ? AND retracted = 0 ORDER BY id",
-        [](const Statement& row) { return row.ColumnInt(0); }, person_id);
-  }
-
-  absl::StatusOr<std::vector<IndexedRecord>> LoadIndexedRecords(
-      const std::vector<int64_t>& record_ids) override {
-    std::vector<IndexedRecord> out;
-    out.reserve(record_ids.size());
-    for (int64_t id : record_ids) {
-      ASSIGN_OR_RETURN(
-          std::optional<IndexedRecord> found,
-          db_.QueryOne("SELECT id, agency, source_record_id, person_id, record FROM records "
-                       "WHERE id = ? AND retracted = 0",
-                       ReadIndexed, id));
-      if (found.has_value()) out.push_back(*std::move(found));
-    }
-    return out;
-  }
-
-  absl::StatusOr<std::vector<IndexedRecord>> AllIndexedRecords() override {
-    return db_.Query(kAllLiveRecordsSql, ReadIndexed);
+  absl::Status ForEachIndexedRecord(
+      const std::function<absl::Status(IndexedRecord)>& each) override {
+    return db_.ForEachRow(kAllLiveRecordsSql, [&](const Statement& row) -> absl::Status {
+      ASSIGN_OR_RETURN(IndexedRecord r, ReadIndexed(row));
+      return each(std::move(r));
+    });
   }
 
   absl::Status SetRecordLink(const RecordLink& link) override {
@@ -447,42 +386,14 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         Milli(link.weight), link.record_id);
   }
 
-  absl::Status AdjustNameCount(uint64_t name_key, int delta) override {
-    if (name_key == 0) return absl::OkStatus();
-    RETURN_IF_ERROR(
-        db_.Execute("INSERT INTO name_counts VALUES (?1, ?2) ON CONFLICT (name_key) DO UPDATE SET "
-                    "count = max(count + ?2, 0)",
-                    static_cast<int64_t>(name_key), int64_t{delta}));
-    return db_.Execute(
-        "UPDATE link_state SET named_records = max(named_records + ?, 0) WHERE id = 1",
-        int64_t{delta});
-  }
-
-  absl::StatusOr<int64_t> NameCount(uint64_t name_key) override {
-    ASSIGN_OR_RETURN(
-        std::optional<int64_t> count,
-        db_.QueryOne(
-            "SELECT count FROM name_counts WHERE name_key = ?",
-            [](const Statement& row) { return row.ColumnInt(0); }, static_cast<int64_t>(name_key)));
-    return count.value_or(0);
-  }
-
-  absl::Status AdjustLiveRecords(int delta) override {
-    return db_.Execute("UPDATE link_state SET live_records = max(live_records + ?, 0) WHERE id = 1",
-                       int64_t{delta});
-  }
-
   absl::StatusOr<LinkState> LoadLinkState() override {
     ASSIGN_OR_RETURN(
         std::optional<LinkState> state,
-        db_.QueryOne("SELECT live_records, named_records, model, matches_per_record_nanos FROM "
-                     "link_state WHERE id = 1",
+        db_.QueryOne("SELECT model, matches_per_record_nanos FROM link_state WHERE id = 1",
                      [](const Statement& row) -> absl::StatusOr<LinkState> {
                        LinkState s;
-                       s.model.live_records = row.ColumnInt(0);
-                       s.model.named_records = row.ColumnInt(1);
-                       const std::string text = row.ColumnText(2);
-                       s.model.matches_per_record = static_cast<double>(row.ColumnInt(3)) / 1e9;
+                       const std::string text = row.ColumnText(0);
+                       s.model.matches_per_record = static_cast<double>(row.ColumnInt(1)) / 1e9;
                        if (!text.empty()) {
                          ASSIGN_OR_RETURN(s.model.params, linkage::ParseParams(text));
                          s.model.estimated = true;
@@ -502,9 +413,8 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         common::FormatRfc3339(now));
   }
 
-  absl::StatusOr<std::vector<MatchReview>> MatchReviews(
-      const std::vector<int64_t>* record_ids) override {
-    auto read = [](const Statement& row) {
+  absl::StatusOr<std::vector<MatchReview>> AllMatchReviews() override {
+    return db_.Query(kAllMatchReviewsSql, [](const Statement& row) {
       MatchReview r;
       r.record_a = row.ColumnInt(0);
       r.record_b = row.ColumnInt(1);
@@ -513,20 +423,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
       r.reason = row.ColumnText(4);
       r.decided_time = row.ColumnText(5);
       return r;
-    };
-    if (record_ids == nullptr) return db_.Query(kAllMatchReviewsSql, read);
-    std::vector<MatchReview> out;
-    const std::set<int64_t> among(record_ids->begin(), record_ids->end());
-    for (int64_t id : among) {
-      ASSIGN_OR_RETURN(std::vector<MatchReview> found,
-                       db_.Query("SELECT record_a, record_b, same, reviewer, reason, "
-                                 "decided_time FROM match_reviews WHERE record_a = ?",
-                                 read, id));
-      for (MatchReview& r : found) {
-        if (among.count(r.record_b) > 0) out.push_back(std::move(r));
-      }
-    }
-    return out;
+    });
   }
 
   absl::Status PutMatchReview(const MatchReview& review) override {
@@ -538,25 +435,24 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         int64_t{review.same}, review.reviewer, review.reason, review.decided_time);
   }
 
-  absl::Status ReplacePossibleMatches(const std::vector<int64_t>* record_ids,
-                                      const std::vector<PossibleMatchRow>& rows,
-                                      absl::Time now) override {
-    if (record_ids == nullptr) {
-      RETURN_IF_ERROR(db_.Exec(kClearPossibleMatchesSql));
-    } else {
-      const std::set<int64_t> among(record_ids->begin(), record_ids->end());
-      for (int64_t id : among) {
-        ASSIGN_OR_RETURN(std::vector<int64_t> partners,
-                         db_.Query(
-                             "SELECT record_b FROM possible_matches WHERE record_a = ?",
-                             [](const Statement& row) { return row.ColumnInt(0); }, id));
-        for (int64_t partner : partners) {
-          if (among.count(partner) == 0) continue;
-          RETURN_IF_ERROR(db_.Execute(
-              "DELETE FROM possible_matches WHERE record_a = ? AND record_b = ?", id, partner));
-        }
-      }
+  absl::StatusOr<std::vector<std::pair<int64_t, int64_t>>> AllPossibleMatchPairs() override {
+    return db_.Query(kAllPossibleMatchPairsSql, [](const Statement& row) {
+      return std::make_pair(row.ColumnInt(0), row.ColumnInt(1));
+    });
+  }
+
+  absl::Status DeletePossibleMatches(
+      const std::vector<std::pair<int64_t, int64_t>>* pairs) override {
+    if (pairs == nullptr) return db_.Exec(kClearPossibleMatchesSql);
+    for (const auto& [a, b] : *pairs) {
+      RETURN_IF_ERROR(
+          db_.Execute("DELETE FROM possible_matches WHERE record_a = ? AND record_b = ?", a, b));
     }
+    return absl::OkStatus();
+  }
+
+  absl::Status AddPossibleMatches(const std::vector<PossibleMatchRow>& rows,
+                                  absl::Time now) override {
     const std::string now_text = common::FormatRfc3339(now);
     for (const PossibleMatchRow& row : rows) {
       RETURN_IF_ERROR(db_.Execute(
@@ -693,8 +589,9 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       common::Outbox::SchemaMigration(2),
       common::Outbox::PendingCountMigration(3),
       {4, kSchemaV4, MigrateFactsToRecords},
-      {5, kSchemaV5, IndexExistingRecords},
+      {5, kSchemaV5, nullptr},
       common::Outbox::QueueOrderMigration(6),
+      {7, kSchemaV7, nullptr},
   };
 }
 

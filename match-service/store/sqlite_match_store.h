@@ -41,12 +41,14 @@ class SqliteMatchStore : public MatchStore {
       "JOIN records b ON b.id = pm.record_b "
       "WHERE a.retracted = 0 AND b.retracted = 0 AND a.person_id <> b.person_id "
       "ORDER BY pm.weight_milli DESC, pm.record_a, pm.record_b LIMIT ? OFFSET ?";
-  // A re-resolution from scratch reads every live record and every reviewer's decision, and
-  // replaces every possible match.
+  // The engine's link index is built from every live record, every reviewer's decision and
+  // every possible match; a re-resolution from scratch replaces every possible match.
   static constexpr char kAllMatchReviewsSql[] =
       "SELECT record_a, record_b, same, reviewer, reason, decided_time FROM match_reviews "
       "ORDER BY record_a, record_b";
   static constexpr char kClearPossibleMatchesSql[] = "DELETE FROM possible_matches";
+  static constexpr char kAllPossibleMatchPairsSql[] =
+      "SELECT record_a, record_b FROM possible_matches";
   static constexpr char kAllLiveRecordsSql[] =
       "SELECT id, agency, source_record_id, person_id, record, link_reason, link_partner, "
       "link_vector FROM records WHERE retracted = 0 ORDER BY id";

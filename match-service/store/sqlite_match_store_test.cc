@@ -399,7 +399,7 @@ TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
        {SqliteMatchStore::kRankedCluesSql, SqliteMatchStore::kCountCluesSql,
         SqliteMatchStore::kAllPersonsSql, SqliteMatchStore::kRankedPossibleMatchesSql,
         SqliteMatchStore::kAllLiveRecordsSql, SqliteMatchStore::kAllMatchReviewsSql,
-        SqliteMatchStore::kClearPossibleMatchesSql}) {
+        SqliteMatchStore::kClearPossibleMatchesSql, SqliteMatchStore::kAllPossibleMatchPairsSql}) {
     policy.whole_table_statements[sql] = "by purpose (sqlite_match_store.h)";
   }
   common::Database* db = store->database();
@@ -493,6 +493,93 @@ TEST(SqliteMatchStoreTest, RecordsWithoutAgencyIdOrPayloadAreRejected) {
   }
   // Nothing of the batch was stored.
   EXPECT_THAT(*store->ListLinks(0, 10), IsEmpty());
+}
+
+// Runs transactions on the store and, when told to, fails one after its work is done, as a
+// failed commit would: the store rolls it back.
+class FailingRunner : public MatchTransactionRunner {
+ public:
+  explicit FailingRunner(SqliteMatchStore* store) : store_(store) {}
+  absl::Status InTransaction(const std::function<absl::Status(MatchTransaction&)>& fn) override {
+    return store_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+      RETURN_IF_ERROR(fn(tx));
+      if (fail_next) {
+        fail_next = false;
+        return absl::UnavailableError("injected commit failure");
+      }
+      return absl::OkStatus();
+    });
+  }
+  bool fail_next = false;
+
+ private:
+  SqliteMatchStore* store_;
+};
+
+TEST(SqliteMatchStoreTest, ARolledBackBatchLeavesNoTraceInTheLinkIndex) {
+  auto store = SqliteMatchStore::Open(":memory:");
+  ASSERT_TRUE(store.ok()) << store.status();
+  FailingRunner runner(store->get());
+  MatchEngine engine(&runner, ClueScorer(EligibilityRules{}));
+  const NormalizedRecord victim = testing::VictimRecord();
+  const NormalizedRecord father = testing::FatherDisability();
+  const RecordKey victim_key{victim.agency(), victim.source_record_id()};
+  const RecordKey father_key{father.agency(), father.source_record_id()};
+  ASSERT_TRUE(engine.UpsertRecords({victim}, kNow).ok());
+
+  runner.fail_next = true;
+  EXPECT_EQ(engine.UpsertRecords({father}, kNow).status().code(), absl::StatusCode::kUnavailable);
+  auto model = engine.CurrentLinkModel();
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->model.live_records, 1);
+  EXPECT_EQ(engine.ExplainPair(victim_key, father_key).status().code(),
+            absl::StatusCode::kNotFound);
+
+  // Sent again, the record is stored and indexed.
+  ASSERT_TRUE(engine.UpsertRecords({father}, kNow).ok());
+  model = engine.CurrentLinkModel();
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->model.live_records, 2);
+  EXPECT_TRUE(engine.ExplainPair(victim_key, father_key).ok());
+}
+
+// A second engine on the same database (a restart) builds its index from the store and links
+// the next record as the first engine would have.
+TEST(SqliteMatchStoreTest, ARestartedEngineBuildsItsIndexFromTheStore) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/match_index_restart_", getpid(), "_",
+                                       absl::ToUnixNanos(absl::Now()));
+  std::filesystem::create_directories(dir);
+  const std::vector<NormalizedRecord> story = testing::StoryRecords();
+  std::vector<NormalizedRecord> first(story.begin(), story.end() - 1);
+  std::string person_of_last;
+  {
+    auto env = OpenStore(dir + "/match.db");
+    ASSERT_TRUE(env->UpsertRecords(first, kNow).ok());
+    auto indexed = env->engine()->LoadIndex();
+    ASSERT_TRUE(indexed.ok()) << indexed.status();
+    EXPECT_EQ(*indexed, static_cast<int64_t>(first.size()));
+  }
+  auto env = OpenStore(dir + "/match.db");
+  auto indexed = env->engine()->LoadIndex();
+  ASSERT_TRUE(indexed.ok()) << indexed.status();
+  EXPECT_EQ(*indexed, static_cast<int64_t>(first.size()));
+  ASSERT_TRUE(env->UpsertRecords({story.back()}, kNow).ok());
+  // The whole story, applied at once elsewhere, makes the same persons.
+  auto whole = OpenStore();
+  ASSERT_TRUE(whole->UpsertRecords(story, kNow).ok());
+  auto persons_of = [](Env& e) {
+    std::map<std::string, std::set<std::string>> by_person;
+    auto links = e.ListLinks(0, 100);
+    EXPECT_TRUE(links.ok());
+    for (const RecordLinkView& l : *links) {
+      by_person[l.person_id].insert(l.agency + ":" + l.source_record_id);
+    }
+    std::set<std::set<std::string>> groups;
+    for (auto& [person, records] : by_person) groups.insert(records);
+    return groups;
+  };
+  EXPECT_EQ(persons_of(*env), persons_of(*whole));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

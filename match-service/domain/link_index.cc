@@ -1,0 +1,288 @@
+#include "match-service/domain/link_index.h"
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+#include "common/status/status_macros.h"
+
+namespace lifeline::match {
+namespace {
+
+// Removes one `value` from `v` (order kept); false when absent.
+template <typename Vector, typename T>
+bool Erase(Vector& v, const T& value) {
+  auto it = std::find(v.begin(), v.end(), value);
+  if (it == v.end()) return false;
+  v.erase(it);
+  return true;
+}
+
+std::pair<int64_t, int64_t> Ordered(int64_t a, int64_t b) {
+  return {std::min(a, b), std::max(a, b)};
+}
+
+// Extracts the features of `batch` into `out` on up to `threads` threads.
+void ExtractAll(const std::vector<IndexedRecord>& batch, int threads,
+                std::vector<linkage::PersonFeatures>* out) {
+  out->assign(batch.size(), linkage::PersonFeatures());
+  const size_t n = batch.size();
+  const size_t workers = std::clamp<size_t>(static_cast<size_t>(threads), 1, 8);
+  auto work = [&](size_t w) {
+    for (size_t i = w; i < n; i += workers) (*out)[i] = linkage::ExtractFeatures(batch[i].person);
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (std::thread& t : pool) t.join();
+}
+
+}  // namespace
+
+absl::StatusOr<LinkIndex> LinkIndex::Build(const RecordSource& for_each_record,
+                                           const std::vector<MatchReview>& reviews,
+                                           const std::vector<std::pair<int64_t, int64_t>>& possible,
+                                           int threads) {
+  LinkIndex index;
+  std::vector<IndexedRecord> batch;
+  std::vector<linkage::PersonFeatures> features;
+  auto flush = [&] {
+    ExtractAll(batch, threads, &features);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      IndexedRecord& r = batch[i];
+      Entry entry;
+      entry.agency = std::move(r.agency);
+      entry.source_record_id = std::move(r.source_record_id);
+      entry.person_id = std::move(r.person_id);
+      entry.link_reason = std::move(r.link_reason);
+      entry.link_partner = r.link_partner;
+      entry.link_vector = r.link_vector;
+      entry.features = std::move(features[i]);
+      index.Put(r.record_id, std::move(entry));
+    }
+    batch.clear();
+  };
+  constexpr size_t kChunk = 4096;
+  RETURN_IF_ERROR(for_each_record([&](IndexedRecord r) -> absl::Status {
+    batch.push_back(std::move(r));
+    if (batch.size() >= kChunk) flush();
+    return absl::OkStatus();
+  }));
+  flush();
+  for (const MatchReview& review : reviews) index.PutReview(review);
+  for (const auto& [a, b] : possible) index.AddPossible(a, b);
+  index.ClearChanged();
+  return index;
+}
+
+void LinkIndex::Put(int64_t record_id, Entry entry) {
+  changed_ = true;
+  Remove(record_id);
+  AddKeys(record_id, entry.features);
+  if (entry.features.pinyin_key != 0) {
+    ++name_counts_[entry.features.pinyin_key];
+    ++named_records_;
+  }
+  if (!entry.person_id.empty()) Join(entry.person_id, record_id);
+  records_.emplace(record_id, std::move(entry));
+}
+
+void LinkIndex::Remove(int64_t record_id) {
+  auto it = records_.find(record_id);
+  if (it == records_.end()) return;
+  changed_ = true;
+  const Entry& entry = it->second;
+  RemoveKeys(record_id, entry.features);
+  if (const uint64_t name = entry.features.pinyin_key; name != 0) {
+    auto count = name_counts_.find(name);
+    if (count != name_counts_.end() && --count->second <= 0) name_counts_.erase(count);
+    --named_records_;
+  }
+  if (!entry.person_id.empty()) Leave(entry.person_id, record_id);
+  records_.erase(it);
+}
+
+const LinkIndex::Entry* LinkIndex::Find(int64_t record_id) const {
+  auto it = records_.find(record_id);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+void LinkIndex::SetLink(const RecordLink& link) {
+  auto it = records_.find(link.record_id);
+  if (it == records_.end()) return;
+  changed_ = true;
+  Entry& entry = it->second;
+  if (entry.person_id != link.person_id) {
+    if (!entry.person_id.empty()) Leave(entry.person_id, link.record_id);
+    if (!link.person_id.empty()) Join(link.person_id, link.record_id);
+    entry.person_id = link.person_id;
+  }
+  entry.link_reason = link.reason;
+  entry.link_partner = link.partner_record_id;
+  entry.link_vector = link.vector;
+}
+
+bool LinkIndex::Holders(const linkage::BlockKey& key, size_t limit,
+                        std::vector<int64_t>* out) const {
+  auto it = keys_.find(key.key);
+  if (it == keys_.end()) return true;
+  const size_t start = out->size();
+  for (uint64_t holding : it->second) {
+    if (key.index_only && (holding & 1) != 0) continue;
+    if (out->size() - start >= limit) {
+      out->resize(start);
+      return false;
+    }
+    out->push_back(static_cast<int64_t>(holding >> 1));
+  }
+  return true;
+}
+
+std::vector<int64_t> LinkIndex::RecordsOf(const std::string& person_id) const {
+  auto it = persons_.find(person_id);
+  if (it == persons_.end()) return {};
+  return it->second;
+}
+
+std::vector<int64_t> LinkIndex::RecordIds() const {
+  std::vector<int64_t> ids;
+  ids.reserve(records_.size());
+  for (const auto& [id, entry] : records_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+std::vector<linkage::PersonFeatures> LinkIndex::LendFeatures(
+    const std::vector<int64_t>& record_ids) {
+  std::vector<linkage::PersonFeatures> out;
+  out.reserve(record_ids.size());
+  for (int64_t id : record_ids) out.push_back(std::move(records_.at(id).features));
+  return out;
+}
+
+void LinkIndex::ReturnFeatures(const std::vector<int64_t>& record_ids,
+                               std::vector<linkage::PersonFeatures> features) {
+  for (size_t i = 0; i < record_ids.size() && i < features.size(); ++i) {
+    records_.at(record_ids[i]).features = std::move(features[i]);
+  }
+}
+
+int32_t LinkIndex::NameCount(uint64_t pinyin_key) const {
+  auto it = name_counts_.find(pinyin_key);
+  return it == name_counts_.end() ? 0 : it->second;
+}
+
+void LinkIndex::PutReview(const MatchReview& review) {
+  changed_ = true;
+  const auto key = Ordered(review.record_a, review.record_b);
+  MatchReview stored = review;
+  stored.record_a = key.first;
+  stored.record_b = key.second;
+  if (reviews_.insert_or_assign(key, std::move(stored)).second) {
+    reviewed_with_[key.first].push_back(key.second);
+    reviewed_with_[key.second].push_back(key.first);
+  }
+}
+
+std::vector<MatchReview> LinkIndex::ReviewsAmong(const std::vector<int64_t>& record_ids) const {
+  std::vector<MatchReview> out;
+  if (reviews_.empty()) return out;
+  const std::set<int64_t> among(record_ids.begin(), record_ids.end());
+  for (int64_t id : among) {
+    auto it = reviewed_with_.find(id);
+    if (it == reviewed_with_.end()) continue;
+    for (int64_t partner : it->second) {
+      if (partner > id && among.count(partner) > 0) out.push_back(reviews_.at({id, partner}));
+    }
+  }
+  return out;
+}
+
+std::vector<MatchReview> LinkIndex::AllReviews() const {
+  std::vector<MatchReview> out;
+  out.reserve(reviews_.size());
+  for (const auto& [key, review] : reviews_) out.push_back(review);
+  return out;
+}
+
+std::vector<std::pair<int64_t, int64_t>> LinkIndex::PossibleAmong(
+    const std::vector<int64_t>& record_ids) const {
+  std::vector<std::pair<int64_t, int64_t>> out;
+  if (possible_.empty()) return out;
+  const std::set<int64_t> among(record_ids.begin(), record_ids.end());
+  for (int64_t id : among) {
+    auto it = possible_with_.find(id);
+    if (it == possible_with_.end()) continue;
+    for (int64_t partner : it->second) {
+      if (partner > id && among.count(partner) > 0) out.emplace_back(id, partner);
+    }
+  }
+  return out;
+}
+
+void LinkIndex::RemovePossible(int64_t a, int64_t b) {
+  const auto key = Ordered(a, b);
+  if (possible_.erase(key) == 0) return;
+  changed_ = true;
+  for (const auto& [from, to] : {key, std::make_pair(key.second, key.first)}) {
+    auto it = possible_with_.find(from);
+    if (it == possible_with_.end()) continue;
+    Erase(it->second, to);
+    if (it->second.empty()) possible_with_.erase(it);
+  }
+}
+
+void LinkIndex::AddPossible(int64_t a, int64_t b) {
+  const auto key = Ordered(a, b);
+  if (!possible_.insert(key).second) return;
+  changed_ = true;
+  possible_with_[key.first].push_back(key.second);
+  possible_with_[key.second].push_back(key.first);
+}
+
+void LinkIndex::ClearPossible() {
+  changed_ = true;
+  possible_.clear();
+  possible_with_.clear();
+}
+
+void LinkIndex::AddKeys(int64_t record_id, const linkage::PersonFeatures& f) {
+  std::vector<linkage::BlockKey> keys;
+  linkage::BlockingKeys(f, &keys);
+  for (const linkage::BlockKey& k : keys) {
+    Holding& holders = keys_[k.key];
+    // A record holds a key once, with the flag it first came with.
+    const bool held = std::any_of(holders.begin(), holders.end(), [&](uint64_t h) {
+      return static_cast<int64_t>(h >> 1) == record_id;
+    });
+    if (!held) holders.push_back(static_cast<uint64_t>(record_id) << 1 | (k.index_only ? 1 : 0));
+  }
+}
+
+void LinkIndex::RemoveKeys(int64_t record_id, const linkage::PersonFeatures& f) {
+  std::vector<linkage::BlockKey> keys;
+  linkage::BlockingKeys(f, &keys);
+  for (const linkage::BlockKey& k : keys) {
+    auto it = keys_.find(k.key);
+    if (it == keys_.end()) continue;
+    Holding& holders = it->second;
+    auto held = std::find_if(holders.begin(), holders.end(),
+                             [&](uint64_t h) { return static_cast<int64_t>(h >> 1) == record_id; });
+    if (held != holders.end()) holders.erase(held);
+    if (holders.empty()) keys_.erase(it);
+  }
+}
+
+void LinkIndex::Join(const std::string& person_id, int64_t record_id) {
+  std::vector<int64_t>& of = persons_[person_id];
+  of.insert(std::upper_bound(of.begin(), of.end(), record_id), record_id);
+}
+
+void LinkIndex::Leave(const std::string& person_id, int64_t record_id) {
+  auto it = persons_.find(person_id);
+  if (it == persons_.end()) return;
+  Erase(it->second, record_id);
+  if (it->second.empty()) persons_.erase(it);
+}
+
+}  // namespace lifeline::match
