@@ -72,7 +72,7 @@ absl::Status Serve(const MatchConfig& config, common::ServerRunner* runner) {
   linkage.link_probability = config.link_probability;
   linkage.possible_probability = config.possible_probability;
   linkage.max_block_size = static_cast<int>(config.max_block_size);
-  MatchEngine engine(store.get(), ClueScorer(rules), MatchEngine::RandomIds(),
+  MatchEngine engine(store.get(), ClueScorer(rules), MatchEngine::TimeOrderedIds(),
                      PersonLinker(linkage));
   // The link index is built before serving, so the first batch is not the one that waits.
   const absl::Time index_start = absl::Now();

@@ -91,6 +91,22 @@ TEST(DatabaseTest, OpenCreatesParentDirectoryAndSetsPragmas) {
   EXPECT_EQ(QueryInt(*db, "PRAGMA page_size").value_or(0), 16384);
 }
 
+TEST(DatabaseTest, ANewDatabaseTakesTheStoresPageSizeAndABadOneIsRefused) {
+  TempDir dir;
+  const std::string path = dir.path() + "/small_pages.db";
+  {
+    auto db = Database::Open(path, 4096);
+    ASSERT_TRUE(db.ok()) << db.status();
+    EXPECT_EQ(QueryInt(**db, "PRAGMA page_size").value_or(0), 4096);
+  }
+  // An existing file keeps the page size it was made with.
+  auto reopened = Database::Open(path, 16384);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(QueryInt(**reopened, "PRAGMA page_size").value_or(0), 4096);
+  EXPECT_EQ(Database::Open(dir.path() + "/bad.db", 5000).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(DatabaseTest, OpenFailsWithUnavailableWhenPathIsUnusable) {
   TempDir dir;
   const std::string blocker = dir.path() + "/file";

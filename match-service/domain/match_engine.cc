@@ -33,15 +33,20 @@ absl::Status CheckRecord(const NormalizedRecord& record) {
   return absl::OkStatus();
 }
 
-MatchEngine::IdGenerator MatchEngine::RandomIds() {
+MatchEngine::IdGenerator MatchEngine::TimeOrderedIds() {
   struct State {
     std::mutex mu;
     absl::BitGen gen;
+    uint64_t last = 0;
   };
   auto state = std::make_shared<State>();
   return [state](std::string_view prefix) {
     std::lock_guard<std::mutex> lock(state->mu);
-    return absl::StrFormat("%s%016x", prefix, absl::Uniform<uint64_t>(state->gen));
+    const uint64_t micros = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
+    uint64_t value = micros << 8 | absl::Uniform<uint64_t>(state->gen, 0, 256);
+    if (value <= state->last) value = state->last + 1;
+    state->last = value;
+    return absl::StrFormat("%s%016x", prefix, value);
   };
 }
 

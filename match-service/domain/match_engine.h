@@ -80,11 +80,14 @@ class MatchEngine {
  public:
   // Makes a new id with `prefix` ("per_", "clu_"); must be thread-safe.
   using IdGenerator = std::function<std::string(std::string_view prefix)>;
-  // Random ids: prefix + 16 hex digits.
-  static IdGenerator RandomIds();
+  // Prefix + 16 hex digits: the microsecond clock with 8 random bits below it, strictly
+  // increasing within a process. New persons' and clues' rows and index entries then go to the
+  // end of their B-trees, not to a random page each (at a million records, random ids made
+  // every batch rewrite hundreds of pages).
+  static IdGenerator TimeOrderedIds();
 
   // `runner` is not owned and must outlive the engine.
-  MatchEngine(MatchTransactionRunner* runner, ClueScorer scorer, IdGenerator ids = RandomIds(),
+  MatchEngine(MatchTransactionRunner* runner, ClueScorer scorer, IdGenerator ids = TimeOrderedIds(),
               PersonLinker linker = PersonLinker());
 
   // Applies a batch in one transaction: idempotent per (agency, source_record_id, version) (the

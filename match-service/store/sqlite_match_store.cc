@@ -599,7 +599,10 @@ SqliteMatchStore::SqliteMatchStore(std::unique_ptr<Database> db)
     : db_(std::move(db)), outbox_(db_.get()) {}
 
 absl::StatusOr<std::unique_ptr<SqliteMatchStore>> SqliteMatchStore::Open(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path));
+  // 4 KiB pages: a batch of new records touches a page of each index per record, and at a
+  // million records 16 KiB pages made every commit rewrite four times the bytes (200,000
+  // records through the engine: 3,469 records/s against 2,804).
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path, 4096));
   RETURN_IF_ERROR(db->Migrate(Migrations()));
   return std::unique_ptr<SqliteMatchStore>(new SqliteMatchStore(std::move(db)));
 }
