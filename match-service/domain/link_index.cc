@@ -120,15 +120,24 @@ void LinkIndex::SetLink(const RecordLink& link) {
   entry.link_reason = link.reason;
   entry.link_partner = link.partner_record_id;
   entry.link_vector = link.vector;
+  entry.link_weight = static_cast<float>(link.weight);
 }
 
 bool LinkIndex::Holders(const linkage::BlockKey& key, size_t limit,
                         std::vector<int64_t>* out) const {
-  auto it = keys_.find(key.key);
-  if (it == keys_.end()) return true;
+  auto meets = [&](uint64_t holding) { return !key.index_only || (holding & 1) == 0; };
+  if (auto single = single_keys_.find(key.key); single != single_keys_.end()) {
+    if (meets(single->second) && limit > 0) {
+      out->push_back(static_cast<int64_t>(single->second >> 1));
+      return true;
+    }
+    return limit > 0 || !meets(single->second);
+  }
+  auto it = shared_keys_.find(key.key);
+  if (it == shared_keys_.end()) return true;
   const size_t start = out->size();
   for (uint64_t holding : it->second) {
-    if (key.index_only && (holding & 1) != 0) continue;
+    if (!meets(holding)) continue;
     if (out->size() - start >= limit) {
       out->resize(start);
       return false;
@@ -249,27 +258,41 @@ void LinkIndex::ClearPossible() {
 void LinkIndex::AddKeys(int64_t record_id, const linkage::PersonFeatures& f) {
   std::vector<linkage::BlockKey> keys;
   linkage::BlockingKeys(f, &keys);
-  for (const linkage::BlockKey& k : keys) {
-    Holding& holders = keys_[k.key];
-    // A record holds a key once, with the flag it first came with.
-    const bool held = std::any_of(holders.begin(), holders.end(), [&](uint64_t h) {
-      return static_cast<int64_t>(h >> 1) == record_id;
-    });
-    if (!held) holders.push_back(static_cast<uint64_t>(record_id) << 1 | (k.index_only ? 1 : 0));
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const linkage::BlockKey& k = keys[i];
+    // A record holds a key once, with the flag it first came with (the check is among its own
+    // few keys: a block of thousands is never scanned).
+    const bool repeated = std::any_of(keys.begin(), keys.begin() + static_cast<long>(i),
+                                      [&](const linkage::BlockKey& e) { return e.key == k.key; });
+    if (repeated) continue;
+    const uint64_t holding = static_cast<uint64_t>(record_id) << 1 | (k.index_only ? 1 : 0);
+    if (auto shared = shared_keys_.find(k.key); shared != shared_keys_.end()) {
+      shared->second.push_back(holding);
+    } else if (auto single = single_keys_.find(k.key); single != single_keys_.end()) {
+      shared_keys_.emplace(k.key, std::vector<uint64_t>{single->second, holding});
+      single_keys_.erase(single);
+    } else {
+      single_keys_.emplace(k.key, holding);
+    }
   }
 }
 
 void LinkIndex::RemoveKeys(int64_t record_id, const linkage::PersonFeatures& f) {
   std::vector<linkage::BlockKey> keys;
   linkage::BlockingKeys(f, &keys);
+  auto held_by_record = [&](uint64_t h) { return static_cast<int64_t>(h >> 1) == record_id; };
   for (const linkage::BlockKey& k : keys) {
-    auto it = keys_.find(k.key);
-    if (it == keys_.end()) continue;
-    Holding& holders = it->second;
-    auto held = std::find_if(holders.begin(), holders.end(),
-                             [&](uint64_t h) { return static_cast<int64_t>(h >> 1) == record_id; });
+    if (auto single = single_keys_.find(k.key); single != single_keys_.end()) {
+      if (held_by_record(single->second)) single_keys_.erase(single);
+      continue;
+    }
+    auto it = shared_keys_.find(k.key);
+    if (it == shared_keys_.end()) continue;
+    std::vector<uint64_t>& holders = it->second;
+    auto held = std::find_if(holders.begin(), holders.end(), held_by_record);
     if (held != holders.end()) holders.erase(held);
-    if (holders.empty()) keys_.erase(it);
+    if (holders.size() == 1) single_keys_.emplace(k.key, holders.front());
+    if (holders.size() <= 1) shared_keys_.erase(it);
   }
 }
 

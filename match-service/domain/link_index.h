@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -40,6 +39,7 @@ class LinkIndex {
     std::string link_reason;
     int64_t link_partner = 0;
     uint32_t link_vector = 0;
+    float link_weight = 0;
     linkage::PersonFeatures features;
   };
 
@@ -101,16 +101,17 @@ class LinkIndex {
   void ClearChanged() { changed_ = false; }
 
  private:
-  // A blocking key's holders: record id << 1 | index-only.
-  using Holding = absl::InlinedVector<uint64_t, 1>;
-
   void AddKeys(int64_t record_id, const linkage::PersonFeatures& f);
   void RemoveKeys(int64_t record_id, const linkage::PersonFeatures& f);
   void Join(const std::string& person_id, int64_t record_id);
   void Leave(const std::string& person_id, int64_t record_id);
 
   std::unordered_map<int64_t, Entry> records_;
-  absl::flat_hash_map<uint64_t, Holding> keys_;
+  // A blocking key's holders, each as record id << 1 | index-only. Most keys have one holder
+  // (an ID number, a phone): those are in single_keys_ (16 bytes a slot), the others in
+  // shared_keys_.
+  absl::flat_hash_map<uint64_t, uint64_t> single_keys_;
+  absl::flat_hash_map<uint64_t, std::vector<uint64_t>> shared_keys_;
   std::unordered_map<std::string, std::vector<int64_t>> persons_;
   absl::flat_hash_map<uint64_t, int32_t> name_counts_;
   int64_t named_records_ = 0;

@@ -14,6 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
+using ::testing::UnorderedElementsAreArray;
 
 records::v1::NormalizedPerson Person(const std::string& name, const std::string& birth,
                                      const std::string& region) {
@@ -94,6 +95,28 @@ TEST(LinkIndexTest, ReplacingAndRemovingARecordMovesItsKeysCountsAndPerson) {
   holders.clear();
   index.Holders(NameBirthKey(b), 10, &holders);
   EXPECT_THAT(holders, IsEmpty());
+}
+
+TEST(LinkIndexTest, AKeyKeepsItsRemainingHoldersAsOthersLeave) {
+  LinkIndex index;
+  const auto a = Person("测试甲", "1980-03-04", "110101");
+  for (int64_t id = 1; id <= 3; ++id) index.Put(id, Entry(std::to_string(id), "", a));
+  const linkage::BlockKey key = NameBirthKey(a);
+  for (int64_t gone : {2, 1, 3}) {
+    index.Remove(gone);
+    std::vector<int64_t> holders;
+    EXPECT_TRUE(index.Holders(key, 10, &holders));
+    std::vector<int64_t> want;
+    for (int64_t id = 1; id <= 3; ++id) {
+      if (index.Find(id) != nullptr) want.push_back(id);
+    }
+    EXPECT_THAT(holders, UnorderedElementsAreArray(want)) << "after removing " << gone;
+  }
+  index.Put(4, Entry("4", "", a));
+  std::vector<int64_t> holders;
+  EXPECT_FALSE(index.Holders(key, 0, &holders));  // one holder is more than none
+  EXPECT_TRUE(index.Holders(key, 1, &holders));
+  EXPECT_THAT(holders, ElementsAre(4));
 }
 
 TEST(LinkIndexTest, AnOversizedBlockGivesNoHolders) {

@@ -115,8 +115,15 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
   }
   *applied = true;
   const std::string old_person = stored.has_value() ? stored->person_id : "";
+  int64_t record_id = stored.has_value() ? stored->record_id : 0;
+  if (record_id == 0) {
+    ASSIGN_OR_RETURN(record_id, tx.NewRecordId());
+  }
   if (record.retracted()) {
-    ASSIGN_OR_RETURN(const int64_t record_id, tx.PutRecord(record, "", kLinkRetracted, now));
+    RecordLink retracted;
+    retracted.record_id = record_id;
+    retracted.reason = kLinkRetracted;
+    RETURN_IF_ERROR(tx.PutRecord(record, retracted, now));
     index.Remove(record_id);
     // The rest of the person may fall apart without this record.
     if (old_person.empty()) return absl::OkStatus();
@@ -124,7 +131,7 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
     model.named_records = index.named_records();
     return Relink(tx, index, index.RecordsOf(old_person), model, now, persons);
   }
-  ASSIGN_OR_RETURN(const int64_t record_id, tx.PutRecord(record, old_person, kLinkSingleton, now));
+  // The record goes into the index now and into the store once it is placed, in one write.
   {
     LinkIndex::Entry entry;
     entry.agency = record.agency();
@@ -174,7 +181,16 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
     const std::vector<int64_t> of_person = index.RecordsOf(person);
     kept.insert(kept.end(), of_person.begin(), of_person.end());
   }
-  return Relink(tx, index, std::move(kept), model, now, persons);
+  RETURN_IF_ERROR(Relink(tx, index, std::move(kept), model, now, persons, record_id));
+  const LinkIndex::Entry& placed = *index.Find(record_id);
+  RecordLink link;
+  link.record_id = record_id;
+  link.person_id = placed.person_id;
+  link.reason = placed.link_reason;
+  link.partner_record_id = placed.link_partner;
+  link.weight = placed.link_weight;
+  link.vector = placed.link_vector;
+  return tx.PutRecord(record, link, now);
 }
 
 linkage::NameFrequencies MatchEngine::IndexFrequencies(
@@ -189,7 +205,7 @@ linkage::NameFrequencies MatchEngine::IndexFrequencies(
 
 absl::Status MatchEngine::Relink(MatchTransaction& tx, LinkIndex& index,
                                  std::vector<int64_t> record_ids, const LinkModel& model,
-                                 absl::Time now, std::set<std::string>* persons) {
+                                 absl::Time now, std::set<std::string>* persons, int64_t unstored) {
   std::sort(record_ids.begin(), record_ids.end());
   record_ids.erase(std::unique(record_ids.begin(), record_ids.end()), record_ids.end());
   std::vector<IndexedRecord> records;
@@ -220,7 +236,7 @@ absl::Status MatchEngine::Relink(MatchTransaction& tx, LinkIndex& index,
   const LinkOutcome outcome = linker_.LinkNeighbourhood(
       records, index.ReviewsAmong(live), model, frequencies, [this] { return ids_("per_"); },
       std::move(features));
-  RETURN_IF_ERROR(ApplyLinks(tx, index, records, outcome, now, persons));
+  RETURN_IF_ERROR(ApplyLinks(tx, index, records, outcome, now, persons, unstored));
   // The neighbourhood's possible matches are replaced by the outcome's.
   const std::vector<std::pair<int64_t, int64_t>> stale = index.PossibleAmong(live);
   RETURN_IF_ERROR(tx.DeletePossibleMatches(&stale));
@@ -234,7 +250,7 @@ absl::Status MatchEngine::Relink(MatchTransaction& tx, LinkIndex& index,
 absl::Status MatchEngine::ApplyLinks(MatchTransaction& tx, LinkIndex& index,
                                      const std::vector<IndexedRecord>& records,
                                      const LinkOutcome& outcome, absl::Time now,
-                                     std::set<std::string>* persons) {
+                                     std::set<std::string>* persons, int64_t unstored) {
   for (const std::string& person : outcome.new_persons) {
     RETURN_IF_ERROR(tx.InsertPerson(person, now));
   }
@@ -248,7 +264,7 @@ absl::Status MatchEngine::ApplyLinks(MatchTransaction& tx, LinkIndex& index,
                was.link_vector == link.vector) {
       continue;  // nothing to write
     }
-    RETURN_IF_ERROR(tx.SetRecordLink(link));
+    if (link.record_id != unstored) RETURN_IF_ERROR(tx.SetRecordLink(link));
     index.SetLink(link);
   }
   return absl::OkStatus();

@@ -142,16 +142,17 @@ class MatchEngine {
                            absl::Time now, LinkModel model, bool* applied,
                            std::set<std::string>* persons, std::set<std::string>* cases);
   // Re-resolves the live records among `record_ids` (a neighbourhood) with the deployment's
-  // model.
+  // model. `unstored` is a record in the index whose row the caller writes afterwards (0: none).
   absl::Status Relink(MatchTransaction& tx, LinkIndex& index, std::vector<int64_t> record_ids,
-                      const LinkModel& model, absl::Time now, std::set<std::string>* persons);
+                      const LinkModel& model, absl::Time now, std::set<std::string>* persons,
+                      int64_t unstored = 0);
   // The index-wide counts of the names of `records`.
   static linkage::NameFrequencies IndexFrequencies(
       const LinkIndex& index, const std::vector<const linkage::PersonFeatures*>& records);
   // Stores an outcome's persons and links; adds the persons that gained or lost a record.
   absl::Status ApplyLinks(MatchTransaction& tx, LinkIndex& index,
                           const std::vector<IndexedRecord>& records, const LinkOutcome& outcome,
-                          absl::Time now, std::set<std::string>* persons);
+                          absl::Time now, std::set<std::string>* persons, int64_t unstored = 0);
   // Gathers what the scorer needs about one person.
   absl::StatusOr<ScoringInput> LoadScoringInput(MatchTransaction& tx, const std::string& person_id);
   // Re-scores one person and brings their clues in line.

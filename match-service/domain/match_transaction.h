@@ -47,12 +47,14 @@ class MatchTransaction {
       const std::string& agency, const std::string& source_record_id) = 0;
   // Creates a person. Errors: AlreadyExists.
   virtual absl::Status InsertPerson(const std::string& person_id, absl::Time now) = 0;
-  // Stores `record` as the current version of its (agency, source_record_id), linked to
-  // `person_id` ("" for a retraction, which keeps only the record's identity, or for a record
-  // the linker has not placed yet) with no link partner. Returns the record's row id.
-  virtual absl::StatusOr<int64_t> PutRecord(const NormalizedRecord& record,
-                                            const std::string& person_id,
-                                            const std::string& link_reason, absl::Time now) = 0;
+  // A row id for a record not stored yet, unused by any row and by any id this transaction
+  // gave before.
+  virtual absl::StatusOr<int64_t> NewRecordId() = 0;
+  // Stores `record` as the current version of its (agency, source_record_id) in row
+  // `link.record_id` (the row it has, or NewRecordId's for a new one), with its person and the
+  // link that explains it (a retraction keeps only the record's identity, person "").
+  virtual absl::Status PutRecord(const NormalizedRecord& record, const RecordLink& link,
+                                 absl::Time now) = 0;
 
   // --- Identity resolution (the engine keeps its index of these in memory: LinkIndex) ---
   // Calls `each` with every live record, in row id order, for building the index and for a

@@ -330,8 +330,18 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
                        common::FormatRfc3339(now));
   }
 
-  absl::StatusOr<int64_t> PutRecord(const NormalizedRecord& in, const std::string& person_id,
-                                    const std::string& link_reason, absl::Time now) override {
+  absl::StatusOr<int64_t> NewRecordId() override {
+    if (next_record_id_ == 0) {
+      ASSIGN_OR_RETURN(std::optional<int64_t> max,
+                       db_.QueryOne("SELECT COALESCE(MAX(id), 0) FROM records",
+                                    [](const Statement& row) { return row.ColumnInt(0); }));
+      next_record_id_ = max.value_or(0) + 1;
+    }
+    return next_record_id_++;
+  }
+
+  absl::Status PutRecord(const NormalizedRecord& in, const RecordLink& link,
+                         absl::Time now) override {
     NormalizedRecord identity;
     const NormalizedRecord* record = &in;
     if (in.retracted()) {
@@ -344,30 +354,27 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
       record = &identity;
     }
     std::optional<std::string> person;
-    if (!person_id.empty()) person = person_id;
+    if (!link.person_id.empty()) person = link.person_id;
     const Record& r = record->record();
-    ASSIGN_OR_RETURN(
-        std::optional<int64_t> id,
-        db_.QueryOne(
-            "INSERT INTO records (agency, source_record_id, version, retracted, kind, person_id, "
-            "link_reason, case_number, victim_record_id, id_token, name_normalized, record_date, "
-            "record, updated_time, link_partner, link_vector, link_weight_milli) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0) "
-            "ON CONFLICT (agency, source_record_id) DO UPDATE SET version = excluded.version, "
-            "retracted = excluded.retracted, kind = excluded.kind, person_id = excluded.person_id, "
-            "link_reason = excluded.link_reason, case_number = excluded.case_number, "
-            "victim_record_id = excluded.victim_record_id, id_token = excluded.id_token, "
-            "name_normalized = excluded.name_normalized, record_date = excluded.record_date, "
-            "record = excluded.record, updated_time = excluded.updated_time, "
-            "link_partner = 0, link_vector = 0, link_weight_milli = 0 RETURNING id",
-            [](const Statement& row) { return row.ColumnInt(0); }, record->agency(),
-            record->source_record_id(), record->version(), record->retracted(),
-            static_cast<int64_t>(in.record().payload_case()), person, link_reason,
-            CaseNumberOf(*record), r.near_relative().victim_record_id(),
-            record->person().id_token(), record->person().name_normalized(), record->record_date(),
-            record->SerializeAsString(), common::FormatRfc3339(now)));
-    if (!id.has_value()) return absl::InternalError("stored record not found");
-    return *id;
+    return db_.Execute(
+        "INSERT INTO records (id, agency, source_record_id, version, retracted, kind, person_id, "
+        "link_reason, case_number, victim_record_id, id_token, name_normalized, record_date, "
+        "record, updated_time, link_partner, link_vector, link_weight_milli) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
+        "retracted = excluded.retracted, kind = excluded.kind, person_id = excluded.person_id, "
+        "link_reason = excluded.link_reason, case_number = excluded.case_number, "
+        "victim_record_id = excluded.victim_record_id, id_token = excluded.id_token, "
+        "name_normalized = excluded.name_normalized, record_date = excluded.record_date, "
+        "record = excluded.record, updated_time = excluded.updated_time, "
+        "link_partner = excluded.link_partner, link_vector = excluded.link_vector, "
+        "link_weight_milli = excluded.link_weight_milli",
+        link.record_id, record->agency(), record->source_record_id(), record->version(),
+        record->retracted(), static_cast<int64_t>(in.record().payload_case()), person, link.reason,
+        CaseNumberOf(*record), r.near_relative().victim_record_id(), record->person().id_token(),
+        record->person().name_normalized(), record->record_date(), record->SerializeAsString(),
+        common::FormatRfc3339(now), link.partner_record_id, static_cast<int64_t>(link.vector),
+        Milli(link.weight));
   }
 
   absl::Status ForEachIndexedRecord(
@@ -581,6 +588,8 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
  private:
   Database& db_;
   common::Outbox* outbox_;
+  // The next id NewRecordId gives; 0 until the first call reads the largest stored.
+  int64_t next_record_id_ = 0;
 };
 
 std::vector<common::Migration> SqliteMatchStore::Migrations() {

@@ -199,8 +199,11 @@ ResolveResult Resolve(const std::vector<LinkRecord>& records, const LinkageOptio
       }
     }
   }
-  // Sorted by key then by rank: blocks come out the same whatever the input order.
-  {
+  // Sorted by key then by rank: blocks come out the same whatever the input order. Two halves
+  // on two threads for a large set; a neighbourhood is not worth a thread.
+  if (options.threads < 2 || entries.size() < 100'000) {
+    std::sort(entries.begin(), entries.end());
+  } else {
     const size_t half = entries.size() / 2;
     std::thread other(
         [&] { std::sort(entries.begin(), entries.begin() + static_cast<long>(half)); });
