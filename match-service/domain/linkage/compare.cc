@@ -78,7 +78,17 @@ bool SyllableMatches(const std::string& token, const PersonFeatures& han, size_t
   for (std::string_view reading : HanChars::Get().Cantonese(han.name[i])) {
     if (CantoneseKey(reading) == key) return true;
   }
+  if (i == 0) {  // the surname may be read otherwise than its character: 区 Ou / Au
+    const HanChars::SurnameReading surname = HanChars::Surname(han.name[0]);
+    if (!surname.mandarin.empty() && token == surname.mandarin) return true;
+    if (!surname.cantonese.empty() && key == CantoneseKey(surname.cantonese)) return true;
+  }
   return false;
+}
+
+// Whether `token` spells the Han name's surname in pinyin, as its character or as a surname.
+bool SurnamePinyin(const std::string& token, const PersonFeatures& han) {
+  return token == han.pinyin[0] || token == HanChars::Surname(han.name[0]).mandarin;
 }
 
 // A romanized name (Latin tokens as written) against a Han name: in pinyin ("Zhang Wei", "WEI
@@ -101,8 +111,8 @@ bool RomanizationMatches(const std::vector<LatinToken>& tokens, const PersonFeat
   if (tokens.size() == 2 && n >= 2) {
     std::string given;
     for (size_t i = 1; i < n; ++i) given += han.pinyin[i];
-    if ((tokens[0] == han.pinyin[0] && tokens[1] == given) ||
-        (tokens[1] == han.pinyin[0] && tokens[0] == given)) {
+    if ((SurnamePinyin(tokens[0], han) && tokens[1] == given) ||
+        (SurnamePinyin(tokens[1], han) && tokens[0] == given)) {
       return true;
     }
   }

@@ -1,5 +1,8 @@
 #include "match-service/domain/linkage/compare.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "gtest/gtest.h"
 #include "match-service/domain/linkage/features.h"
 #include "match-service/testing/linkage_people.h"
@@ -52,6 +55,40 @@ TEST(CompareNameTest, LatinNamesInAnyOrderAndCase) {
   EXPECT_EQ(Name("J. Smith", "John Smith"), kNameNear);
   EXPECT_EQ(Name("John Paul Smith", "John Smith"), kNamePartial);
   EXPECT_EQ(Name("John Smith", "Jane Doe"), kNameDifferent);
+}
+
+TEST(CompareNameTest, SurnamesReadOtherwiseThanTheirCharacter) {
+  // 区 is Ōu as a surname (qū otherwise), 单 is Shàn, 曾 Zēng, 解 Xiè; Hong Kong writes 區 Au and
+  // 單 Sin.
+  EXPECT_EQ(Name("OU Jiawei", "区家伟"), kNameHomophone);
+  EXPECT_EQ(Name("Jiawei OU", "区家伟"), kNameHomophone);
+  EXPECT_EQ(Name("OU JIA WEI", "区家伟"), kNameHomophone);
+  EXPECT_EQ(Name("AU Ka Wai", "區家偉"), kNameHomophone);
+  EXPECT_EQ(Name("SHAN Li", "单丽"), kNameHomophone);
+  EXPECT_EQ(Name("SIN Lai", "單麗"), kNameHomophone);
+  EXPECT_EQ(Name("ZENG Hua", "曾华"), kNameHomophone);
+  EXPECT_EQ(Name("XIE Ming", "解明"), kNameHomophone);
+  // The character's common reading still matches, and only in the surname's place.
+  EXPECT_EQ(Name("QU Jiawei", "区家伟"), kNameHomophone);
+  EXPECT_EQ(Name("LI OU", "李区"), kNameDifferent);
+  EXPECT_EQ(Name("OU Jiawei", "欧家伟"), kNameHomophone);  // 欧 is ou in any place
+  EXPECT_EQ(Name("OU Jiawei", "李家伟"), kNameDifferent);
+}
+
+// Blocking: a romanized record meets the Han one through a shared surname sound.
+TEST(FeaturesTest, ASurnameReadOtherwiseSharesASoundWithItsSpellings) {
+  auto shares = [](std::string_view a, std::string_view b) {
+    const PersonFeatures fa = ExtractFeatures(TestPerson(a));
+    const PersonFeatures fb = ExtractFeatures(TestPerson(b));
+    return std::any_of(fa.surname_sounds.begin(), fa.surname_sounds.end(), [&](uint64_t s) {
+      return std::find(fb.surname_sounds.begin(), fb.surname_sounds.end(), s) !=
+             fb.surname_sounds.end();
+    });
+  };
+  EXPECT_TRUE(shares("区家伟", "OU Jiawei"));
+  EXPECT_TRUE(shares("區家偉", "AU Ka Wai"));
+  EXPECT_TRUE(shares("单丽", "SHAN Li"));
+  EXPECT_FALSE(shares("李家伟", "OU Jiawei"));
 }
 
 TEST(CompareNameTest, RomanizedAgainstHan) {

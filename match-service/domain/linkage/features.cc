@@ -184,6 +184,15 @@ PersonFeatures ExtractFeatures(const records::v1::NormalizedPerson& person) {
       for (std::string_view reading : HanChars::Get().Cantonese(f.name[0])) {
         f.surname_sounds.push_back(Hash64(absl::StrCat("yue:", CantoneseKey(reading))));
       }
+      // A surname read otherwise than its character (区 Ou / Au) meets its romanized spellings.
+      const HanChars::SurnameReading surname = HanChars::Surname(f.name[0]);
+      if (!surname.mandarin.empty()) {
+        f.surname_sounds.push_back(Hash64(surname.mandarin));
+        f.surname_sounds.push_back(Hash64(absl::StrCat("yue:", CantoneseKey(surname.mandarin))));
+      }
+      if (!surname.cantonese.empty()) {
+        f.surname_sounds.push_back(Hash64(absl::StrCat("yue:", CantoneseKey(surname.cantonese))));
+      }
       f.pinyin = std::move(syllables);
     }
   } else if (!f.name.empty()) {

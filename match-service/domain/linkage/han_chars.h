@@ -57,6 +57,17 @@ class HanChars {
   // "" when there is none.
   std::string_view Mandarin(char32_t c) const;
 
+  // How c reads as a surname when that differs from its common reading (Mandarin(c)): 区 is Ōu
+  // and 单 is Shàn as surnames, not qū and dān. Pinyin without tones; Jyutping without tones
+  // when the Cantonese surname reading is missing from Cantonese(c), else "". Both "" for a
+  // character that is not such a surname. A hand-written table of public facts
+  // (surname_readings.cc), not from Unihan, whose first reading is the common one.
+  struct SurnameReading {
+    std::string_view mandarin;
+    std::string_view cantonese;
+  };
+  static SurnameReading Surname(char32_t c);
+
  private:
   HanChars();
 
