@@ -39,6 +39,29 @@ void ExtractAll(const std::vector<IndexedRecord>& batch, int threads,
 
 }  // namespace
 
+IndexedRecord LinkIndex::Entry::AsIndexed(int64_t record_id) const {
+  IndexedRecord r;
+  r.record_id = record_id;
+  r.agency = agency;
+  r.source_record_id = source_record_id;
+  r.person_id = person_id;
+  r.link_reason = link_reason;
+  r.link_partner = link_partner;
+  r.link_vector = link_vector;
+  return r;
+}
+
+RecordLink LinkIndex::Entry::Link(int64_t record_id) const {
+  RecordLink link;
+  link.record_id = record_id;
+  link.person_id = person_id;
+  link.reason = link_reason;
+  link.partner_record_id = link_partner;
+  link.weight = link_weight;
+  link.vector = link_vector;
+  return link;
+}
+
 absl::StatusOr<LinkIndex> LinkIndex::Build(const RecordSource& for_each_record,
                                            const std::vector<MatchReview>& reviews,
                                            const std::vector<std::pair<int64_t, int64_t>>& possible,

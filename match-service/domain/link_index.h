@@ -41,6 +41,11 @@ class LinkIndex {
     uint32_t link_vector = 0;
     float link_weight = 0;
     linkage::PersonFeatures features;
+
+    // The record as the linker takes it (without its person's fields: the caller passes the
+    // features), and its stored link.
+    IndexedRecord AsIndexed(int64_t record_id) const;
+    RecordLink Link(int64_t record_id) const;
   };
 
   // Reads every live record (`for_each_record` calls back once per record), every decision and

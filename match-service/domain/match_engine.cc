@@ -182,15 +182,7 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
     kept.insert(kept.end(), of_person.begin(), of_person.end());
   }
   RETURN_IF_ERROR(Relink(tx, index, std::move(kept), model, now, persons, record_id));
-  const LinkIndex::Entry& placed = *index.Find(record_id);
-  RecordLink link;
-  link.record_id = record_id;
-  link.person_id = placed.person_id;
-  link.reason = placed.link_reason;
-  link.partner_record_id = placed.link_partner;
-  link.weight = placed.link_weight;
-  link.vector = placed.link_vector;
-  return tx.PutRecord(record, link, now);
+  return tx.PutRecord(record, index.Find(record_id)->Link(record_id), now);
 }
 
 linkage::NameFrequencies MatchEngine::IndexFrequencies(
@@ -216,15 +208,7 @@ absl::Status MatchEngine::Relink(MatchTransaction& tx, LinkIndex& index,
   for (int64_t id : record_ids) {
     const LinkIndex::Entry* entry = index.Find(id);
     if (entry == nullptr) continue;
-    IndexedRecord r;
-    r.record_id = id;
-    r.agency = entry->agency;
-    r.source_record_id = entry->source_record_id;
-    r.person_id = entry->person_id;
-    r.link_reason = entry->link_reason;
-    r.link_partner = entry->link_partner;
-    r.link_vector = entry->link_vector;
-    records.push_back(std::move(r));
+    records.push_back(entry->AsIndexed(id));
     features.push_back(entry->features);
     live.push_back(id);
   }
@@ -278,18 +262,7 @@ absl::StatusOr<RelinkResult> MatchEngine::RelinkAll(absl::Time now) {
     const std::vector<int64_t> ids = index.RecordIds();
     std::vector<IndexedRecord> records;
     records.reserve(ids.size());
-    for (int64_t id : ids) {
-      const LinkIndex::Entry& entry = *index.Find(id);
-      IndexedRecord r;
-      r.record_id = id;
-      r.agency = entry.agency;
-      r.source_record_id = entry.source_record_id;
-      r.person_id = entry.person_id;
-      r.link_reason = entry.link_reason;
-      r.link_partner = entry.link_partner;
-      r.link_vector = entry.link_vector;
-      records.push_back(std::move(r));
-    }
+    for (int64_t id : ids) records.push_back(index.Find(id)->AsIndexed(id));
     // Every record's features are lent to the run, not copied, and handed back.
     std::vector<linkage::PersonFeatures> features = index.LendFeatures(ids);
     const LinkOutcome outcome = linker_.LinkAll(

@@ -38,12 +38,8 @@ double PersonLinker::PossibleWeight(const LinkModel& model) const {
   return std::log2(p / (1 - p)) - model.PriorLog2Odds();
 }
 
-LinkOutcome PersonLinker::LinkNeighbourhood(const std::vector<IndexedRecord>& records,
-                                            const std::vector<MatchReview>& reviews,
-                                            const LinkModel& model,
-                                            const linkage::NameFrequencies& frequencies,
-                                            const IdGenerator& new_person,
-                                            std::vector<linkage::PersonFeatures> features) const {
+linkage::LinkageOptions PersonLinker::WithModel(const LinkModel& model,
+                                                const linkage::NameFrequencies& frequencies) const {
   linkage::LinkageOptions options = options_;
   options.estimate = false;
   options.params = model.params;
@@ -51,7 +47,17 @@ LinkOutcome PersonLinker::LinkNeighbourhood(const std::vector<IndexedRecord>& re
   options.frequencies = &frequencies;
   options.threads = 1;
   options.progress = nullptr;
-  LinkOutcome outcome = Assign(records, reviews, std::move(options), new_person, &features);
+  return options;
+}
+
+LinkOutcome PersonLinker::LinkNeighbourhood(const std::vector<IndexedRecord>& records,
+                                            const std::vector<MatchReview>& reviews,
+                                            const LinkModel& model,
+                                            const linkage::NameFrequencies& frequencies,
+                                            const IdGenerator& new_person,
+                                            std::vector<linkage::PersonFeatures> features) const {
+  LinkOutcome outcome =
+      Assign(records, reviews, WithModel(model, frequencies), new_person, &features);
   outcome.model = model;
   return outcome;
 }
@@ -63,15 +69,8 @@ LinkOutcome PersonLinker::LinkAll(const std::vector<IndexedRecord>& records,
   if (records.size() < kMinRecordsToEstimate) {
     LinkModel model = current;
     model.live_records = static_cast<int64_t>(records.size());
-    linkage::NameFrequencies none;
-    linkage::LinkageOptions options = options_;
-    options.estimate = false;
-    options.params = model.params;
-    options.prior_log2_odds = model.PriorLog2Odds();
-    options.frequencies = &none;
-    options.threads = 1;
-    options.progress = nullptr;
-    LinkOutcome outcome = Assign(records, reviews, std::move(options), new_person, features);
+    const linkage::NameFrequencies none;
+    LinkOutcome outcome = Assign(records, reviews, WithModel(model, none), new_person, features);
     outcome.model = current;
     return outcome;
   }

@@ -126,6 +126,10 @@ class PersonLinker {
   double PossibleWeight(const LinkModel& model) const;
 
  private:
+  // The options for resolving with `model` as it is (no estimation) and `frequencies` (not
+  // owned), on one thread.
+  linkage::LinkageOptions WithModel(const LinkModel& model,
+                                    const linkage::NameFrequencies& frequencies) const;
   // `features` (when it holds one per record) is used and handed back.
   LinkOutcome Assign(const std::vector<IndexedRecord>& records,
                      const std::vector<MatchReview>& reviews, linkage::LinkageOptions options,
