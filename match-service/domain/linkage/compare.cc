@@ -73,7 +73,7 @@ uint8_t CompareHanNames(const PersonFeatures& a, const PersonFeatures& b) {
 }
 
 bool SyllableMatches(const std::string& token, const PersonFeatures& han, size_t i) {
-  if (token == han.pinyin[i]) return true;
+  if (token == PinyinSyllable(han, i)) return true;
   const std::string key = CantoneseKey(token);
   for (std::string_view reading : HanChars::Get().Cantonese(han.name[i])) {
     if (CantoneseKey(reading) == key) return true;
@@ -88,7 +88,7 @@ bool SyllableMatches(const std::string& token, const PersonFeatures& han, size_t
 
 // Whether `token` spells the Han name's surname in pinyin, as its character or as a surname.
 bool SurnamePinyin(const std::string& token, const PersonFeatures& han) {
-  return token == han.pinyin[0] || token == HanChars::Surname(han.name[0]).mandarin;
+  return token == PinyinSyllable(han, 0) || token == HanChars::Surname(han.name[0]).mandarin;
 }
 
 // A romanized name (Latin tokens as written) against a Han name: in pinyin ("Zhang Wei", "WEI
@@ -110,7 +110,7 @@ bool RomanizationMatches(const std::vector<LatinToken>& tokens, const PersonFeat
   // Surname and the given name written as one word ("Zhang Xiaoming", "Xiaoming Zhang").
   if (tokens.size() == 2 && n >= 2) {
     std::string given;
-    for (size_t i = 1; i < n; ++i) given += han.pinyin[i];
+    for (size_t i = 1; i < n; ++i) given += PinyinSyllable(han, i);
     if ((SurnamePinyin(tokens[0], han) && tokens[1] == given) ||
         (SurnamePinyin(tokens[1], han) && tokens[0] == given)) {
       return true;

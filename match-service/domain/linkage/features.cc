@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 
 #include "match-service/domain/linkage/han_chars.h"
@@ -155,6 +156,16 @@ std::vector<LatinToken> LatinTokens(std::string_view name) {
   return tokens;
 }
 
+std::string_view PinyinSyllable(const PersonFeatures& f, size_t i) {
+  std::string_view rest = f.pinyin;
+  for (size_t k = 0; k < i; ++k) {
+    const size_t space = rest.find(' ');
+    if (space == std::string_view::npos) return {};
+    rest.remove_prefix(space + 1);
+  }
+  return rest.substr(0, rest.find(' '));
+}
+
 PersonFeatures ExtractFeatures(const records::v1::NormalizedPerson& person) {
   PersonFeatures f;
   f.name = DecodeUtf8(person.name_normalized());
@@ -193,7 +204,7 @@ PersonFeatures ExtractFeatures(const records::v1::NormalizedPerson& person) {
       if (!surname.cantonese.empty()) {
         f.surname_sounds.push_back(Hash64(absl::StrCat("yue:", CantoneseKey(surname.cantonese))));
       }
-      f.pinyin = std::move(syllables);
+      f.pinyin = absl::StrJoin(syllables, " ");
     }
   } else if (!f.name.empty()) {
     f.latin = LatinTokens(person.name_original());

@@ -43,8 +43,10 @@ struct PersonFeatures {
   // or each token of a Latin name read as pinyin or as Cantonese romanization. For blocking
   // romanized names against Han ones.
   std::vector<uint64_t> surname_sounds;
-  // The pinyin syllables themselves (lower-case ASCII), for comparing with romanized names.
-  std::vector<std::string> pinyin;
+  // The pinyin syllables themselves (lower-case ASCII, one space apart: "zhang wei"), for
+  // comparing with romanized names; one string, not one per syllable, as a million records'
+  // features are held in memory. PinyinSyllable reads the i-th.
+  std::string pinyin;
 
   // --- Dates, sex, places ---
   // Birth date as YYYYMMDD; 0 when unknown.
@@ -73,6 +75,9 @@ struct PersonFeatures {
   int32_t document_type = 0;
   uint64_t document = 0;
 };
+
+// The i-th syllable of `f.pinyin` ("" past the last).
+std::string_view PinyinSyllable(const PersonFeatures& f, size_t i);
 
 // Extracts the features of `person`.
 PersonFeatures ExtractFeatures(const records::v1::NormalizedPerson& person);
