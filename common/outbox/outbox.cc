@@ -1,7 +1,9 @@
 #include "common/outbox/outbox.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -124,13 +126,14 @@ absl::Status Outbox::EnqueueAll(std::string_view topic,
 }
 
 absl::StatusOr<std::vector<OutboxMessage>> Outbox::Due(std::string_view topic, int limit,
-                                                       int64_t now_ms) {
+                                                       int64_t now_ms, int64_t after_id) {
   std::vector<OutboxMessage> messages;
   RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Statement select,
-                     db_->Prepare("SELECT id, topic, payload, attempts FROM outbox "
-                                  "WHERE topic = ? AND next_attempt_ms <= ? ORDER BY id LIMIT ?"));
-    select.Bind(1, topic).Bind(2, now_ms).Bind(3, int64_t{limit});
+    ASSIGN_OR_RETURN(
+        Statement select,
+        db_->Prepare("SELECT id, topic, payload, attempts FROM outbox "
+                     "WHERE topic = ? AND id > ? AND next_attempt_ms <= ? ORDER BY id LIMIT ?"));
+    select.Bind(1, topic).Bind(2, after_id).Bind(3, now_ms).Bind(4, int64_t{limit});
     while (true) {
       ASSIGN_OR_RETURN(bool has_row, select.Step());
       if (!has_row) return absl::OkStatus();
@@ -248,14 +251,39 @@ absl::StatusOr<int> OutboxDispatcher::DrainOnce() {
   return result.delivered;
 }
 
-OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch() {
+absl::Status OutboxDispatcher::Settle(const std::vector<int64_t>& ids) {
+  RETURN_IF_ERROR(outbox_->Delete(ids));
+  delivered_.fetch_add(static_cast<int64_t>(ids.size()));
+  return absl::OkStatus();
+}
+
+OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch(Delivered* delivered) {
   // One batch at a time, whether from the thread or DrainOnce, so nothing is sent twice at once.
   std::lock_guard<std::mutex> batch_lock(batch_mu_);
   BatchResult result;
   const int64_t now = NowMs();
+  // The messages delivered but not yet deleted are the oldest queued: nothing older is due (a
+  // failure settles everything, and anything older was sent or is waiting out a backoff) and,
+  // since one of them is still in the table, every message queued since has a larger id.
+  std::vector<int64_t> earlier;
+  std::optional<std::vector<OutboxMessage>> prefetched;
+  if (delivered != nullptr) {
+    earlier = std::move(delivered->ids);
+    prefetched = std::move(delivered->next);
+    delivered->ids.clear();
+    delivered->next.reset();
+  }
+  const int64_t after = earlier.empty() ? 0 : earlier.back();
   absl::StatusOr<std::vector<OutboxMessage>> due =
-      outbox_->Due(options_.topic, options_.batch_size, now);
+      prefetched.has_value() ? std::move(*prefetched)
+                             : outbox_->Due(options_.topic, options_.batch_size, now, after);
+  if (due.ok() && due->empty()) {
+    // Idle: the earlier batch is deleted now.
+    if (absl::Status settled = Settle(earlier); !settled.ok()) due = settled;
+    earlier.clear();
+  }
   if (!due.ok()) {
+    // The earlier batch, if any, stays queued and is sent again after the backoff.
     result.status = due.status();
     result.retry_after = backoff_;
     failures_.fetch_add(1);
@@ -268,7 +296,35 @@ OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch() {
   for (const OutboxMessage& message : *due) ids.push_back(message.id);
   result.full = static_cast<int>(due->size()) >= options_.batch_size;
 
+  // While this batch is sent, the earlier one is deleted and, behind a full batch, the next one
+  // read (on their own thread: Database is thread-safe, and both may wait for the outbox's
+  // writers). The next batch starts after this one's last id: this one is still in the table.
+  const bool pipelined = delivered != nullptr && result.full;
+  absl::Status earlier_settled;
+  std::optional<absl::StatusOr<std::vector<OutboxMessage>>> next;
+  std::thread side;
+  if (!earlier.empty() || pipelined) {
+    side = std::thread([&] {
+      earlier_settled = Settle(earlier);
+      if (pipelined) next = outbox_->Due(options_.topic, options_.batch_size, NowMs(), ids.back());
+    });
+  }
   SendResult sent = sender_(*due);
+  if (side.joinable()) side.join();
+  if (!earlier_settled.ok() && sent.status.ok()) {
+    // The earlier batch is sent again after the backoff, after this one: receivers apply by
+    // version, so the older copy changes nothing.
+    sent.status = earlier_settled;
+    sent.settled = ids;
+  }
+  if (sent.status.ok() && pipelined) {
+    delivered->ids = std::move(ids);
+    // A failed read is simply made again next round.
+    if (next.has_value() && next->ok()) delivered->next = std::move(next->value());
+    backoff_ = options_.min_backoff;
+    result.delivered = static_cast<int>(earlier.size());
+    return result;
+  }
   // Deleted: the whole batch, or after a failure what the sender settled; the rest is retried. If
   // the delete fails all of it is sent again later; the receiver applies it idempotently.
   std::vector<int64_t> done;
@@ -282,15 +338,14 @@ OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch() {
       (settled ? done : retry).push_back(id);
     }
   }
-  if (absl::Status deleted = outbox_->Delete(done); deleted.ok()) {
-    delivered_.fetch_add(static_cast<int64_t>(done.size()));
-  } else {
+  if (absl::Status deleted = Settle(done); !deleted.ok()) {
     sent.status = deleted;
     retry.insert(retry.end(), done.begin(), done.end());
+    done.clear();
   }
   if (sent.status.ok()) {
     backoff_ = options_.min_backoff;
-    result.delivered = static_cast<int>(done.size());
+    result.delivered = static_cast<int>(done.size() + earlier.size());
     return result;
   }
   failures_.fetch_add(1);
@@ -305,14 +360,15 @@ OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch() {
 }
 
 void OutboxDispatcher::Loop() {
+  Delivered delivered;
   while (true) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stop_) return;
+      if (stop_) break;
       // A Wake() that arrives while the batch is in flight is kept and runs the next round.
       woken_ = false;
     }
-    const BatchResult result = SendBatch();
+    const BatchResult result = SendBatch(&delivered);
     std::unique_lock<std::mutex> lock(mu_);
     if (!result.status.ok()) {
       // Wake() does not cut a backoff short: new messages would overtake the failed ones.
@@ -321,6 +377,10 @@ void OutboxDispatcher::Loop() {
       cv_.wait_for(lock, options_.idle_poll, [this] { return stop_ || woken_; });
     }
   }
+  // What was delivered last is not sent again after a restart (if this fails, it is: receivers
+  // apply it idempotently).
+  std::lock_guard<std::mutex> batch_lock(batch_mu_);
+  if (absl::Status settled = Settle(delivered.ids); !settled.ok()) failures_.fetch_add(1);
 }
 
 }  // namespace lifeline::common

@@ -70,8 +70,9 @@ class Outbox {
                           OutboxIds* ids = nullptr);
 
   // Returns up to `limit` messages of `topic` that are due at `now_ms` (Unix milliseconds), oldest
-  // first.
-  absl::StatusOr<std::vector<OutboxMessage>> Due(std::string_view topic, int limit, int64_t now_ms);
+  // first, skipping ids up to `after_id`.
+  absl::StatusOr<std::vector<OutboxMessage>> Due(std::string_view topic, int limit, int64_t now_ms,
+                                                 int64_t after_id = 0);
 
   // Deletes messages that were delivered.
   absl::Status Delete(const std::vector<int64_t>& ids);
@@ -96,7 +97,9 @@ class Outbox {
 
 // Drains one topic of an Outbox on a background thread, in batches, with exponential backoff
 // while the receiver fails. Messages are sent oldest first; after a failure nothing newer is sent
-// until the failed batch is retried. Thread-safe.
+// until the failed batch is retried. While a backlog drains, the thread deletes a delivered batch
+// while it sends the next one, so the receiver does not wait for the delete (it waits for the
+// writers of the outbox's database). Thread-safe.
 class OutboxDispatcher {
  public:
   // What a Sender made of a batch. A status alone is all or nothing: OK, the receiver has every
@@ -130,7 +133,9 @@ class OutboxDispatcher {
   // Asks the dispatcher to look for messages now (call after a commit that enqueued some).
   void Wake();
 
-  // Sends at most one batch synchronously (for tests and shutdown). Returns messages delivered.
+  // Sends at most one batch synchronously (for tests, on a dispatcher whose thread was never
+  // started: the thread keeps delivered messages and the next batch between rounds). Returns
+  // messages delivered.
   // Errors: the sender's error (the batch, less what the sender settled, is rescheduled after the
   // current backoff) or the outbox's storage error.
   absl::StatusOr<int> DrainOnce();
@@ -149,8 +154,22 @@ class OutboxDispatcher {
     std::chrono::milliseconds retry_after{0};
   };
 
+  // Between two batches of a backlog: the messages the thread delivered, which it deletes while
+  // it sends the next batch, and that batch when it was read during the last send.
+  struct Delivered {
+    std::vector<int64_t> ids;  // ascending
+    std::optional<std::vector<OutboxMessage>> next;
+  };
+
   void Loop();
-  BatchResult SendBatch();
+  // Sends the next batch. With `delivered` (the thread), a full batch's messages are left in
+  // it after a successful send, the ones it held are deleted and the next batch is read while
+  // this batch is sent; without it (DrainOnce), or when the batch is not full or anything fails,
+  // everything sent is settled before this returns and nothing is read ahead.
+  BatchResult SendBatch(Delivered* delivered = nullptr);
+  // Deletes the messages a successful send delivered. Errors: the outbox's (they stay queued and
+  // are sent again: receivers apply them idempotently).
+  absl::Status Settle(const std::vector<int64_t>& ids);
 
   Outbox* outbox_;
   Sender sender_;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -454,6 +455,95 @@ TEST(OutboxDispatcherTest, FullBatchesLoopWithoutWaiting) {
   ASSERT_TRUE(receiver.WaitFor(7));
   EXPECT_EQ(receiver.payloads(), Numbered(7));
   EXPECT_EQ(receiver.calls(), 4);
+}
+
+TEST(OutboxTest, DueSkipsIdsUpToAfterId) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  for (const std::string& p : Numbered(4)) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  absl::StatusOr<std::vector<OutboxMessage>> all = outbox.Due("t", 10, NowMs());
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 4u);
+  absl::StatusOr<std::vector<OutboxMessage>> rest = outbox.Due("t", 10, NowMs(), (*all)[1].id);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_EQ(rest->size(), 2u);
+  EXPECT_EQ((*rest)[0].payload, "m2");
+  EXPECT_EQ((*rest)[1].payload, "m3");
+}
+
+// The thread deletes a delivered batch while it sends the next one: a backlog still goes out in
+// order, each message once, through a failure in the middle, and the outbox ends empty.
+TEST(OutboxDispatcherTest, BacklogDrainsInOrderOnceWhileDeletesOverlapSends) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  const std::vector<std::string> payloads = Numbered(23);
+  for (const std::string& p : payloads) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  int calls = 0;
+  std::vector<std::string> received;
+  OutboxDispatcher::Sender sender =
+      [&](const std::vector<OutboxMessage>& batch) -> OutboxDispatcher::SendResult {
+    std::lock_guard<std::mutex> lock(mu);
+    // The third batch fails once, after two were delivered and one of them is being deleted.
+    if (++calls == 3) return absl::UnavailableError("receiver down");
+    for (const OutboxMessage& m : batch) received.push_back(m.payload);
+    cv.notify_all();
+    return absl::OkStatus();
+  };
+  OutboxDispatcher dispatcher(&outbox, sender,
+                              {.topic = "t",
+                               .batch_size = 5,
+                               .min_backoff = milliseconds(1),
+                               .max_backoff = milliseconds(1),
+                               .idle_poll = milliseconds(3600000)});
+  dispatcher.Start();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, kDeadline, [&] { return received.size() >= payloads.size(); }));
+  }
+  dispatcher.Stop();
+  EXPECT_EQ(received, payloads);
+  EXPECT_EQ(calls, 6);  // five batches and the failed one
+  EXPECT_EQ(dispatcher.failures(), 1);
+  EXPECT_EQ(dispatcher.delivered(), 23);
+  EXPECT_EQ(outbox.Pending("t").value(), 0);
+}
+
+// A batch delivered just before Stop is deleted on the way out, not sent again after a restart.
+TEST(OutboxDispatcherTest, StopDeletesTheLastDeliveredBatch) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  for (const std::string& p : Numbered(6)) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  int calls = 0;
+  OutboxDispatcher* running = nullptr;
+  OutboxDispatcher::Sender sender =
+      [&](const std::vector<OutboxMessage>&) -> OutboxDispatcher::SendResult {
+    std::lock_guard<std::mutex> lock(mu);
+    // Stop comes while the second batch is in flight (from the thread itself: it does not wait).
+    if (++calls == 2) running->Stop();
+    cv.notify_all();
+    return absl::OkStatus();
+  };
+  OutboxDispatcher dispatcher(&outbox, sender,
+                              {.topic = "t", .batch_size = 2, .idle_poll = milliseconds(3600000)});
+  running = &dispatcher;
+  dispatcher.Start();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, kDeadline, [&] { return calls == 2; }));
+  }
+  dispatcher.Stop();  // waits for the thread
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(dispatcher.delivered(), 4);
+  EXPECT_EQ(outbox.Pending("t").value(), 2);
+
+  RecordingReceiver receiver;
+  OutboxDispatcher restarted(&outbox, receiver.AsSender(), {.topic = "t"});
+  EXPECT_EQ(restarted.DrainOnce().value(), 2);
+  EXPECT_EQ(receiver.payloads(), (std::vector<std::string>{"m4", "m5"}));
 }
 
 TEST(OutboxDispatcherTest, WakeDeliversWithoutWaitingForThePoll) {
