@@ -47,7 +47,7 @@ namespace rv1 = records::v1;
 
 struct Options {
   int64_t records = 3000000;
-  int batch = 500;
+  int batch = 2000;  // ingest-service's dispatcher batch
   int64_t window = 100000;
   std::string dir;
 };

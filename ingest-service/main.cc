@@ -62,6 +62,10 @@ absl::Status Serve(const IngestConfig& config, common::ServerRunner* runner) {
   GrpcMatchClient match_client(common::MakeClientChannel(config.match_target));
   common::OutboxDispatcher::Options dispatcher_options;
   dispatcher_options.topic = kMatchTopic;
+  // Records per UpsertRecords call. Each call costs match-service a transaction, its model and
+  // the re-scoring of persons the batch touches more than once; at 500, a million records took a
+  // fifth longer to link. A call of 2,000 is about 3 MB and a fifth of a second's work.
+  dispatcher_options.batch_size = 2000;
   common::OutboxDispatcher dispatcher(
       store->outbox(), MakeMatchSender(&match_client, store.get(), &metrics), dispatcher_options);
   RecordValidator validator(&tokenizer, common::Clock::Real());

@@ -1,4 +1,4 @@
-// MatchClient over gRPC: MatchService.UpsertRecords.
+// MatchClient over gRPC: MatchService.UpsertRecords, sent as the records' bytes from the outbox.
 #pragma once
 
 #include <memory>
@@ -6,6 +6,8 @@
 #include <vector>
 
 #include <grpcpp/channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
 
 #include "absl/time/time.h"
 
@@ -14,7 +16,14 @@
 
 namespace lifeline::ingest {
 
-// Calls MatchService.UpsertRecords, one call per SendRecords, with a deadline. Thread-safe.
+// The bytes of an UpsertRecordsRequest holding `serialized_records` (each a serialized
+// NormalizedRecord), written the way protobuf writes the repeated field: the outbox keeps each
+// record serialized, and parsing every one only to serialize the request again cost more than the
+// rest of a send.
+std::string UpsertRecordsWire(const std::vector<std::string>& serialized_records);
+
+// Calls MatchService.UpsertRecords, one call per SendRecords, with a deadline. The records are
+// not parsed here: a payload that is not a record fails the call at match-service. Thread-safe.
 class GrpcMatchClient : public MatchClient {
  public:
   explicit GrpcMatchClient(std::shared_ptr<grpc::Channel> channel,
@@ -23,7 +32,8 @@ class GrpcMatchClient : public MatchClient {
   absl::Status SendRecords(const std::vector<std::string>& serialized_records) override;
 
  private:
-  std::unique_ptr<match::v1::MatchService::Stub> stub_;
+  grpc::TemplatedGenericStub<grpc::ByteBuffer, match::v1::UpsertRecordsResponse> stub_;
+  std::string method_;
   absl::Duration deadline_;
 };
 

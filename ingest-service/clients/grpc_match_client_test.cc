@@ -77,11 +77,30 @@ TEST_F(GrpcMatchClientTest, ReportsTheServerError) {
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
 }
 
-TEST_F(GrpcMatchClientTest, RefusesAPayloadThatIsNotARecord) {
-  absl::Status status = client_->SendRecords({std::string("\xff\xff\xff", 3)});
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+TEST_F(GrpcMatchClientTest, APayloadThatIsNotARecordFailsTheCall) {
+  absl::Status status = client_->SendRecords({Serialized("a"), std::string("\xff\xff\xff", 3)});
+  EXPECT_FALSE(status.ok());
   std::lock_guard<std::mutex> lock(service_.mu_);
   EXPECT_TRUE(service_.requests_.empty());
+}
+
+TEST(UpsertRecordsWireTest, IsTheRequestProtobufWouldWrite) {
+  match::v1::UpsertRecordsRequest request;
+  std::vector<std::string> serialized;
+  for (int i = 0; i < 3; ++i) {
+    records::v1::NormalizedRecord* record = request.add_records();
+    record->set_agency("civil_affairs");
+    // Lengths on both sides of a one-byte length varint.
+    record->set_source_record_id(std::string(static_cast<size_t>(40 + 60 * i), 'x'));
+    record->set_version(i + 1);
+    serialized.push_back(record->SerializeAsString());
+  }
+  EXPECT_EQ(UpsertRecordsWire(serialized), request.SerializeAsString());
+  match::v1::UpsertRecordsRequest parsed;
+  ASSERT_TRUE(parsed.ParseFromString(UpsertRecordsWire(serialized)));
+  ASSERT_EQ(parsed.records_size(), 3);
+  EXPECT_EQ(parsed.records(2).version(), 3);
+  EXPECT_EQ(UpsertRecordsWire({}), "");
 }
 
 TEST(MatchSenderTest, PassesPayloadsInOrderAndReturnsTheClientStatus) {

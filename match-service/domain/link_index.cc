@@ -22,21 +22,6 @@ std::pair<int64_t, int64_t> Ordered(int64_t a, int64_t b) {
   return {std::min(a, b), std::max(a, b)};
 }
 
-// Extracts the features of `batch` into `out` on up to `threads` threads.
-void ExtractAll(const std::vector<IndexedRecord>& batch, int threads,
-                std::vector<linkage::PersonFeatures>* out) {
-  out->assign(batch.size(), linkage::PersonFeatures());
-  const size_t n = batch.size();
-  const size_t workers = std::clamp<size_t>(static_cast<size_t>(threads), 1, 8);
-  auto work = [&](size_t w) {
-    for (size_t i = w; i < n; i += workers) (*out)[i] = linkage::ExtractFeatures(batch[i].person);
-  };
-  std::vector<std::thread> pool;
-  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
-  work(0);
-  for (std::thread& t : pool) t.join();
-}
-
 }  // namespace
 
 IndexedRecord LinkIndex::Entry::AsIndexed(int64_t record_id) const {
@@ -70,7 +55,9 @@ absl::StatusOr<LinkIndex> LinkIndex::Build(const RecordSource& for_each_record,
   std::vector<IndexedRecord> batch;
   std::vector<linkage::PersonFeatures> features;
   auto flush = [&] {
-    ExtractAll(batch, threads, &features);
+    features = linkage::ExtractFeatures(
+        batch.size(),
+        [&](size_t i) -> const records::v1::NormalizedPerson& { return batch[i].person; }, threads);
     for (size_t i = 0; i < batch.size(); ++i) {
       IndexedRecord& r = batch[i];
       Entry entry;

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 #include "match-service/domain/clue_scorer.h"
 #include "match-service/domain/link_index.h"
@@ -96,6 +97,9 @@ class MatchEngine {
   // Errors: InvalidArgument (CheckRecord), the store's.
   absl::StatusOr<ApplyResult> UpsertRecords(const std::vector<NormalizedRecord>& records,
                                             absl::Time now);
+  // The same for records held elsewhere (a request's): a batch of 2,000 is not copied.
+  absl::StatusOr<ApplyResult> UpsertRecords(absl::Span<const NormalizedRecord* const> records,
+                                            absl::Time now);
 
   // Resolves every live record from scratch in one transaction: estimates the model anew (and
   // keeps it for incremental linking; with too few records to estimate on, keeps the current),
@@ -136,11 +140,12 @@ class MatchEngine {
   absl::Status WithIndex(const std::function<absl::Status(MatchTransaction&, LinkIndex&)>& fn);
   // The stored model with the index's counts.
   static absl::StatusOr<LinkModel> ModelOf(MatchTransaction& tx, const LinkIndex& index);
-  // Stores one record and re-resolves its neighbourhood; adds the persons and cases it touched.
-  // Sets *applied.
+  // Stores one record (`features` are its person's) and re-resolves its neighbourhood; adds the
+  // persons and cases it touched. Sets *applied.
   absl::Status ApplyRecord(MatchTransaction& tx, LinkIndex& index, const NormalizedRecord& record,
-                           absl::Time now, LinkModel model, bool* applied,
-                           std::set<std::string>* persons, std::set<std::string>* cases);
+                           const linkage::PersonFeatures& features, absl::Time now, LinkModel model,
+                           bool* applied, std::set<std::string>* persons,
+                           std::set<std::string>* cases);
   // Re-resolves the live records among `record_ids` (a neighbourhood) with the deployment's
   // model. `unstored` is a record in the index whose row the caller writes afterwards (0: none).
   absl::Status Relink(MatchTransaction& tx, LinkIndex& index, std::vector<int64_t> record_ids,

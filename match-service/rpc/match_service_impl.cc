@@ -59,8 +59,8 @@ grpc::Status MatchServiceImpl::UpsertRecords(grpc::ServerContext* /*context*/,
         return absl::InvalidArgumentError(absl::StrCat("records[", i, "]: ", checked.message()));
       }
     }
-    const std::vector<NormalizedRecord> records(request->records().begin(),
-                                                request->records().end());
+    const std::vector<const NormalizedRecord*> records(request->records().pointer_begin(),
+                                                       request->records().pointer_end());
     ASSIGN_OR_RETURN(ApplyResult result, engine_->UpsertRecords(records, clock_->Now()));
     response->set_applied_count(result.applied);
     response->set_unchanged_count(result.unchanged);

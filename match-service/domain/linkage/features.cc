@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -253,6 +254,23 @@ PersonFeatures ExtractFeatures(const records::v1::NormalizedPerson& person) {
     f.document = Hash64(person.document_token());
   }
   return f;
+}
+
+std::vector<PersonFeatures> ExtractFeatures(
+    size_t count, const std::function<const records::v1::NormalizedPerson&(size_t)>& person,
+    int threads) {
+  constexpr size_t kPersonsPerThread = 64;
+  std::vector<PersonFeatures> out(count);
+  const size_t workers = std::clamp<size_t>(
+      std::min(static_cast<size_t>(std::max(threads, 1)), count / kPersonsPerThread), 1, 8);
+  auto work = [&](size_t w) {
+    for (size_t i = w; i < count; i += workers) out[i] = ExtractFeatures(person(i));
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (std::thread& t : pool) t.join();
+  return out;
 }
 
 }  // namespace lifeline::match::linkage

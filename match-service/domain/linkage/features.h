@@ -5,7 +5,9 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +83,12 @@ std::string_view PinyinSyllable(const PersonFeatures& f, size_t i);
 
 // Extracts the features of `person`.
 PersonFeatures ExtractFeatures(const records::v1::NormalizedPerson& person);
+
+// The features of `count` persons, `person(i)` the i-th, extracted on up to `threads` threads
+// (one for a handful of persons: a thread costs more than they do).
+std::vector<PersonFeatures> ExtractFeatures(
+    size_t count, const std::function<const records::v1::NormalizedPerson&(size_t)>& person,
+    int threads);
 
 // Folds one pinyin syllable (lower-case ASCII, no tones) the way dialect speech confuses it:
 // zh→z, ch→c, sh→s, initial n→l, initial f→h, final -ng→-n. "zhang" → "zan", "neng" → "len".
