@@ -59,11 +59,12 @@ done
 
 echo "== lifeline import --ingest: every agency's file, $PARALLEL at a time"
 start=$(now)
-ls "$work"/data/jsonl/*.jsonl | xargs -P "$PARALLEL" -I{} sh -c '
+(ls "$work"/data/jsonl/*.jsonl | xargs -P "$PARALLEL" -I{} sh -c '
   f={}; agency=$(basename "$f" .jsonl)
   "'"$BIN"'/lifeline" import --ingest 127.0.0.1:50061 --agency "$agency" --file "$f" \
     --batch-size 1000 --progress off > "'"$work"'/import-$agency.log" 2>&1 ||
     { echo "import of $agency failed:"; tail -5 "'"$work"'/import-$agency.log"; exit 1; }'
+ times > "$work/import-times")
 stored=$(since "$start")
 echo "   stored by ingest after $stored s"
 
@@ -80,5 +81,6 @@ done
 linked=$(since "$start")
 applied=$(metric 9112 lifeline_match_records_applied_total)
 echo "   every record linked in match-service after $linked s (records applied: ${applied:-?})"
-echo "   CPU seconds: ingest-service $(cpu_s "$ingest_pid"), match-service $(cpu_s "$match_pid")"
+import_cpu=$(awk 'NR == 2 { gsub(/[ms]/, " "); print $1 * 60 + $2 + $3 * 60 + $4 }' "$work/import-times")
+echo "   CPU seconds: ingest-service $(cpu_s "$ingest_pid"), match-service $(cpu_s "$match_pid"), lifeline import $import_cpu"
 echo "   match-service resident: $(awk '/VmRSS/ { printf "%d MiB", $2 / 1024 }' "/proc/$match_pid/status")"
