@@ -31,8 +31,9 @@ trap cleanup EXIT INT TERM
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-metric() {  # port, name: the value of an unlabelled metric
-  curl -s "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n { print $2; exit }'
+metric() {  # port, name: the value of an unlabelled metric (awk reads to the end: an early exit
+  # would fail curl with SIGPIPE, and pipefail the script)
+  curl -s "http://127.0.0.1:$1/metrics" | awk -v n="$2" '$1 == n && !found { print $2; found = 1 }'
 }
 cpu_s() {  # pid: user + system CPU seconds
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"
