@@ -1,7 +1,10 @@
 #include "match-service/domain/link_index.h"
 
 #include <algorithm>
-#include <thread>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "common/status/status_macros.h"
@@ -24,13 +27,24 @@ std::pair<int64_t, int64_t> Ordered(int64_t a, int64_t b) {
 
 }  // namespace
 
+Interned::Interned(std::string_view value) {
+  if (value.empty()) return;
+  static std::mutex* const mu = new std::mutex;
+  // Node-based: a value's address never moves. Never freed (process-wide, small).
+  static std::set<std::string, std::less<>>* const pool = new std::set<std::string, std::less<>>;
+  std::lock_guard<std::mutex> lock(*mu);
+  auto it = pool->find(value);
+  if (it == pool->end()) it = pool->emplace(value).first;
+  value_ = *it;
+}
+
 IndexedRecord LinkIndex::Entry::AsIndexed(int64_t record_id) const {
   IndexedRecord r;
   r.record_id = record_id;
-  r.agency = agency;
+  r.agency = agency.view();
   r.source_record_id = source_record_id;
   r.person_id = person_id;
-  r.link_reason = link_reason;
+  r.link_reason = link_reason.view();
   r.link_partner = link_partner;
   r.link_vector = link_vector;
   return r;
@@ -40,7 +54,7 @@ RecordLink LinkIndex::Entry::Link(int64_t record_id) const {
   RecordLink link;
   link.record_id = record_id;
   link.person_id = person_id;
-  link.reason = link_reason;
+  link.reason = link_reason.view();
   link.partner_record_id = link_partner;
   link.weight = link_weight;
   link.vector = link_vector;
@@ -61,10 +75,10 @@ absl::StatusOr<LinkIndex> LinkIndex::Build(const RecordSource& for_each_record,
     for (size_t i = 0; i < batch.size(); ++i) {
       IndexedRecord& r = batch[i];
       Entry entry;
-      entry.agency = std::move(r.agency);
+      entry.agency = r.agency;
       entry.source_record_id = std::move(r.source_record_id);
       entry.person_id = std::move(r.person_id);
-      entry.link_reason = std::move(r.link_reason);
+      entry.link_reason = r.link_reason;
       entry.link_partner = r.link_partner;
       entry.link_vector = r.link_vector;
       entry.features = std::move(features[i]);

@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <ostream>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -28,15 +30,35 @@
 
 namespace lifeline::match {
 
+// A string held once for the whole process and shared by everything that holds an equal one:
+// agencies and link reasons are a handful of values over a million index entries, and as
+// std::strings they cost 32 to 64 bytes each. The values come from ingest-service, which admits
+// only its known agencies, and from the linker's reasons, so the pool stays small.
+class Interned {
+ public:
+  Interned() = default;
+  explicit Interned(std::string_view value);
+  Interned& operator=(std::string_view value) { return *this = Interned(value); }
+
+  std::string_view view() const { return value_; }
+  operator std::string_view() const { return value_; }  // NOLINT: reads as the string
+  bool empty() const { return value_.empty(); }
+  friend bool operator==(const Interned& a, std::string_view b) { return a.value_ == b; }
+  friend std::ostream& operator<<(std::ostream& out, const Interned& s) { return out << s.value_; }
+
+ private:
+  std::string_view value_;
+};
+
 class LinkIndex {
  public:
   // One live record.
   struct Entry {
-    std::string agency;
+    Interned agency;
     std::string source_record_id;
     std::string person_id;  // "" while not placed
     // The stored link (RecordLink's fields), to write only what changed.
-    std::string link_reason;
+    Interned link_reason;
     int64_t link_partner = 0;
     uint32_t link_vector = 0;
     float link_weight = 0;

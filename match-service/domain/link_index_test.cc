@@ -54,6 +54,21 @@ linkage::BlockKey NameBirthKey(const records::v1::NormalizedPerson& p) {
   return {};
 }
 
+TEST(InternedTest, EqualValuesShareOneCopyThatOutlivesTheirSources) {
+  Interned a;
+  {
+    std::string source = "disabled_persons_federation";
+    a = source;
+    source.assign(source.size(), 'x');  // the source changes and goes away
+  }
+  const Interned b(std::string("disabled_persons_federation"));
+  EXPECT_EQ(a, "disabled_persons_federation");
+  EXPECT_EQ(a.view().data(), b.view().data());
+  EXPECT_NE(Interned("court").view().data(), a.view().data());
+  EXPECT_TRUE(Interned().empty());
+  EXPECT_TRUE(Interned("").empty());
+}
+
 TEST(LinkIndexTest, PutFindsHoldersPersonsAndNameCounts) {
   LinkIndex index;
   const auto a = Person("测试甲", "1980-03-04", "110101");
