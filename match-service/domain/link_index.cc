@@ -99,10 +99,16 @@ absl::StatusOr<LinkIndex> LinkIndex::Build(const RecordSource& for_each_record,
   return index;
 }
 
-void LinkIndex::Put(int64_t record_id, Entry entry) {
+void LinkIndex::Put(int64_t record_id, Entry entry, const std::vector<linkage::BlockKey>* keys) {
   changed_ = true;
   Remove(record_id);
-  AddKeys(record_id, entry.features);
+  if (keys != nullptr) {
+    AddKeys(record_id, *keys);
+  } else {
+    std::vector<linkage::BlockKey> own;
+    linkage::BlockingKeys(entry.features, &own);
+    AddKeys(record_id, own);
+  }
   if (entry.features.pinyin_key != 0) {
     ++name_counts_[entry.features.pinyin_key];
     ++named_records_;
@@ -279,9 +285,7 @@ void LinkIndex::ClearPossible() {
   possible_with_.clear();
 }
 
-void LinkIndex::AddKeys(int64_t record_id, const linkage::PersonFeatures& f) {
-  std::vector<linkage::BlockKey> keys;
-  linkage::BlockingKeys(f, &keys);
+void LinkIndex::AddKeys(int64_t record_id, const std::vector<linkage::BlockKey>& keys) {
   for (size_t i = 0; i < keys.size(); ++i) {
     const linkage::BlockKey& k = keys[i];
     // A record holds a key once, with the flag it first came with (the check is among its own

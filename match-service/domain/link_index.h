@@ -80,7 +80,9 @@ class LinkIndex {
                                          int threads = 2);
 
   // Adds a live record or replaces it (its old keys, name count and person membership go).
-  void Put(int64_t record_id, Entry entry);
+  // `keys`, when given, are linkage::BlockingKeys of the entry's features (a caller that needs
+  // them too computes them once).
+  void Put(int64_t record_id, Entry entry, const std::vector<linkage::BlockKey>* keys = nullptr);
   // Removes a record (retracted); unknown ids are ignored.
   void Remove(int64_t record_id);
   // nullptr when the record is not live.
@@ -128,7 +130,7 @@ class LinkIndex {
   void ClearChanged() { changed_ = false; }
 
  private:
-  void AddKeys(int64_t record_id, const linkage::PersonFeatures& f);
+  void AddKeys(int64_t record_id, const std::vector<linkage::BlockKey>& keys);
   void RemoveKeys(int64_t record_id, const linkage::PersonFeatures& f);
   void Join(const std::string& person_id, int64_t record_id);
   void Leave(const std::string& person_id, int64_t record_id);

@@ -133,6 +133,8 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
     return Relink(tx, index, index.RecordsOf(old_person), model, now, persons);
   }
   // The record goes into the index now and into the store once it is placed, in one write.
+  std::vector<linkage::BlockKey> keys;
+  linkage::BlockingKeys(features, &keys);
   {
     LinkIndex::Entry entry;
     entry.agency = record.agency();
@@ -140,7 +142,7 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
     entry.person_id = old_person;
     entry.link_reason = kLinkSingleton;
     entry.features = features;
-    index.Put(record_id, std::move(entry));
+    index.Put(record_id, std::move(entry), &keys);
   }
   if (!CaseNumberOf(record).empty()) cases->insert(CaseNumberOf(record));
   model.live_records = index.live_records();
@@ -149,8 +151,6 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
   // The neighbourhood: the records sharing a blocking key that the record could link or be a
   // possible match with (a block of a common name and birth date holds hundreds it is not),
   // and every record of their persons and of the record's own person.
-  std::vector<linkage::BlockKey> keys;
-  linkage::BlockingKeys(features, &keys);
   std::vector<int64_t> candidates;
   const size_t max_block = static_cast<size_t>(linker_.options().max_block_size);
   for (const linkage::BlockKey& key : keys) index.Holders(key, max_block, &candidates);

@@ -327,7 +327,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
 
   absl::Status InsertPerson(const std::string& person_id, absl::Time now) override {
     return db_.Execute("INSERT INTO persons (person_id, created_time) VALUES (?, ?)", person_id,
-                       common::FormatRfc3339(now));
+                       Stamp(now));
   }
 
   absl::StatusOr<int64_t> NewRecordId() override {
@@ -373,8 +373,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         record->retracted(), static_cast<int64_t>(in.record().payload_case()), person, link.reason,
         CaseNumberOf(*record), r.near_relative().victim_record_id(), record->person().id_token(),
         record->person().name_normalized(), record->record_date(), record->SerializeAsString(),
-        common::FormatRfc3339(now), link.partner_record_id, static_cast<int64_t>(link.vector),
-        Milli(link.weight));
+        Stamp(now), link.partner_record_id, static_cast<int64_t>(link.vector), Milli(link.weight));
   }
 
   absl::Status ForEachIndexedRecord(
@@ -416,8 +415,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         "UPDATE link_state SET model = ?, matches_per_record_nanos = ?, estimated_time = ? "
         "WHERE id = 1",
         linkage::FormatParams(model.params),
-        static_cast<int64_t>(std::llround(model.matches_per_record * 1e9)),
-        common::FormatRfc3339(now));
+        static_cast<int64_t>(std::llround(model.matches_per_record * 1e9)), Stamp(now));
   }
 
   absl::StatusOr<std::vector<MatchReview>> AllMatchReviews() override {
@@ -460,7 +458,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
 
   absl::Status AddPossibleMatches(const std::vector<PossibleMatchRow>& rows,
                                   absl::Time now) override {
-    const std::string now_text = common::FormatRfc3339(now);
+    const std::string now_text = Stamp(now);
     for (const PossibleMatchRow& row : rows) {
       RETURN_IF_ERROR(db_.Execute(
           "INSERT INTO possible_matches VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_a, record_b) "
@@ -524,7 +522,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
 
   absl::Status InsertClue(const std::string& clue_id, const ClueCandidate& c,
                           absl::Time now) override {
-    const std::string now_text = common::FormatRfc3339(now);
+    const std::string now_text = Stamp(now);
     RETURN_IF_ERROR(db_.Execute(
         "INSERT INTO clues (clue_id, person_id, case_number, category, status, score_micros, "
         "min_fen, max_fen, hardship_signals, possible_exclusions, needs, fingerprint, "
@@ -542,7 +540,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         "updated_time = ? WHERE clue_id = ?",
         static_cast<int64_t>(c.score * 1e6), c.suggested_amount.min_fen, c.suggested_amount.max_fen,
         absl::StrJoin(c.hardship_signals, ","), absl::StrJoin(c.possible_exclusions, ","),
-        absl::StrJoin(c.needs, ","), Fingerprint(c), common::FormatRfc3339(now), clue_id));
+        absl::StrJoin(c.needs, ","), Fingerprint(c), Stamp(now), clue_id));
     RETURN_IF_ERROR(db_.Execute("DELETE FROM evidence WHERE clue_id = ?", clue_id));
     int64_t seq = 0;
     for (const Evidence& e : c.evidence) {
@@ -561,7 +559,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
     return db_.Execute(
         "UPDATE clues SET unsupported = 1, score_micros = 0, fingerprint = '', updated_time = ? "
         "WHERE clue_id = ?",
-        common::FormatRfc3339(now), clue_id);
+        Stamp(now), clue_id);
   }
 
   absl::StatusOr<Clue> LoadClue(const std::string& clue_id) override {
@@ -570,7 +568,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
 
   absl::Status AddReview(const std::string& clue_id, const Review& review, ClueStatus next,
                          absl::Time now) override {
-    const std::string now_text = common::FormatRfc3339(now);
+    const std::string now_text = Stamp(now);
     RETURN_IF_ERROR(
         db_.Execute("INSERT INTO reviews SELECT ?1, COUNT(*), ?2, ?3, ?4, ?5, ?6 FROM reviews "
                     "WHERE clue_id = ?1",
@@ -586,6 +584,18 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
   }
 
  private:
+  // `now` as stored text; a batch's rows all share one `now`, and formatting it cost a
+  // microsecond a row.
+  const std::string& Stamp(absl::Time now) {
+    if (now != stamped_ || stamp_.empty()) {
+      stamped_ = now;
+      stamp_ = common::FormatRfc3339(now);
+    }
+    return stamp_;
+  }
+
+  absl::Time stamped_;
+  std::string stamp_;
   Database& db_;
   common::Outbox* outbox_;
   // The next id NewRecordId gives; 0 until the first call reads the largest stored.
