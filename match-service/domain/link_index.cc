@@ -109,6 +109,9 @@ void LinkIndex::Put(int64_t record_id, Entry entry, const std::vector<linkage::B
     linkage::BlockingKeys(entry.features, &own);
     AddKeys(record_id, own);
   }
+  if (entry.features.name_key != 0) {
+    AddKeys(record_id, {linkage::NameSearchKey(entry.features.name_key)});
+  }
   if (entry.features.pinyin_key != 0) {
     ++name_counts_[entry.features.pinyin_key];
     ++named_records_;
@@ -175,6 +178,33 @@ bool LinkIndex::Holders(const linkage::BlockKey& key, size_t limit,
     out->push_back(static_cast<int64_t>(holding >> 1));
   }
   return true;
+}
+
+void LinkIndex::AllHolders(uint64_t key, std::vector<int64_t>* out) const {
+  if (auto single = single_keys_.find(key); single != single_keys_.end()) {
+    out->push_back(static_cast<int64_t>(single->second >> 1));
+    return;
+  }
+  auto it = shared_keys_.find(key);
+  if (it == shared_keys_.end()) return;
+  for (uint64_t holding : it->second) out->push_back(static_cast<int64_t>(holding >> 1));
+}
+
+std::vector<int64_t> LinkIndex::Search(std::string_view id_token, std::string_view name) const {
+  std::vector<int64_t> found;
+  if (id_token.empty() && name.empty()) return found;
+  const uint64_t id = linkage::Hash64(id_token);
+  const uint64_t name_key = linkage::Hash64(name);
+  AllHolders(id_token.empty() ? linkage::NameSearchKey(name_key).key : linkage::IdKey(id).key,
+             &found);
+  // Keys are hashes mixed with their kind: check each holder's own values.
+  std::erase_if(found, [&](int64_t record_id) {
+    const Entry* entry = Find(record_id);
+    return entry == nullptr || (!id_token.empty() && entry->features.id != id) ||
+           (!name.empty() && entry->features.name_key != name_key);
+  });
+  std::sort(found.begin(), found.end());
+  return found;
 }
 
 std::vector<int64_t> LinkIndex::RecordsOf(const std::string& person_id) const {
@@ -308,6 +338,7 @@ void LinkIndex::AddKeys(int64_t record_id, const std::vector<linkage::BlockKey>&
 void LinkIndex::RemoveKeys(int64_t record_id, const linkage::PersonFeatures& f) {
   std::vector<linkage::BlockKey> keys;
   linkage::BlockingKeys(f, &keys);
+  if (f.name_key != 0) keys.push_back(linkage::NameSearchKey(f.name_key));
   auto held_by_record = [&](uint64_t h) { return static_cast<int64_t>(h >> 1) == record_id; };
   for (const linkage::BlockKey& k : keys) {
     if (auto single = single_keys_.find(k.key); single != single_keys_.end()) {

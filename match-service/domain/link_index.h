@@ -94,6 +94,10 @@ class LinkIndex {
   // it is not index-only), unless there are more than `limit`: then appends nothing and returns
   // false (an oversized block, skipped).
   bool Holders(const linkage::BlockKey& key, size_t limit, std::vector<int64_t>* out) const;
+  // The live records whose valid ID number's keyed token is `id_token` and whose normalized name
+  // is `name`, ascending; an empty argument matches every record (both empty: none). A search's
+  // cost is the records it finds, not the index's size.
+  std::vector<int64_t> Search(std::string_view id_token, std::string_view name) const;
   // The live records of a person, ascending; empty for an unknown person.
   std::vector<int64_t> RecordsOf(const std::string& person_id) const;
 
@@ -131,6 +135,8 @@ class LinkIndex {
 
  private:
   void AddKeys(int64_t record_id, const std::vector<linkage::BlockKey>& keys);
+  // Every record holding `key`, whatever its flag.
+  void AllHolders(uint64_t key, std::vector<int64_t>* out) const;
   void RemoveKeys(int64_t record_id, const linkage::PersonFeatures& f);
   void Join(const std::string& person_id, int64_t record_id);
   void Leave(const std::string& person_id, int64_t record_id);

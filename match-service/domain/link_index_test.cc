@@ -112,6 +112,33 @@ TEST(LinkIndexTest, ReplacingAndRemovingARecordMovesItsKeysCountsAndPerson) {
   EXPECT_THAT(holders, IsEmpty());
 }
 
+TEST(LinkIndexTest, SearchFindsRecordsByIdTokenAndExactNameAndFollowsChanges) {
+  LinkIndex index;
+  auto with_id = [](records::v1::NormalizedPerson p, const std::string& token) {
+    p.set_id_token(token);
+    return p;
+  };
+  const auto a = Person("测试甲", "1980-03-04", "110101");
+  index.Put(1, Entry("r1", "per_1", with_id(a, "tok-a")));
+  index.Put(2, Entry("r2", "per_2", a));  // same name, no number
+  index.Put(3, Entry("r3", "per_1", with_id(Person("测试乙", "1980-03-04", "110101"), "tok-a")));
+  index.Put(4, Entry("r4", "per_3", Person("测试丙", "1980-03-04", "110101")));
+
+  EXPECT_THAT(index.Search("tok-a", ""), ElementsAre(1, 3));
+  EXPECT_THAT(index.Search("tok-a", "测试乙"), ElementsAre(3));
+  EXPECT_THAT(index.Search("", "测试甲"), ElementsAre(1, 2));
+  EXPECT_THAT(index.Search("tok-b", ""), IsEmpty());
+  EXPECT_THAT(index.Search("", "测试"), IsEmpty());  // exact names only
+  EXPECT_THAT(index.Search("", ""), IsEmpty());
+
+  index.Put(1, Entry("r1", "per_1", with_id(Person("测试丙", "1980-03-04", "110101"), "tok-c")));
+  index.Remove(2);
+  EXPECT_THAT(index.Search("", "测试甲"), IsEmpty());
+  EXPECT_THAT(index.Search("", "测试丙"), ElementsAre(1, 4));
+  EXPECT_THAT(index.Search("tok-a", ""), ElementsAre(3));
+  EXPECT_THAT(index.Search("tok-c", "测试丙"), ElementsAre(1));
+}
+
 TEST(LinkIndexTest, AKeyKeepsItsRemainingHoldersAsOthersLeave) {
   LinkIndex index;
   const auto a = Person("测试甲", "1980-03-04", "110101");

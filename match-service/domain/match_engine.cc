@@ -93,6 +93,28 @@ absl::StatusOr<int64_t> MatchEngine::LoadIndex() {
   return records;
 }
 
+absl::StatusOr<std::vector<std::string>> MatchEngine::FindPersons(const std::string& id_token,
+                                                                  const std::string& name,
+                                                                  int limit) {
+  if (id_token.empty() && name.empty()) {
+    return absl::InvalidArgumentError("id_token or name is required");
+  }
+  std::vector<std::string> persons;
+  RETURN_IF_ERROR(WithIndex([&](MatchTransaction&, LinkIndex& index) {
+    for (int64_t record_id : index.Search(id_token, name)) {
+      const LinkIndex::Entry* entry = index.Find(record_id);
+      if (entry != nullptr && !entry->person_id.empty()) persons.push_back(entry->person_id);
+    }
+    return absl::OkStatus();
+  }));
+  std::sort(persons.begin(), persons.end());
+  persons.erase(std::unique(persons.begin(), persons.end()), persons.end());
+  if (persons.size() > static_cast<size_t>(std::max(limit, 1))) {
+    persons.resize(static_cast<size_t>(std::max(limit, 1)));
+  }
+  return persons;
+}
+
 absl::StatusOr<LinkModel> MatchEngine::ModelOf(MatchTransaction& tx, const LinkIndex& index) {
   ASSIGN_OR_RETURN(LinkState state, tx.LoadLinkState());
   state.model.live_records = index.live_records();

@@ -121,6 +121,13 @@ class MatchEngine {
   // The model in use.
   absl::StatusOr<LinkModelView> CurrentLinkModel();
 
+  // The persons (ids, ascending, at most max(limit, 1)) that hold a live record whose valid ID
+  // number's keyed token is `id_token` and whose normalized name is `name` (either may be empty,
+  // not both), found in the link index: the store keeps no index of tokens or names, which every
+  // new record would pay for. Errors: InvalidArgument (neither given), the store's.
+  absl::StatusOr<std::vector<std::string>> FindPersons(const std::string& id_token,
+                                                       const std::string& name, int limit);
+
   // Builds the in-memory link index from the store now (otherwise the first call that needs
   // it does). Returns the number of live records indexed.
   absl::StatusOr<int64_t> LoadIndex();

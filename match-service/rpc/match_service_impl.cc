@@ -91,10 +91,15 @@ grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* /*context*/,
                                              const v1::SearchPersonsRequest* request,
                                              v1::SearchPersonsResponse* response) {
   auto run = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::vector<PersonView> persons,
-                     store_->SearchPersons(request->id_token(), request->name(),
-                                           common::PageSize(request->page_size(), kSearchPages)));
-    for (const PersonView& person : persons) ToProto(person, nullptr, response->add_persons());
+    ASSIGN_OR_RETURN(std::vector<std::string> ids,
+                     engine_->FindPersons(request->id_token(), request->name(),
+                                          common::PageSize(request->page_size(), kSearchPages)));
+    for (const std::string& id : ids) {
+      absl::StatusOr<PersonView> person = store_->GetPerson(id);
+      if (absl::IsNotFound(person.status())) continue;  // merged away since it was found
+      if (!person.ok()) return person.status();
+      ToProto(*person, nullptr, response->add_persons());
+    }
     return absl::OkStatus();
   };
   return common::ToGrpcStatus(run());

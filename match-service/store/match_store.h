@@ -89,12 +89,6 @@ class MatchStore : public MatchTransactionRunner {
   // Errors: NotFound.
   virtual absl::StatusOr<PersonView> GetPerson(const std::string& person_id) = 0;
 
-  // Finds persons by exact ID token or exact normalized name (either may be empty, not both).
-  // Errors: InvalidArgument when both are empty.
-  virtual absl::StatusOr<std::vector<PersonView>> SearchPersons(const std::string& id_token,
-                                                                const std::string& name,
-                                                                int limit) = 0;
-
   // Lists clues by score, best first. Errors: InvalidArgument (negative offset, limit < 1).
   virtual absl::StatusOr<CluePage> ListClues(const ClueQuery& query) = 0;
 

@@ -187,6 +187,16 @@ ALTER TABLE link_state DROP COLUMN live_records;
 ALTER TABLE link_state DROP COLUMN named_records;
 )sql";
 
+// Version 8: persons are searched by ID token and name in the engine's link index
+// (MatchEngine::FindPersons), so the record columns and indexes that served the search go: they
+// were two random-order B-tree inserts for every new record, most of the import's disk writes.
+constexpr char kSchemaV8[] = R"sql(
+DROP INDEX records_name;
+DROP INDEX records_id_token;
+ALTER TABLE records DROP COLUMN id_token;
+ALTER TABLE records DROP COLUMN name_normalized;
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -358,22 +368,21 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
     const Record& r = record->record();
     return db_.Execute(
         "INSERT INTO records (id, agency, source_record_id, version, retracted, kind, person_id, "
-        "link_reason, case_number, victim_record_id, id_token, name_normalized, record_date, "
-        "record, updated_time, link_partner, link_vector, link_weight_milli) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "link_reason, case_number, victim_record_id, record_date, record, updated_time, "
+        "link_partner, link_vector, link_weight_milli) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET version = excluded.version, "
         "retracted = excluded.retracted, kind = excluded.kind, person_id = excluded.person_id, "
         "link_reason = excluded.link_reason, case_number = excluded.case_number, "
-        "victim_record_id = excluded.victim_record_id, id_token = excluded.id_token, "
-        "name_normalized = excluded.name_normalized, record_date = excluded.record_date, "
+        "victim_record_id = excluded.victim_record_id, record_date = excluded.record_date, "
         "record = excluded.record, updated_time = excluded.updated_time, "
         "link_partner = excluded.link_partner, link_vector = excluded.link_vector, "
         "link_weight_milli = excluded.link_weight_milli",
         link.record_id, record->agency(), record->source_record_id(), record->version(),
         record->retracted(), static_cast<int64_t>(in.record().payload_case()), person, link.reason,
-        CaseNumberOf(*record), r.near_relative().victim_record_id(), record->person().id_token(),
-        record->person().name_normalized(), record->record_date(), record->SerializeAsString(),
-        Stamp(now), link.partner_record_id, static_cast<int64_t>(link.vector), Milli(link.weight));
+        CaseNumberOf(*record), r.near_relative().victim_record_id(), record->record_date(),
+        record->SerializeAsString(), Stamp(now), link.partner_record_id,
+        static_cast<int64_t>(link.vector), Milli(link.weight));
   }
 
   absl::Status ForEachIndexedRecord(
@@ -611,6 +620,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       {5, kSchemaV5, nullptr},
       common::Outbox::QueueOrderMigration(6),
       {7, kSchemaV7, nullptr},
+      {8, kSchemaV8, nullptr},
   };
 }
 
@@ -679,36 +689,6 @@ absl::StatusOr<PersonView> SqliteMatchStore::GetPerson(const std::string& person
     return absl::OkStatus();
   }));
   return view;
-}
-
-absl::StatusOr<std::vector<PersonView>> SqliteMatchStore::SearchPersons(const std::string& id_token,
-                                                                        const std::string& name,
-                                                                        int limit) {
-  if (id_token.empty() && name.empty()) {
-    return absl::InvalidArgumentError("id_token or name is required");
-  }
-  std::vector<PersonView> out;
-  RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
-    auto read = [](const Statement& row) { return row.ColumnText(0); };
-    const int64_t max = std::max(limit, 1);
-    // A valid number is found through the records that carry it (records_id_token).
-    ASSIGN_OR_RETURN(
-        std::vector<std::string> ids,
-        id_token.empty()
-            ? db_->Query("SELECT DISTINCT person_id FROM records WHERE name_normalized = ? AND "
-                         "retracted = 0 AND person_id IS NOT NULL ORDER BY person_id LIMIT ?",
-                         read, name, max)
-            : db_->Query("SELECT DISTINCT person_id FROM records WHERE id_token = ? AND "
-                         "id_token <> '' AND retracted = 0 AND person_id IS NOT NULL AND "
-                         "(? = '' OR name_normalized = ?) ORDER BY person_id LIMIT ?",
-                         read, id_token, name, name, max));
-    for (const std::string& id : ids) {
-      ASSIGN_OR_RETURN(PersonView view, LoadPerson(id));
-      out.push_back(std::move(view));
-    }
-    return absl::OkStatus();
-  }));
-  return out;
 }
 
 absl::StatusOr<ClueView> SqliteMatchStore::LoadClueView(const std::string& clue_id) {

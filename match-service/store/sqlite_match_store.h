@@ -55,9 +55,6 @@ class SqliteMatchStore : public MatchStore {
 
   absl::Status InTransaction(const std::function<absl::Status(MatchTransaction&)>& fn) override;
   absl::StatusOr<PersonView> GetPerson(const std::string& person_id) override;
-  absl::StatusOr<std::vector<PersonView>> SearchPersons(const std::string& id_token,
-                                                        const std::string& name,
-                                                        int limit) override;
   absl::StatusOr<CluePage> ListClues(const ClueQuery& query) override;
   absl::StatusOr<ClueView> GetClue(const std::string& clue_id) override;
   absl::Status SetPlanId(const std::string& clue_id, const std::string& plan_id) override;

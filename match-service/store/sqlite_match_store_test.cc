@@ -52,7 +52,13 @@ class Env {
   absl::StatusOr<PersonView> GetPerson(const std::string& id) { return store_->GetPerson(id); }
   absl::StatusOr<std::vector<PersonView>> SearchPersons(const std::string& token,
                                                         const std::string& name, int limit) {
-    return store_->SearchPersons(token, name, limit);
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, engine_.FindPersons(token, name, limit));
+    std::vector<PersonView> persons;
+    for (const std::string& id : ids) {
+      ASSIGN_OR_RETURN(PersonView person, store_->GetPerson(id));
+      persons.push_back(std::move(person));
+    }
+    return persons;
   }
   absl::StatusOr<CluePage> ListClues(const ClueQuery& query) { return store_->ListClues(query); }
   absl::StatusOr<ClueView> GetClue(const std::string& id) { return store_->GetClue(id); }

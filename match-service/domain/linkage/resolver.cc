@@ -153,6 +153,13 @@ void BlockingKeys(const PersonFeatures& f, std::vector<BlockKey>* keys) {
     add(kKeyDocument, MixKey(f.document, static_cast<uint64_t>(f.document_type)));
 }
 
+BlockKey IdKey(uint64_t id) { return BlockKey{MixKey(id, kKeyId + 1), kKeyId, false}; }
+
+BlockKey NameSearchKey(uint64_t name_key) {
+  // Salted past every blocking kind; index-only, so a blocking lookup would not meet it either.
+  return BlockKey{MixKey(name_key, kKeyKindCount + 1), kKeyKindCount, true};
+}
+
 ResolveResult Resolve(const std::vector<LinkRecord>& records, const LinkageOptions& options) {
   ResolveResult result;
   ResolveStats& stats = result.stats;

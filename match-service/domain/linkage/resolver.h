@@ -137,6 +137,12 @@ struct BlockKey {
 // Appends the blocking keys of `f`.
 void BlockingKeys(const PersonFeatures& f, std::vector<BlockKey>* keys);
 
+// Keys to look records up by, not to block on. The blocking key of a valid ID number's hash
+// (PersonFeatures::id), and the key of an exact name's hash (PersonFeatures::name_key), which no
+// blocking key equals: a name alone is never a block (王伟), but a reviewer may search by it.
+BlockKey IdKey(uint64_t id);
+BlockKey NameSearchKey(uint64_t name_key);
+
 // Resolves `records`. Thread-safe (no shared state).
 ResolveResult Resolve(const std::vector<LinkRecord>& records, const LinkageOptions& options);
 
