@@ -1,10 +1,12 @@
 #include "match-service/domain/linkage/model.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -181,17 +183,37 @@ double FsModel::Probability(double weight) const {
 }
 
 void EstimateU(const std::vector<const PersonFeatures*>& records, int64_t pairs, uint64_t seed,
-               ModelParams* params) {
+               ModelParams* params, int threads) {
   if (records.size() < 2 || pairs <= 0) return;
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<size_t> pick(0, records.size() - 1);
-  std::array<std::array<int64_t, kMaxLevels>, kFieldCount> counts{};
-  for (int64_t i = 0; i < pairs; ++i) {
-    const size_t x = pick(rng);
-    size_t y = pick(rng);
-    if (x == y) y = (y + 1) % records.size();
-    const ComparisonVector v = Compare(*records[x], *records[y]);
-    for (int f = 0; f < kFieldCount; ++f) ++counts[f][v[f]];
+  using Counts = std::array<std::array<int64_t, kMaxLevels>, kFieldCount>;
+  // Random pairs are cache misses more than comparisons: slices spread them over the threads.
+  constexpr int64_t kSlices = 16;
+  std::vector<Counts> slice_counts(kSlices, Counts{});
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    for (int64_t slice = next++; slice < kSlices; slice = next++) {
+      std::mt19937_64 rng(seed + static_cast<uint64_t>(slice) * 0x9e3779b97f4a7c15ULL);
+      std::uniform_int_distribution<size_t> pick(0, records.size() - 1);
+      Counts& counts = slice_counts[static_cast<size_t>(slice)];
+      const int64_t n = pairs / kSlices + (slice < pairs % kSlices ? 1 : 0);
+      for (int64_t i = 0; i < n; ++i) {
+        const size_t x = pick(rng);
+        size_t y = pick(rng);
+        if (x == y) y = (y + 1) % records.size();
+        const ComparisonVector v = Compare(*records[x], *records[y]);
+        for (int f = 0; f < kFieldCount; ++f) ++counts[f][v[f]];
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& th : pool) th.join();
+  Counts counts{};
+  for (const Counts& c : slice_counts) {
+    for (int f = 0; f < kFieldCount; ++f) {
+      for (int l = 0; l < kMaxLevels; ++l) counts[f][l] += c[f][l];
+    }
   }
   for (int f = 0; f < kFieldCount; ++f) {
     const int levels = LevelCount(static_cast<Field>(f));

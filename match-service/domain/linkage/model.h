@@ -115,9 +115,10 @@ class FsModel {
 };
 
 // Counts the level frequencies of `pairs` random pairs of `records` into params->u (keeps m).
-// Deterministic for a seed. Uses at most `threads` threads.
+// Deterministic for a seed, whatever the number of `threads` it runs on: the pairs are drawn in
+// fixed slices, each from its own generator.
 void EstimateU(const std::vector<const PersonFeatures*>& records, int64_t pairs, uint64_t seed,
-               ModelParams* params);
+               ModelParams* params, int threads = 1);
 
 // Runs EM on the comparison patterns of candidate pairs (packed vector -> number of pairs),
 // estimating m, u and lambda of the candidate population; keeps the estimated m and lambda in

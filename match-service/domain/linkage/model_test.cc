@@ -74,6 +74,14 @@ TEST(EstimateUTest, CountsRandomPairs) {
   EXPECT_GT(params.fields[kBirth].u[kBirthExact], 0.99);
   EXPECT_NEAR(params.fields[kName].u[kNameExact], 0.5, 0.03);
   EXPECT_NEAR(params.fields[kName].u[kNameDifferent], 0.5, 0.03);
+
+  // The same pairs whatever the threads; another seed draws others.
+  ModelParams threaded = PriorParams();
+  EstimateU(refs, 20000, 1, &threaded, 3);
+  EXPECT_EQ(threaded.fields[kName].u, params.fields[kName].u);
+  ModelParams reseeded = PriorParams();
+  EstimateU(refs, 20000, 2, &reseeded, 3);
+  EXPECT_NE(reseeded.fields[kName].u, params.fields[kName].u);
 }
 
 TEST(FsModelTest, RareNameAgreementWeighsMoreThanCommonOne) {

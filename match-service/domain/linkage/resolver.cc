@@ -284,7 +284,7 @@ ResolveResult Resolve(const std::vector<LinkRecord>& records, const LinkageOptio
     // Random pairs for u: enough to see rare levels, never more than the set can offer.
     const int64_t u_pairs = std::min<int64_t>(
         options.u_pairs, std::max<int64_t>(200'000, 20 * static_cast<int64_t>(n)));
-    EstimateU(ordered, u_pairs, options.seed, &params);
+    EstimateU(ordered, u_pairs, options.seed, &params, options.threads);
     std::unordered_map<uint32_t, int64_t> patterns;
     for (const ScoredPair& p : scored) ++patterns[p.vector];
     EstimateM(patterns, options.em_iterations, &params);
@@ -311,10 +311,40 @@ ResolveResult Resolve(const std::vector<LinkRecord>& records, const LinkageOptio
   double prior = std::clamp(
       std::max(1.0, params.lambda * static_cast<double>(stats.candidate_pairs)) / all_pairs, 1e-15,
       0.5);
+  // Each round sums the expected matches over every candidate pair. Grouped by weight in bins of
+  // 1/64 bit, each at its pairs' mean weight, a round costs the bins (a few thousand), not the
+  // millions of pairs; the sums run in bin order, so the result does not vary between runs.
+  struct WeightBin {
+    int64_t pairs = 0;
+    double weight_sum = 0;
+  };
+  std::vector<WeightBin> bins;
+  if (!options.prior_log2_odds.has_value() && !scored.empty()) {
+    constexpr double kBinsPerBit = 64;
+    auto bin_of = [&](float w) {
+      return static_cast<int64_t>(std::floor(std::clamp(w, -1000.0F, 1000.0F) * kBinsPerBit));
+    };
+    int64_t low = bin_of(scored[0].weight);
+    int64_t high = low;
+    for (const ScoredPair& p : scored) {
+      low = std::min(low, bin_of(p.weight));
+      high = std::max(high, bin_of(p.weight));
+    }
+    bins.resize(static_cast<size_t>(high - low + 1));
+    for (const ScoredPair& p : scored) {
+      WeightBin& bin = bins[static_cast<size_t>(bin_of(p.weight) - low)];
+      ++bin.pairs;
+      bin.weight_sum += p.weight;
+    }
+  }
   for (int round = 0; round < 8 && !options.prior_log2_odds.has_value(); ++round) {
     const double offset = log2_odds(prior);
     double expected = 0;
-    for (const ScoredPair& p : scored) expected += 1 / (1 + std::exp2(-(p.weight + offset)));
+    for (const WeightBin& bin : bins) {
+      if (bin.pairs == 0) continue;
+      const double mean = bin.weight_sum / static_cast<double>(bin.pairs);
+      expected += static_cast<double>(bin.pairs) / (1 + std::exp2(-(mean + offset)));
+    }
     const double next = std::clamp(std::max(1.0, expected) / all_pairs, 1e-15, 0.5);
     const bool settled = std::abs(std::log2(next / prior)) < 0.01;
     prior = next;
