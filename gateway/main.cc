@@ -42,6 +42,7 @@ struct GatewayConfig {
   std::string tokens_file;
   std::string audit_file = "./var/gateway/audit.jsonl";
   int64_t upstream_timeout_ms = 10000;
+  int64_t long_upstream_timeout_ms = 600000;
   int64_t request_timeout_ms = 30000;
   int64_t max_body_bytes = 8 * 1024 * 1024;
   int64_t threads = 2;
@@ -58,6 +59,8 @@ void Bind(common::FlagSet* flags, GatewayConfig* config) {
   flags->RequiredString("audit_file", &config->audit_file, "audit log, one JSON line per request");
   flags->Int("upstream_timeout_ms", &config->upstream_timeout_ms, "deadline of upstream calls", 1,
              600000);
+  flags->Int("long_upstream_timeout_ms", &config->long_upstream_timeout_ms,
+             "deadline of the calls that walk every record (Relink, Rescore)", 1, 3600000);
   flags->Int("request_timeout_ms", &config->request_timeout_ms,
              "time to read one request or write one response; idle keep-alive timeout", 1, 600000);
   flags->Int("max_body_bytes", &config->max_body_bytes, "largest request body (413 above)", 1,
@@ -83,6 +86,12 @@ absl::Status Serve(const GatewayConfig& config, common::ServerRunner* runner) {
   const RolePolicy policy = RolePolicy::Default();
   GatewayHandlerOptions handler_options;
   handler_options.upstream_timeout = std::chrono::milliseconds(config.upstream_timeout_ms);
+  // A re-resolution or a rescore of a province takes longer than one request's deadline.
+  for (const char* rpc : {"Relink", "Rescore"}) {
+    handler_options
+        .method_timeouts[absl::StrCat(match::v1::MatchService::service_full_name(), ".", rpc)] =
+        std::chrono::milliseconds(config.long_upstream_timeout_ms);
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<GatewayHandler> handler,
                    GatewayHandler::Create(std::move(routes), &authenticator, &policy, &upstreams,
                                           audit.get(), &metrics, handler_options));

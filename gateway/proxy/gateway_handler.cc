@@ -143,8 +143,10 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
   }
 
   const common::Caller caller{principal->user, principal->role, principal->scope};
+  const auto timeout = options_.method_timeouts.find(route.method->full_name());
   upstreams_->Call(
-      route.method, **upstream_request, caller, options_.upstream_timeout,
+      route.method, **upstream_request, caller,
+      timeout != options_.method_timeouts.end() ? timeout->second : options_.upstream_timeout,
       [this, finish, audit, template_text = route.path_template,
        rpc](absl::StatusOr<std::unique_ptr<google::protobuf::Message>> response) mutable {
         HttpServerResponse answer;

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -22,6 +24,9 @@ namespace lifeline::gateway {
 struct GatewayHandlerOptions {
   // Deadline of each upstream call.
   std::chrono::milliseconds upstream_timeout{10000};
+  // Deadlines of the RPCs that take longer, by full method name
+  // ("lifeline.match.v1.MatchService.Relink"); the others get upstream_timeout.
+  std::map<std::string, std::chrono::milliseconds> method_timeouts;
 };
 
 // Answers HTTP requests for the public RPCs in front of the upstream services. GET /healthz

@@ -127,6 +127,14 @@ class FakeMatch final : public match::v1::MatchService::Service {
     response->set_status(match::v1::CLUE_STATUS_APPROVED);
     return grpc::Status::OK;
   }
+  grpc::Status Relink(grpc::ServerContext* context, const match::v1::RelinkRequest* request,
+                      match::v1::RelinkResponse* response) override {
+    seen.Record(*context, *request);
+    // Longer than the ordinary upstream deadline (700 ms here), shorter than Relink's own.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+    response->set_records(3);
+    return grpc::Status::OK;
+  }
   Seen seen;
   match::v1::ListCluesRequest last_list;
   match::v1::ReviewClueRequest last_review;
@@ -242,6 +250,8 @@ class GatewayHandlerTest : public ::testing::Test {
     ASSERT_TRUE(routes.ok()) << routes.status();
     GatewayHandlerOptions options;
     options.upstream_timeout = std::chrono::milliseconds(700);
+    options.method_timeouts["lifeline.match.v1.MatchService.Relink"] =
+        std::chrono::milliseconds(5000);
     auto handler = GatewayHandler::Create(*std::move(routes), authenticator_.get(), &policy_,
                                           upstreams_.get(), audit_.get(), metrics_.get(), options);
     ASSERT_TRUE(handler.ok()) << handler.status();
@@ -483,6 +493,12 @@ TEST_F(GatewayHandlerTest, UpstreamDeadlineIs504) {
   common::HttpResponse response = Send("GET", "/v1/clues/c-slow", kProcuratorToken);
   EXPECT_EQ(response.status, 504);
   EXPECT_THAT(response.body, HasSubstr("DEADLINE_EXCEEDED"));
+}
+
+TEST_F(GatewayHandlerTest, AMethodWithItsOwnDeadlineOutlastsTheOrdinaryOne) {
+  common::HttpResponse response = Send("POST", "/v1/persons:relink", kAdminToken, "{}");
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_THAT(response.body, HasSubstr(R"("records":"3")"));
 }
 
 TEST_F(GatewayHandlerTest, UpstreamDownIs503) {

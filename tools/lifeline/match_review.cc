@@ -23,7 +23,7 @@ using match::v1::FieldComparison;
 using match::v1::PairExplanation;
 
 // A re-resolution from scratch reads every record: give it longer than one request. The
-// gateway's own upstream deadline (--upstream_timeout_ms) still bounds it.
+// gateway bounds it by its own --long_upstream_timeout_ms (also 10 minutes).
 constexpr auto kRelinkTimeout = std::chrono::minutes(10);
 
 // Shorter names for the table columns and summaries.
