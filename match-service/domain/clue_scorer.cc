@@ -347,17 +347,24 @@ std::vector<std::string> NeedsFor(const Basis& basis, bool unpaid_judgment,
     needs.insert("violent_crime");
   }
   if (IsMinor(input.person.birth_date(), today)) needs.insert("minor");
-  for (const std::string& name : signal_names) {
-    if (name == "rural_minimum_living" || name.rfind("poverty_monitoring_", 0) == 0) {
+  for (const std::string& signal : signal_names) {
+    // A household's poverty and medical costs are the family's; a member's disability, women's
+    // or veteran's status is theirs, not the person's.
+    const bool household = signal.starts_with(kHouseholdSignalPrefix);
+    const std::string_view name =
+        std::string_view(signal).substr(household ? sizeof(kHouseholdSignalPrefix) - 1 : 0);
+    if (name == "rural_minimum_living" || name.starts_with("poverty_monitoring_")) {
       needs.insert("rural_poverty_risk");
-    } else if (name.rfind("women_", 0) == 0 || name == "child_left_behind") {
-      needs.insert("women_difficulty");
-    } else if (name.rfind("disability_grade_", 0) == 0) {
-      needs.insert("disability");
-    } else if (name.rfind("veteran", 0) == 0) {
-      needs.insert("veteran");
     } else if (name == "medical_catastrophic") {
       needs.insert("medical_costs");
+    } else if (household) {
+      continue;
+    } else if (name.starts_with("women_") || name == "child_left_behind") {
+      needs.insert("women_difficulty");
+    } else if (name.starts_with("disability_grade_")) {
+      needs.insert("disability");
+    } else if (name.starts_with("veteran")) {
+      needs.insert("veteran");
     }
   }
   if (basis.category == Category::kSeriousInjury && basis.victim_facts().disability_grade() > 0) {
@@ -368,9 +375,19 @@ std::vector<std::string> NeedsFor(const Basis& basis, bool unpaid_judgment,
 
 }  // namespace
 
+double EligibilityRules::HardshipWeight(const std::string& signal) const {
+  if (auto it = hardship_weights.find(signal); it != hardship_weights.end()) return it->second;
+  const std::string_view prefix = kHouseholdSignalPrefix;
+  if (signal.starts_with(prefix)) {
+    return household_hardship_factor * HardshipWeight(signal.substr(prefix.size()));
+  }
+  return default_hardship_weight;
+}
+
 std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
                                              absl::CivilDay today) const {
-  // (c) hardship, from the person's own records at the hardship agencies.
+  // (c) hardship, from the person's own records at the hardship agencies and from the other
+  // household members' (a signal the person has themselves is not counted twice).
   std::vector<Signal> signals;
   std::set<std::string> signal_names;
   for (const NormalizedRecord& r : input.own_records) {
@@ -379,6 +396,15 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
       signal_names.insert(signal->name);
     }
   }
+  std::set<std::string> household_names;
+  for (const NormalizedRecord& r : input.household_records) {
+    std::optional<Signal> signal = HardshipSignal(r, today, rules_);
+    if (!signal.has_value() || signal_names.contains(signal->name)) continue;
+    signal->name = absl::StrCat(kHouseholdSignalPrefix, signal->name);
+    household_names.insert(signal->name);
+    signals.push_back(*std::move(signal));
+  }
+  signal_names.insert(household_names.begin(), household_names.end());
   if (signals.empty()) return {};
 
   std::vector<ClueCandidate> out;
@@ -407,9 +433,12 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
       comp_evidence = std::move(comp.evidence);
       unpaid_judgment = true;
     } else {
+      // No judgment: compensation cannot be had from an offender who is unknown (the case
+      // unsolved), dead or at large; one in custody or sentenced can still be sued first.
       const rv1::CriminalCase::OffenderStatus status = criminal_case.offender_status();
       if (status != rv1::CriminalCase::OFFENDER_STATUS_UNKNOWN &&
-          status != rv1::CriminalCase::OFFENDER_STATUS_DECEASED) {
+          status != rv1::CriminalCase::OFFENDER_STATUS_DECEASED &&
+          status != rv1::CriminalCase::OFFENDER_STATUS_AT_LARGE) {
         continue;
       }
       comp_evidence.push_back(Fact(*basis.victim, "criminal_victim.criminal_case.offender_status",
@@ -427,10 +456,7 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     clue.hardship_signals.assign(signal_names.begin(), signal_names.end());
 
     double score = BaseScore(basis.category, rules_);
-    for (const std::string& name : signal_names) {
-      auto it = rules_.hardship_weights.find(name);
-      score += it == rules_.hardship_weights.end() ? rules_.default_hardship_weight : it->second;
-    }
+    for (const std::string& name : signal_names) score += rules_.HardshipWeight(name);
     if (basis.victim_facts().victim_major_fault()) {
       clue.possible_exclusions.push_back("victim_major_fault");
       clue.evidence.push_back(

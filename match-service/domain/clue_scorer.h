@@ -30,6 +30,10 @@ struct ScoringInput {
   // enforcement, assistance, whoever they are linked to), plus victim records named by the
   // person's near-relative records.
   std::vector<LinkedRecord> case_records;
+  // Live records of the other persons of the person's household (those with a record carrying a
+  // household id that one of the person's records carries): a household member on the
+  // minimum-living list or with a disability certificate is the family's hardship too.
+  std::vector<NormalizedRecord> household_records;
 };
 
 class ClueScorer {
@@ -40,9 +44,10 @@ class ClueScorer {
   // (a) a category (seriously injured or urgently needing treatment victim, dependant of a killed
   // victim, major property loss), (b) compensation that cannot be had (unpaid judgment or
   // enforcement, enforcement terminated for lack of property, or, without any judgment, an
-  // unknown or deceased offender), (c) current hardship on record at an agency other than the
-  // procuratorate and the court, and not (d) assistance already granted for the case. A victim's
-  // major fault lowers the score and is listed as a possible exclusion, never drops the clue.
+  // unknown, deceased or fugitive offender), (c) current hardship on record at an agency other than
+  // the procuratorate and the court, the person's own or a household member's ("household_"
+  // signals), and not (d) assistance already granted for the case. A victim's major fault lowers
+  // the score and is listed as a possible exclusion, never drops the clue.
   std::vector<ClueCandidate> Score(const ScoringInput& input, absl::CivilDay today) const;
 
   const EligibilityRules& rules() const { return rules_; }

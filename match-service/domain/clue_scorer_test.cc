@@ -198,6 +198,44 @@ TEST(ClueScorerTest, SeriouslyInjuredVictimGetsASeriousInjuryClue) {
       HasEvidence(clues[0], "pv-1", "criminal_victim.harm", "HARM_SERIOUS_INJURY", kRoleCategory));
 }
 
+TEST(ClueScorerTest, AHouseholdMembersHardshipIsTheVictimsToo) {
+  // The father, seriously injured, on no list himself; the mother is on the minimum-living list
+  // and has a disability certificate.
+  std::vector<NormalizedRecord> world;
+  for (const NormalizedRecord& r : InjuredVictimWorld(rv1::CriminalVictim::HARM_SERIOUS_INJURY)) {
+    if (!IsHardshipAgency(r.agency())) world.push_back(r);
+  }
+  ASSERT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+
+  ScoringInput input = InputFor("p_" + testing::Father().id_token(), world);
+  input.household_records.push_back(testing::MinimumLiving("ca-2", testing::Mother()));
+  NormalizedRecord certificate = testing::FatherDisability();
+  certificate.set_source_record_id("dp-2");
+  *certificate.mutable_person() = testing::Mother();
+  input.household_records.push_back(certificate);
+  const ClueScorer scorer{EligibilityRules{}};
+  auto clues = scorer.Score(input, kToday);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_THAT(clues[0].hardship_signals,
+              ElementsAre("household_disability_grade_2", "household_rural_minimum_living"));
+  EXPECT_TRUE(HasEvidence(clues[0], "ca-2", "social_assistance.programme",
+                          "PROGRAMME_RURAL_MINIMUM_LIVING", kRoleHardship));
+  // 60 for the category, 75 % of 20 and of 15 for the household's signals.
+  EXPECT_DOUBLE_EQ(clues[0].score, 60 + 15 + 11.25);
+  // The family's poverty is a need; the mother's disability is hers.
+  EXPECT_THAT(clues[0].needs, ::testing::Contains("rural_poverty_risk"));
+  EXPECT_THAT(clues[0].needs, ::testing::Not(::testing::Contains("disability")));
+
+  // A signal the victim has themselves is not counted again for the household.
+  world.push_back(testing::MinimumLiving("ca-1", testing::Father()));
+  input = InputFor("p_" + testing::Father().id_token(), world);
+  input.household_records.push_back(testing::MinimumLiving("ca-2", testing::Mother()));
+  clues = scorer.Score(input, kToday);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_THAT(clues[0].hardship_signals, ElementsAre("rural_minimum_living"));
+  EXPECT_DOUBLE_EQ(clues[0].score, 60 + 20);
+}
+
 TEST(ClueScorerTest, MinorInjuryOnlyGivesNoClue) {
   EXPECT_THAT(
       ScoreFor(testing::Father(), InjuredVictimWorld(rv1::CriminalVictim::HARM_MINOR_INJURY)),
@@ -223,7 +261,7 @@ TEST(ClueScorerTest, PropertyLossBelowThresholdGivesNoClueAboveItDoes) {
   EXPECT_EQ(clues[0].category, Category::kPropertyLoss);
 }
 
-TEST(ClueScorerTest, WithoutJudgmentOnlyAnUnknownOrDeceasedOffenderCounts) {
+TEST(ClueScorerTest, WithoutJudgmentOnlyAnUnknownDeceasedOrFugitiveOffenderCounts) {
   std::vector<NormalizedRecord> world;
   for (const NormalizedRecord& r : testing::StoryRecords()) {
     if (r.agency() != "court") world.push_back(r);
@@ -238,6 +276,18 @@ TEST(ClueScorerTest, WithoutJudgmentOnlyAnUnknownOrDeceasedOffenderCounts) {
   EXPECT_TRUE(HasEvidence(clues[0], "pv-1", "criminal_victim.criminal_case.offender_status",
                           "OFFENDER_STATUS_DECEASED", kRoleUnpaidCompensation));
   EXPECT_THAT(clues[0].needs, ::testing::Not(::testing::Contains("unpaid_compensation")));
+
+  // The offender at large or never identified: nobody to sue either.
+  for (auto status :
+       {rv1::CriminalCase::OFFENDER_STATUS_AT_LARGE, rv1::CriminalCase::OFFENDER_STATUS_UNKNOWN}) {
+    Victim(world[0])->mutable_criminal_case()->set_offender_status(status);
+    EXPECT_THAT(ScoreFor(testing::Father(), world), SizeIs(1))
+        << rv1::CriminalCase::OffenderStatus_Name(status);
+  }
+  // In custody: litigation comes first.
+  Victim(world[0])->mutable_criminal_case()->set_offender_status(
+      rv1::CriminalCase::OFFENDER_STATUS_IN_CUSTODY);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
 }
 
 TEST(ClueScorerTest, HardshipRecordFromTheCourtDoesNotCount) {

@@ -9,6 +9,9 @@
 
 namespace lifeline::match {
 
+// The prefix of a household member's hardship signal ("household_rural_minimum_living").
+inline constexpr char kHouseholdSignalPrefix[] = "household_";
+
 struct EligibilityRules {
   // Previous year's average monthly wage of employees, in fen.
   int64_t monthly_wage_fen = 864000;
@@ -48,6 +51,12 @@ struct EligibilityRules {
                                                     {"veteran_in_difficulty", 10},
                                                     {"medical_catastrophic", 12}};
   double default_hardship_weight = 5;
+  // A household member's hardship signal ("household_" + its name) weighs this fraction of the
+  // signal's own weight, unless hardship_weights names it.
+  double household_hardship_factor = 0.75;
+
+  // The weight of a hardship signal.
+  double HardshipWeight(const std::string& signal) const;
 
   // Score multiplier when the data raises a possible exclusion (e.g. victim major fault).
   double exclusion_factor = 0.3;

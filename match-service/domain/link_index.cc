@@ -207,6 +207,19 @@ std::vector<int64_t> LinkIndex::Search(std::string_view id_token, std::string_vi
   return found;
 }
 
+std::vector<int64_t> LinkIndex::Household(uint64_t household, size_t limit) const {
+  std::vector<int64_t> found;
+  if (household == 0) return found;
+  AllHolders(linkage::HouseholdKey(household).key, &found);
+  std::erase_if(found, [&](int64_t record_id) {
+    const Entry* entry = Find(record_id);
+    return entry == nullptr || entry->features.household != household;
+  });
+  if (found.size() > limit) found.clear();
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
 std::vector<int64_t> LinkIndex::RecordsOf(const std::string& person_id) const {
   auto it = persons_.find(person_id);
   if (it == persons_.end()) return {};

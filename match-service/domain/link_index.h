@@ -98,6 +98,10 @@ class LinkIndex {
   // is `name`, ascending; an empty argument matches every record (both empty: none). A search's
   // cost is the records it finds, not the index's size.
   std::vector<int64_t> Search(std::string_view id_token, std::string_view name) const;
+  // The live records that carry the household id whose hash (PersonFeatures::household) is
+  // `household`, ascending; none when more than `limit` do (an id shared that widely is a
+  // placeholder, not a household).
+  std::vector<int64_t> Household(uint64_t household, size_t limit) const;
   // The live records of a person, ascending; empty for an unknown person.
   std::vector<int64_t> RecordsOf(const std::string& person_id) const;
 

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
+#include "common/records/agencies.h"
 #include "common/status/status_macros.h"
 #include "common/time/dates.h"
 #include "match-service/domain/plan_request.h"
@@ -126,8 +127,8 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
                                       const NormalizedRecord& record,
                                       const linkage::PersonFeatures& features, absl::Time now,
                                       LinkModel model, bool* applied,
-                                      std::set<std::string>* persons,
-                                      std::set<std::string>* cases) {
+                                      std::set<std::string>* persons, std::set<std::string>* cases,
+                                      std::set<uint64_t>* households) {
   *applied = false;
   ASSIGN_OR_RETURN(std::optional<StoredRecordState> stored,
                    tx.FindRecord(record.agency(), record.source_record_id()));
@@ -142,6 +143,11 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
   if (record_id == 0) {
     ASSIGN_OR_RETURN(record_id, tx.NewRecordId());
   }
+  if (const LinkIndex::Entry* was = index.Find(record_id);
+      was != nullptr && was->features.household != 0) {
+    households->insert(was->features.household);
+  }
+  if (!record.retracted() && features.household != 0) households->insert(features.household);
   if (record.retracted()) {
     RecordLink retracted;
     retracted.record_id = record_id;
@@ -311,7 +317,7 @@ absl::StatusOr<RelinkResult> MatchEngine::RelinkAll(absl::Time now) {
     result.model = model;
     result.stats = outcome.stats;
     for (const std::string& person_id : persons) {
-      RETURN_IF_ERROR(ScorePerson(tx, person_id, now, &result.scoring));
+      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, &result.scoring));
     }
     return absl::OkStatus();
   }));
@@ -341,13 +347,19 @@ absl::StatusOr<ApplyResult> MatchEngine::UpsertRecords(
     result = ApplyResult{};
     std::set<std::string> persons;
     std::set<std::string> cases;
+    std::set<uint64_t> households;
     ASSIGN_OR_RETURN(const LinkModel model, ModelOf(tx, index));
     for (size_t i = 0; i < records.size(); ++i) {
       bool applied = false;
       // Copied, not moved: a retried transaction runs this again.
-      RETURN_IF_ERROR(
-          ApplyRecord(tx, index, *records[i], features[i], now, model, &applied, &persons, &cases));
+      RETURN_IF_ERROR(ApplyRecord(tx, index, *records[i], features[i], now, model, &applied,
+                                  &persons, &cases, &households));
       ++(applied ? result.applied : result.unchanged);
+    }
+    // A household member's hardship record is the household's claimants' evidence too.
+    for (uint64_t household : households) {
+      const std::set<std::string> claimants = HouseholdClaimants(index, household);
+      persons.insert(claimants.begin(), claimants.end());
     }
     // Everyone in a touched case may gain or lose a clue (a judgment paid, a victim retracted).
     for (const std::string& case_number : cases) {
@@ -355,7 +367,7 @@ absl::StatusOr<ApplyResult> MatchEngine::UpsertRecords(
       persons.insert(in_case.begin(), in_case.end());
     }
     for (const std::string& person_id : persons) {
-      RETURN_IF_ERROR(ScorePerson(tx, person_id, now, &result));
+      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, &result));
     }
     return absl::OkStatus();
   }));
@@ -413,7 +425,7 @@ absl::StatusOr<std::pair<std::string, std::string>> MatchEngine::ResolvePossible
     RETURN_IF_ERROR(Relink(tx, index, std::move(ids), model, now, &persons));
     ApplyResult scoring;
     for (const std::string& person_id : persons) {
-      RETURN_IF_ERROR(ScorePerson(tx, person_id, now, &scoring));
+      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, &scoring));
     }
     persons_after = {index.Find(id_a)->person_id, index.Find(id_b)->person_id};
     return absl::OkStatus();
@@ -464,18 +476,43 @@ absl::StatusOr<LinkModelView> MatchEngine::CurrentLinkModel() {
 
 absl::StatusOr<ApplyResult> MatchEngine::Rescore(absl::Time now) {
   ApplyResult result;
-  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(WithIndex([&](MatchTransaction& tx, LinkIndex& index) -> absl::Status {
     result = ApplyResult{};
     ASSIGN_OR_RETURN(std::vector<std::string> persons, tx.AllPersons());
     for (const std::string& person_id : persons) {
-      RETURN_IF_ERROR(ScorePerson(tx, person_id, now, &result));
+      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, &result));
     }
     return absl::OkStatus();
   }));
   return result;
 }
 
+namespace {
+
+// Households larger than this are not households: an id shared by that many records is a
+// placeholder ("0", "无").
+constexpr size_t kMaxHouseholdRecords = 64;
+
+}  // namespace
+
+std::set<std::string> MatchEngine::HouseholdClaimants(const LinkIndex& index, uint64_t household) {
+  std::set<std::string> out;
+  for (int64_t id : index.Household(household, kMaxHouseholdRecords)) {
+    const LinkIndex::Entry* entry = index.Find(id);
+    if (entry == nullptr || entry->person_id.empty() || out.contains(entry->person_id)) continue;
+    for (int64_t own : index.RecordsOf(entry->person_id)) {
+      const LinkIndex::Entry* record = index.Find(own);
+      if (record != nullptr && !common::IsHardshipAgency(record->agency)) {
+        out.insert(entry->person_id);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<ScoringInput> MatchEngine::LoadScoringInput(MatchTransaction& tx,
+                                                           const LinkIndex& index,
                                                            const std::string& person_id) {
   ScoringInput input;
   input.person_id = person_id;
@@ -503,13 +540,35 @@ absl::StatusOr<ScoringInput> MatchEngine::LoadScoringInput(MatchTransaction& tx,
     ASSIGN_OR_RETURN(std::optional<LinkedRecord> victim, tx.LiveRecord(agency, record_id));
     if (victim.has_value()) add(*std::move(victim));
   }
+  // The household's other members, for a person who may hold a clue (one with a case record).
+  const bool claimant = std::any_of(
+      input.own_records.begin(), input.own_records.end(), [](const NormalizedRecord& r) {
+        return r.record().has_criminal_victim() || r.record().has_near_relative();
+      });
+  if (!claimant) return input;
+  std::set<std::string> members;
+  for (int64_t own : index.RecordsOf(person_id)) {
+    const LinkIndex::Entry* entry = index.Find(own);
+    if (entry == nullptr) continue;
+    for (int64_t id : index.Household(entry->features.household, kMaxHouseholdRecords)) {
+      const LinkIndex::Entry* member = index.Find(id);
+      if (member != nullptr && !member->person_id.empty() && member->person_id != person_id) {
+        members.insert(member->person_id);
+      }
+    }
+  }
+  for (const std::string& member : members) {
+    ASSIGN_OR_RETURN(std::vector<NormalizedRecord> records, tx.LiveRecordsOf(member));
+    for (NormalizedRecord& r : records) input.household_records.push_back(std::move(r));
+  }
   return input;
 }
 
-absl::Status MatchEngine::ScorePerson(MatchTransaction& tx, const std::string& person_id,
-                                      absl::Time now, ApplyResult* result) {
+absl::Status MatchEngine::ScorePerson(MatchTransaction& tx, const LinkIndex& index,
+                                      const std::string& person_id, absl::Time now,
+                                      ApplyResult* result) {
   ++result->persons_scored;
-  ASSIGN_OR_RETURN(ScoringInput input, LoadScoringInput(tx, person_id));
+  ASSIGN_OR_RETURN(ScoringInput input, LoadScoringInput(tx, index, person_id));
   const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
   std::vector<ClueCandidate> candidates = scorer_.Score(input, today);
   ASSIGN_OR_RETURN(std::vector<StoredClue> stored, tx.CluesOf(person_id));

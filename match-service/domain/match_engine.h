@@ -148,11 +148,15 @@ class MatchEngine {
   // The stored model with the index's counts.
   static absl::StatusOr<LinkModel> ModelOf(MatchTransaction& tx, const LinkIndex& index);
   // Stores one record (`features` are its person's) and re-resolves its neighbourhood; adds the
-  // persons and cases it touched. Sets *applied.
+  // persons, cases and households (hashed ids, the record's old and new) it touched. Sets
+  // *applied.
   absl::Status ApplyRecord(MatchTransaction& tx, LinkIndex& index, const NormalizedRecord& record,
                            const linkage::PersonFeatures& features, absl::Time now, LinkModel model,
                            bool* applied, std::set<std::string>* persons,
-                           std::set<std::string>* cases);
+                           std::set<std::string>* cases, std::set<uint64_t>* households);
+  // The persons of `household` (a hashed household id) that may hold a clue: those with a case
+  // record (the procuratorate's or the court's), whose hardship their household's is.
+  static std::set<std::string> HouseholdClaimants(const LinkIndex& index, uint64_t household);
   // Re-resolves the live records among `record_ids` (a neighbourhood) with the deployment's
   // model. `unstored` is a record in the index whose row the caller writes afterwards (0: none).
   absl::Status Relink(MatchTransaction& tx, LinkIndex& index, std::vector<int64_t> record_ids,
@@ -166,10 +170,11 @@ class MatchEngine {
                           const std::vector<IndexedRecord>& records, const LinkOutcome& outcome,
                           absl::Time now, std::set<std::string>* persons, int64_t unstored = 0);
   // Gathers what the scorer needs about one person.
-  absl::StatusOr<ScoringInput> LoadScoringInput(MatchTransaction& tx, const std::string& person_id);
+  absl::StatusOr<ScoringInput> LoadScoringInput(MatchTransaction& tx, const LinkIndex& index,
+                                                const std::string& person_id);
   // Re-scores one person and brings their clues in line.
-  absl::Status ScorePerson(MatchTransaction& tx, const std::string& person_id, absl::Time now,
-                           ApplyResult* result);
+  absl::Status ScorePerson(MatchTransaction& tx, const LinkIndex& index,
+                           const std::string& person_id, absl::Time now, ApplyResult* result);
 
   MatchTransactionRunner* runner_;
   ClueScorer scorer_;

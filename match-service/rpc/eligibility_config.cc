@@ -35,6 +35,9 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   require(config.exclusion_factor() > 0 && config.exclusion_factor() <= 1,
           "exclusion_factor must be in (0, 1]");
   require(config.medical_years_current() >= 0, "medical_years_current must be >= 0");
+  require(!config.has_household_hardship_factor() ||
+              (config.household_hardship_factor() >= 0 && config.household_hardship_factor() <= 1),
+          "household_hardship_factor must be in [0, 1]");
   if (!problems.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("eligibility config: ", absl::StrJoin(problems, "; ")));
@@ -56,6 +59,9 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   rules.default_hardship_weight = config.default_hardship_weight();
   rules.exclusion_factor = config.exclusion_factor();
   rules.medical_years_current = config.medical_years_current();
+  if (config.has_household_hardship_factor()) {
+    rules.household_hardship_factor = config.household_hardship_factor();
+  }
   return rules;
 }
 

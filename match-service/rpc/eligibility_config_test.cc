@@ -25,6 +25,26 @@ TEST(EligibilityConfigTest, ShippedRulesLoadWithTheDocumentedValues) {
   EXPECT_DOUBLE_EQ(rules->dependant_of_deceased_base, 60);
   EXPECT_DOUBLE_EQ(rules->hardship_weights.at("rural_minimum_living"), 20);
   EXPECT_DOUBLE_EQ(rules->exclusion_factor, 0.3);
+  EXPECT_DOUBLE_EQ(rules->household_hardship_factor, 0.75);
+  // A household signal weighs its factor of the member's own signal.
+  EXPECT_DOUBLE_EQ(rules->HardshipWeight("household_rural_minimum_living"), 15);
+}
+
+TEST(EligibilityConfigTest, HouseholdFactorIsOptionalAndChecked) {
+  v1::EligibilityConfig config;
+  ASSERT_TRUE(common::LoadYamlProto(SourceDir() + "/config/eligibility.yaml", &config).ok());
+  config.clear_household_hardship_factor();
+  auto absent = RulesFromConfig(config);
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_DOUBLE_EQ(absent->household_hardship_factor, 0.75);
+  config.set_household_hardship_factor(0);
+  auto zero = RulesFromConfig(config);
+  ASSERT_TRUE(zero.ok()) << zero.status();
+  EXPECT_DOUBLE_EQ(zero->HardshipWeight("household_extreme_poverty"), 0);
+  config.set_household_hardship_factor(1.5);
+  auto too_big = RulesFromConfig(config);
+  ASSERT_EQ(too_big.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(too_big.status().message().find("household_hardship_factor"), std::string::npos);
 }
 
 TEST(EligibilityConfigTest, UnknownKeysAreRejected) {

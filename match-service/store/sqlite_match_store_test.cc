@@ -192,6 +192,41 @@ TEST(SqliteMatchStoreTest, RetractionForgetsFactsAndWithdrawsAPendingClue) {
   EXPECT_THAT(*links, SizeIs(7));
 }
 
+TEST(SqliteMatchStoreTest, AHouseholdMembersHardshipRecordRaisesAndRetractingItWithdrawsAClue) {
+  auto store = OpenStore();
+  // A seriously injured victim, offender at large, in household H-1, on no list himself.
+  NormalizedRecord victim = testing::VictimRecord();
+  *victim.mutable_person() = testing::Father();
+  victim.mutable_person()->set_household_id("H-1");
+  rv1::CriminalVictim* facts = victim.mutable_record()->mutable_criminal_victim();
+  facts->set_harm(rv1::CriminalVictim::HARM_SERIOUS_INJURY);
+  facts->mutable_criminal_case()->set_offender_status(rv1::CriminalCase::OFFENDER_STATUS_AT_LARGE);
+  ASSERT_TRUE(store->UpsertRecords({victim}, kNow).ok());
+  EXPECT_THAT(AllClues(*store), IsEmpty());
+
+  // The household head's minimum-living record arrives in a later batch: the victim is re-scored.
+  NormalizedRecord head = testing::MinimumLiving("ca-2", testing::Mother());
+  head.mutable_person()->set_household_id("H-1");
+  NormalizedRecord elsewhere =
+      testing::MinimumLiving("ca-3", testing::TestPerson("", "测试邻", rv1::SEX_MALE, ""));
+  elsewhere.mutable_person()->set_household_id("H-2");
+  auto added = store->UpsertRecords({head, elsewhere}, kNow);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(added->clues_created, 1);
+  auto clues = AllClues(*store);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_EQ(clues[0].person_name, "测试父");
+  EXPECT_EQ(clues[0].clue.candidate.category, Category::kSeriousInjury);
+  EXPECT_THAT(clues[0].clue.candidate.hardship_signals,
+              ::testing::ElementsAre("household_rural_minimum_living"));
+
+  // The head's record retracted: the household's hardship is gone, and the pending clue with it.
+  auto retracted = store->UpsertRecords({Retraction(head, 2)}, kNow);
+  ASSERT_TRUE(retracted.ok()) << retracted.status();
+  EXPECT_EQ(retracted->clues_withdrawn, 1);
+  EXPECT_THAT(AllClues(*store), IsEmpty());
+}
+
 TEST(SqliteMatchStoreTest, DecidedClueSurvivesLosingItsData) {
   auto store = OpenStore();
   ASSERT_TRUE(store->UpsertRecords(testing::StoryRecords(), kNow).ok());

@@ -155,6 +155,10 @@ void BlockingKeys(const PersonFeatures& f, std::vector<BlockKey>* keys) {
 
 BlockKey IdKey(uint64_t id) { return BlockKey{MixKey(id, kKeyId + 1), kKeyId, false}; }
 
+BlockKey HouseholdKey(uint64_t household) {
+  return BlockKey{MixKey(household, kKeyHousehold + 1), kKeyHousehold, false};
+}
+
 BlockKey NameSearchKey(uint64_t name_key) {
   // Salted past every blocking kind; index-only, so a blocking lookup would not meet it either.
   return BlockKey{MixKey(name_key, kKeyKindCount + 1), kKeyKindCount, true};

@@ -141,6 +141,8 @@ void BlockingKeys(const PersonFeatures& f, std::vector<BlockKey>* keys);
 // (PersonFeatures::id), and the key of an exact name's hash (PersonFeatures::name_key), which no
 // blocking key equals: a name alone is never a block (王伟), but a reviewer may search by it.
 BlockKey IdKey(uint64_t id);
+// The blocking key of a household id's hash (PersonFeatures::household).
+BlockKey HouseholdKey(uint64_t household);
 BlockKey NameSearchKey(uint64_t name_key);
 
 // Resolves `records`. Thread-safe (no shared state).
