@@ -29,6 +29,7 @@ enum class ClueStatus {
   kApproved = 2,
   kRejected = 3,
   kMoreInfoRequested = 4,
+  kExcluded = 5,
 };
 std::string_view ClueStatusName(ClueStatus status);
 // Returns true for APPROVED and REJECTED, which no later review or re-scoring changes.
@@ -48,7 +49,8 @@ static_assert(static_cast<int>(ClueStatus::kApproved) == v1::CLUE_STATUS_APPROVE
 static_assert(static_cast<int>(ClueStatus::kRejected) == v1::CLUE_STATUS_REJECTED);
 static_assert(static_cast<int>(ClueStatus::kMoreInfoRequested) ==
               v1::CLUE_STATUS_MORE_INFO_REQUESTED);
-static_assert(static_cast<int>(ClueStatus::kMoreInfoRequested) == v1::ClueStatus_MAX);
+static_assert(static_cast<int>(ClueStatus::kExcluded) == v1::CLUE_STATUS_EXCLUDED);
+static_assert(static_cast<int>(ClueStatus::kExcluded) == v1::ClueStatus_MAX);
 static_assert(static_cast<int>(Decision::kApprove) == v1::Review::DECISION_APPROVE);
 static_assert(static_cast<int>(Decision::kReject) == v1::Review::DECISION_REJECT);
 static_assert(static_cast<int>(Decision::kRequestInfo) == v1::Review::DECISION_REQUEST_INFO);
@@ -57,6 +59,11 @@ static_assert(static_cast<int>(Decision::kRequestInfo) == v1::Review::Decision_M
 // Shown among a clue's possible exclusions while the data no longer supports a clue a procurator
 // already asked more about (a pending one would be withdrawn instead).
 inline constexpr char kNoLongerSupported[] = "data_no_longer_supports_clue";
+
+// Exclusions the data can show (DOMAIN.md, Art. 8).
+inline constexpr char kExclusionMajorFault[] = "victim_major_fault";
+inline constexpr char kExclusionAssisted[] = "already_assisted";
+inline constexpr char kExclusionPaid[] = "compensation_paid";
 
 // Evidence roles.
 inline constexpr char kRoleCategory[] = "category";
@@ -91,6 +98,8 @@ struct ClueCandidate {
   std::vector<Evidence> evidence;
   std::vector<std::string> hardship_signals;
   std::vector<std::string> possible_exclusions;
+  // Exclusions the data show (kExclusion*): the candidate is kept as EXCLUDED, not a clue.
+  std::vector<std::string> exclusions;
   // Needs seen in the data, for the referral plan ("bereavement", "minor", ...).
   std::vector<std::string> needs;
   AmountRange suggested_amount;

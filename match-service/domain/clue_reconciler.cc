@@ -15,7 +15,8 @@ std::string Fingerprint(const ClueCandidate& c) {
   std::string out = absl::StrFormat("%.6f|%d|%d|", c.score, c.suggested_amount.min_fen,
                                     c.suggested_amount.max_fen);
   absl::StrAppend(&out, absl::StrJoin(c.hardship_signals, ","), "|",
-                  absl::StrJoin(c.possible_exclusions, ","), "|", absl::StrJoin(c.needs, ","));
+                  absl::StrJoin(c.possible_exclusions, ","), "|", absl::StrJoin(c.needs, ","), "|",
+                  absl::StrJoin(c.exclusions, ","));
   for (const Evidence& e : c.evidence) {
     absl::StrAppend(&out, "\x1e", e.agency, "\x1f", e.source_record_id, "\x1f", e.field, "\x1f",
                     e.value, "\x1f", e.date, "\x1f", e.role);
@@ -40,7 +41,7 @@ ClueChanges ReconcileClues(const std::vector<StoredClue>& stored,
     changes.update.emplace_back(clue.clue_id, candidate);
   }
   for (const auto& [key, clue] : unmatched) {
-    if (clue->status == ClueStatus::kPendingReview) {
+    if (clue->status == ClueStatus::kPendingReview || clue->status == ClueStatus::kExcluded) {
       changes.withdraw.push_back(clue->clue_id);
     } else if (clue->status == ClueStatus::kMoreInfoRequested && !clue->unsupported) {
       // A procurator is already working on it: keep it, but say the data changed.

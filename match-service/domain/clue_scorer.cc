@@ -413,13 +413,20 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     if (basis.case_number.empty()) continue;
     if (!seen.emplace(basis.case_number, basis.category).second) continue;
 
+    // Exclusions the data show keep the candidate, as EXCLUDED, with the reason.
+    std::vector<std::string> exclusions;
     // (d) once per case per party.
-    const bool assisted = std::any_of(
+    const auto assistance = std::find_if(
         input.own_records.begin(), input.own_records.end(), [&](const NormalizedRecord& r) {
           return !r.retracted() && r.record().has_assistance_granted() &&
                  r.record().assistance_granted().case_number() == basis.case_number;
         });
-    if (assisted) continue;
+    std::vector<Evidence> exclusion_evidence;
+    if (assistance != input.own_records.end()) {
+      exclusions.push_back(kExclusionAssisted);
+      exclusion_evidence.push_back(Fact(*assistance, "assistance_granted.case_number",
+                                        basis.case_number, "", kRoleExclusion));
+    }
 
     // (b) compensation that cannot be had.
     Compensation comp = CompensationFor(basis.case_number, input.case_records);
@@ -428,7 +435,10 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     bool unpaid_judgment = false;
     const rv1::CriminalCase& criminal_case = basis.victim_facts().criminal_case();
     if (comp.any_record) {
-      if (comp.unpaid_fen <= 0 && !comp.terminated_no_property) continue;  // fully paid
+      if (comp.unpaid_fen <= 0 && !comp.terminated_no_property) {
+        exclusions.push_back(kExclusionPaid);  // compensated in full
+        unpaid_known = 0;
+      }
       if (comp.unpaid_fen > 0) unpaid_known = comp.unpaid_fen;
       comp_evidence = std::move(comp.evidence);
       unpaid_judgment = true;
@@ -452,18 +462,21 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     clue.category = basis.category;
     clue.evidence = std::move(basis.evidence);
     clue.evidence.insert(clue.evidence.end(), comp_evidence.begin(), comp_evidence.end());
+    clue.evidence.insert(clue.evidence.end(), exclusion_evidence.begin(), exclusion_evidence.end());
     for (const Signal& s : signals) clue.evidence.push_back(s.evidence);
     clue.hardship_signals.assign(signal_names.begin(), signal_names.end());
 
     double score = BaseScore(basis.category, rules_);
     for (const std::string& name : signal_names) score += rules_.HardshipWeight(name);
     if (basis.victim_facts().victim_major_fault()) {
-      clue.possible_exclusions.push_back("victim_major_fault");
+      exclusions.push_back(kExclusionMajorFault);
       clue.evidence.push_back(
           Fact(*basis.victim, "criminal_victim.victim_major_fault", "true", "", kRoleExclusion));
-      score *= rules_.exclusion_factor;
     }
+    // An excluded candidate ranks below the clues.
+    if (!exclusions.empty()) score *= rules_.exclusion_factor;
     clue.score = score;
+    clue.exclusions = std::move(exclusions);
 
     const int64_t cap = rules_.CapFen();
     clue.suggested_amount.max_fen = unpaid_known.has_value() ? std::min(*unpaid_known, cap) : cap;

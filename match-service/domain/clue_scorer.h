@@ -46,8 +46,9 @@ class ClueScorer {
   // enforcement, enforcement terminated for lack of property, or, without any judgment, an
   // unknown, deceased or fugitive offender), (c) current hardship on record at an agency other than
   // the procuratorate and the court, the person's own or a household member's ("household_"
-  // signals), and not (d) assistance already granted for the case. A victim's major fault lowers
-  // the score and is listed as a possible exclusion, never drops the clue.
+  // signals). Exclusions the data show (assistance already granted for the case, compensation
+  // paid in full, the victim's major fault) keep the candidate with them in `exclusions` (stored
+  // as EXCLUDED, not a clue) and multiply its score by exclusion_factor.
   std::vector<ClueCandidate> Score(const ScoringInput& input, absl::CivilDay today) const;
 
   const EligibilityRules& rules() const { return rules_; }

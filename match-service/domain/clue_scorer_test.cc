@@ -113,11 +113,15 @@ TEST(ClueScorerTest, OpeningStoryGivesBothParentsADependantClue) {
   EXPECT_THAT(ScoreFor(testing::Son(), world), IsEmpty());
 }
 
-TEST(ClueScorerTest, FullyPaidCompensationGivesNoClue) {
+TEST(ClueScorerTest, FullyPaidCompensationExcludesTheCandidate) {
   auto world = testing::StoryRecords();
   world[4] = testing::EnforcementRecord(83000000, rv1::Enforcement::STATUS_CONCLUDED);
-  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
-  EXPECT_THAT(ScoreFor(testing::Mother(), world), IsEmpty());
+  for (const NormalizedPerson& parent : {testing::Father(), testing::Mother()}) {
+    auto clues = ScoreFor(parent, world);
+    ASSERT_THAT(clues, SizeIs(1));
+    EXPECT_THAT(clues[0].exclusions, ElementsAre(kExclusionPaid));
+    EXPECT_EQ(clues[0].suggested_amount.max_fen, 0);
+  }
 }
 
 TEST(ClueScorerTest, PartlyPaidCapsTheSuggestedAmountAtTheUnpaidRest) {
@@ -129,14 +133,20 @@ TEST(ClueScorerTest, PartlyPaidCapsTheSuggestedAmountAtTheUnpaidRest) {
   EXPECT_EQ(father[0].suggested_amount.min_fen, 300000);
 }
 
-TEST(ClueScorerTest, AssistanceAlreadyGrantedForTheCaseGivesNoClueToThatParty) {
+TEST(ClueScorerTest, AssistanceAlreadyGrantedForTheCaseExcludesThatPartyOnly) {
   auto world = testing::StoryRecords();
   NormalizedRecord granted = testing::Base("procuratorate", "pa-1", testing::Father());
   granted.mutable_record()->mutable_assistance_granted()->set_case_number(testing::kStoryCase);
   granted.mutable_record()->mutable_assistance_granted()->set_amount_fen(2000000);
   world.push_back(granted);
-  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
-  EXPECT_THAT(ScoreFor(testing::Mother(), world), SizeIs(1));
+  auto father = ScoreFor(testing::Father(), world);
+  ASSERT_THAT(father, SizeIs(1));
+  EXPECT_THAT(father[0].exclusions, ElementsAre(kExclusionAssisted));
+  EXPECT_TRUE(HasEvidence(father[0], "pa-1", "assistance_granted.case_number", testing::kStoryCase,
+                          kRoleExclusion));
+  auto mother = ScoreFor(testing::Mother(), world);
+  ASSERT_THAT(mother, SizeIs(1));
+  EXPECT_THAT(mother[0].exclusions, IsEmpty());
 }
 
 TEST(ClueScorerTest, NoHardshipAnywhereGivesNoClue) {
@@ -169,12 +179,13 @@ TEST(ClueScorerTest, RelativeWhoDidNotDependOnTheVictimGetsNoClue) {
   EXPECT_THAT(ScoreFor(testing::Mother(), world), SizeIs(1));
 }
 
-TEST(ClueScorerTest, VictimMajorFaultRaisesAnExclusionAndLowersTheScore) {
+TEST(ClueScorerTest, VictimMajorFaultExcludesTheCandidateAndLowersTheScore) {
   auto world = testing::StoryRecords();
   Victim(world[0])->set_victim_major_fault(true);
   auto father = ScoreFor(testing::Father(), world);
   ASSERT_THAT(father, SizeIs(1));
-  EXPECT_THAT(father[0].possible_exclusions, ElementsAre("victim_major_fault"));
+  EXPECT_THAT(father[0].exclusions, ElementsAre(kExclusionMajorFault));
+  EXPECT_THAT(father[0].possible_exclusions, IsEmpty());
   EXPECT_DOUBLE_EQ(father[0].score, (60 + 20 + 15) * 0.3);
   EXPECT_TRUE(
       HasEvidence(father[0], "pv-1", "criminal_victim.victim_major_fault", "true", kRoleExclusion));

@@ -30,6 +30,7 @@ void ToProto(const ClueView& view, v1::Clue* out) {
   for (const std::string& s : c.hardship_signals) out->add_hardship_signals(s);
   for (const std::string& s : c.possible_exclusions) out->add_possible_exclusions(s);
   if (clue.unsupported) out->add_possible_exclusions(kNoLongerSupported);
+  for (const std::string& s : c.exclusions) out->add_exclusions(s);
   for (const Review& r : clue.reviews) {
     v1::Review* pr = out->add_reviews();
     pr->set_decision(static_cast<v1::Review::Decision>(static_cast<int>(r.decision)));

@@ -197,6 +197,16 @@ ALTER TABLE records DROP COLUMN id_token;
 ALTER TABLE records DROP COLUMN name_normalized;
 )sql";
 
+// Version 9: a candidate the data exclude (victim's major fault, already assisted, paid in full)
+// is kept with status EXCLUDED (5) and the exclusions it shows.
+constexpr char kSchemaV9[] = R"sql(
+ALTER TABLE clues ADD COLUMN exclusions TEXT NOT NULL DEFAULT '';
+UPDATE clues SET status = 5, exclusions = 'victim_major_fault',
+  possible_exclusions = trim(replace(',' || possible_exclusions || ',', ',victim_major_fault,', ','),
+                             ',')
+  WHERE status = 1 AND ',' || possible_exclusions || ',' LIKE '%,victim_major_fault,%';
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -242,7 +252,7 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
       db.QueryOne(
           "SELECT person_id, case_number, category, status, score_micros, min_fen, max_fen, "
           "hardship_signals, possible_exclusions, needs, created_time, updated_time, plan_id, "
-          "unsupported FROM clues WHERE clue_id = ?",
+          "unsupported, exclusions FROM clues WHERE clue_id = ?",
           [&](const Statement& row) {
             Clue clue;
             clue.clue_id = clue_id;
@@ -260,6 +270,7 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
             clue.updated_time = row.ColumnText(11);
             clue.plan_id = row.ColumnText(12);
             clue.unsupported = row.ColumnInt(13) != 0;
+            c.exclusions = SplitList(row.ColumnText(14));
             return clue;
           },
           clue_id));
@@ -537,7 +548,9 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         "min_fen, max_fen, hardship_signals, possible_exclusions, needs, fingerprint, "
         "created_time, updated_time) VALUES (?, ?, ?, ?, ?, 0, 0, 0, '', '', '', '', ?, ?)",
         clue_id, c.person_id, c.case_number, static_cast<int64_t>(c.category),
-        static_cast<int64_t>(ClueStatus::kPendingReview), now_text, now_text));
+        static_cast<int64_t>(c.exclusions.empty() ? ClueStatus::kPendingReview
+                                                  : ClueStatus::kExcluded),
+        now_text, now_text));
     return UpdateClue(clue_id, c, now);
   }
 
@@ -545,11 +558,19 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
                           absl::Time now) override {
     RETURN_IF_ERROR(db_.Execute(
         "UPDATE clues SET score_micros = ?, min_fen = ?, max_fen = ?, hardship_signals = ?, "
-        "possible_exclusions = ?, needs = ?, fingerprint = ?, unsupported = 0, "
+        "possible_exclusions = ?, needs = ?, exclusions = ?, fingerprint = ?, unsupported = 0, "
+        // A pending clue the data now exclude becomes EXCLUDED, and back when the exclusion
+        // goes; one a procurator asked more about keeps its state and shows the exclusions.
+        "status = CASE WHEN status IN (?, ?) THEN ? ELSE status END, "
         "updated_time = ? WHERE clue_id = ?",
         static_cast<int64_t>(c.score * 1e6), c.suggested_amount.min_fen, c.suggested_amount.max_fen,
         absl::StrJoin(c.hardship_signals, ","), absl::StrJoin(c.possible_exclusions, ","),
-        absl::StrJoin(c.needs, ","), Fingerprint(c), Stamp(now), clue_id));
+        absl::StrJoin(c.needs, ","), absl::StrJoin(c.exclusions, ","), Fingerprint(c),
+        static_cast<int64_t>(ClueStatus::kPendingReview),
+        static_cast<int64_t>(ClueStatus::kExcluded),
+        static_cast<int64_t>(c.exclusions.empty() ? ClueStatus::kPendingReview
+                                                  : ClueStatus::kExcluded),
+        Stamp(now), clue_id));
     RETURN_IF_ERROR(db_.Execute("DELETE FROM evidence WHERE clue_id = ?", clue_id));
     int64_t seq = 0;
     for (const Evidence& e : c.evidence) {
@@ -621,6 +642,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       common::Outbox::QueueOrderMigration(6),
       {7, kSchemaV7, nullptr},
       {8, kSchemaV8, nullptr},
+      {9, kSchemaV9, nullptr},
   };
 }
 

@@ -28,7 +28,7 @@ class SqliteMatchStore : public MatchStore {
   // counts every clue (one per eligible person: thousands, not millions); re-scoring visits every
   // person; re-resolution from scratch reads every record.
   static constexpr char kRankedCluesSql[] =
-      "SELECT clue_id FROM clues WHERE (?1 = 0 OR status = ?1) "
+      "SELECT clue_id FROM clues WHERE (?1 = 0 AND status <> 5 OR status = ?1) "
       "ORDER BY score_micros DESC, clue_id LIMIT ?2 OFFSET ?3";
   static constexpr char kCountCluesSql[] = "SELECT status, COUNT(*) FROM clues GROUP BY status";
   static constexpr char kAllPersonsSql[] = "SELECT person_id FROM persons ORDER BY person_id";

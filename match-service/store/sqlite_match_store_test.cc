@@ -160,7 +160,7 @@ TEST(SqliteMatchStoreTest, NewerVersionReplacesOlderIsIgnored) {
   auto result = store->UpsertRecords({paid}, kNow);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->applied, 1);
-  EXPECT_EQ(result->clues_withdrawn, 2);  // both parents, through the case
+  EXPECT_EQ(result->clues_updated, 2);  // both parents, through the case: now paid in full
   EXPECT_THAT(AllClues(*store), IsEmpty());
 
   auto stale = store->UpsertRecords({testing::EnforcementRecord()}, kNow);  // version 1
@@ -225,6 +225,35 @@ TEST(SqliteMatchStoreTest, AHouseholdMembersHardshipRecordRaisesAndRetractingItW
   ASSERT_TRUE(retracted.ok()) << retracted.status();
   EXPECT_EQ(retracted->clues_withdrawn, 1);
   EXPECT_THAT(AllClues(*store), IsEmpty());
+}
+
+TEST(SqliteMatchStoreTest, AnExcludedCandidateIsKeptOutOfTheListUntilTheRecordIsCorrected) {
+  auto store = OpenStore();
+  std::vector<NormalizedRecord> world = testing::StoryRecords();
+  world[0].mutable_record()->mutable_criminal_victim()->set_victim_major_fault(true);
+  ASSERT_TRUE(store->UpsertRecords(world, kNow).ok());
+  EXPECT_THAT(AllClues(*store), IsEmpty());  // not clues
+
+  auto excluded = store->ListClues(ClueQuery{ClueStatus::kExcluded, 0, 10});
+  ASSERT_TRUE(excluded.ok()) << excluded.status();
+  ASSERT_THAT(excluded->clues, SizeIs(2));  // both parents, visible through the filter
+  const ClueView father = *ClueOf(excluded->clues, "测试父");
+  EXPECT_THAT(father.clue.candidate.exclusions, ::testing::ElementsAre(kExclusionMajorFault));
+  EXPECT_EQ(store->ReviewClue(father.clue.clue_id, Approve(500000), kNow).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // The procuratorate corrects the victim's record: the same clues become pending.
+  NormalizedRecord corrected = testing::VictimRecord();
+  corrected.set_version(2);
+  ASSERT_TRUE(store->UpsertRecords({corrected}, kNow).ok());
+  auto clues = AllClues(*store);
+  ASSERT_THAT(clues, SizeIs(2));
+  const ClueView* again = ClueOf(clues, "测试父");
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->clue.clue_id, father.clue.clue_id);
+  EXPECT_EQ(again->clue.status, ClueStatus::kPendingReview);
+  EXPECT_THAT(again->clue.candidate.exclusions, IsEmpty());
+  EXPECT_TRUE(store->ReviewClue(again->clue.clue_id, Approve(500000), kNow).ok());
 }
 
 TEST(SqliteMatchStoreTest, DecidedClueSurvivesLosingItsData) {

@@ -79,7 +79,7 @@ commands:
                                            (one StreamRecords call per batch, --batch-size up to
                                            1,000,000, no --gateway or --token: for operators
                                            inside the cluster)
-  clues [--status pending|approved|rejected|more_info] [--wait-for N] [--wait-s S]
+  clues [--status pending|approved|rejected|more_info|excluded] [--wait-for N] [--wait-s S]
                                            list clues, best first; optionally wait for N clues
   clue CLUE_ID                             one clue with its evidence
   review CLUE_ID (--approve --amount-fen N | --reject --reason TEXT | --request-info --reason TEXT)
@@ -143,6 +143,7 @@ void PrintClueLine(const match::v1::Clue& c, int rank, std::ostream& out) {
   if (!c.possible_exclusions().empty()) {
     out << "; to weigh: " << absl::StrJoin(c.possible_exclusions(), ", ");
   }
+  if (!c.exclusions().empty()) out << "; excluded: " << absl::StrJoin(c.exclusions(), ", ");
   out << "\n";
 }
 
@@ -252,10 +253,12 @@ absl::StatusOr<std::string> StatusQuery(const Args& args) {
       {"pending", "CLUE_STATUS_PENDING_REVIEW"},
       {"approved", "CLUE_STATUS_APPROVED"},
       {"rejected", "CLUE_STATUS_REJECTED"},
-      {"more_info", "CLUE_STATUS_MORE_INFO_REQUESTED"}};
+      {"more_info", "CLUE_STATUS_MORE_INFO_REQUESTED"},
+      {"excluded", "CLUE_STATUS_EXCLUDED"}};
   auto it = kNames.find(*status);
   if (it == kNames.end()) {
-    return absl::InvalidArgumentError("--status must be pending, approved, rejected or more_info");
+    return absl::InvalidArgumentError(
+        "--status must be pending, approved, rejected, more_info or excluded");
   }
   return absl::StrCat("&status=", it->second);
 }
