@@ -110,7 +110,11 @@ class FakeMatch final : public match::v1::MatchService::Service {
       return grpc::Status(grpc::StatusCode::INTERNAL, "sqlite exploded at /var/secret/match.db");
     }
     if (request->clue_id() == "c-slow") {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+      // Slower than the gateway's deadline; ends when the gateway gives up, so that no handler
+      // outlives its test.
+      for (int i = 0; i < 150 && !context->IsCancelled(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
     }
     response->set_clue_id(request->clue_id());
     response->set_score(0.5);
