@@ -9,8 +9,8 @@ namespace lifeline::tools {
 namespace {
 
 // Flags that take no value.
-const std::vector<std::string> kBoolFlags = {"approve", "reject", "request-info", "same",
-                                             "different"};
+const std::vector<std::string> kBoolFlags = {"approve", "reject",    "request-info",
+                                             "same",    "different", "help"};
 
 }  // namespace
 

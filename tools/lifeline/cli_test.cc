@@ -61,6 +61,15 @@ TEST(RunCliTest, UsageErrorsAreInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(RunCliTest, HelpPrintsTheUsageAlone) {
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{"--help"}, std::vector<std::string>{"clues", "--help"}}) {
+    std::ostringstream out;
+    EXPECT_TRUE(RunCli(argv, out).ok()) << argv.size();
+    EXPECT_NE(out.str().find("usage: lifeline"), std::string::npos);
+  }
+}
+
 TEST(RunCliTest, ImportStraightToIngestTakesNoGatewayOrToken) {
   std::ostringstream out;
   const std::vector<std::string> import = {"import", "--agency", "court", "--file", "r.jsonl"};
