@@ -32,6 +32,9 @@ enum class ClueStatus {
   kExcluded = 5,
 };
 std::string_view ClueStatusName(ClueStatus status);
+
+// Values are lifeline.match.v1.ClueTier's.
+enum class Tier { kUnspecified = 0, kLow = 1, kMedium = 2, kHigh = 3 };
 // Returns true for APPROVED and REJECTED, which no later review or re-scoring changes.
 bool IsDecided(ClueStatus status);
 
@@ -51,6 +54,10 @@ static_assert(static_cast<int>(ClueStatus::kMoreInfoRequested) ==
               v1::CLUE_STATUS_MORE_INFO_REQUESTED);
 static_assert(static_cast<int>(ClueStatus::kExcluded) == v1::CLUE_STATUS_EXCLUDED);
 static_assert(static_cast<int>(ClueStatus::kExcluded) == v1::ClueStatus_MAX);
+static_assert(static_cast<int>(Tier::kLow) == v1::CLUE_TIER_LOW);
+static_assert(static_cast<int>(Tier::kMedium) == v1::CLUE_TIER_MEDIUM);
+static_assert(static_cast<int>(Tier::kHigh) == v1::CLUE_TIER_HIGH);
+static_assert(static_cast<int>(Tier::kHigh) == v1::ClueTier_MAX);
 static_assert(static_cast<int>(Decision::kApprove) == v1::Review::DECISION_APPROVE);
 static_assert(static_cast<int>(Decision::kReject) == v1::Review::DECISION_REJECT);
 static_assert(static_cast<int>(Decision::kRequestInfo) == v1::Review::DECISION_REQUEST_INFO);

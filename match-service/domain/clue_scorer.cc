@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -374,6 +375,26 @@ std::vector<std::string> NeedsFor(const Basis& basis, bool unpaid_judgment,
 }
 
 }  // namespace
+
+Tier EligibilityRules::TierOf(double score) const {
+  if (score >= tier_high_score) return Tier::kHigh;
+  return score >= tier_medium_score ? Tier::kMedium : Tier::kLow;
+}
+
+std::pair<double, double> EligibilityRules::ScoreRange(Tier tier) const {
+  constexpr double kInfinity = std::numeric_limits<double>::infinity();
+  switch (tier) {
+    case Tier::kHigh:
+      return {tier_high_score, kInfinity};
+    case Tier::kMedium:
+      return {tier_medium_score, tier_high_score};
+    case Tier::kLow:
+      return {-kInfinity, tier_medium_score};
+    case Tier::kUnspecified:
+      break;
+  }
+  return {-kInfinity, kInfinity};
+}
 
 double EligibilityRules::HardshipWeight(const std::string& signal) const {
   if (auto it = hardship_weights.find(signal); it != hardship_weights.end()) return it->second;

@@ -6,6 +6,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
+
+#include "match-service/domain/clue.h"
 
 namespace lifeline::match {
 
@@ -54,6 +57,14 @@ struct EligibilityRules {
   // A household member's hardship signal ("household_" + its name) weighs this fraction of the
   // signal's own weight, unless hardship_weights names it.
   double household_hardship_factor = 0.75;
+
+  // Scores at or above these are high / medium tier clues; below medium, low.
+  double tier_high_score = 90;
+  double tier_medium_score = 70;
+
+  // The tier of a clue scoring `score`, and the scores [from, below) of a tier.
+  Tier TierOf(double score) const;
+  std::pair<double, double> ScoreRange(Tier tier) const;
 
   // The weight of a hardship signal.
   double HardshipWeight(const std::string& signal) const;

@@ -121,6 +121,9 @@ class MatchEngine {
   // The model in use.
   absl::StatusOr<LinkModelView> CurrentLinkModel();
 
+  // The eligibility rules clues are scored by.
+  const EligibilityRules& rules() const { return scorer_.rules(); }
+
   // The persons (ids, ascending, at most max(limit, 1)) that hold a live record whose valid ID
   // number's keyed token is `id_token` and whose normalized name is `name` (either may be empty,
   // not both), found in the link index: the store keeps no index of tokens or names, which every

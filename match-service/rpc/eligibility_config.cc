@@ -38,6 +38,10 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   require(!config.has_household_hardship_factor() ||
               (config.household_hardship_factor() >= 0 && config.household_hardship_factor() <= 1),
           "household_hardship_factor must be in [0, 1]");
+  if (config.has_tiers()) {
+    require(config.tiers().medium() > 0 && config.tiers().high() > config.tiers().medium(),
+            "tiers: need 0 < medium < high");
+  }
   if (!problems.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("eligibility config: ", absl::StrJoin(problems, "; ")));
@@ -59,6 +63,10 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   rules.default_hardship_weight = config.default_hardship_weight();
   rules.exclusion_factor = config.exclusion_factor();
   rules.medical_years_current = config.medical_years_current();
+  if (config.has_tiers()) {
+    rules.tier_high_score = config.tiers().high();
+    rules.tier_medium_score = config.tiers().medium();
+  }
   if (config.has_household_hardship_factor()) {
     rules.household_hardship_factor = config.household_hardship_factor();
   }

@@ -26,6 +26,11 @@ TEST(EligibilityConfigTest, ShippedRulesLoadWithTheDocumentedValues) {
   EXPECT_DOUBLE_EQ(rules->hardship_weights.at("rural_minimum_living"), 20);
   EXPECT_DOUBLE_EQ(rules->exclusion_factor, 0.3);
   EXPECT_DOUBLE_EQ(rules->household_hardship_factor, 0.75);
+  EXPECT_EQ(rules->TierOf(95), Tier::kHigh);
+  EXPECT_EQ(rules->TierOf(90), Tier::kHigh);
+  EXPECT_EQ(rules->TierOf(89.9), Tier::kMedium);
+  EXPECT_EQ(rules->TierOf(70), Tier::kMedium);
+  EXPECT_EQ(rules->TierOf(69), Tier::kLow);
   // A household signal weighs its factor of the member's own signal.
   EXPECT_DOUBLE_EQ(rules->HardshipWeight("household_rural_minimum_living"), 15);
 }
@@ -41,10 +46,12 @@ TEST(EligibilityConfigTest, HouseholdFactorIsOptionalAndChecked) {
   auto zero = RulesFromConfig(config);
   ASSERT_TRUE(zero.ok()) << zero.status();
   EXPECT_DOUBLE_EQ(zero->HardshipWeight("household_extreme_poverty"), 0);
+  config.mutable_tiers()->set_high(50);  // below medium
   config.set_household_hardship_factor(1.5);
   auto too_big = RulesFromConfig(config);
   ASSERT_EQ(too_big.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(too_big.status().message().find("household_hardship_factor"), std::string::npos);
+  EXPECT_NE(too_big.status().message().find("tiers"), std::string::npos);
 }
 
 TEST(EligibilityConfigTest, UnknownKeysAreRejected) {

@@ -113,6 +113,17 @@ grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* /*context*/,
     if (request->status() != v1::CLUE_STATUS_UNSPECIFIED) {
       query.status = static_cast<ClueStatus>(static_cast<int>(request->status()));
     }
+    if (!v1::ClueTier_IsValid(request->tier())) return absl::InvalidArgumentError("unknown tier");
+    if (request->tier() != v1::CLUE_TIER_UNSPECIFIED) {
+      const auto [from, below] =
+          engine_->rules().ScoreRange(static_cast<Tier>(static_cast<int>(request->tier())));
+      // As the store keeps scores: whole millionths.
+      auto micros = [](double score) {
+        return static_cast<int64_t>(std::clamp(score * 1e6, -9e18, 9e18));
+      };
+      query.min_score_micros = micros(from);
+      query.below_score_micros = micros(below);
+    }
     query.limit = common::PageSize(request->page_size(), kCluePages);
     ASSIGN_OR_RETURN(int64_t offset, common::ParsePageToken(request->page_token()));
     if (offset > std::numeric_limits<int>::max()) {
@@ -120,7 +131,7 @@ grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* /*context*/,
     }
     query.offset = static_cast<int>(offset);
     ASSIGN_OR_RETURN(CluePage page, store_->ListClues(query));
-    for (const ClueView& clue : page.clues) ToProto(clue, response->add_clues());
+    for (const ClueView& clue : page.clues) ToProto(clue, engine_->rules(), response->add_clues());
     response->set_next_page_token(common::NextPageToken(page.next_offset));
     return absl::OkStatus();
   };
@@ -132,7 +143,7 @@ grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* /*context*/,
   auto run = [&]() -> absl::Status {
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
     ASSIGN_OR_RETURN(ClueView clue, store_->GetClue(request->clue_id()));
-    ToProto(clue, response);
+    ToProto(clue, engine_->rules(), response);
     return absl::OkStatus();
   };
   return common::ToGrpcStatus(run());
@@ -155,7 +166,7 @@ grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
     RefreshMetrics();
     if (status == ClueStatus::kApproved && on_plan_queued_) on_plan_queued_();
     ASSIGN_OR_RETURN(ClueView clue, store_->GetClue(request->clue_id()));
-    ToProto(clue, response);
+    ToProto(clue, engine_->rules(), response);
     return absl::OkStatus();
   };
   return common::ToGrpcStatus(run());

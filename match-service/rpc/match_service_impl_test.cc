@@ -1,5 +1,6 @@
 #include "match-service/rpc/match_service_impl.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,7 +34,11 @@ class MatchServiceImplTest : public ::testing::Test {
     auto store = SqliteMatchStore::Open(":memory:");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    engine_ = std::make_unique<MatchEngine>(store_.get(), ClueScorer(EligibilityRules{}));
+    // The story's father scores 95 and its mother 90: one high, one medium clue.
+    EligibilityRules rules;
+    rules.tier_high_score = 92;
+    rules.tier_medium_score = 70;
+    engine_ = std::make_unique<MatchEngine>(store_.get(), ClueScorer(rules));
     service_ = std::make_unique<MatchServiceImpl>(engine_.get(), store_.get(), &clock_, nullptr,
                                                   [this]() { ++wakes_; });
     common::OutboxDispatcher::Options options;
@@ -183,6 +188,29 @@ TEST_F(MatchServiceImplTest, ListCluesPagesWithTokenAndFilters) {
   v1::ListCluesRequest approved;
   approved.set_status(v1::CLUE_STATUS_APPROVED);
   EXPECT_EQ(List(approved).clues_size(), 0);
+
+  // Tiers come from the score and the rules' thresholds, and filter the list.
+  std::map<v1::ClueTier, std::vector<double>> by_tier;
+  for (v1::ClueTier tier : {v1::CLUE_TIER_HIGH, v1::CLUE_TIER_MEDIUM, v1::CLUE_TIER_LOW}) {
+    v1::ListCluesRequest of_tier;
+    of_tier.set_tier(tier);
+    const v1::ListCluesResponse listed = List(of_tier);
+    for (const v1::Clue& clue : listed.clues()) {
+      EXPECT_EQ(clue.tier(), tier) << clue.score();
+      by_tier[tier].push_back(clue.score());
+    }
+  }
+  EXPECT_THAT(by_tier[v1::CLUE_TIER_HIGH], ::testing::ElementsAre(95));
+  EXPECT_THAT(by_tier[v1::CLUE_TIER_MEDIUM], ::testing::ElementsAre(90));
+  EXPECT_THAT(by_tier[v1::CLUE_TIER_LOW], ::testing::IsEmpty());
+  {
+    grpc::ClientContext context;
+    v1::ListCluesRequest unknown;
+    unknown.set_tier(static_cast<v1::ClueTier>(9));
+    v1::ListCluesResponse ignored;
+    EXPECT_EQ(stub_->ListClues(&context, unknown, &ignored).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
 
   grpc::ClientContext context;
   v1::ListCluesRequest bad;

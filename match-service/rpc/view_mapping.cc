@@ -5,7 +5,7 @@
 
 namespace lifeline::match {
 
-void ToProto(const ClueView& view, v1::Clue* out) {
+void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out) {
   const Clue& clue = view.clue;
   const ClueCandidate& c = clue.candidate;
   out->set_clue_id(clue.clue_id);
@@ -15,6 +15,7 @@ void ToProto(const ClueView& view, v1::Clue* out) {
   out->set_category(static_cast<v1::Category>(static_cast<int>(c.category)));
   out->set_case_number(c.case_number);
   out->set_score(c.score);
+  out->set_tier(static_cast<v1::ClueTier>(static_cast<int>(rules.TierOf(c.score))));
   out->set_status(static_cast<v1::ClueStatus>(static_cast<int>(clue.status)));
   for (const Evidence& e : c.evidence) {
     v1::Evidence* pe = out->add_evidence();

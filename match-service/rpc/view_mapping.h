@@ -10,7 +10,8 @@
 namespace lifeline::match {
 
 // A clue the data no longer supports lists kNoLongerSupported among its possible exclusions.
-void ToProto(const ClueView& view, v1::Clue* out);
+// `rules` decide the tier.
+void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out);
 // `model` weighs each record's link comparison; null leaves the comparisons out.
 void ToProto(const PersonView& view, const linkage::FsModel* model, v1::Person* out);
 

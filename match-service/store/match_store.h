@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -75,6 +76,9 @@ struct ClueQuery {
   std::optional<ClueStatus> status;
   int offset = 0;
   int limit = 50;
+  // Only clues scoring in [min_score_micros, below_score_micros) (a tier's scores).
+  int64_t min_score_micros = std::numeric_limits<int64_t>::min();
+  int64_t below_score_micros = std::numeric_limits<int64_t>::max();
 };
 
 struct CluePage {

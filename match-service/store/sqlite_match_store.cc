@@ -744,7 +744,8 @@ absl::StatusOr<CluePage> SqliteMatchStore::ListClues(const ClueQuery& query) {
     ASSIGN_OR_RETURN(std::vector<std::string> ids,
                      db_->Query(
                          kRankedCluesSql, [](const Statement& row) { return row.ColumnText(0); },
-                         status, int64_t{query.limit} + 1, int64_t{query.offset}));
+                         status, int64_t{query.limit} + 1, int64_t{query.offset},
+                         query.min_score_micros, query.below_score_micros));
     if (static_cast<int>(ids.size()) > query.limit) {
       ids.pop_back();
       page.next_offset = query.offset + query.limit;

@@ -29,6 +29,7 @@ class SqliteMatchStore : public MatchStore {
   // person; re-resolution from scratch reads every record.
   static constexpr char kRankedCluesSql[] =
       "SELECT clue_id FROM clues WHERE (?1 = 0 AND status <> 5 OR status = ?1) "
+      "AND score_micros >= ?4 AND score_micros < ?5 "
       "ORDER BY score_micros DESC, clue_id LIMIT ?2 OFFSET ?3";
   static constexpr char kCountCluesSql[] = "SELECT status, COUNT(*) FROM clues GROUP BY status";
   static constexpr char kAllPersonsSql[] = "SELECT person_id FROM persons ORDER BY person_id";

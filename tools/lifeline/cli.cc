@@ -79,7 +79,8 @@ commands:
                                            (one StreamRecords call per batch, --batch-size up to
                                            1,000,000, no --gateway or --token: for operators
                                            inside the cluster)
-  clues [--status pending|approved|rejected|more_info|excluded] [--wait-for N] [--wait-s S]
+  clues [--status pending|approved|rejected|more_info|excluded] [--tier high|medium|low]
+        [--wait-for N] [--wait-s S]
                                            list clues, best first; optionally wait for N clues
   clue CLUE_ID                             one clue with its evidence
   review CLUE_ID (--approve --amount-fen N | --reject --reason TEXT | --request-info --reason TEXT)
@@ -132,8 +133,9 @@ std::string ShortEnum(const std::string& name, const std::string& prefix) {
 
 void PrintClueLine(const match::v1::Clue& c, int rank, std::ostream& out) {
   out << absl::StrFormat(
-      "%2d. %s  score %.1f  %s  %s (%s)  case %s  suggested %s-%s yuan\n", rank, c.clue_id(),
-      c.score(), ShortEnum(match::v1::ClueStatus_Name(c.status()), "CLUE_STATUS_"), c.person_name(),
+      "%2d. %s  score %.1f (%s)  %s  %s (%s)  case %s  suggested %s-%s yuan\n", rank, c.clue_id(),
+      c.score(), absl::AsciiStrToLower(ShortEnum(match::v1::ClueTier_Name(c.tier()), "CLUE_TIER_")),
+      ShortEnum(match::v1::ClueStatus_Name(c.status()), "CLUE_STATUS_"), c.person_name(),
       c.person_id_masked(), c.case_number(), FormatYuan(c.suggested_amount().min_fen()),
       FormatYuan(c.suggested_amount().max_fen()));
   out << "    category " << ShortEnum(match::v1::Category_Name(c.category()), "CATEGORY_");
@@ -263,16 +265,26 @@ absl::StatusOr<std::string> StatusQuery(const Args& args) {
   return absl::StrCat("&status=", it->second);
 }
 
+absl::StatusOr<std::string> TierQuery(const Args& args) {
+  auto tier = args.Get("tier");
+  if (!tier) return std::string();
+  if (*tier != "high" && *tier != "medium" && *tier != "low") {
+    return absl::InvalidArgumentError("--tier must be high, medium or low");
+  }
+  return absl::StrCat("&tier=CLUE_TIER_", absl::AsciiStrToUpper(*tier));
+}
+
 absl::Status Clues(GatewayClient& gw, const Args& args, std::ostream& out) {
   ASSIGN_OR_RETURN(std::string status_query, StatusQuery(args));
+  ASSIGN_OR_RETURN(std::string tier_query, TierQuery(args));
   ASSIGN_OR_RETURN(int wait_for, IntFlag(args, "wait-for", 0));
   ASSIGN_OR_RETURN(int wait_s, IntFlag(args, "wait-s", 0));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
   match::v1::ListCluesResponse response;
   while (true) {
     response.Clear();
-    RETURN_IF_ERROR(
-        gw.Call("GET", absl::StrCat("/v1/clues?page_size=500", status_query), "", &response));
+    RETURN_IF_ERROR(gw.Call(
+        "GET", absl::StrCat("/v1/clues?page_size=500", status_query, tier_query), "", &response));
     if (response.clues_size() >= wait_for) break;
     if (std::chrono::steady_clock::now() >= deadline) {
       return absl::DeadlineExceededError(
