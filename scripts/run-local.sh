@@ -116,10 +116,11 @@ echo "== The strongest clue, with its evidence"
 cli clue "$top"
 
 echo
-# The procurator decides the amount inside the suggested range; 50,000 yuan is near what such a
-# family is granted in practice (far below the 36-month cap).
-echo "== A procurator approves it with 50,000.00 yuan; referral-service opens the 1+N plan"
-cli review "$top" --approve --amount-fen 5000000
+# The suggested amount (wage x months by category, hardship and special groups) is above the
+# 10,000-yuan approval threshold, so the chief procurator signs it off with a note.
+echo "== The chief procurator approves the suggested amount; referral-service opens the 1+N plan"
+LIFELINE_TOKEN=demo-chief-procurator-token cli review "$top" --approve --suggested \
+  --reason "suggested amount; family verified by the town government"
 cli plan --clue "$top" --wait-s 30
 echo
 echo "== Partner departments received (partner-sim, auto-accepting):"

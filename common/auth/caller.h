@@ -12,19 +12,22 @@ namespace lifeline::common {
 
 inline constexpr char kCallerUserHeader[] = "x-lifeline-user";
 inline constexpr char kCallerRoleHeader[] = "x-lifeline-role";
-// The agency code (for agency_submitter) or department code (for partner) the caller acts for.
+// The agency code (agency_submitter), department code (partner) or comma-separated region
+// division-code prefixes (procurator, chief_procurator) the caller acts for.
 inline constexpr char kCallerScopeHeader[] = "x-lifeline-scope";
 
 // Roles the gateway knows.
 inline constexpr char kRoleAgencySubmitter[] = "agency_submitter";
 inline constexpr char kRoleProcurator[] = "procurator";
+// A procurator who may also sign off approvals below a clue's floor or above the threshold.
+inline constexpr char kRoleChiefProcurator[] = "chief_procurator";
 inline constexpr char kRolePartner[] = "partner";
 inline constexpr char kRoleAdmin[] = "admin";
 
 struct Caller {
   std::string user;
   std::string role;   // empty for internal callers
-  std::string scope;  // agency or department code, when the role has one
+  std::string scope;  // agency or department code, or region prefixes, when the role has one
   bool internal() const { return role.empty(); }
 };
 

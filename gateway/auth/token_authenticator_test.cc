@@ -32,7 +32,7 @@ TEST(TokenAuthenticatorTest, Sha256HexMatchesKnownVector) {
 TEST(TokenAuthenticatorTest, AuthenticatesBearerTokens) {
   v1::TokensFile file;
   *file.add_tokens() = MakeToken("demo-court-token", "court-clerk", "agency_submitter", "court");
-  *file.add_tokens() = MakeToken("demo-procurator-token", "proc-zhao", "procurator", "");
+  *file.add_tokens() = MakeToken("demo-procurator-token", "proc-zhao", "procurator", "3415");
   auto authenticator = TokenAuthenticator::FromProto(file);
   ASSERT_TRUE(authenticator.ok()) << authenticator.status();
   EXPECT_EQ(authenticator->size(), 2u);
@@ -54,13 +54,14 @@ TEST(TokenAuthenticatorTest, AuthenticatesBearerTokens) {
 
 TEST(TokenAuthenticatorTest, ReportsEveryBadEntry) {
   v1::TokensFile file;
-  *file.add_tokens() = MakeToken("a", "u1", "procurator", "");
+  *file.add_tokens() = MakeToken("a", "u1", "procurator", "34");
   file.mutable_tokens(0)->set_token_sha256("abc");
-  *file.add_tokens() = MakeToken("b", "", "procurator", "");
+  *file.add_tokens() = MakeToken("b", "", "procurator", "34");
   *file.add_tokens() = MakeToken("c", "u3", "superuser", "");
   *file.add_tokens() = MakeToken("d", "u4", "partner", "");
   *file.add_tokens() = MakeToken("e", "u5", "admin", "");
   *file.add_tokens() = MakeToken("e", "u6", "admin", "");
+  *file.add_tokens() = MakeToken("f", "u7", "chief_procurator", "");
   auto authenticator = TokenAuthenticator::FromProto(file);
   ASSERT_EQ(authenticator.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string message(authenticator.status().message());
@@ -69,6 +70,7 @@ TEST(TokenAuthenticatorTest, ReportsEveryBadEntry) {
   EXPECT_THAT(message, HasSubstr("tokens[2].role"));
   EXPECT_THAT(message, HasSubstr("tokens[3].scope"));
   EXPECT_THAT(message, HasSubstr("tokens[5].token_sha256 repeats"));
+  EXPECT_THAT(message, HasSubstr("tokens[6].scope"));
   EXPECT_THAT(message, Not(HasSubstr("tokens[4]")));
 }
 
@@ -114,10 +116,17 @@ TEST(TokenAuthenticatorTest, DemoTokensFileLoads) {
   ASSERT_NE(source_dir, nullptr);
   auto demo = TokenAuthenticator::LoadFile(std::string(source_dir) + "/config/demo-tokens.yaml");
   ASSERT_TRUE(demo.ok()) << demo.status();
-  EXPECT_EQ(demo->size(), 11u);
+  EXPECT_EQ(demo->size(), 13u);
   auto procurator = demo->Authenticate("Bearer demo-procurator-token");
   ASSERT_TRUE(procurator.ok());
   EXPECT_EQ(procurator->role, "procurator");
+  EXPECT_EQ(procurator->scope, "34");
+  auto chief = demo->Authenticate("Bearer demo-chief-procurator-token");
+  ASSERT_TRUE(chief.ok());
+  EXPECT_EQ(chief->role, "chief_procurator");
+  auto hefei = demo->Authenticate("Bearer demo-procurator-hefei-token");
+  ASSERT_TRUE(hefei.ok());
+  EXPECT_EQ(hefei->scope, "3401");
   auto partner = demo->Authenticate("Bearer demo-partner-legal-aid-token");
   ASSERT_TRUE(partner.ok());
   EXPECT_EQ(partner->scope, "legal_aid");

@@ -22,12 +22,13 @@ std::string ShortName(std::string_view rpc) {
 }  // namespace
 
 bool IsKnownRole(std::string_view role) {
-  return role == kRoleAgencySubmitter || role == kRoleProcurator || role == kRolePartner ||
-         role == kRoleAdmin;
+  return role == kRoleAgencySubmitter || role == kRoleProcurator || role == kRoleChiefProcurator ||
+         role == kRolePartner || role == kRoleAdmin;
 }
 
 bool RoleNeedsScope(std::string_view role) {
-  return role == kRoleAgencySubmitter || role == kRolePartner;
+  return role == kRoleAgencySubmitter || role == kRolePartner || role == kRoleProcurator ||
+         role == kRoleChiefProcurator;
 }
 
 RolePolicy RolePolicy::Default() {
@@ -36,14 +37,15 @@ RolePolicy RolePolicy::Default() {
   for (const char* method : {"SubmitBatch", "GetBatch", "ListRejections"}) {
     policy.SetRule(absl::StrCat(kIngest, method), submitter_or_admin);
   }
-  const Rule procurator_or_admin{{kRoleProcurator, kRoleAdmin}, {}};
+  const Rule procurator_or_admin{{kRoleProcurator, kRoleChiefProcurator, kRoleAdmin}, {}};
   for (const char* method :
        {"GetPerson", "SearchPersons", "ListClues", "GetClue", "ReviewClue", "Rescore",
         "ListPossibleMatches", "ResolvePossibleMatch", "ExplainPair", "GetLinkModel"}) {
     policy.SetRule(absl::StrCat(kMatch, method), procurator_or_admin);
   }
   policy.SetRule(absl::StrCat(kReferral, "GetPlan"), procurator_or_admin);
-  const Rule referral_parties{{kRolePartner, kRoleProcurator, kRoleAdmin}, {}};
+  const Rule referral_parties{{kRolePartner, kRoleProcurator, kRoleChiefProcurator, kRoleAdmin},
+                              {}};
   policy.SetRule(absl::StrCat(kReferral, "ListReferrals"), referral_parties);
   policy.SetRule(absl::StrCat(kReferral, "TransitionReferral"), referral_parties);
   const Rule admin_only{{kRoleAdmin}, {}};

@@ -16,20 +16,23 @@ namespace lifeline::gateway {
 // Role names; the same strings as common/auth/caller.h (which domain/ may not include).
 inline constexpr char kRoleAgencySubmitter[] = "agency_submitter";
 inline constexpr char kRoleProcurator[] = "procurator";
+inline constexpr char kRoleChiefProcurator[] = "chief_procurator";
 inline constexpr char kRolePartner[] = "partner";
 inline constexpr char kRoleAdmin[] = "admin";
 
-// Returns true for the four role names above.
+// Returns true for the five role names above.
 bool IsKnownRole(std::string_view role);
 
-// Returns true when the role acts for an agency or department and so needs a scope.
+// Returns true when the role acts for an agency, a department or regions (a procurator's
+// comma-separated division-code prefixes, which match-service checks) and so needs a scope.
 bool RoleNeedsScope(std::string_view role);
 
 // An authenticated caller.
 struct Principal {
   std::string user;
   std::string role;
-  // Agency code (agency_submitter) or department code (partner); empty for other roles.
+  // Agency code (agency_submitter), department code (partner) or region prefixes (procurator,
+  // chief_procurator); empty for admin.
   std::string scope;
 };
 

@@ -19,7 +19,7 @@ constexpr char kUpsertPartner[] = "lifeline.referral.v1.ReferralService.UpsertPa
 constexpr char kListChanges[] = "lifeline.referral.v1.ReferralService.ListChanges";
 
 const Principal kCourt{"court-clerk", kRoleAgencySubmitter, "court"};
-const Principal kProcurator{"proc-1", kRoleProcurator, ""};
+const Principal kProcurator{"proc-1", kRoleProcurator, "34"};
 const Principal kPartner{"la-desk", kRolePartner, "legal_aid"};
 const Principal kAdmin{"root", kRoleAdmin, ""};
 
@@ -127,7 +127,11 @@ TEST(RoleNamesTest, KnownRolesAndScopes) {
   EXPECT_FALSE(IsKnownRole("root"));
   EXPECT_TRUE(RoleNeedsScope(kRolePartner));
   EXPECT_TRUE(RoleNeedsScope(kRoleAgencySubmitter));
-  EXPECT_FALSE(RoleNeedsScope(kRoleProcurator));
+  EXPECT_TRUE(IsKnownRole("chief_procurator"));
+  // Procurators are bound to regions, which match-service checks.
+  EXPECT_TRUE(RoleNeedsScope(kRoleProcurator));
+  EXPECT_TRUE(RoleNeedsScope(kRoleChiefProcurator));
+  EXPECT_FALSE(RoleNeedsScope(kRoleAdmin));
 }
 
 }  // namespace

@@ -191,7 +191,7 @@ v1::TokensFile TestTokens() {
     entry->set_scope(scope);
   };
   add(kCourtToken, "court-clerk", "agency_submitter", "court");
-  add(kProcuratorToken, "proc-zhao", "procurator", "");
+  add(kProcuratorToken, "proc-zhao", "procurator", "34");
   add(kPartnerToken, "la-desk", "partner", "legal_aid");
   add(kAdminToken, "root", "admin", "");
   return file;

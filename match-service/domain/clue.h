@@ -89,9 +89,12 @@ struct Evidence {
   bool operator==(const Evidence&) const = default;
 };
 
+// The suggested amount: a point figure within [min_fen, max_fen] with the steps that gave it.
 struct AmountRange {
-  int64_t min_fen = 0;
-  int64_t max_fen = 0;
+  int64_t min_fen = 0;  // the floor, or the cap when the cap is lower
+  int64_t max_fen = 0;  // the cap
+  int64_t point_fen = 0;
+  std::vector<std::string> rationale;
   bool operator==(const AmountRange&) const = default;
 };
 
@@ -101,6 +104,8 @@ struct ClueCandidate {
   std::string person_id;
   std::string case_number;
   Category category = Category::kUnspecified;
+  // The case's handling unit's 6-digit division code ("" when the record gives none).
+  std::string region_code;
   double score = 0;
   std::vector<Evidence> evidence;
   std::vector<std::string> hardship_signals;

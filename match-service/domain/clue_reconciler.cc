@@ -12,9 +12,11 @@
 namespace lifeline::match {
 
 std::string Fingerprint(const ClueCandidate& c) {
-  std::string out = absl::StrFormat("%.6f|%d|%d|", c.score, c.suggested_amount.min_fen,
-                                    c.suggested_amount.max_fen);
-  absl::StrAppend(&out, absl::StrJoin(c.hardship_signals, ","), "|",
+  std::string out =
+      absl::StrFormat("%.6f|%d|%d|%d|%s|", c.score, c.suggested_amount.min_fen,
+                      c.suggested_amount.max_fen, c.suggested_amount.point_fen, c.region_code);
+  absl::StrAppend(&out, absl::StrJoin(c.suggested_amount.rationale, "\n"), "|",
+                  absl::StrJoin(c.hardship_signals, ","), "|",
                   absl::StrJoin(c.possible_exclusions, ","), "|", absl::StrJoin(c.needs, ","), "|",
                   absl::StrJoin(c.exclusions, ","));
   for (const Evidence& e : c.evidence) {

@@ -99,13 +99,17 @@ TEST(ReconcileCluesTest, SameCaseOtherCategoryIsAnotherClue) {
 
 TEST(FingerprintTest, ChangesWithEveryShownField) {
   const ClueCandidate a = Candidate("C1", Category::kSeriousInjury, 80);
-  std::vector<ClueCandidate> variants(6, a);
+  std::vector<ClueCandidate> variants(10, a);
   variants[0].score = 80.5;
   variants[1].suggested_amount.max_fen = 1;
   variants[2].hardship_signals.push_back("low_income");
   variants[3].possible_exclusions.push_back("victim_major_fault");
   variants[4].needs.push_back("minor");
   variants[5].evidence[0].value = "PROGRAMME_LOW_INCOME";
+  variants[6].suggested_amount.point_fen = 2;
+  variants[7].suggested_amount.rationale.push_back("+1 months: minor");
+  variants[8].region_code = "340102";
+  variants[9].exclusions.push_back("already_assisted");
   for (const ClueCandidate& v : variants) EXPECT_NE(Fingerprint(v), Fingerprint(a));
 }
 

@@ -16,6 +16,7 @@
 
 #include "common/records/agencies.h"
 #include "common/time/dates.h"
+#include "match-service/domain/suggested_amount.h"
 
 namespace lifeline::match {
 namespace {
@@ -487,8 +488,9 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     for (const Signal& s : signals) clue.evidence.push_back(s.evidence);
     clue.hardship_signals.assign(signal_names.begin(), signal_names.end());
 
-    double score = BaseScore(basis.category, rules_);
-    for (const std::string& name : signal_names) score += rules_.HardshipWeight(name);
+    double hardship_weight = 0;
+    for (const std::string& name : signal_names) hardship_weight += rules_.HardshipWeight(name);
+    double score = BaseScore(basis.category, rules_) + hardship_weight;
     if (basis.victim_facts().victim_major_fault()) {
       exclusions.push_back(kExclusionMajorFault);
       clue.evidence.push_back(
@@ -499,10 +501,24 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     clue.score = score;
     clue.exclusions = std::move(exclusions);
 
-    const int64_t cap = rules_.CapFen();
-    clue.suggested_amount.max_fen = unpaid_known.has_value() ? std::min(*unpaid_known, cap) : cap;
-    clue.suggested_amount.min_fen = std::min(rules_.floor_fen, clue.suggested_amount.max_fen);
     clue.needs = NeedsFor(basis, unpaid_judgment, signal_names, input, today);
+    clue.region_code = criminal_case.region_code();
+
+    AmountFacts amount;
+    amount.category = basis.category;
+    amount.region_code = clue.region_code;
+    amount.hardship_weight = hardship_weight;
+    for (const std::string& need : clue.needs) {
+      if (need == "minor" || need == "disability" || need == "women_difficulty" ||
+          need == "veteran") {
+        amount.groups.push_back(need);
+      }
+    }
+    amount.unpaid_fen = unpaid_known;
+    if (basis.category == Category::kPropertyLoss) {
+      amount.loss_fen = basis.victim_facts().property_loss_fen();
+    }
+    clue.suggested_amount = SuggestAmount(amount, rules_, today);
     out.push_back(std::move(clue));
   }
   std::stable_sort(out.begin(), out.end(), [](const ClueCandidate& a, const ClueCandidate& b) {

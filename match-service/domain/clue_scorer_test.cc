@@ -81,6 +81,11 @@ TEST(ClueScorerTest, OpeningStoryGivesBothParentsADependantClue) {
   EXPECT_DOUBLE_EQ(f.score, 60 + 20 + 15);
   EXPECT_EQ(f.suggested_amount.max_fen, 864000 * 36);
   EXPECT_EQ(f.suggested_amount.min_fen, 300000);
+  // 4 months (dependant) + 1 (very hardship: 35) + 1 (disability) of Anhui's 2023 wage.
+  EXPECT_EQ(f.region_code, "341523");
+  EXPECT_EQ(f.suggested_amount.point_fen, 6 * 864000);
+  EXPECT_THAT(f.suggested_amount.rationale,
+              ::testing::Contains("monthly wage 8640.00 yuan (region 34, 2023)"));
   EXPECT_THAT(f.possible_exclusions, IsEmpty());
   EXPECT_TRUE(HasEvidence(f, "pv-1", "criminal_victim.harm", "HARM_DEATH", kRoleCategory));
   EXPECT_TRUE(HasEvidence(f, "pr-1", "near_relative.depended_on_victim", "true", kRoleCategory));
@@ -108,6 +113,7 @@ TEST(ClueScorerTest, OpeningStoryGivesBothParentsADependantClue) {
                           kRoleHardship));
   EXPECT_THAT(m.needs, UnorderedElementsAre("bereavement", "lost_income", "rural_poverty_risk",
                                             "unpaid_compensation", "women_difficulty"));
+  EXPECT_EQ(m.suggested_amount.point_fen, 6 * 864000);  // 4 + very hardship (30) + women
 
   // The dead son himself gets no clue.
   EXPECT_THAT(ScoreFor(testing::Son(), world), IsEmpty());
@@ -131,6 +137,9 @@ TEST(ClueScorerTest, PartlyPaidCapsTheSuggestedAmountAtTheUnpaidRest) {
   ASSERT_THAT(father, SizeIs(1));
   EXPECT_EQ(father[0].suggested_amount.max_fen, 500000);
   EXPECT_EQ(father[0].suggested_amount.min_fen, 300000);
+  EXPECT_EQ(father[0].suggested_amount.point_fen, 500000);
+  EXPECT_THAT(father[0].suggested_amount.rationale,
+              ::testing::Contains("capped at 5000.00 yuan (the unpaid award)"));
 }
 
 TEST(ClueScorerTest, AssistanceAlreadyGrantedForTheCaseExcludesThatPartyOnly) {
@@ -327,6 +336,7 @@ TEST(ClueScorerTest, MinorsAndViolentCrimeShowAsNeeds) {
 
 TEST(ClueScorerTest, ConfiguredCapAndFloorShapeTheRange) {
   EligibilityRules rules;
+  rules.wages.clear();
   rules.monthly_wage_fen = 100000;
   rules.max_months = 2;
   rules.floor_fen = 500000;

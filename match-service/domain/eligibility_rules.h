@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "match-service/domain/clue.h"
 
@@ -15,9 +17,27 @@ namespace lifeline::match {
 // The prefix of a household member's hardship signal ("household_rural_minimum_living").
 inline constexpr char kHouseholdSignalPrefix[] = "household_";
 
+// One row of the wage table.
+struct WageRow {
+  std::string region;  // division code prefix; "" matches every region
+  int32_t year = 0;
+  int64_t monthly_wage_fen = 0;
+};
+
+// The wage a clue's amount is computed from, and where it came from.
+struct WageChoice {
+  int64_t monthly_wage_fen = 0;
+  // The row used; empty region and year 0 when no row matched (the default wage).
+  std::string region;
+  int32_t year = 0;
+};
+
 struct EligibilityRules {
-  // Previous year's average monthly wage of employees, in fen.
+  // Previous year's average monthly wage of employees, in fen, for a region without a row in
+  // `wages`.
   int64_t monthly_wage_fen = 864000;
+  // Wage rows by region and year (Anhui 2023: about 8,640 yuan a month).
+  std::vector<WageRow> wages = {{"34", 2023, 864000}};
   // Cap on the suggested amount, in months of that wage.
   int32_t max_months = 36;
   // Lower end of the suggested range (local floor), in fen.
@@ -75,8 +95,29 @@ struct EligibilityRules {
   // Medical expense records of this many past years (and the current one) count as current.
   int32_t medical_years_current = 1;
 
-  // Suggested-amount cap: monthly_wage_fen * max_months.
-  int64_t CapFen() const { return monthly_wage_fen * max_months; }
+  // Months of wage per category for the suggested amount.
+  double serious_injury_months = 3;
+  double urgent_treatment_months = 2;
+  double dependant_of_deceased_months = 4;
+  double property_loss_months = 1;
+  // Hardship levels: hardship weights summing to at least very_hardship_weight add
+  // very_hardship_months; at least extreme_hardship_weight, extreme_hardship_months instead.
+  double very_hardship_weight = 30;
+  double very_hardship_months = 1;
+  double extreme_hardship_weight = 50;
+  double extreme_hardship_months = 2;
+  // Extra months per special group the data shows (minor, disability, women_difficulty, veteran).
+  std::map<std::string, double> uplift_months = {
+      {"minor", 1}, {"disability", 1}, {"women_difficulty", 1}, {"veteran", 1}};
+  // Approving more than this needs a note and a chief procurator (10,000 yuan).
+  int64_t approval_threshold_fen = 1000000;
+
+  // The wage for a clue of `region_code` decided in `decision_year`: the row of the longest
+  // region prefix that has one for the previous year or before, the latest such year; else
+  // monthly_wage_fen.
+  WageChoice WageFor(std::string_view region_code, int32_t decision_year) const;
+  // Months of wage per category.
+  double MonthsFor(Category category) const;
 };
 
 }  // namespace lifeline::match

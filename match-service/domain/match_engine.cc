@@ -593,12 +593,16 @@ absl::Status MatchEngine::ScorePerson(MatchTransaction& tx, const LinkIndex& ind
 }
 
 absl::StatusOr<ClueStatus> MatchEngine::ReviewClue(const std::string& clue_id, const Review& review,
+                                                   const ReviewAuthority& authority,
                                                    absl::Time now) {
   ClueStatus next = ClueStatus::kUnspecified;
   RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(Clue clue, tx.LoadClue(clue_id));
-    ASSIGN_OR_RETURN(next,
-                     ApplyReview(clue.status, review, clue.candidate.suggested_amount.max_fen));
+    RETURN_IF_ERROR(authority.CheckRegion(clue.candidate.region_code));
+    const ApprovalLimits limits{clue.candidate.suggested_amount.min_fen,
+                                clue.candidate.suggested_amount.max_fen,
+                                scorer_.rules().approval_threshold_fen};
+    ASSIGN_OR_RETURN(next, ApplyReview(clue.status, review, limits, authority));
     RETURN_IF_ERROR(tx.AddReview(clue_id, review, next, now));
     if (next != ClueStatus::kApproved) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<NormalizedRecord> records,

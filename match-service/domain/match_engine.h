@@ -23,6 +23,7 @@
 #include "match-service/domain/link_index.h"
 #include "match-service/domain/match_transaction.h"
 #include "match-service/domain/person_linker.h"
+#include "match-service/domain/review_policy.h"
 
 namespace lifeline::match {
 
@@ -138,11 +139,13 @@ class MatchEngine {
   // Re-scores every person against the current rules, in one transaction.
   absl::StatusOr<ApplyResult> Rescore(absl::Time now);
 
-  // Records a review (ApplyReview decides the next status) and, on approval, queues the plan
-  // request for referral-service in the same transaction. Returns the clue's new status.
-  // Errors: NotFound, InvalidArgument, FailedPrecondition, the store's.
+  // Records a review (ApplyReview decides the next status, against the clue's suggested range
+  // and the rules' approval threshold) and, on approval, queues the plan request for
+  // referral-service in the same transaction. Returns the clue's new status.
+  // Errors: NotFound, InvalidArgument, FailedPrecondition, PermissionDenied (a clue outside the
+  // authority's regions, or a sign-off it cannot give), the store's.
   absl::StatusOr<ClueStatus> ReviewClue(const std::string& clue_id, const Review& review,
-                                        absl::Time now);
+                                        const ReviewAuthority& authority, absl::Time now);
 
  private:
   // Runs `fn` in one transaction with the link index (built first when there is none). An

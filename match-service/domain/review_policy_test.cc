@@ -5,62 +5,119 @@
 namespace lifeline::match {
 namespace {
 
+// Floor 3,000 yuan, cap 50,000, threshold 10,000.
+constexpr ApprovalLimits kLimits{300000, 5000000, 1000000};
+const ReviewAuthority kProcurator{false, {"3415"}};
+const ReviewAuthority kChief{true, {}};
+
 Review Make(Decision decision, int64_t amount, std::string reason) {
   return Review{decision, amount, std::move(reason), "proc-user-1", ""};
 }
 
+absl::StatusCode Code(ClueStatus current, const Review& review,
+                      const ReviewAuthority& authority = kProcurator) {
+  return ApplyReview(current, review, kLimits, authority).status().code();
+}
+
 TEST(ReviewPolicyTest, ApprovalNeedsAnAmountWithinTheCap) {
-  EXPECT_EQ(ApplyReview(ClueStatus::kPendingReview, Make(Decision::kApprove, 0, ""), 1000)
-                .status()
-                .code(),
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kApprove, 0, "")),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ApplyReview(ClueStatus::kPendingReview, Make(Decision::kApprove, 1001, ""), 1000)
-                .status()
-                .code(),
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kApprove, -5, "")),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(*ApplyReview(ClueStatus::kPendingReview, Make(Decision::kApprove, 1000, ""), 1000),
+  // Above the cap not even a chief procurator with a note.
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kApprove, 5000001, "note"), kChief),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*ApplyReview(ClueStatus::kPendingReview, Make(Decision::kApprove, 1000000, ""), kLimits,
+                         kProcurator),
+            ClueStatus::kApproved);
+  EXPECT_EQ(*ApplyReview(ClueStatus::kPendingReview, Make(Decision::kApprove, 300000, ""), kLimits,
+                         kProcurator),
+            ClueStatus::kApproved);
+}
+
+TEST(ReviewPolicyTest, BelowTheFloorNeedsANoteAndAChiefProcurator) {
+  // One fen, the old bug: refused.
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kApprove, 1, "")),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kApprove, 299999, "family asked")),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kApprove, 299999, " "), kChief),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      *ApplyReview(ClueStatus::kPendingReview,
+                   Make(Decision::kApprove, 299999, "part paid by a relief fund"), kLimits, kChief),
+      ClueStatus::kApproved);
+}
+
+TEST(ReviewPolicyTest, AboveTheThresholdNeedsANoteAndAChiefProcurator) {
+  auto status = ApplyReview(ClueStatus::kPendingReview, Make(Decision::kApprove, 1000001, ""),
+                            kLimits, kChief)
+                    .status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "approving 10000.01 yuan, above the approval threshold 10000.00 yuan, needs a note");
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kApprove, 1000001, "serious case")),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(*ApplyReview(ClueStatus::kPendingReview,
+                         Make(Decision::kApprove, 5000000, "serious case"), kLimits, kChief),
             ClueStatus::kApproved);
 }
 
 TEST(ReviewPolicyTest, RejectAndRequestInfoNeedAReason) {
-  EXPECT_EQ(ApplyReview(ClueStatus::kPendingReview, Make(Decision::kReject, 0, "  "), 1000)
-                .status()
-                .code(),
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kReject, 0, "  ")),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ApplyReview(ClueStatus::kPendingReview, Make(Decision::kRequestInfo, 0, ""), 1000)
-                .status()
-                .code(),
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kRequestInfo, 0, "")),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(*ApplyReview(ClueStatus::kPendingReview, Make(Decision::kReject, 0, "no"), 1000),
+  EXPECT_EQ(*ApplyReview(ClueStatus::kPendingReview, Make(Decision::kReject, 0, "no"), kLimits,
+                         kProcurator),
             ClueStatus::kRejected);
-  EXPECT_EQ(
-      *ApplyReview(ClueStatus::kPendingReview, Make(Decision::kRequestInfo, 0, "visit"), 1000),
-      ClueStatus::kMoreInfoRequested);
+  EXPECT_EQ(*ApplyReview(ClueStatus::kPendingReview, Make(Decision::kRequestInfo, 0, "visit"),
+                         kLimits, kProcurator),
+            ClueStatus::kMoreInfoRequested);
 }
 
 TEST(ReviewPolicyTest, MoreInfoRequestedCanStillBeDecided) {
-  EXPECT_EQ(*ApplyReview(ClueStatus::kMoreInfoRequested, Make(Decision::kApprove, 5, ""), 1000),
+  EXPECT_EQ(*ApplyReview(ClueStatus::kMoreInfoRequested, Make(Decision::kApprove, 400000, ""),
+                         kLimits, kProcurator),
             ClueStatus::kApproved);
 }
 
-TEST(ReviewPolicyTest, DecisionsAreFinal) {
-  for (ClueStatus decided : {ClueStatus::kApproved, ClueStatus::kRejected}) {
-    EXPECT_EQ(ApplyReview(decided, Make(Decision::kApprove, 5, ""), 1000).status().code(),
+TEST(ReviewPolicyTest, DecisionsAreFinalAndExcludedCannotBeReviewed) {
+  for (ClueStatus decided : {ClueStatus::kApproved, ClueStatus::kRejected, ClueStatus::kExcluded}) {
+    EXPECT_EQ(Code(decided, Make(Decision::kApprove, 400000, "")),
               absl::StatusCode::kFailedPrecondition);
-    EXPECT_EQ(ApplyReview(decided, Make(Decision::kReject, 0, "x"), 1000).status().code(),
+    EXPECT_EQ(Code(decided, Make(Decision::kReject, 0, "x")),
               absl::StatusCode::kFailedPrecondition);
   }
 }
 
 TEST(ReviewPolicyTest, MissingDecisionOrReviewerIsInvalid) {
-  EXPECT_EQ(ApplyReview(ClueStatus::kPendingReview, Make(Decision::kUnspecified, 5, "x"), 1000)
-                .status()
-                .code(),
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kUnspecified, 400000, "x")),
             absl::StatusCode::kInvalidArgument);
-  Review anonymous = Make(Decision::kApprove, 5, "");
+  Review anonymous = Make(Decision::kApprove, 400000, "");
   anonymous.reviewer.clear();
-  EXPECT_EQ(ApplyReview(ClueStatus::kPendingReview, anonymous, 1000).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, anonymous), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ReviewAuthorityTest, RegionsArePrefixesAndNoneMeansEvery) {
+  EXPECT_TRUE(kProcurator.Covers("341523"));
+  EXPECT_FALSE(kProcurator.Covers("340102"));
+  EXPECT_FALSE(kProcurator.Covers(""));
+  EXPECT_TRUE(kChief.Covers("440106"));
+  EXPECT_TRUE(kChief.Covers(""));
+  EXPECT_EQ(kProcurator.CheckRegion("340102").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(kProcurator.CheckRegion("341500").ok());
+}
+
+TEST(ReviewAuthorityTest, NarrowMeetsTheRequestedRegionWithTheCallers) {
+  const ReviewAuthority two{false, {"3415", "340102"}};
+  EXPECT_EQ(*two.Narrow(""), (std::vector<std::string>{"3415", "340102"}));
+  EXPECT_EQ(*two.Narrow("341523"), (std::vector<std::string>{"341523"}));
+  EXPECT_EQ(*two.Narrow("34"), (std::vector<std::string>{"3415", "340102"}));
+  EXPECT_EQ(*two.Narrow("3401"), (std::vector<std::string>{"340102"}));
+  EXPECT_EQ(two.Narrow("3402").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(*kChief.Narrow("44"), (std::vector<std::string>{"44"}));
+  EXPECT_TRUE(kChief.Narrow("")->empty());
 }
 
 }  // namespace

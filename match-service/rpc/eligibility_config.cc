@@ -1,6 +1,9 @@
 #include "match-service/rpc/eligibility_config.h"
 
+#include <algorithm>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -42,6 +45,46 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
     require(config.tiers().medium() > 0 && config.tiers().high() > config.tiers().medium(),
             "tiers: need 0 < medium < high");
   }
+  require(config.has_amount(), "amount is required");
+  const v1::AmountRules& amount = config.amount();
+  std::set<std::pair<std::string, int32_t>> wage_keys;
+  for (int i = 0; i < amount.wages_size(); ++i) {
+    const v1::WageRow& row = amount.wages(i);
+    const std::string at = absl::StrCat("amount.wages[", i, "]");
+    require(row.region().size() >= 2 && row.region().size() <= 6 &&
+                std::all_of(row.region().begin(), row.region().end(),
+                            [](char c) { return c >= '0' && c <= '9'; }),
+            absl::StrCat(at, ".region must be 2 to 6 digits"));
+    require(row.year() >= 1990 && row.year() <= 2100, absl::StrCat(at, ".year must be 1990..2100"));
+    require(row.monthly_wage_fen() > 0, absl::StrCat(at, ".monthly_wage_fen must be > 0"));
+    require(wage_keys.emplace(row.region(), row.year()).second,
+            absl::StrCat(at, " repeats region ", row.region(), " year ", row.year()));
+  }
+  const auto& months = amount.months();
+  require(amount.has_months() && months.serious_injury() > 0 && months.urgent_treatment() > 0 &&
+              months.dependant_of_deceased() > 0 && months.property_loss() > 0,
+          "amount.months: every category needs months > 0");
+  require(months.serious_injury() <= config.max_months() &&
+              months.urgent_treatment() <= config.max_months() &&
+              months.dependant_of_deceased() <= config.max_months() &&
+              months.property_loss() <= config.max_months(),
+          "amount.months: no category may exceed max_months");
+  require(amount.has_very_hardship() && amount.has_extreme_hardship() &&
+              amount.very_hardship().min_weight() > 0 &&
+              amount.extreme_hardship().min_weight() > amount.very_hardship().min_weight() &&
+              amount.very_hardship().extra_months() >= 0 &&
+              amount.extreme_hardship().extra_months() >= amount.very_hardship().extra_months(),
+          "amount: need 0 < very_hardship.min_weight < extreme_hardship.min_weight and "
+          "0 <= very_hardship.extra_months <= extreme_hardship.extra_months");
+  for (const auto& [group, extra] : amount.uplift_months()) {
+    require(group == "minor" || group == "disability" || group == "women_difficulty" ||
+                group == "veteran",
+            absl::StrCat("amount.uplift_months.", group,
+                         ": groups are minor, disability, women_difficulty, veteran"));
+    require(extra >= 0, absl::StrCat("amount.uplift_months.", group, " must be >= 0"));
+  }
+  require(amount.approval_threshold_fen() >= config.floor_fen(),
+          "amount.approval_threshold_fen must be >= floor_fen");
   if (!problems.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("eligibility config: ", absl::StrJoin(problems, "; ")));
@@ -70,6 +113,21 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   if (config.has_household_hardship_factor()) {
     rules.household_hardship_factor = config.household_hardship_factor();
   }
+  rules.wages.clear();
+  for (const v1::WageRow& row : amount.wages()) {
+    rules.wages.push_back(WageRow{row.region(), row.year(), row.monthly_wage_fen()});
+  }
+  rules.serious_injury_months = months.serious_injury();
+  rules.urgent_treatment_months = months.urgent_treatment();
+  rules.dependant_of_deceased_months = months.dependant_of_deceased();
+  rules.property_loss_months = months.property_loss();
+  rules.very_hardship_weight = amount.very_hardship().min_weight();
+  rules.very_hardship_months = amount.very_hardship().extra_months();
+  rules.extreme_hardship_weight = amount.extreme_hardship().min_weight();
+  rules.extreme_hardship_months = amount.extreme_hardship().extra_months();
+  rules.uplift_months.clear();
+  for (const auto& [group, extra] : amount.uplift_months()) rules.uplift_months[group] = extra;
+  rules.approval_threshold_fen = amount.approval_threshold_fen();
   return rules;
 }
 

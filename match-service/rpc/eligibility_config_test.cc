@@ -21,7 +21,13 @@ TEST(EligibilityConfigTest, ShippedRulesLoadWithTheDocumentedValues) {
   EXPECT_EQ(rules->monthly_wage_fen, 864000);
   EXPECT_EQ(rules->max_months, 36);
   EXPECT_EQ(rules->floor_fen, 300000);
-  EXPECT_EQ(rules->CapFen(), 31104000);
+  EXPECT_EQ(rules->approval_threshold_fen, 1000000);
+  ASSERT_EQ(rules->wages.size(), 1u);
+  EXPECT_EQ(rules->WageFor("341523", 2024).monthly_wage_fen, 864000);
+  EXPECT_DOUBLE_EQ(rules->MonthsFor(Category::kDependantOfDeceased), 4);
+  EXPECT_DOUBLE_EQ(rules->very_hardship_weight, 30);
+  EXPECT_DOUBLE_EQ(rules->extreme_hardship_months, 2);
+  EXPECT_DOUBLE_EQ(rules->uplift_months.at("minor"), 1);
   EXPECT_DOUBLE_EQ(rules->dependant_of_deceased_base, 60);
   EXPECT_DOUBLE_EQ(rules->hardship_weights.at("rural_minimum_living"), 20);
   EXPECT_DOUBLE_EQ(rules->exclusion_factor, 0.3);
@@ -70,6 +76,48 @@ TEST(EligibilityConfigTest, MissingOrNonsenseValuesAreReportedTogether) {
   EXPECT_NE(rules.status().message().find("monthly_wage_fen"), std::string::npos);
   EXPECT_NE(rules.status().message().find("exclusion_factor"), std::string::npos);
   EXPECT_NE(rules.status().message().find("base_scores"), std::string::npos);
+}
+
+TEST(EligibilityConfigTest, AmountRulesAreChecked) {
+  v1::EligibilityConfig config;
+  ASSERT_TRUE(common::LoadYamlProto(SourceDir() + "/config/eligibility.yaml", &config).ok());
+  v1::AmountRules& amount = *config.mutable_amount();
+  *amount.add_wages() = amount.wages(0);  // the same region and year twice
+  v1::WageRow* bad = amount.add_wages();
+  bad->set_region("34x");
+  bad->set_year(1066);
+  amount.mutable_months()->set_urgent_treatment(0);
+  amount.mutable_extreme_hardship()->set_min_weight(10);  // below very
+  (*amount.mutable_uplift_months())["left_handed"] = 1;
+  amount.set_approval_threshold_fen(100);  // below the floor
+  auto rules = RulesFromConfig(config);
+  ASSERT_EQ(rules.status().code(), absl::StatusCode::kInvalidArgument);
+  const std::string message(rules.status().message());
+  for (const char* expected :
+       {"amount.wages[1] repeats region 34 year 2023", "amount.wages[2].region",
+        "amount.wages[2].year", "amount.wages[2].monthly_wage_fen", "amount.months",
+        "very_hardship.min_weight < extreme_hardship.min_weight", "uplift_months.left_handed",
+        "approval_threshold_fen"}) {
+    EXPECT_NE(message.find(expected), std::string::npos) << expected << " in " << message;
+  }
+  config.clear_amount();
+  EXPECT_NE(RulesFromConfig(config).status().message().find("amount is required"),
+            std::string::npos);
+}
+
+TEST(EligibilityConfigTest, ConfiguredAmountRulesReachTheRules) {
+  v1::EligibilityConfig config;
+  ASSERT_TRUE(common::LoadYamlProto(SourceDir() + "/config/eligibility.yaml", &config).ok());
+  v1::WageRow* hefei = config.mutable_amount()->add_wages();
+  hefei->set_region("3401");
+  hefei->set_year(2024);
+  hefei->set_monthly_wage_fen(1000000);
+  config.mutable_amount()->mutable_months()->set_property_loss(2.5);
+  auto rules = RulesFromConfig(config);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  EXPECT_EQ(rules->WageFor("340102", 2025).monthly_wage_fen, 1000000);
+  EXPECT_EQ(rules->WageFor("341523", 2025).monthly_wage_fen, 864000);
+  EXPECT_DOUBLE_EQ(rules->MonthsFor(Category::kPropertyLoss), 2.5);
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 #include "common/auth/caller.h"
 #include "common/paging/paging.h"
@@ -31,6 +33,38 @@ absl::StatusOr<RecordKey> ParseRecordKey(const std::string& text, const char* fi
     return absl::InvalidArgumentError(absl::StrCat(field, " must be AGENCY:SOURCE_RECORD_ID"));
   }
   return RecordKey{text.substr(0, colon), text.substr(colon + 1)};
+}
+
+// What the caller may see and decide: an internal caller (no role) everything; a procurator or
+// chief procurator the regions of their scope, which they must have. Errors: PermissionDenied.
+absl::StatusOr<ReviewAuthority> AuthorityOf(const common::Caller& caller) {
+  ReviewAuthority authority;
+  if (caller.internal()) {
+    authority.senior_sign_off = true;
+    return authority;
+  }
+  if (caller.role == common::kRoleProcurator || caller.role == common::kRoleChiefProcurator) {
+    authority.senior_sign_off = caller.role == common::kRoleChiefProcurator;
+    authority.regions = absl::StrSplit(caller.scope, ',', absl::SkipWhitespace());
+    for (std::string& region : authority.regions) {
+      region = std::string(absl::StripAsciiWhitespace(region));
+    }
+    if (authority.regions.empty()) {
+      return absl::PermissionDeniedError("a procurator needs regions (scope) to see clues");
+    }
+  }
+  // Other roles the gateway lets through (admin) see every region and sign off nothing extra.
+  return authority;
+}
+
+// Checks a region filter: 2 to 6 digits, or empty. Errors: InvalidArgument.
+absl::Status CheckRegionFilter(const std::string& region) {
+  if (region.empty()) return absl::OkStatus();
+  if (region.size() < 2 || region.size() > 6 ||
+      !std::all_of(region.begin(), region.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return absl::InvalidArgumentError("region must be 2 to 6 digits of a division code");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -105,11 +139,27 @@ grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* /*context*/,
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* context,
                                          const v1::ListCluesRequest* request,
                                          v1::ListCluesResponse* response) {
   auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(const ReviewAuthority authority,
+                     AuthorityOf(common::CallerFromContext(*context)));
     ClueQuery query;
+    RETURN_IF_ERROR(CheckRegionFilter(request->region()));
+    ASSIGN_OR_RETURN(query.regions, authority.Narrow(request->region()));
+    if (!v1::Category_IsValid(request->category())) {
+      return absl::InvalidArgumentError("unknown category");
+    }
+    if (request->category() != v1::CATEGORY_UNSPECIFIED) {
+      query.category = static_cast<Category>(static_cast<int>(request->category()));
+    }
+    if (!v1::ClueOrder_IsValid(request->order()))
+      return absl::InvalidArgumentError("unknown order");
+    query.order = request->order() == v1::CLUE_ORDER_AGE ? ClueOrder::kAge : ClueOrder::kScore;
+    if (!v1::ClueStatus_IsValid(request->status())) {
+      return absl::InvalidArgumentError("unknown status");
+    }
     if (request->status() != v1::CLUE_STATUS_UNSPECIFIED) {
       query.status = static_cast<ClueStatus>(static_cast<int>(request->status()));
     }
@@ -138,11 +188,14 @@ grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* /*context*/,
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* context,
                                        const v1::GetClueRequest* request, v1::Clue* response) {
   auto run = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(const ReviewAuthority authority,
+                     AuthorityOf(common::CallerFromContext(*context)));
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
     ASSIGN_OR_RETURN(ClueView clue, store_->GetClue(request->clue_id()));
+    RETURN_IF_ERROR(authority.CheckRegion(clue.clue.candidate.region_code));
     ToProto(clue, engine_->rules(), response);
     return absl::OkStatus();
   };
@@ -160,9 +213,10 @@ grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
     review.reason = request->reason();
     // The gateway's authenticated user wins over the body; internal callers name themselves.
     const common::Caller caller = common::CallerFromContext(*context);
+    ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(caller));
     review.reviewer = caller.user.empty() ? request->reviewer() : caller.user;
     ASSIGN_OR_RETURN(ClueStatus status,
-                     engine_->ReviewClue(request->clue_id(), review, clock_->Now()));
+                     engine_->ReviewClue(request->clue_id(), review, authority, clock_->Now()));
     RefreshMetrics();
     if (status == ClueStatus::kApproved && on_plan_queued_) on_plan_queued_();
     ASSIGN_OR_RETURN(ClueView clue, store_->GetClue(request->clue_id()));

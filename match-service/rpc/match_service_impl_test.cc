@@ -72,6 +72,16 @@ class MatchServiceImplTest : public ::testing::Test {
     return response;
   }
 
+  v1::Clue Get(const std::string& clue_id) {
+    grpc::ClientContext context;
+    v1::GetClueRequest request;
+    request.set_clue_id(clue_id);
+    v1::Clue clue;
+    grpc::Status status = stub_->GetClue(&context, request, &clue);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return clue;
+  }
+
   grpc::Status Review(const std::string& clue_id, v1::Review::Decision decision, int64_t amount,
                       const std::string& reason, v1::Clue* out,
                       const std::string& user = "proc-user-7") {
@@ -224,12 +234,12 @@ TEST_F(MatchServiceImplTest, ApproveSendsOnePlanAndStoresThePlanId) {
   LoadStory();
   const std::string clue_id = List().clues(0).clue_id();
   v1::Clue approved;
-  grpc::Status status = Review(clue_id, v1::Review::DECISION_APPROVE, 1500000, "", &approved);
+  grpc::Status status = Review(clue_id, v1::Review::DECISION_APPROVE, 1000000, "", &approved);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(approved.status(), v1::CLUE_STATUS_APPROVED);
   ASSERT_EQ(approved.reviews_size(), 1);
   EXPECT_EQ(approved.reviews(0).reviewer(), "proc-user-7");  // metadata wins over the body
-  EXPECT_EQ(approved.reviews(0).amount_fen(), 1500000);
+  EXPECT_EQ(approved.reviews(0).amount_fen(), 1000000);
   EXPECT_EQ(wakes_, 1);
 
   auto sent = dispatcher_->DrainOnce();
@@ -239,7 +249,7 @@ TEST_F(MatchServiceImplTest, ApproveSendsOnePlanAndStoresThePlanId) {
   std::vector<referral::v1::CreatePlanRequest> requests = referral_.requests();
   ASSERT_THAT(requests, SizeIs(1));
   EXPECT_EQ(requests[0].clue_id(), clue_id);
-  EXPECT_EQ(requests[0].approved_amount_fen(), 1500000);
+  EXPECT_EQ(requests[0].approved_amount_fen(), 1000000);
   EXPECT_EQ(requests[0].approved_by(), "proc-user-7");
   EXPECT_EQ(requests[0].category(), "CATEGORY_DEPENDANT_OF_DECEASED");
   EXPECT_EQ(requests[0].person().name(), "测试父");
@@ -293,6 +303,157 @@ TEST_F(MatchServiceImplTest, ReviewingADecidedClueFails) {
             grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(Review(clue_id, v1::Review::DECISION_REJECT, 0, "again", &out).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+// Adds a gateway-authenticated caller to a call.
+void As(grpc::ClientContext* context, const std::string& role, const std::string& scope) {
+  context->AddMetadata("x-lifeline-user", "proc-user-7");
+  context->AddMetadata("x-lifeline-role", role);
+  if (!scope.empty()) context->AddMetadata("x-lifeline-scope", scope);
+}
+
+TEST_F(MatchServiceImplTest, ProcuratorsSeeAndDecideOnlyTheirRegionsClues) {
+  LoadStory();  // both parents' clues are of the case handled in 341523
+  auto list = [&](const std::string& scope, v1::ListCluesRequest request,
+                  v1::ListCluesResponse* out) {
+    grpc::ClientContext context;
+    As(&context, "procurator", scope);
+    return stub_->ListClues(&context, request, out);
+  };
+  v1::ListCluesResponse listed;
+  ASSERT_TRUE(list("3415", {}, &listed).ok());
+  ASSERT_EQ(listed.clues_size(), 2);
+  EXPECT_EQ(listed.clues(0).region_code(), "341523");
+  const std::string clue_id = listed.clues(0).clue_id();
+  ASSERT_TRUE(list("3401,341523", {}, &listed).ok());
+  EXPECT_EQ(listed.clues_size(), 2);
+  ASSERT_TRUE(list("3401", {}, &listed).ok());
+  EXPECT_EQ(listed.clues_size(), 0);
+  // A procurator without regions sees nothing at all.
+  EXPECT_EQ(list("", {}, &listed).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // Region filters meet the caller's regions; bad ones are refused.
+  v1::ListCluesRequest in_region;
+  in_region.set_region("341523");
+  ASSERT_TRUE(list("3415", in_region, &listed).ok());
+  EXPECT_EQ(listed.clues_size(), 2);
+  in_region.set_region("3401");
+  EXPECT_EQ(list("3415", in_region, &listed).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  for (const char* bad : {"3", "34152300", "34x5"}) {
+    in_region.set_region(bad);
+    EXPECT_EQ(list("3415", in_region, &listed).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << bad;
+  }
+
+  // Another region's procurator can neither read nor decide the clue.
+  {
+    grpc::ClientContext context;
+    As(&context, "procurator", "3401");
+    v1::GetClueRequest get;
+    get.set_clue_id(clue_id);
+    v1::Clue clue;
+    EXPECT_EQ(stub_->GetClue(&context, get, &clue).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext context;
+    As(&context, "procurator", "3401");
+    v1::ReviewClueRequest review;
+    review.set_clue_id(clue_id);
+    review.set_decision(v1::Review::DECISION_REJECT);
+    review.set_reason("not ours");
+    v1::Clue clue;
+    EXPECT_EQ(stub_->ReviewClue(&context, review, &clue).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  EXPECT_EQ(Get(clue_id).status(), v1::CLUE_STATUS_PENDING_REVIEW);
+}
+
+TEST_F(MatchServiceImplTest, ListCluesFiltersByCategoryAndSortsByAge) {
+  LoadStory();
+  v1::ListCluesRequest request;
+  request.set_category(v1::CATEGORY_SERIOUS_INJURY);
+  EXPECT_EQ(List(request).clues_size(), 0);
+  request.set_category(v1::CATEGORY_DEPENDANT_OF_DECEASED);
+  EXPECT_EQ(List(request).clues_size(), 2);
+
+  // A later case makes a newer clue: first by score, last by age.
+  clock_.Advance(absl::Hours(1));
+  v1::UpsertRecordsRequest later;
+  NormalizedRecord victim = testing::VictimRecord();
+  victim.set_source_record_id("pv-later");
+  *victim.mutable_person() =
+      testing::TestPerson("aaaa000000000000000000000000000000000000000000000000000000000009",
+                          "测试新", records::v1::SEX_MALE, "1960-01-01");
+  auto* v = victim.mutable_record()->mutable_criminal_victim();
+  v->set_harm(records::v1::CriminalVictim::HARM_SERIOUS_INJURY);
+  v->mutable_criminal_case()->set_case_number("TEST-PROC-2024-0002");
+  v->mutable_criminal_case()->set_offender_status(
+      records::v1::CriminalCase::OFFENDER_STATUS_UNKNOWN);
+  *later.add_records() = victim;
+  NormalizedRecord poor = testing::MinimumLiving("ca-later", victim.person());
+  *later.add_records() = poor;
+  NormalizedRecord poorer = testing::MinimumLiving("ca-later-2", victim.person());
+  poorer.mutable_record()->mutable_social_assistance()->set_programme(
+      records::v1::SocialAssistance::PROGRAMME_EXTREME_POVERTY);
+  *later.add_records() = poorer;
+  {
+    grpc::ClientContext context;
+    v1::UpsertRecordsResponse response;
+    ASSERT_TRUE(stub_->UpsertRecords(&context, later, &response).ok());
+  }
+  v1::ListCluesResponse by_score = List();
+  ASSERT_EQ(by_score.clues_size(), 3);
+  EXPECT_EQ(by_score.clues(0).person_name(), "测试新");  // 60 + 20 + 25
+  v1::ListCluesRequest by_age_request;
+  by_age_request.set_order(v1::CLUE_ORDER_AGE);
+  v1::ListCluesResponse by_age = List(by_age_request);
+  ASSERT_EQ(by_age.clues_size(), 3);
+  EXPECT_EQ(by_age.clues(2).person_name(), "测试新");
+  // Paging keeps the order.
+  by_age_request.set_page_size(2);
+  v1::ListCluesResponse first = List(by_age_request);
+  ASSERT_EQ(first.clues_size(), 2);
+  by_age_request.set_page_token(first.next_page_token());
+  v1::ListCluesResponse rest = List(by_age_request);
+  ASSERT_EQ(rest.clues_size(), 1);
+  EXPECT_EQ(rest.clues(0).person_name(), "测试新");
+
+  for (int bad = 0; bad < 3; ++bad) {
+    v1::ListCluesRequest request_bad;
+    if (bad == 0) request_bad.set_category(static_cast<v1::Category>(9));
+    if (bad == 1) request_bad.set_order(static_cast<v1::ClueOrder>(9));
+    if (bad == 2) request_bad.set_status(static_cast<v1::ClueStatus>(42));
+    grpc::ClientContext context;
+    v1::ListCluesResponse ignored;
+    EXPECT_EQ(stub_->ListClues(&context, request_bad, &ignored).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+}
+
+TEST_F(MatchServiceImplTest, ApprovalOutsideTheFloorOrAboveTheThresholdNeedsAChief) {
+  LoadStory();
+  const v1::Clue clue = List().clues(0);
+  // Suggested: 6 months of 8,640 yuan, within 3,000 and the 36-month cap.
+  EXPECT_EQ(clue.suggested_amount().point_fen(), 5184000);
+  EXPECT_EQ(clue.suggested_amount().min_fen(), 300000);
+  EXPECT_GT(clue.suggested_amount().rationale_size(), 3);
+  auto review = [&](const std::string& role, int64_t amount, const std::string& note) {
+    grpc::ClientContext context;
+    As(&context, role, "3415");
+    v1::ReviewClueRequest request;
+    request.set_clue_id(clue.clue_id());
+    request.set_decision(v1::Review::DECISION_APPROVE);
+    request.set_amount_fen(amount);
+    request.set_reason(note);
+    v1::Clue out;
+    return stub_->ReviewClue(&context, request, &out).error_code();
+  };
+  EXPECT_EQ(review("procurator", 1, ""), grpc::StatusCode::INVALID_ARGUMENT);  // 0.01 yuan
+  EXPECT_EQ(review("procurator", 5184000, ""), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(review("procurator", 5184000, "serious case"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(review("chief_procurator", 100, "relief fund paid the rest"), grpc::StatusCode::OK);
+  EXPECT_EQ(Get(clue.clue_id()).status(), v1::CLUE_STATUS_APPROVED);
 }
 
 TEST_F(MatchServiceImplTest, ReviewerFallsBackToTheBodyForInternalCallers) {

@@ -28,6 +28,11 @@ void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out)
   }
   out->mutable_suggested_amount()->set_min_fen(c.suggested_amount.min_fen);
   out->mutable_suggested_amount()->set_max_fen(c.suggested_amount.max_fen);
+  out->mutable_suggested_amount()->set_point_fen(c.suggested_amount.point_fen);
+  for (const std::string& line : c.suggested_amount.rationale) {
+    out->mutable_suggested_amount()->add_rationale(line);
+  }
+  out->set_region_code(c.region_code);
   for (const std::string& s : c.hardship_signals) out->add_hardship_signals(s);
   for (const std::string& s : c.possible_exclusions) out->add_possible_exclusions(s);
   if (clue.unsupported) out->add_possible_exclusions(kNoLongerSupported);

@@ -71,14 +71,23 @@ struct ClueView {
   std::string person_id_masked;
 };
 
+// The order of a clue list: best score first, or oldest first (waiting longest).
+enum class ClueOrder { kScore, kAge };
+
 struct ClueQuery {
-  // Only clues in this state; nullopt lists all.
+  // Only clues in this state; nullopt lists all but the EXCLUDED.
   std::optional<ClueStatus> status;
   int offset = 0;
   int limit = 50;
   // Only clues scoring in [min_score_micros, below_score_micros) (a tier's scores).
   int64_t min_score_micros = std::numeric_limits<int64_t>::min();
   int64_t below_score_micros = std::numeric_limits<int64_t>::max();
+  // Only clues of this category.
+  std::optional<Category> category;
+  // Only clues whose region starts with one of these division-code prefixes; empty, every
+  // region.
+  std::vector<std::string> regions;
+  ClueOrder order = ClueOrder::kScore;
 };
 
 struct CluePage {
@@ -93,7 +102,8 @@ class MatchStore : public MatchTransactionRunner {
   // Errors: NotFound.
   virtual absl::StatusOr<PersonView> GetPerson(const std::string& person_id) = 0;
 
-  // Lists clues by score, best first. Errors: InvalidArgument (negative offset, limit < 1).
+  // Lists the clues the query selects, in its order. Errors: InvalidArgument (negative offset,
+  // limit < 1).
   virtual absl::StatusOr<CluePage> ListClues(const ClueQuery& query) = 0;
 
   // Errors: NotFound.

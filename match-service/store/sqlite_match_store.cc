@@ -207,6 +207,17 @@ UPDATE clues SET status = 5, exclusions = 'victim_major_fault',
   WHERE status = 1 AND ',' || possible_exclusions || ',' LIKE '%,victim_major_fault,%';
 )sql";
 
+// Version 10: a clue's suggested point amount with its rationale (one line per step), and its
+// region (the case's handling unit's division code), which region-bound reviewers are checked
+// against; clues by age for ListClues. Old clues have no region until re-scored: the rules
+// fingerprint is cleared so that the next start re-scores every person.
+constexpr char kSchemaV10[] = R"sql(
+ALTER TABLE clues ADD COLUMN point_fen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clues ADD COLUMN amount_rationale TEXT NOT NULL DEFAULT '';
+ALTER TABLE clues ADD COLUMN region_code TEXT NOT NULL DEFAULT '';
+CREATE INDEX clues_age ON clues(created_time, clue_id);
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -252,7 +263,8 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
       db.QueryOne(
           "SELECT person_id, case_number, category, status, score_micros, min_fen, max_fen, "
           "hardship_signals, possible_exclusions, needs, created_time, updated_time, plan_id, "
-          "unsupported, exclusions FROM clues WHERE clue_id = ?",
+          "unsupported, exclusions, point_fen, amount_rationale, region_code FROM clues "
+          "WHERE clue_id = ?",
           [&](const Statement& row) {
             Clue clue;
             clue.clue_id = clue_id;
@@ -262,7 +274,12 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
             c.category = static_cast<Category>(row.ColumnInt(2));
             clue.status = static_cast<ClueStatus>(row.ColumnInt(3));
             c.score = static_cast<double>(row.ColumnInt(4)) / 1e6;
-            c.suggested_amount = AmountRange{row.ColumnInt(5), row.ColumnInt(6)};
+            c.suggested_amount.min_fen = row.ColumnInt(5);
+            c.suggested_amount.max_fen = row.ColumnInt(6);
+            c.suggested_amount.point_fen = row.ColumnInt(15);
+            c.suggested_amount.rationale =
+                absl::StrSplit(row.ColumnText(16), '\n', absl::SkipEmpty());
+            c.region_code = row.ColumnText(17);
             c.hardship_signals = SplitList(row.ColumnText(7));
             c.possible_exclusions = SplitList(row.ColumnText(8));
             c.needs = SplitList(row.ColumnText(9));
@@ -557,15 +574,18 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
   absl::Status UpdateClue(const std::string& clue_id, const ClueCandidate& c,
                           absl::Time now) override {
     RETURN_IF_ERROR(db_.Execute(
-        "UPDATE clues SET score_micros = ?, min_fen = ?, max_fen = ?, hardship_signals = ?, "
+        "UPDATE clues SET score_micros = ?, min_fen = ?, max_fen = ?, point_fen = ?, "
+        "amount_rationale = ?, region_code = ?, hardship_signals = ?, "
         "possible_exclusions = ?, needs = ?, exclusions = ?, fingerprint = ?, unsupported = 0, "
         // A pending clue the data now exclude becomes EXCLUDED, and back when the exclusion
         // goes; one a procurator asked more about keeps its state and shows the exclusions.
         "status = CASE WHEN status IN (?, ?) THEN ? ELSE status END, "
         "updated_time = ? WHERE clue_id = ?",
         static_cast<int64_t>(c.score * 1e6), c.suggested_amount.min_fen, c.suggested_amount.max_fen,
-        absl::StrJoin(c.hardship_signals, ","), absl::StrJoin(c.possible_exclusions, ","),
-        absl::StrJoin(c.needs, ","), absl::StrJoin(c.exclusions, ","), Fingerprint(c),
+        c.suggested_amount.point_fen, absl::StrJoin(c.suggested_amount.rationale, "\n"),
+        c.region_code, absl::StrJoin(c.hardship_signals, ","),
+        absl::StrJoin(c.possible_exclusions, ","), absl::StrJoin(c.needs, ","),
+        absl::StrJoin(c.exclusions, ","), Fingerprint(c),
         static_cast<int64_t>(ClueStatus::kPendingReview),
         static_cast<int64_t>(ClueStatus::kExcluded),
         static_cast<int64_t>(c.exclusions.empty() ? ClueStatus::kPendingReview
@@ -643,6 +663,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       {7, kSchemaV7, nullptr},
       {8, kSchemaV8, nullptr},
       {9, kSchemaV9, nullptr},
+      {10, kSchemaV10, nullptr},
   };
 }
 
@@ -735,17 +756,56 @@ absl::StatusOr<ClueView> SqliteMatchStore::GetClue(const std::string& clue_id) {
   return view;
 }
 
+std::string SqliteMatchStore::ListCluesSql(const ClueQuery& query) {
+  std::string sql =
+      "SELECT clue_id FROM clues WHERE (?1 = 0 AND status <> 5 OR status = ?1) "
+      "AND score_micros >= ?4 AND score_micros < ?5 AND (?6 = 0 OR category = ?6) ";
+  if (!query.regions.empty()) {
+    std::vector<std::string> ranges;
+    for (size_t i = 0; i < query.regions.size(); ++i) {
+      ranges.push_back(
+          absl::StrCat("region_code >= ?", 7 + 2 * i, " AND region_code < ?", 8 + 2 * i));
+    }
+    absl::StrAppend(&sql, "AND (", absl::StrJoin(ranges, " OR "), ") ");
+  }
+  absl::StrAppend(&sql, query.order == ClueOrder::kAge ? "ORDER BY created_time, clue_id "
+                                                       : "ORDER BY score_micros DESC, clue_id ");
+  absl::StrAppend(&sql, "LIMIT ?2 OFFSET ?3");
+  return sql;
+}
+
 absl::StatusOr<CluePage> SqliteMatchStore::ListClues(const ClueQuery& query) {
   if (query.offset < 0) return absl::InvalidArgumentError("offset must be >= 0");
   if (query.limit < 1) return absl::InvalidArgumentError("limit must be >= 1");
   CluePage page;
   RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
-    const int64_t status = query.status.has_value() ? static_cast<int64_t>(*query.status) : 0;
-    ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                     db_->Query(
-                         kRankedCluesSql, [](const Statement& row) { return row.ColumnText(0); },
-                         status, int64_t{query.limit} + 1, int64_t{query.offset},
-                         query.min_score_micros, query.below_score_micros));
+    ASSIGN_OR_RETURN(Statement statement, db_->Prepare(ListCluesSql(query)));
+    statement.BindAll(
+        query.status.has_value() ? static_cast<int64_t>(*query.status) : int64_t{0},
+        int64_t{query.limit} + 1, int64_t{query.offset}, query.min_score_micros,
+        query.below_score_micros,
+        query.category.has_value() ? static_cast<int64_t>(*query.category) : int64_t{0});
+    // A prefix's codes are those from it (inclusive) to it with its last character raised.
+    std::vector<std::string> bounds;
+    for (const std::string& prefix : query.regions) {
+      std::string below = prefix;
+      if (below.empty()) {
+        below = "\x7f";
+      } else {
+        ++below.back();
+      }
+      bounds.push_back(prefix);
+      bounds.push_back(std::move(below));
+    }
+    for (size_t i = 0; i < bounds.size(); ++i) {
+      statement.Bind(static_cast<int>(7 + i), std::string_view(bounds[i]));
+    }
+    std::vector<std::string> ids;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, statement.Step());
+      if (!row) break;
+      ids.push_back(statement.ColumnText(0));
+    }
     if (static_cast<int>(ids.size()) > query.limit) {
       ids.pop_back();
       page.next_offset = query.offset + query.limit;

@@ -24,13 +24,13 @@ class SqliteMatchStore : public MatchStore {
   static std::vector<common::Migration> Migrations();
 
   // Statements that walk a whole table by purpose (the query-plan test allows exactly these):
-  // ranked paging reads clues_rank from the top and stops after offset + page; the clue gauge
+  // ranked paging (ListCluesSql) reads clues_rank or clues_age from the top and stops after
+  // offset + page; the clue gauge
   // counts every clue (one per eligible person: thousands, not millions); re-scoring visits every
   // person; re-resolution from scratch reads every record.
-  static constexpr char kRankedCluesSql[] =
-      "SELECT clue_id FROM clues WHERE (?1 = 0 AND status <> 5 OR status = ?1) "
-      "AND score_micros >= ?4 AND score_micros < ?5 "
-      "ORDER BY score_micros DESC, clue_id LIMIT ?2 OFFSET ?3";
+  // Binds ?1 status (0: all but EXCLUDED), ?2 limit, ?3 offset, ?4/?5 the score range, ?6 the
+  // category (0: all), then each region prefix's [from, below) range.
+  static std::string ListCluesSql(const ClueQuery& query);
   static constexpr char kCountCluesSql[] = "SELECT status, COUNT(*) FROM clues GROUP BY status";
   static constexpr char kAllPersonsSql[] = "SELECT person_id FROM persons ORDER BY person_id";
   // Possible matches are read from the top of their weight index, skipping pairs whose records

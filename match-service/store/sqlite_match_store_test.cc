@@ -22,6 +22,14 @@
 namespace lifeline::match {
 namespace {
 
+ClueQuery QueryOf(std::optional<ClueStatus> status, int offset, int limit) {
+  ClueQuery query;
+  query.status = status;
+  query.offset = offset;
+  query.limit = limit;
+  return query;
+}
+
 using ::testing::Contains;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -44,7 +52,8 @@ class Env {
   absl::StatusOr<ApplyResult> Rescore(absl::Time now) { return engine_.Rescore(now); }
   absl::StatusOr<ClueView> ReviewClue(const std::string& clue_id, const Review& review,
                                       absl::Time now) {
-    absl::StatusOr<ClueStatus> status = engine_.ReviewClue(clue_id, review, now);
+    absl::StatusOr<ClueStatus> status =
+        engine_.ReviewClue(clue_id, review, ReviewAuthority{true, {}}, now);
     if (!status.ok()) return status.status();
     return store_->GetClue(clue_id);
   }
@@ -86,7 +95,7 @@ std::unique_ptr<Env> OpenStore(const std::string& path = ":memory:") {
 }
 
 std::vector<ClueView> AllClues(Env& store) {
-  auto page = store.ListClues(ClueQuery{std::nullopt, 0, 500});
+  auto page = store.ListClues(QueryOf(std::nullopt, 0, 500));
   EXPECT_TRUE(page.ok()) << page.status();
   return page.ok() ? page->clues : std::vector<ClueView>{};
 }
@@ -234,7 +243,7 @@ TEST(SqliteMatchStoreTest, AnExcludedCandidateIsKeptOutOfTheListUntilTheRecordIs
   ASSERT_TRUE(store->UpsertRecords(world, kNow).ok());
   EXPECT_THAT(AllClues(*store), IsEmpty());  // not clues
 
-  auto excluded = store->ListClues(ClueQuery{ClueStatus::kExcluded, 0, 10});
+  auto excluded = store->ListClues(QueryOf(ClueStatus::kExcluded, 0, 10));
   ASSERT_TRUE(excluded.ok()) << excluded.status();
   ASSERT_THAT(excluded->clues, SizeIs(2));  // both parents, visible through the filter
   const ClueView father = *ClueOf(excluded->clues, "测试父");
@@ -301,7 +310,7 @@ TEST(SqliteMatchStoreTest, ApprovalQueuesThePlanRequestAndIsFinal) {
             absl::StatusCode::kInvalidArgument);
   ASSERT_EQ(*store->outbox()->Pending(kReferralTopic), 0);
 
-  auto approved = store->ReviewClue(father.clue.clue_id, Approve(2000000), kNow);
+  auto approved = store->ReviewClue(father.clue.clue_id, Approve(1000000), kNow);
   ASSERT_TRUE(approved.ok()) << approved.status();
   EXPECT_EQ(approved->clue.status, ClueStatus::kApproved);
   ASSERT_THAT(approved->clue.reviews, SizeIs(1));
@@ -313,7 +322,7 @@ TEST(SqliteMatchStoreTest, ApprovalQueuesThePlanRequestAndIsFinal) {
   referral::v1::CreatePlanRequest plan;
   ASSERT_TRUE(plan.ParseFromString((*due)[0].payload));
   EXPECT_EQ(plan.clue_id(), father.clue.clue_id);
-  EXPECT_EQ(plan.approved_amount_fen(), 2000000);
+  EXPECT_EQ(plan.approved_amount_fen(), 1000000);
   EXPECT_EQ(plan.category(), "CATEGORY_DEPENDANT_OF_DECEASED");
   EXPECT_EQ(plan.case_number(), testing::kStoryCase);
   EXPECT_EQ(plan.approved_by(), "proc-1");
@@ -358,18 +367,18 @@ TEST(SqliteMatchStoreTest, RecordsWithoutTokenAreSingletonsAndKeepTheirPerson) {
 TEST(SqliteMatchStoreTest, ListCluesPagesAndFiltersByStatus) {
   auto store = OpenStore();
   ASSERT_TRUE(store->UpsertRecords(testing::StoryRecords(), kNow).ok());
-  auto first = store->ListClues(ClueQuery{std::nullopt, 0, 1});
+  auto first = store->ListClues(QueryOf(std::nullopt, 0, 1));
   ASSERT_TRUE(first.ok());
   ASSERT_THAT(first->clues, SizeIs(1));
   EXPECT_EQ(first->next_offset, 1);
-  auto second = store->ListClues(ClueQuery{std::nullopt, 1, 1});
+  auto second = store->ListClues(QueryOf(std::nullopt, 1, 1));
   ASSERT_TRUE(second.ok());
   ASSERT_THAT(second->clues, SizeIs(1));
   EXPECT_EQ(second->next_offset, -1);
   EXPECT_NE(first->clues[0].clue.clue_id, second->clues[0].clue.clue_id);
 
   ASSERT_TRUE(store->ReviewClue(first->clues[0].clue.clue_id, Approve(500000), kNow).ok());
-  auto approved = store->ListClues(ClueQuery{ClueStatus::kApproved, 0, 10});
+  auto approved = store->ListClues(QueryOf(ClueStatus::kApproved, 0, 10));
   ASSERT_TRUE(approved.ok());
   ASSERT_THAT(approved->clues, SizeIs(1));
   EXPECT_EQ(approved->clues[0].clue.clue_id, first->clues[0].clue.clue_id);
@@ -444,7 +453,11 @@ TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
   ASSERT_TRUE(store->SearchPersons(testing::kFatherToken, "测试父", 5).ok());
   ASSERT_TRUE(store->SearchPersons("", "测试父", 5).ok());
   ASSERT_TRUE(store->ListLinks(0, 5).ok());
-  ASSERT_TRUE(store->ListClues(ClueQuery{ClueStatus::kApproved, 0, 5}).ok());
+  std::vector<ClueQuery> list_queries(3, QueryOf(ClueStatus::kApproved, 0, 5));
+  list_queries[1].order = ClueOrder::kAge;
+  list_queries[2].regions = {"3415", "3401"};
+  list_queries[2].category = Category::kSeriousInjury;
+  for (const ClueQuery& query : list_queries) ASSERT_TRUE(store->ListClues(query).ok());
   ASSERT_TRUE(store->CountClues().ok());
   ASSERT_TRUE(store->SetPlanId(father.clue.clue_id, "plan_1").ok());
   ASSERT_TRUE(store->outbox()->Due(kReferralTopic, 5, INT64_MAX).ok());
@@ -466,11 +479,15 @@ TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
   // One row per topic; the linkage state is one row.
   policy.small_tables = {"outbox_pending", "link_state"};
   for (const char* sql :
-       {SqliteMatchStore::kRankedCluesSql, SqliteMatchStore::kCountCluesSql,
-        SqliteMatchStore::kAllPersonsSql, SqliteMatchStore::kRankedPossibleMatchesSql,
-        SqliteMatchStore::kAllLiveRecordsSql, SqliteMatchStore::kAllMatchReviewsSql,
-        SqliteMatchStore::kClearPossibleMatchesSql, SqliteMatchStore::kAllPossibleMatchPairsSql}) {
+       {SqliteMatchStore::kCountCluesSql, SqliteMatchStore::kAllPersonsSql,
+        SqliteMatchStore::kRankedPossibleMatchesSql, SqliteMatchStore::kAllLiveRecordsSql,
+        SqliteMatchStore::kAllMatchReviewsSql, SqliteMatchStore::kClearPossibleMatchesSql,
+        SqliteMatchStore::kAllPossibleMatchPairsSql}) {
     policy.whole_table_statements[sql] = "by purpose (sqlite_match_store.h)";
+  }
+  for (const ClueQuery& query : list_queries) {
+    policy.whole_table_statements[SqliteMatchStore::ListCluesSql(query)] =
+        "ranked paging (sqlite_match_store.h)";
   }
   common::Database* db = store->database();
   auto scans = common::FindFullScans(db, db->CompiledSql(), policy);

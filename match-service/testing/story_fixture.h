@@ -63,6 +63,7 @@ inline rv1::NormalizedRecord VictimRecord() {
   c->set_case_number(kStoryCase);
   c->set_crime(rv1::CriminalCase::CRIME_TRAFFIC);
   c->set_case_date("2023-03-01");
+  c->set_region_code("341523");
   c->set_offender_status(rv1::CriminalCase::OFFENDER_STATUS_SENTENCED);
   v->set_harm(rv1::CriminalVictim::HARM_DEATH);
   return r;

@@ -33,6 +33,9 @@ using ::testing::Contains;
 
 constexpr const char* kProcurator = kProcuratorToken;
 constexpr const char* kAdmin = kAdminToken;
+constexpr const char* kChiefProcurator = "demo-chief-procurator-token";
+// A procurator of Hefei (3401): the demo case is Lu'an's (341523).
+constexpr const char* kHefeiProcurator = "demo-procurator-hefei-token";
 
 class SkeletonFlowTest : public ::testing::Test {
  protected:
@@ -145,9 +148,32 @@ TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
   EXPECT_GT(clue.suggested_amount().max_fen(), 0);
   EXPECT_LE(clue.suggested_amount().max_fen(), 83012300);
 
-  // A procurator approves; referral-service opens the plan and delivers its referrals.
-  HttpResponse review = Http("POST", "/v1/clues/" + father_clue + ":review", kProcurator,
-                             R"({"decision": "DECISION_APPROVE", "amount_fen": "5000000"})");
+  EXPECT_EQ(clue.region_code(), "341523");
+  EXPECT_GE(clue.suggested_amount().point_fen(), clue.suggested_amount().min_fen());
+  EXPECT_LE(clue.suggested_amount().point_fen(), clue.suggested_amount().max_fen());
+  EXPECT_GT(clue.suggested_amount().rationale_size(), 0);
+
+  // Another region's procurator neither sees nor decides the clue.
+  EXPECT_EQ(Http("GET", "/v1/clues/" + father_clue, kHefeiProcurator).status, 403);
+  HttpResponse hefei_list = Http("GET", "/v1/clues?page_size=100", kHefeiProcurator);
+  ASSERT_EQ(hefei_list.status, 200) << hefei_list.body;
+  EXPECT_EQ(ParseJson<match::v1::ListCluesResponse>(hefei_list.body).clues_size(), 0);
+  EXPECT_EQ(Http("POST", "/v1/clues/" + father_clue + ":review", kHefeiProcurator,
+                 R"({"decision": "DECISION_REJECT", "reason": "not ours"})")
+                .status,
+            403);
+
+  // 50,000 yuan is above the 10,000-yuan approval threshold: a note and a chief procurator.
+  const std::string approve = R"({"decision": "DECISION_APPROVE", "amount_fen": "5000000")";
+  EXPECT_EQ(Http("POST", "/v1/clues/" + father_clue + ":review", kProcurator, approve + "}").status,
+            400);
+  EXPECT_EQ(Http("POST", "/v1/clues/" + father_clue + ":review", kProcurator,
+                 approve + R"(, "reason": "family of a killed victim"})")
+                .status,
+            403);
+  // The chief procurator approves; referral-service opens the plan and delivers its referrals.
+  HttpResponse review = Http("POST", "/v1/clues/" + father_clue + ":review", kChiefProcurator,
+                             approve + R"(, "reason": "family of a killed victim"})");
   ASSERT_EQ(review.status, 200) << review.body;
   EXPECT_EQ(ParseJson<match::v1::Clue>(review.body).status(), match::v1::CLUE_STATUS_APPROVED);
 
@@ -192,8 +218,8 @@ TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
   EXPECT_TRUE(absl::StrContains(ReadFile(received_path), plan_id));
 
   // A second approval of the same clue is refused.
-  HttpResponse again = Http("POST", "/v1/clues/" + father_clue + ":review", kProcurator,
-                            R"({"decision": "DECISION_APPROVE", "amount_fen": "5000000"})");
+  HttpResponse again = Http("POST", "/v1/clues/" + father_clue + ":review", kChiefProcurator,
+                            approve + R"(, "reason": "again"})");
   EXPECT_EQ(again.status, 409) << again.body;
 }
 

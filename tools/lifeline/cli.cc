@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -80,10 +81,17 @@ commands:
                                            1,000,000, no --gateway or --token: for operators
                                            inside the cluster)
   clues [--status pending|approved|rejected|more_info|excluded] [--tier high|medium|low]
-        [--wait-for N] [--wait-s S]
-                                           list clues, best first; optionally wait for N clues
-  clue CLUE_ID                             one clue with its evidence
-  review CLUE_ID (--approve --amount-fen N | --reject --reason TEXT | --request-info --reason TEXT)
+        [--category serious_injury|urgent_treatment|dependant_of_deceased|property_loss]
+        [--region PREFIX] [--order score|age] [--wait-for N] [--wait-s S]
+                                           list clues, best first (or oldest first); optionally
+                                           wait for N clues
+  clue CLUE_ID                             one clue with its evidence and how its suggested
+                                           amount was computed
+  review CLUE_ID (--approve (--amount-fen N | --suggested) [--reason NOTE]
+                  | --reject --reason TEXT | --request-info --reason TEXT)
+                                           a decision; approving below the clue's floor or above
+                                           the approval threshold needs a NOTE and a chief
+                                           procurator's token
   possible-matches [--page-size N] [--page-token T]
                                            pairs of records the linkage model could not decide,
                                            strongest first: records, persons, weight,
@@ -133,12 +141,14 @@ std::string ShortEnum(const std::string& name, const std::string& prefix) {
 
 void PrintClueLine(const match::v1::Clue& c, int rank, std::ostream& out) {
   out << absl::StrFormat(
-      "%2d. %s  score %.1f (%s)  %s  %s (%s)  case %s  suggested %s-%s yuan\n", rank, c.clue_id(),
-      c.score(), absl::AsciiStrToLower(ShortEnum(match::v1::ClueTier_Name(c.tier()), "CLUE_TIER_")),
+      "%2d. %s  score %.1f (%s)  %s  %s (%s)  case %s  suggested %s yuan (%s-%s)\n", rank,
+      c.clue_id(), c.score(),
+      absl::AsciiStrToLower(ShortEnum(match::v1::ClueTier_Name(c.tier()), "CLUE_TIER_")),
       ShortEnum(match::v1::ClueStatus_Name(c.status()), "CLUE_STATUS_"), c.person_name(),
-      c.person_id_masked(), c.case_number(), FormatYuan(c.suggested_amount().min_fen()),
-      FormatYuan(c.suggested_amount().max_fen()));
+      c.person_id_masked(), c.case_number(), FormatYuan(c.suggested_amount().point_fen()),
+      FormatYuan(c.suggested_amount().min_fen()), FormatYuan(c.suggested_amount().max_fen()));
   out << "    category " << ShortEnum(match::v1::Category_Name(c.category()), "CATEGORY_");
+  if (!c.region_code().empty()) out << "; region " << c.region_code();
   if (!c.hardship_signals().empty()) {
     out << "; hardship " << absl::StrJoin(c.hardship_signals(), ", ");
   }
@@ -274,9 +284,35 @@ absl::StatusOr<std::string> TierQuery(const Args& args) {
   return absl::StrCat("&tier=CLUE_TIER_", absl::AsciiStrToUpper(*tier));
 }
 
+// --category, --region and --order as query parameters.
+absl::StatusOr<std::string> FilterQuery(const Args& args) {
+  std::string query;
+  if (auto category = args.Get("category")) {
+    static const std::set<std::string> kCategories = {"serious_injury", "urgent_treatment",
+                                                      "dependant_of_deceased", "property_loss"};
+    if (!kCategories.contains(*category)) {
+      return absl::InvalidArgumentError(
+          "--category must be serious_injury, urgent_treatment, dependant_of_deceased or "
+          "property_loss");
+    }
+    absl::StrAppend(&query, "&category=CATEGORY_", absl::AsciiStrToUpper(*category));
+  }
+  if (auto region = args.Get("region")) {
+    absl::StrAppend(&query, "&region=", UrlEscape(*region));
+  }
+  if (auto order = args.Get("order")) {
+    if (*order != "score" && *order != "age") {
+      return absl::InvalidArgumentError("--order must be score or age");
+    }
+    absl::StrAppend(&query, "&order=CLUE_ORDER_", absl::AsciiStrToUpper(*order));
+  }
+  return query;
+}
+
 absl::Status Clues(GatewayClient& gw, const Args& args, std::ostream& out) {
   ASSIGN_OR_RETURN(std::string status_query, StatusQuery(args));
   ASSIGN_OR_RETURN(std::string tier_query, TierQuery(args));
+  ASSIGN_OR_RETURN(std::string filter_query, FilterQuery(args));
   ASSIGN_OR_RETURN(int wait_for, IntFlag(args, "wait-for", 0));
   ASSIGN_OR_RETURN(int wait_s, IntFlag(args, "wait-s", 0));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
@@ -284,7 +320,8 @@ absl::Status Clues(GatewayClient& gw, const Args& args, std::ostream& out) {
   while (true) {
     response.Clear();
     RETURN_IF_ERROR(gw.Call(
-        "GET", absl::StrCat("/v1/clues?page_size=500", status_query, tier_query), "", &response));
+        "GET", absl::StrCat("/v1/clues?page_size=500", status_query, tier_query, filter_query), "",
+        &response));
     if (response.clues_size() >= wait_for) break;
     if (std::chrono::steady_clock::now() >= deadline) {
       return absl::DeadlineExceededError(
@@ -303,6 +340,8 @@ absl::Status ShowClue(GatewayClient& gw, const Args& args, std::ostream& out) {
   match::v1::Clue clue;
   RETURN_IF_ERROR(gw.Call("GET", absl::StrCat("/v1/clues/", args.positional[0]), "", &clue));
   PrintClueLine(clue, 1, out);
+  out << "    suggested amount:\n";
+  for (const auto& line : clue.suggested_amount().rationale()) out << "      " << line << "\n";
   out << "    evidence:\n";
   for (const auto& e : clue.evidence()) {
     out << absl::StrFormat("      [%s] %s %s  %s = %s  (%s)\n", e.role(), e.agency(),
@@ -325,10 +364,15 @@ absl::Status Review(GatewayClient& gw, const Args& args, std::ostream& out) {
     request.set_decision(match::v1::Review::DECISION_APPROVE);
     auto amount = args.Get("amount-fen");
     int64_t fen = 0;
-    if (!amount || !absl::SimpleAtoi(*amount, &fen)) {
-      return absl::InvalidArgumentError("--approve needs --amount-fen N");
+    if (args.Has("suggested") && !amount) {
+      match::v1::Clue clue;
+      RETURN_IF_ERROR(gw.Call("GET", absl::StrCat("/v1/clues/", args.positional[0]), "", &clue));
+      fen = clue.suggested_amount().point_fen();
+    } else if (args.Has("suggested") || !amount || !absl::SimpleAtoi(*amount, &fen)) {
+      return absl::InvalidArgumentError("--approve needs --amount-fen N or --suggested");
     }
     request.set_amount_fen(fen);
+    request.set_reason(args.Get("reason").value_or(""));
   } else if (args.Has("reject") || args.Has("request-info")) {
     request.set_decision(args.Has("reject") ? match::v1::Review::DECISION_REJECT
                                             : match::v1::Review::DECISION_REQUEST_INFO);

@@ -9,7 +9,7 @@ namespace lifeline::tools {
 namespace {
 
 // Flags that take no value.
-const std::vector<std::string> kBoolFlags = {"approve", "reject",    "request-info",
+const std::vector<std::string> kBoolFlags = {"approve", "reject",    "request-info", "suggested",
                                              "same",    "different", "help"};
 
 }  // namespace
