@@ -57,7 +57,7 @@ void Bind(common::FlagSet* flags, MatchConfig* config) {
 }
 
 absl::Status Serve(const MatchConfig& config, common::ServerRunner* runner) {
-  ASSIGN_OR_RETURN(EligibilityRules rules, LoadEligibilityRules(config.eligibility_file));
+  ASSIGN_OR_RETURN(LoadedRules rules, LoadEligibilityFile(config.eligibility_file));
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteMatchStore> store,
                    SqliteMatchStore::Open(config.data_dir + "/match.db"));
   GrpcReferralClient referral(common::MakeClientChannel(config.referral_target),
@@ -72,13 +72,24 @@ absl::Status Serve(const MatchConfig& config, common::ServerRunner* runner) {
   linkage.link_probability = config.link_probability;
   linkage.possible_probability = config.possible_probability;
   linkage.max_block_size = static_cast<int>(config.max_block_size);
-  MatchEngine engine(store.get(), ClueScorer(rules), MatchEngine::TimeOrderedIds(),
+  MatchEngine engine(store.get(), ClueScorer(rules.rules), MatchEngine::TimeOrderedIds(),
                      PersonLinker(linkage));
   // The link index is built before serving, so the first batch is not the one that waits.
   const absl::Time index_start = absl::Now();
   ASSIGN_OR_RETURN(const int64_t indexed, engine.LoadIndex());
   spdlog::info("event=link_index_loaded records={} seconds={:.1f}", indexed,
                absl::ToDoubleSeconds(absl::Now() - index_start));
+  // Clues scored under other rules (or another scorer) are re-scored before serving, in place.
+  const absl::Time rescore_start = absl::Now();
+  ASSIGN_OR_RETURN(std::optional<ApplyResult> rescored,
+                   engine.RescoreIfRulesChanged(rules.fingerprint, absl::Now()));
+  if (rescored.has_value()) {
+    spdlog::info(
+        "event=rules_changed_rescored persons={} clues_created={} clues_updated={} "
+        "clues_withdrawn={} seconds={:.1f}",
+        rescored->persons_scored, rescored->clues_created, rescored->clues_updated,
+        rescored->clues_withdrawn, absl::ToDoubleSeconds(absl::Now() - rescore_start));
+  }
   MatchServiceImpl service(&engine, store.get(), common::Clock::Real(), &metrics,
                            [&dispatcher] { dispatcher.Wake(); });
   runner->AddService(&service);

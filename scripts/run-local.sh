@@ -136,6 +136,11 @@ if [ "${DEMO_DATA:-generated}" != hand ]; then
   cli eval --truth "$VAR/datagen/truth" --links "$VAR/eval/links.csv" --clues "$VAR/eval/clues.csv"
 fi
 
+echo
+echo "== Before changing the rules: what would a higher bar for high-tier clues (90 -> 100) do?"
+sed 's/^  high: 90$/  high: 100/' config/eligibility.yaml > "$VAR/eligibility-candidate.yaml"
+cli rules preview "$VAR/eligibility-candidate.yaml"
+
 if [ "${DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
 echo
 echo "== Running. Try: LIFELINE_TOKEN=demo-procurator-token $BIN/lifeline clues"

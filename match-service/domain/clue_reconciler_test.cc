@@ -107,7 +107,7 @@ TEST(FingerprintTest, ChangesWithEveryShownField) {
   variants[4].needs.push_back("minor");
   variants[5].evidence[0].value = "PROGRAMME_LOW_INCOME";
   variants[6].suggested_amount.point_fen = 2;
-  variants[7].suggested_amount.rationale.push_back("+1 months: minor");
+  variants[7].suggested_amount.rationale.push_back("+1 month: minor");
   variants[8].region_code = "340102";
   variants[9].exclusions.push_back("already_assisted");
   for (const ClueCandidate& v : variants) EXPECT_NE(Fingerprint(v), Fingerprint(a));

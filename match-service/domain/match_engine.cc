@@ -478,7 +478,7 @@ absl::StatusOr<ApplyResult> MatchEngine::Rescore(absl::Time now) {
   ApplyResult result;
   RETURN_IF_ERROR(WithIndex([&](MatchTransaction& tx, LinkIndex& index) -> absl::Status {
     result = ApplyResult{};
-    ASSIGN_OR_RETURN(std::vector<std::string> persons, tx.AllPersons());
+    ASSIGN_OR_RETURN(std::vector<std::string> persons, tx.ScorablePersons());
     for (const std::string& person_id : persons) {
       RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, &result));
     }
@@ -590,6 +590,49 @@ absl::Status MatchEngine::ScorePerson(MatchTransaction& tx, const LinkIndex& ind
     ++result->clues_updated;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<RulesPreview> MatchEngine::PreviewRules(const EligibilityRules& candidate,
+                                                       absl::Time now) {
+  const ClueScorer after(candidate);
+  const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  RulesPreview preview;
+  RETURN_IF_ERROR(WithIndex([&](MatchTransaction& tx, LinkIndex& index) -> absl::Status {
+    preview = RulesPreview{};
+    ASSIGN_OR_RETURN(std::vector<std::string> persons, tx.ScorablePersons());
+    for (const std::string& person_id : persons) {
+      ASSIGN_OR_RETURN(ScoringInput input, LoadScoringInput(tx, index, person_id));
+      ASSIGN_OR_RETURN(std::vector<StoredClue> stored, tx.CluesOf(person_id));
+      std::vector<ClueBefore> before;
+      for (const StoredClue& s : stored) {
+        ASSIGN_OR_RETURN(Clue clue, tx.LoadClue(s.clue_id));
+        before.push_back(ClueBefore{clue.clue_id, clue.candidate.case_number,
+                                    clue.candidate.category, clue.status, clue.candidate.score,
+                                    clue.candidate.suggested_amount.point_fen,
+                                    clue.candidate.region_code});
+      }
+      ComparePerson(before, after.Score(input, today), scorer_.rules(), candidate, &preview);
+    }
+    return absl::OkStatus();  // read only: the transaction writes nothing
+  }));
+  return preview;
+}
+
+absl::StatusOr<std::optional<ApplyResult>> MatchEngine::RescoreIfRulesChanged(
+    const std::string& fingerprint, absl::Time now) {
+  std::string stored;
+  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+    ASSIGN_OR_RETURN(stored, tx.Setting(kRulesFingerprintKey));
+    return absl::OkStatus();
+  }));
+  if (stored == fingerprint) return std::nullopt;
+  ASSIGN_OR_RETURN(ApplyResult result, Rescore(now));
+  // Stored after the re-scoring commits: a crash in between re-scores again, which changes
+  // nothing twice.
+  RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
+    return tx.PutSetting(kRulesFingerprintKey, fingerprint);
+  }));
+  return result;
 }
 
 absl::StatusOr<ClueStatus> MatchEngine::ReviewClue(const std::string& clue_id, const Review& review,

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@
 #include "match-service/domain/match_transaction.h"
 #include "match-service/domain/person_linker.h"
 #include "match-service/domain/review_policy.h"
+#include "match-service/domain/rules_preview.h"
 
 namespace lifeline::match {
 
@@ -136,8 +138,20 @@ class MatchEngine {
   // it does). Returns the number of live records indexed.
   absl::StatusOr<int64_t> LoadIndex();
 
-  // Re-scores every person against the current rules, in one transaction.
+  // Re-scores every person who has or may have a clue against the current rules, in one
+  // transaction: clues are updated in place, new ones created, unsupported ones withdrawn.
   absl::StatusOr<ApplyResult> Rescore(absl::Time now);
+
+  // Re-scores (Rescore) when `fingerprint`, which names the rules and the scoring code, differs
+  // from the one stored by the last such call, then stores it. Returns nullopt when the rules
+  // are unchanged. Run at start-up, so a rule change applies to every clue.
+  absl::StatusOr<std::optional<ApplyResult>> RescoreIfRulesChanged(const std::string& fingerprint,
+                                                                   absl::Time now);
+  static constexpr char kRulesFingerprintKey[] = "rules_fingerprint";
+
+  // What re-scoring under `candidate` rules would change (clues added, dropped, moved between
+  // tiers, amounts), by category and city with examples; writes nothing.
+  absl::StatusOr<RulesPreview> PreviewRules(const EligibilityRules& candidate, absl::Time now);
 
   // Records a review (ApplyReview decides the next status, against the clue's suggested range
   // and the rules' approval threshold) and, on approval, queues the plan request for

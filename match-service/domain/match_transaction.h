@@ -83,8 +83,12 @@ class MatchTransaction {
   // Persons with a record in the case.
   virtual absl::StatusOr<std::vector<std::string>> PersonsInCase(
       const std::string& case_number) = 0;
-  // Every person, in id order.
-  virtual absl::StatusOr<std::vector<std::string>> AllPersons() = 0;
+  // The persons a re-scoring visits, in id order: those with a live victim or near-relative
+  // record (a clue's basis) and those with a clue.
+  virtual absl::StatusOr<std::vector<std::string>> ScorablePersons() = 0;
+  // A stored setting ("" when unset), and storing one.
+  virtual absl::StatusOr<std::string> Setting(const std::string& key) = 0;
+  virtual absl::Status PutSetting(const std::string& key, const std::string& value) = 0;
   // The person's live (not retracted) records, most recent first.
   virtual absl::StatusOr<std::vector<NormalizedRecord>> LiveRecordsOf(
       const std::string& person_id) = 0;

@@ -14,6 +14,11 @@ namespace {
 
 std::string MonthsText(double months) { return absl::StrFormat("%g", months); }
 
+// "1 month", "2.5 months".
+std::string Months(double months) {
+  return absl::StrCat(MonthsText(months), months == 1 ? " month" : " months");
+}
+
 const char* CategoryWord(Category category) {
   switch (category) {
     case Category::kSeriousInjury:
@@ -87,8 +92,7 @@ AmountRange SuggestAmount(const AmountFacts& facts, const EligibilityRules& rule
       absl::StrCat("monthly wage ", YuanText(wage.monthly_wage_fen), " yuan (", source, ")"));
 
   double months = rules.MonthsFor(facts.category);
-  out.rationale.push_back(
-      absl::StrCat(MonthsText(months), " months: ", CategoryWord(facts.category)));
+  out.rationale.push_back(absl::StrCat(Months(months), ": ", CategoryWord(facts.category)));
   if (facts.hardship_weight >= rules.extreme_hardship_weight) {
     months += rules.extreme_hardship_months;
     out.rationale.push_back(absl::StrCat(
@@ -104,16 +108,15 @@ AmountRange SuggestAmount(const AmountFacts& facts, const EligibilityRules& rule
     auto it = rules.uplift_months.find(group);
     if (it == rules.uplift_months.end() || it->second <= 0) continue;
     months += it->second;
-    out.rationale.push_back(absl::StrCat("+", MonthsText(it->second), " months: ", group));
+    out.rationale.push_back(absl::StrCat("+", Months(it->second), ": ", group));
   }
   if (months > rules.max_months) {
     months = rules.max_months;
     out.rationale.push_back(absl::StrCat("at most ", rules.max_months, " months"));
   }
   int64_t point = std::llround(static_cast<double>(wage.monthly_wage_fen) * months);
-  out.rationale.push_back(absl::StrCat("= ", MonthsText(months), " months x ",
-                                       YuanText(wage.monthly_wage_fen), " = ", YuanText(point),
-                                       " yuan"));
+  out.rationale.push_back(absl::StrCat("= ", Months(months), " x ", YuanText(wage.monthly_wage_fen),
+                                       " = ", YuanText(point), " yuan"));
 
   int64_t cap = wage.monthly_wage_fen * rules.max_months;
   std::string cap_reason = absl::StrCat(rules.max_months, " months' wage");

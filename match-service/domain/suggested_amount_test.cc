@@ -53,8 +53,8 @@ TEST(SuggestAmountTest, MonthsFromCategoryHardshipAndGroupsTimesTheWage) {
   EXPECT_EQ(amount.min_fen, 300000);
   EXPECT_THAT(amount.rationale,
               ElementsAre("monthly wage 8640.00 yuan (region 34, 2023)", "3 months: serious injury",
-                          "+2 months: extreme hardship (weight 55 >= 50)", "+1 months: minor",
-                          "+1 months: disability", "= 7 months x 8640.00 = 60480.00 yuan",
+                          "+2 months: extreme hardship (weight 55 >= 50)", "+1 month: minor",
+                          "+1 month: disability", "= 7 months x 8640.00 = 60480.00 yuan",
                           "range 3000.00 to 311040.00 yuan (cap: 36 months' wage)"));
 }
 

@@ -7,11 +7,14 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 #include "common/config/yaml_proto.h"
 #include "common/status/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace lifeline::match {
 
@@ -129,6 +132,24 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   for (const auto& [group, extra] : amount.uplift_months()) rules.uplift_months[group] = extra;
   rules.approval_threshold_fen = amount.approval_threshold_fen();
   return rules;
+}
+
+std::string RulesFingerprint(const v1::EligibilityConfig& config) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    config.SerializeToCodedStream(&coded);
+  }
+  return absl::StrCat(kScoringVersion, ":", absl::BytesToHexString(bytes));
+}
+
+absl::StatusOr<LoadedRules> LoadEligibilityFile(const std::string& path) {
+  v1::EligibilityConfig config;
+  RETURN_IF_ERROR(common::LoadYamlProto(path, &config));
+  ASSIGN_OR_RETURN(EligibilityRules rules, RulesFromConfig(config));
+  return LoadedRules{std::move(rules), RulesFingerprint(config)};
 }
 
 absl::StatusOr<EligibilityRules> LoadEligibilityRules(const std::string& path) {

@@ -17,4 +17,20 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
 // Reads the YAML rules file and converts it. Errors: NotFound, InvalidArgument.
 absl::StatusOr<EligibilityRules> LoadEligibilityRules(const std::string& path);
 
+// The scoring code's version, part of the rules fingerprint: bump it with a change to the scorer
+// that changes clues, so that the next start re-scores every clue.
+inline constexpr int kScoringVersion = 2;
+
+// Names the rules and the scoring code ("<version>:<hex of the config's deterministic bytes>"):
+// equal for equal configs whatever the YAML's layout or comments.
+std::string RulesFingerprint(const v1::EligibilityConfig& config);
+
+// The rules of a YAML file with their fingerprint.
+struct LoadedRules {
+  EligibilityRules rules;
+  std::string fingerprint;
+};
+// Errors: NotFound, InvalidArgument.
+absl::StatusOr<LoadedRules> LoadEligibilityFile(const std::string& path);
+
 }  // namespace lifeline::match

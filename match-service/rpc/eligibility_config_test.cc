@@ -2,8 +2,12 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
 
 #include "common/config/yaml_proto.h"
 
@@ -103,6 +107,26 @@ TEST(EligibilityConfigTest, AmountRulesAreChecked) {
   config.clear_amount();
   EXPECT_NE(RulesFromConfig(config).status().message().find("amount is required"),
             std::string::npos);
+}
+
+TEST(EligibilityConfigTest, FingerprintNamesTheRulesNotTheFileLayout) {
+  auto shipped = LoadEligibilityFile(SourceDir() + "/config/eligibility.yaml");
+  ASSERT_TRUE(shipped.ok()) << shipped.status();
+  EXPECT_TRUE(shipped->fingerprint.starts_with(absl::StrCat(kScoringVersion, ":")));
+  v1::EligibilityConfig config;
+  ASSERT_TRUE(common::LoadYamlProto(SourceDir() + "/config/eligibility.yaml", &config).ok());
+  EXPECT_EQ(RulesFingerprint(config), shipped->fingerprint);
+  // Map entries in another order are the same rules.
+  v1::EligibilityConfig reordered = config;
+  reordered.clear_hardship_weights();
+  std::vector<std::pair<std::string, double>> weights(config.hardship_weights().begin(),
+                                                      config.hardship_weights().end());
+  for (auto it = weights.rbegin(); it != weights.rend(); ++it) {
+    (*reordered.mutable_hardship_weights())[it->first] = it->second;
+  }
+  EXPECT_EQ(RulesFingerprint(reordered), shipped->fingerprint);
+  config.mutable_amount()->set_approval_threshold_fen(2000000);
+  EXPECT_NE(RulesFingerprint(config), shipped->fingerprint);
 }
 
 TEST(EligibilityConfigTest, ConfiguredAmountRulesReachTheRules) {

@@ -12,9 +12,11 @@
 #include "absl/strings/str_split.h"
 
 #include "common/auth/caller.h"
+#include "common/config/yaml_proto.h"
 #include "common/paging/paging.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
+#include "match-service/rpc/eligibility_config.h"
 #include "match-service/rpc/view_mapping.h"
 
 namespace lifeline::match {
@@ -347,9 +349,27 @@ grpc::Status MatchServiceImpl::GetLinkModel(grpc::ServerContext* /*context*/,
 }
 
 grpc::Status MatchServiceImpl::Rescore(grpc::ServerContext* /*context*/,
-                                       const v1::RescoreRequest* /*request*/,
+                                       const v1::RescoreRequest* request,
                                        v1::RescoreResponse* response) {
   auto run = [&]() -> absl::Status {
+    if (!request->candidate_rules_yaml().empty() && !request->dry_run()) {
+      return absl::InvalidArgumentError(
+          "candidate rules are only previewed (dry_run); rules apply from the eligibility file "
+          "at start-up");
+    }
+    if (request->dry_run()) {
+      EligibilityRules candidate = engine_->rules();
+      if (!request->candidate_rules_yaml().empty()) {
+        v1::EligibilityConfig config;
+        RETURN_IF_ERROR(common::ParseYamlToProto(request->candidate_rules_yaml(),
+                                                 "candidate_rules_yaml", &config));
+        ASSIGN_OR_RETURN(candidate, RulesFromConfig(config));
+      }
+      ASSIGN_OR_RETURN(RulesPreview preview, engine_->PreviewRules(candidate, clock_->Now()));
+      response->set_persons_scored(preview.persons_scored);
+      ToProto(preview, response->mutable_preview());
+      return absl::OkStatus();
+    }
     ASSIGN_OR_RETURN(ApplyResult result, engine_->Rescore(clock_->Now()));
     response->set_persons_scored(result.persons_scored);
     response->set_clues_created(result.clues_created);

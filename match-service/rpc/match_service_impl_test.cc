@@ -1,13 +1,18 @@
 #include "match-service/rpc/match_service_impl.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include "absl/strings/str_replace.h"
 
 #include "common/outbox/outbox.h"
 #include "match-service/clients/fake_referral_client.h"
@@ -454,6 +459,75 @@ TEST_F(MatchServiceImplTest, ApprovalOutsideTheFloorOrAboveTheThresholdNeedsAChi
   EXPECT_EQ(review("procurator", 5184000, "serious case"), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(review("chief_procurator", 100, "relief fund paid the rest"), grpc::StatusCode::OK);
   EXPECT_EQ(Get(clue.clue_id()).status(), v1::CLUE_STATUS_APPROVED);
+}
+
+std::string ShippedRulesYaml() {
+  const char* dir = std::getenv("LIFELINE_SOURCE_DIR");
+  std::ifstream in(std::string(dir == nullptr ? "." : dir) + "/config/eligibility.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_F(MatchServiceImplTest, DryRunPreviewsCandidateRulesAndWritesNothing) {
+  LoadStory();  // father 95 (high), mother 90 (medium: the fixture's bar is 92), 6 months each
+  const v1::ListCluesResponse before = List();
+  auto rescore = [&](const v1::RescoreRequest& request, v1::RescoreResponse* out) {
+    grpc::ClientContext context;
+    return stub_->Rescore(&context, request, out);
+  };
+  v1::RescoreRequest request;
+  request.set_dry_run(true);
+  v1::RescoreResponse same;
+  ASSERT_TRUE(rescore(request, &same).ok());
+  EXPECT_EQ(same.preview().persons_scored(), 3);
+  EXPECT_EQ(same.preview().total().added() + same.preview().total().dropped() +
+                same.preview().total().tier_up() + same.preview().total().tier_down() +
+                same.preview().total().amount_changed(),
+            0);
+
+  // A higher bar for high and fewer months for dependants.
+  const std::string shipped = ShippedRulesYaml();
+  ASSERT_NE(shipped.find("  high: 90"), std::string::npos);
+  ASSERT_NE(shipped.find("    dependant_of_deceased: 4"), std::string::npos);
+  request.set_candidate_rules_yaml(absl::StrReplaceAll(
+      shipped, {{"  high: 90", "  high: 96"},
+                {"    dependant_of_deceased: 4", "    dependant_of_deceased: 2"}}));
+  v1::RescoreResponse preview;
+  grpc::Status status = rescore(request, &preview);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(preview.preview().total().tier_down(), 1);       // the father, 95 < 96
+  EXPECT_EQ(preview.preview().total().amount_changed(), 1);  // the mother stays medium
+  ASSERT_EQ(preview.preview().groups_size(), 1);
+  EXPECT_EQ(preview.preview().groups(0).city(), "3415");
+  EXPECT_EQ(preview.preview().groups(0).category(), v1::CATEGORY_DEPENDANT_OF_DECEASED);
+  ASSERT_EQ(preview.preview().examples_size(), 2);
+  for (const v1::PreviewExample& example : preview.preview().examples()) {
+    EXPECT_EQ(example.point_fen_before(), 6 * 864000);
+    EXPECT_EQ(example.point_fen_after(), 4 * 864000);
+    if (example.change() == "tier_down") {
+      EXPECT_EQ(example.tier_before(), v1::CLUE_TIER_HIGH);
+      EXPECT_EQ(example.tier_after(), v1::CLUE_TIER_MEDIUM);
+    }
+  }
+  // Nothing was written.
+  const v1::ListCluesResponse after = List();
+  ASSERT_EQ(after.clues_size(), before.clues_size());
+  for (int i = 0; i < after.clues_size(); ++i) {
+    EXPECT_EQ(after.clues(i).DebugString(), before.clues(i).DebugString());
+  }
+
+  // Bad candidates are refused with the problems; candidates apply only from the file.
+  v1::RescoreResponse ignored;
+  request.set_candidate_rules_yaml(absl::StrReplaceAll(shipped, {{"  high: 90", "  high: 10"}}));
+  status = rescore(request, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("tiers"), std::string::npos);
+  request.set_candidate_rules_yaml("max_months: [");
+  EXPECT_EQ(rescore(request, &ignored).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_candidate_rules_yaml(shipped);
+  request.set_dry_run(false);
+  EXPECT_EQ(rescore(request, &ignored).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(MatchServiceImplTest, ReviewerFallsBackToTheBodyForInternalCallers) {

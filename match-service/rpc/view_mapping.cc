@@ -50,6 +50,59 @@ void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out)
   out->set_plan_id(clue.plan_id);
 }
 
+namespace {
+
+void ToProto(const PreviewCounts& counts, v1::PreviewCounts* out) {
+  out->set_added(counts.added);
+  out->set_dropped(counts.dropped);
+  out->set_tier_up(counts.tier_up);
+  out->set_tier_down(counts.tier_down);
+  out->set_amount_changed(counts.amount_changed);
+}
+
+const char* ChangeName(PreviewChange::Kind kind) {
+  switch (kind) {
+    case PreviewChange::Kind::kAdded:
+      return "added";
+    case PreviewChange::Kind::kDropped:
+      return "dropped";
+    case PreviewChange::Kind::kTierUp:
+      return "tier_up";
+    case PreviewChange::Kind::kTierDown:
+      return "tier_down";
+    case PreviewChange::Kind::kAmount:
+      return "amount";
+  }
+  return "";
+}
+
+}  // namespace
+
+void ToProto(const RulesPreview& preview, v1::RulesPreview* out) {
+  out->set_persons_scored(preview.persons_scored);
+  ToProto(preview.total, out->mutable_total());
+  for (const auto& [key, counts] : preview.groups) {
+    v1::PreviewGroup* group = out->add_groups();
+    group->set_category(static_cast<v1::Category>(static_cast<int>(key.first)));
+    group->set_city(key.second);
+    ToProto(counts, group->mutable_counts());
+  }
+  for (const PreviewChange& change : preview.examples) {
+    v1::PreviewExample* example = out->add_examples();
+    example->set_change(ChangeName(change.kind));
+    example->set_clue_id(change.clue_id);
+    example->set_case_number(change.case_number);
+    example->set_category(static_cast<v1::Category>(static_cast<int>(change.category)));
+    example->set_region_code(change.region_code);
+    example->set_score_before(change.score_before);
+    example->set_score_after(change.score_after);
+    example->set_tier_before(static_cast<v1::ClueTier>(static_cast<int>(change.tier_before)));
+    example->set_tier_after(static_cast<v1::ClueTier>(static_cast<int>(change.tier_after)));
+    example->set_point_fen_before(change.point_fen_before);
+    example->set_point_fen_after(change.point_fen_after);
+  }
+}
+
 void AddComparison(const linkage::FsModel& model, uint32_t vector,
                    google::protobuf::RepeatedPtrField<v1::FieldComparison>* out) {
   const linkage::PersonFeatures none;

@@ -22,6 +22,7 @@ void AddComparison(const linkage::FsModel& model, uint32_t vector,
 
 void ToProto(const PossibleMatchView& view, const linkage::FsModel& model, double prior_log2_odds,
              double link_weight, double possible_weight, v1::PossibleMatch* out);
+void ToProto(const RulesPreview& preview, v1::RulesPreview* out);
 void ToProto(const PairExplanationResult& result, const std::string& record_a,
              const std::string& record_b, v1::PairExplanation* out);
 

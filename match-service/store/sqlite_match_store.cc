@@ -209,14 +209,19 @@ UPDATE clues SET status = 5, exclusions = 'victim_major_fault',
 
 // Version 10: a clue's suggested point amount with its rationale (one line per step), and its
 // region (the case's handling unit's division code), which region-bound reviewers are checked
-// against; clues by age for ListClues. Old clues have no region until re-scored: the rules
-// fingerprint is cleared so that the next start re-scores every person.
+// against; clues by age for ListClues; the persons a re-scoring visits (records_basis); and
+// settings, which hold the fingerprint of the rules the clues were scored with. Old clues have
+// no region until re-scored: with no fingerprint stored, the next start re-scores.
 constexpr char kSchemaV10[] = R"sql(
 ALTER TABLE clues ADD COLUMN point_fen INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE clues ADD COLUMN amount_rationale TEXT NOT NULL DEFAULT '';
 ALTER TABLE clues ADD COLUMN region_code TEXT NOT NULL DEFAULT '';
 CREATE INDEX clues_age ON clues(created_time, clue_id);
+CREATE INDEX records_basis ON records(person_id) WHERE kind IN (10, 11) AND retracted = 0;
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
+static_assert(Record::kCriminalVictim == 10 && Record::kNearRelative == 11,
+              "records_basis and kScorablePersonsSql name these kinds");
 
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
@@ -515,8 +520,23 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         [](const Statement& row) { return row.ColumnText(0); }, case_number);
   }
 
-  absl::StatusOr<std::vector<std::string>> AllPersons() override {
-    return db_.Query(kAllPersonsSql, [](const Statement& row) { return row.ColumnText(0); });
+  absl::StatusOr<std::vector<std::string>> ScorablePersons() override {
+    return db_.Query(kScorablePersonsSql, [](const Statement& row) { return row.ColumnText(0); });
+  }
+
+  absl::StatusOr<std::string> Setting(const std::string& key) override {
+    ASSIGN_OR_RETURN(std::optional<std::string> value,
+                     db_.QueryOne(
+                         "SELECT value FROM settings WHERE key = ?",
+                         [](const Statement& row) { return row.ColumnText(0); }, key));
+    return value.value_or("");
+  }
+
+  absl::Status PutSetting(const std::string& key, const std::string& value) override {
+    return db_.Execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        key, value);
   }
 
   absl::StatusOr<std::vector<NormalizedRecord>> LiveRecordsOf(

@@ -27,12 +27,15 @@ class SqliteMatchStore : public MatchStore {
   // ranked paging (ListCluesSql) reads clues_rank or clues_age from the top and stops after
   // offset + page; the clue gauge
   // counts every clue (one per eligible person: thousands, not millions); re-scoring visits every
-  // person; re-resolution from scratch reads every record.
-  // Binds ?1 status (0: all but EXCLUDED), ?2 limit, ?3 offset, ?4/?5 the score range, ?6 the
-  // category (0: all), then each region prefix's [from, below) range.
+  // clue and every victim and relative record (records_basis); re-resolution from scratch reads
+  // every record. Binds ?1 status (0: all but EXCLUDED), ?2 limit, ?3 offset, ?4/?5 the score
+  // range, ?6 the category (0: all), then each region prefix's [from, below) range.
   static std::string ListCluesSql(const ClueQuery& query);
   static constexpr char kCountCluesSql[] = "SELECT status, COUNT(*) FROM clues GROUP BY status";
-  static constexpr char kAllPersonsSql[] = "SELECT person_id FROM persons ORDER BY person_id";
+  // Persons with a clue's basis (kinds 10 and 11: criminal_victim, near_relative) or a clue.
+  static constexpr char kScorablePersonsSql[] =
+      "SELECT person_id FROM records WHERE kind IN (10, 11) AND retracted = 0 "
+      "AND person_id IS NOT NULL UNION SELECT person_id FROM clues ORDER BY 1";
   // Possible matches are read from the top of their weight index, skipping pairs whose records
   // are in one person by now, until a page is full.
   static constexpr char kRankedPossibleMatchesSql[] =

@@ -42,8 +42,8 @@ namespace rv1 = records::v1;
 // The store with the engine that writes through it, as main wires them.
 class Env {
  public:
-  explicit Env(std::unique_ptr<SqliteMatchStore> store)
-      : store_(std::move(store)), engine_(store_.get(), ClueScorer(EligibilityRules{})) {}
+  explicit Env(std::unique_ptr<SqliteMatchStore> store, EligibilityRules rules = {})
+      : store_(std::move(store)), engine_(store_.get(), ClueScorer(std::move(rules))) {}
 
   absl::StatusOr<ApplyResult> UpsertRecords(const std::vector<NormalizedRecord>& records,
                                             absl::Time now) {
@@ -88,10 +88,10 @@ class Env {
   MatchEngine engine_;
 };
 
-std::unique_ptr<Env> OpenStore(const std::string& path = ":memory:") {
+std::unique_ptr<Env> OpenStore(const std::string& path = ":memory:", EligibilityRules rules = {}) {
   auto store = SqliteMatchStore::Open(path);
   EXPECT_TRUE(store.ok()) << store.status();
-  return store.ok() ? std::make_unique<Env>(*std::move(store)) : nullptr;
+  return store.ok() ? std::make_unique<Env>(*std::move(store), std::move(rules)) : nullptr;
 }
 
 std::vector<ClueView> AllClues(Env& store) {
@@ -397,6 +397,47 @@ TEST(SqliteMatchStoreTest, RescoreKeepsIdsAndChangesNothingWithTheSameRules) {
   EXPECT_EQ(result->clues_created + result->clues_updated + result->clues_withdrawn, 0);
 }
 
+// A start with other rules re-scores once and updates the clues in place; the same rules again
+// change nothing.
+TEST(SqliteMatchStoreTest, ARuleChangeAtStartUpRescoresCluesInPlaceOnce) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/match_rules_test_", getpid(), "_",
+                                       absl::ToUnixNanos(absl::Now()));
+  std::filesystem::create_directories(dir);
+  std::set<std::string> ids;
+  {
+    auto store = OpenStore(dir + "/match.db");
+    ASSERT_TRUE(store->UpsertRecords(testing::StoryRecords(), kNow).ok());
+    // The first start has no fingerprint stored: it re-scores (changing nothing) and stores it.
+    auto first = store->engine()->RescoreIfRulesChanged("rules-a", kNow);
+    ASSERT_TRUE(first.ok()) << first.status();
+    ASSERT_TRUE(first->has_value());
+    EXPECT_EQ((*first)->clues_updated, 0);
+    auto again = store->engine()->RescoreIfRulesChanged("rules-a", kNow);
+    ASSERT_TRUE(again.ok());
+    EXPECT_FALSE(again->has_value());
+    for (const ClueView& clue : AllClues(*store)) {
+      ids.insert(clue.clue.clue_id);
+      EXPECT_EQ(clue.clue.candidate.suggested_amount.point_fen, 6 * 864000);
+    }
+  }
+  EligibilityRules fewer_months;
+  fewer_months.dependant_of_deceased_months = 2;
+  auto store = OpenStore(dir + "/match.db", fewer_months);
+  auto changed = store->engine()->RescoreIfRulesChanged("rules-b", kNow + absl::Hours(1));
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  ASSERT_TRUE(changed->has_value());
+  EXPECT_EQ((*changed)->clues_updated, 2);
+  EXPECT_EQ((*changed)->clues_created, 0);
+  EXPECT_EQ((*changed)->clues_withdrawn, 0);
+  std::set<std::string> after;
+  for (const ClueView& clue : AllClues(*store)) {
+    after.insert(clue.clue.clue_id);
+    EXPECT_EQ(clue.clue.candidate.suggested_amount.point_fen, 4 * 864000);
+  }
+  EXPECT_EQ(after, ids);
+  EXPECT_FALSE(store->engine()->RescoreIfRulesChanged("rules-b", kNow)->has_value());
+}
+
 TEST(SqliteMatchStoreTest, ReopenKeepsEverything) {
   const std::string dir = absl::StrCat(::testing::TempDir(), "/match_store_test_", getpid(), "_",
                                        absl::ToUnixNanos(absl::Now()));
@@ -479,7 +520,7 @@ TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
   // One row per topic; the linkage state is one row.
   policy.small_tables = {"outbox_pending", "link_state"};
   for (const char* sql :
-       {SqliteMatchStore::kCountCluesSql, SqliteMatchStore::kAllPersonsSql,
+       {SqliteMatchStore::kCountCluesSql, SqliteMatchStore::kScorablePersonsSql,
         SqliteMatchStore::kRankedPossibleMatchesSql, SqliteMatchStore::kAllLiveRecordsSql,
         SqliteMatchStore::kAllMatchReviewsSql, SqliteMatchStore::kClearPossibleMatchesSql,
         SqliteMatchStore::kAllPossibleMatchPairsSql}) {

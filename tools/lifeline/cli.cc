@@ -42,6 +42,7 @@
 #include "tools/lifeline/import.h"
 #include "tools/lifeline/link_command.h"
 #include "tools/lifeline/match_review.h"
+#include "tools/lifeline/rules_command.h"
 #include "tools/lifeline/staged_csv_file.h"
 #include <signal.h>
 #include <unistd.h>
@@ -108,6 +109,12 @@ commands:
   link-model                               the linkage model: counts, weights and parameters
   relink                                   (admin) resolve every record from scratch with a newly
                                            estimated model; reviewers' decisions are kept
+  rules preview FILE                       what the rules in FILE (an eligibility.yaml) would
+                                           change: clues added, dropped, moved between tiers,
+                                           amounts, by category and city, with examples;
+                                           writes nothing
+  rescore [--dry-run]                      re-score every clue under the running rules (or
+                                           show what that would change)
   plan (PLAN_ID | --clue CLUE_ID [--wait-s S])
                                            a plan with its referrals; by clue, waiting for it
   referrals [--department CODE]            list referrals
@@ -793,6 +800,8 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
   if (command == "person") return PersonCommand(gw, args, out);
   if (command == "link-model") return LinkModelCommand(gw, args, out);
   if (command == "relink") return RelinkCommand(gw, args, out);
+  if (command == "rules") return RulesCommand(gw, args, out);
+  if (command == "rescore") return RescoreCommand(gw, args, out);
   if (command == "plan") return Plan(gw, args, out);
   if (command == "referrals") return Referrals(gw, args, out);
   if (command == "health") return Health(args, out);

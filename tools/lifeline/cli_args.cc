@@ -10,7 +10,7 @@ namespace {
 
 // Flags that take no value.
 const std::vector<std::string> kBoolFlags = {"approve", "reject",    "request-info", "suggested",
-                                             "same",    "different", "help"};
+                                             "same",    "different", "help",         "dry-run"};
 
 }  // namespace
 

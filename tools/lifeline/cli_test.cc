@@ -57,6 +57,16 @@ TEST(RunCliTest, UsageErrorsAreInvalidArgument) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"review", "c1", "--approve"}, out).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"clues", "--status", "maybe"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"clues", "--category", "theft"}, out).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"clues", "--order", "name"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"review", "c1", "--approve", "--suggested", "--amount-fen", "5"}, out).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"rules"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"rules", "apply", "x.yaml"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"rules", "preview", "/nonexistent/rules.yaml"}, out).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(RunCli({"rescore", "now"}, out).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"--gateway", "nohostport", "clues"}, out).code(),
             absl::StatusCode::kInvalidArgument);
 }

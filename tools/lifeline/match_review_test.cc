@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tools/lifeline/rules_command.h"
+
 namespace lifeline::tools {
 namespace {
 
@@ -125,6 +127,38 @@ TEST(PrintPersonTest, ShowsEachRecordsLink) {
   EXPECT_THAT(out.str(), HasSubstr("court:J-1 v2 civil_judgment: confirmed, joined to "
                                    "civil_affairs:MA-1 at +4.46 (name:exact birth:different)\n"));
   EXPECT_THAT(out.str(), HasSubstr("civil_affairs:MA-1 v1 social_assistance: singleton\n"));
+}
+
+TEST(PrintRulesPreviewTest, TotalsGroupsAndExamples) {
+  match::v1::RulesPreview preview;
+  preview.set_persons_scored(3);
+  preview.mutable_total()->set_tier_down(1);
+  preview.mutable_total()->set_amount_changed(1);
+  match::v1::PreviewGroup* group = preview.add_groups();
+  group->set_category(match::v1::CATEGORY_DEPENDANT_OF_DECEASED);
+  group->set_city("3415");
+  group->mutable_counts()->set_tier_down(1);
+  match::v1::PreviewExample* example = preview.add_examples();
+  example->set_change("tier_down");
+  example->set_clue_id("clu_1");
+  example->set_case_number("TEST-1");
+  example->set_category(match::v1::CATEGORY_DEPENDANT_OF_DECEASED);
+  example->set_region_code("341523");
+  example->set_score_before(95);
+  example->set_score_after(95);
+  example->set_tier_before(match::v1::CLUE_TIER_HIGH);
+  example->set_tier_after(match::v1::CLUE_TIER_MEDIUM);
+  example->set_point_fen_before(5184000);
+  example->set_point_fen_after(3456000);
+  std::ostringstream out;
+  PrintRulesPreview(preview, out);
+  const std::string text = out.str();
+  EXPECT_THAT(text, HasSubstr("3 person(s) scored; nothing was written"));
+  EXPECT_THAT(text, HasSubstr("added 0, dropped 0, tier up 0, tier down 1, amount changed 1"));
+  EXPECT_THAT(text, HasSubstr("dependant_of_deceased  3415"));
+  EXPECT_THAT(text, HasSubstr("tier_down clu_1  case TEST-1  dependant_of_deceased  region "
+                              "341523  score 95.0 -> 95.0  tier high -> medium  amount "
+                              "51,840.00 -> 34,560.00 yuan"));
 }
 
 }  // namespace
