@@ -30,6 +30,7 @@ enum class ClueStatus {
   kRejected = 3,
   kMoreInfoRequested = 4,
   kExcluded = 5,
+  kWithdrawn = 6,
 };
 std::string_view ClueStatusName(ClueStatus status);
 
@@ -53,7 +54,8 @@ static_assert(static_cast<int>(ClueStatus::kRejected) == v1::CLUE_STATUS_REJECTE
 static_assert(static_cast<int>(ClueStatus::kMoreInfoRequested) ==
               v1::CLUE_STATUS_MORE_INFO_REQUESTED);
 static_assert(static_cast<int>(ClueStatus::kExcluded) == v1::CLUE_STATUS_EXCLUDED);
-static_assert(static_cast<int>(ClueStatus::kExcluded) == v1::ClueStatus_MAX);
+static_assert(static_cast<int>(ClueStatus::kWithdrawn) == v1::CLUE_STATUS_WITHDRAWN);
+static_assert(static_cast<int>(ClueStatus::kWithdrawn) == v1::ClueStatus_MAX);
 static_assert(static_cast<int>(Tier::kLow) == v1::CLUE_TIER_LOW);
 static_assert(static_cast<int>(Tier::kMedium) == v1::CLUE_TIER_MEDIUM);
 static_assert(static_cast<int>(Tier::kHigh) == v1::CLUE_TIER_HIGH);
@@ -127,6 +129,24 @@ struct Review {
   std::string review_time;
 };
 
+// One step in a clue's life (kEvent* kinds).
+struct ClueEvent {
+  std::string time;
+  std::string actor;
+  std::string kind;
+  std::string detail;
+  bool operator==(const ClueEvent&) const = default;
+};
+
+inline constexpr char kEventCreated[] = "created";
+inline constexpr char kEventUpdated[] = "updated";
+inline constexpr char kEventExcluded[] = "excluded";
+inline constexpr char kEventIncluded[] = "included";
+inline constexpr char kEventWithdrawn[] = "withdrawn";
+inline constexpr char kEventRestored[] = "restored";
+inline constexpr char kEventFlagged[] = "flagged";
+inline constexpr char kEventReviewed[] = "reviewed";
+
 // A stored clue.
 struct Clue {
   std::string clue_id;
@@ -138,6 +158,8 @@ struct Clue {
   std::string plan_id;
   // The data no longer supports the clue (kept because a procurator is working on it).
   bool unsupported = false;
+  // Oldest first.
+  std::vector<ClueEvent> history;
 };
 
 }  // namespace lifeline::match

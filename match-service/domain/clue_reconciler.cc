@@ -1,6 +1,10 @@
 #include "match-service/domain/clue_reconciler.h"
 
+#include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +30,85 @@ std::string Fingerprint(const ClueCandidate& c) {
   return out;
 }
 
+namespace {
+
+std::string EvidenceKey(const Evidence& e) {
+  return absl::StrCat(e.agency, " ", e.source_record_id, " ", e.field);
+}
+
+// "+ a, b; - c" of two sorted-or-not lists; "" when equal.
+std::string SetDiff(const std::vector<std::string>& before, const std::vector<std::string>& after,
+                    size_t limit) {
+  const std::set<std::string> b(before.begin(), before.end());
+  const std::set<std::string> a(after.begin(), after.end());
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(added));
+  std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(removed));
+  auto shorten = [limit](std::vector<std::string> items) {
+    if (items.size() > limit) {
+      const size_t more = items.size() - limit;
+      items.resize(limit);
+      items.push_back(absl::StrCat("and ", more, " more"));
+    }
+    return absl::StrJoin(items, ", ");
+  };
+  std::vector<std::string> parts;
+  if (!added.empty()) parts.push_back(absl::StrCat("+ ", shorten(std::move(added))));
+  if (!removed.empty()) parts.push_back(absl::StrCat("- ", shorten(std::move(removed))));
+  return absl::StrJoin(parts, " ");
+}
+
+std::string Yuan(int64_t fen) {
+  return absl::StrFormat("%d.%02d", fen / 100, (fen < 0 ? -fen : fen) % 100);
+}
+
+}  // namespace
+
+std::string DescribeChange(const ClueCandidate& before, const ClueCandidate& after) {
+  std::vector<std::string> parts;
+  if (std::llround(before.score * 1e6) != std::llround(after.score * 1e6)) {
+    parts.push_back(absl::StrFormat("score %g -> %g", before.score, after.score));
+  }
+  if (std::string d = SetDiff(before.hardship_signals, after.hardship_signals, 8); !d.empty()) {
+    parts.push_back(absl::StrCat("hardship ", d));
+  }
+  if (std::string d = SetDiff(before.exclusions, after.exclusions, 8); !d.empty()) {
+    parts.push_back(absl::StrCat("exclusions ", d));
+  }
+  if (before.suggested_amount.point_fen != after.suggested_amount.point_fen) {
+    parts.push_back(absl::StrCat("suggested ", Yuan(before.suggested_amount.point_fen), " -> ",
+                                 Yuan(after.suggested_amount.point_fen), " yuan"));
+  }
+  if (before.suggested_amount.max_fen != after.suggested_amount.max_fen) {
+    parts.push_back(absl::StrCat("cap ", Yuan(before.suggested_amount.max_fen), " -> ",
+                                 Yuan(after.suggested_amount.max_fen), " yuan"));
+  }
+  if (before.region_code != after.region_code) {
+    parts.push_back(absl::StrCat("region ", before.region_code.empty() ? "-" : before.region_code,
+                                 " -> ", after.region_code));
+  }
+  std::vector<std::string> evidence_before;
+  std::vector<std::string> evidence_after;
+  for (const Evidence& e : before.evidence) evidence_before.push_back(EvidenceKey(e));
+  for (const Evidence& e : after.evidence) evidence_after.push_back(EvidenceKey(e));
+  if (std::string d = SetDiff(evidence_before, evidence_after, 4); !d.empty()) {
+    parts.push_back(absl::StrCat("evidence ", d));
+  }
+  if (parts.empty()) return "content updated";
+  return absl::StrJoin(parts, "; ");
+}
+
+std::string DescribeNew(const ClueCandidate& candidate) {
+  std::string out = absl::StrFormat("%s; score %g; suggested %s yuan",
+                                    std::string(CategoryName(candidate.category)), candidate.score,
+                                    Yuan(candidate.suggested_amount.point_fen));
+  if (!candidate.exclusions.empty()) {
+    absl::StrAppend(&out, "; excluded: ", absl::StrJoin(candidate.exclusions, ", "));
+  }
+  return out;
+}
+
 ClueChanges ReconcileClues(const std::vector<StoredClue>& stored,
                            const std::vector<ClueCandidate>& candidates) {
   std::map<std::pair<std::string, Category>, const StoredClue*> unmatched;
@@ -44,6 +127,7 @@ ClueChanges ReconcileClues(const std::vector<StoredClue>& stored,
   }
   for (const auto& [key, clue] : unmatched) {
     if (clue->status == ClueStatus::kPendingReview || clue->status == ClueStatus::kExcluded) {
+      // (a WITHDRAWN one stays as it is)
       changes.withdraw.push_back(clue->clue_id);
     } else if (clue->status == ClueStatus::kMoreInfoRequested && !clue->unsupported) {
       // A procurator is already working on it: keep it, but say the data changed.

@@ -27,7 +27,8 @@ struct ClueChanges {
   std::vector<ClueCandidate> create;
   // (clue id, new content) of undecided clues whose content changed; clears `unsupported`.
   std::vector<std::pair<std::string, ClueCandidate>> update;
-  // Pending clues the data no longer supports: withdrawn.
+  // Pending (or excluded) clues the data no longer support: withdrawn (kept, status
+  // WITHDRAWN). A withdrawn clue that a candidate matches again is in `update`.
   std::vector<std::string> withdraw;
   // MORE_INFO_REQUESTED clues the data no longer supports and not flagged yet: kept, flagged.
   std::vector<std::string> mark_unsupported;
@@ -40,5 +41,14 @@ ClueChanges ReconcileClues(const std::vector<StoredClue>& stored,
 
 // Returns a digest of everything a clue shows, to tell whether re-scoring changed it.
 std::string Fingerprint(const ClueCandidate& candidate);
+
+// Says what differs between two versions of a clue, for its history: "score 80 -> 95; hardship +
+// disability_grade_2; suggested 43200.00 -> 51840.00 yuan; evidence + disabled_persons_federation
+// DP-1 disability_certificate.grade". "content updated" when only the rationale's wording moved.
+std::string DescribeChange(const ClueCandidate& before, const ClueCandidate& after);
+
+// Says what a clue is when created: "serious injury; score 95 (rules tier at read); suggested
+// 43200.00 yuan".
+std::string DescribeNew(const ClueCandidate& candidate);
 
 }  // namespace lifeline::match

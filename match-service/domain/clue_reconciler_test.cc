@@ -113,5 +113,39 @@ TEST(FingerprintTest, ChangesWithEveryShownField) {
   for (const ClueCandidate& v : variants) EXPECT_NE(Fingerprint(v), Fingerprint(a));
 }
 
+TEST(DescribeChangeTest, NamesWhatChanged) {
+  ClueCandidate before = Candidate("C1", Category::kSeriousInjury, 80);
+  before.hardship_signals = {"rural_minimum_living"};
+  before.suggested_amount.point_fen = 4320000;
+  ClueCandidate after = before;
+  EXPECT_EQ(DescribeChange(before, after), "content updated");
+  after.score = 95;
+  after.hardship_signals.push_back("disability_grade_2");
+  after.suggested_amount.point_fen = 5184000;
+  after.evidence.push_back(Evidence{"disabled_persons_federation", "DP-1",
+                                    "disability_certificate.grade", "2", "", kRoleHardship});
+  EXPECT_EQ(DescribeChange(before, after),
+            "score 80 -> 95; hardship + disability_grade_2; suggested 43200.00 -> 51840.00 yuan; "
+            "evidence + disabled_persons_federation DP-1 disability_certificate.grade");
+  EXPECT_EQ(DescribeChange(after, before),
+            "score 95 -> 80; hardship - disability_grade_2; suggested 51840.00 -> 43200.00 yuan; "
+            "evidence - disabled_persons_federation DP-1 disability_certificate.grade");
+  ClueCandidate excluded = before;
+  excluded.exclusions = {kExclusionPaid};
+  EXPECT_EQ(DescribeChange(before, excluded), "exclusions + compensation_paid");
+}
+
+TEST(ReconcileCluesTest, WithdrawnClueIsRestoredByAMatchingCandidateAndOtherwiseLeftAlone) {
+  const ClueCandidate a = Candidate("C1", Category::kSeriousInjury, 80);
+  StoredClue withdrawn{"clu_1", "C1", Category::kSeriousInjury, ClueStatus::kWithdrawn, "", false};
+  ClueChanges back = ReconcileClues({withdrawn}, {a});
+  ASSERT_EQ(back.update.size(), 1u);
+  EXPECT_EQ(back.update[0].first, "clu_1");
+  EXPECT_TRUE(back.create.empty());
+  ClueChanges none = ReconcileClues({withdrawn}, {});
+  EXPECT_TRUE(none.withdraw.empty());
+  EXPECT_TRUE(none.mark_unsupported.empty());
+}
+
 }  // namespace
 }  // namespace lifeline::match

@@ -14,12 +14,15 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 
 #include "common/records/agencies.h"
 #include "common/status/status_macros.h"
 #include "common/time/dates.h"
 #include "match-service/domain/plan_request.h"
 #include "match-service/domain/review_policy.h"
+#include "match-service/domain/suggested_amount.h"
 
 namespace lifeline::match {
 
@@ -317,7 +320,7 @@ absl::StatusOr<RelinkResult> MatchEngine::RelinkAll(absl::Time now) {
     result.model = model;
     result.stats = outcome.stats;
     for (const std::string& person_id : persons) {
-      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, &result.scoring));
+      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, kCauseRelink, &result.scoring));
     }
     return absl::OkStatus();
   }));
@@ -367,7 +370,7 @@ absl::StatusOr<ApplyResult> MatchEngine::UpsertRecords(
       persons.insert(in_case.begin(), in_case.end());
     }
     for (const std::string& person_id : persons) {
-      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, &result));
+      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, kCauseRecords, &result));
     }
     return absl::OkStatus();
   }));
@@ -425,7 +428,7 @@ absl::StatusOr<std::pair<std::string, std::string>> MatchEngine::ResolvePossible
     RETURN_IF_ERROR(Relink(tx, index, std::move(ids), model, now, &persons));
     ApplyResult scoring;
     for (const std::string& person_id : persons) {
-      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, &scoring));
+      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, kCauseMatchReview, &scoring));
     }
     persons_after = {index.Find(id_a)->person_id, index.Find(id_b)->person_id};
     return absl::OkStatus();
@@ -474,13 +477,13 @@ absl::StatusOr<LinkModelView> MatchEngine::CurrentLinkModel() {
   return view;
 }
 
-absl::StatusOr<ApplyResult> MatchEngine::Rescore(absl::Time now) {
+absl::StatusOr<ApplyResult> MatchEngine::Rescore(absl::Time now, const std::string& cause) {
   ApplyResult result;
   RETURN_IF_ERROR(WithIndex([&](MatchTransaction& tx, LinkIndex& index) -> absl::Status {
     result = ApplyResult{};
     ASSIGN_OR_RETURN(std::vector<std::string> persons, tx.ScorablePersons());
     for (const std::string& person_id : persons) {
-      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, &result));
+      RETURN_IF_ERROR(ScorePerson(tx, index, person_id, now, cause, &result));
     }
     return absl::OkStatus();
   }));
@@ -564,29 +567,81 @@ absl::StatusOr<ScoringInput> MatchEngine::LoadScoringInput(MatchTransaction& tx,
   return input;
 }
 
+namespace {
+
+// Why a clue lost its basis, as far as the person's records tell: the records behind its
+// evidence that are gone (retracted, or linked to someone else), else the rules.
+std::string WithdrawalReason(const Clue& clue, const ScoringInput& input) {
+  std::set<std::pair<std::string, std::string>> live;
+  for (const NormalizedRecord& r : input.own_records)
+    live.emplace(r.agency(), r.source_record_id());
+  for (const LinkedRecord& r : input.case_records) {
+    live.emplace(r.record.agency(), r.record.source_record_id());
+  }
+  for (const NormalizedRecord& r : input.household_records) {
+    live.emplace(r.agency(), r.source_record_id());
+  }
+  std::set<std::string> gone;
+  for (const Evidence& e : clue.candidate.evidence) {
+    if (!live.contains({e.agency, e.source_record_id})) {
+      gone.insert(absl::StrCat(e.agency, " ", e.source_record_id));
+    }
+  }
+  if (!gone.empty()) {
+    return absl::StrCat("records no longer behind it (retracted or relinked): ",
+                        absl::StrJoin(gone, ", "));
+  }
+  return "the rules no longer support it with the current records (e.g. a hardship ended, "
+         "compensation was paid, or the rules changed)";
+}
+
+}  // namespace
+
 absl::Status MatchEngine::ScorePerson(MatchTransaction& tx, const LinkIndex& index,
                                       const std::string& person_id, absl::Time now,
-                                      ApplyResult* result) {
+                                      const std::string& cause, ApplyResult* result) {
   ++result->persons_scored;
   ASSIGN_OR_RETURN(ScoringInput input, LoadScoringInput(tx, index, person_id));
   const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
   std::vector<ClueCandidate> candidates = scorer_.Score(input, today);
   ASSIGN_OR_RETURN(std::vector<StoredClue> stored, tx.CluesOf(person_id));
   ClueChanges changes = ReconcileClues(stored, candidates);
+  const std::string time = common::FormatRfc3339(now);
+  auto event = [&](const std::string& clue_id, const char* kind, std::string detail) {
+    return tx.AddClueEvent(clue_id, ClueEvent{time, cause, kind, std::move(detail)});
+  };
   for (const ClueCandidate& candidate : changes.create) {
-    RETURN_IF_ERROR(tx.InsertClue(ids_("clu_"), candidate, now));
+    const std::string clue_id = ids_("clu_");
+    RETURN_IF_ERROR(tx.InsertClue(clue_id, candidate, now));
+    RETURN_IF_ERROR(event(clue_id, kEventCreated, DescribeNew(candidate)));
     ++result->clues_created;
   }
   for (const auto& [clue_id, candidate] : changes.update) {
+    ASSIGN_OR_RETURN(Clue before, tx.LoadClue(clue_id));
     RETURN_IF_ERROR(tx.UpdateClue(clue_id, candidate, now));
+    const char* kind = kEventUpdated;
+    if (before.status == ClueStatus::kWithdrawn) {
+      kind = kEventRestored;
+    } else if (before.candidate.exclusions.empty() && !candidate.exclusions.empty()) {
+      kind = kEventExcluded;
+    } else if (!before.candidate.exclusions.empty() && candidate.exclusions.empty()) {
+      kind = kEventIncluded;
+    }
+    RETURN_IF_ERROR(event(clue_id, kind, DescribeChange(before.candidate, candidate)));
     ++result->clues_updated;
   }
   for (const std::string& clue_id : changes.withdraw) {
-    RETURN_IF_ERROR(tx.DeleteClue(clue_id));
+    ASSIGN_OR_RETURN(Clue before, tx.LoadClue(clue_id));
+    RETURN_IF_ERROR(tx.WithdrawClue(clue_id, now));
+    RETURN_IF_ERROR(event(clue_id, kEventWithdrawn, WithdrawalReason(before, input)));
     ++result->clues_withdrawn;
   }
   for (const std::string& clue_id : changes.mark_unsupported) {
+    ASSIGN_OR_RETURN(Clue before, tx.LoadClue(clue_id));
     RETURN_IF_ERROR(tx.MarkClueUnsupported(clue_id, now));
+    RETURN_IF_ERROR(event(clue_id, kEventFlagged,
+                          absl::StrCat("kept because more information was requested; ",
+                                       WithdrawalReason(before, input))));
     ++result->clues_updated;
   }
   return absl::OkStatus();
@@ -626,7 +681,7 @@ absl::StatusOr<std::optional<ApplyResult>> MatchEngine::RescoreIfRulesChanged(
     return absl::OkStatus();
   }));
   if (stored == fingerprint) return std::nullopt;
-  ASSIGN_OR_RETURN(ApplyResult result, Rescore(now));
+  ASSIGN_OR_RETURN(ApplyResult result, Rescore(now, kCauseRules));
   // Stored after the re-scoring commits: a crash in between re-scores again, which changes
   // nothing twice.
   RETURN_IF_ERROR(runner_->InTransaction([&](MatchTransaction& tx) -> absl::Status {
@@ -647,6 +702,23 @@ absl::StatusOr<ClueStatus> MatchEngine::ReviewClue(const std::string& clue_id, c
                                 scorer_.rules().approval_threshold_fen};
     ASSIGN_OR_RETURN(next, ApplyReview(clue.status, review, limits, authority));
     RETURN_IF_ERROR(tx.AddReview(clue_id, review, next, now));
+    std::string detail;
+    switch (review.decision) {
+      case Decision::kApprove:
+        detail = absl::StrCat("approved ", YuanText(review.amount_fen), " yuan");
+        break;
+      case Decision::kReject:
+        detail = "rejected";
+        break;
+      case Decision::kRequestInfo:
+        detail = "more information requested";
+        break;
+      case Decision::kUnspecified:
+        break;
+    }
+    if (!review.reason.empty()) absl::StrAppend(&detail, ": ", review.reason);
+    RETURN_IF_ERROR(tx.AddClueEvent(clue_id, ClueEvent{common::FormatRfc3339(now), review.reviewer,
+                                                       kEventReviewed, std::move(detail)}));
     if (next != ClueStatus::kApproved) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<NormalizedRecord> records,
                      tx.LiveRecordsOf(clue.candidate.person_id));

@@ -30,6 +30,13 @@
 namespace lifeline::match {
 
 // What one UpsertRecords or Rescore call changed.
+// What re-scored a clue, as its history's actor.
+inline const std::string kCauseRecords = "records";
+inline const std::string kCauseRescore = "rescore";
+inline const std::string kCauseRules = "rules";
+inline const std::string kCauseRelink = "relink";
+inline const std::string kCauseMatchReview = "match_review";
+
 struct ApplyResult {
   int applied = 0;
   int unchanged = 0;
@@ -140,7 +147,8 @@ class MatchEngine {
 
   // Re-scores every person who has or may have a clue against the current rules, in one
   // transaction: clues are updated in place, new ones created, unsupported ones withdrawn.
-  absl::StatusOr<ApplyResult> Rescore(absl::Time now);
+  // `cause` is the history's actor of each change.
+  absl::StatusOr<ApplyResult> Rescore(absl::Time now, const std::string& cause = kCauseRescore);
 
   // Re-scores (Rescore) when `fingerprint`, which names the rules and the scoring code, differs
   // from the one stored by the last such call, then stores it. Returns nullopt when the rules
@@ -192,9 +200,11 @@ class MatchEngine {
   // Gathers what the scorer needs about one person.
   absl::StatusOr<ScoringInput> LoadScoringInput(MatchTransaction& tx, const LinkIndex& index,
                                                 const std::string& person_id);
-  // Re-scores one person and brings their clues in line.
+  // Re-scores one person and brings their clues in line, writing each change into the clue's
+  // history with `cause` as its actor.
   absl::Status ScorePerson(MatchTransaction& tx, const LinkIndex& index,
-                           const std::string& person_id, absl::Time now, ApplyResult* result);
+                           const std::string& person_id, absl::Time now, const std::string& cause,
+                           ApplyResult* result);
 
   MatchTransactionRunner* runner_;
   ClueScorer scorer_;

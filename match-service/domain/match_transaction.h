@@ -107,7 +107,11 @@ class MatchTransaction {
   // Replaces a clue's content (score, amounts, signals, evidence) and clears `unsupported`.
   virtual absl::Status UpdateClue(const std::string& clue_id, const ClueCandidate& candidate,
                                   absl::Time now) = 0;
-  virtual absl::Status DeleteClue(const std::string& clue_id) = 0;
+  // Withdraws a clue the data no longer support: status WITHDRAWN, fingerprint cleared (so the
+  // same candidate later restores it).
+  virtual absl::Status WithdrawClue(const std::string& clue_id, absl::Time now) = 0;
+  // Appends a step to the clue's history.
+  virtual absl::Status AddClueEvent(const std::string& clue_id, const ClueEvent& event) = 0;
   // Flags a clue as no longer supported by the data (score 0, fingerprint cleared).
   virtual absl::Status MarkClueUnsupported(const std::string& clue_id, absl::Time now) = 0;
   // Errors: NotFound.

@@ -70,7 +70,9 @@ void ComparePerson(const std::vector<ClueBefore>& before, const std::vector<Clue
     change.score_before = clue.score;
     change.tier_before = before_rules.TierOf(clue.score);
     change.point_fen_before = clue.point_fen;
-    const bool excluded_before = clue.status == ClueStatus::kExcluded;
+    // An excluded or withdrawn clue is no clue.
+    const bool excluded_before =
+        clue.status == ClueStatus::kExcluded || clue.status == ClueStatus::kWithdrawn;
     if (excluded_before != excluded_after) {
       change.kind = excluded_after ? Kind::kDropped : Kind::kAdded;
     } else if (excluded_after) {
@@ -85,7 +87,10 @@ void ComparePerson(const std::vector<ClueBefore>& before, const std::vector<Clue
     Record(std::move(change), preview);
   }
   for (const auto& [key, clue] : unmatched) {
-    if (IsDecided(clue->status) || clue->status == ClueStatus::kExcluded) continue;
+    if (IsDecided(clue->status) || clue->status == ClueStatus::kExcluded ||
+        clue->status == ClueStatus::kWithdrawn) {
+      continue;
+    }
     PreviewChange change;
     change.kind = Kind::kDropped;
     change.clue_id = clue->clue_id;

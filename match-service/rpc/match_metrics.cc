@@ -46,7 +46,7 @@ void MatchMetrics::Refresh() {
   if (auto counts = store_->CountClues(); counts.ok()) {
     for (ClueStatus status :
          {ClueStatus::kPendingReview, ClueStatus::kApproved, ClueStatus::kRejected,
-          ClueStatus::kMoreInfoRequested, ClueStatus::kExcluded}) {
+          ClueStatus::kMoreInfoRequested, ClueStatus::kExcluded, ClueStatus::kWithdrawn}) {
       auto it = counts->find(status);
       clues_.Add({{"status", StatusLabel(status)}})
           .Set(it == counts->end() ? 0.0 : static_cast<double>(it->second));

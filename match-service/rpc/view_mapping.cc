@@ -45,6 +45,13 @@ void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out)
     pr->set_reviewer(r.reviewer);
     pr->set_review_time(r.review_time);
   }
+  for (const ClueEvent& e : clue.history) {
+    v1::ClueEvent* pe = out->add_history();
+    pe->set_time(e.time);
+    pe->set_actor(e.actor);
+    pe->set_kind(e.kind);
+    pe->set_detail(e.detail);
+  }
   out->set_created_time(clue.created_time);
   out->set_updated_time(clue.updated_time);
   out->set_plan_id(clue.plan_id);

@@ -75,7 +75,7 @@ struct ClueView {
 enum class ClueOrder { kScore, kAge };
 
 struct ClueQuery {
-  // Only clues in this state; nullopt lists all but the EXCLUDED.
+  // Only clues in this state; nullopt lists all but the EXCLUDED and WITHDRAWN.
   std::optional<ClueStatus> status;
   int offset = 0;
   int limit = 50;

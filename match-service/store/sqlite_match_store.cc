@@ -223,6 +223,24 @@ CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 static_assert(Record::kCriminalVictim == 10 && Record::kNearRelative == 11,
               "records_basis and kScorablePersonsSql name these kinds");
 
+// Version 11: a clue's history (clue_events: created, updated with what changed, excluded,
+// withdrawn with why, restored, reviewed); a clue the data no longer support is kept as
+// WITHDRAWN (6) instead of deleted, so its history and id survive and the same clue comes back.
+// Existing clues get one "created" step at their creation time.
+constexpr char kSchemaV11[] = R"sql(
+CREATE TABLE clue_events (
+  clue_id TEXT NOT NULL REFERENCES clues(clue_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  time TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (clue_id, seq)
+);
+INSERT INTO clue_events SELECT clue_id, 0, created_time, 'match-service', 'created',
+  'before clue history was kept' FROM clues;
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -305,6 +323,15 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
                        [](const Statement& row) {
                          return Evidence{row.ColumnText(0), row.ColumnText(1), row.ColumnText(2),
                                          row.ColumnText(3), row.ColumnText(4), row.ColumnText(5)};
+                       },
+                       clue_id));
+  ASSIGN_OR_RETURN(clue.history,
+                   db.Query(
+                       "SELECT time, actor, kind, detail FROM clue_events WHERE clue_id = ? "
+                       "ORDER BY seq",
+                       [](const Statement& row) {
+                         return ClueEvent{row.ColumnText(0), row.ColumnText(1), row.ColumnText(2),
+                                          row.ColumnText(3)};
                        },
                        clue_id));
   ASSIGN_OR_RETURN(clue.reviews,
@@ -598,8 +625,9 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         "amount_rationale = ?, region_code = ?, hardship_signals = ?, "
         "possible_exclusions = ?, needs = ?, exclusions = ?, fingerprint = ?, unsupported = 0, "
         // A pending clue the data now exclude becomes EXCLUDED, and back when the exclusion
-        // goes; one a procurator asked more about keeps its state and shows the exclusions.
-        "status = CASE WHEN status IN (?, ?) THEN ? ELSE status END, "
+        // goes; a withdrawn one the data support again is restored; one a procurator asked
+        // more about keeps its state and shows the exclusions.
+        "status = CASE WHEN status IN (?, ?, ?) THEN ? ELSE status END, "
         "updated_time = ? WHERE clue_id = ?",
         static_cast<int64_t>(c.score * 1e6), c.suggested_amount.min_fen, c.suggested_amount.max_fen,
         c.suggested_amount.point_fen, absl::StrJoin(c.suggested_amount.rationale, "\n"),
@@ -607,7 +635,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         absl::StrJoin(c.possible_exclusions, ","), absl::StrJoin(c.needs, ","),
         absl::StrJoin(c.exclusions, ","), Fingerprint(c),
         static_cast<int64_t>(ClueStatus::kPendingReview),
-        static_cast<int64_t>(ClueStatus::kExcluded),
+        static_cast<int64_t>(ClueStatus::kExcluded), static_cast<int64_t>(ClueStatus::kWithdrawn),
         static_cast<int64_t>(c.exclusions.empty() ? ClueStatus::kPendingReview
                                                   : ClueStatus::kExcluded),
         Stamp(now), clue_id));
@@ -621,8 +649,18 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
     return absl::OkStatus();
   }
 
-  absl::Status DeleteClue(const std::string& clue_id) override {
-    return db_.Execute("DELETE FROM clues WHERE clue_id = ?", clue_id);
+  absl::Status WithdrawClue(const std::string& clue_id, absl::Time now) override {
+    return db_.Execute(
+        "UPDATE clues SET status = ?, fingerprint = '', unsupported = 0, updated_time = ? "
+        "WHERE clue_id = ?",
+        static_cast<int64_t>(ClueStatus::kWithdrawn), Stamp(now), clue_id);
+  }
+
+  absl::Status AddClueEvent(const std::string& clue_id, const ClueEvent& event) override {
+    return db_.Execute(
+        "INSERT INTO clue_events SELECT ?1, COALESCE(MAX(seq) + 1, 0), ?2, ?3, ?4, ?5 "
+        "FROM clue_events WHERE clue_id = ?1",
+        clue_id, event.time, event.actor, event.kind, event.detail);
   }
 
   absl::Status MarkClueUnsupported(const std::string& clue_id, absl::Time now) override {
@@ -684,6 +722,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       {8, kSchemaV8, nullptr},
       {9, kSchemaV9, nullptr},
       {10, kSchemaV10, nullptr},
+      {11, kSchemaV11, nullptr},
   };
 }
 
@@ -778,7 +817,7 @@ absl::StatusOr<ClueView> SqliteMatchStore::GetClue(const std::string& clue_id) {
 
 std::string SqliteMatchStore::ListCluesSql(const ClueQuery& query) {
   std::string sql =
-      "SELECT clue_id FROM clues WHERE (?1 = 0 AND status <> 5 OR status = ?1) "
+      "SELECT clue_id FROM clues WHERE (?1 = 0 AND status NOT IN (5, 6) OR status = ?1) "
       "AND score_micros >= ?4 AND score_micros < ?5 AND (?6 = 0 OR category = ?6) ";
   if (!query.regions.empty()) {
     std::vector<std::string> ranges;

@@ -181,17 +181,56 @@ TEST(SqliteMatchStoreTest, NewerVersionReplacesOlderIsIgnored) {
 TEST(SqliteMatchStoreTest, RetractionForgetsFactsAndWithdrawsAPendingClue) {
   auto store = OpenStore();
   ASSERT_TRUE(store->UpsertRecords(testing::StoryRecords(), kNow).ok());
-  const std::string mother_id = ClueOf(AllClues(*store), "测试母")->clue.candidate.person_id;
+  const ClueView mother_clue = *ClueOf(AllClues(*store), "测试母");
+  const std::string mother_id = mother_clue.clue.candidate.person_id;
+  ASSERT_THAT(mother_clue.clue.history, SizeIs(1));
+  EXPECT_EQ(mother_clue.clue.history[0].kind, kEventCreated);
+  EXPECT_EQ(mother_clue.clue.history[0].actor, "records");
 
+  const absl::Time later = kNow + absl::Hours(2);
   auto result =
       store->UpsertRecords({Retraction(testing::MinimumLiving("ca-2", testing::Mother()), 2),
                             Retraction(testing::WomenDifficulty(), 2)},
-                           kNow);
+                           later);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->clues_withdrawn, 1);
   auto clues = AllClues(*store);
   ASSERT_THAT(clues, SizeIs(1));
   EXPECT_EQ(clues[0].person_name, "测试父");
+
+  // The withdrawn clue is kept, with why, and listed only on request.
+  auto withdrawn = store->GetClue(mother_clue.clue.clue_id);
+  ASSERT_TRUE(withdrawn.ok());
+  EXPECT_EQ(withdrawn->clue.status, ClueStatus::kWithdrawn);
+  ASSERT_THAT(withdrawn->clue.history, SizeIs(2));
+  const ClueEvent& why = withdrawn->clue.history[1];
+  EXPECT_EQ(why.kind, kEventWithdrawn);
+  EXPECT_EQ(why.time, "2024-06-01T10:00:00Z");
+  EXPECT_NE(why.detail.find("civil_affairs ca-2"), std::string::npos) << why.detail;
+  EXPECT_NE(why.detail.find("womens_federation wf-1"), std::string::npos) << why.detail;
+  auto listed = store->ListClues(QueryOf(ClueStatus::kWithdrawn, 0, 10));
+  ASSERT_TRUE(listed.ok());
+  ASSERT_THAT(listed->clues, SizeIs(1));
+  ASSERT_EQ(store->GetClue(mother_clue.clue.clue_id)->clue.status, ClueStatus::kWithdrawn);
+
+  // The agency re-sends the minimum-living record: the same clue comes back, pending.
+  NormalizedRecord again = testing::MinimumLiving("ca-2", testing::Mother());
+  again.set_version(3);
+  ASSERT_TRUE(store->UpsertRecords({again}, later + absl::Hours(1)).ok());
+  auto restored = store->GetClue(mother_clue.clue.clue_id);
+  ASSERT_TRUE(restored.ok());
+  EXPECT_EQ(restored->clue.status, ClueStatus::kPendingReview);
+  ASSERT_THAT(restored->clue.history, SizeIs(3));
+  EXPECT_EQ(restored->clue.history[2].kind, kEventRestored);
+  // Against the clue as it was before it was withdrawn: the women's federation record is gone.
+  EXPECT_NE(restored->clue.history[2].detail.find("evidence - womens_federation wf-1"),
+            std::string::npos)
+      << restored->clue.history[2].detail;
+  ASSERT_TRUE(
+      store
+          ->UpsertRecords({Retraction(testing::MinimumLiving("ca-2", testing::Mother()), 4)},
+                          later + absl::Hours(2))
+          .ok());
 
   auto mother = store->GetPerson(mother_id);
   ASSERT_TRUE(mother.ok());
@@ -315,6 +354,11 @@ TEST(SqliteMatchStoreTest, ApprovalQueuesThePlanRequestAndIsFinal) {
   EXPECT_EQ(approved->clue.status, ClueStatus::kApproved);
   ASSERT_THAT(approved->clue.reviews, SizeIs(1));
   EXPECT_EQ(approved->clue.reviews[0].reviewer, "proc-1");
+  ASSERT_THAT(approved->clue.history, SizeIs(2));
+  EXPECT_EQ(approved->clue.history[1].kind, kEventReviewed);
+  EXPECT_EQ(approved->clue.history[1].actor, "proc-1");
+  EXPECT_EQ(approved->clue.history[1].detail.rfind("approved 10000.00 yuan", 0), 0u)
+      << approved->clue.history[1].detail;
 
   auto due = store->outbox()->Due(kReferralTopic, 10, INT64_MAX);
   ASSERT_TRUE(due.ok());

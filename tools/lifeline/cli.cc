@@ -81,7 +81,8 @@ commands:
                                            (one StreamRecords call per batch, --batch-size up to
                                            1,000,000, no --gateway or --token: for operators
                                            inside the cluster)
-  clues [--status pending|approved|rejected|more_info|excluded] [--tier high|medium|low]
+  clues [--status pending|approved|rejected|more_info|excluded|withdrawn]
+        [--tier high|medium|low]
         [--category serious_injury|urgent_treatment|dependant_of_deceased|property_loss]
         [--region PREFIX] [--order score|age] [--wait-for N] [--wait-s S]
                                            list clues, best first (or oldest first); optionally
@@ -269,15 +270,13 @@ absl::StatusOr<std::string> StatusQuery(const Args& args) {
   auto status = args.Get("status");
   if (!status) return std::string();
   static const std::map<std::string, std::string> kNames = {
-      {"pending", "CLUE_STATUS_PENDING_REVIEW"},
-      {"approved", "CLUE_STATUS_APPROVED"},
-      {"rejected", "CLUE_STATUS_REJECTED"},
-      {"more_info", "CLUE_STATUS_MORE_INFO_REQUESTED"},
-      {"excluded", "CLUE_STATUS_EXCLUDED"}};
+      {"pending", "CLUE_STATUS_PENDING_REVIEW"}, {"approved", "CLUE_STATUS_APPROVED"},
+      {"rejected", "CLUE_STATUS_REJECTED"},      {"more_info", "CLUE_STATUS_MORE_INFO_REQUESTED"},
+      {"excluded", "CLUE_STATUS_EXCLUDED"},      {"withdrawn", "CLUE_STATUS_WITHDRAWN"}};
   auto it = kNames.find(*status);
   if (it == kNames.end()) {
     return absl::InvalidArgumentError(
-        "--status must be pending, approved, rejected, more_info or excluded");
+        "--status must be pending, approved, rejected, more_info, excluded or withdrawn");
   }
   return absl::StrCat("&status=", it->second);
 }
@@ -361,6 +360,10 @@ absl::Status ShowClue(GatewayClient& gw, const Args& args, std::ostream& out) {
                            r.reason());
   }
   if (!clue.plan_id().empty()) out << "    plan: " << clue.plan_id() << "\n";
+  if (clue.history_size() > 0) out << "    history:\n";
+  for (const auto& h : clue.history()) {
+    out << absl::StrFormat("      %s  %-9s by %s: %s\n", h.time(), h.kind(), h.actor(), h.detail());
+  }
   return absl::OkStatus();
 }
 
