@@ -10,6 +10,27 @@ std::string_view ClueStatusName(ClueStatus status) {
   return v1::ClueStatus_Name(static_cast<v1::ClueStatus>(status));
 }
 
+std::string_view QuestionText(std::string_view code) {
+  if (code == kQuestionHardshipBeforeCase) {
+    return "Every hardship record began before the case: did the case cause or deepen the "
+           "hardship? (an earlier status is no exclusion by itself)";
+  }
+  if (code == kQuestionEnforcementOngoing) {
+    return "Enforcement of the judgment is still under way: can it still yield compensation? "
+           "Litigation and enforcement come first.";
+  }
+  if (code == kQuestionNoCivilClaim) {
+    return "No civil judgment is on record: was a civil claim made, given up, or the offender's "
+           "compensation refused?";
+  }
+  if (code == kQuestionArticle8) {
+    return "Not in the data: did the applicant help establish the facts and tell the truth, and "
+           "was no assistance for this case granted elsewhere (another procuratorate, court or "
+           "public security)?";
+  }
+  return "";
+}
+
 bool IsDecided(ClueStatus status) {
   return status == ClueStatus::kApproved || status == ClueStatus::kRejected;
 }

@@ -74,6 +74,15 @@ inline constexpr char kExclusionMajorFault[] = "victim_major_fault";
 inline constexpr char kExclusionAssisted[] = "already_assisted";
 inline constexpr char kExclusionPaid[] = "compensation_paid";
 
+// Questions a clue raises for what the data cannot show (DOMAIN.md, Art. 8): a reviewer
+// answers them before deciding. QuestionText gives the wording.
+inline constexpr char kQuestionHardshipBeforeCase[] = "hardship_before_case";
+inline constexpr char kQuestionEnforcementOngoing[] = "enforcement_ongoing";
+inline constexpr char kQuestionNoCivilClaim[] = "no_civil_claim";
+inline constexpr char kQuestionArticle8[] = "article_8_checklist";
+// The question's wording ("" for an unknown code).
+std::string_view QuestionText(std::string_view code);
+
 // Evidence roles.
 inline constexpr char kRoleCategory[] = "category";
 inline constexpr char kRoleUnpaidCompensation[] = "unpaid_compensation";
@@ -114,6 +123,8 @@ struct ClueCandidate {
   std::vector<std::string> possible_exclusions;
   // Exclusions the data show (kExclusion*): the candidate is kept as EXCLUDED, not a clue.
   std::vector<std::string> exclusions;
+  // Questions for what the data cannot show (kQuestion*).
+  std::vector<std::string> questions;
   // Needs seen in the data, for the referral plan ("bereavement", "minor", ...).
   std::vector<std::string> needs;
   AmountRange suggested_amount;

@@ -22,7 +22,7 @@ std::string Fingerprint(const ClueCandidate& c) {
   absl::StrAppend(&out, absl::StrJoin(c.suggested_amount.rationale, "\n"), "|",
                   absl::StrJoin(c.hardship_signals, ","), "|",
                   absl::StrJoin(c.possible_exclusions, ","), "|", absl::StrJoin(c.needs, ","), "|",
-                  absl::StrJoin(c.exclusions, ","));
+                  absl::StrJoin(c.exclusions, ","), "|", absl::StrJoin(c.questions, ","));
   for (const Evidence& e : c.evidence) {
     absl::StrAppend(&out, "\x1e", e.agency, "\x1f", e.source_record_id, "\x1f", e.field, "\x1f",
                     e.value, "\x1f", e.date, "\x1f", e.role);
@@ -75,6 +75,9 @@ std::string DescribeChange(const ClueCandidate& before, const ClueCandidate& aft
   }
   if (std::string d = SetDiff(before.exclusions, after.exclusions, 8); !d.empty()) {
     parts.push_back(absl::StrCat("exclusions ", d));
+  }
+  if (std::string d = SetDiff(before.questions, after.questions, 8); !d.empty()) {
+    parts.push_back(absl::StrCat("questions ", d));
   }
   if (before.suggested_amount.point_fen != after.suggested_amount.point_fen) {
     parts.push_back(absl::StrCat("suggested ", Yuan(before.suggested_amount.point_fen), " -> ",

@@ -156,6 +156,8 @@ std::optional<Signal> HardshipSignal(const NormalizedRecord& nr, absl::CivilDay 
 struct Compensation {
   bool any_record = false;
   bool terminated_no_property = false;
+  // A judgment with money unpaid whose enforcement has not been terminated.
+  bool enforcement_open = false;
   int64_t unpaid_fen = 0;
   std::vector<Evidence> evidence;
 };
@@ -204,6 +206,7 @@ Compensation CompensationFor(const std::string& case_number,
     out.unpaid_fen += std::max<int64_t>(0, j.awarded - j.paid);
     // Terminated enforcement means the rest will not come, unless the books show it all paid.
     if (j.terminated && !(j.awarded > 0 && j.paid >= j.awarded)) out.terminated_no_property = true;
+    if (!j.terminated && j.awarded > j.paid) out.enforcement_open = true;
   }
   return out;
 }
@@ -231,6 +234,17 @@ bool IsMinor(const std::string& birth_date, absl::CivilDay today) {
     --age;
   }
   return age >= 0 && age < 18;
+}
+
+// True when every hardship signal is dated and began before the case (both dates readable).
+bool HardshipBeforeCase(const std::vector<Signal>& signals, const std::string& case_date) {
+  auto case_day = common::ParseDate(case_date, "case_date");
+  if (!case_day.ok() || signals.empty()) return false;
+  for (const Signal& s : signals) {
+    auto start = common::ParseDate(s.evidence.date, "date");
+    if (!start.ok() || *start >= *case_day) return false;
+  }
+  return true;
 }
 
 // A category the person falls under for one case, before conditions (b)-(d).
@@ -456,7 +470,9 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     std::vector<Evidence> comp_evidence;
     bool unpaid_judgment = false;
     const rv1::CriminalCase& criminal_case = basis.victim_facts().criminal_case();
+    std::vector<std::string> questions;
     if (comp.any_record) {
+      if (comp.enforcement_open) questions.push_back(kQuestionEnforcementOngoing);
       if (comp.unpaid_fen <= 0 && !comp.terminated_no_property) {
         exclusions.push_back(kExclusionPaid);  // compensated in full
         unpaid_known = 0;
@@ -473,6 +489,7 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
           status != rv1::CriminalCase::OFFENDER_STATUS_AT_LARGE) {
         continue;
       }
+      questions.push_back(kQuestionNoCivilClaim);
       comp_evidence.push_back(Fact(*basis.victim, "criminal_victim.criminal_case.offender_status",
                                    rv1::CriminalCase::OffenderStatus_Name(status),
                                    criminal_case.case_date(), kRoleUnpaidCompensation));
@@ -503,6 +520,11 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
 
     clue.needs = NeedsFor(basis, unpaid_judgment, signal_names, input, today);
     clue.region_code = criminal_case.region_code();
+    if (HardshipBeforeCase(signals, criminal_case.case_date())) {
+      questions.push_back(kQuestionHardshipBeforeCase);
+    }
+    questions.push_back(kQuestionArticle8);
+    clue.questions = std::move(questions);
 
     AmountFacts amount;
     amount.category = basis.category;

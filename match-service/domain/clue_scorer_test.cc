@@ -334,6 +334,41 @@ TEST(ClueScorerTest, MinorsAndViolentCrimeShowAsNeeds) {
   EXPECT_THAT(clues[0].needs, ::testing::IsSupersetOf({"minor", "violent_crime", "bereavement"}));
 }
 
+TEST(ClueScorerTest, QuestionsAskWhatTheDataCannotShow) {
+  const auto world = testing::StoryRecords();
+  // The father's hardship (minimum living 2021, disability 2019) all predates the 2023 case; the
+  // enforcement was terminated, so it cannot pay.
+  auto father = ScoreFor(testing::Father(), world);
+  ASSERT_THAT(father, SizeIs(1));
+  EXPECT_THAT(father[0].questions, ElementsAre(kQuestionHardshipBeforeCase, kQuestionArticle8));
+  // The mother's women's federation record began after the case.
+  auto mother = ScoreFor(testing::Mother(), world);
+  ASSERT_THAT(mother, SizeIs(1));
+  EXPECT_THAT(mother[0].questions, ElementsAre(kQuestionArticle8));
+
+  // Enforcement still under way with money unpaid: can it still pay?
+  auto ongoing = world;
+  ongoing[4] = testing::EnforcementRecord(83000000 - 500000, rv1::Enforcement::STATUS_ONGOING);
+  EXPECT_THAT(ScoreFor(testing::Mother(), ongoing)[0].questions,
+              ElementsAre(kQuestionEnforcementOngoing, kQuestionArticle8));
+
+  // No judgment, offender unknown: was a civil claim made or given up?
+  std::vector<NormalizedRecord> no_court;
+  for (const NormalizedRecord& r : world) {
+    if (r.agency() != "court") no_court.push_back(r);
+  }
+  Victim(no_court[0])
+      ->mutable_criminal_case()
+      ->set_offender_status(rv1::CriminalCase::OFFENDER_STATUS_UNKNOWN);
+  EXPECT_THAT(ScoreFor(testing::Mother(), no_court)[0].questions,
+              ElementsAre(kQuestionNoCivilClaim, kQuestionArticle8));
+  for (const char* code : {kQuestionHardshipBeforeCase, kQuestionEnforcementOngoing,
+                           kQuestionNoCivilClaim, kQuestionArticle8}) {
+    EXPECT_FALSE(QuestionText(code).empty()) << code;
+  }
+  EXPECT_TRUE(QuestionText("unknown").empty());
+}
+
 TEST(ClueScorerTest, ConfiguredCapAndFloorShapeTheRange) {
   EligibilityRules rules;
   rules.wages.clear();

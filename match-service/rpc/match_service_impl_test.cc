@@ -374,6 +374,27 @@ TEST_F(MatchServiceImplTest, ProcuratorsSeeAndDecideOnlyTheirRegionsClues) {
   EXPECT_EQ(Get(clue_id).status(), v1::CLUE_STATUS_PENDING_REVIEW);
 }
 
+TEST_F(MatchServiceImplTest, AClueShowsItsQuestionsAndTheCasesOtherClues) {
+  LoadStory();
+  const v1::ListCluesResponse listed = List();
+  ASSERT_EQ(listed.clues_size(), 2);
+  for (int i = 0; i < 2; ++i) {
+    const v1::Clue clue = Get(listed.clues(i).clue_id());
+    ASSERT_EQ(clue.related_size(), 1);
+    EXPECT_EQ(clue.related(0).clue_id(), listed.clues(1 - i).clue_id());
+    EXPECT_EQ(clue.related(0).person_name(), listed.clues(1 - i).person_name());
+    EXPECT_EQ(clue.related(0).category(), v1::CATEGORY_DEPENDANT_OF_DECEASED);
+    EXPECT_GT(clue.related(0).hardship_signals_size(), 0);
+    ASSERT_GT(clue.questions_size(), 0);
+    EXPECT_EQ(clue.questions(clue.questions_size() - 1).code(), "article_8_checklist");
+    EXPECT_FALSE(clue.questions(0).text().empty());
+    ASSERT_EQ(clue.history_size(), 1);
+    EXPECT_EQ(clue.history(0).kind(), "created");
+  }
+  // A list does not carry the related clues (GetClue does).
+  EXPECT_EQ(listed.clues(0).related_size(), 0);
+}
+
 TEST_F(MatchServiceImplTest, ListCluesFiltersByCategoryAndSortsByAge) {
   LoadStory();
   v1::ListCluesRequest request;

@@ -45,6 +45,22 @@ void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out)
     pr->set_reviewer(r.reviewer);
     pr->set_review_time(r.review_time);
   }
+  for (const std::string& code : c.questions) {
+    v1::ClueQuestion* q = out->add_questions();
+    q->set_code(code);
+    q->set_text(std::string(QuestionText(code)));
+  }
+  for (const RelatedClueView& r : view.related) {
+    v1::RelatedClue* pr = out->add_related();
+    pr->set_clue_id(r.clue_id);
+    pr->set_person_id(r.person_id);
+    pr->set_person_name(r.person_name);
+    pr->set_person_id_masked(r.person_id_masked);
+    pr->set_category(static_cast<v1::Category>(static_cast<int>(r.category)));
+    pr->set_status(static_cast<v1::ClueStatus>(static_cast<int>(r.status)));
+    pr->set_score(r.score);
+    for (const std::string& s : r.hardship_signals) pr->add_hardship_signals(s);
+  }
   for (const ClueEvent& e : clue.history) {
     v1::ClueEvent* pe = out->add_history();
     pe->set_time(e.time);

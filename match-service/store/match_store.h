@@ -64,11 +64,25 @@ struct PersonView {
   std::vector<RecordLinkView> records;
 };
 
+// Another clue of the same case, as a clue shows it.
+struct RelatedClueView {
+  std::string clue_id;
+  std::string person_id;
+  std::string person_name;
+  std::string person_id_masked;
+  Category category = Category::kUnspecified;
+  ClueStatus status = ClueStatus::kUnspecified;
+  double score = 0;
+  std::vector<std::string> hardship_signals;
+};
+
 // A clue with the person's display fields.
 struct ClueView {
   Clue clue;
   std::string person_name;
   std::string person_id_masked;
+  // The case's other clues (GetClue only): the near relatives of one killed victim.
+  std::vector<RelatedClueView> related;
 };
 
 // The order of a clue list: best score first, or oldest first (waiting longest).
@@ -106,7 +120,7 @@ class MatchStore : public MatchTransactionRunner {
   // limit < 1).
   virtual absl::StatusOr<CluePage> ListClues(const ClueQuery& query) = 0;
 
-  // Errors: NotFound.
+  // The clue with the other clues of its case. Errors: NotFound.
   virtual absl::StatusOr<ClueView> GetClue(const std::string& clue_id) = 0;
 
   // Stores the plan referral-service opened for an approved clue. Errors: NotFound.

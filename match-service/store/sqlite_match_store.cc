@@ -241,6 +241,13 @@ INSERT INTO clue_events SELECT clue_id, 0, created_time, 'match-service', 'creat
   'before clue history was kept' FROM clues;
 )sql";
 
+// Version 12: a clue's questions for what the data cannot show, and clues by case (a clue shows
+// the other clues of its case: the near relatives of one killed victim point at each other).
+constexpr char kSchemaV12[] = R"sql(
+ALTER TABLE clues ADD COLUMN questions TEXT NOT NULL DEFAULT '';
+CREATE INDEX clues_case ON clues(case_number);
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -286,7 +293,7 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
       db.QueryOne(
           "SELECT person_id, case_number, category, status, score_micros, min_fen, max_fen, "
           "hardship_signals, possible_exclusions, needs, created_time, updated_time, plan_id, "
-          "unsupported, exclusions, point_fen, amount_rationale, region_code FROM clues "
+          "unsupported, exclusions, point_fen, amount_rationale, region_code, questions FROM clues "
           "WHERE clue_id = ?",
           [&](const Statement& row) {
             Clue clue;
@@ -303,6 +310,7 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
             c.suggested_amount.rationale =
                 absl::StrSplit(row.ColumnText(16), '\n', absl::SkipEmpty());
             c.region_code = row.ColumnText(17);
+            c.questions = SplitList(row.ColumnText(18));
             c.hardship_signals = SplitList(row.ColumnText(7));
             c.possible_exclusions = SplitList(row.ColumnText(8));
             c.needs = SplitList(row.ColumnText(9));
@@ -622,7 +630,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
                           absl::Time now) override {
     RETURN_IF_ERROR(db_.Execute(
         "UPDATE clues SET score_micros = ?, min_fen = ?, max_fen = ?, point_fen = ?, "
-        "amount_rationale = ?, region_code = ?, hardship_signals = ?, "
+        "amount_rationale = ?, region_code = ?, questions = ?, hardship_signals = ?, "
         "possible_exclusions = ?, needs = ?, exclusions = ?, fingerprint = ?, unsupported = 0, "
         // A pending clue the data now exclude becomes EXCLUDED, and back when the exclusion
         // goes; a withdrawn one the data support again is restored; one a procurator asked
@@ -631,7 +639,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         "updated_time = ? WHERE clue_id = ?",
         static_cast<int64_t>(c.score * 1e6), c.suggested_amount.min_fen, c.suggested_amount.max_fen,
         c.suggested_amount.point_fen, absl::StrJoin(c.suggested_amount.rationale, "\n"),
-        c.region_code, absl::StrJoin(c.hardship_signals, ","),
+        c.region_code, absl::StrJoin(c.questions, ","), absl::StrJoin(c.hardship_signals, ","),
         absl::StrJoin(c.possible_exclusions, ","), absl::StrJoin(c.needs, ","),
         absl::StrJoin(c.exclusions, ","), Fingerprint(c),
         static_cast<int64_t>(ClueStatus::kPendingReview),
@@ -723,6 +731,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       {9, kSchemaV9, nullptr},
       {10, kSchemaV10, nullptr},
       {11, kSchemaV11, nullptr},
+      {12, kSchemaV12, nullptr},
   };
 }
 
@@ -810,6 +819,20 @@ absl::StatusOr<ClueView> SqliteMatchStore::GetClue(const std::string& clue_id) {
   ClueView view;
   RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
     ASSIGN_OR_RETURN(view, LoadClueView(clue_id));
+    // The other clues of the case, excluded and withdrawn ones too: the family's picture.
+    ASSIGN_OR_RETURN(std::vector<std::string> related,
+                     db_->Query(
+                         "SELECT clue_id FROM clues WHERE case_number = ? AND clue_id <> ? "
+                         "ORDER BY clue_id",
+                         [](const Statement& row) { return row.ColumnText(0); },
+                         view.clue.candidate.case_number, clue_id));
+    for (const std::string& id : related) {
+      ASSIGN_OR_RETURN(ClueView other, LoadClueView(id));
+      view.related.push_back(
+          RelatedClueView{other.clue.clue_id, other.clue.candidate.person_id, other.person_name,
+                          other.person_id_masked, other.clue.candidate.category, other.clue.status,
+                          other.clue.candidate.score, other.clue.candidate.hardship_signals});
+    }
     return absl::OkStatus();
   }));
   return view;

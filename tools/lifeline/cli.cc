@@ -360,6 +360,16 @@ absl::Status ShowClue(GatewayClient& gw, const Args& args, std::ostream& out) {
                            r.reason());
   }
   if (!clue.plan_id().empty()) out << "    plan: " << clue.plan_id() << "\n";
+  if (clue.questions_size() > 0) out << "    questions:\n";
+  for (const auto& q : clue.questions()) out << "      - " << q.text() << "\n";
+  if (clue.related_size() > 0) out << "    the case's other clues:\n";
+  for (const auto& r : clue.related()) {
+    out << absl::StrFormat("      %s  %s (%s)  %s  %s  score %.1f  hardship %s\n", r.clue_id(),
+                           r.person_name(), r.person_id_masked(),
+                           ShortEnum(match::v1::Category_Name(r.category()), "CATEGORY_"),
+                           ShortEnum(match::v1::ClueStatus_Name(r.status()), "CLUE_STATUS_"),
+                           r.score(), absl::StrJoin(r.hardship_signals(), ", "));
+  }
   if (clue.history_size() > 0) out << "    history:\n";
   for (const auto& h : clue.history()) {
     out << absl::StrFormat("      %s  %-9s by %s: %s\n", h.time(), h.kind(), h.actor(), h.detail());
