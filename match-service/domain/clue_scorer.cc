@@ -87,20 +87,38 @@ std::string VeteranSignal(rv1::VeteranStatus::Kind kind) {
   }
 }
 
+// True when `start_date` is readable and within case_hardship_years after `case_day`.
+bool BeganAfterCase(const std::string& start_date, std::optional<absl::CivilDay> case_day,
+                    const EligibilityRules& rules) {
+  if (!case_day.has_value() || start_date.empty()) return false;
+  auto start = common::ParseDate(start_date, "start_date");
+  return start.ok() && *start >= *case_day &&
+         *start < absl::CivilDay(case_day->year() + rules.case_hardship_years, case_day->month(),
+                                 case_day->day());
+}
+
+constexpr char kAfterCase[] = " (began after the case)";
+
+// A hardship signal of one record: current on `today`, or (with `case_day`) one that began
+// within case_hardship_years after the case even if it has ended since, such as a one-off
+// temporary-assistance grant or a catastrophic medical expense the case caused; that evidence
+// says so.
 std::optional<Signal> HardshipSignal(const NormalizedRecord& nr, absl::CivilDay today,
-                                     const EligibilityRules& rules) {
+                                     const EligibilityRules& rules,
+                                     std::optional<absl::CivilDay> case_day = std::nullopt) {
   if (!common::IsHardshipAgency(nr.agency()) || nr.retracted()) return std::nullopt;
   const Record& r = nr.record();
   switch (r.payload_case()) {
     case Record::kSocialAssistance: {
       const auto& s = r.social_assistance();
-      if (s.programme() == rv1::SocialAssistance::PROGRAMME_UNSPECIFIED ||
-          !Current(s.end_date(), today)) {
-        break;
-      }
+      if (s.programme() == rv1::SocialAssistance::PROGRAMME_UNSPECIFIED) break;
+      const bool current = Current(s.end_date(), today);
+      if (!current && !BeganAfterCase(s.start_date(), case_day, rules)) break;
       const std::string& name = rv1::SocialAssistance::Programme_Name(s.programme());
-      return Signal{Suffix(name, "PROGRAMME_"),
-                    Fact(nr, "social_assistance.programme", name, s.start_date(), kRoleHardship)};
+      return Signal{
+          Suffix(name, "PROGRAMME_"),
+          Fact(nr, "social_assistance.programme", current ? name : absl::StrCat(name, kAfterCase),
+               s.start_date(), kRoleHardship)};
     }
     case Record::kDisabilityCertificate: {
       const auto& d = r.disability_certificate();
@@ -113,13 +131,14 @@ std::optional<Signal> HardshipSignal(const NormalizedRecord& nr, absl::CivilDay 
     }
     case Record::kPovertyMonitoring: {
       const auto& p = r.poverty_monitoring();
-      if (p.category() == rv1::PovertyMonitoring::CATEGORY_UNSPECIFIED ||
-          !Current(p.end_date(), today)) {
-        break;
-      }
+      if (p.category() == rv1::PovertyMonitoring::CATEGORY_UNSPECIFIED) break;
+      const bool current = Current(p.end_date(), today);
+      if (!current && !BeganAfterCase(p.start_date(), case_day, rules)) break;
       const std::string& name = rv1::PovertyMonitoring::Category_Name(p.category());
-      return Signal{absl::StrCat("poverty_monitoring_", Suffix(name, "CATEGORY_")),
-                    Fact(nr, "poverty_monitoring.category", name, p.start_date(), kRoleHardship)};
+      return Signal{
+          absl::StrCat("poverty_monitoring_", Suffix(name, "CATEGORY_")),
+          Fact(nr, "poverty_monitoring.category", current ? name : absl::StrCat(name, kAfterCase),
+               p.start_date(), kRoleHardship)};
     }
     case Record::kWomenChildrenDifficulty: {
       const auto& w = r.women_children_difficulty();
@@ -139,12 +158,16 @@ std::optional<Signal> HardshipSignal(const NormalizedRecord& nr, absl::CivilDay 
     }
     case Record::kMedicalExpense: {
       const auto& m = r.medical_expense();
-      if (!m.catastrophic() || m.year() < today.year() - rules.medical_years_current) break;
-      return Signal{
-          "medical_catastrophic",
-          Fact(nr, "medical_expense.catastrophic",
-               absl::StrCat("true (", m.year(), ", out of pocket ", m.out_of_pocket_fen(), ")"), "",
-               kRoleHardship)};
+      if (!m.catastrophic()) break;
+      const bool current = m.year() >= today.year() - rules.medical_years_current;
+      const bool after_case = case_day.has_value() && m.year() >= case_day->year() &&
+                              m.year() < case_day->year() + rules.case_hardship_years;
+      if (!current && !after_case) break;
+      return Signal{"medical_catastrophic",
+                    Fact(nr, "medical_expense.catastrophic",
+                         absl::StrCat("true (", m.year(), ", out of pocket ", m.out_of_pocket_fen(),
+                                      ")", current ? "" : kAfterCase),
+                         "", kRoleHardship)};
     }
     default:
       break;
@@ -422,32 +445,37 @@ double EligibilityRules::HardshipWeight(const std::string& signal) const {
 
 std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
                                              absl::CivilDay today) const {
-  // (c) hardship, from the person's own records at the hardship agencies and from the other
-  // household members' (a signal the person has themselves is not counted twice).
-  std::vector<Signal> signals;
-  std::set<std::string> signal_names;
-  for (const NormalizedRecord& r : input.own_records) {
-    if (auto signal = HardshipSignal(r, today, rules_); signal.has_value()) {
-      signals.push_back(*signal);
-      signal_names.insert(signal->name);
-    }
-  }
-  std::set<std::string> household_names;
-  for (const NormalizedRecord& r : input.household_records) {
-    std::optional<Signal> signal = HardshipSignal(r, today, rules_);
-    if (!signal.has_value() || signal_names.contains(signal->name)) continue;
-    signal->name = absl::StrCat(kHouseholdSignalPrefix, signal->name);
-    household_names.insert(signal->name);
-    signals.push_back(*std::move(signal));
-  }
-  signal_names.insert(household_names.begin(), household_names.end());
-  if (signals.empty()) return {};
-
   std::vector<ClueCandidate> out;
   std::set<std::pair<std::string, Category>> seen;
   for (Basis& basis : Bases(input, rules_)) {
     if (basis.case_number.empty()) continue;
     if (!seen.emplace(basis.case_number, basis.category).second) continue;
+
+    // (c) hardship, from the person's own records at the hardship agencies and from the other
+    // household members' (a signal the person has themselves is not counted twice): current
+    // ones, and those that began after this case.
+    std::optional<absl::CivilDay> case_day;
+    if (auto day = common::ParseDate(basis.victim_facts().criminal_case().case_date(), "case_date");
+        day.ok()) {
+      case_day = *day;
+    }
+    std::vector<Signal> signals;
+    std::set<std::string> signal_names;
+    for (const NormalizedRecord& r : input.own_records) {
+      std::optional<Signal> signal = HardshipSignal(r, today, rules_, case_day);
+      if (signal.has_value() && signal_names.insert(signal->name).second) {
+        signals.push_back(*std::move(signal));
+      }
+    }
+    std::set<std::string> household_names;
+    for (const NormalizedRecord& r : input.household_records) {
+      std::optional<Signal> signal = HardshipSignal(r, today, rules_, case_day);
+      if (!signal.has_value() || signal_names.contains(signal->name)) continue;
+      signal->name = absl::StrCat(kHouseholdSignalPrefix, signal->name);
+      if (household_names.insert(signal->name).second) signals.push_back(*std::move(signal));
+    }
+    signal_names.insert(household_names.begin(), household_names.end());
+    if (signals.empty()) continue;
 
     // Exclusions the data show keep the candidate, as EXCLUDED, with the reason.
     std::vector<std::string> exclusions;

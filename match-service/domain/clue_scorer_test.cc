@@ -181,6 +181,63 @@ TEST(ClueScorerTest, EndedAssistanceIsNotCurrentHardship) {
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
 }
 
+// A one-off grant or a catastrophic medical expense that came after the case is hardship the case
+// caused, even once it has ended; one that ended before the case, or came years later, is not.
+TEST(ClueScorerTest, HardshipThatBeganAfterTheCaseCountsThoughEnded) {
+  std::vector<NormalizedRecord> world;
+  for (const NormalizedRecord& r : testing::StoryRecords()) {
+    if (r.source_record_id() == "dp-1" || r.source_record_id() == "ca-1") continue;
+    world.push_back(r);
+  }
+  NormalizedRecord grant = testing::MinimumLiving("ta-1", testing::Father());
+  auto* aid = grant.mutable_record()->mutable_social_assistance();
+  aid->set_programme(rv1::SocialAssistance::PROGRAMME_TEMPORARY_ASSISTANCE);
+  aid->set_start_date("2023-04-10");  // the case: 2023-03-01
+  aid->set_end_date("2023-04-10");
+  world.push_back(grant);
+  auto clues = ScoreFor(testing::Father(), world);  // today: 2024-06-01
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_THAT(clues[0].hardship_signals, ElementsAre("temporary_assistance"));
+  EXPECT_TRUE(HasEvidence(clues[0], "ta-1", "social_assistance.programme",
+                          "PROGRAMME_TEMPORARY_ASSISTANCE (began after the case)", kRoleHardship));
+  EXPECT_THAT(clues[0].questions, ::testing::Not(::testing::Contains(kQuestionHardshipBeforeCase)));
+
+  // Before the case, or case_hardship_years (2) or more after it, and ended by now: no.
+  const absl::CivilDay later(2026, 12, 3);
+  auto father_on = [&](const EligibilityRules& rules, absl::CivilDay day) {
+    return ClueScorer(rules).Score(InputFor("p_" + std::string(testing::kFatherToken), world), day);
+  };
+  for (const char* date : {"2023-02-28", "2025-03-01"}) {
+    world.back().mutable_record()->mutable_social_assistance()->set_start_date(date);
+    world.back().mutable_record()->mutable_social_assistance()->set_end_date(date);
+    EXPECT_THAT(father_on(EligibilityRules{}, later), IsEmpty()) << date;
+  }
+  world.back().mutable_record()->mutable_social_assistance()->set_start_date("2025-02-28");
+  EXPECT_THAT(father_on(EligibilityRules{}, later), SizeIs(1));
+  EligibilityRules none;
+  none.case_hardship_years = 0;
+  world.back().mutable_record()->mutable_social_assistance()->set_start_date("2023-04-10");
+  EXPECT_THAT(father_on(none, later), IsEmpty());
+
+  // A catastrophic medical expense of the case's year, two years before today.
+  world.pop_back();
+  NormalizedRecord medical = testing::MinimumLiving("me-1", testing::Father());
+  medical.set_agency("medical_security");
+  auto* m = medical.mutable_record()->mutable_medical_expense();
+  m->set_year(2023);
+  m->set_catastrophic(true);
+  m->set_out_of_pocket_fen(9000000);
+  world.push_back(medical);
+  clues = ClueScorer(EligibilityRules{})
+              .Score(InputFor("p_" + std::string(testing::kFatherToken), world), later);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_THAT(clues[0].hardship_signals, ElementsAre("medical_catastrophic"));
+  world.back().mutable_record()->mutable_medical_expense()->set_year(2022);  // before the case
+  EXPECT_THAT(ClueScorer(EligibilityRules{})
+                  .Score(InputFor("p_" + std::string(testing::kFatherToken), world), later),
+              IsEmpty());
+}
+
 TEST(ClueScorerTest, RelativeWhoDidNotDependOnTheVictimGetsNoClue) {
   auto world = testing::StoryRecords();
   world[1] = testing::RelativeRecord("pr-1", testing::Father(), /*depended=*/false);

@@ -94,6 +94,10 @@ struct EligibilityRules {
 
   // Medical expense records of this many past years (and the current one) count as current.
   int32_t medical_years_current = 1;
+  // A hardship that began within this many years after the case counts even if it has ended
+  // since (a one-off temporary-assistance grant, a catastrophic medical expense): the case
+  // caused it.
+  int32_t case_hardship_years = 2;
 
   // Months of wage per category for the suggested amount.
   double serious_injury_months = 3;

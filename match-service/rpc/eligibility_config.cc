@@ -48,6 +48,9 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
     require(config.tiers().medium() > 0 && config.tiers().high() > config.tiers().medium(),
             "tiers: need 0 < medium < high");
   }
+  require(!config.has_case_hardship_years() ||
+              (config.case_hardship_years() >= 0 && config.case_hardship_years() <= 10),
+          "case_hardship_years must be 0..10");
   require(config.has_amount(), "amount is required");
   const v1::AmountRules& amount = config.amount();
   std::set<std::pair<std::string, int32_t>> wage_keys;
@@ -116,6 +119,7 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   if (config.has_household_hardship_factor()) {
     rules.household_hardship_factor = config.household_hardship_factor();
   }
+  if (config.has_case_hardship_years()) rules.case_hardship_years = config.case_hardship_years();
   rules.wages.clear();
   for (const v1::WageRow& row : amount.wages()) {
     rules.wages.push_back(WageRow{row.region(), row.year(), row.monthly_wage_fen()});

@@ -36,6 +36,7 @@ TEST(EligibilityConfigTest, ShippedRulesLoadWithTheDocumentedValues) {
   EXPECT_DOUBLE_EQ(rules->hardship_weights.at("rural_minimum_living"), 20);
   EXPECT_DOUBLE_EQ(rules->exclusion_factor, 0.3);
   EXPECT_DOUBLE_EQ(rules->household_hardship_factor, 0.75);
+  EXPECT_EQ(rules->case_hardship_years, 2);
   EXPECT_EQ(rules->TierOf(95), Tier::kHigh);
   EXPECT_EQ(rules->TierOf(90), Tier::kHigh);
   EXPECT_EQ(rules->TierOf(89.9), Tier::kMedium);
@@ -58,10 +59,12 @@ TEST(EligibilityConfigTest, HouseholdFactorIsOptionalAndChecked) {
   EXPECT_DOUBLE_EQ(zero->HardshipWeight("household_extreme_poverty"), 0);
   config.mutable_tiers()->set_high(50);  // below medium
   config.set_household_hardship_factor(1.5);
+  config.set_case_hardship_years(11);
   auto too_big = RulesFromConfig(config);
   ASSERT_EQ(too_big.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(too_big.status().message().find("household_hardship_factor"), std::string::npos);
   EXPECT_NE(too_big.status().message().find("tiers"), std::string::npos);
+  EXPECT_NE(too_big.status().message().find("case_hardship_years"), std::string::npos);
 }
 
 TEST(EligibilityConfigTest, UnknownKeysAreRejected) {
