@@ -364,6 +364,12 @@ absl::StatusOr<ApplyResult> MatchEngine::UpsertRecords(
       const std::set<std::string> claimants = HouseholdClaimants(index, household);
       persons.insert(claimants.begin(), claimants.end());
     }
+    // A touched person's cases too: a dependant's hardship record is the hardship of the
+    // victim's other dependants (LoadScoringInput).
+    for (const std::string& person_id : persons) {
+      ASSIGN_OR_RETURN(std::vector<std::string> own_cases, tx.BasisCasesOf(person_id));
+      cases.insert(own_cases.begin(), own_cases.end());
+    }
     // Everyone in a touched case may gain or lose a clue (a judgment paid, a victim retracted).
     for (const std::string& case_number : cases) {
       ASSIGN_OR_RETURN(std::vector<std::string> in_case, tx.PersonsInCase(case_number));
@@ -550,6 +556,23 @@ absl::StatusOr<ScoringInput> MatchEngine::LoadScoringInput(MatchTransaction& tx,
       });
   if (!claimant) return input;
   std::set<std::string> members;
+  // The other dependants of a victim the person depended on are one family with them: the
+  // household head's minimum-living or low-income record is often the only hardship on file.
+  for (const LinkedRecord& linked : input.case_records) {
+    const NormalizedRecord& r = linked.record;
+    if (linked.person_id.empty() || linked.person_id == person_id ||
+        !r.record().has_near_relative() || !r.record().near_relative().depended_on_victim()) {
+      continue;
+    }
+    const auto& relative = r.record().near_relative();
+    const bool same_victim = std::any_of(
+        input.own_records.begin(), input.own_records.end(), [&](const NormalizedRecord& own) {
+          return own.record().has_near_relative() &&
+                 own.record().near_relative().depended_on_victim() && own.agency() == r.agency() &&
+                 own.record().near_relative().victim_record_id() == relative.victim_record_id();
+        });
+    if (same_victim) members.insert(linked.person_id);
+  }
   for (int64_t own : index.RecordsOf(person_id)) {
     const LinkIndex::Entry* entry = index.Find(own);
     if (entry == nullptr) continue;

@@ -80,6 +80,8 @@ class MatchTransaction {
   virtual absl::Status AddPossibleMatches(const std::vector<PossibleMatchRow>& rows,
                                           absl::Time now) = 0;
 
+  // The cases of the person's live victim and near-relative records.
+  virtual absl::StatusOr<std::vector<std::string>> BasisCasesOf(const std::string& person_id) = 0;
   // Persons with a record in the case.
   virtual absl::StatusOr<std::vector<std::string>> PersonsInCase(
       const std::string& case_number) = 0;

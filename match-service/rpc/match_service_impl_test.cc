@@ -39,9 +39,9 @@ class MatchServiceImplTest : public ::testing::Test {
     auto store = SqliteMatchStore::Open(":memory:");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    // The story's father scores 95 and its mother 90: one high, one medium clue.
+    // The story's father scores 102.5 and its mother 101.25: one high, one medium clue.
     EligibilityRules rules;
-    rules.tier_high_score = 92;
+    rules.tier_high_score = 102;
     rules.tier_medium_score = 70;
     engine_ = std::make_unique<MatchEngine>(store_.get(), ClueScorer(rules));
     service_ = std::make_unique<MatchServiceImpl>(engine_.get(), store_.get(), &clock_, nullptr,
@@ -126,8 +126,7 @@ TEST_F(MatchServiceImplTest, ClueTheDataNoLongerSupportsSaysSoAmongItsExclusions
   EXPECT_THAT(asked.possible_exclusions(), ::testing::Not(Contains(kNoLongerSupported)));
 
   v1::UpsertRecordsRequest retract;
-  for (rv1::NormalizedRecord r :
-       {testing::MinimumLiving("ca-2", testing::Mother()), testing::WomenDifficulty()}) {
+  for (rv1::NormalizedRecord r : {testing::RelativeRecord("pr-2", testing::Mother())}) {
     r.set_version(2);
     r.set_retracted(true);
     r.clear_person();
@@ -137,7 +136,7 @@ TEST_F(MatchServiceImplTest, ClueTheDataNoLongerSupportsSaysSoAmongItsExclusions
   grpc::ClientContext context;
   v1::UpsertRecordsResponse applied;
   ASSERT_TRUE(stub_->UpsertRecords(&context, retract, &applied).ok());
-  EXPECT_EQ(applied.applied_count(), 2);
+  EXPECT_EQ(applied.applied_count(), 1);
 
   grpc::ClientContext get_context;
   v1::GetClueRequest get;
@@ -215,8 +214,8 @@ TEST_F(MatchServiceImplTest, ListCluesPagesWithTokenAndFilters) {
       by_tier[tier].push_back(clue.score());
     }
   }
-  EXPECT_THAT(by_tier[v1::CLUE_TIER_HIGH], ::testing::ElementsAre(95));
-  EXPECT_THAT(by_tier[v1::CLUE_TIER_MEDIUM], ::testing::ElementsAre(90));
+  EXPECT_THAT(by_tier[v1::CLUE_TIER_HIGH], ::testing::ElementsAre(102.5));
+  EXPECT_THAT(by_tier[v1::CLUE_TIER_MEDIUM], ::testing::ElementsAre(101.25));
   EXPECT_THAT(by_tier[v1::CLUE_TIER_LOW], ::testing::IsEmpty());
   {
     grpc::ClientContext context;
@@ -491,7 +490,7 @@ std::string ShippedRulesYaml() {
 }
 
 TEST_F(MatchServiceImplTest, DryRunPreviewsCandidateRulesAndWritesNothing) {
-  LoadStory();  // father 95 (high), mother 90 (medium: the fixture's bar is 92), 6 months each
+  LoadStory();  // father 102.5 (high), mother 101.25 (medium: the fixture's bar is 102), 6 months
   const v1::ListCluesResponse before = List();
   auto rescore = [&](const v1::RescoreRequest& request, v1::RescoreResponse* out) {
     grpc::ClientContext context;
@@ -512,12 +511,12 @@ TEST_F(MatchServiceImplTest, DryRunPreviewsCandidateRulesAndWritesNothing) {
   ASSERT_NE(shipped.find("  high: 90"), std::string::npos);
   ASSERT_NE(shipped.find("    dependant_of_deceased: 4"), std::string::npos);
   request.set_candidate_rules_yaml(absl::StrReplaceAll(
-      shipped, {{"  high: 90", "  high: 96"},
+      shipped, {{"  high: 90", "  high: 110"},
                 {"    dependant_of_deceased: 4", "    dependant_of_deceased: 2"}}));
   v1::RescoreResponse preview;
   grpc::Status status = rescore(request, &preview);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(preview.preview().total().tier_down(), 1);       // the father, 95 < 96
+  EXPECT_EQ(preview.preview().total().tier_down(), 1);       // the father, 102.5 < 110
   EXPECT_EQ(preview.preview().total().amount_changed(), 1);  // the mother stays medium
   ASSERT_EQ(preview.preview().groups_size(), 1);
   EXPECT_EQ(preview.preview().groups(0).city(), "3415");

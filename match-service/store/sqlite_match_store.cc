@@ -555,6 +555,13 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         [](const Statement& row) { return row.ColumnText(0); }, case_number);
   }
 
+  absl::StatusOr<std::vector<std::string>> BasisCasesOf(const std::string& person_id) override {
+    return db_.Query(
+        "SELECT DISTINCT case_number FROM records WHERE person_id = ? AND kind IN (10, 11) "
+        "AND retracted = 0 AND case_number <> ''",
+        [](const Statement& row) { return row.ColumnText(0); }, person_id);
+  }
+
   absl::StatusOr<std::vector<std::string>> ScorablePersons() override {
     return db_.Query(kScorablePersonsSql, [](const Statement& row) { return row.ColumnText(0); });
   }

@@ -129,9 +129,12 @@ TEST(SqliteMatchStoreTest, StoryBecomesTwoPendingCluesBestFirst) {
 
   auto clues = AllClues(*store);
   ASSERT_THAT(clues, SizeIs(2));
-  EXPECT_EQ(clues[0].person_name, "测试父");  // 95 before 90
+  // 60 + 20 + 15 + the mother's women's federation record at 0.75 x 10, before
+  // 60 + 20 + 10 + the father's disability at 0.75 x 15.
+  EXPECT_EQ(clues[0].person_name, "测试父");
   EXPECT_EQ(clues[1].person_name, "测试母");
-  EXPECT_DOUBLE_EQ(clues[0].clue.candidate.score, 95);
+  EXPECT_DOUBLE_EQ(clues[0].clue.candidate.score, 102.5);
+  EXPECT_DOUBLE_EQ(clues[1].clue.candidate.score, 101.25);
   EXPECT_EQ(clues[0].clue.status, ClueStatus::kPendingReview);
   EXPECT_EQ(clues[0].clue.candidate.category, Category::kDependantOfDeceased);
   EXPECT_EQ(clues[0].person_id_masked, "3415**********000X");
@@ -187,16 +190,17 @@ TEST(SqliteMatchStoreTest, RetractionForgetsFactsAndWithdrawsAPendingClue) {
   EXPECT_EQ(mother_clue.clue.history[0].kind, kEventCreated);
   EXPECT_EQ(mother_clue.clue.history[0].actor, "records");
 
+  // The procuratorate retracts the mother's near-relative record: her clue loses its basis.
   const absl::Time later = kNow + absl::Hours(2);
-  auto result =
-      store->UpsertRecords({Retraction(testing::MinimumLiving("ca-2", testing::Mother()), 2),
-                            Retraction(testing::WomenDifficulty(), 2)},
-                           later);
+  const NormalizedRecord relative = testing::RelativeRecord("pr-2", testing::Mother());
+  auto result = store->UpsertRecords({Retraction(relative, 2)}, later);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->clues_withdrawn, 1);
   auto clues = AllClues(*store);
   ASSERT_THAT(clues, SizeIs(1));
   EXPECT_EQ(clues[0].person_name, "测试父");
+  // No longer a fellow dependant, her women's federation record leaves the father's clue.
+  EXPECT_DOUBLE_EQ(clues[0].clue.candidate.score, 95);
 
   // The withdrawn clue is kept, with why, and listed only on request.
   auto withdrawn = store->GetClue(mother_clue.clue.clue_id);
@@ -206,15 +210,20 @@ TEST(SqliteMatchStoreTest, RetractionForgetsFactsAndWithdrawsAPendingClue) {
   const ClueEvent& why = withdrawn->clue.history[1];
   EXPECT_EQ(why.kind, kEventWithdrawn);
   EXPECT_EQ(why.time, "2024-06-01T10:00:00Z");
-  EXPECT_NE(why.detail.find("civil_affairs ca-2"), std::string::npos) << why.detail;
-  EXPECT_NE(why.detail.find("womens_federation wf-1"), std::string::npos) << why.detail;
+  EXPECT_NE(why.detail.find("procuratorate pr-2"), std::string::npos) << why.detail;
   auto listed = store->ListClues(QueryOf(ClueStatus::kWithdrawn, 0, 10));
   ASSERT_TRUE(listed.ok());
   ASSERT_THAT(listed->clues, SizeIs(1));
-  ASSERT_EQ(store->GetClue(mother_clue.clue.clue_id)->clue.status, ClueStatus::kWithdrawn);
 
-  // The agency re-sends the minimum-living record: the same clue comes back, pending.
-  NormalizedRecord again = testing::MinimumLiving("ca-2", testing::Mother());
+  auto mother = store->GetPerson(mother_id);
+  ASSERT_TRUE(mother.ok());
+  EXPECT_THAT(mother->records, SizeIs(2));  // her two hardship records are left
+  auto links = store->ListLinks(0, 100);
+  ASSERT_TRUE(links.ok());
+  EXPECT_THAT(*links, SizeIs(8));
+
+  // The record is corrected and sent again: the same clue comes back, pending.
+  NormalizedRecord again = relative;
   again.set_version(3);
   ASSERT_TRUE(store->UpsertRecords({again}, later + absl::Hours(1)).ok());
   auto restored = store->GetClue(mother_clue.clue.clue_id);
@@ -222,22 +231,42 @@ TEST(SqliteMatchStoreTest, RetractionForgetsFactsAndWithdrawsAPendingClue) {
   EXPECT_EQ(restored->clue.status, ClueStatus::kPendingReview);
   ASSERT_THAT(restored->clue.history, SizeIs(3));
   EXPECT_EQ(restored->clue.history[2].kind, kEventRestored);
-  // Against the clue as it was before it was withdrawn: the women's federation record is gone.
-  EXPECT_NE(restored->clue.history[2].detail.find("evidence - womens_federation wf-1"),
-            std::string::npos)
-      << restored->clue.history[2].detail;
-  ASSERT_TRUE(
-      store
-          ->UpsertRecords({Retraction(testing::MinimumLiving("ca-2", testing::Mother()), 4)},
-                          later + absl::Hours(2))
-          .ok());
+  EXPECT_THAT(AllClues(*store), SizeIs(2));
+}
 
-  auto mother = store->GetPerson(mother_id);
-  ASSERT_TRUE(mother.ok());
-  EXPECT_THAT(mother->records, SizeIs(1));  // only the near-relative record is left
-  auto links = store->ListLinks(0, 100);
-  ASSERT_TRUE(links.ok());
-  EXPECT_THAT(*links, SizeIs(7));
+// Both parents depended on their killed son: one family, whose hardship records are each
+// other's (DOMAIN.md's story family: both clues list the minimum living security, the
+// disability and the women's federation record).
+TEST(SqliteMatchStoreTest, TheDependantsOfOneVictimShareTheirHardship) {
+  auto rules_tier = [](double score) { return EligibilityRules{}.TierOf(score); };
+  auto store = OpenStore();
+  ASSERT_TRUE(store->UpsertRecords(testing::StoryRecords(), kNow).ok());
+  // Each parent's own minimum-living record (a signal one has is not counted twice).
+  for (const auto& [parent, own] : {std::pair{"测试父", "ca-1"}, std::pair{"测试母", "ca-2"}}) {
+    const ClueView clue = *ClueOf(AllClues(*store), parent);
+    EXPECT_EQ(rules_tier(clue.clue.candidate.score), Tier::kHigh) << parent;
+    std::set<std::string> records;
+    for (const Evidence& e : clue.clue.candidate.evidence) records.insert(e.source_record_id);
+    for (const char* id : {"cj-1", "ce-1", own, "dp-1", "wf-1"}) {
+      EXPECT_TRUE(records.contains(id)) << parent << " lacks " << id;
+    }
+  }
+  // The father's disability certificate arrives last: the mother is re-scored too.
+  std::vector<NormalizedRecord> without_certificate;
+  for (const NormalizedRecord& r : testing::StoryRecords()) {
+    if (r.source_record_id() != "dp-1") without_certificate.push_back(r);
+  }
+  auto fresh = OpenStore();
+  ASSERT_TRUE(fresh->UpsertRecords(without_certificate, kNow).ok());
+  const double before = ClueOf(AllClues(*fresh), "测试母")->clue.candidate.score;
+  for (const NormalizedRecord& r : testing::StoryRecords()) {
+    if (r.source_record_id() == "dp-1") {
+      ASSERT_TRUE(fresh->UpsertRecords({r}, kNow).ok());
+    }
+  }
+  const ClueView mother = *ClueOf(AllClues(*fresh), "测试母");
+  EXPECT_DOUBLE_EQ(mother.clue.candidate.score, before + 0.75 * 15);
+  EXPECT_THAT(mother.clue.candidate.hardship_signals, Contains("household_disability_grade_2"));
 }
 
 TEST(SqliteMatchStoreTest, AHouseholdMembersHardshipRecordRaisesAndRetractingItWithdrawsAClue) {
@@ -329,11 +358,10 @@ TEST(SqliteMatchStoreTest, MoreInfoClueIsKeptButFlaggedWhenDataNoLongerSupportsI
                   ->ReviewClue(mother.clue.clue_id,
                                Review{Decision::kRequestInfo, 0, "home visit", "proc-1", ""}, kNow)
                   .ok());
-  ASSERT_TRUE(store
-                  ->UpsertRecords({Retraction(testing::MinimumLiving("ca-2", testing::Mother()), 2),
-                                   Retraction(testing::WomenDifficulty(), 2)},
-                                  kNow)
-                  .ok());
+  ASSERT_TRUE(
+      store
+          ->UpsertRecords({Retraction(testing::RelativeRecord("pr-2", testing::Mother()), 2)}, kNow)
+          .ok());
   auto kept = store->GetClue(mother.clue.clue_id);
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->clue.status, ClueStatus::kMoreInfoRequested);
