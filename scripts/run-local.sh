@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts the whole suite on loopback with SQLite under ./var, generates a synthetic county with
-# lifeline-datagen (DEMO_PERSONS people, default 50,000; DEMO_DATA=hand loads the small
-# hand-written set in tools/demo-data instead), submits every agency's records through the
+# lifeline-datagen (DEMO_PERSONS people, default 50,000; DEMO_NOISE for its noise level;
+# DEMO_DATA=hand loads the small hand-written set in tools/demo-data instead), submits every agency's records through the
 # gateway, approves the strongest clue as a procurator would, prints the clues and the resulting
 # 1+N plan, and scores what Lifeline found against the generator's truth (lifeline eval). Then
 # keeps running until Ctrl-C (or exits at once with DEMO_EXIT=1).
@@ -79,8 +79,10 @@ if [ "${DEMO_DATA:-generated}" = hand ]; then
   cli clues --wait-for 3 --wait-s 30
 else
   echo
-  echo "== lifeline-datagen writes a synthetic county of $PERSONS people (seed 1, default noise)"
-  "$BIN/lifeline-datagen" --out "$VAR/datagen" --persons "$PERSONS" --seed 1 --format both
+  NOISE=${DEMO_NOISE:-default}
+  echo "== lifeline-datagen writes a synthetic county of $PERSONS people (seed 1, $NOISE noise)"
+  "$BIN/lifeline-datagen" --out "$VAR/datagen" --persons "$PERSONS" --seed 1 --noise "$NOISE" \
+    --format both
   echo
   echo "== Each agency submits its records through the gateway (batches of 1,000)"
   for f in "$VAR"/datagen/jsonl/*.jsonl; do
