@@ -13,6 +13,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
+#include "match-service/domain/suggested_amount.h"
+
 namespace lifeline::match {
 
 std::string Fingerprint(const ClueCandidate& c) {
@@ -59,10 +61,6 @@ std::string SetDiff(const std::vector<std::string>& before, const std::vector<st
   return absl::StrJoin(parts, " ");
 }
 
-std::string Yuan(int64_t fen) {
-  return absl::StrFormat("%d.%02d", fen / 100, (fen < 0 ? -fen : fen) % 100);
-}
-
 }  // namespace
 
 std::string DescribeChange(const ClueCandidate& before, const ClueCandidate& after) {
@@ -80,12 +78,12 @@ std::string DescribeChange(const ClueCandidate& before, const ClueCandidate& aft
     parts.push_back(absl::StrCat("questions ", d));
   }
   if (before.suggested_amount.point_fen != after.suggested_amount.point_fen) {
-    parts.push_back(absl::StrCat("suggested ", Yuan(before.suggested_amount.point_fen), " -> ",
-                                 Yuan(after.suggested_amount.point_fen), " yuan"));
+    parts.push_back(absl::StrCat("suggested ", YuanText(before.suggested_amount.point_fen), " -> ",
+                                 YuanText(after.suggested_amount.point_fen), " yuan"));
   }
   if (before.suggested_amount.max_fen != after.suggested_amount.max_fen) {
-    parts.push_back(absl::StrCat("cap ", Yuan(before.suggested_amount.max_fen), " -> ",
-                                 Yuan(after.suggested_amount.max_fen), " yuan"));
+    parts.push_back(absl::StrCat("cap ", YuanText(before.suggested_amount.max_fen), " -> ",
+                                 YuanText(after.suggested_amount.max_fen), " yuan"));
   }
   if (before.region_code != after.region_code) {
     parts.push_back(absl::StrCat("region ", before.region_code.empty() ? "-" : before.region_code,
@@ -105,7 +103,7 @@ std::string DescribeChange(const ClueCandidate& before, const ClueCandidate& aft
 std::string DescribeNew(const ClueCandidate& candidate) {
   std::string out = absl::StrFormat("%s; score %g; suggested %s yuan",
                                     std::string(CategoryName(candidate.category)), candidate.score,
-                                    Yuan(candidate.suggested_amount.point_fen));
+                                    YuanText(candidate.suggested_amount.point_fen));
   if (!candidate.exclusions.empty()) {
     absl::StrAppend(&out, "; excluded: ", absl::StrJoin(candidate.exclusions, ", "));
   }
