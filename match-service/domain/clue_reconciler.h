@@ -3,6 +3,7 @@
 // procurator is working on are flagged as no longer supported. Pure; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,10 @@ struct StoredClue {
   // Fingerprint() of the content last written; empty once flagged as unsupported.
   std::string fingerprint;
   bool unsupported = false;
+  // What a rules preview compares (rules_preview.h).
+  double score = 0;
+  int64_t point_fen = 0;
+  std::string region_code;
 };
 
 struct ClueChanges {

@@ -27,7 +27,8 @@ ClueCandidate Candidate(const std::string& case_number, Category category, doubl
 StoredClue Stored(const std::string& id, const ClueCandidate& as, ClueStatus status,
                   bool unsupported = false) {
   return StoredClue{
-      id, as.case_number, as.category, status, unsupported ? "" : Fingerprint(as), unsupported};
+      id,          as.case_number, as.category, status, unsupported ? "" : Fingerprint(as),
+      unsupported, as.score,       0,           ""};
 }
 
 TEST(ReconcileCluesTest, NewCandidatesBecomeClues) {
@@ -137,7 +138,8 @@ TEST(DescribeChangeTest, NamesWhatChanged) {
 
 TEST(ReconcileCluesTest, WithdrawnClueIsRestoredByAMatchingCandidateAndOtherwiseLeftAlone) {
   const ClueCandidate a = Candidate("C1", Category::kSeriousInjury, 80);
-  StoredClue withdrawn{"clu_1", "C1", Category::kSeriousInjury, ClueStatus::kWithdrawn, "", false};
+  StoredClue withdrawn{
+      "clu_1", "C1", Category::kSeriousInjury, ClueStatus::kWithdrawn, "", false, 80, 0, ""};
   ClueChanges back = ReconcileClues({withdrawn}, {a});
   ASSERT_EQ(back.update.size(), 1u);
   EXPECT_EQ(back.update[0].first, "clu_1");

@@ -681,15 +681,7 @@ absl::StatusOr<RulesPreview> MatchEngine::PreviewRules(const EligibilityRules& c
     for (const std::string& person_id : persons) {
       ASSIGN_OR_RETURN(ScoringInput input, LoadScoringInput(tx, index, person_id));
       ASSIGN_OR_RETURN(std::vector<StoredClue> stored, tx.CluesOf(person_id));
-      std::vector<ClueBefore> before;
-      for (const StoredClue& s : stored) {
-        ASSIGN_OR_RETURN(Clue clue, tx.LoadClue(s.clue_id));
-        before.push_back(ClueBefore{clue.clue_id, clue.candidate.case_number,
-                                    clue.candidate.category, clue.status, clue.candidate.score,
-                                    clue.candidate.suggested_amount.point_fen,
-                                    clue.candidate.region_code});
-      }
-      ComparePerson(before, after.Score(input, today), scorer_.rules(), candidate, &preview);
+      ComparePerson(stored, after.Score(input, today), scorer_.rules(), candidate, &preview);
     }
     return absl::OkStatus();  // read only: the transaction writes nothing
   }));

@@ -41,12 +41,12 @@ void PreviewCounts::Add(PreviewChange::Kind kind) {
   }
 }
 
-void ComparePerson(const std::vector<ClueBefore>& before, const std::vector<ClueCandidate>& after,
+void ComparePerson(const std::vector<StoredClue>& before, const std::vector<ClueCandidate>& after,
                    const EligibilityRules& before_rules, const EligibilityRules& after_rules,
                    RulesPreview* preview) {
   ++preview->persons_scored;
-  std::map<std::pair<std::string, Category>, const ClueBefore*> unmatched;
-  for (const ClueBefore& clue : before) unmatched[{clue.case_number, clue.category}] = &clue;
+  std::map<std::pair<std::string, Category>, const StoredClue*> unmatched;
+  for (const StoredClue& clue : before) unmatched[{clue.case_number, clue.category}] = &clue;
   for (const ClueCandidate& candidate : after) {
     PreviewChange change;
     change.case_number = candidate.case_number;
@@ -63,7 +63,7 @@ void ComparePerson(const std::vector<ClueBefore>& before, const std::vector<Clue
       Record(std::move(change), preview);
       continue;
     }
-    const ClueBefore& clue = *it->second;
+    const StoredClue& clue = *it->second;
     unmatched.erase(it);
     if (IsDecided(clue.status)) continue;
     change.clue_id = clue.clue_id;

@@ -10,20 +10,10 @@
 #include <vector>
 
 #include "match-service/domain/clue.h"
+#include "match-service/domain/clue_reconciler.h"
 #include "match-service/domain/eligibility_rules.h"
 
 namespace lifeline::match {
-
-// A stored clue as a preview compares it.
-struct ClueBefore {
-  std::string clue_id;
-  std::string case_number;
-  Category category = Category::kUnspecified;
-  ClueStatus status = ClueStatus::kPendingReview;
-  double score = 0;
-  int64_t point_fen = 0;
-  std::string region_code;
-};
 
 // One change a preview found.
 struct PreviewChange {
@@ -67,7 +57,7 @@ struct RulesPreview {
 // exclusions, or an excluded one freed of them), dropped (withdrawn, or now excluded), moves tier
 // (thresholds or score) or keeps its tier with another amount. Approved and rejected clues never
 // change.
-void ComparePerson(const std::vector<ClueBefore>& before, const std::vector<ClueCandidate>& after,
+void ComparePerson(const std::vector<StoredClue>& before, const std::vector<ClueCandidate>& after,
                    const EligibilityRules& before_rules, const EligibilityRules& after_rules,
                    RulesPreview* preview);
 

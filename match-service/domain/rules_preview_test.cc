@@ -8,11 +8,17 @@
 namespace lifeline::match {
 namespace {
 
-ClueBefore Before(std::string id, std::string case_number, double score,
+StoredClue Before(std::string id, std::string case_number, double score,
                   ClueStatus status = ClueStatus::kPendingReview) {
-  return ClueBefore{
-      std::move(id), std::move(case_number), Category::kSeriousInjury, status, score, 500000,
-      "341523"};
+  return StoredClue{std::move(id),
+                    std::move(case_number),
+                    Category::kSeriousInjury,
+                    status,
+                    "",
+                    false,
+                    score,
+                    500000,
+                    "341523"};
 }
 
 ClueCandidate After(std::string case_number, double score, int64_t point_fen = 500000) {

@@ -156,10 +156,4 @@ absl::StatusOr<LoadedRules> LoadEligibilityFile(const std::string& path) {
   return LoadedRules{std::move(rules), RulesFingerprint(config)};
 }
 
-absl::StatusOr<EligibilityRules> LoadEligibilityRules(const std::string& path) {
-  v1::EligibilityConfig config;
-  RETURN_IF_ERROR(common::LoadYamlProto(path, &config));
-  return RulesFromConfig(config);
-}
-
 }  // namespace lifeline::match

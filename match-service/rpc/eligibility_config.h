@@ -14,9 +14,6 @@ namespace lifeline::match {
 // Validates `config` and converts it. Errors: InvalidArgument listing every bad field.
 absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& config);
 
-// Reads the YAML rules file and converts it. Errors: NotFound, InvalidArgument.
-absl::StatusOr<EligibilityRules> LoadEligibilityRules(const std::string& path);
-
 // The scoring code's version, part of the rules fingerprint: bump it with a change to the scorer
 // that changes clues, so that the next start re-scores every clue.
 inline constexpr int kScoringVersion = 3;

@@ -20,8 +20,9 @@ std::string SourceDir() {
 }
 
 TEST(EligibilityConfigTest, ShippedRulesLoadWithTheDocumentedValues) {
-  auto rules = LoadEligibilityRules(SourceDir() + "/config/eligibility.yaml");
-  ASSERT_TRUE(rules.ok()) << rules.status();
+  auto loaded = LoadEligibilityFile(SourceDir() + "/config/eligibility.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const EligibilityRules* rules = &loaded->rules;
   EXPECT_EQ(rules->monthly_wage_fen, 864000);
   EXPECT_EQ(rules->max_months, 36);
   EXPECT_EQ(rules->floor_fen, 300000);

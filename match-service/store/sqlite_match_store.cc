@@ -606,15 +606,18 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
 
   absl::StatusOr<std::vector<StoredClue>> CluesOf(const std::string& person_id) override {
     return db_.Query(
-        "SELECT clue_id, case_number, category, status, fingerprint, unsupported FROM clues "
-        "WHERE person_id = ?",
+        "SELECT clue_id, case_number, category, status, fingerprint, unsupported, score_micros, "
+        "point_fen, region_code FROM clues WHERE person_id = ?",
         [](const Statement& row) {
           return StoredClue{row.ColumnText(0),
                             row.ColumnText(1),
                             static_cast<Category>(row.ColumnInt(2)),
                             static_cast<ClueStatus>(row.ColumnInt(3)),
                             row.ColumnText(4),
-                            row.ColumnInt(5) != 0};
+                            row.ColumnInt(5) != 0,
+                            static_cast<double>(row.ColumnInt(6)) / 1e6,
+                            row.ColumnInt(7),
+                            row.ColumnText(8)};
         },
         person_id);
   }
