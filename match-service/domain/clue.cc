@@ -1,5 +1,7 @@
 #include "match-service/domain/clue.h"
 
+#include <cctype>
+
 namespace lifeline::match {
 
 std::string_view CategoryName(Category category) {
@@ -8,6 +10,17 @@ std::string_view CategoryName(Category category) {
 
 std::string_view ClueStatusName(ClueStatus status) {
   return v1::ClueStatus_Name(static_cast<v1::ClueStatus>(status));
+}
+
+std::string RejectReasonCode(RejectReason reason) {
+  if (reason == RejectReason::kUnspecified || !v1::RejectReason_IsValid(static_cast<int>(reason))) {
+    return "";
+  }
+  // "REJECT_REASON_NO_HARDSHIP" -> "no_hardship"
+  std::string name(v1::RejectReason_Name(static_cast<v1::RejectReason>(reason)));
+  name.erase(0, std::string_view("REJECT_REASON_").size());
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
 }
 
 std::string_view QuestionText(std::string_view code) {

@@ -40,7 +40,33 @@ enum class Tier { kUnspecified = 0, kLow = 1, kMedium = 2, kHigh = 3 };
 bool IsDecided(ClueStatus status);
 
 // Values are lifeline.match.v1.Review.Decision's (pinned below).
-enum class Decision { kUnspecified = 0, kApprove = 1, kReject = 2, kRequestInfo = 3 };
+enum class Decision {
+  kUnspecified = 0,
+  kApprove = 1,
+  kReject = 2,
+  kRequestInfo = 3,
+  kInfoReceived = 4,
+};
+
+// Values are lifeline.match.v1.RejectReason's (pinned below).
+enum class RejectReason {
+  kUnspecified = 0,
+  kNotEligible = 1,
+  kCompensated = 2,
+  kAlreadyAssisted = 3,
+  kNoHardship = 4,
+  kMajorFault = 5,
+  kClaimWaived = 6,
+  kNotCooperating = 7,
+  kFalseEvidence = 8,
+  kLitigationFirst = 9,
+  kDataError = 10,
+  kDeclined = 11,
+  kOther = 12,
+};
+// Returns the reason's short code, e.g. "no_hardship" for kNoHardship ("" for kUnspecified or a
+// value out of range).
+std::string RejectReasonCode(RejectReason reason);
 
 static_assert(static_cast<int>(Category::kSeriousInjury) == v1::CATEGORY_SERIOUS_INJURY);
 static_assert(static_cast<int>(Category::kUrgentTreatment) == v1::CATEGORY_URGENT_TREATMENT);
@@ -63,7 +89,12 @@ static_assert(static_cast<int>(Tier::kHigh) == v1::ClueTier_MAX);
 static_assert(static_cast<int>(Decision::kApprove) == v1::Review::DECISION_APPROVE);
 static_assert(static_cast<int>(Decision::kReject) == v1::Review::DECISION_REJECT);
 static_assert(static_cast<int>(Decision::kRequestInfo) == v1::Review::DECISION_REQUEST_INFO);
-static_assert(static_cast<int>(Decision::kRequestInfo) == v1::Review::Decision_MAX);
+static_assert(static_cast<int>(Decision::kInfoReceived) == v1::Review::DECISION_INFO_RECEIVED);
+static_assert(static_cast<int>(Decision::kInfoReceived) == v1::Review::Decision_MAX);
+static_assert(static_cast<int>(RejectReason::kNoHardship) == v1::REJECT_REASON_NO_HARDSHIP);
+static_assert(static_cast<int>(RejectReason::kDataError) == v1::REJECT_REASON_DATA_ERROR);
+static_assert(static_cast<int>(RejectReason::kOther) == v1::REJECT_REASON_OTHER);
+static_assert(static_cast<int>(RejectReason::kOther) == v1::RejectReason_MAX);
 
 // Shown among a clue's possible exclusions while the data no longer supports a clue a procurator
 // already asked more about (a pending one would be withdrawn instead).
@@ -135,9 +166,11 @@ struct ClueCandidate {
 struct Review {
   Decision decision = Decision::kUnspecified;
   int64_t amount_fen = 0;
+  // The note: why, what is asked for or came in.
   std::string reason;
   std::string reviewer;
   std::string review_time;
+  RejectReason reject_reason = RejectReason::kUnspecified;  // rejections only
 };
 
 // One step in a clue's life (kEvent* kinds).

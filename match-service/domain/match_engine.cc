@@ -723,10 +723,13 @@ absl::StatusOr<ClueStatus> MatchEngine::ReviewClue(const std::string& clue_id, c
         detail = absl::StrCat("approved ", YuanText(review.amount_fen), " yuan");
         break;
       case Decision::kReject:
-        detail = "rejected";
+        detail = absl::StrCat("rejected (", RejectReasonCode(review.reject_reason), ")");
         break;
       case Decision::kRequestInfo:
         detail = "more information requested";
+        break;
+      case Decision::kInfoReceived:
+        detail = "information received; back to pending review";
         break;
       case Decision::kUnspecified:
         break;
@@ -734,6 +737,16 @@ absl::StatusOr<ClueStatus> MatchEngine::ReviewClue(const std::string& clue_id, c
     if (!review.reason.empty()) absl::StrAppend(&detail, ": ", review.reason);
     RETURN_IF_ERROR(tx.AddClueEvent(clue_id, ClueEvent{common::FormatRfc3339(now), review.reviewer,
                                                        kEventReviewed, std::move(detail)}));
+    if (next == ClueStatus::kPendingReview && clue.unsupported) {
+      // The data stopped supporting it while the reviewer waited: a pending clue without support
+      // is withdrawn, as a re-scoring would.
+      RETURN_IF_ERROR(tx.WithdrawClue(clue_id, now));
+      next = ClueStatus::kWithdrawn;
+      return tx.AddClueEvent(
+          clue_id,
+          ClueEvent{common::FormatRfc3339(now), review.reviewer, kEventWithdrawn,
+                    "the data stopped supporting it while more information was requested"});
+    }
     if (next != ClueStatus::kApproved) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<NormalizedRecord> records,
                      tx.LiveRecordsOf(clue.candidate.person_id));

@@ -84,11 +84,24 @@ absl::StatusOr<ClueStatus> ApplyReview(ClueStatus current, const Review& review,
       return ClueStatus::kApproved;
     }
     case Decision::kReject:
+      if (RejectReasonCode(review.reject_reason).empty()) {
+        return absl::InvalidArgumentError(
+            "reject_reason (a code such as no_hardship or compensated) is required to reject");
+      }
       if (!has_reason) return absl::InvalidArgumentError("reason is required to reject");
       return ClueStatus::kRejected;
     case Decision::kRequestInfo:
       if (!has_reason) return absl::InvalidArgumentError("reason is required to request info");
       return ClueStatus::kMoreInfoRequested;
+    case Decision::kInfoReceived:
+      if (current != ClueStatus::kMoreInfoRequested) {
+        return absl::FailedPreconditionError(
+            "no information was requested for this clue (it is pending review)");
+      }
+      if (!has_reason) {
+        return absl::InvalidArgumentError("reason (what came in) is required for info received");
+      }
+      return ClueStatus::kPendingReview;
     case Decision::kUnspecified:
       break;
   }

@@ -41,11 +41,13 @@ struct ApprovalLimits {
 
 // Returns the status a clue in `current` moves to when `review` is applied. An approval needs an
 // amount in (0, cap]; below the floor or above the threshold it also needs a note (`reason`)
-// and senior sign-off.
+// and senior sign-off. A rejection needs a reject_reason code and a note; a request for
+// information says what; info received (what came in) takes a clue waiting for information back
+// to pending review.
 // Errors: InvalidArgument (no decision; approval without an amount, above the cap or without a
-// needed note; rejection or information request without a reason; no reviewer),
-// PermissionDenied (sign-off the authority lacks), FailedPrecondition (the clue was already
-// approved or rejected, or cannot be reviewed).
+// needed note; rejection without a code or note; information request or receipt without a note;
+// no reviewer), PermissionDenied (sign-off the authority lacks), FailedPrecondition (the clue
+// was already approved or rejected, cannot be reviewed, or no information was requested).
 absl::StatusOr<ClueStatus> ApplyReview(ClueStatus current, const Review& review,
                                        const ApprovalLimits& limits,
                                        const ReviewAuthority& authority);

@@ -10,8 +10,13 @@ constexpr ApprovalLimits kLimits{300000, 5000000, 1000000};
 const ReviewAuthority kProcurator{false, {"3415"}};
 const ReviewAuthority kChief{true, {}};
 
-Review Make(Decision decision, int64_t amount, std::string reason) {
-  return Review{decision, amount, std::move(reason), "proc-user-1", ""};
+Review Make(Decision decision, int64_t amount, std::string reason,
+            RejectReason code = RejectReason::kUnspecified) {
+  return Review{decision, amount, std::move(reason), "proc-user-1", "", code};
+}
+
+Review Reject(std::string reason, RejectReason code = RejectReason::kNoHardship) {
+  return Make(Decision::kReject, 0, std::move(reason), code);
 }
 
 absl::StatusCode Code(ClueStatus current, const Review& review,
@@ -63,17 +68,59 @@ TEST(ReviewPolicyTest, AboveTheThresholdNeedsANoteAndAChiefProcurator) {
             ClueStatus::kApproved);
 }
 
-TEST(ReviewPolicyTest, RejectAndRequestInfoNeedAReason) {
-  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kReject, 0, "  ")),
+TEST(ReviewPolicyTest, RejectionNeedsACodeAndANote) {
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Reject("  ")), absl::StatusCode::kInvalidArgument);
+  auto no_code =
+      ApplyReview(ClueStatus::kPendingReview, Reject("family declined", {}), kLimits, kProcurator);
+  EXPECT_EQ(no_code.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(no_code.status().message().find("reject_reason"), std::string_view::npos);
+  // A code out of the enum's range (a newer client) is no code.
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Reject("x", static_cast<RejectReason>(99))),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kRequestInfo, 0, "")),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(*ApplyReview(ClueStatus::kPendingReview, Make(Decision::kReject, 0, "no"), kLimits,
+  for (RejectReason code : {RejectReason::kNotEligible, RejectReason::kCompensated,
+                            RejectReason::kDataError, RejectReason::kOther}) {
+    EXPECT_EQ(
+        *ApplyReview(ClueStatus::kPendingReview, Reject("see file", code), kLimits, kProcurator),
+        ClueStatus::kRejected);
+  }
+  EXPECT_EQ(*ApplyReview(ClueStatus::kMoreInfoRequested, Reject("no answer in 60 days"), kLimits,
                          kProcurator),
             ClueStatus::kRejected);
+}
+
+TEST(ReviewPolicyTest, RejectReasonCodesAreShortNames) {
+  EXPECT_EQ(RejectReasonCode(RejectReason::kNoHardship), "no_hardship");
+  EXPECT_EQ(RejectReasonCode(RejectReason::kLitigationFirst), "litigation_first");
+  EXPECT_EQ(RejectReasonCode(RejectReason::kUnspecified), "");
+  EXPECT_EQ(RejectReasonCode(static_cast<RejectReason>(99)), "");
+}
+
+TEST(ReviewPolicyTest, RequestedInformationComesBackToPending) {
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kRequestInfo, 0, "")),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(*ApplyReview(ClueStatus::kPendingReview, Make(Decision::kRequestInfo, 0, "visit"),
                          kLimits, kProcurator),
             ClueStatus::kMoreInfoRequested);
+  // Asking again while waiting is allowed.
+  EXPECT_EQ(*ApplyReview(ClueStatus::kMoreInfoRequested,
+                         Make(Decision::kRequestInfo, 0, "and the village committee"), kLimits,
+                         kProcurator),
+            ClueStatus::kMoreInfoRequested);
+  EXPECT_EQ(*ApplyReview(ClueStatus::kMoreInfoRequested,
+                         Make(Decision::kInfoReceived, 0, "town confirmed the hardship"), kLimits,
+                         kProcurator),
+            ClueStatus::kPendingReview);
+  // What came in must be said.
+  EXPECT_EQ(Code(ClueStatus::kMoreInfoRequested, Make(Decision::kInfoReceived, 0, " ")),
+            absl::StatusCode::kInvalidArgument);
+  // Nothing was asked for.
+  EXPECT_EQ(Code(ClueStatus::kPendingReview, Make(Decision::kInfoReceived, 0, "papers")),
+            absl::StatusCode::kFailedPrecondition);
+  for (ClueStatus other : {ClueStatus::kApproved, ClueStatus::kRejected, ClueStatus::kExcluded,
+                           ClueStatus::kWithdrawn}) {
+    EXPECT_EQ(Code(other, Make(Decision::kInfoReceived, 0, "papers")),
+              absl::StatusCode::kFailedPrecondition);
+  }
 }
 
 TEST(ReviewPolicyTest, MoreInfoRequestedCanStillBeDecided) {
@@ -86,8 +133,7 @@ TEST(ReviewPolicyTest, DecisionsAreFinalAndExcludedCannotBeReviewed) {
   for (ClueStatus decided : {ClueStatus::kApproved, ClueStatus::kRejected, ClueStatus::kExcluded}) {
     EXPECT_EQ(Code(decided, Make(Decision::kApprove, 400000, "")),
               absl::StatusCode::kFailedPrecondition);
-    EXPECT_EQ(Code(decided, Make(Decision::kReject, 0, "x")),
-              absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(Code(decided, Reject("x")), absl::StatusCode::kFailedPrecondition);
   }
 }
 

@@ -213,6 +213,7 @@ grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
     review.decision = static_cast<Decision>(static_cast<int>(request->decision()));
     review.amount_fen = request->amount_fen();
     review.reason = request->reason();
+    review.reject_reason = static_cast<RejectReason>(static_cast<int>(request->reject_reason()));
     // The gateway's authenticated user wins over the body; internal callers name themselves.
     const common::Caller caller = common::CallerFromContext(*context);
     ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(caller));

@@ -89,7 +89,8 @@ class MatchServiceImplTest : public ::testing::Test {
 
   grpc::Status Review(const std::string& clue_id, v1::Review::Decision decision, int64_t amount,
                       const std::string& reason, v1::Clue* out,
-                      const std::string& user = "proc-user-7") {
+                      const std::string& user = "proc-user-7",
+                      v1::RejectReason code = v1::REJECT_REASON_UNSPECIFIED) {
     grpc::ClientContext context;
     if (!user.empty()) context.AddMetadata("x-lifeline-user", user);
     v1::ReviewClueRequest request;
@@ -97,6 +98,7 @@ class MatchServiceImplTest : public ::testing::Test {
     request.set_decision(decision);
     request.set_amount_fen(amount);
     request.set_reason(reason);
+    request.set_reject_reason(code);
     request.set_reviewer("body-reviewer");
     return stub_->ReviewClue(&context, request, out);
   }
@@ -145,6 +147,63 @@ TEST_F(MatchServiceImplTest, ClueTheDataNoLongerSupportsSaysSoAmongItsExclusions
   ASSERT_TRUE(stub_->GetClue(&get_context, get, &kept).ok());
   EXPECT_EQ(kept.status(), v1::CLUE_STATUS_MORE_INFO_REQUESTED);
   EXPECT_THAT(kept.possible_exclusions(), Contains(kNoLongerSupported));
+
+  // The information comes in, but the data no longer support the clue: it is withdrawn, not put
+  // back among the pending ones.
+  v1::Clue answered;
+  ASSERT_TRUE(
+      Review(mother_clue, v1::Review::DECISION_INFO_RECEIVED, 0, "visit report", &answered).ok());
+  EXPECT_EQ(answered.status(), v1::CLUE_STATUS_WITHDRAWN);
+  ASSERT_GE(answered.history_size(), 2);
+  EXPECT_EQ(answered.history(answered.history_size() - 1).kind(), "withdrawn");
+}
+
+TEST_F(MatchServiceImplTest, RequestedInformationPutsTheClueBackToPendingWithHistory) {
+  LoadStory();
+  const std::string clue_id = List().clues(0).clue_id();
+  v1::Clue out;
+  // Nothing was asked for yet.
+  EXPECT_EQ(Review(clue_id, v1::Review::DECISION_INFO_RECEIVED, 0, "papers", &out).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(
+      Review(clue_id, v1::Review::DECISION_REQUEST_INFO, 0, "town to confirm hardship", &out).ok());
+  EXPECT_EQ(out.status(), v1::CLUE_STATUS_MORE_INFO_REQUESTED);
+  EXPECT_EQ(Review(clue_id, v1::Review::DECISION_INFO_RECEIVED, 0, "", &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(Review(clue_id, v1::Review::DECISION_INFO_RECEIVED, 0, "town confirmed", &out).ok());
+  EXPECT_EQ(out.status(), v1::CLUE_STATUS_PENDING_REVIEW);
+  ASSERT_EQ(out.reviews_size(), 2);
+  EXPECT_EQ(out.reviews(1).decision(), v1::Review::DECISION_INFO_RECEIVED);
+  EXPECT_EQ(out.reviews(1).reason(), "town confirmed");
+  std::vector<std::string> steps;
+  for (const v1::ClueEvent& e : out.history()) {
+    if (e.kind() == "reviewed") steps.push_back(e.actor() + ": " + e.detail());
+  }
+  EXPECT_THAT(steps, ::testing::ElementsAre(
+                         "proc-user-7: more information requested: town to confirm hardship",
+                         "proc-user-7: information received; back to pending review: town "
+                         "confirmed"));
+  // Pending again: it can be decided.
+  ASSERT_TRUE(Review(clue_id, v1::Review::DECISION_APPROVE, 400000, "", &out).ok());
+  EXPECT_EQ(out.status(), v1::CLUE_STATUS_APPROVED);
+}
+
+TEST_F(MatchServiceImplTest, RejectionCarriesItsCodeIntoReviewsAndHistory) {
+  LoadStory();
+  const std::string clue_id = List().clues(0).clue_id();
+  v1::Clue out;
+  EXPECT_EQ(Review(clue_id, v1::Review::DECISION_REJECT, 0, "no hardship found on visit", &out)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(Review(clue_id, v1::Review::DECISION_REJECT, 0, "insurer paid in full", &out,
+                     "proc-user-7", v1::REJECT_REASON_COMPENSATED)
+                  .ok());
+  EXPECT_EQ(out.status(), v1::CLUE_STATUS_REJECTED);
+  ASSERT_EQ(out.reviews_size(), 1);
+  EXPECT_EQ(out.reviews(0).reject_reason(), v1::REJECT_REASON_COMPENSATED);
+  EXPECT_EQ(out.history(out.history_size() - 1).detail(),
+            "rejected (compensated): insurer paid in full");
+  EXPECT_EQ(Get(clue_id).reviews(0).reject_reason(), v1::REJECT_REASON_COMPENSATED);
 }
 
 TEST_F(MatchServiceImplTest, UpsertThenListAndGetClueWithEvidence) {
@@ -301,11 +360,15 @@ TEST_F(MatchServiceImplTest, ReviewingADecidedClueFails) {
   LoadStory();
   const std::string clue_id = List().clues(1).clue_id();
   v1::Clue out;
-  ASSERT_TRUE(Review(clue_id, v1::Review::DECISION_REJECT, 0, "family declined", &out).ok());
+  ASSERT_TRUE(Review(clue_id, v1::Review::DECISION_REJECT, 0, "family declined", &out,
+                     "proc-user-7", v1::REJECT_REASON_DECLINED)
+                  .ok());
   EXPECT_EQ(out.status(), v1::CLUE_STATUS_REJECTED);
   EXPECT_EQ(Review(clue_id, v1::Review::DECISION_APPROVE, 100, "", &out).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(Review(clue_id, v1::Review::DECISION_REJECT, 0, "again", &out).error_code(),
+  EXPECT_EQ(Review(clue_id, v1::Review::DECISION_REJECT, 0, "again", &out, "proc-user-7",
+                   v1::REJECT_REASON_OTHER)
+                .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
@@ -365,6 +428,7 @@ TEST_F(MatchServiceImplTest, ProcuratorsSeeAndDecideOnlyTheirRegionsClues) {
     v1::ReviewClueRequest review;
     review.set_clue_id(clue_id);
     review.set_decision(v1::Review::DECISION_REJECT);
+    review.set_reject_reason(v1::REJECT_REASON_OTHER);
     review.set_reason("not ours");
     v1::Clue clue;
     EXPECT_EQ(stub_->ReviewClue(&context, review, &clue).error_code(),

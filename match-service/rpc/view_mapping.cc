@@ -43,6 +43,7 @@ void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out)
     pr->set_amount_fen(r.amount_fen);
     pr->set_reason(r.reason);
     pr->set_reviewer(r.reviewer);
+    pr->set_reject_reason(static_cast<v1::RejectReason>(static_cast<int>(r.reject_reason)));
     pr->set_review_time(r.review_time);
   }
   for (const std::string& code : c.questions) {

@@ -248,6 +248,11 @@ ALTER TABLE clues ADD COLUMN questions TEXT NOT NULL DEFAULT '';
 CREATE INDEX clues_case ON clues(case_number);
 )sql";
 
+// Version 13: a rejection's coded reason (RejectReason).
+constexpr char kSchemaV13[] = R"sql(
+ALTER TABLE reviews ADD COLUMN reject_reason INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -342,15 +347,18 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
                                           row.ColumnText(3)};
                        },
                        clue_id));
-  ASSIGN_OR_RETURN(clue.reviews,
-                   db.Query(
-                       "SELECT decision, amount_fen, reason, reviewer, review_time FROM "
-                       "reviews WHERE clue_id = ? ORDER BY seq",
-                       [](const Statement& row) {
-                         return Review{static_cast<Decision>(row.ColumnInt(0)), row.ColumnInt(1),
-                                       row.ColumnText(2), row.ColumnText(3), row.ColumnText(4)};
-                       },
-                       clue_id));
+  ASSIGN_OR_RETURN(clue.reviews, db.Query(
+                                     "SELECT decision, amount_fen, reason, reviewer, review_time, "
+                                     "reject_reason FROM reviews WHERE clue_id = ? ORDER BY seq",
+                                     [](const Statement& row) {
+                                       return Review{static_cast<Decision>(row.ColumnInt(0)),
+                                                     row.ColumnInt(1),
+                                                     row.ColumnText(2),
+                                                     row.ColumnText(3),
+                                                     row.ColumnText(4),
+                                                     static_cast<RejectReason>(row.ColumnInt(5))};
+                                     },
+                                     clue_id));
   return clue;
 }
 
@@ -695,12 +703,15 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
   absl::Status AddReview(const std::string& clue_id, const Review& review, ClueStatus next,
                          absl::Time now) override {
     const std::string now_text = Stamp(now);
-    RETURN_IF_ERROR(
-        db_.Execute("INSERT INTO reviews SELECT ?1, COUNT(*), ?2, ?3, ?4, ?5, ?6 FROM reviews "
-                    "WHERE clue_id = ?1",
-                    clue_id, static_cast<int64_t>(review.decision),
-                    review.decision == Decision::kApprove ? review.amount_fen : int64_t{0},
-                    review.reason, review.reviewer, now_text));
+    RETURN_IF_ERROR(db_.Execute(
+        "INSERT INTO reviews (clue_id, seq, decision, amount_fen, reason, reviewer, "
+        "review_time, reject_reason) SELECT ?1, COUNT(*), ?2, ?3, ?4, ?5, ?6, ?7 "
+        "FROM reviews WHERE clue_id = ?1",
+        clue_id, static_cast<int64_t>(review.decision),
+        review.decision == Decision::kApprove ? review.amount_fen : int64_t{0}, review.reason,
+        review.reviewer, now_text,
+        static_cast<int64_t>(review.decision == Decision::kReject ? review.reject_reason
+                                                                  : RejectReason::kUnspecified)));
     return db_.Execute("UPDATE clues SET status = ?, updated_time = ? WHERE clue_id = ?",
                        static_cast<int64_t>(next), now_text, clue_id);
   }
@@ -742,6 +753,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       {10, kSchemaV10, nullptr},
       {11, kSchemaV11, nullptr},
       {12, kSchemaV12, nullptr},
+      {13, kSchemaV13, nullptr},
   };
 }
 

@@ -90,10 +90,16 @@ commands:
   clue CLUE_ID                             one clue with its evidence and how its suggested
                                            amount was computed
   review CLUE_ID (--approve (--amount-fen N | --suggested) [--reason NOTE]
-                  | --reject --reason TEXT | --request-info --reason TEXT)
+                  | --reject --code CODE --reason TEXT
+                  | --request-info --reason WHAT | --info-received --reason WHAT)
                                            a decision; approving below the clue's floor or above
                                            the approval threshold needs a NOTE and a chief
-                                           procurator's token
+                                           procurator's token; CODE is one of not_eligible,
+                                           compensated, already_assisted, no_hardship,
+                                           major_fault, claim_waived, not_cooperating,
+                                           false_evidence, litigation_first, data_error,
+                                           declined, other; --info-received puts a clue
+                                           waiting for information back to pending
   possible-matches [--page-size N] [--page-token T]
                                            pairs of records the linkage model could not decide,
                                            strongest first: records, persons, weight,
@@ -354,10 +360,17 @@ absl::Status ShowClue(GatewayClient& gw, const Args& args, std::ostream& out) {
                            e.source_record_id(), e.field(), e.value(), e.date());
   }
   for (const auto& r : clue.reviews()) {
-    out << absl::StrFormat("    review: %s by %s %s %s\n",
+    std::string code;
+    if (r.reject_reason() != match::v1::REJECT_REASON_UNSPECIFIED) {
+      code = absl::StrCat("(",
+                          absl::AsciiStrToLower(ShortEnum(
+                              match::v1::RejectReason_Name(r.reject_reason()), "REJECT_REASON_")),
+                          ") ");
+    }
+    out << absl::StrFormat("    review: %s by %s %s %s%s\n",
                            ShortEnum(match::v1::Review::Decision_Name(r.decision()), "DECISION_"),
                            r.reviewer(), r.amount_fen() ? FormatYuan(r.amount_fen()) + " yuan" : "",
-                           r.reason());
+                           code, r.reason());
   }
   if (!clue.plan_id().empty()) out << "    plan: " << clue.plan_id() << "\n";
   if (clue.questions_size() > 0) out << "    questions:\n";
@@ -377,6 +390,17 @@ absl::Status ShowClue(GatewayClient& gw, const Args& args, std::ostream& out) {
   return absl::OkStatus();
 }
 
+// The rejection codes, lower case ("not_eligible", ...).
+std::vector<std::string> RejectCodes() {
+  std::vector<std::string> codes;
+  const auto* values = match::v1::RejectReason_descriptor();
+  for (int i = 0; i < values->value_count(); ++i) {
+    if (values->value(i)->number() == match::v1::REJECT_REASON_UNSPECIFIED) continue;
+    codes.push_back(absl::AsciiStrToLower(ShortEnum(values->value(i)->name(), "REJECT_REASON_")));
+  }
+  return codes;
+}
+
 absl::Status Review(GatewayClient& gw, const Args& args, std::ostream& out) {
   if (args.positional.size() != 1) return absl::InvalidArgumentError("review needs CLUE_ID");
   match::v1::ReviewClueRequest request;
@@ -393,12 +417,25 @@ absl::Status Review(GatewayClient& gw, const Args& args, std::ostream& out) {
     }
     request.set_amount_fen(fen);
     request.set_reason(args.Get("reason").value_or(""));
-  } else if (args.Has("reject") || args.Has("request-info")) {
-    request.set_decision(args.Has("reject") ? match::v1::Review::DECISION_REJECT
-                                            : match::v1::Review::DECISION_REQUEST_INFO);
+  } else if (args.Has("reject")) {
+    request.set_decision(match::v1::Review::DECISION_REJECT);
+    const std::string code = args.Get("code").value_or("");
+    match::v1::RejectReason reason = match::v1::REJECT_REASON_UNSPECIFIED;
+    if (!match::v1::RejectReason_Parse(absl::StrCat("REJECT_REASON_", absl::AsciiStrToUpper(code)),
+                                       &reason) ||
+        reason == match::v1::REJECT_REASON_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--reject needs --code, one of: ", absl::StrJoin(RejectCodes(), ", ")));
+    }
+    request.set_reject_reason(reason);
+    request.set_reason(args.Get("reason").value_or(""));
+  } else if (args.Has("request-info") || args.Has("info-received")) {
+    request.set_decision(args.Has("request-info") ? match::v1::Review::DECISION_REQUEST_INFO
+                                                  : match::v1::Review::DECISION_INFO_RECEIVED);
     request.set_reason(args.Get("reason").value_or(""));
   } else {
-    return absl::InvalidArgumentError("review needs --approve, --reject or --request-info");
+    return absl::InvalidArgumentError(
+        "review needs --approve, --reject, --request-info or --info-received");
   }
   std::string body;
   google::protobuf::util::JsonPrintOptions print;

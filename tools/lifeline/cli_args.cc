@@ -9,8 +9,9 @@ namespace lifeline::tools {
 namespace {
 
 // Flags that take no value.
-const std::vector<std::string> kBoolFlags = {"approve", "reject",    "request-info", "suggested",
-                                             "same",    "different", "help",         "dry-run"};
+const std::vector<std::string> kBoolFlags = {"approve",       "reject",    "request-info",
+                                             "info-received", "suggested", "same",
+                                             "different",     "help",      "dry-run"};
 
 }  // namespace
 

@@ -56,6 +56,14 @@ TEST(RunCliTest, UsageErrorsAreInvalidArgument) {
   EXPECT_EQ(RunCli({"submit", "--agency", "court"}, out).code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"review", "c1", "--approve"}, out).code(), absl::StatusCode::kInvalidArgument);
+  const absl::Status no_code = RunCli({"review", "c1", "--reject", "--reason", "x"}, out);
+  EXPECT_EQ(no_code.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(no_code.message().find("no_hardship"), std::string_view::npos) << no_code;
+  EXPECT_EQ(RunCli({"review", "c1", "--reject", "--code", "maybe", "--reason", "x"}, out).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"review", "c1", "--reject", "--code", "unspecified", "--reason", "x"}, out)
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"clues", "--status", "maybe"}, out).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"clues", "--category", "theft"}, out).code(),
             absl::StatusCode::kInvalidArgument);
