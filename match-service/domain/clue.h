@@ -140,6 +140,21 @@ struct AmountRange {
   bool operator==(const AmountRange&) const = default;
 };
 
+// Another person of a clue's family: help is decided and delivered per family (DOMAIN.md), so a
+// clue shows the case's victims and near relatives and the household's members, each with their
+// own hardship on record.
+struct FamilyMember {
+  std::string person_id;
+  // How they belong, e.g. "victim (HARM_DEATH)", "near relative (RELATION_PARENT, depended on
+  // the victim)", "household".
+  std::vector<std::string> relations;
+  // "minor" (under 18), "elderly" (60 or over) or "" from the birth date on record.
+  std::string age_group;
+  // Their own hardship signals on record (current, or begun after the case).
+  std::vector<std::string> hardship_signals;
+  bool operator==(const FamilyMember&) const = default;
+};
+
 // What the scorer finds for one (person, case, category): everything a clue shows except its
 // identity and review state.
 struct ClueCandidate {
@@ -159,6 +174,8 @@ struct ClueCandidate {
   // Needs seen in the data, for the referral plan ("bereavement", "minor", ...).
   std::vector<std::string> needs;
   AmountRange suggested_amount;
+  // The other persons of the case and the household, ordered by person id.
+  std::vector<FamilyMember> family;
   bool operator==(const ClueCandidate&) const = default;
 };
 

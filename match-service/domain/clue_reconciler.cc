@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 #include "match-service/domain/suggested_amount.h"
 
@@ -29,7 +30,33 @@ std::string Fingerprint(const ClueCandidate& c) {
     absl::StrAppend(&out, "\x1e", e.agency, "\x1f", e.source_record_id, "\x1f", e.field, "\x1f",
                     e.value, "\x1f", e.date, "\x1f", e.role);
   }
+  absl::StrAppend(&out, "\x1d", FamilyText(c.family));
   return out;
+}
+
+std::string FamilyText(const std::vector<FamilyMember>& family) {
+  std::vector<std::string> lines;
+  for (const FamilyMember& m : family) {
+    lines.push_back(absl::StrCat(m.person_id, "\t", absl::StrJoin(m.relations, ";"), "\t",
+                                 m.age_group, "\t", absl::StrJoin(m.hardship_signals, ",")));
+  }
+  return absl::StrJoin(lines, "\n");
+}
+
+std::vector<FamilyMember> ParseFamilyText(std::string_view text) {
+  std::vector<FamilyMember> family;
+  const std::vector<std::string> lines = absl::StrSplit(std::string(text), '\n', absl::SkipEmpty());
+  for (const std::string& line : lines) {
+    std::vector<std::string> fields = absl::StrSplit(line, '\t');
+    fields.resize(4);
+    FamilyMember m;
+    m.person_id = fields[0];
+    m.relations = absl::StrSplit(fields[1], ';', absl::SkipEmpty());
+    m.age_group = fields[2];
+    m.hardship_signals = absl::StrSplit(fields[3], ',', absl::SkipEmpty());
+    family.push_back(std::move(m));
+  }
+  return family;
 }
 
 namespace {
@@ -95,6 +122,20 @@ std::string DescribeChange(const ClueCandidate& before, const ClueCandidate& aft
   for (const Evidence& e : after.evidence) evidence_after.push_back(EvidenceKey(e));
   if (std::string d = SetDiff(evidence_before, evidence_after, 4); !d.empty()) {
     parts.push_back(absl::StrCat("evidence ", d));
+  }
+  std::vector<std::string> family_before;
+  std::vector<std::string> family_after;
+  auto member_key = [](const FamilyMember& m) {
+    std::string key = absl::StrCat(m.person_id, " (", absl::StrJoin(m.relations, "; "));
+    if (!m.hardship_signals.empty()) {
+      absl::StrAppend(&key, "; ", absl::StrJoin(m.hardship_signals, ", "));
+    }
+    return absl::StrCat(key, ")");
+  };
+  for (const FamilyMember& m : before.family) family_before.push_back(member_key(m));
+  for (const FamilyMember& m : after.family) family_after.push_back(member_key(m));
+  if (std::string d = SetDiff(family_before, family_after, 4); !d.empty()) {
+    parts.push_back(absl::StrCat("family ", d));
   }
   if (parts.empty()) return "content updated";
   return absl::StrJoin(parts, "; ");

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,11 @@ ClueChanges ReconcileClues(const std::vector<StoredClue>& stored,
 
 // Returns a digest of everything a clue shows, to tell whether re-scoring changed it.
 std::string Fingerprint(const ClueCandidate& candidate);
+
+// A clue's family as stored text (one member per line: person id, relations, age group,
+// hardship signals), and back.
+std::string FamilyText(const std::vector<FamilyMember>& family);
+std::vector<FamilyMember> ParseFamilyText(std::string_view text);
 
 // Says what differs between two versions of a clue, for its history: "score 80 -> 95; hardship +
 // disability_grade_2; suggested 43200.00 -> 51840.00 yuan; evidence + disabled_persons_federation

@@ -247,16 +247,86 @@ const NormalizedRecord* FindVictimRecord(const NormalizedRecord& relative_record
   return nullptr;
 }
 
-bool IsMinor(const std::string& birth_date, absl::CivilDay today) {
-  if (birth_date.empty()) return false;
+// Age in whole years on `today`; nullopt without a readable birth date or for a future one.
+std::optional<int> AgeOn(const std::string& birth_date, absl::CivilDay today) {
+  if (birth_date.empty()) return std::nullopt;
   auto birth = common::ParseDate(birth_date, "birth_date");
-  if (!birth.ok()) return false;
+  if (!birth.ok()) return std::nullopt;
   int age = static_cast<int>(today.year() - birth->year());
   if (today.month() < birth->month() ||
       (today.month() == birth->month() && today.day() < birth->day())) {
     --age;
   }
-  return age >= 0 && age < 18;
+  if (age < 0) return std::nullopt;
+  return age;
+}
+
+bool IsMinor(const std::string& birth_date, absl::CivilDay today) {
+  const std::optional<int> age = AgeOn(birth_date, today);
+  return age.has_value() && *age < 18;
+}
+
+// "minor" under 18, "elderly" at 60 or over, else "" (no readable birth date either).
+std::string AgeGroup(const std::string& birth_date, absl::CivilDay today) {
+  const std::optional<int> age = AgeOn(birth_date, today);
+  if (!age.has_value()) return "";
+  if (*age < 18) return "minor";
+  if (*age >= 60) return "elderly";
+  return "";
+}
+
+// The other persons of case `case_number` (its victims and named near relatives) and of the
+// person's household, each with their own hardship signals, ordered by person id.
+std::vector<FamilyMember> FamilyOf(const ScoringInput& input, const std::string& case_number,
+                                   std::optional<absl::CivilDay> case_day, absl::CivilDay today,
+                                   const EligibilityRules& rules) {
+  struct Builder {
+    std::set<std::string> relations;
+    std::set<std::string> signals;
+    NormalizedPerson person;
+  };
+  std::map<std::string, Builder> members;
+  for (const LinkedRecord& linked : input.case_records) {
+    const NormalizedRecord& r = linked.record;
+    if (linked.person_id.empty() || linked.person_id == input.person_id || r.retracted() ||
+        CaseNumberOf(r) != case_number) {
+      continue;
+    }
+    std::string relation;
+    if (r.record().has_criminal_victim()) {
+      relation = absl::StrCat(
+          "victim (", rv1::CriminalVictim::Harm_Name(r.record().criminal_victim().harm()), ")");
+    } else if (r.record().has_near_relative()) {
+      const auto& n = r.record().near_relative();
+      relation = absl::StrCat("near relative (", rv1::NearRelative::Relation_Name(n.relation()),
+                              n.depended_on_victim() ? ", depended on the victim" : "", ")");
+    } else {
+      continue;  // judgments and enforcement belong to the victim's or relative's entry
+    }
+    Builder& member = members[linked.person_id];
+    member.relations.insert(std::move(relation));
+    MergePerson(r.person(), &member.person);
+  }
+  for (const LinkedRecord& linked : input.household_records) {
+    if (linked.person_id.empty() || linked.person_id == input.person_id) continue;
+    Builder& member = members[linked.person_id];
+    MergePerson(linked.record.person(), &member.person);
+    if (std::optional<Signal> signal = HardshipSignal(linked.record, today, rules, case_day)) {
+      member.signals.insert(signal->name);
+    }
+  }
+  std::vector<FamilyMember> out;
+  for (auto& [person_id, member] : members) {
+    FamilyMember m;
+    m.person_id = person_id;
+    // A co-dependant's records come with the household's; a case relation says more.
+    if (member.relations.empty()) member.relations.insert("household");
+    m.relations.assign(member.relations.begin(), member.relations.end());
+    m.age_group = AgeGroup(member.person.birth_date(), today);
+    m.hardship_signals.assign(member.signals.begin(), member.signals.end());
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 // True when every hardship signal is dated and began before the case (both dates readable).
@@ -347,6 +417,46 @@ std::vector<Basis> Bases(const ScoringInput& input, const EligibilityRules& rule
       basis = DependantBasis(r, input.case_records);
     }
     if (basis.has_value()) out.push_back(*std::move(basis));
+  }
+  return out;
+}
+
+// A burden signal (kSignalHouseholdMinor, kSignalHouseholdElderly, kSignalMainEarner).
+using Burden = Signal;
+
+std::vector<Burden> Burdens(const ScoringInput& input, const Basis& basis, absl::CivilDay today) {
+  std::vector<Burden> out;
+  std::set<std::string> aged;  // persons whose age was read
+  std::optional<Burden> minor;
+  std::optional<Burden> elderly;
+  for (const LinkedRecord& linked : input.household_records) {
+    const NormalizedRecord& r = linked.record;
+    if (linked.person_id == input.person_id || r.person().birth_date().empty()) continue;
+    const std::optional<int> age = AgeOn(r.person().birth_date(), today);
+    if (!age.has_value() || !aged.insert(linked.person_id).second) continue;
+    if (*age < 18 && !minor.has_value()) {
+      minor = Burden{kSignalHouseholdMinor,
+                     Fact(r, "person.birth_date", "under 18", "", kRoleHardship)};
+    } else if (*age >= 60 && !elderly.has_value()) {
+      elderly = Burden{kSignalHouseholdElderly,
+                       Fact(r, "person.birth_date", "60 or over", "", kRoleHardship)};
+    }
+  }
+  if (minor.has_value()) out.push_back(*std::move(minor));
+  if (elderly.has_value()) out.push_back(*std::move(elderly));
+  if (basis.category == Category::kSeriousInjury || basis.category == Category::kUrgentTreatment) {
+    for (const LinkedRecord& linked : input.case_records) {
+      const NormalizedRecord& r = linked.record;
+      if (r.retracted() || !r.record().has_near_relative() ||
+          !r.record().near_relative().depended_on_victim() ||
+          r.agency() != basis.victim->agency() ||
+          r.record().near_relative().victim_record_id() != basis.victim->source_record_id()) {
+        continue;
+      }
+      out.push_back(Burden{kSignalMainEarner,
+                           Fact(r, "near_relative.depended_on_victim", "true", "", kRoleHardship)});
+      break;
+    }
   }
   return out;
 }
@@ -468,14 +578,23 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
       }
     }
     std::set<std::string> household_names;
-    for (const NormalizedRecord& r : input.household_records) {
-      std::optional<Signal> signal = HardshipSignal(r, today, rules_, case_day);
+    for (const LinkedRecord& linked : input.household_records) {
+      std::optional<Signal> signal = HardshipSignal(linked.record, today, rules_, case_day);
       if (!signal.has_value() || signal_names.contains(signal->name)) continue;
       signal->name = absl::StrCat(kHouseholdSignalPrefix, signal->name);
       if (household_names.insert(signal->name).second) signals.push_back(*std::move(signal));
     }
     signal_names.insert(household_names.begin(), household_names.end());
     if (signals.empty()) continue;
+    // Burdens on a family in hardship, no hardship alone: minors and elderly among the
+    // household's other members, and, for an injured victim, near relatives who depended on them
+    // (the victim was the household's main earner).
+    std::vector<Evidence> burden_evidence;
+    for (Burden& burden : Burdens(input, basis, today)) {
+      if (signal_names.insert(burden.name).second) {
+        burden_evidence.push_back(std::move(burden.evidence));
+      }
+    }
 
     // Exclusions the data show keep the candidate, as EXCLUDED, with the reason.
     std::vector<std::string> exclusions;
@@ -531,6 +650,7 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     clue.evidence.insert(clue.evidence.end(), comp_evidence.begin(), comp_evidence.end());
     clue.evidence.insert(clue.evidence.end(), exclusion_evidence.begin(), exclusion_evidence.end());
     for (const Signal& s : signals) clue.evidence.push_back(s.evidence);
+    clue.evidence.insert(clue.evidence.end(), burden_evidence.begin(), burden_evidence.end());
     clue.hardship_signals.assign(signal_names.begin(), signal_names.end());
 
     double hardship_weight = 0;
@@ -569,6 +689,7 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
       amount.loss_fen = basis.victim_facts().property_loss_fen();
     }
     clue.suggested_amount = SuggestAmount(amount, rules_, today);
+    clue.family = FamilyOf(input, basis.case_number, case_day, today, rules_);
     out.push_back(std::move(clue));
   }
   std::stable_sort(out.begin(), out.end(), [](const ClueCandidate& a, const ClueCandidate& b) {

@@ -31,9 +31,10 @@ struct ScoringInput {
   // person's near-relative records.
   std::vector<LinkedRecord> case_records;
   // Live records of the other persons of the person's household (those with a record carrying a
-  // household id that one of the person's records carries): a household member on the
-  // minimum-living list or with a disability certificate is the family's hardship too.
-  std::vector<NormalizedRecord> household_records;
+  // household id that one of the person's records carries) and of the other dependants of a
+  // victim the person depended on: a household member on the minimum-living list or with a
+  // disability certificate is the family's hardship too.
+  std::vector<LinkedRecord> household_records;
 };
 
 class ClueScorer {

@@ -115,6 +115,17 @@ TEST(ClueScorerTest, OpeningStoryGivesBothParentsADependantClue) {
                                             "unpaid_compensation", "women_difficulty"));
   EXPECT_EQ(m.suggested_amount.point_fen, 6 * 864000);  // 4 + very hardship (30) + women
 
+  // The family: the son killed, and the other parent who depended on him.
+  ASSERT_THAT(f.family, SizeIs(2));
+  const FamilyMember& son =
+      f.family[0].person_id == "p_" + testing::Son().id_token() ? f.family[0] : f.family[1];
+  const FamilyMember& other_parent = &son == &f.family[0] ? f.family[1] : f.family[0];
+  EXPECT_EQ(son.person_id, "p_" + testing::Son().id_token());
+  EXPECT_THAT(son.relations, ElementsAre("victim (HARM_DEATH)"));
+  EXPECT_EQ(other_parent.person_id, "p_" + testing::Mother().id_token());
+  EXPECT_THAT(other_parent.relations,
+              ElementsAre("near relative (RELATION_PARENT, depended on the victim)"));
+
   // The dead son himself gets no clue.
   EXPECT_THAT(ScoreFor(testing::Son(), world), IsEmpty());
 }
@@ -285,11 +296,13 @@ TEST(ClueScorerTest, AHouseholdMembersHardshipIsTheVictimsToo) {
   ASSERT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
 
   ScoringInput input = InputFor("p_" + testing::Father().id_token(), world);
-  input.household_records.push_back(testing::MinimumLiving("ca-2", testing::Mother()));
+  const std::string mother = "p_" + testing::Mother().id_token();
+  input.household_records.push_back(
+      LinkedRecord{mother, testing::MinimumLiving("ca-2", testing::Mother())});
   NormalizedRecord certificate = testing::FatherDisability();
   certificate.set_source_record_id("dp-2");
   *certificate.mutable_person() = testing::Mother();
-  input.household_records.push_back(certificate);
+  input.household_records.push_back(LinkedRecord{mother, certificate});
   const ClueScorer scorer{EligibilityRules{}};
   auto clues = scorer.Score(input, kToday);
   ASSERT_THAT(clues, SizeIs(1));
@@ -302,11 +315,18 @@ TEST(ClueScorerTest, AHouseholdMembersHardshipIsTheVictimsToo) {
   // The family's poverty is a need; the mother's disability is hers.
   EXPECT_THAT(clues[0].needs, ::testing::Contains("rural_poverty_risk"));
   EXPECT_THAT(clues[0].needs, ::testing::Not(::testing::Contains("disability")));
+  // The family shows the mother as a household member with her own signals.
+  ASSERT_THAT(clues[0].family, SizeIs(1));
+  EXPECT_EQ(clues[0].family[0].person_id, mother);
+  EXPECT_THAT(clues[0].family[0].relations, ElementsAre("household"));
+  EXPECT_THAT(clues[0].family[0].hardship_signals,
+              ElementsAre("disability_grade_2", "rural_minimum_living"));
 
   // A signal the victim has themselves is not counted again for the household.
   world.push_back(testing::MinimumLiving("ca-1", testing::Father()));
   input = InputFor("p_" + testing::Father().id_token(), world);
-  input.household_records.push_back(testing::MinimumLiving("ca-2", testing::Mother()));
+  input.household_records.push_back(
+      LinkedRecord{mother, testing::MinimumLiving("ca-2", testing::Mother())});
   clues = scorer.Score(input, kToday);
   ASSERT_THAT(clues, SizeIs(1));
   EXPECT_THAT(clues[0].hardship_signals, ElementsAre("rural_minimum_living"));
@@ -438,6 +458,67 @@ TEST(ClueScorerTest, ConfiguredCapAndFloorShapeTheRange) {
   ASSERT_THAT(clues, SizeIs(1));
   EXPECT_EQ(clues[0].suggested_amount.max_fen, 200000);
   EXPECT_EQ(clues[0].suggested_amount.min_fen, 200000);  // floor clamped to the cap
+}
+
+TEST(ClueScorerTest, FamilyShowsAgeGroupsFromBirthDates) {
+  ScoringInput input = InputFor("p_" + testing::Father().id_token(),
+                                InjuredVictimWorld(rv1::CriminalVictim::HARM_SERIOUS_INJURY));
+  NormalizedRecord child = testing::MinimumLiving("ca-9", testing::Mother());
+  child.mutable_person()->set_birth_date("2015-03-01");
+  NormalizedRecord grandmother = testing::MinimumLiving("ca-8", testing::Mother());
+  grandmother.mutable_person()->set_birth_date("1950-01-01");
+  NormalizedRecord no_date = testing::MinimumLiving("ca-7", testing::Mother());
+  no_date.mutable_person()->clear_birth_date();
+  input.household_records = {LinkedRecord{"p_child", child}, LinkedRecord{"p_gran", grandmother},
+                             LinkedRecord{"p_none", no_date}};
+  const auto clues = ClueScorer{EligibilityRules{}}.Score(input, kToday);
+  ASSERT_THAT(clues, SizeIs(1));
+  std::map<std::string, std::string> ages;
+  for (const FamilyMember& m : clues[0].family) ages[m.person_id] = m.age_group;
+  EXPECT_EQ(ages["p_child"], "minor");
+  EXPECT_EQ(ages["p_gran"], "elderly");
+  EXPECT_EQ(ages["p_none"], "");
+  // A minor and an elderly person in the household weigh as burdens, with evidence.
+  EXPECT_THAT(clues[0].hardship_signals,
+              ::testing::IsSupersetOf({"household_minor", "household_elderly"}));
+  EXPECT_TRUE(HasEvidence(clues[0], "ca-9", "person.birth_date", "under 18", kRoleHardship));
+  EXPECT_TRUE(HasEvidence(clues[0], "ca-8", "person.birth_date", "60 or over", kRoleHardship));
+}
+
+TEST(ClueScorerTest, BurdensWeighButAreNoHardshipAlone) {
+  // The injured father with no hardship record anywhere: a child in the household and a wife who
+  // depended on him make no clue by themselves.
+  std::vector<NormalizedRecord> world;
+  for (const NormalizedRecord& r : InjuredVictimWorld(rv1::CriminalVictim::HARM_SERIOUS_INJURY)) {
+    if (!IsHardshipAgency(r.agency())) world.push_back(r);
+  }
+  NormalizedRecord wife = testing::RelativeRecord("pr-9", testing::Mother());
+  wife.mutable_record()->mutable_near_relative()->set_relation(rv1::NearRelative::RELATION_SPOUSE);
+  world.push_back(wife);
+  NormalizedRecord child = testing::MinimumLiving("cx-1", testing::Mother());
+  child.set_agency("court");  // a record, but no hardship agency's
+  child.mutable_person()->set_birth_date("2016-05-05");
+  ScoringInput input = InputFor("p_" + testing::Father().id_token(), world);
+  input.household_records.push_back(LinkedRecord{"p_child", child});
+  const ClueScorer scorer{EligibilityRules{}};
+  EXPECT_THAT(scorer.Score(input, kToday), IsEmpty());
+
+  // With the family on the minimum-living list they count: 60 + 20 + 5 (minor) + 10 (the wife
+  // depended on him).
+  world.push_back(testing::MinimumLiving("ca-1", testing::Father()));
+  input = InputFor("p_" + testing::Father().id_token(), world);
+  input.household_records.push_back(LinkedRecord{"p_child", child});
+  const auto clues = scorer.Score(input, kToday);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_THAT(clues[0].hardship_signals,
+              ElementsAre("household_minor", "main_earner", "rural_minimum_living"));
+  EXPECT_DOUBLE_EQ(clues[0].score, 60 + 20 + 5 + 10);
+  EXPECT_TRUE(
+      HasEvidence(clues[0], "pr-9", "near_relative.depended_on_victim", "true", kRoleHardship));
+  // A relative who did not depend on him is no burden.
+  world[world.size() - 2].mutable_record()->mutable_near_relative()->set_depended_on_victim(false);
+  input = InputFor("p_" + testing::Father().id_token(), world);
+  EXPECT_THAT(scorer.Score(input, kToday)[0].hardship_signals, ElementsAre("rural_minimum_living"));
 }
 
 }  // namespace

@@ -17,6 +17,13 @@ namespace lifeline::match {
 // The prefix of a household member's hardship signal ("household_rural_minimum_living").
 inline constexpr char kHouseholdSignalPrefix[] = "household_";
 
+// Burdens on a family in hardship, weighed like hardship signals but no hardship alone (a clue
+// still needs a hardship record): a minor or an elderly person (60 or over) among the household's
+// other members, and near relatives who depended on an injured victim.
+inline constexpr char kSignalHouseholdMinor[] = "household_minor";
+inline constexpr char kSignalHouseholdElderly[] = "household_elderly";
+inline constexpr char kSignalMainEarner[] = "main_earner";
+
 // One row of the wage table.
 struct WageRow {
   std::string region;  // division code prefix; "" matches every region
@@ -72,7 +79,10 @@ struct EligibilityRules {
                                                     {"women_single_mother", 10},
                                                     {"women_domestic_violence", 10},
                                                     {"veteran_in_difficulty", 10},
-                                                    {"medical_catastrophic", 12}};
+                                                    {"medical_catastrophic", 12},
+                                                    {"household_minor", 5},
+                                                    {"household_elderly", 5},
+                                                    {"main_earner", 10}};
   double default_hardship_weight = 5;
   // A household member's hardship signal ("household_" + its name) weighs this fraction of the
   // signal's own weight, unless hardship_weights names it.

@@ -585,7 +585,9 @@ absl::StatusOr<ScoringInput> MatchEngine::LoadScoringInput(MatchTransaction& tx,
   }
   for (const std::string& member : members) {
     ASSIGN_OR_RETURN(std::vector<NormalizedRecord> records, tx.LiveRecordsOf(member));
-    for (NormalizedRecord& r : records) input.household_records.push_back(std::move(r));
+    for (NormalizedRecord& r : records) {
+      input.household_records.push_back(LinkedRecord{member, std::move(r)});
+    }
   }
   return input;
 }
@@ -601,7 +603,8 @@ std::string WithdrawalReason(const Clue& clue, const ScoringInput& input) {
   for (const LinkedRecord& r : input.case_records) {
     live.emplace(r.record.agency(), r.record.source_record_id());
   }
-  for (const NormalizedRecord& r : input.household_records) {
+  for (const LinkedRecord& linked : input.household_records) {
+    const NormalizedRecord& r = linked.record;
     live.emplace(r.agency(), r.source_record_id());
   }
   std::set<std::string> gone;

@@ -198,6 +198,10 @@ grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* context,
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
     ASSIGN_OR_RETURN(ClueView clue, store_->GetClue(request->clue_id()));
     RETURN_IF_ERROR(authority.CheckRegion(clue.clue.candidate.region_code));
+    // A family member's clues of another region's case are not the caller's to see.
+    auto outside = [&](const RelatedClueView& r) { return !authority.Covers(r.region_code); };
+    std::erase_if(clue.related, outside);
+    for (FamilyMemberView& member : clue.family) std::erase_if(member.clues, outside);
     ToProto(clue, engine_->rules(), response);
     return absl::OkStatus();
   };

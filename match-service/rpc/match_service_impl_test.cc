@@ -24,6 +24,7 @@ namespace lifeline::match {
 namespace {
 
 using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::SizeIs;
 namespace rv1 = ::lifeline::records::v1;
 
@@ -186,6 +187,35 @@ TEST_F(MatchServiceImplTest, RequestedInformationPutsTheClueBackToPendingWithHis
   // Pending again: it can be decided.
   ASSERT_TRUE(Review(clue_id, v1::Review::DECISION_APPROVE, 400000, "", &out).ok());
   EXPECT_EQ(out.status(), v1::CLUE_STATUS_APPROVED);
+}
+
+TEST_F(MatchServiceImplTest, GetClueShowsTheFamilyWithTheirHardshipAndClues) {
+  LoadStory();
+  std::string father_clue;
+  std::string mother_clue;
+  const v1::ListCluesResponse list = List();
+  for (const v1::Clue& clue : list.clues()) {
+    (clue.person_name() == "测试父" ? father_clue : mother_clue) = clue.clue_id();
+  }
+  const v1::Clue clue = Get(father_clue);
+  ASSERT_EQ(clue.family_size(), 2);
+  std::map<std::string, const v1::FamilyMember*> by_name;
+  for (const v1::FamilyMember& m : clue.family()) by_name[m.person_name()] = &m;
+  ASSERT_TRUE(by_name.contains("测试子") && by_name.contains("测试母"));
+  const v1::FamilyMember& son = *by_name["测试子"];
+  EXPECT_THAT(son.relations(), ElementsAre("victim (HARM_DEATH)"));
+  EXPECT_EQ(son.clues_size(), 0);
+  EXPECT_NE(son.person_id_masked().find('*'), std::string::npos);
+  const v1::FamilyMember& mother = *by_name["测试母"];
+  EXPECT_THAT(mother.relations(),
+              ElementsAre("near relative (RELATION_PARENT, depended on the victim)"));
+  EXPECT_THAT(mother.hardship_signals(),
+              ElementsAre("rural_minimum_living", "women_financial_difficulty"));
+  ASSERT_EQ(mother.clues_size(), 1);
+  EXPECT_EQ(mother.clues(0).clue_id(), mother_clue);
+  EXPECT_EQ(mother.clues(0).status(), v1::CLUE_STATUS_PENDING_REVIEW);
+  // Lists stay lean: the family is GetClue's.
+  for (const v1::Clue& listed : list.clues()) EXPECT_EQ(listed.family_size(), 0);
 }
 
 TEST_F(MatchServiceImplTest, RejectionCarriesItsCodeIntoReviewsAndHistory) {
@@ -844,6 +874,51 @@ TEST_F(PossibleMatchRpcTest, LinkModelIsShown) {
   EXPECT_EQ(model.live_records(), 2);
   EXPECT_NE(model.parameters().find("level name exact"), std::string::npos);
   EXPECT_GT(model.link_weight(), model.possible_weight());
+}
+
+TEST_F(MatchServiceImplTest, AFamilyMembersClueOfAnotherRegionIsNotShown) {
+  LoadStory();
+  // The mother is also the victim of an unsolved robbery handled in Hefei (3401).
+  rv1::NormalizedRecord robbery = testing::VictimRecord();
+  robbery.set_source_record_id("pv-9");
+  *robbery.mutable_person() = testing::Mother();
+  auto* victim = robbery.mutable_record()->mutable_criminal_victim();
+  victim->set_harm(rv1::CriminalVictim::HARM_SERIOUS_INJURY);
+  victim->mutable_criminal_case()->set_case_number("(2024)皖0102刑初9号");
+  victim->mutable_criminal_case()->set_region_code("340102");
+  victim->mutable_criminal_case()->set_crime(rv1::CriminalCase::CRIME_ROBBERY);
+  victim->mutable_criminal_case()->set_offender_status(rv1::CriminalCase::OFFENDER_STATUS_UNKNOWN);
+  v1::UpsertRecordsRequest request;
+  *request.add_records() = robbery;
+  {
+    grpc::ClientContext context;
+    v1::UpsertRecordsResponse applied;
+    ASSERT_TRUE(stub_->UpsertRecords(&context, request, &applied).ok());
+  }
+  std::string father_clue;
+  const v1::ListCluesResponse list = List();
+  for (const v1::Clue& clue : list.clues()) {
+    if (clue.person_name() == "测试父") father_clue = clue.clue_id();
+  }
+  ASSERT_FALSE(father_clue.empty());
+  auto mother_clues = [&](const std::string& scope) {
+    grpc::ClientContext context;
+    As(&context, "procurator", scope);
+    v1::GetClueRequest get;
+    get.set_clue_id(father_clue);
+    v1::Clue clue;
+    EXPECT_TRUE(stub_->GetClue(&context, get, &clue).ok());
+    std::vector<std::string> regions;
+    for (const v1::FamilyMember& m : clue.family()) {
+      if (m.person_name() != "测试母") continue;
+      for (const v1::RelatedClue& c : m.clues()) {
+        regions.push_back(c.category() == v1::CATEGORY_SERIOUS_INJURY ? "robbery" : "story");
+      }
+    }
+    return regions;
+  };
+  EXPECT_THAT(mother_clues("34"), ::testing::UnorderedElementsAre("story", "robbery"));
+  EXPECT_THAT(mother_clues("3415"), ElementsAre("story"));
 }
 
 }  // namespace

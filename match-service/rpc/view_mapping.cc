@@ -4,6 +4,20 @@
 #include <string>
 
 namespace lifeline::match {
+namespace {
+
+void ToProto(const RelatedClueView& r, v1::RelatedClue* out) {
+  out->set_clue_id(r.clue_id);
+  out->set_person_id(r.person_id);
+  out->set_person_name(r.person_name);
+  out->set_person_id_masked(r.person_id_masked);
+  out->set_category(static_cast<v1::Category>(static_cast<int>(r.category)));
+  out->set_status(static_cast<v1::ClueStatus>(static_cast<int>(r.status)));
+  out->set_score(r.score);
+  for (const std::string& s : r.hardship_signals) out->add_hardship_signals(s);
+}
+
+}  // namespace
 
 void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out) {
   const Clue& clue = view.clue;
@@ -51,16 +65,16 @@ void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out)
     q->set_code(code);
     q->set_text(std::string(QuestionText(code)));
   }
-  for (const RelatedClueView& r : view.related) {
-    v1::RelatedClue* pr = out->add_related();
-    pr->set_clue_id(r.clue_id);
-    pr->set_person_id(r.person_id);
-    pr->set_person_name(r.person_name);
-    pr->set_person_id_masked(r.person_id_masked);
-    pr->set_category(static_cast<v1::Category>(static_cast<int>(r.category)));
-    pr->set_status(static_cast<v1::ClueStatus>(static_cast<int>(r.status)));
-    pr->set_score(r.score);
-    for (const std::string& s : r.hardship_signals) pr->add_hardship_signals(s);
+  for (const RelatedClueView& r : view.related) ToProto(r, out->add_related());
+  for (const FamilyMemberView& f : view.family) {
+    v1::FamilyMember* pf = out->add_family();
+    pf->set_person_id(f.member.person_id);
+    pf->set_person_name(f.person_name);
+    pf->set_person_id_masked(f.person_id_masked);
+    for (const std::string& r : f.member.relations) pf->add_relations(r);
+    pf->set_age_group(f.member.age_group);
+    for (const std::string& s : f.member.hardship_signals) pf->add_hardship_signals(s);
+    for (const RelatedClueView& r : f.clues) ToProto(r, pf->add_clues());
   }
   for (const ClueEvent& e : clue.history) {
     v1::ClueEvent* pe = out->add_history();

@@ -74,6 +74,15 @@ struct RelatedClueView {
   ClueStatus status = ClueStatus::kUnspecified;
   double score = 0;
   std::vector<std::string> hardship_signals;
+  std::string region_code;  // the clue's region: a reader sees only their regions' clues
+};
+
+// A member of a clue's family with their display identity and their clues.
+struct FamilyMemberView {
+  FamilyMember member;
+  std::string person_name;
+  std::string person_id_masked;
+  std::vector<RelatedClueView> clues;
 };
 
 // A clue with the person's display fields.
@@ -83,6 +92,8 @@ struct ClueView {
   std::string person_id_masked;
   // The case's other clues (GetClue only): the near relatives of one killed victim.
   std::vector<RelatedClueView> related;
+  // The family (GetClue only): the case's victims and near relatives and the household.
+  std::vector<FamilyMemberView> family;
 };
 
 // The order of a clue list: best score first, or oldest first (waiting longest).

@@ -253,6 +253,12 @@ constexpr char kSchemaV13[] = R"sql(
 ALTER TABLE reviews ADD COLUMN reject_reason INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 14: a clue's family (FamilyText: the case's and the household's other persons with
+// their hardship signals).
+constexpr char kSchemaV14[] = R"sql(
+ALTER TABLE clues ADD COLUMN family TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -298,8 +304,8 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
       db.QueryOne(
           "SELECT person_id, case_number, category, status, score_micros, min_fen, max_fen, "
           "hardship_signals, possible_exclusions, needs, created_time, updated_time, plan_id, "
-          "unsupported, exclusions, point_fen, amount_rationale, region_code, questions FROM clues "
-          "WHERE clue_id = ?",
+          "unsupported, exclusions, point_fen, amount_rationale, region_code, questions, family "
+          "FROM clues WHERE clue_id = ?",
           [&](const Statement& row) {
             Clue clue;
             clue.clue_id = clue_id;
@@ -324,6 +330,7 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
             clue.plan_id = row.ColumnText(12);
             clue.unsupported = row.ColumnInt(13) != 0;
             c.exclusions = SplitList(row.ColumnText(14));
+            c.family = ParseFamilyText(row.ColumnText(19));
             return clue;
           },
           clue_id));
@@ -649,7 +656,8 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
     RETURN_IF_ERROR(db_.Execute(
         "UPDATE clues SET score_micros = ?, min_fen = ?, max_fen = ?, point_fen = ?, "
         "amount_rationale = ?, region_code = ?, questions = ?, hardship_signals = ?, "
-        "possible_exclusions = ?, needs = ?, exclusions = ?, fingerprint = ?, unsupported = 0, "
+        "possible_exclusions = ?, needs = ?, exclusions = ?, family = ?, fingerprint = ?, "
+        "unsupported = 0, "
         // A pending clue the data now exclude becomes EXCLUDED, and back when the exclusion
         // goes; a withdrawn one the data support again is restored; one a procurator asked
         // more about keeps its state and shows the exclusions.
@@ -659,7 +667,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
         c.suggested_amount.point_fen, absl::StrJoin(c.suggested_amount.rationale, "\n"),
         c.region_code, absl::StrJoin(c.questions, ","), absl::StrJoin(c.hardship_signals, ","),
         absl::StrJoin(c.possible_exclusions, ","), absl::StrJoin(c.needs, ","),
-        absl::StrJoin(c.exclusions, ","), Fingerprint(c),
+        absl::StrJoin(c.exclusions, ","), FamilyText(c.family), Fingerprint(c),
         static_cast<int64_t>(ClueStatus::kPendingReview),
         static_cast<int64_t>(ClueStatus::kExcluded), static_cast<int64_t>(ClueStatus::kWithdrawn),
         static_cast<int64_t>(c.exclusions.empty() ? ClueStatus::kPendingReview
@@ -754,6 +762,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       {11, kSchemaV11, nullptr},
       {12, kSchemaV12, nullptr},
       {13, kSchemaV13, nullptr},
+      {14, kSchemaV14, nullptr},
   };
 }
 
@@ -853,7 +862,37 @@ absl::StatusOr<ClueView> SqliteMatchStore::GetClue(const std::string& clue_id) {
       view.related.push_back(
           RelatedClueView{other.clue.clue_id, other.clue.candidate.person_id, other.person_name,
                           other.person_id_masked, other.clue.candidate.category, other.clue.status,
-                          other.clue.candidate.score, other.clue.candidate.hardship_signals});
+                          other.clue.candidate.score, other.clue.candidate.hardship_signals,
+                          other.clue.candidate.region_code});
+    }
+    // The family as last scored, with each member's display identity and clues (any case).
+    for (const FamilyMember& member : view.clue.candidate.family) {
+      FamilyMemberView m{member, "", "", {}};
+      auto person = LoadPerson(member.person_id);
+      if (person.ok()) {
+        m.person_name = person->person.name_original();
+        m.person_id_masked = person->person.id_masked();
+      } else if (!absl::IsNotFound(person.status())) {
+        return person.status();  // (a member merged away since: shown by id until re-scored)
+      }
+      ASSIGN_OR_RETURN(
+          m.clues,
+          db_->Query(
+              "SELECT clue_id, category, status, score_micros, hardship_signals, region_code "
+              "FROM clues WHERE person_id = ? ORDER BY clue_id",
+              [&](const Statement& row) {
+                return RelatedClueView{row.ColumnText(0),
+                                       member.person_id,
+                                       m.person_name,
+                                       m.person_id_masked,
+                                       static_cast<Category>(row.ColumnInt(1)),
+                                       static_cast<ClueStatus>(row.ColumnInt(2)),
+                                       static_cast<double>(row.ColumnInt(3)) / 1e6,
+                                       SplitList(row.ColumnText(4)),
+                                       row.ColumnText(5)};
+              },
+              member.person_id));
+      view.family.push_back(std::move(m));
     }
     return absl::OkStatus();
   }));

@@ -383,6 +383,19 @@ absl::Status ShowClue(GatewayClient& gw, const Args& args, std::ostream& out) {
                            ShortEnum(match::v1::ClueStatus_Name(r.status()), "CLUE_STATUS_"),
                            r.score(), absl::StrJoin(r.hardship_signals(), ", "));
   }
+  if (clue.family_size() > 0) out << "    family:\n";
+  for (const auto& f : clue.family()) {
+    out << absl::StrFormat(
+        "      %s (%s)  %s%s  hardship %s\n", f.person_name(), f.person_id_masked(),
+        absl::StrJoin(f.relations(), "; "), f.age_group().empty() ? "" : ", " + f.age_group(),
+        f.hardship_signals().empty() ? std::string("none on record")
+                                     : absl::StrJoin(f.hardship_signals(), ", "));
+    for (const auto& c : f.clues()) {
+      out << absl::StrFormat("        clue %s  %s  %s\n", c.clue_id(),
+                             ShortEnum(match::v1::Category_Name(c.category()), "CATEGORY_"),
+                             ShortEnum(match::v1::ClueStatus_Name(c.status()), "CLUE_STATUS_"));
+    }
+  }
   if (clue.history_size() > 0) out << "    history:\n";
   for (const auto& h : clue.history()) {
     out << absl::StrFormat("      %s  %-9s by %s: %s\n", h.time(), h.kind(), h.actor(), h.detail());

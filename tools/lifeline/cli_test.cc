@@ -61,9 +61,9 @@ TEST(RunCliTest, UsageErrorsAreInvalidArgument) {
   EXPECT_NE(no_code.message().find("no_hardship"), std::string_view::npos) << no_code;
   EXPECT_EQ(RunCli({"review", "c1", "--reject", "--code", "maybe", "--reason", "x"}, out).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(RunCli({"review", "c1", "--reject", "--code", "unspecified", "--reason", "x"}, out)
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      RunCli({"review", "c1", "--reject", "--code", "unspecified", "--reason", "x"}, out).code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"clues", "--status", "maybe"}, out).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"clues", "--category", "theft"}, out).code(),
             absl::StatusCode::kInvalidArgument);
