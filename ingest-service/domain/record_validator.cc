@@ -128,6 +128,14 @@ class FieldChecks {
     }
   }
 
+  // A division code: when set, 6 digits of a known province (GB/T 2260).
+  void RegionCode(std::string_view path, const std::string& code) const {
+    if (!code.empty() && !common::IsRegionCode(code)) {
+      AddError(result_, path, reason::kRegionCodeInvalid,
+               Cat({path, " must be a 6-digit division code of a known province"}));
+    }
+  }
+
   // An amount that may never exceed another one.
   void NotAbove(std::string_view path, int64_t value, std::string_view limit_path, int64_t limit,
                 std::string_view reason) const {
@@ -177,8 +185,20 @@ void CheckAssistanceGranted(const rv1::AssistanceGranted& p, const FieldChecks& 
 void CheckCivilJudgment(const rv1::CivilJudgment& p, const FieldChecks& c) {
   c.Amount("civil_judgment.amount_awarded_fen", p.amount_awarded_fen());
   c.Date("civil_judgment.judgment_date", p.judgment_date());
+  c.Enum("civil_judgment.claim", p.claim(), rv1::CivilJudgment_Claim_IsValid);
+  c.Enum("civil_judgment.injury", p.injury(), rv1::CivilJudgment_Injury_IsValid);
+  c.Date("civil_judgment.incident_date", p.incident_date());
   c.Required("civil_judgment.case_number", p.case_number());
   c.Required("civil_judgment.amount_awarded_fen", p.amount_awarded_fen());
+  c.Range("civil_judgment.disability_grade", p.disability_grade(), 1, 4);
+  // A civil case of its own says what injury it compensates, when and where.
+  if (p.claim() == rv1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT ||
+      p.claim() == rv1::CivilJudgment::CLAIM_OTHER_TORT) {
+    c.RequiredEnum("civil_judgment.injury", p.injury());
+    c.Required("civil_judgment.incident_date", p.incident_date());
+    c.Required("civil_judgment.region_code", p.region_code());
+  }
+  c.RegionCode("civil_judgment.region_code", p.region_code());
 }
 
 void CheckEnforcement(const rv1::Enforcement& p, const FieldChecks& c) {

@@ -93,6 +93,25 @@ Record EnforcementRecord() {
   return r;
 }
 
+// A civil case of its own over a traffic accident (DOMAIN.md category 6).
+Record TrafficJudgmentRecord() {
+  Record r;
+  r.set_source_record_id("cj-9");
+  r.set_version(1);
+  r.mutable_person()->set_name("测试丁");
+  r.mutable_person()->set_id_number(ValidId(kFirst17));
+  records::v1::CivilJudgment* j = r.mutable_civil_judgment();
+  j->set_case_number("TEST-CIVIL-009");
+  j->set_amount_awarded_fen(45000000);
+  j->set_judgment_date("2023-11-20");
+  j->set_claim(records::v1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT);
+  j->set_injury(records::v1::CivilJudgment::INJURY_SERIOUS);
+  j->set_disability_grade(3);
+  j->set_incident_date("2023-02-14");
+  j->set_region_code("341523");
+  return r;
+}
+
 Record DisabilityRecord() {
   Record r;
   r.set_source_record_id("dc-1");
@@ -160,6 +179,17 @@ TEST_F(RecordValidatorTest, AcceptsValidVictimAndNormalizesPerson) {
   EXPECT_EQ(person.birth_date(), "1990-03-07");
   EXPECT_EQ(person.sex(), records::v1::SEX_MALE);
   EXPECT_EQ(person.region_code(), "110101");
+}
+
+TEST_F(RecordValidatorTest, AcceptsACivilCaseOfItsOwnFromTheCourt) {
+  EXPECT_THAT(Validate("court", TrafficJudgmentRecord()).issues, IsEmpty());
+  // The incidental judgment of a criminal case needs none of a civil case's fields.
+  Record incidental = TrafficJudgmentRecord();
+  incidental.mutable_civil_judgment()->set_claim(records::v1::CivilJudgment::CLAIM_UNSPECIFIED);
+  incidental.mutable_civil_judgment()->clear_injury();
+  incidental.mutable_civil_judgment()->clear_incident_date();
+  incidental.mutable_civil_judgment()->clear_region_code();
+  EXPECT_THAT(Validate("court", incidental).issues, IsEmpty());
 }
 
 TEST_F(RecordValidatorTest, IdMissingWithTypeUnspecifiedOrNoneIsKeptWithWarning) {
@@ -269,6 +299,25 @@ std::vector<Case> Cases() {
        With(VictimRecord(),
             [](Record& r) { r.mutable_criminal_victim()->set_property_loss_fen(-1); }),
        "criminal_victim.property_loss_fen", reason::kAmountNegative, Severity::kError},
+      {"tort_without_injury_rejected", "court",
+       With(TrafficJudgmentRecord(), [](Record& r) { r.mutable_civil_judgment()->clear_injury(); }),
+       "civil_judgment.injury", reason::kMissingField, Severity::kError},
+      {"tort_without_region_rejected", "court",
+       With(TrafficJudgmentRecord(),
+            [](Record& r) { r.mutable_civil_judgment()->clear_region_code(); }),
+       "civil_judgment.region_code", reason::kMissingField, Severity::kError},
+      {"tort_with_unknown_region_rejected", "court",
+       With(TrafficJudgmentRecord(),
+            [](Record& r) { r.mutable_civil_judgment()->set_region_code("991523"); }),
+       "civil_judgment.region_code", reason::kRegionCodeInvalid, Severity::kError},
+      {"tort_without_incident_date_rejected", "court",
+       With(TrafficJudgmentRecord(),
+            [](Record& r) { r.mutable_civil_judgment()->clear_incident_date(); }),
+       "civil_judgment.incident_date", reason::kMissingField, Severity::kError},
+      {"tort_grade_5_rejected", "court",
+       With(TrafficJudgmentRecord(),
+            [](Record& r) { r.mutable_civil_judgment()->set_disability_grade(5); }),
+       "civil_judgment.disability_grade", reason::kValueOutOfRange, Severity::kError},
       {"grade_5_rejected", "disabled_persons_federation",
        With(DisabilityRecord(),
             [](Record& r) { r.mutable_disability_certificate()->set_grade(5); }),
@@ -461,7 +510,7 @@ TEST_F(RecordValidatorTest, EveryDateFieldOfEveryPayloadIsChecked) {
       EXPECT_EQ(found[0].field, leaf.dotted);
     }
   }
-  EXPECT_EQ(checked, 11);
+  EXPECT_EQ(checked, 12);
 }
 
 TEST_F(RecordValidatorTest, EveryAmountOfEveryPayloadMustNotBeNegative) {
@@ -494,7 +543,7 @@ TEST_F(RecordValidatorTest, EveryEnumOfEveryPayloadMustBeAValueTheSchemaDefines)
     ASSERT_EQ(found.size(), 1u);
     EXPECT_EQ(found[0].field, leaf.dotted);
   }
-  EXPECT_EQ(checked, 11);
+  EXPECT_EQ(checked, 13);
   for (auto change :
        {+[](records::v1::PersonIdentity* p) {
           p->set_id_type(static_cast<records::v1::IdType>(99));

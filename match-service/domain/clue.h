@@ -18,6 +18,7 @@ enum class Category {
   kUrgentTreatment = 2,
   kDependantOfDeceased = 3,
   kPropertyLoss = 4,
+  kCivilTort = 5,
 };
 // Returns e.g. "CATEGORY_DEPENDANT_OF_DECEASED".
 std::string_view CategoryName(Category category);
@@ -73,7 +74,8 @@ static_assert(static_cast<int>(Category::kUrgentTreatment) == v1::CATEGORY_URGEN
 static_assert(static_cast<int>(Category::kDependantOfDeceased) ==
               v1::CATEGORY_DEPENDANT_OF_DECEASED);
 static_assert(static_cast<int>(Category::kPropertyLoss) == v1::CATEGORY_PROPERTY_LOSS);
-static_assert(static_cast<int>(Category::kPropertyLoss) == v1::Category_MAX);
+static_assert(static_cast<int>(Category::kCivilTort) == v1::CATEGORY_CIVIL_TORT);
+static_assert(static_cast<int>(Category::kCivilTort) == v1::Category_MAX);
 static_assert(static_cast<int>(ClueStatus::kPendingReview) == v1::CLUE_STATUS_PENDING_REVIEW);
 static_assert(static_cast<int>(ClueStatus::kApproved) == v1::CLUE_STATUS_APPROVED);
 static_assert(static_cast<int>(ClueStatus::kRejected) == v1::CLUE_STATUS_REJECTED);

@@ -348,7 +348,19 @@ struct Basis {
   const NormalizedRecord* victim;
   std::vector<Evidence> evidence;
 
+  // The criminal victim's facts; empty for a civil case of its own.
   const rv1::CriminalVictim& victim_facts() const { return victim->record().criminal_victim(); }
+  bool civil() const { return victim->record().has_civil_judgment(); }
+  // The date of the crime, accident or tort.
+  const std::string& case_date() const {
+    return civil() ? victim->record().civil_judgment().incident_date()
+                   : victim_facts().criminal_case().case_date();
+  }
+  // The division code of the handling procuratorate or court.
+  const std::string& region_code() const {
+    return civil() ? victim->record().civil_judgment().region_code()
+                   : victim_facts().criminal_case().region_code();
+  }
 };
 
 // The category a victim's own record gives, if any.
@@ -406,6 +418,34 @@ std::optional<Basis> DependantBasis(const NormalizedRecord& r,
   return basis;
 }
 
+// The civil-tort category (DOMAIN.md 6) a civil case of the person's own gives, if any: a
+// road-traffic accident or another tort that killed (the person claims as a near relative),
+// seriously injured or severely disabled them. Whether the judgment can be enforced is decided
+// like a criminal case's.
+std::optional<Basis> CivilTortBasis(const NormalizedRecord& r, const EligibilityRules& rules) {
+  const rv1::CivilJudgment& j = r.record().civil_judgment();
+  if (j.claim() != rv1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT &&
+      j.claim() != rv1::CivilJudgment::CLAIM_OTHER_TORT) {
+    return std::nullopt;
+  }
+  const bool severe =
+      j.injury() == rv1::CivilJudgment::INJURY_SERIOUS ||
+      j.injury() == rv1::CivilJudgment::INJURY_DEATH ||
+      (j.disability_grade() >= 1 && j.disability_grade() <= rules.severe_disability_max_grade);
+  if (!severe || j.case_number().empty()) return std::nullopt;
+  Basis basis{Category::kCivilTort, j.case_number(), &r, {}};
+  basis.evidence.push_back(Fact(r, "civil_judgment.claim",
+                                rv1::CivilJudgment::Claim_Name(j.claim()), j.incident_date(),
+                                kRoleCategory));
+  basis.evidence.push_back(Fact(r, "civil_judgment.injury",
+                                rv1::CivilJudgment::Injury_Name(j.injury()), "", kRoleCategory));
+  if (j.disability_grade() > 0) {
+    basis.evidence.push_back(Fact(r, "civil_judgment.disability_grade",
+                                  absl::StrCat(j.disability_grade()), "", kRoleCategory));
+  }
+  return basis;
+}
+
 std::vector<Basis> Bases(const ScoringInput& input, const EligibilityRules& rules) {
   std::vector<Basis> out;
   for (const NormalizedRecord& r : input.own_records) {
@@ -415,6 +455,8 @@ std::vector<Basis> Bases(const ScoringInput& input, const EligibilityRules& rule
       basis = VictimBasis(r, rules);
     } else if (r.record().has_near_relative()) {
       basis = DependantBasis(r, input.case_records);
+    } else if (r.record().has_civil_judgment()) {
+      basis = CivilTortBasis(r, rules);
     }
     if (basis.has_value()) out.push_back(*std::move(basis));
   }
@@ -471,6 +513,8 @@ double BaseScore(Category category, const EligibilityRules& rules) {
       return rules.dependant_of_deceased_base;
     case Category::kPropertyLoss:
       return rules.property_loss_base;
+    case Category::kCivilTort:
+      return rules.civil_tort_base;
     case Category::kUnspecified:
       break;
   }
@@ -487,7 +531,9 @@ std::vector<std::string> NeedsFor(const Basis& basis, bool unpaid_judgment,
     needs.insert("bereavement");
     needs.insert("lost_income");
   }
-  if (basis.category == Category::kSeriousInjury) needs.insert("lost_income");
+  if (basis.category == Category::kSeriousInjury || basis.category == Category::kCivilTort) {
+    needs.insert("lost_income");
+  }
   if (basis.category == Category::kUrgentTreatment) needs.insert("medical_costs");
   const rv1::CriminalCase::Crime crime = basis.victim_facts().criminal_case().crime();
   if (crime == rv1::CriminalCase::CRIME_HOMICIDE ||
@@ -516,7 +562,8 @@ std::vector<std::string> NeedsFor(const Basis& basis, bool unpaid_judgment,
       needs.insert("veteran");
     }
   }
-  if (basis.category == Category::kSeriousInjury && basis.victim_facts().disability_grade() > 0) {
+  if ((basis.category == Category::kSeriousInjury && basis.victim_facts().disability_grade() > 0) ||
+      (basis.civil() && basis.victim->record().civil_judgment().disability_grade() > 0)) {
     needs.insert("disability");
   }
   return std::vector<std::string>(needs.begin(), needs.end());
@@ -565,8 +612,7 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     // household members' (a signal the person has themselves is not counted twice): current
     // ones, and those that began after this case.
     std::optional<absl::CivilDay> case_day;
-    if (auto day = common::ParseDate(basis.victim_facts().criminal_case().case_date(), "case_date");
-        day.ok()) {
+    if (auto day = common::ParseDate(basis.case_date(), "case_date"); day.ok()) {
       case_day = *day;
     }
     std::vector<Signal> signals;
@@ -667,8 +713,8 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     clue.exclusions = std::move(exclusions);
 
     clue.needs = NeedsFor(basis, unpaid_judgment, signal_names, input, today);
-    clue.region_code = criminal_case.region_code();
-    if (HardshipBeforeCase(signals, criminal_case.case_date())) {
+    clue.region_code = basis.region_code();
+    if (HardshipBeforeCase(signals, basis.case_date())) {
       questions.push_back(kQuestionHardshipBeforeCase);
     }
     questions.push_back(kQuestionArticle8);

@@ -521,5 +521,67 @@ TEST(ClueScorerTest, BurdensWeighButAreNoHardshipAlone) {
   EXPECT_THAT(scorer.Score(input, kToday)[0].hardship_signals, ElementsAre("rural_minimum_living"));
 }
 
+// A road-traffic accident's civil case of the father's own: seriously injured, the driver
+// without property (DOMAIN.md category 6); on the minimum-living list.
+std::vector<NormalizedRecord> TrafficTortWorld(int64_t paid = 0) {
+  NormalizedRecord judgment = testing::JudgmentRecord();
+  auto* j = judgment.mutable_record()->mutable_civil_judgment();
+  j->set_case_number("(2023)皖1523民初77号");
+  j->set_amount_awarded_fen(26000000);
+  j->set_claim(rv1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT);
+  j->set_injury(rv1::CivilJudgment::INJURY_SERIOUS);
+  j->set_incident_date("2022-10-03");
+  j->set_region_code("341523");
+  NormalizedRecord enforcement = testing::EnforcementRecord(paid);
+  auto* e = enforcement.mutable_record()->mutable_enforcement();
+  e->set_case_number("(2023)皖1523民初77号");
+  e->set_amount_awarded_fen(26000000);
+  return {judgment, enforcement, testing::MinimumLiving("ca-1", testing::Father())};
+}
+
+TEST(ClueScorerTest, AnUnenforceableTrafficAccidentJudgmentGivesACivilTortClue) {
+  const auto clues = ScoreFor(testing::Father(), TrafficTortWorld());
+  ASSERT_THAT(clues, SizeIs(1));
+  const ClueCandidate& c = clues[0];
+  EXPECT_EQ(c.category, Category::kCivilTort);
+  EXPECT_EQ(c.case_number, "(2023)皖1523民初77号");
+  EXPECT_EQ(c.region_code, "341523");
+  EXPECT_DOUBLE_EQ(c.score, 55 + 20);
+  EXPECT_TRUE(
+      HasEvidence(c, "cj-1", "civil_judgment.claim", "CLAIM_TRAFFIC_ACCIDENT", kRoleCategory));
+  EXPECT_TRUE(HasEvidence(c, "cj-1", "civil_judgment.injury", "INJURY_SERIOUS", kRoleCategory));
+  EXPECT_TRUE(HasEvidence(c, "ce-1", "enforcement.status", "STATUS_TERMINATED_NO_PROPERTY",
+                          kRoleUnpaidCompensation));
+  EXPECT_THAT(c.needs, ::testing::Contains("lost_income"));
+  // Capped at the unpaid award; 2 months (category) of the wage, within it.
+  EXPECT_EQ(c.suggested_amount.max_fen, 26000000);
+  EXPECT_EQ(c.suggested_amount.point_fen, 2 * 864000);
+  // The minimum-living status began before the accident: the question is asked.
+  EXPECT_THAT(c.questions, ::testing::Contains(kQuestionHardshipBeforeCase));
+}
+
+TEST(ClueScorerTest, ACivilTortNeedsASeriousHarmAndUnpaidCompensation) {
+  auto world = TrafficTortWorld();
+  auto* j = world[0].mutable_record()->mutable_civil_judgment();
+  j->set_injury(rv1::CivilJudgment::INJURY_MINOR);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  j->set_disability_grade(3);  // not severe
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  j->set_disability_grade(2);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), SizeIs(1));
+  // Another tort, fatal: the person claims as a near relative.
+  j->set_disability_grade(0);
+  j->set_claim(rv1::CivilJudgment::CLAIM_OTHER_TORT);
+  j->set_injury(rv1::CivilJudgment::INJURY_DEATH);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), SizeIs(1));
+  // The civil part of a criminal case founds no clue of its own.
+  j->set_claim(rv1::CivilJudgment::CLAIM_CRIMINAL_INCIDENTAL);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  // Paid in full: excluded, with the reason.
+  const auto paid = ScoreFor(testing::Father(), TrafficTortWorld(26000000));
+  ASSERT_THAT(paid, SizeIs(1));
+  EXPECT_THAT(paid[0].exclusions, ElementsAre(kExclusionPaid));
+}
+
 }  // namespace
 }  // namespace lifeline::match

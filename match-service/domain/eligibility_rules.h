@@ -59,6 +59,7 @@ struct EligibilityRules {
   double urgent_treatment_base = 55;
   double dependant_of_deceased_base = 60;
   double property_loss_base = 40;
+  double civil_tort_base = 55;
 
   // Added per hardship signal seen (e.g. "rural_minimum_living"); signals not listed add
   // default_hardship_weight.
@@ -114,6 +115,7 @@ struct EligibilityRules {
   double urgent_treatment_months = 2;
   double dependant_of_deceased_months = 4;
   double property_loss_months = 1;
+  double civil_tort_months = 2;
   // Hardship levels: hardship weights summing to at least very_hardship_weight add
   // very_hardship_months; at least extreme_hardship_weight, extreme_hardship_months instead.
   double very_hardship_weight = 30;

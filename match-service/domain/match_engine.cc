@@ -550,10 +550,8 @@ absl::StatusOr<ScoringInput> MatchEngine::LoadScoringInput(MatchTransaction& tx,
     if (victim.has_value()) add(*std::move(victim));
   }
   // The household's other members, for a person who may hold a clue (one with a case record).
-  const bool claimant = std::any_of(
-      input.own_records.begin(), input.own_records.end(), [](const NormalizedRecord& r) {
-        return r.record().has_criminal_victim() || r.record().has_near_relative();
-      });
+  const bool claimant = std::any_of(input.own_records.begin(), input.own_records.end(),
+                                    [](const NormalizedRecord& r) { return CanFoundClue(r); });
   if (!claimant) return input;
   std::set<std::string> members;
   // The other dependants of a victim the person depended on are one family with them: the

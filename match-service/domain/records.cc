@@ -4,6 +4,14 @@
 
 namespace lifeline::match {
 
+bool CanFoundClue(const NormalizedRecord& record) {
+  static_assert(
+      Record::kCriminalVictim == 10 && Record::kNearRelative == 11 && Record::kCivilJudgment == 13,
+      "the store's records_basis index names these kinds");
+  return record.record().has_criminal_victim() || record.record().has_near_relative() ||
+         record.record().has_civil_judgment();
+}
+
 const std::string& CaseNumberOf(const NormalizedRecord& record) {
   const Record& r = record.record();
   switch (r.payload_case()) {

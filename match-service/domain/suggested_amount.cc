@@ -29,6 +29,8 @@ const char* CategoryWord(Category category) {
       return "dependant of a killed victim";
     case Category::kPropertyLoss:
       return "major property loss";
+    case Category::kCivilTort:
+      return "traffic accident or civil tort";
     case Category::kUnspecified:
       break;
   }
@@ -67,6 +69,8 @@ double EligibilityRules::MonthsFor(Category category) const {
       return dependant_of_deceased_months;
     case Category::kPropertyLoss:
       return property_loss_months;
+    case Category::kCivilTort:
+      return civil_tort_months;
     case Category::kUnspecified:
       break;
   }

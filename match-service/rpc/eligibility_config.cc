@@ -32,7 +32,7 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   require(config.has_base_scores(), "base_scores is required");
   const auto& base = config.base_scores();
   require(base.serious_injury() > 0 && base.urgent_treatment() > 0 &&
-              base.dependant_of_deceased() > 0 && base.property_loss() > 0,
+              base.dependant_of_deceased() > 0 && base.property_loss() > 0 && base.civil_tort() > 0,
           "base_scores: every category needs a score > 0");
   for (const auto& [signal, weight] : config.hardship_weights()) {
     require(weight >= 0, absl::StrCat("hardship_weights.", signal, " must be >= 0"));
@@ -68,12 +68,14 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   }
   const auto& months = amount.months();
   require(amount.has_months() && months.serious_injury() > 0 && months.urgent_treatment() > 0 &&
-              months.dependant_of_deceased() > 0 && months.property_loss() > 0,
+              months.dependant_of_deceased() > 0 && months.property_loss() > 0 &&
+              months.civil_tort() > 0,
           "amount.months: every category needs months > 0");
   require(months.serious_injury() <= config.max_months() &&
               months.urgent_treatment() <= config.max_months() &&
               months.dependant_of_deceased() <= config.max_months() &&
-              months.property_loss() <= config.max_months(),
+              months.property_loss() <= config.max_months() &&
+              months.civil_tort() <= config.max_months(),
           "amount.months: no category may exceed max_months");
   require(amount.has_very_hardship() && amount.has_extreme_hardship() &&
               amount.very_hardship().min_weight() > 0 &&
@@ -105,6 +107,7 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   rules.urgent_treatment_base = base.urgent_treatment();
   rules.dependant_of_deceased_base = base.dependant_of_deceased();
   rules.property_loss_base = base.property_loss();
+  rules.civil_tort_base = base.civil_tort();
   rules.hardship_weights.clear();
   for (const auto& [signal, weight] : config.hardship_weights()) {
     rules.hardship_weights[signal] = weight;
@@ -128,6 +131,7 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   rules.urgent_treatment_months = months.urgent_treatment();
   rules.dependant_of_deceased_months = months.dependant_of_deceased();
   rules.property_loss_months = months.property_loss();
+  rules.civil_tort_months = months.civil_tort();
   rules.very_hardship_weight = amount.very_hardship().min_weight();
   rules.very_hardship_months = amount.very_hardship().extra_months();
   rules.extreme_hardship_weight = amount.extreme_hardship().min_weight();

@@ -259,6 +259,13 @@ constexpr char kSchemaV14[] = R"sql(
 ALTER TABLE clues ADD COLUMN family TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 15: a civil case of a person's own (a civil judgment, kind 13) can found a clue
+// (category CIVIL_TORT), so re-scoring visits its persons too (kClaimKindsSql).
+constexpr char kSchemaV15[] = R"sql(
+DROP INDEX records_basis;
+CREATE INDEX records_basis ON records(person_id) WHERE kind IN (10, 11, 13) AND retracted = 0;
+)sql";
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -572,7 +579,7 @@ class SqliteMatchStore::Transaction : public MatchTransaction {
 
   absl::StatusOr<std::vector<std::string>> BasisCasesOf(const std::string& person_id) override {
     return db_.Query(
-        "SELECT DISTINCT case_number FROM records WHERE person_id = ? AND kind IN (10, 11) "
+        "SELECT DISTINCT case_number FROM records WHERE person_id = ? AND kind IN (10, 11, 13) "
         "AND retracted = 0 AND case_number <> ''",
         [](const Statement& row) { return row.ColumnText(0); }, person_id);
   }
@@ -763,6 +770,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       {12, kSchemaV12, nullptr},
       {13, kSchemaV13, nullptr},
       {14, kSchemaV14, nullptr},
+      {15, kSchemaV15, nullptr},
   };
 }
 

@@ -34,7 +34,7 @@ class SqliteMatchStore : public MatchStore {
   static constexpr char kCountCluesSql[] = "SELECT status, COUNT(*) FROM clues GROUP BY status";
   // Persons with a clue's basis (kinds 10 and 11: criminal_victim, near_relative) or a clue.
   static constexpr char kScorablePersonsSql[] =
-      "SELECT person_id FROM records WHERE kind IN (10, 11) AND retracted = 0 "
+      "SELECT person_id FROM records WHERE kind IN (10, 11, 13) AND retracted = 0 "
       "AND person_id IS NOT NULL UNION SELECT person_id FROM clues ORDER BY 1";
   // Possible matches are read from the top of their weight index, skipping pairs whose records
   // are in one person by now, until a page is full.

@@ -73,7 +73,9 @@ TEST_F(ClueMetricsTest, CountsPrecisionRecallAndDangerousFalsePositives) {
               ElementsAre(Pair("compensation_paid", 1), Pair("no_hardship", 1)));
   EXPECT_EQ(r.other_false_positives, 1);
 
-  ASSERT_EQ(r.by_category.size(), 4u);
+  ASSERT_EQ(r.by_category.size(), 5u);  // every category, also one the truth has none of
+  EXPECT_EQ(r.by_category[4].category, "civil_tort");
+  EXPECT_EQ(r.by_category[4].eligible, 0);
   const CategoryRecall& serious = r.by_category[0];
   EXPECT_EQ(serious.category, "serious_injury");
   EXPECT_EQ(serious.eligible, 1);

@@ -191,7 +191,7 @@ absl::Status LoadNearMisses(const std::string& path, Truth* truth) {
 
 const std::vector<std::string>& EligibleCategories() {
   static const auto* kCategories = new std::vector<std::string>{
-      "serious_injury", "urgent_treatment", "dependant_of_killed", "property_loss"};
+      "serious_injury", "urgent_treatment", "dependant_of_killed", "property_loss", "civil_tort"};
   return *kCategories;
 }
 

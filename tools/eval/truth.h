@@ -28,7 +28,8 @@ struct TruthRecord {
 // A person planted as eligible (truth/eligible.csv).
 struct EligibleEntry {
   std::string person_id;
-  std::string category;  // serious_injury | urgent_treatment | dependant_of_killed | property_loss
+  // serious_injury | urgent_treatment | dependant_of_killed | property_loss | civil_tort
+  std::string category;
   std::string case_number;
   std::string victim_person_id;
   std::vector<std::string> signals;

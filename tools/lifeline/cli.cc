@@ -83,7 +83,8 @@ commands:
                                            inside the cluster)
   clues [--status pending|approved|rejected|more_info|excluded|withdrawn]
         [--tier high|medium|low]
-        [--category serious_injury|urgent_treatment|dependant_of_deceased|property_loss]
+        [--category serious_injury|urgent_treatment|dependant_of_deceased|property_loss
+                    |civil_tort]
         [--region PREFIX] [--order score|age] [--wait-for N] [--wait-s S]
                                            list clues, best first (or oldest first); optionally
                                            wait for N clues
@@ -301,11 +302,12 @@ absl::StatusOr<std::string> FilterQuery(const Args& args) {
   std::string query;
   if (auto category = args.Get("category")) {
     static const std::set<std::string> kCategories = {"serious_injury", "urgent_treatment",
-                                                      "dependant_of_deceased", "property_loss"};
+                                                      "dependant_of_deceased", "property_loss",
+                                                      "civil_tort"};
     if (!kCategories.contains(*category)) {
       return absl::InvalidArgumentError(
-          "--category must be serious_injury, urgent_treatment, dependant_of_deceased or "
-          "property_loss");
+          "--category must be serious_injury, urgent_treatment, dependant_of_deceased, "
+          "property_loss or civil_tort");
     }
     absl::StrAppend(&query, "&category=CATEGORY_", absl::AsciiStrToUpper(*category));
   }
@@ -736,6 +738,8 @@ std::string CategoryCode(match::v1::Category category) {
       return "dependant_of_killed";
     case match::v1::CATEGORY_PROPERTY_LOSS:
       return "property_loss";
+    case match::v1::CATEGORY_CIVIL_TORT:
+      return "civil_tort";
     default:
       return "";
   }
