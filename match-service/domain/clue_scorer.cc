@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -468,18 +469,24 @@ using Burden = Signal;
 
 std::vector<Burden> Burdens(const ScoringInput& input, const Basis& basis, absl::CivilDay today) {
   std::vector<Burden> out;
-  std::set<std::string> aged;  // persons whose age was read
   std::optional<Burden> minor;
   std::optional<Burden> elderly;
   for (const LinkedRecord& linked : input.household_records) {
     const NormalizedRecord& r = linked.record;
     if (linked.person_id == input.person_id || r.person().birth_date().empty()) continue;
     const std::optional<int> age = AgeOn(r.person().birth_date(), today);
-    if (!age.has_value() || !aged.insert(linked.person_id).second) continue;
-    if (*age < 18 && !minor.has_value()) {
+    if (!age.has_value()) continue;
+    // The evidence is the first such record by (agency, record id), so that it stays put as
+    // more records arrive.
+    auto earlier = [&r](const std::optional<Burden>& burden) {
+      return !burden.has_value() ||
+             std::tie(r.agency(), r.source_record_id()) <
+                 std::tie(burden->evidence.agency, burden->evidence.source_record_id);
+    };
+    if (*age < 18 && earlier(minor)) {
       minor = Burden{kSignalHouseholdMinor,
                      Fact(r, "person.birth_date", "under 18", "", kRoleHardship)};
-    } else if (*age >= 60 && !elderly.has_value()) {
+    } else if (*age >= 60 && earlier(elderly)) {
       elderly = Burden{kSignalHouseholdElderly,
                        Fact(r, "person.birth_date", "60 or over", "", kRoleHardship)};
     }

@@ -575,6 +575,10 @@ TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
   ASSERT_TRUE(store->SetPlanId(father.clue.clue_id, "plan_1").ok());
   ASSERT_TRUE(store->outbox()->Due(kReferralTopic, 5, INT64_MAX).ok());
   ASSERT_TRUE(store->Rescore(kNow).ok());
+  // A clue with its case's other clues and its family; a dry run; rules changed at start-up.
+  ASSERT_TRUE(store->GetClue(mother.clue.clue_id).ok());
+  ASSERT_TRUE(store->engine()->PreviewRules(EligibilityRules{}, kNow).ok());
+  ASSERT_TRUE(store->engine()->RescoreIfRulesChanged("rules-plan", kNow).ok());
   // Identity resolution's reads and writes.
   auto links = store->ListLinks(0, 5);
   ASSERT_TRUE(links.ok());

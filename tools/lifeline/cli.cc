@@ -388,7 +388,8 @@ absl::Status ShowClue(GatewayClient& gw, const Args& args, std::ostream& out) {
   if (clue.family_size() > 0) out << "    family:\n";
   for (const auto& f : clue.family()) {
     out << absl::StrFormat(
-        "      %s (%s)  %s%s  hardship %s\n", f.person_name(), f.person_id_masked(),
+        "      %s (%s)  %s%s  hardship %s\n", f.person_name(),
+        f.person_id_masked().empty() ? std::string("no ID") : f.person_id_masked(),
         absl::StrJoin(f.relations(), "; "), f.age_group().empty() ? "" : ", " + f.age_group(),
         f.hardship_signals().empty() ? std::string("none on record")
                                      : absl::StrJoin(f.hardship_signals(), ", "));
