@@ -4,6 +4,7 @@
 // 10 s). Sustained ingestion must not fall as the index grows.
 //
 //   build/release/bin/lifeline-match-bench [--records N] [--batch N] [--window N] [--dir PATH]
+//                                          [--only import|rescore]
 //
 // The records are synthetic, made in-process before anything is measured, with the structure a
 // province's data has: families of four (a possible victim, two parents, a child), 95 % with a
@@ -16,6 +17,12 @@
 // records/s and batch latency percentiles; the summary gives the windows ending at 100 k, 1 M
 // and 3 M records already in the index. Then a rule change over the whole store: a dry run
 // (PreviewRules) and a re-scoring with the same and with new rules, timed.
+//
+// A store of a million persons takes many minutes to import, so the two halves can run apart:
+// `--dir PATH --only import` builds the store in PATH and keeps it (no rule change), and
+// `--dir PATH --only rescore` times the rule change on a copy of PATH/match.db (removed
+// afterwards), so every run starts from the imported state. --dir alone keeps the store too, after
+// the rule change.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -53,6 +60,9 @@ struct Options {
   int batch = 2000;  // ingest-service's dispatcher batch
   int64_t window = 100000;
   std::string dir;
+  // "": import then rule change; "import": import only; "rescore": rule change only, on a copy
+  // of the store in `dir`.
+  std::string only;
 };
 
 // Makes the synthetic records, agency by agency within blocks of families.
@@ -64,12 +74,15 @@ class Synth {
   void Block(int64_t first, int64_t count, std::vector<rv1::NormalizedRecord>* out) {
     std::map<std::string, std::vector<rv1::NormalizedRecord>> by_agency;
     for (int64_t f = first; f < first + count; ++f) Family(f, &by_agency);
+    const size_t block_start = out->size();
     for (auto& [agency, records] : by_agency) {
       for (auto& r : records) out->push_back(std::move(r));
     }
-    // Newer versions of earlier records, as agencies correct them.
+    // Newer versions of one in twenty of this block's records, as agencies correct them. (Until
+    // 2026-12 this walked every earlier block too, so most of a large run was the same few
+    // corrections sent again and ignored: 3,400,000 records held 854,665 distinct ones.)
     const size_t n = out->size();
-    for (size_t i = 0; i < n; i += 20) {
+    for (size_t i = block_start; i < n; i += 20) {
       rv1::NormalizedRecord again = (*out)[i];
       again.set_version(again.version() + 1);
       again.set_record_date("2024-05-01");
@@ -206,6 +219,9 @@ bool ParseFlags(int argc, char** argv, Options* options) {
       ok = absl::SimpleAtoi(value, &options->window) && options->window > 0;
     } else if (flag == "--dir") {
       options->dir = value;
+    } else if (flag == "--only") {
+      ok = value == "import" || value == "rescore";
+      options->only = value;
     } else {
       ok = false;
     }
@@ -214,14 +230,17 @@ bool ParseFlags(int argc, char** argv, Options* options) {
       return false;
     }
   }
-  if (argc % 2 == 0) {
-    std::cerr << "usage: lifeline-match-bench [--records N] [--batch N] [--window N] [--dir P]\n";
+  if (argc % 2 == 0 || (!options->only.empty() && options->dir.empty())) {
+    std::cerr << "usage: lifeline-match-bench [--records N] [--batch N] [--window N] [--dir P] "
+                 "[--only import|rescore] (--only needs --dir)\n";
     return false;
   }
   return true;
 }
 
-int Run(const Options& options) {
+// Applies the synthetic records through `engine` in batches, printing each window. Returns false
+// (after saying why) when a batch fails.
+bool Import(const Options& options, MatchEngine& engine, absl::Time now) {
   std::cout << "generating " << options.records << " records..." << std::flush;
   std::vector<rv1::NormalizedRecord> records;
   records.reserve(options.records + 40000);
@@ -232,21 +251,6 @@ int Run(const Options& options) {
   }
   records.resize(options.records);
   std::cout << " done\n";
-
-  std::error_code ec;
-  const bool own_dir = options.dir.empty();
-  const std::string dir = own_dir ? absl::StrCat(std::filesystem::temp_directory_path().string(),
-                                                 "/match-bench-", absl::ToUnixNanos(absl::Now()))
-                                  : options.dir;
-  std::filesystem::create_directories(dir, ec);
-  auto store = SqliteMatchStore::Open(dir + "/match.db");
-  if (!store.ok()) {
-    std::cerr << "lifeline-match-bench: " << store.status() << "\n";
-    return 1;
-  }
-  MatchEngine engine(store->get(), ClueScorer(EligibilityRules{}));
-  const absl::Time now =
-      absl::FromCivil(absl::CivilSecond(2024, 6, 1, 8, 0, 0), absl::UTCTimeZone());
 
   std::printf("%12s %12s %10s %10s %10s %10s %10s\n", "in_index", "records/s", "p50_ms", "p99_ms",
               "max_ms", "over_10s", "clues");
@@ -263,7 +267,7 @@ int Run(const Options& options) {
     const auto t1 = std::chrono::steady_clock::now();
     if (!result.ok()) {
       std::cerr << "lifeline-match-bench: batch at " << at << ": " << result.status() << "\n";
-      return 1;
+      return false;
     }
     clues += result->clues_created - result->clues_withdrawn;
     latencies_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
@@ -288,21 +292,25 @@ int Run(const Options& options) {
               static_cast<long long>(options.records), total,
               static_cast<double>(options.records) / total, static_cast<long long>(clues),
               static_cast<long long>(PeakRssMiB()));
+  return true;
+}
 
-  // A rule change over everyone in the store: the persons and clues, a dry run (PreviewRules), a
-  // re-scoring with the same rules (nothing changes) and one with new rules (amounts and tiers
-  // move). The goal: re-scoring a million persons in 10 s.
-  auto persons = (*store)->database()->Run([&]() -> absl::Status {
-    auto count = (*store)->database()->QueryOne(
-        "SELECT COUNT(*) FROM persons",
-        [](const common::Statement& row) { return row.ColumnInt(0); });
+// A rule change over everyone in the store: the persons and clues, a dry run (PreviewRules), a
+// re-scoring with the same rules (nothing changes) and one with new rules (amounts and tiers
+// move). The goal: re-scoring a million persons in 10 s. Returns false (after saying
+// why) on an error.
+bool RuleChange(SqliteMatchStore* store, MatchEngine& engine, absl::Time now) {
+  auto persons = store->database()->Run([&]() -> absl::Status {
+    auto count =
+        store->database()->QueryOne("SELECT COUNT(*) FROM persons",
+                                    [](const common::Statement& row) { return row.ColumnInt(0); });
     if (!count.ok()) return count.status();
     std::printf("store: %lld persons\n", static_cast<long long>(count->value_or(0)));
     return absl::OkStatus();
   });
   if (!persons.ok()) {
     std::cerr << "lifeline-match-bench: " << persons << "\n";
-    return 1;
+    return false;
   }
   auto timed = [](const char* what, auto&& fn) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -324,18 +332,73 @@ int Run(const Options& options) {
               preview.total.tier_down, preview.total.amount_changed);
   const ApplyResult same = timed("rescore, same rules", [&] { return engine.Rescore(now); });
   std::printf("  %d persons scored, %d clues updated\n", same.persons_scored, same.clues_updated);
-  MatchEngine changed_engine(store->get(), ClueScorer(changed));
+  MatchEngine changed_engine(store, ClueScorer(changed));
   if (auto loaded = changed_engine.LoadIndex(); !loaded.ok()) {
     std::cerr << "lifeline-match-bench: " << loaded.status() << "\n";
-    return 1;
+    return false;
   }
   const ApplyResult moved =
       timed("rescore, new rules", [&] { return changed_engine.Rescore(now, kCauseRules); });
   std::printf("  %d persons scored, %d clues updated\n", moved.persons_scored, moved.clues_updated);
+  std::printf("peak RSS %lld MiB\n", static_cast<long long>(PeakRssMiB()));
+  return true;
+}
+
+int Run(const Options& options) {
+  std::error_code ec;
+  const bool own_dir = options.dir.empty();
+  std::string dir = own_dir ? absl::StrCat(std::filesystem::temp_directory_path().string(),
+                                           "/match-bench-", absl::ToUnixNanos(absl::Now()))
+                            : options.dir;
+  std::filesystem::create_directories(dir, ec);
+  std::string copy;  // the working copy of a built store (--only rescore), removed at the end
+  if (options.only == "rescore") {
+    copy = absl::StrCat(dir, "/rescore-copy-", absl::ToUnixNanos(absl::Now()));
+    std::filesystem::create_directories(copy, ec);
+    for (const char* file : {"/match.db", "/match.db-wal"}) {
+      if (!std::filesystem::exists(dir + file)) continue;
+      if (!std::filesystem::copy_file(dir + file, copy + file, ec)) {
+        std::cerr << "lifeline-match-bench: copying " << dir << file << ": " << ec.message()
+                  << "\n";
+        return 1;
+      }
+    }
+    if (!std::filesystem::exists(copy + "/match.db")) {
+      std::cerr << "lifeline-match-bench: no store in " << dir
+                << " (build one with --only import)\n";
+      return 1;
+    }
+    dir = copy;
+  }
+  auto store = SqliteMatchStore::Open(dir + "/match.db");
+  if (!store.ok()) {
+    std::cerr << "lifeline-match-bench: " << store.status() << "\n";
+    return 1;
+  }
+  MatchEngine engine(store->get(), ClueScorer(EligibilityRules{}));
+  const absl::Time now =
+      absl::FromCivil(absl::CivilSecond(2024, 6, 1, 8, 0, 0), absl::UTCTimeZone());
+
+  bool ok = true;
+  if (options.only == "rescore") {
+    // The import leaves the engine's link index built; a re-opened store builds it first.
+    const auto t0 = std::chrono::steady_clock::now();
+    auto loaded = engine.LoadIndex();
+    if (!loaded.ok()) {
+      std::cerr << "lifeline-match-bench: " << loaded.status() << "\n";
+      return 1;
+    }
+    std::printf("link index: %lld live records in %.1f s\n", static_cast<long long>(*loaded),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  } else {
+    ok = Import(options, engine, now);
+  }
+  if (ok && options.only != "import") ok = RuleChange(store->get(), engine, now);
 
   store->reset();
   if (own_dir) std::filesystem::remove_all(dir, ec);
-  return 0;
+  if (!copy.empty()) std::filesystem::remove_all(copy, ec);
+  return ok ? 0 : 1;
 }
 
 }  // namespace
