@@ -147,6 +147,15 @@ TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
   EXPECT_THAT(record_ids, Contains("MA-341523-0457"));  // rural minimum living security
   EXPECT_GT(clue.suggested_amount().max_fen(), 0);
   EXPECT_LE(clue.suggested_amount().max_fen(), 83012300);
+  // Its family: the mother who also depended on the son, with her hardship and her own clue.
+  const std::string mother_clue = by_masked["3415**********1643"].clue_id();
+  bool mother_in_family = false;
+  for (const auto& member : clue.family()) {
+    if (member.person_id_masked() != "3415**********1643") continue;
+    mother_in_family = !member.hardship_signals().empty() && member.clues_size() == 1 &&
+                       member.clues(0).clue_id() == mother_clue;
+  }
+  EXPECT_TRUE(mother_in_family) << got.body;
 
   EXPECT_EQ(clue.region_code(), "341523");
   EXPECT_GE(clue.suggested_amount().point_fen(), clue.suggested_amount().min_fen());
@@ -221,6 +230,28 @@ TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
   HttpResponse again = Http("POST", "/v1/clues/" + father_clue + ":review", kChiefProcurator,
                             approve + R"(, "reason": "again"})");
   EXPECT_EQ(again.status, 409) << again.body;
+
+  // The mother's clue: information asked for and received puts it back to pending; a rejection
+  // needs a coded reason.
+  auto review_mother = [&](const std::string& body) {
+    return Http("POST", "/v1/clues/" + mother_clue + ":review", kProcurator, body);
+  };
+  EXPECT_EQ(
+      review_mother(R"({"decision": "DECISION_REQUEST_INFO", "reason": "town to confirm"})").status,
+      200);
+  HttpResponse back =
+      review_mother(R"({"decision": "DECISION_INFO_RECEIVED", "reason": "town confirmed"})");
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(ParseJson<match::v1::Clue>(back.body).status(), match::v1::CLUE_STATUS_PENDING_REVIEW);
+  EXPECT_EQ(review_mother(R"({"decision": "DECISION_REJECT", "reason": "declined"})").status, 400);
+  HttpResponse rejected =
+      review_mother(R"({"decision": "DECISION_REJECT", "reject_reason": "REJECT_REASON_DECLINED", )"
+                    R"("reason": "the family declined"})");
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  const auto mother = ParseJson<match::v1::Clue>(rejected.body);
+  EXPECT_EQ(mother.status(), match::v1::CLUE_STATUS_REJECTED);
+  ASSERT_EQ(mother.reviews_size(), 3);
+  EXPECT_EQ(mother.reviews(2).reject_reason(), match::v1::REJECT_REASON_DECLINED);
 }
 
 // Runs after the clue flow above, on its data.
