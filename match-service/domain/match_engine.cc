@@ -546,6 +546,7 @@ absl::StatusOr<ScoringInput> MatchEngine::LoadScoringInput(MatchTransaction& tx,
     for (LinkedRecord& linked : in_case) add(std::move(linked));
   }
   for (const auto& [agency, record_id] : victims) {
+    if (loaded.contains({agency, record_id})) continue;  // in the case's records already
     ASSIGN_OR_RETURN(std::optional<LinkedRecord> victim, tx.LiveRecord(agency, record_id));
     if (victim.has_value()) add(*std::move(victim));
   }
