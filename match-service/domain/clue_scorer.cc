@@ -262,18 +262,20 @@ std::optional<int> AgeOn(const std::string& birth_date, absl::CivilDay today) {
   return age;
 }
 
-bool IsMinor(const std::string& birth_date, absl::CivilDay today) {
-  const std::optional<int> age = AgeOn(birth_date, today);
-  return age.has_value() && *age < 18;
-}
+constexpr char kMinor[] = "minor";
+constexpr char kElderly[] = "elderly";
 
-// "minor" under 18, "elderly" at 60 or over, else "" (no readable birth date either).
+// kMinor under 18, kElderly at 60 or over, else "" (no readable birth date either).
 std::string AgeGroup(const std::string& birth_date, absl::CivilDay today) {
   const std::optional<int> age = AgeOn(birth_date, today);
   if (!age.has_value()) return "";
-  if (*age < 18) return "minor";
-  if (*age >= 60) return "elderly";
+  if (*age < 18) return kMinor;
+  if (*age >= 60) return kElderly;
   return "";
+}
+
+bool IsMinor(const std::string& birth_date, absl::CivilDay today) {
+  return AgeGroup(birth_date, today) == kMinor;
 }
 
 // The other persons of case `case_number` (its victims and named near relatives) and of the
@@ -331,9 +333,9 @@ std::vector<FamilyMember> FamilyOf(const ScoringInput& input, const std::string&
 }
 
 // True when every hardship signal is dated and began before the case (both dates readable).
-bool HardshipBeforeCase(const std::vector<Signal>& signals, const std::string& case_date) {
-  auto case_day = common::ParseDate(case_date, "case_date");
-  if (!case_day.ok() || signals.empty()) return false;
+bool HardshipBeforeCase(const std::vector<Signal>& signals,
+                        std::optional<absl::CivilDay> case_day) {
+  if (!case_day.has_value() || signals.empty()) return false;
   for (const Signal& s : signals) {
     auto start = common::ParseDate(s.evidence.date, "date");
     if (!start.ok() || *start >= *case_day) return false;
@@ -473,9 +475,9 @@ std::vector<Burden> Burdens(const ScoringInput& input, const Basis& basis, absl:
   std::optional<Burden> elderly;
   for (const LinkedRecord& linked : input.household_records) {
     const NormalizedRecord& r = linked.record;
-    if (linked.person_id == input.person_id || r.person().birth_date().empty()) continue;
-    const std::optional<int> age = AgeOn(r.person().birth_date(), today);
-    if (!age.has_value()) continue;
+    if (linked.person_id == input.person_id) continue;
+    const std::string group = AgeGroup(r.person().birth_date(), today);
+    if (group.empty()) continue;
     // The evidence is the first such record by (agency, record id), so that it stays put as
     // more records arrive.
     auto earlier = [&r](const std::optional<Burden>& burden) {
@@ -483,10 +485,10 @@ std::vector<Burden> Burdens(const ScoringInput& input, const Basis& basis, absl:
              std::tie(r.agency(), r.source_record_id()) <
                  std::tie(burden->evidence.agency, burden->evidence.source_record_id);
     };
-    if (*age < 18 && earlier(minor)) {
+    if (group == kMinor && earlier(minor)) {
       minor = Burden{kSignalHouseholdMinor,
                      Fact(r, "person.birth_date", "under 18", "", kRoleHardship)};
-    } else if (*age >= 60 && earlier(elderly)) {
+    } else if (group == kElderly && earlier(elderly)) {
       elderly = Burden{kSignalHouseholdElderly,
                        Fact(r, "person.birth_date", "60 or over", "", kRoleHardship)};
     }
@@ -721,7 +723,7 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
 
     clue.needs = NeedsFor(basis, unpaid_judgment, signal_names, input, today);
     clue.region_code = basis.region_code();
-    if (HardshipBeforeCase(signals, basis.case_date())) {
+    if (HardshipBeforeCase(signals, case_day)) {
       questions.push_back(kQuestionHardshipBeforeCase);
     }
     questions.push_back(kQuestionArticle8);

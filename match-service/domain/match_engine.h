@@ -29,7 +29,6 @@
 
 namespace lifeline::match {
 
-// What one UpsertRecords or Rescore call changed.
 // What re-scored a clue, as its history's actor.
 inline const std::string kCauseRecords = "records";
 inline const std::string kCauseRescore = "rescore";
@@ -37,6 +36,7 @@ inline const std::string kCauseRules = "rules";
 inline const std::string kCauseRelink = "relink";
 inline const std::string kCauseMatchReview = "match_review";
 
+// What one UpsertRecords or Rescore call changed.
 struct ApplyResult {
   int applied = 0;
   int unchanged = 0;

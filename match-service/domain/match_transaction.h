@@ -80,7 +80,8 @@ class MatchTransaction {
   virtual absl::Status AddPossibleMatches(const std::vector<PossibleMatchRow>& rows,
                                           absl::Time now) = 0;
 
-  // The cases of the person's live victim and near-relative records.
+  // The cases of the person's live records that can found a clue (CanFoundClue: victim,
+  // near-relative and civil-judgment records).
   virtual absl::StatusOr<std::vector<std::string>> BasisCasesOf(const std::string& person_id) = 0;
   // Persons with a record in the case.
   virtual absl::StatusOr<std::vector<std::string>> PersonsInCase(

@@ -260,7 +260,7 @@ ALTER TABLE clues ADD COLUMN family TEXT NOT NULL DEFAULT '';
 )sql";
 
 // Version 15: a civil case of a person's own (a civil judgment, kind 13) can found a clue
-// (category CIVIL_TORT), so re-scoring visits its persons too (kClaimKindsSql).
+// (category CIVIL_TORT), so re-scoring visits its persons too (CanFoundClue's kinds).
 constexpr char kSchemaV15[] = R"sql(
 DROP INDEX records_basis;
 CREATE INDEX records_basis ON records(person_id) WHERE kind IN (10, 11, 13) AND retracted = 0;
@@ -858,48 +858,61 @@ absl::StatusOr<ClueView> SqliteMatchStore::GetClue(const std::string& clue_id) {
   ClueView view;
   RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
     ASSIGN_OR_RETURN(view, LoadClueView(clue_id));
+    // Display names and masked IDs, each person read once.
+    std::map<std::string, std::pair<std::string, std::string>> shown = {
+        {view.clue.candidate.person_id, {view.person_name, view.person_id_masked}}};
+    auto display =
+        [&](const std::string& person_id) -> absl::StatusOr<std::pair<std::string, std::string>> {
+      if (auto it = shown.find(person_id); it != shown.end()) return it->second;
+      std::pair<std::string, std::string> names;
+      auto person = LoadPerson(person_id);
+      if (person.ok()) {
+        names = {person->person.name_original(), person->person.id_masked()};
+      } else if (!absl::IsNotFound(person.status())) {
+        return person.status();
+      }  // NotFound: a member merged away since, shown by id until the clue is re-scored
+      shown.emplace(person_id, names);
+      return names;
+    };
+    // Clue rows as another clue shows them: "case_number" or "person_id" = `key`.
+    auto related = [&](const char* column,
+                       const std::string& key) -> absl::StatusOr<std::vector<RelatedClueView>> {
+      ASSIGN_OR_RETURN(
+          std::vector<RelatedClueView> rows,
+          db_->Query(
+              absl::StrCat("SELECT clue_id, person_id, category, status, score_micros, "
+                           "hardship_signals, region_code FROM clues WHERE ",
+                           column, " = ? ORDER BY clue_id"),
+              [](const Statement& row) {
+                RelatedClueView r;
+                r.clue_id = row.ColumnText(0);
+                r.person_id = row.ColumnText(1);
+                r.category = static_cast<Category>(row.ColumnInt(2));
+                r.status = static_cast<ClueStatus>(row.ColumnInt(3));
+                r.score = static_cast<double>(row.ColumnInt(4)) / 1e6;
+                r.hardship_signals = SplitList(row.ColumnText(5));
+                r.region_code = row.ColumnText(6);
+                return r;
+              },
+              key));
+      for (RelatedClueView& r : rows) {
+        ASSIGN_OR_RETURN(const auto names, display(r.person_id));
+        r.person_name = names.first;
+        r.person_id_masked = names.second;
+      }
+      return rows;
+    };
     // The other clues of the case, excluded and withdrawn ones too: the family's picture.
-    ASSIGN_OR_RETURN(std::vector<std::string> related,
-                     db_->Query(
-                         "SELECT clue_id FROM clues WHERE case_number = ? AND clue_id <> ? "
-                         "ORDER BY clue_id",
-                         [](const Statement& row) { return row.ColumnText(0); },
-                         view.clue.candidate.case_number, clue_id));
-    for (const std::string& id : related) {
-      ASSIGN_OR_RETURN(ClueView other, LoadClueView(id));
-      view.related.push_back(
-          RelatedClueView{other.clue.clue_id, other.clue.candidate.person_id, other.person_name,
-                          other.person_id_masked, other.clue.candidate.category, other.clue.status,
-                          other.clue.candidate.score, other.clue.candidate.hardship_signals,
-                          other.clue.candidate.region_code});
-    }
+    ASSIGN_OR_RETURN(view.related, related("case_number", view.clue.candidate.case_number));
+    std::erase_if(view.related,
+                  [&](const RelatedClueView& r) { return r.clue_id == view.clue.clue_id; });
     // The family as last scored, with each member's display identity and clues (any case).
     for (const FamilyMember& member : view.clue.candidate.family) {
       FamilyMemberView m{member, "", "", {}};
-      auto person = LoadPerson(member.person_id);
-      if (person.ok()) {
-        m.person_name = person->person.name_original();
-        m.person_id_masked = person->person.id_masked();
-      } else if (!absl::IsNotFound(person.status())) {
-        return person.status();  // (a member merged away since: shown by id until re-scored)
-      }
-      ASSIGN_OR_RETURN(
-          m.clues,
-          db_->Query(
-              "SELECT clue_id, category, status, score_micros, hardship_signals, region_code "
-              "FROM clues WHERE person_id = ? ORDER BY clue_id",
-              [&](const Statement& row) {
-                return RelatedClueView{row.ColumnText(0),
-                                       member.person_id,
-                                       m.person_name,
-                                       m.person_id_masked,
-                                       static_cast<Category>(row.ColumnInt(1)),
-                                       static_cast<ClueStatus>(row.ColumnInt(2)),
-                                       static_cast<double>(row.ColumnInt(3)) / 1e6,
-                                       SplitList(row.ColumnText(4)),
-                                       row.ColumnText(5)};
-              },
-              member.person_id));
+      ASSIGN_OR_RETURN(const auto names, display(member.person_id));
+      m.person_name = names.first;
+      m.person_id_masked = names.second;
+      ASSIGN_OR_RETURN(m.clues, related("person_id", member.person_id));
       view.family.push_back(std::move(m));
     }
     return absl::OkStatus();

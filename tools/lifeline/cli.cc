@@ -12,7 +12,6 @@
 #include <memory>
 #include <optional>
 #include <ostream>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -152,6 +151,11 @@ commands:
 
 std::string ShortEnum(const std::string& name, const std::string& prefix) {
   return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
+}
+
+// A rejection code as the CLI writes it: REJECT_REASON_NO_HARDSHIP -> "no_hardship".
+std::string RejectCode(match::v1::RejectReason reason) {
+  return absl::AsciiStrToLower(ShortEnum(match::v1::RejectReason_Name(reason), "REJECT_REASON_"));
 }
 
 void PrintClueLine(const match::v1::Clue& c, int rank, std::ostream& out) {
@@ -301,10 +305,10 @@ absl::StatusOr<std::string> TierQuery(const Args& args) {
 absl::StatusOr<std::string> FilterQuery(const Args& args) {
   std::string query;
   if (auto category = args.Get("category")) {
-    static const std::set<std::string> kCategories = {"serious_injury", "urgent_treatment",
-                                                      "dependant_of_deceased", "property_loss",
-                                                      "civil_tort"};
-    if (!kCategories.contains(*category)) {
+    match::v1::Category parsed = match::v1::CATEGORY_UNSPECIFIED;
+    if (!match::v1::Category_Parse(absl::StrCat("CATEGORY_", absl::AsciiStrToUpper(*category)),
+                                   &parsed) ||
+        parsed == match::v1::CATEGORY_UNSPECIFIED) {
       return absl::InvalidArgumentError(
           "--category must be serious_injury, urgent_treatment, dependant_of_deceased, "
           "property_loss or civil_tort");
@@ -364,10 +368,7 @@ absl::Status ShowClue(GatewayClient& gw, const Args& args, std::ostream& out) {
   for (const auto& r : clue.reviews()) {
     std::string code;
     if (r.reject_reason() != match::v1::REJECT_REASON_UNSPECIFIED) {
-      code = absl::StrCat("(",
-                          absl::AsciiStrToLower(ShortEnum(
-                              match::v1::RejectReason_Name(r.reject_reason()), "REJECT_REASON_")),
-                          ") ");
+      code = absl::StrCat("(", RejectCode(r.reject_reason()), ") ");
     }
     out << absl::StrFormat("    review: %s by %s %s %s%s\n",
                            ShortEnum(match::v1::Review::Decision_Name(r.decision()), "DECISION_"),
@@ -412,7 +413,7 @@ std::vector<std::string> RejectCodes() {
   const auto* values = match::v1::RejectReason_descriptor();
   for (int i = 0; i < values->value_count(); ++i) {
     if (values->value(i)->number() == match::v1::REJECT_REASON_UNSPECIFIED) continue;
-    codes.push_back(absl::AsciiStrToLower(ShortEnum(values->value(i)->name(), "REJECT_REASON_")));
+    codes.push_back(RejectCode(static_cast<match::v1::RejectReason>(values->value(i)->number())));
   }
   return codes;
 }
