@@ -190,7 +190,7 @@ void CheckCivilJudgment(const rv1::CivilJudgment& p, const FieldChecks& c) {
   c.Date("civil_judgment.incident_date", p.incident_date());
   c.Required("civil_judgment.case_number", p.case_number());
   c.Required("civil_judgment.amount_awarded_fen", p.amount_awarded_fen());
-  c.Range("civil_judgment.disability_grade", p.disability_grade(), 1, 4);
+  c.Range("civil_judgment.disability_grade", p.disability_grade(), 1, 10);
   // A civil case of its own says what injury it compensates, when and where.
   if (p.claim() == rv1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT ||
       p.claim() == rv1::CivilJudgment::CLAIM_OTHER_TORT) {

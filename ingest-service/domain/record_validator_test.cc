@@ -316,7 +316,7 @@ std::vector<Case> Cases() {
        "civil_judgment.incident_date", reason::kMissingField, Severity::kError},
       {"tort_grade_5_rejected", "court",
        With(TrafficJudgmentRecord(),
-            [](Record& r) { r.mutable_civil_judgment()->set_disability_grade(5); }),
+            [](Record& r) { r.mutable_civil_judgment()->set_disability_grade(11); }),
        "civil_judgment.disability_grade", reason::kValueOutOfRange, Severity::kError},
       {"grade_5_rejected", "disabled_persons_federation",
        With(DisabilityRecord(),

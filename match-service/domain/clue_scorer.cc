@@ -431,10 +431,10 @@ std::optional<Basis> CivilTortBasis(const NormalizedRecord& r, const Eligibility
       j.claim() != rv1::CivilJudgment::CLAIM_OTHER_TORT) {
     return std::nullopt;
   }
-  const bool severe =
-      j.injury() == rv1::CivilJudgment::INJURY_SERIOUS ||
-      j.injury() == rv1::CivilJudgment::INJURY_DEATH ||
-      (j.disability_grade() >= 1 && j.disability_grade() <= rules.severe_disability_max_grade);
+  const bool severe = j.injury() == rv1::CivilJudgment::INJURY_SERIOUS ||
+                      j.injury() == rv1::CivilJudgment::INJURY_DEATH ||
+                      (j.disability_grade() >= 1 &&
+                       j.disability_grade() <= rules.injury_appraisal_severe_max_grade);
   if (!severe || j.case_number().empty()) return std::nullopt;
   Basis basis{Category::kCivilTort, j.case_number(), &r, {}};
   basis.evidence.push_back(Fact(r, "civil_judgment.claim",

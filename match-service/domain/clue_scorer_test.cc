@@ -565,9 +565,10 @@ TEST(ClueScorerTest, ACivilTortNeedsASeriousHarmAndUnpaidCompensation) {
   auto* j = world[0].mutable_record()->mutable_civil_judgment();
   j->set_injury(rv1::CivilJudgment::INJURY_MINOR);
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
-  j->set_disability_grade(3);  // not severe
+  // The court's injury appraisal runs from grade 1 (most severe) to 10; 1 to 4 are severe.
+  j->set_disability_grade(5);
   EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
-  j->set_disability_grade(2);
+  j->set_disability_grade(4);
   EXPECT_THAT(ScoreFor(testing::Father(), world), SizeIs(1));
   // Another tort, fatal: the person claims as a near relative.
   j->set_disability_grade(0);

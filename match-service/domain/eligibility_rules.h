@@ -53,6 +53,9 @@ struct EligibilityRules {
   int64_t property_loss_threshold_fen = 5000000;
   // An injury disability grade at or below this (1 most severe) counts as severely disabled.
   int32_t severe_disability_max_grade = 2;
+  // A court's injury appraisal in a civil case (grades 1 most severe to 10) at or below this
+  // counts as severely disabled.
+  int32_t injury_appraisal_severe_max_grade = 4;
 
   // Base score per category.
   double serious_injury_base = 60;

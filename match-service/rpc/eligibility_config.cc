@@ -29,6 +29,10 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   require(config.property_loss_threshold_fen() > 0, "property_loss_threshold_fen must be > 0");
   require(config.severe_disability_max_grade() >= 1 && config.severe_disability_max_grade() <= 4,
           "severe_disability_max_grade must be 1..4");
+  require(!config.has_injury_appraisal_severe_max_grade() ||
+              (config.injury_appraisal_severe_max_grade() >= 1 &&
+               config.injury_appraisal_severe_max_grade() <= 10),
+          "injury_appraisal_severe_max_grade must be 1..10");
   require(config.has_base_scores(), "base_scores is required");
   const auto& base = config.base_scores();
   require(base.serious_injury() > 0 && base.urgent_treatment() > 0 &&
@@ -103,6 +107,9 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
   rules.floor_fen = config.floor_fen();
   rules.property_loss_threshold_fen = config.property_loss_threshold_fen();
   rules.severe_disability_max_grade = config.severe_disability_max_grade();
+  if (config.has_injury_appraisal_severe_max_grade()) {
+    rules.injury_appraisal_severe_max_grade = config.injury_appraisal_severe_max_grade();
+  }
   rules.serious_injury_base = base.serious_injury();
   rules.urgent_treatment_base = base.urgent_treatment();
   rules.dependant_of_deceased_base = base.dependant_of_deceased();

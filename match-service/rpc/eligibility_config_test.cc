@@ -38,6 +38,8 @@ TEST(EligibilityConfigTest, ShippedRulesLoadWithTheDocumentedValues) {
   EXPECT_DOUBLE_EQ(rules->exclusion_factor, 0.3);
   EXPECT_DOUBLE_EQ(rules->household_hardship_factor, 0.75);
   EXPECT_EQ(rules->case_hardship_years, 2);
+  EXPECT_EQ(rules->severe_disability_max_grade, 2);
+  EXPECT_EQ(rules->injury_appraisal_severe_max_grade, 4);
   EXPECT_EQ(rules->TierOf(95), Tier::kHigh);
   EXPECT_EQ(rules->TierOf(90), Tier::kHigh);
   EXPECT_EQ(rules->TierOf(89.9), Tier::kMedium);
@@ -54,6 +56,8 @@ TEST(EligibilityConfigTest, HouseholdFactorIsOptionalAndChecked) {
   auto absent = RulesFromConfig(config);
   ASSERT_TRUE(absent.ok()) << absent.status();
   EXPECT_DOUBLE_EQ(absent->household_hardship_factor, 0.75);
+  config.clear_injury_appraisal_severe_max_grade();
+  EXPECT_EQ(RulesFromConfig(config)->injury_appraisal_severe_max_grade, 4);
   config.set_household_hardship_factor(0);
   auto zero = RulesFromConfig(config);
   ASSERT_TRUE(zero.ok()) << zero.status();
@@ -61,11 +65,14 @@ TEST(EligibilityConfigTest, HouseholdFactorIsOptionalAndChecked) {
   config.mutable_tiers()->set_high(50);  // below medium
   config.set_household_hardship_factor(1.5);
   config.set_case_hardship_years(11);
+  config.set_injury_appraisal_severe_max_grade(11);  // the appraisal scale ends at 10
   auto too_big = RulesFromConfig(config);
   ASSERT_EQ(too_big.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(too_big.status().message().find("household_hardship_factor"), std::string::npos);
   EXPECT_NE(too_big.status().message().find("tiers"), std::string::npos);
   EXPECT_NE(too_big.status().message().find("case_hardship_years"), std::string::npos);
+  EXPECT_NE(too_big.status().message().find("injury_appraisal_severe_max_grade"),
+            std::string::npos);
 }
 
 TEST(EligibilityConfigTest, UnknownKeysAreRejected) {
