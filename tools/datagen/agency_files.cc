@@ -85,7 +85,12 @@ std::vector<ColumnSpec> Concat(std::vector<std::vector<ColumnSpec>> parts) {
   return all;
 }
 
-std::vector<AgencyMapping> BuildDefaults() {
+struct DefaultFile {
+  std::string file;  // AgencyKindPair::file
+  AgencyMapping mapping;
+};
+
+std::vector<DefaultFile> BuildDefaults() {
   std::vector<AgencyMapping> mappings;
   const std::vector<ColumnSpec> procuratorate_head = {
       {"记录编号", "source_record_id"},
@@ -188,6 +193,43 @@ std::vector<AgencyMapping> BuildDefaults() {
                        {"判决赔偿金额（元）", "civil_judgment.amount_awarded_fen", {}, true},
                        {"判决日期", "civil_judgment.judgment_date"},
                    }})));
+  // The court's civil case system: a civil case of its own over a traffic accident or another
+  // tort, with the injury the court found and its appraisal grade (1 most severe to 10).
+  const AgencyMapping civil_case = Make(
+      "court", "civil_judgment", "utf-8",
+      Concat(
+          {court_head,
+           {
+               {"案号", "civil_judgment.case_number"},
+               {"判决书文号", "civil_judgment.judgment_number"},
+               {"案由",
+                "civil_judgment.claim",
+                {{"机动车交通事故责任纠纷", "CLAIM_TRAFFIC_ACCIDENT"},
+                 {"生命权、身体权、健康权纠纷", "CLAIM_OTHER_TORT"}}},
+               {"事发日期", "civil_judgment.incident_date"},
+               {"受理法院区划代码", "civil_judgment.region_code"},
+           },
+           court_person("原告"),
+           {
+               {"损害后果",
+                "civil_judgment.injury",
+                {{"死亡", "INJURY_DEATH"}, {"重伤", "INJURY_SERIOUS"}, {"轻伤", "INJURY_MINOR"}}},
+               {"伤残等级",
+                "civil_judgment.disability_grade",
+                {{"无", "0"},
+                 {"一级", "1"},
+                 {"二级", "2"},
+                 {"三级", "3"},
+                 {"四级", "4"},
+                 {"五级", "5"},
+                 {"六级", "6"},
+                 {"七级", "7"},
+                 {"八级", "8"},
+                 {"九级", "9"},
+                 {"十级", "10"}}},
+               {"判决赔偿金额（元）", "civil_judgment.amount_awarded_fen", {}, true},
+               {"判决日期", "civil_judgment.judgment_date"},
+           }}));
   mappings.push_back(
       Make("court", "enforcement", "utf-8",
            Concat({court_head,
@@ -359,11 +401,17 @@ std::vector<AgencyMapping> BuildDefaults() {
                               {"医疗救助金额（元）", "medical_expense.assistance_fen", {}, true},
                               {"是否高额医疗费用", "medical_expense.catastrophic", kYesNo},
                           }));
-  return mappings;
+  std::vector<DefaultFile> files;
+  for (AgencyMapping& mapping : mappings) {
+    const bool enforcement = mapping.kind() == "enforcement";
+    if (enforcement) files.push_back({"civil_case", civil_case});
+    files.push_back({mapping.kind(), std::move(mapping)});
+  }
+  return files;
 }
 
-const std::vector<AgencyMapping>& Defaults() {
-  static const auto* const kDefaults = new std::vector<AgencyMapping>(BuildDefaults());
+const std::vector<DefaultFile>& Defaults() {
+  static const auto* const kDefaults = new std::vector<DefaultFile>(BuildDefaults());
   return *kDefaults;
 }
 
@@ -433,24 +481,37 @@ std::vector<std::pair<std::string, std::string>> OrderedValues(
 const std::vector<AgencyKindPair>& MappedAgencyKinds() {
   static const auto* const kPairs = [] {
     auto* pairs = new std::vector<AgencyKindPair>();
-    for (const AgencyMapping& mapping : Defaults()) {
-      pairs->push_back({mapping.agency(), mapping.kind()});
+    for (const DefaultFile& d : Defaults()) {
+      pairs->push_back({d.mapping.agency(), d.mapping.kind(), d.file});
     }
     return pairs;
   }();
   return *kPairs;
 }
 
-absl::StatusOr<AgencyMapping> DefaultMapping(std::string_view agency, std::string_view kind) {
-  for (const AgencyMapping& mapping : Defaults()) {
-    if (mapping.agency() == agency && mapping.kind() == kind) return mapping;
+absl::StatusOr<AgencyMapping> DefaultMapping(std::string_view agency, std::string_view file) {
+  for (const DefaultFile& d : Defaults()) {
+    if (d.mapping.agency() == agency && d.file == file) return d.mapping;
   }
   return absl::NotFoundError(
-      absl::StrCat("no default mapping for agency '", Absl(agency), "' kind '", Absl(kind), "'"));
+      absl::StrCat("no default mapping for agency '", Absl(agency), "' file '", Absl(file), "'"));
 }
 
-std::string MappingFileName(std::string_view agency, std::string_view kind) {
-  return absl::StrCat(Absl(agency), "-", Absl(kind), ".yaml");
+std::string MappingFileName(std::string_view agency, std::string_view file) {
+  return absl::StrCat(Absl(agency), "-", Absl(file), ".yaml");
+}
+
+std::string_view ExportFileOf(const records::v1::Record& record) {
+  if (record.has_civil_judgment()) {
+    const auto claim = record.civil_judgment().claim();
+    if (claim == records::v1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT ||
+        claim == records::v1::CivilJudgment::CLAIM_OTHER_TORT) {
+      return "civil_case";
+    }
+  }
+  const auto* payload = record.GetDescriptor()->FindOneofByName("payload");
+  const auto* set = record.GetReflection()->GetOneofFieldDescriptor(record, payload);
+  return set == nullptr ? std::string_view() : std::string_view(set->name());
 }
 
 std::string MappingYaml(const AgencyMapping& mapping) {

@@ -23,27 +23,35 @@
 
 namespace lifeline::datagen {
 
-// An agency and one kind of record it sends (a Record payload field name).
+// An agency, one kind of record it sends (a Record payload field name) and the export file it
+// comes in: the kind's name, except the court's civil cases of their own (traffic accidents and
+// other torts), which its civil case system exports apart from the civil part of criminal cases,
+// with more columns: file "civil_case", kind civil_judgment.
 struct AgencyKindPair {
   std::string_view agency;
   std::string_view kind;
+  std::string_view file;
 };
 
-// Returns every (agency, kind) pair that has a default mapping, in a fixed order: procuratorate
-// criminal_victim, near_relative, assistance_granted; court civil_judgment, enforcement;
-// civil_affairs; disabled_persons_federation; rural_revitalization; womens_federation;
-// ex_servicemen_affairs; medical_security.
+// Returns every (agency, kind, file) that has a default mapping, in a fixed order: procuratorate
+// criminal_victim, near_relative, assistance_granted; court civil_judgment, civil_case,
+// enforcement; civil_affairs; disabled_persons_federation; rural_revitalization;
+// womens_federation; ex_servicemen_affairs; medical_security.
 const std::vector<AgencyKindPair>& MappedAgencyKinds();
 
-// Returns the default column mapping of `agency`'s `kind` records: the headers that agency's
+// Returns the default column mapping of `agency`'s export `file`: the headers that agency's
 // export uses, its wording for enum and yes/no values, amounts in yuan, and its encoding
 // (GB18030 for civil_affairs and rural_revitalization, UTF-8 otherwise). Errors: NotFound for a
 // pair not in MappedAgencyKinds().
 absl::StatusOr<ingest::v1::AgencyMapping> DefaultMapping(std::string_view agency,
-                                                         std::string_view kind);
+                                                         std::string_view file);
 
-// Returns "<agency>-<kind>.yaml", the file name of a mapping under config/mappings/.
-std::string MappingFileName(std::string_view agency, std::string_view kind);
+// Returns "<agency>-<file>.yaml", the file name of a mapping under config/mappings/.
+std::string MappingFileName(std::string_view agency, std::string_view file);
+
+// Returns the export file (AgencyKindPair::file) `record` travels in: "civil_case" for a civil
+// judgment of a case of its own, else the record's kind; "" for a record without a payload.
+std::string_view ExportFileOf(const records::v1::Record& record);
 
 // Returns `mapping` as YAML (a comment line, then the fields; value maps in byte order) that
 // common::LoadYamlProto reads back into an equal message.

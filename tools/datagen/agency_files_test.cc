@@ -43,12 +43,12 @@ std::string ReadBytes(const std::string& path) {
 
 TEST(AgencyFilesTest, EveryPairHasAValidDefaultMapping) {
   const std::vector<AgencyKindPair>& pairs = MappedAgencyKinds();
-  ASSERT_EQ(pairs.size(), 11u);
+  ASSERT_EQ(pairs.size(), 12u);
   std::set<std::string> seen;
   for (const AgencyKindPair& pair : pairs) {
     SCOPED_TRACE(absl::StrCat(std::string(pair.agency), "/", std::string(pair.kind)));
-    EXPECT_TRUE(seen.insert(MappingFileName(pair.agency, pair.kind)).second);
-    absl::StatusOr<AgencyMapping> mapping = DefaultMapping(pair.agency, pair.kind);
+    EXPECT_TRUE(seen.insert(MappingFileName(pair.agency, pair.file)).second);
+    absl::StatusOr<AgencyMapping> mapping = DefaultMapping(pair.agency, pair.file);
     ASSERT_TRUE(mapping.ok()) << mapping.status();
     EXPECT_EQ(mapping->agency(), pair.agency);
     EXPECT_EQ(mapping->kind(), pair.kind);
@@ -86,6 +86,28 @@ TEST(AgencyFilesTest, AgenciesWordTheirHeadersTheirOwnWay) {
               ::testing::IsSupersetOf({"公民身份号码", "残疾类别", "残疾等级"}));
   EXPECT_THAT(headers("procuratorate", "criminal_victim"),
               ::testing::IsSupersetOf({"案件编号", "被害人姓名", "被害人损害情况"}));
+  EXPECT_THAT(headers("court", "civil_case"),
+              ::testing::IsSupersetOf({"案号", "案由", "损害后果", "伤残等级", "事发日期"}));
+}
+
+// The court's civil cases of their own come in the civil case system's export, with the claim,
+// the injury and its appraisal; the civil part of a criminal case in the judgment export.
+TEST(AgencyFilesTest, CivilCasesOfTheirOwnHaveTheirOwnFile) {
+  Record record;
+  EXPECT_EQ(ExportFileOf(record), "");
+  auto* judgment = record.mutable_civil_judgment();
+  EXPECT_EQ(ExportFileOf(record), "civil_judgment");
+  judgment->set_claim(records::v1::CivilJudgment::CLAIM_CRIMINAL_INCIDENTAL);
+  EXPECT_EQ(ExportFileOf(record), "civil_judgment");
+  judgment->set_claim(records::v1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT);
+  EXPECT_EQ(ExportFileOf(record), "civil_case");
+  judgment->set_claim(records::v1::CivilJudgment::CLAIM_OTHER_TORT);
+  EXPECT_EQ(ExportFileOf(record), "civil_case");
+  record.mutable_enforcement();
+  EXPECT_EQ(ExportFileOf(record), "enforcement");
+  const AgencyMapping civil_case = *DefaultMapping("court", "civil_case");
+  EXPECT_EQ(civil_case.kind(), "civil_judgment");
+  EXPECT_EQ(MappingFileName("court", "civil_case"), "court-civil_case.yaml");
 }
 
 // The shipped files under config/mappings/ are the defaults. Run with
@@ -94,9 +116,9 @@ TEST(AgencyFilesTest, ShippedMappingFilesEqualTheDefaults) {
   const std::string dir = common::testing::SourceDir() + "/config/mappings";
   const bool regenerate = std::getenv("LIFELINE_REGENERATE_MAPPINGS") != nullptr;
   for (const AgencyKindPair& pair : MappedAgencyKinds()) {
-    const std::string path = dir + "/" + MappingFileName(pair.agency, pair.kind);
+    const std::string path = dir + "/" + MappingFileName(pair.agency, pair.file);
     SCOPED_TRACE(path);
-    const AgencyMapping expected = *DefaultMapping(pair.agency, pair.kind);
+    const AgencyMapping expected = *DefaultMapping(pair.agency, pair.file);
     if (regenerate) {
       ASSERT_TRUE(WriteMappingYaml(expected, path).ok());
     }
@@ -110,8 +132,8 @@ TEST(AgencyFilesTest, ShippedMappingFilesEqualTheDefaults) {
 TEST(AgencyFilesTest, MappingYamlReadsBack) {
   common::testing::TempDir dir;
   for (const AgencyKindPair& pair : MappedAgencyKinds()) {
-    const AgencyMapping mapping = *DefaultMapping(pair.agency, pair.kind);
-    const std::string path = dir.path() + "/" + MappingFileName(pair.agency, pair.kind);
+    const AgencyMapping mapping = *DefaultMapping(pair.agency, pair.file);
+    const std::string path = dir.path() + "/" + MappingFileName(pair.agency, pair.file);
     ASSERT_TRUE(WriteMappingYaml(mapping, path).ok());
     const std::string text = ReadBytes(path);
     EXPECT_TRUE(text.starts_with("# Column mapping of "));
@@ -231,13 +253,13 @@ TEST(AgencyFilesTest, CsvRoundTripsEveryKindAndEncoding) {
   common::testing::TempDir dir;
   for (const AgencyKindPair& pair : MappedAgencyKinds()) {
     SCOPED_TRACE(absl::StrCat(std::string(pair.agency), "/", std::string(pair.kind)));
-    const AgencyMapping mapping = *DefaultMapping(pair.agency, pair.kind);
+    const AgencyMapping mapping = *DefaultMapping(pair.agency, pair.file);
     std::vector<Record> records;
     for (int seed = 0; seed < 60; ++seed) records.push_back(FillRecord(mapping, seed));
     // Every value at its default: cells empty or the default's wording (否, 无).
     records.push_back(FillRecord(mapping, 0, /*values=*/false));
 
-    const std::string path = dir.path() + "/" + std::string(pair.kind) + ".csv";
+    const std::string path = dir.path() + "/" + std::string(pair.file) + ".csv";
     absl::StatusOr<std::unique_ptr<AgencyCsvWriter>> writer = AgencyCsvWriter::Open(path, mapping);
     ASSERT_TRUE(writer.ok()) << writer.status();
     for (const Record& record : records) ASSERT_TRUE((*writer)->Write(record).ok());
@@ -327,7 +349,7 @@ TEST(AgencyFilesTest, JsonlParsesBackLineByLine) {
   common::testing::TempDir dir;
   std::vector<Record> records;
   for (const AgencyKindPair& pair : MappedAgencyKinds()) {
-    const AgencyMapping mapping = *DefaultMapping(pair.agency, pair.kind);
+    const AgencyMapping mapping = *DefaultMapping(pair.agency, pair.file);
     for (int seed = 0; seed < 5; ++seed) records.push_back(FillRecord(mapping, seed));
   }
   const std::string path = dir.path() + "/records.jsonl";

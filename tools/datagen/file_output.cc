@@ -27,15 +27,15 @@ absl::StatusOr<std::unique_ptr<FileOutput>> FileOutput::Open(const std::string& 
     RETURN_IF_ERROR(MakeDir(dir + "/mappings"));
     for (const AgencyKindPair& pair : MappedAgencyKinds()) {
       const std::string agency(pair.agency);
-      const std::string kind(pair.kind);
+      const std::string file(pair.file);
       RETURN_IF_ERROR(MakeDir(absl::StrCat(dir, "/agencies/", agency)));
-      ASSIGN_OR_RETURN(ingest::v1::AgencyMapping mapping, DefaultMapping(agency, kind));
+      ASSIGN_OR_RETURN(ingest::v1::AgencyMapping mapping, DefaultMapping(agency, file));
       RETURN_IF_ERROR(WriteMappingYaml(
-          mapping, absl::StrCat(dir, "/mappings/", MappingFileName(agency, kind))));
+          mapping, absl::StrCat(dir, "/mappings/", MappingFileName(agency, file))));
       ASSIGN_OR_RETURN(std::unique_ptr<AgencyCsvWriter> writer,
                        AgencyCsvWriter::Open(
-                           absl::StrCat(dir, "/agencies/", agency, "/", kind, ".csv"), mapping));
-      out->csv_[absl::StrCat(agency, "/", kind)] = std::move(writer);
+                           absl::StrCat(dir, "/agencies/", agency, "/", file, ".csv"), mapping));
+      out->csv_[absl::StrCat(agency, "/", file)] = std::move(writer);
     }
   }
   if (jsonl) {
@@ -53,10 +53,10 @@ absl::StatusOr<std::unique_ptr<FileOutput>> FileOutput::Open(const std::string& 
 
 absl::Status FileOutput::Add(const AgencyRecord& record, bool /*final_version*/) {
   if (!csv_.empty()) {
-    auto it = csv_.find(absl::StrCat(record.agency, "/", PayloadKind(record.record)));
+    const std::string file(ExportFileOf(record.record));
+    auto it = csv_.find(absl::StrCat(record.agency, "/", file));
     if (it == csv_.end()) {
-      return absl::InternalError(
-          absl::StrCat("no CSV file for ", record.agency, "/", PayloadKind(record.record)));
+      return absl::InternalError(absl::StrCat("no CSV file for ", record.agency, "/", file));
     }
     RETURN_IF_ERROR(it->second->Write(record.record));
   }

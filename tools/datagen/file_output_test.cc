@@ -59,12 +59,12 @@ TEST(FileOutputTest, CsvParsesBackWithTheMappingFilesToTheJsonLines) {
     while (std::getline(in, line)) {
       Record r;
       ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &r).ok()) << line;
-      by_kind[PayloadKind(r)].push_back(r);
+      by_kind[std::string(ExportFileOf(r))].push_back(r);
     }
   }
   for (const AgencyKindPair& pair : MappedAgencyKinds()) {
     const std::string agency(pair.agency);
-    const std::string kind(pair.kind);
+    const std::string kind(pair.file);
     const std::string name = agency + "/" + kind;
     ingest::v1::AgencyMapping mapping;
     ASSERT_TRUE(

@@ -215,6 +215,7 @@ TEST(GeneratorTest, TruthIsConsistentWithTheRecords) {
     }
     if (rec.has_criminal_victim()) detail = rec.criminal_victim().criminal_case().case_number();
     if (rec.has_near_relative()) detail = rec.near_relative().case_number();
+    if (rec.has_civil_judgment()) detail = rec.civil_judgment().case_number();
     if (rec.has_disability_certificate()) {
       detail = std::to_string(rec.disability_certificate().grade());
     }
@@ -250,6 +251,11 @@ TEST(GeneratorTest, TruthIsConsistentWithTheRecords) {
     if (category == "dependant_of_killed") {
       EXPECT_TRUE(mine.count("procuratorate/near_relative/" + case_number)) << line;
       EXPECT_TRUE(kinds_of[victim].count("procuratorate/criminal_victim/" + case_number)) << line;
+    } else if (category == "civil_tort") {
+      // The court's judgment of a civil case of their own (for a death, the claimant's), and no
+      // criminal file.
+      EXPECT_TRUE(mine.count("court/civil_judgment/" + case_number)) << line;
+      EXPECT_FALSE(kinds_of[victim].count("procuratorate/criminal_victim/" + case_number)) << line;
     } else {
       EXPECT_EQ(person, victim) << line;
       EXPECT_TRUE(mine.count("procuratorate/criminal_victim/" + case_number)) << line;
@@ -283,11 +289,11 @@ TEST(GeneratorTest, TruthIsConsistentWithTheRecords) {
     }
   }
   // Every category is planted, and each near-miss reason appears.
-  for (const char* c :
-       {"serious_injury", "urgent_treatment", "dependant_of_killed", "property_loss"}) {
+  for (const char* c : {"serious_injury", "urgent_treatment", "dependant_of_killed",
+                        "property_loss", "civil_tort"}) {
     EXPECT_GE(categories[c], 3) << c;
   }
-  EXPECT_GE(planted, 12);
+  EXPECT_GE(planted, 15);
   for (const char* r : {"compensation_paid", "already_assisted", "victim_major_fault",
                         "no_hardship", "minor_injury_only"}) {
     EXPECT_GE(run->summary.near_misses_by_reason[r], 3) << r;

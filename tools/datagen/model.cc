@@ -18,6 +18,8 @@ const char* CategoryCode(EligibleCategory category) {
       return "dependant_of_killed";
     case EligibleCategory::kPropertyLoss:
       return "property_loss";
+    case EligibleCategory::kCivilTort:
+      return "civil_tort";
   }
   return "unknown";
 }

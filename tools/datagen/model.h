@@ -61,6 +61,7 @@ enum class EligibleCategory {
   kUrgentTreatment = 2,    // cat. 2: victim needs urgent treatment they cannot pay for
   kDependantOfKilled = 3,  // cat. 3: near relative who depended on a killed victim
   kPropertyLoss = 4,       // cat. 4: major property loss
+  kCivilTort = 5,          // cat. 6: injured (or bereaved) by a traffic accident or other tort
 };
 
 enum class NearMissReason {

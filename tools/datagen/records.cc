@@ -108,6 +108,11 @@ absl::Status RecordEmitter::EmitCases(RecordSink& sink) {
   for (const CaseFacts& c : world_.cases) {
     for (size_t i = 0; i < c.victims.size(); ++i) {
       const CaseVictim& v = c.victims[i];
+      if (c.civil()) {
+        // No criminal file; the procuratorate only knows the assistance it granted.
+        if (v.assisted) RETURN_IF_ERROR(EmitAssistance(sink, c, v, i));
+        continue;
+      }
       const std::string victim_id = absl::StrCat("V-", c.number, "-", i + 1);
       AgencyRecord rec = NewRecord(victim_id, c.date.ToString());
       auto* cv = rec.record.mutable_criminal_victim();
@@ -135,15 +140,7 @@ absl::Status RecordEmitter::EmitCases(RecordSink& sink) {
         n->set_depended_on_victim(r.depended);
         RETURN_IF_ERROR(Send(sink, "procuratorate", pop.person(r.person), std::move(nr)));
       }
-      if (v.assisted) {
-        AgencyRecord ag =
-            NewRecord(absl::StrCat("A-", c.number, "-", i + 1), v.assisted_date.ToString());
-        auto* a = ag.record.mutable_assistance_granted();
-        a->set_case_number(c.number);
-        a->set_amount_fen(v.assisted_fen);
-        a->set_granted_date(v.assisted_date.ToString());
-        RETURN_IF_ERROR(Send(sink, "procuratorate", pop.person(v.assisted_person), std::move(ag)));
-      }
+      if (v.assisted) RETURN_IF_ERROR(EmitAssistance(sink, c, v, i));
     }
   }
   // The court: incidental civil judgments and their enforcement.
@@ -160,6 +157,16 @@ absl::Status RecordEmitter::EmitCases(RecordSink& sink) {
       cj->set_judgment_number(judgment_number);
       cj->set_amount_awarded_fen(v.awarded_fen);
       cj->set_judgment_date(v.judgment_date.ToString());
+      if (c.civil()) {
+        cj->set_claim(c.claim);
+        cj->set_injury(v.harm == rv1::CriminalVictim::HARM_DEATH ? rv1::CivilJudgment::INJURY_DEATH
+                       : v.harm == rv1::CriminalVictim::HARM_SERIOUS_INJURY
+                           ? rv1::CivilJudgment::INJURY_SERIOUS
+                           : rv1::CivilJudgment::INJURY_MINOR);
+        cj->set_disability_grade(v.appraisal_grade);
+        cj->set_incident_date(c.date.ToString());
+        cj->set_region_code(c.region_code);
+      }
       RETURN_IF_ERROR(Send(sink, "court", pop.person(v.awardee), std::move(j)));
       AgencyRecord e =
           NewRecord(absl::StrCat("E-", c.number, "-", i + 1), v.enforcement_date.ToString());
@@ -175,6 +182,17 @@ absl::Status RecordEmitter::EmitCases(RecordSink& sink) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status RecordEmitter::EmitAssistance(RecordSink& sink, const CaseFacts& c,
+                                           const CaseVictim& v, size_t index) {
+  AgencyRecord ag =
+      NewRecord(absl::StrCat("A-", c.number, "-", index + 1), v.assisted_date.ToString());
+  auto* a = ag.record.mutable_assistance_granted();
+  a->set_case_number(c.number);
+  a->set_amount_fen(v.assisted_fen);
+  a->set_granted_date(v.assisted_date.ToString());
+  return Send(sink, "procuratorate", world_.population.person(v.assisted_person), std::move(ag));
 }
 
 absl::Status RecordEmitter::EmitHardship(RecordSink& sink, const Person& p, const Hardship& h) {

@@ -36,6 +36,9 @@ class RecordEmitter {
 
  private:
   absl::Status EmitCases(RecordSink& sink);
+  // The procuratorate's record of the assistance granted for victim `index` of `c`.
+  absl::Status EmitAssistance(RecordSink& sink, const CaseFacts& c, const CaseVictim& v,
+                              size_t index);
   absl::Status EmitHardship(RecordSink& sink, const Person& p, const Hardship& h);
   // Fills the person part as `agency` holds it, applies noise, sends (with any duplicate or
   // older version).

@@ -103,6 +103,9 @@ class Builder {
     const int64_t random_cases = std::max<int64_t>(
         10, static_cast<int64_t>(static_cast<double>(pop_.persons.size()) * options_.case_rate));
     for (int64_t i = 0; i < random_cases; ++i) RandomCase();
+    const auto civil_cases =
+        static_cast<int64_t>(static_cast<double>(pop_.persons.size()) * options_.civil_case_rate);
+    for (int64_t i = 0; i < civil_cases; ++i) RandomCivilCase();
     const int per_kind = options_.planted_per_kind > 0
                              ? options_.planted_per_kind
                              : static_cast<int>(std::max<int64_t>(
@@ -117,6 +120,11 @@ class Builder {
       PlantSeriousInjury(Flip::kFault);
       PlantSeriousInjury(Flip::kNoHardship);
       PlantSeriousInjury(Flip::kMinorInjury);
+      PlantCivilTort(Flip::kNone);
+      PlantCivilTort(Flip::kPaid);
+      PlantCivilTort(Flip::kAssisted);
+      PlantCivilTort(Flip::kNoHardship);
+      PlantCivilTort(Flip::kMinorInjury);
     }
     DeriveTruth();
   }
@@ -276,6 +284,33 @@ class Builder {
     c.number = absl::StrFormat("%d-%s-X-%05d", c.date.year, region, world_.cases.size() + 1);
     c.planted = planted;
     return c;
+  }
+
+  // A civil case of its own over a traffic accident or another tort, filed with the court of
+  // `region`.
+  CaseFacts NewCivilCase(rv1::CivilJudgment::Claim claim, const std::string& region, bool planted) {
+    CaseFacts c;
+    c.claim = claim;
+    c.date = RandomDate(rng_, 2019, 2024);
+    c.region_code = region;
+    c.handling_unit = absl::StrCat("法院-", region);
+    c.number = absl::StrFormat("%d-%s-MC-%05d", c.date.year, region, world_.cases.size() + 1);
+    c.planted = planted;
+    return c;
+  }
+
+  // The disabled persons' certificate (grades 1 to 4) an injury appraised at `v.appraisal_grade`
+  // (1 to 10) would earn; 0 for none (grades 9 and 10 rarely reach a certificate).
+  static int CertificateGrade(const CaseVictim& v) {
+    return v.appraisal_grade >= 1 && v.appraisal_grade <= 8 ? (v.appraisal_grade + 1) / 2 : 0;
+  }
+
+  // The relative a civil death claim is brought by: a living spouse, else a living parent.
+  int64_t Claimant(const Person& victim) {
+    for (int64_t id : {victim.spouse, victim.father, victim.mother}) {
+      if (id != 0 && pop_.person(id).alive && victims_.count(id) == 0) return id;
+    }
+    return 0;
   }
 
   // A person alive and between `min_age` and `max_age` who is not yet a victim.
@@ -544,6 +579,103 @@ class Builder {
     File(std::move(c), std::move(v));
   }
 
+  // A traffic accident or other tort that left the victim seriously injured (or, one time in four,
+  // killed, the claim then brought by a relative), a court judgment for damages the liable party
+  // never paid, and a family in hardship: eligible under category 6, or, with one condition
+  // flipped, a near miss.
+  void PlantCivilTort(Flip flip) {
+    const bool death = flip == Flip::kNone && Chance(rng_, 0.25);
+    const int64_t victim = PickPerson(18, 70, [&](const Person& p) {
+      if (death && Claimant(p) == 0) return false;
+      return world_.hardship.count(p.id) == 0 ||
+             world_.hardship.at(p.id).social == rv1::SocialAssistance::PROGRAMME_UNSPECIFIED;
+    });
+    if (victim == 0) return;
+    const Person& p = pop_.person(victim);
+    CaseFacts c = NewCivilCase(Chance(rng_, 0.7) ? rv1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT
+                                                 : rv1::CivilJudgment::CLAIM_OTHER_TORT,
+                               p.region_code, true);
+    CaseVictim v;
+    v.person = victim;
+    if (death) {
+      v.harm = rv1::CriminalVictim::HARM_DEATH;
+      const int64_t claimant = Claimant(p);
+      v.relatives.push_back({claimant,
+                             claimant == p.spouse ? rv1::NearRelative::RELATION_SPOUSE
+                                                  : rv1::NearRelative::RELATION_PARENT,
+                             true});
+      Kill(victim);
+    } else if (flip == Flip::kMinorInjury) {
+      v.harm = rv1::CriminalVictim::HARM_MINOR_INJURY;
+    } else {
+      v.harm = rv1::CriminalVictim::HARM_SERIOUS_INJURY;
+      v.appraisal_grade = Between(rng_, 1, 4);
+      GiveDisability(victim, rv1::DisabilityCertificate::KIND_LIMB, CertificateGrade(v));
+    }
+    Judge(c, v, 150000, 800000);
+    if (flip == Flip::kPaid) {
+      v.enforcement = rv1::Enforcement::STATUS_CONCLUDED;
+      v.paid_fen = v.awarded_fen;
+    } else {
+      v.enforcement = rv1::Enforcement::STATUS_TERMINATED_NO_PROPERTY;
+      v.paid_fen = v.awarded_fen * static_cast<int64_t>(Below(rng_, 20)) / 100;
+    }
+    if (flip == Flip::kAssisted) Assist(v, c);
+    const Person& claimant = pop_.person(v.awardee);
+    if (flip == Flip::kNoHardship) {
+      world_.hardship.erase(claimant.id);
+      v.appraisal_grade = 0;
+      for (int64_t id : pop_.household_of(claimant).members) world_.hardship.erase(id);
+    } else {
+      MakePoor(pop_.household_of(claimant), AddMonths(c.date, 3));
+      world_.hardship[claimant.id].social_listed = true;
+    }
+    File(std::move(c), std::move(v));
+  }
+
+  // A civil case of its own as courts see many: mostly traffic accidents, the injured or (for a
+  // death) a relative awarded damages that the liable party's insurer usually pays.
+  void RandomCivilCase() {
+    const int64_t victim = PickPerson(3, 85, nullptr);
+    if (victim == 0) return;
+    const Person& p = pop_.person(victim);
+    CaseFacts c = NewCivilCase(Chance(rng_, 0.75) ? rv1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT
+                                                  : rv1::CivilJudgment::CLAIM_OTHER_TORT,
+                               p.region_code, false);
+    CaseVictim v;
+    v.person = victim;
+    const double u = Unit(rng_);
+    if (u < 0.1 && Claimant(p) != 0) {
+      v.harm = rv1::CriminalVictim::HARM_DEATH;
+      const int64_t claimant = Claimant(p);
+      v.relatives.push_back({claimant,
+                             claimant == p.spouse ? rv1::NearRelative::RELATION_SPOUSE
+                                                  : rv1::NearRelative::RELATION_PARENT,
+                             Chance(rng_, 0.6)});
+      Kill(victim);
+      Judge(c, v, 400000, 1200000);
+    } else if (u < 0.45) {
+      v.harm = rv1::CriminalVictim::HARM_SERIOUS_INJURY;
+      v.appraisal_grade = Chance(rng_, 0.7) ? Between(rng_, 1, 10) : 0;
+      if (CertificateGrade(v) > 0) {
+        GiveDisability(victim, rv1::DisabilityCertificate::KIND_LIMB, CertificateGrade(v));
+      }
+      Judge(c, v, 80000, 600000);
+    } else {
+      v.harm = rv1::CriminalVictim::HARM_MINOR_INJURY;
+      Judge(c, v, 3000, 40000);
+    }
+    if (v.judgment && Chance(rng_, 0.5)) {  // the insurer paid
+      v.enforcement = rv1::Enforcement::STATUS_CONCLUDED;
+      v.paid_fen = v.awarded_fen;
+    }
+    if (v.harm != rv1::CriminalVictim::HARM_MINOR_INJURY && Chance(rng_, 0.3)) {
+      MakePoor(pop_.household_of(pop_.person(v.awardee)), AddMonths(c.date, Between(rng_, 2, 10)));
+    }
+    if (Chance(rng_, 0.03)) Assist(v, c);
+    File(std::move(c), std::move(v));
+  }
+
   void PlantUrgentTreatment() {
     const int64_t victim = PickPerson(18, 75, nullptr);
     if (victim == 0) return;
@@ -592,6 +724,16 @@ class Builder {
         // can be sued. A caught offender without a judgment yet means litigation comes first.
         const bool paid = v.judgment && v.paid_fen >= v.awarded_fen;
         const bool unpaid = v.judgment ? v.paid_fen < v.awarded_fen : !caught;
+        if (c.civil()) {
+          // The court's judgment is the basis: the injured person's, or for a death the
+          // claimant's (DOMAIN.md category 6). A minor injury that left no severe disability
+          // is not enough.
+          if (!v.judgment) continue;
+          const bool minor = v.harm == rv1::CriminalVictim::HARM_MINOR_INJURY &&
+                             (v.appraisal_grade == 0 || v.appraisal_grade > 4);
+          Judge(c, v.awardee, EligibleCategory::kCivilTort, v, paid, unpaid, minor);
+          continue;
+        }
         if (v.harm == rv1::CriminalVictim::HARM_DEATH) {
           for (const CaseRelative& r : v.relatives) {
             if (!r.depended) continue;

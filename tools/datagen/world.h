@@ -55,7 +55,9 @@ struct CaseVictim {
   int64_t person = 0;
   std::string record_id;  // the procuratorate's victim record id
   rv1::CriminalVictim::Harm harm = rv1::CriminalVictim::HARM_UNSPECIFIED;
-  int disability_grade = 0;
+  int disability_grade = 0;  // criminal cases: the procuratorate's (1 most severe to 4)
+  // Civil cases: the court's injury appraisal (人体损伤致残程度分级, 1 most severe to 10; 0 none).
+  int appraisal_grade = 0;
   int64_t property_loss_fen = 0;
   bool major_fault = false;
   bool urgent = false;
@@ -75,15 +77,20 @@ struct CaseVictim {
   Date assisted_date;
 };
 
+// A criminal case, or (claim set) a civil case of its own over a traffic accident or another tort:
+// no procuratorate file then, only the court's judgment and enforcement, in which the victim of a
+// death is represented by the relative the court awards to.
 struct CaseFacts {
   std::string number;  // e.g. "(2023)皖1523刑初45号"-like, ASCII-safe: "2023-341523-X-0045"
   rv1::CriminalCase::Crime crime = rv1::CriminalCase::CRIME_UNSPECIFIED;
+  rv1::CivilJudgment::Claim claim = rv1::CivilJudgment::CLAIM_UNSPECIFIED;
   Date date;
   std::string region_code;
   std::string handling_unit;
   rv1::CriminalCase::OffenderStatus offender = rv1::CriminalCase::OFFENDER_STATUS_UNSPECIFIED;
   std::vector<CaseVictim> victims;
   bool planted = false;
+  bool civil() const { return claim != rv1::CivilJudgment::CLAIM_UNSPECIFIED; }
 };
 
 // The whole synthetic world.
@@ -114,6 +121,8 @@ struct WorldOptions {
   int planted_per_kind = 0;
   // Random criminal cases per person.
   double case_rate = 0.003;
+  // Random civil cases of their own (traffic accidents, other torts) per person.
+  double civil_case_rate = 0.001;
 };
 
 // Builds the world on top of a population: hardship lists, random criminal cases, planted
