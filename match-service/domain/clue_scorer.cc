@@ -75,6 +75,16 @@ std::string WomenChildrenSignal(rv1::WomenChildrenDifficulty::Kind kind) {
   }
 }
 
+// Whether a hardship signal shows hardship by itself. A veteran's or entitled group's status marks
+// a priority group (a green channel, joint awards), not a family in need: it adds to the score of
+// a person in hardship but founds no clue alone, as the burdens do not.
+bool ShowsHardship(std::string_view signal) {
+  if (signal.starts_with(kHouseholdSignalPrefix)) {
+    signal.remove_prefix(sizeof(kHouseholdSignalPrefix) - 1);
+  }
+  return signal != "veteran" && signal != "veteran_entitled_group";
+}
+
 std::string VeteranSignal(rv1::VeteranStatus::Kind kind) {
   switch (kind) {
     case rv1::VeteranStatus::KIND_VETERAN:
@@ -640,7 +650,10 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
       if (household_names.insert(signal->name).second) signals.push_back(*std::move(signal));
     }
     signal_names.insert(household_names.begin(), household_names.end());
-    if (signals.empty()) continue;
+    if (std::none_of(signals.begin(), signals.end(),
+                     [](const Signal& s) { return ShowsHardship(s.name); })) {
+      continue;
+    }
     // Burdens on a family in hardship, no hardship alone: minors and elderly among the
     // household's other members, and, for an injured victim, near relatives who depended on them
     // (the victim was the household's main earner).

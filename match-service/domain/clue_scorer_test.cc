@@ -584,5 +584,33 @@ TEST(ClueScorerTest, ACivilTortNeedsASeriousHarmAndUnpaidCompensation) {
   EXPECT_THAT(paid[0].exclusions, ElementsAre(kExclusionPaid));
 }
 
+// A veteran's or entitled group's status marks a priority group, not need: no clue alone, but it
+// weighs beside a real hardship; a veteran in difficulty is in hardship.
+TEST(ClueScorerTest, AVeteransStatusIsNoHardshipAlone) {
+  auto world = TrafficTortWorld();
+  world.pop_back();  // the minimum-living record
+  NormalizedRecord veteran = testing::Base("ex_servicemen_affairs", "va-1", testing::Father());
+  veteran.mutable_record()->mutable_veteran_status()->set_kind(rv1::VeteranStatus::KIND_VETERAN);
+  veteran.mutable_record()->mutable_veteran_status()->set_start_date("2019-03-31");
+  world.push_back(veteran);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  world.back().mutable_record()->mutable_veteran_status()->set_kind(
+      rv1::VeteranStatus::KIND_ENTITLED_GROUP);
+  EXPECT_THAT(ScoreFor(testing::Father(), world), IsEmpty());
+  world.back().mutable_record()->mutable_veteran_status()->set_kind(
+      rv1::VeteranStatus::KIND_VETERAN_IN_DIFFICULTY);
+  ASSERT_THAT(ScoreFor(testing::Father(), world), SizeIs(1));
+  EXPECT_THAT(ScoreFor(testing::Father(), world)[0].hardship_signals,
+              ElementsAre("veteran_in_difficulty"));
+  world.back().mutable_record()->mutable_veteran_status()->set_kind(
+      rv1::VeteranStatus::KIND_VETERAN);
+  world.push_back(testing::MinimumLiving("ca-1", testing::Father()));
+  const auto both = ScoreFor(testing::Father(), world);
+  ASSERT_THAT(both, SizeIs(1));
+  EXPECT_THAT(both[0].hardship_signals,
+              ::testing::UnorderedElementsAre("rural_minimum_living", "veteran"));
+  EXPECT_DOUBLE_EQ(both[0].score, 55 + 20 + EligibilityRules{}.HardshipWeight("veteran"));
+}
+
 }  // namespace
 }  // namespace lifeline::match
