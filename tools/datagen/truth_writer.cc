@@ -113,11 +113,11 @@ absl::Status WriteWorldTruth(const World& world, const std::string& dir) {
     for (const CaseFacts& c : world.cases) {
       std::vector<std::string> victims;
       for (const CaseVictim& v : c.victims) victims.push_back(absl::StrCat(v.person));
-      RETURN_IF_ERROR(f.Row({c.number,
-                              c.civil() ? rv1::CivilJudgment::Claim_Name(c.claim)
-                                        : rv1::CriminalCase::Crime_Name(c.crime),
-                              c.date.ToString(),
-                             c.planted ? "1" : "0", absl::StrJoin(victims, ";")}));
+      RETURN_IF_ERROR(
+          f.Row({c.number,
+                 c.civil() ? rv1::CivilJudgment::Claim_Name(c.claim)
+                           : rv1::CriminalCase::Crime_Name(c.crime),
+                 c.date.ToString(), c.planted ? "1" : "0", absl::StrJoin(victims, ";")}));
     }
     RETURN_IF_ERROR(f.Close());
   }

@@ -257,10 +257,13 @@ class Builder {
     h.disability_issued = NotBefore(RandomDate(rng_, 2010, 2024), pop_.person(id).birth);
   }
 
-  void GiveMedical(int64_t id, bool catastrophic) {
+  // A medical expense record: of `year`, the year of the treatment a case made urgent, or of a
+  // recent year (2021 to 2024).
+  void GiveMedical(int64_t id, bool catastrophic, int year = 0) {
     Hardship& h = world_.hardship[id];
     h.medical = true;
-    h.medical_year = std::max(Between(rng_, 2021, 2024), pop_.person(id).birth.year);
+    h.medical_year =
+        std::max(year > 0 ? year : Between(rng_, 2021, 2024), pop_.person(id).birth.year);
     h.catastrophic = catastrophic;
     h.medical_out_of_pocket_fen =
         catastrophic ? Money(rng_, 60000, 400000) : Money(rng_, 2000, 40000);
@@ -442,7 +445,7 @@ class Builder {
         break;
       case rv1::CriminalVictim::HARM_MINOR_INJURY:
         v.urgent = Chance(rng_, 0.05);
-        if (v.urgent) GiveMedical(victim, true);
+        if (v.urgent) GiveMedical(victim, true, c.date.year);
         break;
       case rv1::CriminalVictim::HARM_PROPERTY_LOSS:
         v.property_loss_fen =
@@ -686,7 +689,7 @@ class Builder {
     v.person = victim;
     v.harm = rv1::CriminalVictim::HARM_MINOR_INJURY;
     v.urgent = true;
-    GiveMedical(victim, true);
+    GiveMedical(victim, true, c.date.year);
     GiveTemporaryAid(victim, AddMonths(c.date, 1));
     File(std::move(c), std::move(v));
   }
