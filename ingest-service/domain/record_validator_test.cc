@@ -183,6 +183,12 @@ TEST_F(RecordValidatorTest, AcceptsValidVictimAndNormalizesPerson) {
 
 TEST_F(RecordValidatorTest, AcceptsACivilCaseOfItsOwnFromTheCourt) {
   EXPECT_THAT(Validate("court", TrafficJudgmentRecord()).issues, IsEmpty());
+  // The court's injury appraisal runs to grade 10 (the certificate scale stops at 4).
+  for (int grade : {1, 7, 10}) {
+    Record appraised = TrafficJudgmentRecord();
+    appraised.mutable_civil_judgment()->set_disability_grade(grade);
+    EXPECT_THAT(Validate("court", appraised).issues, IsEmpty()) << grade;
+  }
   // The incidental judgment of a criminal case needs none of a civil case's fields.
   Record incidental = TrafficJudgmentRecord();
   incidental.mutable_civil_judgment()->set_claim(records::v1::CivilJudgment::CLAIM_UNSPECIFIED);
@@ -314,7 +320,7 @@ std::vector<Case> Cases() {
        With(TrafficJudgmentRecord(),
             [](Record& r) { r.mutable_civil_judgment()->clear_incident_date(); }),
        "civil_judgment.incident_date", reason::kMissingField, Severity::kError},
-      {"tort_grade_5_rejected", "court",
+      {"tort_grade_11_rejected", "court",
        With(TrafficJudgmentRecord(),
             [](Record& r) { r.mutable_civil_judgment()->set_disability_grade(11); }),
        "civil_judgment.disability_grade", reason::kValueOutOfRange, Severity::kError},
