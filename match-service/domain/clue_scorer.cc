@@ -75,14 +75,25 @@ std::string WomenChildrenSignal(rv1::WomenChildrenDifficulty::Kind kind) {
   }
 }
 
-// Whether a hardship signal shows hardship by itself. A veteran's or entitled group's status marks
-// a priority group (a green channel, joint awards), not a family in need: it adds to the score of
-// a person in hardship but founds no clue alone, as the burdens do not.
+// Whether a person's own hardship signal shows hardship. A veteran's or entitled group's status
+// marks a priority group (a green channel, joint awards), not a person in need: it adds to the
+// score of a person in hardship but founds no clue alone, as the burdens do not.
 bool ShowsHardship(std::string_view signal) {
-  if (signal.starts_with(kHouseholdSignalPrefix)) {
-    signal.remove_prefix(sizeof(kHouseholdSignalPrefix) - 1);
-  }
   return signal != "veteran" && signal != "veteran_entitled_group";
+}
+
+// Whether another household member's hardship record shows the household's hardship, and so the
+// person's: the household's minimum living, extreme-poverty or low-income assistance (granted to
+// the household, whoever the list names), a temporary-assistance grant to its head, its
+// poverty-risk monitoring. A member's own disability, women's or veteran's status or medical
+// expense is theirs: it weighs for the family but shows no hardship of the person's.
+bool ShowsHouseholdHardship(const NormalizedRecord& nr) {
+  const Record& r = nr.record();
+  if (r.has_poverty_monitoring()) return true;
+  if (!r.has_social_assistance()) return false;
+  const auto& s = r.social_assistance();
+  return s.programme() != rv1::SocialAssistance::PROGRAMME_TEMPORARY_ASSISTANCE ||
+         s.household_head();
 }
 
 std::string VeteranSignal(rv1::VeteranStatus::Kind kind) {
@@ -636,24 +647,26 @@ std::vector<ClueCandidate> ClueScorer::Score(const ScoringInput& input,
     }
     std::vector<Signal> signals;
     std::set<std::string> signal_names;
+    // Some signal must show hardship; the others only weigh (ShowsHardship,
+    // ShowsHouseholdHardship).
+    bool hardship = false;
     for (const NormalizedRecord& r : input.own_records) {
       std::optional<Signal> signal = HardshipSignal(r, today, rules_, case_day);
-      if (signal.has_value() && signal_names.insert(signal->name).second) {
-        signals.push_back(*std::move(signal));
-      }
+      if (!signal.has_value()) continue;
+      hardship = hardship || ShowsHardship(signal->name);
+      if (signal_names.insert(signal->name).second) signals.push_back(*std::move(signal));
     }
     std::set<std::string> household_names;
     for (const LinkedRecord& linked : input.household_records) {
       std::optional<Signal> signal = HardshipSignal(linked.record, today, rules_, case_day);
-      if (!signal.has_value() || signal_names.contains(signal->name)) continue;
+      if (!signal.has_value()) continue;
+      hardship = hardship || ShowsHouseholdHardship(linked.record);
+      if (signal_names.contains(signal->name)) continue;
       signal->name = absl::StrCat(kHouseholdSignalPrefix, signal->name);
       if (household_names.insert(signal->name).second) signals.push_back(*std::move(signal));
     }
     signal_names.insert(household_names.begin(), household_names.end());
-    if (std::none_of(signals.begin(), signals.end(),
-                     [](const Signal& s) { return ShowsHardship(s.name); })) {
-      continue;
-    }
+    if (!hardship) continue;
     // Burdens on a family in hardship, no hardship alone: minors and elderly among the
     // household's other members, and, for an injured victim, near relatives who depended on them
     // (the victim was the household's main earner).

@@ -286,6 +286,41 @@ TEST(ClueScorerTest, SeriouslyInjuredVictimGetsASeriousInjuryClue) {
       HasEvidence(clues[0], "pv-1", "criminal_victim.harm", "HARM_SERIOUS_INJURY", kRoleCategory));
 }
 
+// The household's assistance shows the victim's hardship; a member's own disability or a one-off
+// grant to a member who is not the head is theirs: it weighs beside a hardship but founds none.
+TEST(ClueScorerTest, OnlyTheHouseholdsOwnAssistanceIsTheVictimsHardship) {
+  std::vector<NormalizedRecord> world;
+  for (const NormalizedRecord& r : InjuredVictimWorld(rv1::CriminalVictim::HARM_SERIOUS_INJURY)) {
+    if (!IsHardshipAgency(r.agency())) world.push_back(r);
+  }
+  const ClueScorer scorer{EligibilityRules{}};
+  const std::string son = "p_son";
+  auto score_with = [&](std::vector<NormalizedRecord> household) {
+    ScoringInput input = InputFor("p_" + testing::Father().id_token(), world);
+    for (NormalizedRecord& r : household) input.household_records.push_back({son, std::move(r)});
+    return scorer.Score(input, kToday);
+  };
+  NormalizedRecord disability = testing::FatherDisability();
+  *disability.mutable_person() = testing::Son();
+  NormalizedRecord grant = testing::MinimumLiving("ta-1", testing::Son());
+  auto* s = grant.mutable_record()->mutable_social_assistance();
+  s->set_programme(rv1::SocialAssistance::PROGRAMME_TEMPORARY_ASSISTANCE);
+  s->set_start_date("2023-11-01");
+  s->set_end_date("2023-11-01");
+  EXPECT_THAT(score_with({disability}), IsEmpty());
+  EXPECT_THAT(score_with({grant}), IsEmpty());
+  s->set_household_head(true);  // the grant went to the household
+  const auto to_household = score_with({grant, disability});
+  ASSERT_THAT(to_household, SizeIs(1));
+  EXPECT_THAT(to_household[0].hardship_signals,
+              ElementsAre("household_disability_grade_2", "household_temporary_assistance"));
+  NormalizedRecord monitoring = testing::Base("rural_revitalization", "rr-1", testing::Son());
+  monitoring.mutable_record()->mutable_poverty_monitoring()->set_category(
+      rv1::PovertyMonitoring::CATEGORY_UNSTABLE);
+  monitoring.mutable_record()->mutable_poverty_monitoring()->set_start_date("2023-05-01");
+  EXPECT_THAT(score_with({monitoring}), SizeIs(1));
+}
+
 TEST(ClueScorerTest, AHouseholdMembersHardshipIsTheVictimsToo) {
   // The father, seriously injured, on no list himself; the mother is on the minimum-living list
   // and has a disability certificate.

@@ -16,7 +16,7 @@ absl::StatusOr<EligibilityRules> RulesFromConfig(const v1::EligibilityConfig& co
 
 // The scoring code's version, part of the rules fingerprint: bump it with a change to the scorer
 // that changes clues, so that the next start re-scores every clue.
-inline constexpr int kScoringVersion = 5;
+inline constexpr int kScoringVersion = 6;
 
 // Names the rules and the scoring code ("<version>:<hex of the config's deterministic bytes>"):
 // equal for equal configs whatever the YAML's layout or comments.
