@@ -342,7 +342,8 @@ bool RuleChange(SqliteMatchStore* store, MatchEngine& engine, absl::Time now) {
   std::printf("  %d persons scored: %d tier down, %d amounts\n", preview.persons_scored,
               preview.total.tier_down, preview.total.amount_changed);
   const ApplyResult same = timed("rescore, same rules", [&] { return engine.Rescore(now); });
-  std::printf("  %d persons scored, %d clues updated\n", same.persons_scored, same.clues_updated);
+  std::printf("  %d persons scored, %d clues updated, %d created, %d withdrawn\n",
+              same.persons_scored, same.clues_updated, same.clues_created, same.clues_withdrawn);
   MatchEngine changed_engine(store, ClueScorer(changed));
   if (auto loaded = changed_engine.LoadIndex(); !loaded.ok()) {
     std::cerr << "lifeline-match-bench: " << loaded.status() << "\n";
@@ -350,7 +351,9 @@ bool RuleChange(SqliteMatchStore* store, MatchEngine& engine, absl::Time now) {
   }
   const ApplyResult moved =
       timed("rescore, new rules", [&] { return changed_engine.Rescore(now, kCauseRules); });
-  std::printf("  %d persons scored, %d clues updated\n", moved.persons_scored, moved.clues_updated);
+  std::printf("  %d persons scored, %d clues updated, %d created, %d withdrawn\n",
+              moved.persons_scored, moved.clues_updated, moved.clues_created,
+              moved.clues_withdrawn);
   std::printf("peak RSS %lld MiB\n", static_cast<long long>(PeakRssMiB()));
   return true;
 }

@@ -112,6 +112,9 @@ void LinkIndex::Put(int64_t record_id, Entry entry, const std::vector<linkage::B
   if (entry.features.name_key != 0) {
     AddKeys(record_id, {linkage::NameSearchKey(entry.features.name_key)});
   }
+  if (entry.features.dwelling != 0) {
+    AddKeys(record_id, {linkage::DwellingKey(entry.features.dwelling)});
+  }
   if (entry.features.pinyin_key != 0) {
     ++name_counts_[entry.features.pinyin_key];
     ++named_records_;
@@ -207,17 +210,29 @@ std::vector<int64_t> LinkIndex::Search(std::string_view id_token, std::string_vi
   return found;
 }
 
-std::vector<int64_t> LinkIndex::Household(uint64_t household, size_t limit) const {
+std::vector<int64_t> LinkIndex::Sharing(uint64_t key, uint64_t linkage::PersonFeatures::*field,
+                                        uint64_t value, size_t limit) const {
   std::vector<int64_t> found;
-  if (household == 0) return found;
-  AllHolders(linkage::HouseholdKey(household).key, &found);
+  if (value == 0) return found;
+  AllHolders(key, &found);
+  // Keys are hashes mixed with their kind: check each holder's own value.
   std::erase_if(found, [&](int64_t record_id) {
     const Entry* entry = Find(record_id);
-    return entry == nullptr || entry->features.household != household;
+    return entry == nullptr || entry->features.*field != value;
   });
   if (found.size() > limit) found.clear();
   std::sort(found.begin(), found.end());
   return found;
+}
+
+std::vector<int64_t> LinkIndex::Household(uint64_t household, size_t limit) const {
+  return Sharing(linkage::HouseholdKey(household).key, &linkage::PersonFeatures::household,
+                 household, limit);
+}
+
+std::vector<int64_t> LinkIndex::Dwelling(uint64_t dwelling, size_t limit) const {
+  return Sharing(linkage::DwellingKey(dwelling).key, &linkage::PersonFeatures::dwelling, dwelling,
+                 limit);
 }
 
 std::vector<int64_t> LinkIndex::RecordsOf(const std::string& person_id) const {
@@ -352,6 +367,7 @@ void LinkIndex::RemoveKeys(int64_t record_id, const linkage::PersonFeatures& f) 
   std::vector<linkage::BlockKey> keys;
   linkage::BlockingKeys(f, &keys);
   if (f.name_key != 0) keys.push_back(linkage::NameSearchKey(f.name_key));
+  if (f.dwelling != 0) keys.push_back(linkage::DwellingKey(f.dwelling));
   auto held_by_record = [&](uint64_t h) { return static_cast<int64_t>(h >> 1) == record_id; };
   for (const linkage::BlockKey& k : keys) {
     if (auto single = single_keys_.find(k.key); single != single_keys_.end()) {

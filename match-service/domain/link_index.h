@@ -102,6 +102,10 @@ class LinkIndex {
   // `household`, ascending; none when more than `limit` do (an id shared that widely is a
   // placeholder, not a household).
   std::vector<int64_t> Household(uint64_t household, size_t limit) const;
+  // The live records whose address names the dwelling whose hash (PersonFeatures::dwelling) is
+  // `dwelling`, ascending; none when more than `limit` do (a shared address: a block of flats
+  // without room numbers, an office).
+  std::vector<int64_t> Dwelling(uint64_t dwelling, size_t limit) const;
   // The live records of a person, ascending; empty for an unknown person.
   std::vector<int64_t> RecordsOf(const std::string& person_id) const;
 
@@ -141,6 +145,10 @@ class LinkIndex {
   void AddKeys(int64_t record_id, const std::vector<linkage::BlockKey>& keys);
   // Every record holding `key`, whatever its flag.
   void AllHolders(uint64_t key, std::vector<int64_t>* out) const;
+  // The holders of `key` whose feature `field` is `value` (a nonzero hash), ascending; none when
+  // more than `limit` are.
+  std::vector<int64_t> Sharing(uint64_t key, uint64_t linkage::PersonFeatures::*field,
+                               uint64_t value, size_t limit) const;
   void RemoveKeys(int64_t record_id, const linkage::PersonFeatures& f);
   void Join(const std::string& person_id, int64_t record_id);
   void Leave(const std::string& person_id, int64_t record_id);

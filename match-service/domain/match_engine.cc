@@ -131,7 +131,7 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
                                       const linkage::PersonFeatures& features, absl::Time now,
                                       LinkModel model, bool* applied,
                                       std::set<std::string>* persons, std::set<std::string>* cases,
-                                      std::set<uint64_t>* households) {
+                                      Homes* homes) {
   *applied = false;
   ASSIGN_OR_RETURN(std::optional<StoredRecordState> stored,
                    tx.FindRecord(record.agency(), record.source_record_id()));
@@ -146,11 +146,12 @@ absl::Status MatchEngine::ApplyRecord(MatchTransaction& tx, LinkIndex& index,
   if (record_id == 0) {
     ASSIGN_OR_RETURN(record_id, tx.NewRecordId());
   }
-  if (const LinkIndex::Entry* was = index.Find(record_id);
-      was != nullptr && was->features.household != 0) {
-    households->insert(was->features.household);
-  }
-  if (!record.retracted() && features.household != 0) households->insert(features.household);
+  auto touch = [homes](const linkage::PersonFeatures& f) {
+    if (f.household != 0) homes->households.insert(f.household);
+    if (f.dwelling != 0) homes->dwellings.insert(f.dwelling);
+  };
+  if (const LinkIndex::Entry* was = index.Find(record_id); was != nullptr) touch(was->features);
+  if (!record.retracted()) touch(features);
   if (record.retracted()) {
     RecordLink retracted;
     retracted.record_id = record_id;
@@ -350,20 +351,18 @@ absl::StatusOr<ApplyResult> MatchEngine::UpsertRecords(
     result = ApplyResult{};
     std::set<std::string> persons;
     std::set<std::string> cases;
-    std::set<uint64_t> households;
+    Homes homes;
     ASSIGN_OR_RETURN(const LinkModel model, ModelOf(tx, index));
     for (size_t i = 0; i < records.size(); ++i) {
       bool applied = false;
       // Copied, not moved: a retried transaction runs this again.
       RETURN_IF_ERROR(ApplyRecord(tx, index, *records[i], features[i], now, model, &applied,
-                                  &persons, &cases, &households));
+                                  &persons, &cases, &homes));
       ++(applied ? result.applied : result.unchanged);
     }
     // A household member's hardship record is the household's claimants' evidence too.
-    for (uint64_t household : households) {
-      const std::set<std::string> claimants = HouseholdClaimants(index, household);
-      persons.insert(claimants.begin(), claimants.end());
-    }
+    const std::set<std::string> claimants = HomeClaimants(index, homes);
+    persons.insert(claimants.begin(), claimants.end());
     // A touched person's cases too: a dependant's hardship record is the hardship of the
     // victim's other dependants (LoadScoringInput).
     for (const std::string& person_id : persons) {
@@ -501,12 +500,47 @@ namespace {
 // Households larger than this are not households: an id shared by that many records is a
 // placeholder ("0", "无").
 constexpr size_t kMaxHouseholdRecords = 64;
+// Nor is an address shared by more records than this one dwelling (a block of flats without room
+// numbers, a village committee's address used for every member).
+constexpr size_t kMaxDwellingRecords = 40;
+
+// The records of the home of a person whose records are `own`: those that share a household id
+// with one of them; or, when none of them carries a household id that names a household, those
+// that share the address of one dwelling with one of them. Ascending, with repeats.
+std::vector<int64_t> HomeRecords(const LinkIndex& index, const std::vector<int64_t>& own) {
+  std::vector<int64_t> out;
+  for (int64_t id : own) {
+    const LinkIndex::Entry* entry = index.Find(id);
+    if (entry == nullptr) continue;
+    const std::vector<int64_t> mates =
+        index.Household(entry->features.household, kMaxHouseholdRecords);
+    out.insert(out.end(), mates.begin(), mates.end());
+  }
+  if (!out.empty()) return out;
+  for (int64_t id : own) {
+    const LinkIndex::Entry* entry = index.Find(id);
+    if (entry == nullptr) continue;
+    const std::vector<int64_t> mates =
+        index.Dwelling(entry->features.dwelling, kMaxDwellingRecords);
+    out.insert(out.end(), mates.begin(), mates.end());
+  }
+  return out;
+}
 
 }  // namespace
 
-std::set<std::string> MatchEngine::HouseholdClaimants(const LinkIndex& index, uint64_t household) {
+std::set<std::string> MatchEngine::HomeClaimants(const LinkIndex& index, const Homes& homes) {
+  std::vector<int64_t> records;
+  for (uint64_t household : homes.households) {
+    const std::vector<int64_t> found = index.Household(household, kMaxHouseholdRecords);
+    records.insert(records.end(), found.begin(), found.end());
+  }
+  for (uint64_t dwelling : homes.dwellings) {
+    const std::vector<int64_t> found = index.Dwelling(dwelling, kMaxDwellingRecords);
+    records.insert(records.end(), found.begin(), found.end());
+  }
   std::set<std::string> out;
-  for (int64_t id : index.Household(household, kMaxHouseholdRecords)) {
+  for (int64_t id : records) {
     const LinkIndex::Entry* entry = index.Find(id);
     if (entry == nullptr || entry->person_id.empty() || out.contains(entry->person_id)) continue;
     for (int64_t own : index.RecordsOf(entry->person_id)) {
@@ -572,14 +606,10 @@ absl::StatusOr<ScoringInput> MatchEngine::LoadScoringInput(MatchTransaction& tx,
         });
     if (same_victim) members.insert(linked.person_id);
   }
-  for (int64_t own : index.RecordsOf(person_id)) {
-    const LinkIndex::Entry* entry = index.Find(own);
-    if (entry == nullptr) continue;
-    for (int64_t id : index.Household(entry->features.household, kMaxHouseholdRecords)) {
-      const LinkIndex::Entry* member = index.Find(id);
-      if (member != nullptr && !member->person_id.empty() && member->person_id != person_id) {
-        members.insert(member->person_id);
-      }
+  for (int64_t id : HomeRecords(index, index.RecordsOf(person_id))) {
+    const LinkIndex::Entry* member = index.Find(id);
+    if (member != nullptr && !member->person_id.empty() && member->person_id != person_id) {
+      members.insert(member->person_id);
     }
   }
   for (const std::string& member : members) {

@@ -175,16 +175,20 @@ class MatchEngine {
   absl::Status WithIndex(const std::function<absl::Status(MatchTransaction&, LinkIndex&)>& fn);
   // The stored model with the index's counts.
   static absl::StatusOr<LinkModel> ModelOf(MatchTransaction& tx, const LinkIndex& index);
+  // The homes records name (PersonFeatures::household and ::dwelling hashes).
+  struct Homes {
+    std::set<uint64_t> households;
+    std::set<uint64_t> dwellings;
+  };
   // Stores one record (`features` are its person's) and re-resolves its neighbourhood; adds the
-  // persons, cases and households (hashed ids, the record's old and new) it touched. Sets
-  // *applied.
+  // persons, cases and homes (the record's old and new) it touched. Sets *applied.
   absl::Status ApplyRecord(MatchTransaction& tx, LinkIndex& index, const NormalizedRecord& record,
                            const linkage::PersonFeatures& features, absl::Time now, LinkModel model,
                            bool* applied, std::set<std::string>* persons,
-                           std::set<std::string>* cases, std::set<uint64_t>* households);
-  // The persons of `household` (a hashed household id) that may hold a clue: those with a case
-  // record (the procuratorate's or the court's), whose hardship their household's is.
-  static std::set<std::string> HouseholdClaimants(const LinkIndex& index, uint64_t household);
+                           std::set<std::string>* cases, Homes* homes);
+  // The persons of the records of `homes` that may hold a clue: those with a case record (the
+  // procuratorate's or the court's), whose hardship their household's is.
+  static std::set<std::string> HomeClaimants(const LinkIndex& index, const Homes& homes);
   // Re-resolves the live records among `record_ids` (a neighbourhood) with the deployment's
   // model. `unstored` is a record in the index whose row the caller writes afterwards (0: none).
   absl::Status Relink(MatchTransaction& tx, LinkIndex& index, std::vector<int64_t> record_ids,

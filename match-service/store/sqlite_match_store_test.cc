@@ -304,6 +304,56 @@ TEST(SqliteMatchStoreTest, AHouseholdMembersHardshipRecordRaisesAndRetractingItW
   EXPECT_THAT(AllClues(*store), IsEmpty());
 }
 
+// A victim whose records carry no household id (the court's and the procuratorate's do not) is
+// of the household living at the same dwelling: an address down to the house number.
+TEST(SqliteMatchStoreTest, WithoutAHouseholdIdTheDwellingTellsTheHousehold) {
+  const std::string home = "安徽省测试县测试镇测试村九组40号";
+  auto victim_at = [](const std::string& address, const std::string& household) {
+    NormalizedRecord victim = testing::VictimRecord();
+    *victim.mutable_person() = testing::Father();
+    victim.mutable_person()->set_address(address);
+    victim.mutable_person()->set_household_id(household);
+    rv1::CriminalVictim* facts = victim.mutable_record()->mutable_criminal_victim();
+    facts->set_harm(rv1::CriminalVictim::HARM_SERIOUS_INJURY);
+    facts->mutable_criminal_case()->set_offender_status(
+        rv1::CriminalCase::OFFENDER_STATUS_AT_LARGE);
+    return victim;
+  };
+  NormalizedRecord head = testing::MinimumLiving("ca-2", testing::Mother());
+  head.mutable_person()->set_household_id("H-1");
+  head.mutable_person()->set_address(home);
+
+  auto store = OpenStore();
+  ASSERT_TRUE(store->UpsertRecords({victim_at("安徽省测试县测试镇测试村九组40号", "")}, kNow).ok());
+  EXPECT_THAT(AllClues(*store), IsEmpty());
+  // The head's minimum-living record at that address arrives later: the victim is re-scored.
+  auto added = store->UpsertRecords({head}, kNow);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_EQ(added->clues_created, 1);
+  auto clues = AllClues(*store);
+  ASSERT_THAT(clues, SizeIs(1));
+  EXPECT_THAT(clues[0].clue.candidate.hardship_signals,
+              ::testing::ElementsAre("household_rural_minimum_living"));
+  EXPECT_TRUE(std::any_of(
+      clues[0].clue.candidate.evidence.begin(), clues[0].clue.candidate.evidence.end(),
+      [](const Evidence& e) { return e.source_record_id == "ca-2" && e.role == kRoleHardship; }));
+  // Retracted: the clue goes with it.
+  ASSERT_TRUE(store->UpsertRecords({Retraction(head, 2)}, kNow).ok());
+  EXPECT_THAT(AllClues(*store), IsEmpty());
+
+  // Not a dwelling: an address without a house or room number, another house number; and a
+  // victim whose own household id names another household.
+  for (const auto& [address, household] :
+       {std::pair<std::string, std::string>{"安徽省测试县测试镇测试村九组", ""},
+        {"安徽省测试县测试镇测试村九组41号", ""},
+        {"安徽省测试县测试镇测试村九组40号", "H-9"}}) {
+    auto other = OpenStore();
+    head.mutable_person()->set_address(address.ends_with("组") ? address : home);
+    ASSERT_TRUE(other->UpsertRecords({victim_at(address, household), head}, kNow).ok());
+    EXPECT_THAT(AllClues(*other), IsEmpty()) << address << " " << household;
+  }
+}
+
 TEST(SqliteMatchStoreTest, AnExcludedCandidateIsKeptOutOfTheListUntilTheRecordIsCorrected) {
   auto store = OpenStore();
   std::vector<NormalizedRecord> world = testing::StoryRecords();

@@ -93,6 +93,30 @@ int32_t ParseRegion(std::string_view code) {
   return value;
 }
 
+}  // namespace
+
+uint64_t DwellingKey(std::string_view address) {
+  std::u32string kept;
+  for (char32_t c : DecodeUtf8(address)) {
+    if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;  // full-width ASCII
+    if (c == ' ' || c == 0x3000 || c == ',' || c == 0x3001 || c == '-' || c == '(' || c == ')') {
+      continue;
+    }
+    kept.push_back(c);
+  }
+  // A house number (号) or a room (室) right after a digit ends the address of one dwelling.
+  const size_t n = kept.size();
+  if (n < 8 || (kept[n - 1] != U'号' && kept[n - 1] != U'室') || kept[n - 2] < '0' ||
+      kept[n - 2] > '9') {
+    return 0;
+  }
+  std::string text;
+  for (char32_t c : kept) absl::StrAppend(&text, static_cast<uint32_t>(c), ",");
+  return Hash64(text);
+}
+
+namespace {
+
 std::vector<uint32_t> AddressGrams(std::string_view address) {
   std::u32string cps = DecodeUtf8(address);
   std::u32string kept;
@@ -235,6 +259,7 @@ PersonFeatures ExtractFeatures(const records::v1::NormalizedPerson& person) {
   f.phone = Hash64(person.phone_normalized());
   f.household = Hash64(person.household_id());
   f.address_grams = AddressGrams(person.address());
+  f.dwelling = DwellingKey(person.address());
   {
     const std::u32string address = DecodeUtf8(person.address());
     if (address.size() >= 6) {

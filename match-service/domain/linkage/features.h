@@ -20,6 +20,10 @@ namespace lifeline::match::linkage {
 // value every feature uses).
 uint64_t Hash64(std::string_view text);
 
+// PersonFeatures::dwelling of `address`: the hash of its normalized text when it names one
+// dwelling, else 0.
+uint64_t DwellingKey(std::string_view address);
+
 // One Latin-script name token, lower-case ASCII ("smith", "j").
 using LatinToken = std::string;
 
@@ -64,6 +68,11 @@ struct PersonFeatures {
   // Hash of the address's first six characters (province and city, or city and county), for
   // blocking records that have no birth date or region.
   uint64_t address_head = 0;
+  // Hash of the whole address (spaces and punctuation dropped, full-width letters and digits made
+  // ASCII) when it names one dwelling: at least 8 characters ending in a house or room number
+  // ("…九组40号", "…3栋502室"); 0 otherwise. Not for linking (a household shares it): for finding
+  // the household of a person whose records carry no household id (AddressKey).
+  uint64_t dwelling = 0;
 
   // --- Identifiers (hashes of ingest's keyed tokens) ---
   // Valid resident ID number; 0 when the record has none.

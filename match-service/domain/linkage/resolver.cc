@@ -164,6 +164,10 @@ BlockKey NameSearchKey(uint64_t name_key) {
   return BlockKey{MixKey(name_key, kKeyKindCount + 1), kKeyKindCount, true};
 }
 
+BlockKey DwellingKey(uint64_t dwelling) {
+  return BlockKey{MixKey(dwelling, kKeyKindCount + 2), kKeyKindCount, true};
+}
+
 ResolveResult Resolve(const std::vector<LinkRecord>& records, const LinkageOptions& options) {
   ResolveResult result;
   ResolveStats& stats = result.stats;

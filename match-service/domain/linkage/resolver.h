@@ -144,6 +144,8 @@ BlockKey IdKey(uint64_t id);
 // The blocking key of a household id's hash (PersonFeatures::household).
 BlockKey HouseholdKey(uint64_t household);
 BlockKey NameSearchKey(uint64_t name_key);
+// The key of a dwelling's hash (PersonFeatures::dwelling): index-only, like NameSearchKey.
+BlockKey DwellingKey(uint64_t dwelling);
 
 // Resolves `records`. Thread-safe (no shared state).
 ResolveResult Resolve(const std::vector<LinkRecord>& records, const LinkageOptions& options);
