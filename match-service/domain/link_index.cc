@@ -214,6 +214,12 @@ std::vector<int64_t> LinkIndex::Sharing(uint64_t key, uint64_t linkage::PersonFe
                                         uint64_t value, size_t limit) const {
   std::vector<int64_t> found;
   if (value == 0) return found;
+  // An oversized key (a placeholder household id, an office's address) costs no copy of its
+  // holders: a lookup's cost is the records it may return.
+  if (auto shared = shared_keys_.find(key);
+      shared != shared_keys_.end() && shared->second.size() > limit) {
+    return found;
+  }
   AllHolders(key, &found);
   // Keys are hashes mixed with their kind: check each holder's own value.
   std::erase_if(found, [&](int64_t record_id) {
