@@ -509,21 +509,21 @@ constexpr size_t kMaxDwellingRecords = 40;
 // that share the address of one dwelling with one of them. Ascending, with repeats.
 std::vector<int64_t> HomeRecords(const LinkIndex& index, const std::vector<int64_t>& own) {
   std::vector<int64_t> out;
-  for (int64_t id : own) {
-    const LinkIndex::Entry* entry = index.Find(id);
-    if (entry == nullptr) continue;
-    const std::vector<int64_t> mates =
-        index.Household(entry->features.household, kMaxHouseholdRecords);
-    out.insert(out.end(), mates.begin(), mates.end());
-  }
+  auto collect = [&](const auto& mates_of) {
+    for (int64_t id : own) {
+      const LinkIndex::Entry* entry = index.Find(id);
+      if (entry == nullptr) continue;
+      const std::vector<int64_t> mates = mates_of(entry->features);
+      out.insert(out.end(), mates.begin(), mates.end());
+    }
+  };
+  collect([&](const linkage::PersonFeatures& f) {
+    return index.Household(f.household, kMaxHouseholdRecords);
+  });
   if (!out.empty()) return out;
-  for (int64_t id : own) {
-    const LinkIndex::Entry* entry = index.Find(id);
-    if (entry == nullptr) continue;
-    const std::vector<int64_t> mates =
-        index.Dwelling(entry->features.dwelling, kMaxDwellingRecords);
-    out.insert(out.end(), mates.begin(), mates.end());
-  }
+  collect([&](const linkage::PersonFeatures& f) {
+    return index.Dwelling(f.dwelling, kMaxDwellingRecords);
+  });
   return out;
 }
 

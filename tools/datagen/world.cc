@@ -278,27 +278,29 @@ class Builder {
 
   // ---- criminal cases -------------------------------------------------------------------
 
-  CaseFacts NewCase(Crime crime, const std::string& region, bool planted) {
+  // A case of 2019 to 2024 handled by `unit` of `region`, numbered with `kind` ("X" criminal, "MC"
+  // civil).
+  CaseFacts NewCaseOf(const char* unit, const char* kind, const std::string& region, bool planted) {
     CaseFacts c;
-    c.crime = crime;
     c.date = RandomDate(rng_, 2019, 2024);
     c.region_code = region;
-    c.handling_unit = absl::StrCat("检察院-", region);
-    c.number = absl::StrFormat("%d-%s-X-%05d", c.date.year, region, world_.cases.size() + 1);
+    c.handling_unit = absl::StrCat(unit, region);
+    c.number = absl::StrFormat("%d-%s-%s-%05d", c.date.year, region, kind, world_.cases.size() + 1);
     c.planted = planted;
+    return c;
+  }
+
+  CaseFacts NewCase(Crime crime, const std::string& region, bool planted) {
+    CaseFacts c = NewCaseOf("检察院-", "X", region, planted);
+    c.crime = crime;
     return c;
   }
 
   // A civil case of its own over a traffic accident or another tort, filed with the court of
   // `region`.
   CaseFacts NewCivilCase(rv1::CivilJudgment::Claim claim, const std::string& region, bool planted) {
-    CaseFacts c;
+    CaseFacts c = NewCaseOf("法院-", "MC", region, planted);
     c.claim = claim;
-    c.date = RandomDate(rng_, 2019, 2024);
-    c.region_code = region;
-    c.handling_unit = absl::StrCat("法院-", region);
-    c.number = absl::StrFormat("%d-%s-MC-%05d", c.date.year, region, world_.cases.size() + 1);
-    c.planted = planted;
     return c;
   }
 
