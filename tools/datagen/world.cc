@@ -318,6 +318,17 @@ class Builder {
     return 0;
   }
 
+  // `victim` killed by the tort of `v`'s case: the claim is their Claimant's.
+  void KillInTort(const Person& victim, bool depended, CaseVictim* v) {
+    v->harm = rv1::CriminalVictim::HARM_DEATH;
+    const int64_t claimant = Claimant(victim);
+    v->relatives.push_back({claimant,
+                            claimant == victim.spouse ? rv1::NearRelative::RELATION_SPOUSE
+                                                      : rv1::NearRelative::RELATION_PARENT,
+                            depended});
+    Kill(victim.id);
+  }
+
   // A person alive and between `min_age` and `max_age` who is not yet a victim.
   int64_t PickPerson(int min_age, int max_age, const std::function<bool(const Person&)>& extra) {
     for (int attempt = 0; attempt < 100000; ++attempt) {
@@ -603,13 +614,7 @@ class Builder {
     CaseVictim v;
     v.person = victim;
     if (death) {
-      v.harm = rv1::CriminalVictim::HARM_DEATH;
-      const int64_t claimant = Claimant(p);
-      v.relatives.push_back({claimant,
-                             claimant == p.spouse ? rv1::NearRelative::RELATION_SPOUSE
-                                                  : rv1::NearRelative::RELATION_PARENT,
-                             true});
-      Kill(victim);
+      KillInTort(p, /*depended=*/true, &v);
     } else if (flip == Flip::kMinorInjury) {
       v.harm = rv1::CriminalVictim::HARM_MINOR_INJURY;
     } else {
@@ -651,13 +656,7 @@ class Builder {
     v.person = victim;
     const double u = Unit(rng_);
     if (u < 0.1 && Claimant(p) != 0) {
-      v.harm = rv1::CriminalVictim::HARM_DEATH;
-      const int64_t claimant = Claimant(p);
-      v.relatives.push_back({claimant,
-                             claimant == p.spouse ? rv1::NearRelative::RELATION_SPOUSE
-                                                  : rv1::NearRelative::RELATION_PARENT,
-                             Chance(rng_, 0.6)});
-      Kill(victim);
+      KillInTort(p, /*depended=*/Chance(rng_, 0.6), &v);
       Judge(c, v, 400000, 1200000);
     } else if (u < 0.45) {
       v.harm = rv1::CriminalVictim::HARM_SERIOUS_INJURY;
