@@ -296,9 +296,11 @@ class Builder {
     return c;
   }
 
-  // A civil case of its own over a traffic accident or another tort, filed with the court of
-  // `region`.
-  CaseFacts NewCivilCase(rv1::CivilJudgment::Claim claim, const std::string& region, bool planted) {
+  // A civil case of its own, filed with the court of `region`: over a traffic accident (with
+  // probability `traffic`) or another tort.
+  CaseFacts NewCivilCase(double traffic, const std::string& region, bool planted) {
+    const auto claim = Chance(rng_, traffic) ? rv1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT
+                                             : rv1::CivilJudgment::CLAIM_OTHER_TORT;
     CaseFacts c = NewCaseOf("法院-", "MC", region, planted);
     c.claim = claim;
     return c;
@@ -608,9 +610,7 @@ class Builder {
     });
     if (victim == 0) return;
     const Person& p = pop_.person(victim);
-    CaseFacts c = NewCivilCase(Chance(rng_, 0.7) ? rv1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT
-                                                 : rv1::CivilJudgment::CLAIM_OTHER_TORT,
-                               p.region_code, true);
+    CaseFacts c = NewCivilCase(0.7, p.region_code, true);
     CaseVictim v;
     v.person = victim;
     if (death) {
@@ -649,9 +649,7 @@ class Builder {
     const int64_t victim = PickPerson(3, 85, nullptr);
     if (victim == 0) return;
     const Person& p = pop_.person(victim);
-    CaseFacts c = NewCivilCase(Chance(rng_, 0.75) ? rv1::CivilJudgment::CLAIM_TRAFFIC_ACCIDENT
-                                                  : rv1::CivilJudgment::CLAIM_OTHER_TORT,
-                               p.region_code, false);
+    CaseFacts c = NewCivilCase(0.75, p.region_code, false);
     CaseVictim v;
     v.person = victim;
     const double u = Unit(rng_);
