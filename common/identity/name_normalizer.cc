@@ -13,6 +13,7 @@
 #include <unicode/utf8.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 
 namespace lifeline::common {
 namespace {
@@ -110,8 +111,8 @@ absl::StatusOr<std::unique_ptr<NameNormalizer>> NameNormalizer::Create(const Opt
   std::unique_ptr<icu::Transliterator> transliterator(icu::Transliterator::createInstance(
       icu::UnicodeString(kTransliteratorId, -1, US_INV), UTRANS_FORWARD, error));
   if (U_FAILURE(error) || transliterator == nullptr) {
-    return absl::UnavailableError(std::string("ICU transliterator \"") + kTransliteratorId +
-                                  "\" unavailable: " + u_errorName(error));
+    return absl::UnavailableError(absl::StrCat("ICU transliterator \"", kTransliteratorId,
+                                               "\" unavailable: ", u_errorName(error)));
   }
   // The C API catches OpenCC's exceptions and returns (opencc_t)-1.
   opencc_t opencc = opencc_open(options.opencc_config.c_str());

@@ -954,7 +954,7 @@ absl::StatusOr<CluePage> SqliteMatchStore::ListClues(const ClueQuery& query) {
     for (const std::string& prefix : query.regions) {
       std::string below = prefix;
       if (below.empty()) {
-        below = "\x7f";
+        below.push_back('\x7f');
       } else {
         ++below.back();
       }
