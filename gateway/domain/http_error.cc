@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "common/csv/encoding.h"
+
 namespace lifeline::gateway {
 
 int HttpStatusForCode(absl::StatusCode code) {
@@ -59,6 +61,9 @@ std::string ErrorBodyJson(const HttpError& error) {
 std::string JsonEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
+  // JSON is UTF-8: text that is not has every non-ASCII byte replaced (U+FFFD), so that a line
+  // of JSON stays one.
+  const bool utf8 = common::IsValidUtf8(text);
   for (char c : text) {
     switch (c) {
       case '"':
@@ -77,7 +82,9 @@ std::string JsonEscape(std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (!utf8 && static_cast<unsigned char>(c) >= 0x80) {
+          out += "\\ufffd";
+        } else if (static_cast<unsigned char>(c) < 0x20) {
           char buffer[8];
           std::snprintf(buffer, sizeof(buffer), "\\u%04x", static_cast<unsigned>(c));
           out += buffer;

@@ -33,7 +33,8 @@ HttpError HttpErrorFromStatus(const absl::Status& status);
 // Returns {"code":<http>,"status":"...","message":"..."}.
 std::string ErrorBodyJson(const HttpError& error);
 
-// Escapes `text` for use inside a JSON string literal (without the quotes).
+// Escapes `text` for use inside a JSON string literal (without the quotes). Text that is not UTF-8
+// has each of its non-ASCII bytes written as \ufffd.
 std::string JsonEscape(std::string_view text);
 
 }  // namespace lifeline::gateway

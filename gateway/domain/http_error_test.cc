@@ -40,6 +40,10 @@ TEST(HttpErrorTest, FormatsEscapedJsonBody) {
   EXPECT_EQ(ErrorBodyJson(HttpError{404, "NOT_FOUND", "say \"hi\"\n\\"}),
             R"({"code":404,"status":"NOT_FOUND","message":"say \"hi\"\n\\"})");
   EXPECT_EQ(JsonEscape(std::string("a\x01") + "b"), "a\\u0001b");
+  // UTF-8 passes; bytes that are not UTF-8 never reach the JSON raw.
+  EXPECT_EQ(JsonEscape("测试"), "测试");
+  EXPECT_EQ(JsonEscape("a\xff\xfe"), "a\\ufffd\\ufffd");
+  EXPECT_EQ(JsonEscape("测\xff"), "\\ufffd\\ufffd\\ufffd\\ufffd");
 }
 
 }  // namespace

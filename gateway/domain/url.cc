@@ -1,5 +1,7 @@
 #include "gateway/domain/url.h"
 
+#include "common/csv/encoding.h"
+
 namespace lifeline::gateway {
 namespace {
 
@@ -53,7 +55,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::
           eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1);
       auto name = PercentDecode(raw_name, /*plus_is_space=*/true);
       auto value = PercentDecode(raw_value, /*plus_is_space=*/true);
-      if (!name || !value) return std::nullopt;
+      if (!name || !value || !common::IsValidUtf8(*name) || !common::IsValidUtf8(*value)) {
+        return std::nullopt;
+      }
       params.emplace_back(std::move(*name), std::move(*value));
     }
     start = end + 1;

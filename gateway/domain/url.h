@@ -21,7 +21,8 @@ SplitTargetResult SplitTarget(std::string_view target);
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 
 // Parses "a=1&b=x%20y&a=2" into decoded (name, value) pairs in order. A parameter without '='
-// has an empty value; empty pieces ("a=1&&b=2") are skipped. Returns nullopt on a bad escape.
+// has an empty value; empty pieces ("a=1&&b=2") are skipped. Returns nullopt on a bad escape or a
+// name or value that is not UTF-8 once decoded.
 std::optional<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query);
 
 }  // namespace lifeline::gateway

@@ -35,6 +35,11 @@ TEST(ParseQueryTest, KeepsOrderAndRepetition) {
   EXPECT_THAT(*params,
               ElementsAre(Pair("a", "1"), Pair("b", "x y"), Pair("a", "2"), Pair("flag", "")));
   EXPECT_EQ(ParseQuery("a=%G1"), std::nullopt);
+  // Decoded names and values are text: bytes that are not UTF-8 are refused.
+  EXPECT_EQ(ParseQuery("a=%FF"), std::nullopt);
+  EXPECT_EQ(ParseQuery("%C3=1"), std::nullopt);
+  ASSERT_TRUE(ParseQuery("name=%E6%B5%8B").has_value());
+  EXPECT_EQ(ParseQuery("name=%E6%B5%8B")->front().second, "测");
   EXPECT_TRUE(ParseQuery("")->empty());
 }
 

@@ -118,6 +118,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     http::request<http::string_body> request = parser_->release();
     keep_alive_ = request.keep_alive();
+    head_ = request.method() == http::verb::head;
     stream_.expires_never();
 
     HttpServerRequest forwarded;
@@ -151,6 +152,19 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(HttpServerResponse response) {
+    if (head_) {
+      // HEAD is GET without a body: the same status and headers, Content-Length included, and not
+      // a byte more, or a kept-alive connection would read the body as the next response.
+      head_ = false;
+      auto message = std::make_shared<http::response<http::empty_body>>();
+      message->version(11);
+      message->result(static_cast<unsigned>(response.status));
+      message->set(http::field::content_type, response.content_type);
+      for (const auto& [name, value] : response.headers) message->set(name, value);
+      message->keep_alive(keep_alive_ && !state_->stopping);
+      message->content_length(response.body.size());
+      return Send(message);
+    }
     auto message = std::make_shared<http::response<http::string_body>>();
     message->version(11);
     message->result(static_cast<unsigned>(response.status));
@@ -159,6 +173,11 @@ class Session : public std::enable_shared_from_this<Session> {
     message->keep_alive(keep_alive_ && !state_->stopping);
     message->body() = std::move(response.body);
     message->prepare_payload();
+    Send(message);
+  }
+
+  template <class Message>
+  void Send(std::shared_ptr<Message> message) {
     stream_.expires_after(state_->options.request_timeout);
     http::async_write(stream_, *message,
                       [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
@@ -185,6 +204,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t id_ = 0;
   bool reading_ = false;
   bool keep_alive_ = true;
+  bool head_ = false;  // the request being answered is a HEAD
 };
 
 }  // namespace

@@ -116,6 +116,35 @@ TEST_F(HttpServerTest, KeepsConnectionsAlive) {
   EXPECT_EQ(handler_.calls.load(), 3);
 }
 
+// HEAD is answered with GET's status and headers, its Content-Length included, and no body, so
+// that the next response on a kept-alive connection is read whole.
+TEST_F(HttpServerTest, HeadAnswersHeadersOnlyOnAKeptAliveConnection) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                         static_cast<unsigned short>(server_->port())));
+  http::request<http::string_body> head(http::verb::head, "/teapot", 11);
+  head.set(http::field::host, "127.0.0.1");
+  http::write(stream, head);
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> head_parser;
+  head_parser.skip(true);  // a HEAD answer: headers only
+  http::read(stream, buffer, head_parser);
+  const auto& head_answer = head_parser.get();
+  EXPECT_EQ(head_answer.result_int(), 418u);
+  // The echo the GET would carry: "HEAD /teapot  0" (no authorization), 15 bytes.
+  EXPECT_EQ(head_answer[http::field::content_length], "15");
+  EXPECT_EQ(head_answer["X-Test"], "yes");
+  // Nothing of a body follows: the next answer on the connection is the GET's, whole.
+  http::request<http::string_body> get(http::verb::get, "/n1", 11);
+  get.set(http::field::host, "127.0.0.1");
+  http::write(stream, get);
+  http::response<http::string_body> answer;
+  http::read(stream, buffer, answer);
+  EXPECT_EQ(answer.result_int(), 200u);
+  EXPECT_EQ(answer.body(), "GET /n1  0");
+}
+
 TEST_F(HttpServerTest, MalformedRequestIs400) {
   asio::io_context io;
   asio::ip::tcp::socket socket(io);

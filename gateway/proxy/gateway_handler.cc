@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 
+#include "common/csv/encoding.h"
 #include "gateway/domain/http_error.h"
 #include "gateway/domain/url.h"
 #include "gateway/proxy/transcoder.h"
@@ -80,9 +81,11 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
   };
 
   const SplitTargetResult target = SplitTarget(request.target);
+  // HEAD is answered as GET; the server sends the headers only.
+  const std::string method = request.method == "HEAD" ? "GET" : request.method;
   if (target.path == kHealthRoute) {
     HttpServerResponse response;
-    if (request.method == "GET") {
+    if (method == "GET") {
       response.content_type = "text/plain";
       response.body = "ok";
     } else {
@@ -94,7 +97,7 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
     return;
   }
 
-  RouteResolution resolution = table_.Resolve(request.method, target.path);
+  RouteResolution resolution = table_.Resolve(method, target.path);
   if (resolution.outcome == RouteResolution::Outcome::kNotFound) {
     finish(kUnmatchedRoute, ErrorResponse(HttpError{404, "NOT_FOUND", "no such route"}));
     return;
@@ -110,6 +113,16 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
   }
 
   const ApiRoute& route = routes_[resolution.route];
+  // Ids are text: bytes that are not UTF-8 after %-decoding are the client's error, never shown.
+  for (const auto& [name, value] : resolution.vars) {
+    if (!common::IsValidUtf8(value)) {
+      finish(route.path_template,
+             ErrorResponse(HttpError{
+                 400, "INVALID_ARGUMENT",
+                 absl::StrCat("path variable ", name, " is not UTF-8 text after %-decoding")}));
+      return;
+    }
+  }
   const std::string rpc = route.method->full_name();
   AuditEntry audit;
   audit.time = start;

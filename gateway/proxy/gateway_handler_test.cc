@@ -22,6 +22,7 @@
 #include <prometheus/registry.h>
 
 #include "common/auth/caller.h"
+#include "common/csv/encoding.h"
 #include "common/http/http_client.h"
 #include "gateway/http/http_server.h"
 #include "lifeline/ingest/v1/ingest_service.grpc.pb.h"
@@ -371,6 +372,26 @@ TEST_F(GatewayHandlerTest, BadQueryParametersAre400) {
   EXPECT_THAT(wrong_int.body, HasSubstr("page_size"));
   std::lock_guard<std::mutex> lock(match_.seen.mu);
   EXPECT_EQ(match_.seen.calls, 0);
+}
+
+// Bytes that are not UTF-8 once %-decoded, in a path variable or a query value, are the client's
+// error (400), reach no service and leave the audit log valid JSON Lines.
+TEST_F(GatewayHandlerTest, BytesThatAreNotTextAre400) {
+  for (const char* target :
+       {"/v1/clues/%FF", "/v1/clues/c-1%C3", "/v1/clues?page_token=%FF%FE", "/v1/clues?%FF=1"}) {
+    common::HttpResponse response = Send("GET", target, kProcuratorToken);
+    EXPECT_EQ(response.status, 400) << target << " " << response.body;
+    EXPECT_THAT(response.body, HasSubstr(R"("status":"INVALID_ARGUMENT")")) << target;
+    EXPECT_THAT(response.body, HasSubstr("UTF-8")) << target;
+  }
+  EXPECT_EQ(Send("GET", "/v1/clues/%E6%B5%8B", kProcuratorToken).status, 200);
+  {
+    std::lock_guard<std::mutex> lock(match_.seen.mu);
+    EXPECT_EQ(match_.seen.calls, 1);
+  }
+  std::istringstream lines(ReadAll(audit_path_));
+  std::string line;
+  while (std::getline(lines, line)) EXPECT_TRUE(common::IsValidUtf8(line)) << line;
 }
 
 TEST_F(GatewayHandlerTest, MalformedJsonIs400WithoutEchoingValues) {

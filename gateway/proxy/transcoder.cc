@@ -242,7 +242,10 @@ absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const ApiRoute& route, con
   }
 
   std::optional<std::vector<std::pair<std::string, std::string>>> params = ParseQuery(raw_query);
-  if (!params) return absl::InvalidArgumentError("query string has a malformed %-escape");
+  if (!params) {
+    return absl::InvalidArgumentError(
+        "query string has a malformed %-escape or bytes that are not UTF-8 text");
+  }
   std::set<std::string> seen_singular;
   for (const auto& [name, value] : *params) {
     std::vector<const FieldDescriptor*> parents;
