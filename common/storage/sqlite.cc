@@ -270,6 +270,23 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
                    Connect(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                      SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI));
   sqlite3* raw = db->db_;
+  if (!in_memory) {
+    // Personal data: the database is its owner's alone, and so are the -wal and -shm files,
+    // which SQLite creates with the database file's permissions. (A file of an older version,
+    // created 0644, is narrowed too.)
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::error_code ec;
+      const std::string file = path + suffix;
+      if (!std::filesystem::exists(file, ec)) continue;
+      std::filesystem::permissions(
+          file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+          std::filesystem::perm_options::replace, ec);
+      if (ec) {
+        return absl::UnavailableError(
+            absl::StrCat("sqlite open: cannot make ", file, " owner-only: ", ec.message()));
+      }
+    }
+  }
   // page_size (16384 unless the store says otherwise; SQLite's default is 4096) for a new
   // database; it must come before WAL mode and cannot change afterwards. For ingest's appending
   // store, 16 KiB pages write a quarter of the WAL frames and split fewer B-tree pages (about a

@@ -91,6 +91,27 @@ TEST(DatabaseTest, OpenCreatesParentDirectoryAndSetsPragmas) {
   EXPECT_EQ(QueryInt(*db, "PRAGMA page_size").value_or(0), 16384);
 }
 
+// Personal data: the database and its -wal and -shm files are their owner's alone, and a file
+// an older version left readable is narrowed when it is opened.
+TEST(DatabaseTest, DataFilesAreOwnerOnly) {
+  TempDir dir;
+  const std::string path = dir.path() + "/owned.db";
+  namespace fs = std::filesystem;
+  const fs::perms owner_only = fs::perms::owner_read | fs::perms::owner_write;
+  {
+    std::unique_ptr<Database> db = OpenOrDie(path);
+    ASSERT_TRUE(db->Exec("CREATE TABLE t (x); INSERT INTO t VALUES (1);").ok());
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      ASSERT_TRUE(fs::exists(path + suffix)) << suffix;
+      EXPECT_EQ(fs::status(path + suffix).permissions() & fs::perms::all, owner_only) << suffix;
+    }
+  }
+  fs::permissions(path, owner_only | fs::perms::group_read | fs::perms::others_read,
+                  fs::perm_options::replace);
+  std::unique_ptr<Database> reopened = OpenOrDie(path);
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, owner_only);
+}
+
 TEST(DatabaseTest, ANewDatabaseTakesTheStoresPageSizeAndABadOneIsRefused) {
   TempDir dir;
   const std::string path = dir.path() + "/small_pages.db";

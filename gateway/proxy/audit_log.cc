@@ -11,6 +11,9 @@
 #include "absl/strings/str_cat.h"
 
 #include "gateway/domain/http_error.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace lifeline::gateway {
 
@@ -45,7 +48,13 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const std::string& path
           absl::StrCat("cannot create the directory of audit file ", path, ": ", ec.message()));
     }
   }
-  std::FILE* file = std::fopen(path.c_str(), "a");
+  // Who read whose data is itself personal: the log is its owner's alone (0600), an older file
+  // narrowed too.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  std::FILE* file = nullptr;
+  if (fd >= 0) {
+    if (::fchmod(fd, 0600) != 0 || (file = ::fdopen(fd, "a")) == nullptr) ::close(fd);
+  }
   if (file == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("cannot open audit file ", path, ": ", std::strerror(errno)));

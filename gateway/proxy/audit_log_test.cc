@@ -67,6 +67,9 @@ TEST(AuditLogTest, AppendsLinesAndCreatesTheDirectory) {
   EXPECT_THAT(contents, HasSubstr(R"("user":"","role":"")"));
   EXPECT_THAT(contents, HasSubstr(R"("status":401)"));
   EXPECT_THAT(contents, Not(HasSubstr("not-an-id")));
+  // Who read whose data is personal too: the log is its owner's alone.
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   std::filesystem::remove_all(dir.parent_path());
 }
 
