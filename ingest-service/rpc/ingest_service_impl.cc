@@ -207,7 +207,16 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
     const absl::Time started = absl::Now();
     int64_t next_progress = options_.stream_progress_records;
     int64_t received = 0;
+    bool first = true;
     do {
+      // A stream is one agency's batch: a later message naming another is refused, not ignored.
+      if (!first && ((!message.agency().empty() && message.agency() != agency) ||
+                     (!message.batch_id().empty() && message.batch_id() != batch_id))) {
+        return absl::InvalidArgumentError(
+            "a later message of the stream names another agency or batch_id than the first; a "
+            "stream is one agency's batch");
+      }
+      first = false;
       if (received + message.records_size() > options_.max_stream_records) {
         return absl::InvalidArgumentError(
             absl::StrCat("records: the stream has more than max_stream_records (",

@@ -570,6 +570,37 @@ TEST_F(IngestServiceTest, StreamRecordsIndexesAcrossMessages) {
       3);
 }
 
+// A stream is one agency's batch: a later message naming another agency or batch is refused, and
+// nothing of the stream is stored.
+TEST_F(IngestServiceTest, AStreamMessageNamingAnotherAgencyOrBatchIsRefused) {
+  for (const auto& [agency, batch_id] :
+       {std::pair<std::string, std::string>{"court", ""}, {"", "s9"}, {"court", "s3"}}) {
+    grpc::ClientContext context;
+    v1::SubmitBatchResponse response;
+    auto writer = stub_->StreamRecords(&context, &response);
+    v1::StreamRecordsRequest first;
+    first.set_agency("civil_affairs");
+    first.set_batch_id("s3");
+    *first.add_records() = Assistance("r0", "测试甲", kIdA);
+    writer->Write(first);
+    v1::StreamRecordsRequest second;
+    second.set_agency(agency);
+    second.set_batch_id(batch_id);
+    *second.add_records() = Assistance("r1", "测试乙", kIdB);
+    writer->Write(second);
+    writer->WritesDone();
+    const grpc::Status status = writer->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << agency << batch_id;
+    EXPECT_NE(status.error_message().find("one agency's batch"), std::string::npos);
+  }
+  grpc::ClientContext context;
+  v1::GetBatchRequest get;
+  get.set_agency("civil_affairs");
+  get.set_batch_id("s3");
+  v1::Batch batch;
+  EXPECT_EQ(stub_->GetBatch(&context, get, &batch).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(IngestServiceTest, StreamWithoutAgencyOrTooLongIsInvalidArgument) {
   {
     grpc::ClientContext context;
