@@ -22,6 +22,7 @@ inline constexpr char kAmountNegative[] = "AMOUNT_NEGATIVE";
 inline constexpr char kAmountPaidExceedsAwarded[] = "AMOUNT_PAID_EXCEEDS_AWARDED";
 inline constexpr char kValueOutOfRange[] = "VALUE_OUT_OF_RANGE";
 inline constexpr char kEnumUnknown[] = "ENUM_UNKNOWN";
+inline constexpr char kTextTooLong[] = "TEXT_TOO_LONG";
 
 // Warnings (severity WARNING): the record is kept.
 inline constexpr char kIdMissing[] = "ID_MISSING";

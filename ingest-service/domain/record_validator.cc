@@ -6,6 +6,10 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 
 #include "common/identity/id_near_match.h"
 #include "common/identity/id_number.h"
@@ -41,6 +45,39 @@ void AddError(ValidationResult* result, std::string_view field, std::string_view
 void AddWarning(ValidationResult* result, std::string_view field, std::string_view reason,
                 std::string message) {
   AddIssue(result, field, reason, std::move(message), Severity::kWarning);
+}
+
+// Rejects every text field of `message` (at `prefix`) longer than RecordValidator::kMaxTextBytes,
+// naming the field, never the value.
+void CheckTextLengths(const google::protobuf::Message& message, const std::string& prefix,
+                      ValidationResult* result) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const std::string path = prefix.empty() ? field->name() : Cat({prefix, ".", field->name()});
+    const int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        CheckTextLengths(field->is_repeated() ? reflection->GetRepeatedMessage(message, field, i)
+                                              : reflection->GetMessage(message, field),
+                         path, result);
+        continue;
+      }
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) break;
+      std::string scratch;
+      const std::string& text =
+          field->is_repeated() ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                               : reflection->GetStringReference(message, field, &scratch);
+      if (text.size() > RecordValidator::kMaxTextBytes) {
+        AddError(result, path, reason::kTextTooLong,
+                 Cat({path, " is longer than ", std::to_string(RecordValidator::kMaxTextBytes),
+                      " bytes"}));
+        break;
+      }
+    }
+  }
 }
 
 // Parses a date field's text; nullopt when it is not a real calendar date.
@@ -526,6 +563,9 @@ ValidationResult RecordValidator::Validate(std::string_view agency,
   ValidationResult result;
   absl::CivilDay today = absl::ToCivilDay(clock_->Now(), options_.zone);
   const FieldChecks checks(today, &result);
+  // Before anything reads them: an oversized text is refused whole, not normalized.
+  CheckTextLengths(record, "", &result);
+  if (result.rejected()) return result;
   if (record.retracted()) {
     CheckIdentity(record, "source_record_id is required: it names the record to retract", &result);
     checks.Date("record_date", record.record_date());

@@ -40,6 +40,11 @@ struct ValidationResult {
 // concurrent use, as the real clock is).
 class RecordValidator {
  public:
+  // No text field of a record (names, ids, addresses, case numbers) may be longer than this many
+  // bytes: 1 KiB holds any real one (a long Chinese address is about 200 bytes), and an 8 MB
+  // source_record_id must not reach storage.
+  static constexpr size_t kMaxTextBytes = 1024;
+
   struct Options {
     // Time zone whose calendar decides what "today" is for the not-in-the-future rules.
     absl::TimeZone zone = absl::FixedTimeZone(8 * 60 * 60);

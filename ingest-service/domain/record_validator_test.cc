@@ -183,6 +183,10 @@ TEST_F(RecordValidatorTest, AcceptsValidVictimAndNormalizesPerson) {
 
 TEST_F(RecordValidatorTest, AcceptsACivilCaseOfItsOwnFromTheCourt) {
   EXPECT_THAT(Validate("court", TrafficJudgmentRecord()).issues, IsEmpty());
+  // Text up to the limit is fine.
+  Record long_text = TrafficJudgmentRecord();
+  long_text.mutable_person()->set_address(std::string(RecordValidator::kMaxTextBytes, 'a'));
+  EXPECT_THAT(Validate("court", long_text).issues, IsEmpty());
   // The court's injury appraisal runs to grade 10 (the certificate scale stops at 4).
   for (int grade : {1, 7, 10}) {
     Record appraised = TrafficJudgmentRecord();
@@ -320,6 +324,23 @@ std::vector<Case> Cases() {
        With(TrafficJudgmentRecord(),
             [](Record& r) { r.mutable_civil_judgment()->clear_incident_date(); }),
        "civil_judgment.incident_date", reason::kMissingField, Severity::kError},
+      {"huge_source_record_id_rejected", "court",
+       With(TrafficJudgmentRecord(),
+            [](Record& r) { r.set_source_record_id(std::string(8 << 20, 'x')); }),
+       "source_record_id", reason::kTextTooLong, Severity::kError},
+      {"long_address_rejected", "court",
+       With(TrafficJudgmentRecord(),
+            [](Record& r) {
+              r.mutable_person()->set_address(std::string(RecordValidator::kMaxTextBytes + 1, 'a'));
+            }),
+       "person.address", reason::kTextTooLong, Severity::kError},
+      {"long_nested_case_number_rejected", "court",
+       With(TrafficJudgmentRecord(),
+            [](Record& r) {
+              r.mutable_civil_judgment()->set_case_number(
+                  std::string(RecordValidator::kMaxTextBytes + 1, '1'));
+            }),
+       "civil_judgment.case_number", reason::kTextTooLong, Severity::kError},
       {"tort_grade_11_rejected", "court",
        With(TrafficJudgmentRecord(),
             [](Record& r) { r.mutable_civil_judgment()->set_disability_grade(11); }),
@@ -833,6 +854,14 @@ TEST_F(RecordValidatorTest, RetractionChecksItsIdentityFields) {
                                With(Retraction(), [](Record& r) { r.clear_source_record_id(); }))
                           .issues),
               ElementsAre("MISSING_FIELD"));
+  EXPECT_THAT(
+      Reasons(Validate("civil_affairs", With(Retraction(),
+                                             [](Record& r) {
+                                               r.set_source_record_id(std::string(
+                                                   RecordValidator::kMaxTextBytes + 1, 'x'));
+                                             }))
+                  .issues),
+      ElementsAre("TEXT_TOO_LONG"));
   EXPECT_THAT(
       Reasons(Validate("civil_affairs", With(Retraction(), [](Record& r) { r.set_version(-1); }))
                   .issues),

@@ -23,12 +23,23 @@ namespace {
 
 constexpr common::PageLimits kRejectionPages{100, 1000};
 
+// A batch id names a batch in logs, metrics-free lines and the store: an agency's own key, never
+// longer than this.
+constexpr size_t kMaxBatchIdBytes = 128;
+
 absl::Status CheckAgencyAndBatch(const std::string& agency, const std::string& batch_id) {
   if (agency.empty()) return absl::InvalidArgumentError("agency is required");
   if (common::FindAgency(agency) == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown agency '", agency, "'"));
+    // Echoed only when short enough to be a mistyped code.
+    return absl::InvalidArgumentError(agency.size() <= 64
+                                          ? absl::StrCat("unknown agency '", agency, "'")
+                                          : std::string("unknown agency"));
   }
   if (batch_id.empty()) return absl::InvalidArgumentError("batch_id is required");
+  if (batch_id.size() > kMaxBatchIdBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch_id is longer than ", kMaxBatchIdBytes, " bytes"));
+  }
   return absl::OkStatus();
 }
 

@@ -183,6 +183,11 @@ TEST_F(IngestServiceTest, UnknownAgencyIsInvalidArgument) {
       Submit(Request("police", "b1", {Assistance("r0", "测试甲", kIdA)}), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(), "unknown agency 'police'");
+  // A huge one is not echoed.
+  status = Submit(Request(std::string(100000, 'p'), "b1", {Assistance("r0", "测试甲", kIdA)}),
+                  &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "unknown agency");
 }
 
 TEST_F(IngestServiceTest, MissingBatchIdIsInvalidArgument) {
@@ -191,6 +196,17 @@ TEST_F(IngestServiceTest, MissingBatchIdIsInvalidArgument) {
       Submit(Request("civil_affairs", "", {Assistance("r0", "测试甲", kIdA)}), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("batch_id"), std::string::npos);
+  // Nor may it be longer than a key: a 100 KB batch id reaches neither the store nor the log.
+  status =
+      Submit(Request("civil_affairs", std::string(100000, 'b'), {Assistance("r0", "测试甲", kIdA)}),
+             &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "batch_id is longer than 128 bytes");
+  EXPECT_EQ(
+      Submit(Request("civil_affairs", std::string(128, 'b'), {Assistance("r0", "测试甲", kIdA)}),
+             &response)
+          .error_code(),
+      grpc::StatusCode::OK);
 }
 
 TEST_F(IngestServiceTest, EmptyBatchIsInvalidArgument) {
