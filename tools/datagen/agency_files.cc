@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 
 #include "common/csv/csv_writer.h"
+#include "tools/datagen/model.h"
 
 namespace lifeline::datagen {
 namespace {
@@ -68,6 +69,19 @@ const Values kIdType = {{"居民身份证", "ID_TYPE_RESIDENT_ID"},
                         {"其他证件", "ID_TYPE_OTHER"},
                         {"无", "ID_TYPE_NONE"}};
 const Values kGrade = {{"一级", "1"}, {"二级", "2"}, {"三级", "3"}, {"四级", "4"}};
+// A court's injury appraisal (人体损伤致残程度分级): the certificate's four grades and six more, or
+// none.
+Values AppraisalGrades() {
+  Values grades = kGrade;
+  grades.insert(grades.end(), {{"五级", "5"},
+                               {"六级", "6"},
+                               {"七级", "7"},
+                               {"八级", "8"},
+                               {"九级", "9"},
+                               {"十级", "10"},
+                               {"无", "0"}});
+  return grades;
+}
 
 // The procuratorate's case system: one table per kind, the same identity block in each.
 std::vector<ColumnSpec> ProcuratoratePerson(const char* name_header) {
@@ -91,14 +105,18 @@ struct DefaultFile {
 };
 
 std::vector<DefaultFile> BuildDefaults() {
-  std::vector<AgencyMapping> mappings;
+  std::vector<DefaultFile> files;
+  // A mapping in its export file: the kind's name unless said otherwise.
+  auto add = [&files](AgencyMapping mapping, std::string file = "") {
+    if (file.empty()) file = mapping.kind();
+    files.push_back({std::move(file), std::move(mapping)});
+  };
   const std::vector<ColumnSpec> procuratorate_head = {
       {"记录编号", "source_record_id"},
       {"数据版本", "version"},
       {"填报日期", "record_date"},
   };
-  mappings.push_back(
-      Make("procuratorate", "criminal_victim", "utf-8",
+  add(Make("procuratorate", "criminal_victim", "utf-8",
            Concat({procuratorate_head,
                    {
                        {"案件编号", "criminal_victim.criminal_case.case_number"},
@@ -138,8 +156,7 @@ std::vector<DefaultFile> BuildDefaults() {
                         {{"有", "true"}, {"无", "false"}}},
                        {"是否急需救治", "criminal_victim.needs_urgent_treatment", kYesNo},
                    }})));
-  mappings.push_back(
-      Make("procuratorate", "near_relative", "utf-8",
+  add(Make("procuratorate", "near_relative", "utf-8",
            Concat({procuratorate_head,
                    {
                        {"案件编号", "near_relative.case_number"},
@@ -158,14 +175,14 @@ std::vector<DefaultFile> BuildDefaults() {
                          {"其他被扶养人", "RELATION_OTHER_DEPENDANT"}}},
                        {"是否依靠被害人收入生活", "near_relative.depended_on_victim", kYesNo},
                    }})));
-  mappings.push_back(Make("procuratorate", "assistance_granted", "utf-8",
-                          Concat({procuratorate_head,
-                                  {{"案件编号", "assistance_granted.case_number"}},
-                                  ProcuratoratePerson("救助对象姓名"),
-                                  {
-                                      {"救助金额（元）", "assistance_granted.amount_fen", {}, true},
-                                      {"发放日期", "assistance_granted.granted_date"},
-                                  }})));
+  add(Make("procuratorate", "assistance_granted", "utf-8",
+           Concat({procuratorate_head,
+                   {{"案件编号", "assistance_granted.case_number"}},
+                   ProcuratoratePerson("救助对象姓名"),
+                   {
+                       {"救助金额（元）", "assistance_granted.amount_fen", {}, true},
+                       {"发放日期", "assistance_granted.granted_date"},
+                   }})));
 
   // The court's judgment and enforcement systems.
   const std::vector<ColumnSpec> court_head = {
@@ -181,8 +198,7 @@ std::vector<DefaultFile> BuildDefaults() {
         {"送达地址", "person.address"},
     };
   };
-  mappings.push_back(
-      Make("court", "civil_judgment", "utf-8",
+  add(Make("court", "civil_judgment", "utf-8",
            Concat({court_head,
                    {
                        {"关联刑事案号", "civil_judgment.case_number"},
@@ -195,43 +211,31 @@ std::vector<DefaultFile> BuildDefaults() {
                    }})));
   // The court's civil case system: a civil case of its own over a traffic accident or another
   // tort, with the injury the court found and its appraisal grade (1 most severe to 10).
-  const AgencyMapping civil_case = Make(
-      "court", "civil_judgment", "utf-8",
-      Concat(
-          {court_head,
-           {
-               {"案号", "civil_judgment.case_number"},
-               {"判决书文号", "civil_judgment.judgment_number"},
-               {"案由",
-                "civil_judgment.claim",
-                {{"机动车交通事故责任纠纷", "CLAIM_TRAFFIC_ACCIDENT"},
-                 {"生命权、身体权、健康权纠纷", "CLAIM_OTHER_TORT"}}},
-               {"事发日期", "civil_judgment.incident_date"},
-               {"受理法院区划代码", "civil_judgment.region_code"},
-           },
-           court_person("原告"),
-           {
-               {"损害后果",
-                "civil_judgment.injury",
-                {{"死亡", "INJURY_DEATH"}, {"重伤", "INJURY_SERIOUS"}, {"轻伤", "INJURY_MINOR"}}},
-               {"伤残等级",
-                "civil_judgment.disability_grade",
-                {{"无", "0"},
-                 {"一级", "1"},
-                 {"二级", "2"},
-                 {"三级", "3"},
-                 {"四级", "4"},
-                 {"五级", "5"},
-                 {"六级", "6"},
-                 {"七级", "7"},
-                 {"八级", "8"},
-                 {"九级", "9"},
-                 {"十级", "10"}}},
-               {"判决赔偿金额（元）", "civil_judgment.amount_awarded_fen", {}, true},
-               {"判决日期", "civil_judgment.judgment_date"},
-           }}));
-  mappings.push_back(
-      Make("court", "enforcement", "utf-8",
+  add(Make("court", "civil_judgment", "utf-8",
+           Concat({court_head,
+                   {
+                       {"案号", "civil_judgment.case_number"},
+                       {"判决书文号", "civil_judgment.judgment_number"},
+                       {"案由",
+                        "civil_judgment.claim",
+                        {{"机动车交通事故责任纠纷", "CLAIM_TRAFFIC_ACCIDENT"},
+                         {"生命权、身体权、健康权纠纷", "CLAIM_OTHER_TORT"}}},
+                       {"事发日期", "civil_judgment.incident_date"},
+                       {"受理法院区划代码", "civil_judgment.region_code"},
+                   },
+                   court_person("原告"),
+                   {
+                       {"损害后果",
+                        "civil_judgment.injury",
+                        {{"死亡", "INJURY_DEATH"},
+                         {"重伤", "INJURY_SERIOUS"},
+                         {"轻伤", "INJURY_MINOR"}}},
+                       {"伤残等级", "civil_judgment.disability_grade", AppraisalGrades()},
+                       {"判决赔偿金额（元）", "civil_judgment.amount_awarded_fen", {}, true},
+                       {"判决日期", "civil_judgment.judgment_date"},
+                   }})),
+      "civil_case");
+  add(Make("court", "enforcement", "utf-8",
            Concat({court_head,
                    {
                        {"关联刑事案号", "enforcement.case_number"},
@@ -251,8 +255,7 @@ std::vector<DefaultFile> BuildDefaults() {
                    }})));
 
   // Civil affairs: the social assistance information system's list, exported in GB18030.
-  mappings.push_back(
-      Make("civil_affairs", "social_assistance", "gb18030",
+  add(Make("civil_affairs", "social_assistance", "gb18030",
            {
                {"记录编号", "source_record_id"},
                {"版本", "version"},
@@ -279,134 +282,128 @@ std::vector<DefaultFile> BuildDefaults() {
                {"月保障金额（元）", "social_assistance.monthly_amount_fen", {}, true},
            }));
 
-  mappings.push_back(Make("disabled_persons_federation", "disability_certificate", "utf-8",
-                          {
-                              {"数据编号", "source_record_id"},
-                              {"版本", "version"},
-                              {"更新日期", "record_date"},
-                              {"姓名", "person.name"},
-                              {"证件类型", "person.id_type", kIdType},
-                              {"公民身份号码", "person.id_number"},
-                              {"性别", "person.sex", kSex},
-                              {"出生日期", "person.birth_date"},
-                              {"联系电话", "person.phone"},
-                              {"户籍地址", "person.address"},
-                              {"行政区划", "person.region_code"},
-                              {"残疾人证号", "disability_certificate.certificate_number"},
-                              {"残疾类别",
-                               "disability_certificate.kind",
-                               {{"视力残疾", "KIND_VISUAL"},
-                                {"听力残疾", "KIND_HEARING"},
-                                {"言语残疾", "KIND_SPEECH"},
-                                {"肢体残疾", "KIND_LIMB"},
-                                {"智力残疾", "KIND_INTELLECTUAL"},
-                                {"精神残疾", "KIND_MENTAL"},
-                                {"多重残疾", "KIND_MULTIPLE"}}},
-                              {"残疾等级", "disability_certificate.grade", kGrade},
-                              {"发证日期", "disability_certificate.issue_date"},
-                          }));
+  add(Make("disabled_persons_federation", "disability_certificate", "utf-8",
+           {
+               {"数据编号", "source_record_id"},
+               {"版本", "version"},
+               {"更新日期", "record_date"},
+               {"姓名", "person.name"},
+               {"证件类型", "person.id_type", kIdType},
+               {"公民身份号码", "person.id_number"},
+               {"性别", "person.sex", kSex},
+               {"出生日期", "person.birth_date"},
+               {"联系电话", "person.phone"},
+               {"户籍地址", "person.address"},
+               {"行政区划", "person.region_code"},
+               {"残疾人证号", "disability_certificate.certificate_number"},
+               {"残疾类别",
+                "disability_certificate.kind",
+                {{"视力残疾", "KIND_VISUAL"},
+                 {"听力残疾", "KIND_HEARING"},
+                 {"言语残疾", "KIND_SPEECH"},
+                 {"肢体残疾", "KIND_LIMB"},
+                 {"智力残疾", "KIND_INTELLECTUAL"},
+                 {"精神残疾", "KIND_MENTAL"},
+                 {"多重残疾", "KIND_MULTIPLE"}}},
+               {"残疾等级", "disability_certificate.grade", kGrade},
+               {"发证日期", "disability_certificate.issue_date"},
+           }));
 
   // The rural revitalization bureau's poverty-return monitoring list, exported in GB18030.
-  mappings.push_back(Make("rural_revitalization", "poverty_monitoring", "gb18030",
-                          {
-                              {"记录编号", "source_record_id"},
-                              {"版本", "version"},
-                              {"更新日期", "record_date"},
-                              {"户编号", "person.household_id"},
-                              {"姓名", "person.name"},
-                              {"证件类型", "person.id_type", kIdType},
-                              {"证件号码", "person.id_number"},
-                              {"性别", "person.sex", kSex},
-                              {"出生日期", "person.birth_date"},
-                              {"联系电话", "person.phone"},
-                              {"家庭住址", "person.address"},
-                              {"行政区划代码", "person.region_code"},
-                              {"监测对象类别",
-                               "poverty_monitoring.category",
-                               {{"脱贫不稳定户", "CATEGORY_UNSTABLE"},
-                                {"边缘易致贫户", "CATEGORY_MARGINAL"},
-                                {"突发严重困难户", "CATEGORY_SUDDEN_HARDSHIP"},
-                                {"脱贫户", "CATEGORY_FORMERLY_POOR"}}},
-                              {"主要风险类型",
-                               "poverty_monitoring.risk_cause",
-                               {{"因病", "RISK_CAUSE_ILLNESS"},
-                                {"因残", "RISK_CAUSE_DISABILITY"},
-                                {"因意外事故", "RISK_CAUSE_ACCIDENT"},
-                                {"因学", "RISK_CAUSE_EDUCATION"},
-                                {"缺劳动力", "RISK_CAUSE_LABOUR_SHORTAGE"},
-                                {"其他", "RISK_CAUSE_OTHER"}}},
-                              {"纳入监测日期", "poverty_monitoring.start_date"},
-                              {"风险消除日期", "poverty_monitoring.end_date"},
-                          }));
+  add(Make("rural_revitalization", "poverty_monitoring", "gb18030",
+           {
+               {"记录编号", "source_record_id"},
+               {"版本", "version"},
+               {"更新日期", "record_date"},
+               {"户编号", "person.household_id"},
+               {"姓名", "person.name"},
+               {"证件类型", "person.id_type", kIdType},
+               {"证件号码", "person.id_number"},
+               {"性别", "person.sex", kSex},
+               {"出生日期", "person.birth_date"},
+               {"联系电话", "person.phone"},
+               {"家庭住址", "person.address"},
+               {"行政区划代码", "person.region_code"},
+               {"监测对象类别",
+                "poverty_monitoring.category",
+                {{"脱贫不稳定户", "CATEGORY_UNSTABLE"},
+                 {"边缘易致贫户", "CATEGORY_MARGINAL"},
+                 {"突发严重困难户", "CATEGORY_SUDDEN_HARDSHIP"},
+                 {"脱贫户", "CATEGORY_FORMERLY_POOR"}}},
+               {"主要风险类型",
+                "poverty_monitoring.risk_cause",
+                {{"因病", "RISK_CAUSE_ILLNESS"},
+                 {"因残", "RISK_CAUSE_DISABILITY"},
+                 {"因意外事故", "RISK_CAUSE_ACCIDENT"},
+                 {"因学", "RISK_CAUSE_EDUCATION"},
+                 {"缺劳动力", "RISK_CAUSE_LABOUR_SHORTAGE"},
+                 {"其他", "RISK_CAUSE_OTHER"}}},
+               {"纳入监测日期", "poverty_monitoring.start_date"},
+               {"风险消除日期", "poverty_monitoring.end_date"},
+           }));
 
-  mappings.push_back(Make("womens_federation", "women_children_difficulty", "utf-8",
-                          {
-                              {"编号", "source_record_id"},
-                              {"版本", "version"},
-                              {"更新日期", "record_date"},
-                              {"姓名", "person.name"},
-                              {"证件类型", "person.id_type", kIdType},
-                              {"身份证号码", "person.id_number"},
-                              {"性别", "person.sex", kSex},
-                              {"出生日期", "person.birth_date"},
-                              {"联系方式", "person.phone"},
-                              {"现住址", "person.address"},
-                              {"行政区划代码", "person.region_code"},
-                              {"困难类型",
-                               "women_children_difficulty.kind",
-                               {{"单亲母亲", "KIND_SINGLE_MOTHER"},
-                                {"家庭暴力受害者", "KIND_DOMESTIC_VIOLENCE_VICTIM"},
-                                {"留守妇女", "KIND_LEFT_BEHIND_WOMAN"},
-                                {"留守儿童", "KIND_LEFT_BEHIND_CHILD"},
-                                {"经济困难", "KIND_FINANCIAL_DIFFICULTY"},
-                                {"其他", "KIND_OTHER"}}},
-                              {"建档日期", "women_children_difficulty.start_date"},
-                          }));
+  add(Make("womens_federation", "women_children_difficulty", "utf-8",
+           {
+               {"编号", "source_record_id"},
+               {"版本", "version"},
+               {"更新日期", "record_date"},
+               {"姓名", "person.name"},
+               {"证件类型", "person.id_type", kIdType},
+               {"身份证号码", "person.id_number"},
+               {"性别", "person.sex", kSex},
+               {"出生日期", "person.birth_date"},
+               {"联系方式", "person.phone"},
+               {"现住址", "person.address"},
+               {"行政区划代码", "person.region_code"},
+               {"困难类型",
+                "women_children_difficulty.kind",
+                {{"单亲母亲", "KIND_SINGLE_MOTHER"},
+                 {"家庭暴力受害者", "KIND_DOMESTIC_VIOLENCE_VICTIM"},
+                 {"留守妇女", "KIND_LEFT_BEHIND_WOMAN"},
+                 {"留守儿童", "KIND_LEFT_BEHIND_CHILD"},
+                 {"经济困难", "KIND_FINANCIAL_DIFFICULTY"},
+                 {"其他", "KIND_OTHER"}}},
+               {"建档日期", "women_children_difficulty.start_date"},
+           }));
 
-  mappings.push_back(Make("ex_servicemen_affairs", "veteran_status", "utf-8",
-                          {
-                              {"记录编号", "source_record_id"},
-                              {"版本", "version"},
-                              {"更新日期", "record_date"},
-                              {"姓名", "person.name"},
-                              {"证件类型", "person.id_type", kIdType},
-                              {"身份证号", "person.id_number"},
-                              {"性别", "person.sex", kSex},
-                              {"出生日期", "person.birth_date"},
-                              {"联系电话", "person.phone"},
-                              {"家庭住址", "person.address"},
-                              {"户籍地区划代码", "person.region_code"},
-                              {"人员类别",
-                               "veteran_status.kind",
-                               {{"退役军人", "KIND_VETERAN"},
-                                {"其他优抚对象", "KIND_ENTITLED_GROUP"},
-                                {"困难退役军人", "KIND_VETERAN_IN_DIFFICULTY"}}},
-                              {"认定日期", "veteran_status.start_date"},
-                          }));
+  add(Make("ex_servicemen_affairs", "veteran_status", "utf-8",
+           {
+               {"记录编号", "source_record_id"},
+               {"版本", "version"},
+               {"更新日期", "record_date"},
+               {"姓名", "person.name"},
+               {"证件类型", "person.id_type", kIdType},
+               {"身份证号", "person.id_number"},
+               {"性别", "person.sex", kSex},
+               {"出生日期", "person.birth_date"},
+               {"联系电话", "person.phone"},
+               {"家庭住址", "person.address"},
+               {"户籍地区划代码", "person.region_code"},
+               {"人员类别",
+                "veteran_status.kind",
+                {{"退役军人", "KIND_VETERAN"},
+                 {"其他优抚对象", "KIND_ENTITLED_GROUP"},
+                 {"困难退役军人", "KIND_VETERAN_IN_DIFFICULTY"}}},
+               {"认定日期", "veteran_status.start_date"},
+           }));
 
-  mappings.push_back(Make("medical_security", "medical_expense", "utf-8",
-                          {
-                              {"记录编号", "source_record_id"},
-                              {"版本", "version"},
-                              {"结算日期", "record_date"},
-                              {"参保人姓名", "person.name"},
-                              {"证件类型", "person.id_type", kIdType},
-                              {"公民身份号码", "person.id_number"},
-                              {"性别", "person.sex", kSex},
-                              {"出生日期", "person.birth_date"},
-                              {"联系电话", "person.phone"},
-                              {"参保地区划代码", "person.region_code"},
-                              {"年度", "medical_expense.year"},
-                              {"个人自付金额（元）", "medical_expense.out_of_pocket_fen", {}, true},
-                              {"医疗救助金额（元）", "medical_expense.assistance_fen", {}, true},
-                              {"是否高额医疗费用", "medical_expense.catastrophic", kYesNo},
-                          }));
-  std::vector<DefaultFile> files;
-  for (AgencyMapping& mapping : mappings) {
-    const bool enforcement = mapping.kind() == "enforcement";
-    if (enforcement) files.push_back({"civil_case", civil_case});
-    files.push_back({mapping.kind(), std::move(mapping)});
-  }
+  add(Make("medical_security", "medical_expense", "utf-8",
+           {
+               {"记录编号", "source_record_id"},
+               {"版本", "version"},
+               {"结算日期", "record_date"},
+               {"参保人姓名", "person.name"},
+               {"证件类型", "person.id_type", kIdType},
+               {"公民身份号码", "person.id_number"},
+               {"性别", "person.sex", kSex},
+               {"出生日期", "person.birth_date"},
+               {"联系电话", "person.phone"},
+               {"参保地区划代码", "person.region_code"},
+               {"年度", "medical_expense.year"},
+               {"个人自付金额（元）", "medical_expense.out_of_pocket_fen", {}, true},
+               {"医疗救助金额（元）", "medical_expense.assistance_fen", {}, true},
+               {"是否高额医疗费用", "medical_expense.catastrophic", kYesNo},
+           }));
   return files;
 }
 
@@ -509,9 +506,7 @@ std::string_view ExportFileOf(const records::v1::Record& record) {
       return "civil_case";
     }
   }
-  const auto* payload = record.GetDescriptor()->FindOneofByName("payload");
-  const auto* set = record.GetReflection()->GetOneofFieldDescriptor(record, payload);
-  return set == nullptr ? std::string_view() : std::string_view(set->name());
+  return PayloadKind(record);
 }
 
 std::string MappingYaml(const AgencyMapping& mapping) {

@@ -4,6 +4,12 @@
 
 namespace lifeline::datagen {
 
+const char* PayloadKind(const lifeline::records::v1::Record& record) {
+  const auto* field = record.GetDescriptor()->FindOneofByName("payload");
+  const auto* set = record.GetReflection()->GetOneofFieldDescriptor(record, field);
+  return set == nullptr ? "" : set->name().c_str();
+}
+
 std::string Date::ToString() const { return absl::StrFormat("%04d-%02d-%02d", year, month, day); }
 
 std::string Date::Compact() const { return absl::StrFormat("%04d%02d%02d", year, month, day); }

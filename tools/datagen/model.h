@@ -72,6 +72,9 @@ enum class NearMissReason {
   kMinorInjuryOnly = 5,   // only a minor injury
 };
 
+// Payload oneof field name of a record ("social_assistance", ...); "" for none.
+const char* PayloadKind(const lifeline::records::v1::Record& record);
+
 // Stable lower_snake codes used in the truth files and by `lifeline eval`.
 const char* CategoryCode(EligibleCategory category);
 const char* NearMissCode(NearMissReason reason);

@@ -52,12 +52,6 @@ Date Earlier(const Date& d, int months) {
 
 }  // namespace
 
-const char* PayloadKind(const rv1::Record& record) {
-  const auto* field = record.GetDescriptor()->FindOneofByName("payload");
-  const auto* set = record.GetReflection()->GetOneofFieldDescriptor(record, field);
-  return set == nullptr ? "" : set->name().c_str();
-}
-
 absl::Status RecordEmitter::Send(RecordSink& sink, const char* agency, const Person& p,
                                  AgencyRecord rec) {
   rec.agency = agency;

@@ -22,9 +22,6 @@ class RecordSink {
   virtual absl::Status Add(const AgencyRecord& record, bool final_version) = 0;
 };
 
-// Payload oneof field name of a record ("social_assistance", ...).
-const char* PayloadKind(const lifeline::records::v1::Record& record);
-
 // Emits every agency's records for `world`. Not thread-safe. Errors: whatever the sink returns.
 class RecordEmitter {
  public:
