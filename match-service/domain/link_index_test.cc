@@ -142,15 +142,14 @@ TEST(LinkIndexTest, SearchFindsRecordsByIdTokenAndExactNameAndFollowsChanges) {
 // One dwelling: an address down to a house or room number, written with or without spaces and
 // full-width digits; a street or village alone is none.
 TEST(LinkIndexTest, DwellingFindsTheRecordsAtOneAddressAndFollowsChanges) {
-  using linkage::DwellingKey;
-  EXPECT_NE(DwellingKey("安徽省测试县测试村九组40号"), 0u);
-  EXPECT_EQ(DwellingKey("安徽省测试县测试村九组40号"),
-            DwellingKey("安徽省 测试县测试村九组４０号"));
-  EXPECT_NE(DwellingKey("安徽省测试县测试村九组40号"), DwellingKey("安徽省测试县测试村九组41号"));
-  EXPECT_NE(DwellingKey("合肥市测试路8栋502室"), 0u);
+  using linkage::DwellingOf;
+  EXPECT_NE(DwellingOf("安徽省测试县测试村九组40号"), 0u);
+  EXPECT_EQ(DwellingOf("安徽省测试县测试村九组40号"), DwellingOf("安徽省 测试县测试村九组４０号"));
+  EXPECT_NE(DwellingOf("安徽省测试县测试村九组40号"), DwellingOf("安徽省测试县测试村九组41号"));
+  EXPECT_NE(DwellingOf("合肥市测试路8栋502室"), 0u);
   for (const char* none :
        {"", "安徽省测试县测试村九组", "测试村40号", "安徽省测试县测试村第九号"}) {
-    EXPECT_EQ(DwellingKey(none), 0u) << none;
+    EXPECT_EQ(DwellingOf(none), 0u) << none;
   }
   LinkIndex index;
   auto at = [](const std::string& address) {
@@ -161,7 +160,7 @@ TEST(LinkIndexTest, DwellingFindsTheRecordsAtOneAddressAndFollowsChanges) {
   index.Put(1, Entry("r1", "per_1", at("安徽省测试县测试村九组40号")));
   index.Put(2, Entry("r2", "per_2", at("安徽省测试县测试村九组40号")));
   index.Put(3, Entry("r3", "per_3", at("安徽省测试县测试村九组41号")));
-  const uint64_t home = DwellingKey("安徽省测试县测试村九组40号");
+  const uint64_t home = DwellingOf("安徽省测试县测试村九组40号");
   EXPECT_THAT(index.Dwelling(home, 10), ElementsAre(1, 2));
   EXPECT_THAT(index.Dwelling(home, 1), IsEmpty());  // more records than a dwelling holds
   EXPECT_THAT(index.Dwelling(0, 10), IsEmpty());

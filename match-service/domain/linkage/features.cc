@@ -93,11 +93,11 @@ int32_t ParseRegion(std::string_view code) {
   return value;
 }
 
-}  // namespace
-
-uint64_t DwellingKey(std::string_view address) {
+// PersonFeatures::dwelling of a decoded address (DwellingOf).
+uint64_t Dwelling(const std::u32string& address) {
   std::u32string kept;
-  for (char32_t c : DecodeUtf8(address)) {
+  kept.reserve(address.size());
+  for (char32_t c : address) {
     if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;  // full-width ASCII
     if (c == ' ' || c == 0x3000 || c == ',' || c == 0x3001 || c == '-' || c == '(' || c == ')') {
       continue;
@@ -110,18 +110,14 @@ uint64_t DwellingKey(std::string_view address) {
       kept[n - 2] > '9') {
     return 0;
   }
-  std::string text;
-  for (char32_t c : kept) absl::StrAppend(&text, static_cast<uint32_t>(c), ",");
-  return Hash64(text);
+  return Hash64(
+      std::string_view(reinterpret_cast<const char*>(kept.data()), kept.size() * sizeof(char32_t)));
 }
 
-namespace {
-
-std::vector<uint32_t> AddressGrams(std::string_view address) {
-  std::u32string cps = DecodeUtf8(address);
+std::vector<uint32_t> AddressGrams(const std::u32string& address) {
   std::u32string kept;
-  kept.reserve(cps.size());
-  for (char32_t c : cps) {
+  kept.reserve(address.size());
+  for (char32_t c : address) {
     if (c == ' ' || c == 0x3000 || c == ',' || c == 0xFF0C || c == '-') continue;
     kept.push_back(c);
   }
@@ -138,6 +134,8 @@ std::vector<uint32_t> AddressGrams(std::string_view address) {
 }
 
 }  // namespace
+
+uint64_t DwellingOf(std::string_view address) { return Dwelling(DecodeUtf8(address)); }
 
 uint64_t Hash64(std::string_view text) {
   if (text.empty()) return 0;
@@ -258,10 +256,11 @@ PersonFeatures ExtractFeatures(const records::v1::NormalizedPerson& person) {
   if (f.region == 0) f.region = ParseRegion(person.id_region_code());
   f.phone = Hash64(person.phone_normalized());
   f.household = Hash64(person.household_id());
-  f.address_grams = AddressGrams(person.address());
-  f.dwelling = DwellingKey(person.address());
   {
+    // Decoded once for the bigrams, the dwelling and the head.
     const std::u32string address = DecodeUtf8(person.address());
+    f.address_grams = AddressGrams(address);
+    f.dwelling = Dwelling(address);
     if (address.size() >= 6) {
       std::string head;
       for (size_t i = 0; i < 6; ++i)

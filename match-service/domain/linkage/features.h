@@ -22,7 +22,7 @@ uint64_t Hash64(std::string_view text);
 
 // PersonFeatures::dwelling of `address`: the hash of its normalized text when it names one
 // dwelling, else 0.
-uint64_t DwellingKey(std::string_view address);
+uint64_t DwellingOf(std::string_view address);
 
 // One Latin-script name token, lower-case ASCII ("smith", "j").
 using LatinToken = std::string;
@@ -71,7 +71,8 @@ struct PersonFeatures {
   // Hash of the whole address (spaces and punctuation dropped, full-width letters and digits made
   // ASCII) when it names one dwelling: at least 8 characters ending in a house or room number
   // ("…九组40号", "…3栋502室"); 0 otherwise. Not for linking (a household shares it): for finding
-  // the household of a person whose records carry no household id (AddressKey).
+  // the household of a person whose records carry no household id (DwellingKey, an index-only
+  // key of the link index).
   uint64_t dwelling = 0;
 
   // --- Identifiers (hashes of ingest's keyed tokens) ---
