@@ -151,26 +151,28 @@ class Session : public std::enable_shared_from_this<Session> {
     state_->cv.notify_all();
   }
 
-  void Write(HttpServerResponse response) {
-    if (head_) {
-      // HEAD is GET without a body: the same status and headers, Content-Length included, and not
-      // a byte more, or a kept-alive connection would read the body as the next response.
-      head_ = false;
-      auto message = std::make_shared<http::response<http::empty_body>>();
-      message->version(11);
-      message->result(static_cast<unsigned>(response.status));
-      message->set(http::field::content_type, response.content_type);
-      for (const auto& [name, value] : response.headers) message->set(name, value);
-      message->keep_alive(keep_alive_ && !state_->stopping);
-      message->content_length(response.body.size());
-      return Send(message);
-    }
-    auto message = std::make_shared<http::response<http::string_body>>();
+  // A response message with `response`'s status and headers, and no body yet.
+  template <class Body>
+  std::shared_ptr<http::response<Body>> Headed(const HttpServerResponse& response) const {
+    auto message = std::make_shared<http::response<Body>>();
     message->version(11);
     message->result(static_cast<unsigned>(response.status));
     message->set(http::field::content_type, response.content_type);
     for (const auto& [name, value] : response.headers) message->set(name, value);
     message->keep_alive(keep_alive_ && !state_->stopping);
+    return message;
+  }
+
+  void Write(HttpServerResponse response) {
+    if (head_) {
+      // HEAD is GET without a body: the same status and headers, Content-Length included, and not
+      // a byte more, or a kept-alive connection would read the body as the next response.
+      head_ = false;
+      auto message = Headed<http::empty_body>(response);
+      message->content_length(response.body.size());
+      return Send(message);
+    }
+    auto message = Headed<http::string_body>(response);
     message->body() = std::move(response.body);
     message->prepare_payload();
     Send(message);
