@@ -47,10 +47,16 @@ lines=$(cat "$work"/data/jsonl/*.jsonl | wc -l)
 echo "   $lines record lines in $(since "$start") s"
 
 (umask 077; head -c 32 /dev/urandom | base64 > "$work/id_token.key")
-"$BIN/match-service" --listen_address=127.0.0.1:50062 --metrics_address=127.0.0.1:9112 \
+# Mutual TLS and caller tokens as in production (throw-away CA and key).
+bash scripts/make-dev-pki.sh "$work/secrets"
+SEC=(--tls_cert_file="$work/secrets/tls.pem" --tls_key_file="$work/secrets/tls.key"
+     --tls_ca_file="$work/secrets/ca.pem" --caller_key_file="$work/secrets/caller.keys")
+export LIFELINE_TLS_CERT_FILE="$work/secrets/tls.pem" LIFELINE_TLS_KEY_FILE="$work/secrets/tls.key"
+export LIFELINE_TLS_CA_FILE="$work/secrets/ca.pem" LIFELINE_CALLER_KEY_FILE="$work/secrets/caller.keys"
+"$BIN/match-service" "${SEC[@]}" --listen_address=127.0.0.1:50062 --metrics_address=127.0.0.1:9112 \
   --data_dir="$work/match" --referral_target=127.0.0.1:1 >"$work/match.log" 2>&1 &
 pids+=($!); match_pid=$!
-"$BIN/ingest-service" --listen_address=127.0.0.1:50061 --metrics_address=127.0.0.1:9111 \
+"$BIN/ingest-service" "${SEC[@]}" --listen_address=127.0.0.1:50061 --metrics_address=127.0.0.1:9111 \
   --data_dir="$work/ingest" --match_target=127.0.0.1:50062 \
   --token_secret_file="$work/id_token.key" >"$work/ingest.log" 2>&1 &
 pids+=($!); ingest_pid=$!

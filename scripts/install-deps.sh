@@ -10,7 +10,7 @@ packages=(
   protobuf-compiler libprotobuf-dev
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc grpc-proto
   golang-github-gogo-googleapis-dev
-  libabsl-dev libssl-dev libsqlite3-dev sqlite3
+  libabsl-dev libssl-dev openssl libsqlite3-dev sqlite3
   libboost-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev libicu-dev libopencc-dev libopencc-data libjemalloc-dev
   unicode-data bzip2

@@ -25,6 +25,14 @@ mkdir -p "$VAR"/{run,log,secrets}
 if [ ! -s "$VAR/secrets/id_token.key" ]; then
   (umask 077; head -c 32 /dev/urandom | base64 > "$VAR/secrets/id_token.key")
 fi
+# Every process speaks mutual TLS and the gateway signs caller tokens, as in production, with a
+# throw-away CA and key made here; the lifeline tool's direct gRPC calls use them through the
+# environment.
+bash scripts/make-dev-pki.sh "$VAR/secrets"
+SEC=(--tls_cert_file="$VAR/secrets/tls.pem" --tls_key_file="$VAR/secrets/tls.key"
+     --tls_ca_file="$VAR/secrets/ca.pem" --caller_key_file="$VAR/secrets/caller.keys")
+export LIFELINE_TLS_CERT_FILE="$VAR/secrets/tls.pem" LIFELINE_TLS_KEY_FILE="$VAR/secrets/tls.key"
+export LIFELINE_TLS_CA_FILE="$VAR/secrets/ca.pem" LIFELINE_CALLER_KEY_FILE="$VAR/secrets/caller.keys"
 
 pids=()
 stop_all() {
@@ -40,7 +48,7 @@ trap stop_all INT TERM EXIT
 
 start() {  # name, args...
   local name=$1; shift
-  "$BIN/$name" "$@" >"$VAR/log/$name.log" 2>&1 &
+  "$BIN/$name" "${SEC[@]}" "$@" >"$VAR/log/$name.log" 2>&1 &
   pids+=($!)
 }
 

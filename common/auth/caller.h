@@ -1,15 +1,35 @@
-// Who is calling, as the gateway authenticated them, carried to the services in gRPC metadata.
-// A call without these headers comes from inside the cluster (another service or a tool run by
-// an operator) and is trusted as such; the NetworkPolicy keeps others out.
+// Who is calling, as the gateway authenticated them, carried from the gateway to the services.
+//
+// With caller tokens installed (every server binary, unless started with --insecure_loopback and
+// no key file) the caller travels as a short-lived JWT in the `x-lifeline-caller` metadata, signed
+// with a key from the caller key file that the gateway, the services and operators' tools share;
+// a call without a valid token is refused (UNAUTHENTICATED) and the plain x-lifeline-user/role/
+// scope metadata is ignored. A token without a role is an internal caller: a service calling
+// another, or an operator's tool.
+//
+// Without tokens (in-process tests, loopback demo runs that switch it off) the caller is read
+// from the plain metadata and a call without it is internal, as before.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+#include "common/auth/jwt.h"
+
 namespace lifeline::common {
 
+class ReloadingKeyFile;
+
+inline constexpr char kCallerTokenHeader[] = "x-lifeline-caller";
 inline constexpr char kCallerUserHeader[] = "x-lifeline-user";
 inline constexpr char kCallerRoleHeader[] = "x-lifeline-role";
 // The agency code (agency_submitter), department code (partner) or comma-separated region
@@ -31,25 +51,49 @@ struct Caller {
   bool internal() const { return role.empty(); }
 };
 
-// Reads the caller from an incoming call's metadata.
-inline Caller CallerFromContext(const grpc::ServerContext& context) {
-  Caller caller;
-  const auto& metadata = context.client_metadata();
-  auto read = [&metadata](const char* key) {
-    auto it = metadata.find(key);
-    return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
-  };
-  caller.user = read(kCallerUserHeader);
-  caller.role = read(kCallerRoleHeader);
-  caller.scope = read(kCallerScopeHeader);
-  return caller;
-}
+// Signs and verifies caller tokens: HS256 JWTs with issuer "lifeline", audience
+// "lifeline-services", claims sub (user), role and scope, valid for two minutes. Thread-safe.
+class CallerTokens {
+ public:
+  static constexpr absl::Duration kLifetime = absl::Minutes(2);
 
-// Attaches the caller to an outgoing call.
-inline void AddCallerMetadata(const Caller& caller, grpc::ClientContext* context) {
-  if (!caller.user.empty()) context->AddMetadata(kCallerUserHeader, caller.user);
-  if (!caller.role.empty()) context->AddMetadata(kCallerRoleHeader, caller.role);
-  if (!caller.scope.empty()) context->AddMetadata(kCallerScopeHeader, caller.scope);
-}
+  // Keys from a key file (see key_file.h), re-read when it changes. Errors: those of the file;
+  // InvalidArgument when its first key is not HS256 (the signing key).
+  static absl::StatusOr<std::shared_ptr<const CallerTokens>> Open(const std::string& key_file);
+  // Fixed keys (tests). The first signs.
+  static std::shared_ptr<const CallerTokens> FromKeys(std::vector<JwtKey> keys);
+
+  ~CallerTokens();
+
+  // Errors: InvalidArgument if the signing key cannot sign.
+  absl::StatusOr<std::string> Sign(const Caller& caller, absl::Time now) const;
+  // Errors: Unauthenticated with a short reason (never the token).
+  absl::StatusOr<Caller> Verify(std::string_view token, absl::Time now) const;
+
+ private:
+  CallerTokens() = default;
+  std::shared_ptr<const std::vector<JwtKey>> Keys() const;
+
+  std::unique_ptr<ReloadingKeyFile> file_;
+  std::shared_ptr<const std::vector<JwtKey>> fixed_;
+};
+
+// Installs this process's caller tokens (null: none, plain metadata trusted) and the name it
+// signs its own calls with. Call once at start-up, before serving or calling.
+void InstallCallerTokens(std::shared_ptr<const CallerTokens> tokens, std::string process_name);
+
+// True when incoming calls must carry a caller token.
+bool CallerTokensRequired();
+
+// The caller of an incoming call. Errors: Unauthenticated when tokens are installed and the call
+// carries no valid token.
+absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContext& context);
+
+// Attaches `caller` to an outgoing call: a fresh token when tokens are installed, plain metadata
+// otherwise. Errors: Internal when the token cannot be signed.
+absl::Status AttachCaller(const Caller& caller, grpc::ClientContext* context);
+
+// This process acting on its own behalf (user: the installed process name; no role).
+Caller InternalCaller();
 
 }  // namespace lifeline::common

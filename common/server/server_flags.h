@@ -20,9 +20,36 @@
 
 namespace lifeline::common {
 
-// The settings every server binary has: the runner's addresses and port files, and the log level.
+// How a process proves itself to its peers and checks them: mutual TLS files and the caller key
+// file. Required unless `insecure_loopback` (allowed only on a loopback listen address).
+struct SecurityFlags {
+  TlsFiles tls;
+  std::string caller_key_file;
+  // Plaintext gRPC and, without a caller key file, callers trusted from plain metadata: for
+  // loopback demo and test runs only.
+  bool insecure_loopback = false;
+};
+
+// Binds tls_cert_file, tls_key_file, tls_ca_file, caller_key_file and insecure_loopback, with
+// checks: the three TLS files together or none; outside insecure_loopback the TLS files and the
+// caller key file are required; insecure_loopback only when `listen_address` (if not null) is a
+// loopback address.
+void DefineSecurityFlags(FlagSet* flags, SecurityFlags* security,
+                         const std::string* listen_address);
+
+// Installs `security` for this process: client TLS for MakeClientChannel, and caller tokens from
+// the key file (signing this process's own calls as `process_name`). Errors: those of the key
+// file.
+absl::Status InstallSecurity(const SecurityFlags& security, std::string_view process_name);
+
+// True for 127.0.0.0/8, [::1] and localhost hosts of a host:port address.
+bool IsLoopbackAddress(std::string_view address);
+
+// The settings every server binary has: the runner's addresses and port files, security, and the
+// log level.
 struct ServerFlags {
   ServerOptions options;
+  SecurityFlags security;
   std::string log_level = "info";
 
   // Defaults with `listen_address` as the binary's own default address.

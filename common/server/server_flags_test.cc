@@ -44,13 +44,46 @@ TEST(ServerFlagsTest, GoodFlagsBecomeRunnerOptions) {
   FlagSet flags("servertest");
   DefineServerFlags(&flags, &server);
   Argv args({"--listen_address=127.0.0.1:7000", "--metrics_address=", "--port_file=/tmp/p",
-             "--log_level=warn"});
+             "--log_level=warn", "--insecure_loopback=true"});
   ASSERT_EQ(ParseFlags(&flags, "servertest", args.argc(), args.argv()), std::nullopt);
   const ServerOptions& options = server.options;
   EXPECT_EQ(options.listen_address, "127.0.0.1:7000");
   EXPECT_EQ(options.metrics_address, "");
   EXPECT_EQ(options.port_file, "/tmp/p");
   EXPECT_EQ(server.log_level, "warn");
+}
+
+// Security is on unless switched off explicitly, and it can only be switched off on loopback.
+TEST(ServerFlagsTest, SecurityIsRequiredOutsideLoopback) {
+  auto parse = [](std::initializer_list<std::string> argv) {
+    ServerFlags server;
+    FlagSet flags("servertest");
+    DefineServerFlags(&flags, &server);
+    Argv args(argv);
+    return flags.Parse(args.argc(), args.argv());
+  };
+  absl::Status none = parse({"--listen_address=127.0.0.1:7000"});
+  EXPECT_EQ(none.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(none.message().find("set tls_cert_file, tls_key_file, tls_ca_file and caller_key_file"),
+            std::string::npos)
+      << none;
+  absl::Status outside = parse({"--listen_address=0.0.0.0:7000", "--insecure_loopback=true"});
+  EXPECT_NE(outside.message().find("insecure_loopback: listen_address \"0.0.0.0:7000\" is not a "
+                                   "loopback address"),
+            std::string::npos)
+      << outside;
+  absl::Status partial =
+      parse({"--listen_address=0.0.0.0:7000", "--tls_cert_file=/c", "--caller_key_file=/k"});
+  EXPECT_NE(partial.message().find("go together"), std::string::npos) << partial;
+  EXPECT_TRUE(parse({"--listen_address=0.0.0.0:7000", "--tls_cert_file=/c", "--tls_key_file=/k",
+                     "--tls_ca_file=/a", "--caller_key_file=/keys"})
+                  .ok());
+  EXPECT_TRUE(parse({"--listen_address=[::1]:7000", "--insecure_loopback=true"}).ok());
+  EXPECT_TRUE(IsLoopbackAddress("127.0.0.1:1"));
+  EXPECT_TRUE(IsLoopbackAddress("localhost:1"));
+  EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:1"));
+  EXPECT_FALSE(IsLoopbackAddress("127-evil.example:1"));
+  EXPECT_FALSE(IsLoopbackAddress("127.evil.example:1"));
 }
 
 TEST(ServerFlagsTest, ParseFlagsGivesTheExitCodes) {
@@ -93,9 +126,16 @@ int RunTest(std::initializer_list<std::string> args) {
 
 TEST(RunServerTest, ServesWithTheParsedConfigAndMapsTheOutcomeToTheExitCode) {
   served.clear();
-  EXPECT_EQ(RunTest({"--outcome=ok"}), 0);
-  EXPECT_EQ(RunTest({"--outcome=fail"}), 2);
+  EXPECT_EQ(RunTest({"--outcome=ok", "--insecure_loopback=true"}), 0);
+  EXPECT_EQ(RunTest({"--outcome=fail", "--insecure_loopback=true"}), 2);
   EXPECT_EQ(served, (std::vector<std::string>{"ok", "fail"}));
+}
+
+// A caller key file that cannot be read stops the start before anything is served.
+TEST(RunServerTest, AnUnreadableCallerKeyFileIsAFailedStart) {
+  served.clear();
+  EXPECT_EQ(RunTest({"--insecure_loopback=true", "--caller_key_file=/nonexistent/caller.keys"}), 2);
+  EXPECT_TRUE(served.empty());
 }
 
 TEST(RunServerTest, HelpAndBadFlagsExitBeforeServing) {

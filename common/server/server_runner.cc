@@ -17,6 +17,7 @@
 #include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/impl/server_builder_plugin.h>
 #include <grpcpp/impl/server_initializer.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
@@ -273,10 +274,26 @@ absl::Status ServerRunner::Start() {
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (options_.tls.enabled()) {
+    for (const auto& [name, path] : {std::pair{"tls_cert_file", options_.tls.cert_file},
+                                     std::pair{"tls_key_file", options_.tls.key_file},
+                                     std::pair{"tls_ca_file", options_.tls.ca_file}}) {
+      if (access(path.c_str(), R_OK) != 0) {
+        StopExposer(exposer_, options_.metrics_address, metrics_port_);
+        metrics_port_ = 0;
+        return absl::FailedPreconditionError(absl::StrCat(name, " ", path, ": cannot read"));
+      }
+    }
+    grpc::experimental::TlsServerCredentialsOptions tls(WatchTlsFiles(options_.tls));
+    tls.watch_root_certs();
+    tls.watch_identity_key_cert_pairs();
+    tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    credentials = grpc::experimental::TlsServerCredentials(tls);
+  }
   grpc::ServerBuilder builder;
   int selected_port = 0;
-  builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(),
-                           &selected_port);
+  builder.AddListeningPort(options_.listen_address, credentials, &selected_port);
   builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
   // gRPC binds with SO_REUSEPORT by default, which would let a second server silently share a
   // port that is already taken; a taken port must be an error.

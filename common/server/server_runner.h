@@ -15,6 +15,8 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
+#include "common/server/channel.h"
+
 namespace prometheus {
 class Exposer;
 }
@@ -54,6 +56,9 @@ struct ServerOptions {
   absl::Duration drain_timeout = absl::Seconds(10);
   // Largest request accepted, in bytes.
   int max_receive_message_bytes = 64 * 1024 * 1024;
+  // When enabled, the server speaks TLS only and requires a client certificate issued by the CA
+  // of `tls.ca_file` (mutual TLS); plaintext otherwise.
+  TlsFiles tls;
 };
 
 // Owns one gRPC server and its metrics endpoint. Construct, AddService, Start, then Wait. Not

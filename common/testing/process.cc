@@ -21,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
+#include "common/server/channel.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -224,8 +225,8 @@ absl::StatusOr<int> WaitForPortFile(const std::string& path, std::chrono::millis
 
 absl::Status WaitForServing(const std::string& target, std::chrono::milliseconds timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  // Mutual TLS when the test process installed client TLS (as the e2e suite does).
+  std::shared_ptr<grpc::Channel> channel = MakeClientChannel(target);
   std::unique_ptr<grpc::health::v1::Health::Stub> stub = grpc::health::v1::Health::NewStub(channel);
   std::string last_error = "no answer";
   while (true) {

@@ -1,5 +1,8 @@
 #include "gateway/proxy/upstream_pool.h"
 
+#include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include <grpcpp/client_context.h>
@@ -9,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/status/grpc_status.h"
+#include "grpc/health/v1/health.pb.h"
 
 namespace lifeline::gateway {
 namespace {
@@ -45,7 +49,10 @@ void UpstreamPool::Call(const google::protobuf::MethodDescriptor* method,
   grpc::Slice slice(serialized);
   call->request = grpc::ByteBuffer(&slice, 1);
   call->context.set_deadline(std::chrono::system_clock::now() + timeout);
-  common::AddCallerMetadata(caller, &call->context);
+  if (absl::Status attached = common::AttachCaller(caller, &call->context); !attached.ok()) {
+    done(attached);
+    return;
+  }
 
   const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
   const google::protobuf::Descriptor* output = method->output_type();
@@ -74,6 +81,66 @@ void UpstreamPool::Call(const google::protobuf::MethodDescriptor* method,
         }
         done(std::move(response));
       });
+}
+
+void UpstreamPool::CheckHealth(std::chrono::milliseconds timeout,
+                               std::function<void(std::vector<Health>)> done) {
+  struct Round {
+    std::mutex mu;
+    std::vector<Health> answers;
+    size_t pending = 0;
+    std::function<void(std::vector<Health>)> done;
+  };
+  auto round = std::make_shared<Round>();
+  round->answers.resize(stubs_.size());
+  round->pending = stubs_.size();
+  round->done = std::move(done);
+  if (stubs_.empty()) {
+    round->done({});
+    return;
+  }
+  size_t index = 0;
+  for (const auto& [name, stub] : stubs_) {
+    round->answers[index].service = name;
+    auto call = std::make_shared<PendingCall>();
+    // HealthCheckRequest{service: ""}: the server as a whole.
+    grpc::Slice empty("");
+    call->request = grpc::ByteBuffer(&empty, 1);
+    call->context.set_deadline(std::chrono::system_clock::now() + timeout);
+    stub->UnaryCall(
+        &call->context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &call->request,
+        &call->response, [round, call, index](grpc::Status status) {
+          Health& answer = round->answers[index];
+          if (!status.ok()) {
+            answer.detail =
+                absl::StrCat("check failed: ", common::FromGrpcStatus(status).code() ==
+                                                       absl::StatusCode::kDeadlineExceeded
+                                                   ? "DEADLINE_EXCEEDED"
+                                                   : "UNAVAILABLE");
+          } else {
+            std::vector<grpc::Slice> slices;
+            std::string bytes;
+            if (call->response.Dump(&slices).ok()) {
+              for (const grpc::Slice& piece : slices) {
+                bytes.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
+              }
+            }
+            grpc::health::v1::HealthCheckResponse response;
+            answer.serving = response.ParseFromString(bytes) &&
+                             response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+            answer.detail =
+                grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
+          }
+          std::function<void(std::vector<Health>)> finish;
+          {
+            std::lock_guard<std::mutex> lock(round->mu);
+            if (--round->pending != 0) return;
+            finish = std::move(round->done);
+          }
+          finish(std::move(round->answers));
+        });
+    ++index;
+  }
 }
 
 }  // namespace lifeline::gateway

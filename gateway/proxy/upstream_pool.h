@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
@@ -34,6 +35,17 @@ class UpstreamPool {
   void Call(const google::protobuf::MethodDescriptor* method,
             const google::protobuf::Message& request, const common::Caller& caller,
             std::chrono::milliseconds timeout, Callback done);
+
+  // One upstream's answer to grpc.health.v1.Health/Check.
+  struct Health {
+    std::string service;  // the service's full name
+    bool serving = false;
+    std::string detail;  // "SERVING", "NOT_SERVING", or the gRPC code of a failed check
+  };
+  // Asks every upstream's grpc.health.v1 whether it serves (within `timeout`), and later calls
+  // `done` once, on a gRPC thread, with every answer in service-name order.
+  void CheckHealth(std::chrono::milliseconds timeout,
+                   std::function<void(std::vector<Health>)> done);
 
  private:
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;

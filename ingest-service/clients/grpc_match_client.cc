@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "common/auth/caller.h"
 #include "common/status/grpc_status.h"
 
 namespace lifeline::ingest {
@@ -54,6 +55,7 @@ absl::Status GrpcMatchClient::SendRecords(const std::vector<std::string>& serial
   const grpc::ByteBuffer request(&slice, 1);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline_));
+  if (absl::Status s = common::AttachCaller(common::InternalCaller(), &context); !s.ok()) return s;
   match::v1::UpsertRecordsResponse response;
   std::promise<grpc::Status> done;
   std::future<grpc::Status> status = done.get_future();

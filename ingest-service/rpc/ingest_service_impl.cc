@@ -161,9 +161,10 @@ absl::StatusOr<v1::SubmitBatchResponse> IngestServiceImpl::Commit(const char* rp
 grpc::Status IngestServiceImpl::SubmitBatch(grpc::ServerContext* context,
                                             const v1::SubmitBatchRequest* request,
                                             v1::SubmitBatchResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckSubmitter(common::CallerFromContext(*context), request->agency(),
-                                   request->batch_id()));
+    RETURN_IF_ERROR(CheckSubmitter(*authenticated, request->agency(), request->batch_id()));
     if (request->records().empty()) {
       return absl::InvalidArgumentError("records: the batch is empty");
     }
@@ -193,6 +194,8 @@ grpc::Status IngestServiceImpl::SubmitBatch(grpc::ServerContext* context,
 grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
                                               grpc::ServerReader<v1::StreamRecordsRequest>* reader,
                                               v1::SubmitBatchResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     v1::StreamRecordsRequest message;
     if (!reader->Read(&message)) {
@@ -200,7 +203,7 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
     }
     const std::string agency = message.agency();
     const std::string batch_id = message.batch_id();
-    RETURN_IF_ERROR(CheckSubmitter(common::CallerFromContext(*context), agency, batch_id));
+    RETURN_IF_ERROR(CheckSubmitter(*authenticated, agency, batch_id));
     ASSIGN_OR_RETURN(bool replayed, Replay("StreamRecords", agency, batch_id, response));
     if (replayed) {
       // The rest of the stream is read but not looked at.
@@ -259,9 +262,10 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
 
 grpc::Status IngestServiceImpl::GetBatch(grpc::ServerContext* context,
                                          const v1::GetBatchRequest* request, v1::Batch* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
-    RETURN_IF_ERROR(
-        CheckReader(common::CallerFromContext(*context), request->agency(), request->batch_id()));
+    RETURN_IF_ERROR(CheckReader(*authenticated, request->agency(), request->batch_id()));
     ASSIGN_OR_RETURN(*response, store_->GetBatch(request->agency(), request->batch_id()));
     return absl::OkStatus();
   };
@@ -271,9 +275,10 @@ grpc::Status IngestServiceImpl::GetBatch(grpc::ServerContext* context,
 grpc::Status IngestServiceImpl::ListRejections(grpc::ServerContext* context,
                                                const v1::ListRejectionsRequest* request,
                                                v1::ListRejectionsResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
-    RETURN_IF_ERROR(
-        CheckReader(common::CallerFromContext(*context), request->agency(), request->batch_id()));
+    RETURN_IF_ERROR(CheckReader(*authenticated, request->agency(), request->batch_id()));
     const int page_size = common::PageSize(request->page_size(), kRejectionPages);
     ASSIGN_OR_RETURN(int64_t after_seq, common::ParsePageToken(request->page_token()));
     ASSIGN_OR_RETURN(IssuePage page, store_->ListIssues(request->agency(), request->batch_id(),

@@ -115,7 +115,7 @@ class IngestServiceTest : public ::testing::Test {
   grpc::Status Submit(const v1::SubmitBatchRequest& request, v1::SubmitBatchResponse* response,
                       const common::Caller& caller = {}) {
     grpc::ClientContext context;
-    common::AddCallerMetadata(caller, &context);
+    EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
     return stub_->SubmitBatch(&context, request, response);
   }
 
@@ -382,7 +382,7 @@ TEST_F(IngestServiceTest, SubmitterOfAnotherAgencyIsDenied) {
       grpc::StatusCode::PERMISSION_DENIED);
 
   grpc::ClientContext context;
-  common::AddCallerMetadata(court, &context);
+  EXPECT_TRUE(common::AttachCaller(court, &context).ok());
   v1::GetBatchRequest get;
   get.set_agency("civil_affairs");
   get.set_batch_id("b1");

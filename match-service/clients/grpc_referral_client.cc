@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 
+#include "common/auth/caller.h"
 #include "common/status/grpc_status.h"
 
 namespace lifeline::match {
@@ -17,6 +18,7 @@ absl::StatusOr<std::string> GrpcReferralClient::CreatePlan(
     const referral::v1::CreatePlanRequest& request) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
+  if (absl::Status s = common::AttachCaller(common::InternalCaller(), &context); !s.ok()) return s;
   referral::v1::Plan plan;
   grpc::Status status = stub_->CreatePlan(&context, request, &plan);
   if (!status.ok()) return common::FromGrpcStatus(status);

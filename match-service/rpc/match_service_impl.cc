@@ -86,9 +86,11 @@ void MatchServiceImpl::RefreshMetrics() {
 
 // Every handler runs its steps as one absl::Status-returning function and converts once.
 
-grpc::Status MatchServiceImpl::UpsertRecords(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::UpsertRecords(grpc::ServerContext* context,
                                              const v1::UpsertRecordsRequest* request,
                                              v1::UpsertRecordsResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     for (int i = 0; i < request->records_size(); ++i) {
       if (absl::Status checked = CheckRecord(request->records(i)); !checked.ok()) {
@@ -109,9 +111,11 @@ grpc::Status MatchServiceImpl::UpsertRecords(grpc::ServerContext* /*context*/,
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::GetPerson(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::GetPerson(grpc::ServerContext* context,
                                          const v1::GetPersonRequest* request,
                                          v1::Person* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     if (request->person_id().empty()) return absl::InvalidArgumentError("person_id is required");
     ASSIGN_OR_RETURN(PersonView person, store_->GetPerson(request->person_id()));
@@ -123,9 +127,11 @@ grpc::Status MatchServiceImpl::GetPerson(grpc::ServerContext* /*context*/,
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* context,
                                              const v1::SearchPersonsRequest* request,
                                              v1::SearchPersonsResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<std::string> ids,
                      engine_->FindPersons(request->id_token(), request->name(),
@@ -144,9 +150,10 @@ grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* /*context*/,
 grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* context,
                                          const v1::ListCluesRequest* request,
                                          v1::ListCluesResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(const ReviewAuthority authority,
-                     AuthorityOf(common::CallerFromContext(*context)));
+    ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(*authenticated));
     ClueQuery query;
     RETURN_IF_ERROR(CheckRegionFilter(request->region()));
     ASSIGN_OR_RETURN(query.regions, authority.Narrow(request->region()));
@@ -192,9 +199,10 @@ grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* context,
 
 grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* context,
                                        const v1::GetClueRequest* request, v1::Clue* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(const ReviewAuthority authority,
-                     AuthorityOf(common::CallerFromContext(*context)));
+    ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(*authenticated));
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
     ASSIGN_OR_RETURN(ClueView clue, store_->GetClue(request->clue_id()));
     RETURN_IF_ERROR(authority.CheckRegion(clue.clue.candidate.region_code));
@@ -211,6 +219,8 @@ grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
                                           const v1::ReviewClueRequest* request,
                                           v1::Clue* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
     Review review;
@@ -219,7 +229,7 @@ grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
     review.reason = request->reason();
     review.reject_reason = static_cast<RejectReason>(static_cast<int>(request->reject_reason()));
     // The gateway's authenticated user wins over the body; internal callers name themselves.
-    const common::Caller caller = common::CallerFromContext(*context);
+    const common::Caller caller = *authenticated;
     ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(caller));
     review.reviewer = caller.user.empty() ? request->reviewer() : caller.user;
     ASSIGN_OR_RETURN(ClueStatus status,
@@ -236,6 +246,8 @@ grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::ExportLinks(grpc::ServerContext* context,
                                            const v1::ExportLinksRequest* /*request*/,
                                            grpc::ServerWriter<v1::RecordLink>* writer) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     int64_t cursor = 0;
     while (!context->IsCancelled()) {
@@ -256,9 +268,11 @@ grpc::Status MatchServiceImpl::ExportLinks(grpc::ServerContext* context,
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::ListPossibleMatches(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::ListPossibleMatches(grpc::ServerContext* context,
                                                    const v1::ListPossibleMatchesRequest* request,
                                                    v1::ListPossibleMatchesResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(int64_t offset, common::ParsePageToken(request->page_token()));
     if (offset > std::numeric_limits<int>::max()) {
@@ -283,6 +297,8 @@ grpc::Status MatchServiceImpl::ListPossibleMatches(grpc::ServerContext* /*contex
 grpc::Status MatchServiceImpl::ResolvePossibleMatch(grpc::ServerContext* context,
                                                     const v1::ResolvePossibleMatchRequest* request,
                                                     v1::ResolvePossibleMatchResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const RecordKey a, ParseRecordKey(request->record_a(), "record_a"));
     ASSIGN_OR_RETURN(const RecordKey b, ParseRecordKey(request->record_b(), "record_b"));
@@ -292,7 +308,7 @@ grpc::Status MatchServiceImpl::ResolvePossibleMatch(grpc::ServerContext* context
           "decision must be MATCH_DECISION_CONFIRM or "
           "MATCH_DECISION_SEPARATE");
     }
-    const common::Caller caller = common::CallerFromContext(*context);
+    const common::Caller caller = *authenticated;
     const std::string reviewer = caller.user.empty() ? request->reviewer() : caller.user;
     if (reviewer.empty()) return absl::InvalidArgumentError("reviewer is required");
     ASSIGN_OR_RETURN(auto persons, engine_->ResolvePossibleMatch(
@@ -306,9 +322,11 @@ grpc::Status MatchServiceImpl::ResolvePossibleMatch(grpc::ServerContext* context
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::ExplainPair(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::ExplainPair(grpc::ServerContext* context,
                                            const v1::ExplainPairRequest* request,
                                            v1::PairExplanation* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const RecordKey a, ParseRecordKey(request->record_a(), "record_a"));
     ASSIGN_OR_RETURN(const RecordKey b, ParseRecordKey(request->record_b(), "record_b"));
@@ -319,9 +337,11 @@ grpc::Status MatchServiceImpl::ExplainPair(grpc::ServerContext* /*context*/,
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::Relink(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::Relink(grpc::ServerContext* context,
                                       const v1::RelinkRequest* /*request*/,
                                       v1::RelinkResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const RelinkResult result, engine_->RelinkAll(clock_->Now()));
     response->set_records(result.records);
@@ -337,9 +357,11 @@ grpc::Status MatchServiceImpl::Relink(grpc::ServerContext* /*context*/,
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::GetLinkModel(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::GetLinkModel(grpc::ServerContext* context,
                                             const v1::GetLinkModelRequest* /*request*/,
                                             v1::LinkModel* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const LinkModelView view, engine_->CurrentLinkModel());
     response->set_parameters(linkage::FormatParams(view.model.params));
@@ -353,9 +375,11 @@ grpc::Status MatchServiceImpl::GetLinkModel(grpc::ServerContext* /*context*/,
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::Rescore(grpc::ServerContext* /*context*/,
+grpc::Status MatchServiceImpl::Rescore(grpc::ServerContext* context,
                                        const v1::RescoreRequest* request,
                                        v1::RescoreResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     if (!request->candidate_rules_yaml().empty() && !request->dry_run()) {
       return absl::InvalidArgumentError(

@@ -4,6 +4,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/auth/caller.h"
 #include "common/server/channel.h"
 #include "common/status/grpc_status.h"
 
@@ -27,6 +28,7 @@ absl::StatusOr<std::string> GrpcPartnerInboxClient::Deliver(
   lifeline::partner::v1::PartnerInbox::Stub* stub = StubFor(target);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
+  if (absl::Status s = common::AttachCaller(common::InternalCaller(), &context); !s.ok()) return s;
   lifeline::partner::v1::DeliverReferralResponse response;
   grpc::Status status = stub->DeliverReferral(&context, request, &response);
   if (!status.ok()) return common::FromGrpcStatus(status);

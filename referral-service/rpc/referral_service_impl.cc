@@ -68,8 +68,9 @@ ReferralServiceImpl::ReferralServiceImpl(ReferralStore* store, const Router* rou
 grpc::Status ReferralServiceImpl::CreatePlan(grpc::ServerContext* context,
                                              const v1::CreatePlanRequest* request,
                                              v1::Plan* response) {
-  return common::ToGrpcStatus(
-      DoCreatePlan(common::CallerFromContext(*context), *request, response));
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoCreatePlan(*authenticated, *request, response));
 }
 
 absl::Status ReferralServiceImpl::DoCreatePlan(const common::Caller& caller,
@@ -101,7 +102,9 @@ absl::Status ReferralServiceImpl::DoCreatePlan(const common::Caller& caller,
 
 grpc::Status ReferralServiceImpl::GetPlan(grpc::ServerContext* context,
                                           const v1::GetPlanRequest* request, v1::Plan* response) {
-  return common::ToGrpcStatus(DoGetPlan(common::CallerFromContext(*context), *request, response));
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoGetPlan(*authenticated, *request, response));
 }
 
 absl::Status ReferralServiceImpl::DoGetPlan(const common::Caller& caller,
@@ -123,8 +126,9 @@ absl::Status ReferralServiceImpl::DoGetPlan(const common::Caller& caller,
 grpc::Status ReferralServiceImpl::ListReferrals(grpc::ServerContext* context,
                                                 const v1::ListReferralsRequest* request,
                                                 v1::ListReferralsResponse* response) {
-  return common::ToGrpcStatus(
-      DoListReferrals(common::CallerFromContext(*context), *request, response));
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoListReferrals(*authenticated, *request, response));
 }
 
 absl::Status ReferralServiceImpl::DoListReferrals(const common::Caller& caller,
@@ -159,8 +163,9 @@ absl::Status ReferralServiceImpl::DoListReferrals(const common::Caller& caller,
 grpc::Status ReferralServiceImpl::TransitionReferral(grpc::ServerContext* context,
                                                      const v1::TransitionReferralRequest* request,
                                                      v1::Referral* response) {
-  return common::ToGrpcStatus(
-      DoTransitionReferral(common::CallerFromContext(*context), *request, response));
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoTransitionReferral(*authenticated, *request, response));
 }
 
 absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& caller,
@@ -191,18 +196,22 @@ absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& cal
   return absl::OkStatus();
 }
 
-grpc::Status ReferralServiceImpl::ListPartners(grpc::ServerContext* /*context*/,
+grpc::Status ReferralServiceImpl::ListPartners(grpc::ServerContext* context,
                                                const v1::ListPartnersRequest* /*request*/,
                                                v1::ListPartnersResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   absl::StatusOr<std::vector<Partner>> partners = store_->ListPartners();
   if (!partners.ok()) return common::ToGrpcStatus(partners.status());
   for (const Partner& partner : *partners) ToProto(partner, response->add_partners());
   return grpc::Status::OK;
 }
 
-grpc::Status ReferralServiceImpl::GetPartner(grpc::ServerContext* /*context*/,
+grpc::Status ReferralServiceImpl::GetPartner(grpc::ServerContext* context,
                                              const v1::GetPartnerRequest* request,
                                              v1::Partner* response) {
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   if (!IsDepartmentCode(request->department())) {
     return common::ToGrpcStatus(absl::InvalidArgumentError(
         absl::StrCat("department: '", request->department(), "' is not a department code")));
@@ -216,8 +225,9 @@ grpc::Status ReferralServiceImpl::GetPartner(grpc::ServerContext* /*context*/,
 grpc::Status ReferralServiceImpl::UpsertPartner(grpc::ServerContext* context,
                                                 const v1::UpsertPartnerRequest* request,
                                                 v1::Partner* response) {
-  return common::ToGrpcStatus(
-      DoUpsertPartner(common::CallerFromContext(*context), *request, response));
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoUpsertPartner(*authenticated, *request, response));
 }
 
 absl::Status ReferralServiceImpl::DoUpsertPartner(const common::Caller& caller,
@@ -236,7 +246,9 @@ absl::Status ReferralServiceImpl::DoUpsertPartner(const common::Caller& caller,
 grpc::Status ReferralServiceImpl::DeletePartner(grpc::ServerContext* context,
                                                 const v1::DeletePartnerRequest* request,
                                                 v1::DeletePartnerResponse* /*response*/) {
-  return common::ToGrpcStatus(DoDeletePartner(common::CallerFromContext(*context), *request));
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoDeletePartner(*authenticated, *request));
 }
 
 absl::Status ReferralServiceImpl::DoDeletePartner(const common::Caller& caller,
@@ -254,8 +266,9 @@ absl::Status ReferralServiceImpl::DoDeletePartner(const common::Caller& caller,
 grpc::Status ReferralServiceImpl::ListChanges(grpc::ServerContext* context,
                                               const v1::ListChangesRequest* request,
                                               v1::ListChangesResponse* response) {
-  return common::ToGrpcStatus(
-      DoListChanges(common::CallerFromContext(*context), *request, response));
+  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoListChanges(*authenticated, *request, response));
 }
 
 absl::Status ReferralServiceImpl::DoListChanges(const common::Caller& caller,

@@ -83,7 +83,7 @@ class ReferralServiceImplTest : public ::testing::Test {
                           const std::string& note, v1::Referral* out,
                           const common::Caller& caller = {}) {
     grpc::ClientContext context;
-    common::AddCallerMetadata(caller, &context);
+    EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
     v1::TransitionReferralRequest request;
     request.set_referral_id(referral_id);
     request.set_to_state(to);
@@ -232,14 +232,14 @@ TEST_F(ReferralServiceImplTest, ListReferralsPagesAndScopesPartners) {
   EXPECT_EQ(seen.back(), p1.referrals(0).referral_id());
 
   grpc::ClientContext partner_context;
-  common::AddCallerMetadata({"", common::kRolePartner, "legal_aid"}, &partner_context);
+  EXPECT_TRUE(common::AttachCaller({"", common::kRolePartner, "legal_aid"}, &partner_context).ok());
   v1::ListReferralsResponse mine;
   ASSERT_TRUE(stub_->ListReferrals(&partner_context, v1::ListReferralsRequest(), &mine).ok());
   ASSERT_EQ(mine.referrals_size(), 2);
   for (const auto& r : mine.referrals()) EXPECT_EQ(r.department(), "legal_aid");
 
   grpc::ClientContext other_context;
-  common::AddCallerMetadata({"", common::kRolePartner, "legal_aid"}, &other_context);
+  EXPECT_TRUE(common::AttachCaller({"", common::kRolePartner, "legal_aid"}, &other_context).ok());
   v1::ListReferralsRequest other;
   other.set_department("counselling");
   v1::ListReferralsResponse denied;
@@ -281,7 +281,7 @@ TEST_F(ReferralServiceImplTest, PartnerDirectory) {
   }
   {
     grpc::ClientContext context;
-    common::AddCallerMetadata({"", common::kRolePartner, "education"}, &context);
+    EXPECT_TRUE(common::AttachCaller({"", common::kRolePartner, "education"}, &context).ok());
     v1::Partner out;
     EXPECT_EQ(stub_->UpsertPartner(&context, upsert, &out).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);

@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "common/auth/caller.h"
 #include "common/server/channel.h"
 #include "common/testing/process.h"
 #include "lifeline/ingest/v1/ingest_service.grpc.pb.h"
@@ -78,6 +79,7 @@ class IngestMatchDownTest : public ::testing::Test {
   grpc::Status Submit(const SubmitBatchRequest& request, SubmitBatchResponse* response) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    EXPECT_TRUE(common::AttachCaller(common::InternalCaller(), &context).ok());
     return stub_->SubmitBatch(&context, request, response);
   }
 
@@ -142,6 +144,7 @@ TEST_F(IngestMatchDownTest, IngestAcceptsToItsBoundAndForwardsEverythingOnceMatc
   // Nothing of the refused batch is stored: it can be sent again.
   {
     grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(common::InternalCaller(), &context).ok());
     ingest::v1::GetBatchRequest request;
     request.set_agency(agency_);
     request.set_batch_id(absl::StrCat("direct-", refused));

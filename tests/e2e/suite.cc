@@ -14,7 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 
+#include "common/auth/caller.h"
+#include "common/server/channel.h"
 #include "common/status/status_macros.h"
+#include "common/testing/test_pki.h"
 #include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -33,6 +36,19 @@ using ::lifeline::common::testing::WaitForPortFile;
 using ::lifeline::common::testing::WaitForServing;
 
 namespace {
+
+// `bytes` random bytes as hex, from /dev/urandom.
+std::string RandomHex(int bytes) {
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  std::string out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < bytes; ++i) {
+    const auto byte = static_cast<unsigned char>(random.get());
+    out += kHex[byte >> 4];
+    out += kHex[byte & 15];
+  }
+  return out;
+}
 
 // Returns `status` with `what` and `detail` around its message.
 absl::Status Annotated(const std::string& what, const absl::Status& status,
@@ -122,6 +138,27 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(const SuiteOptions& options)
     std::ofstream key(d + "/id_token.key");
     key << "e2e-test-secret-0123456789abcdef\n";
   }
+  // Every service runs as in production: mutual TLS with certificates of a CA made now, and
+  // caller tokens signed with a fresh key. The test process and the tools it starts (through the
+  // LIFELINE_TLS_* and LIFELINE_CALLER_KEY_FILE variables) hold the same.
+  ASSIGN_OR_RETURN(common::testing::TestCertFiles certs,
+                   common::testing::MakeTestCertificates(d, "suite"));
+  const std::string caller_keys = d + "/caller.keys";
+  {
+    std::ofstream keys(caller_keys);
+    keys << "e2e HS256 hex:" << RandomHex(32) << "\n";
+  }
+  suite->security_args_ = {"--tls_cert_file=" + certs.cert_file, "--tls_key_file=" + certs.key_file,
+                           "--tls_ca_file=" + certs.ca_cert_file,
+                           "--caller_key_file=" + caller_keys};
+  setenv("LIFELINE_TLS_CERT_FILE", certs.cert_file.c_str(), 1);
+  setenv("LIFELINE_TLS_KEY_FILE", certs.key_file.c_str(), 1);
+  setenv("LIFELINE_TLS_CA_FILE", certs.ca_cert_file.c_str(), 1);
+  setenv("LIFELINE_CALLER_KEY_FILE", caller_keys.c_str(), 1);
+  common::SetClientTls({certs.cert_file, certs.key_file, certs.ca_cert_file});
+  ASSIGN_OR_RETURN(std::shared_ptr<const common::CallerTokens> tokens,
+                   common::CallerTokens::Open(caller_keys));
+  common::InstallCallerTokens(std::move(tokens), "e2e-test");
   // referral-service and partner-sim call each other: referral's port is fixed up front.
   const int referral_port = FreePort();
   const std::string referral_target = absl::StrCat("127.0.0.1:", referral_port);
@@ -186,6 +223,7 @@ absl::Status Suite::Launch(Service& service, const std::string& listen) {
   std::remove(port_file.c_str());
   std::remove(metrics_file.c_str());
   std::vector<std::string> args = service.args;
+  args.insert(args.end(), security_args_.begin(), security_args_.end());
   args.push_back("--listen_address=" + listen);
   args.push_back("--port_file=" + port_file);
   args.push_back("--metrics_address=127.0.0.1:0");

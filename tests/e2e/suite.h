@@ -106,6 +106,8 @@ class Suite {
 
   common::testing::TempDir dir_;
   std::vector<Service> services_;
+  // The TLS and caller-key flags every service starts with.
+  std::vector<std::string> security_args_;
   int http_port_ = 0;
 };
 

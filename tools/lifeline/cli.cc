@@ -25,6 +25,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 
+#include "common/auth/caller.h"
 #include "common/csv/csv_writer.h"
 #include "common/server/channel.h"
 #include "common/status/grpc_status.h"
@@ -52,8 +53,11 @@ namespace {
 constexpr char kUsage[] = R"(usage: lifeline [--gateway HOST:PORT] [--token TOKEN] COMMAND [ARGS]
 
 Talks to the Lifeline gateway (default 127.0.0.1:8080, or $LIFELINE_GATEWAY) with a bearer token
-(--token or $LIFELINE_TOKEN); `import --ingest` and `export links --match` talk to a service's
-gRPC API directly instead, without a token.
+(--token or $LIFELINE_TOKEN); `import --ingest`, `export links --match` and `health` talk to a
+service's gRPC API directly instead, with mutual TLS and a caller token as an operator:
+--tls-cert FILE --tls-key FILE --tls-ca FILE --caller-key-file FILE (or $LIFELINE_TLS_CERT_FILE,
+$LIFELINE_TLS_KEY_FILE, $LIFELINE_TLS_CA_FILE, $LIFELINE_CALLER_KEY_FILE); without them the call
+is plaintext and unsigned, which only services started with --insecure_loopback accept.
 
 commands:
   submit --agency CODE --file BATCH.json   submit a batch (SubmitBatchRequest JSON, agency from flag)
@@ -523,7 +527,47 @@ absl::Status Referrals(GatewayClient& gw, const Args& args, std::ostream& out) {
   return absl::OkStatus();
 }
 
+// The flags of operators' direct gRPC calls, and the environment variables they default to.
+constexpr std::pair<const char*, const char*> kSecurityFlags[] = {
+    {"tls-cert", "LIFELINE_TLS_CERT_FILE"},
+    {"tls-key", "LIFELINE_TLS_KEY_FILE"},
+    {"tls-ca", "LIFELINE_TLS_CA_FILE"},
+    {"caller-key-file", "LIFELINE_CALLER_KEY_FILE"}};
+
+// `allowed` plus the security flags.
+std::vector<std::string> WithSecurityFlags(std::vector<std::string> allowed) {
+  for (const auto& [flag, env] : kSecurityFlags) allowed.emplace_back(flag);
+  return allowed;
+}
+
+// Installs mutual TLS and caller tokens for direct gRPC calls from the security flags (or their
+// environment variables). With none set, calls go in plaintext without a token, which only
+// services started with --insecure_loopback accept. Errors: InvalidArgument for TLS files not
+// given together, those of the key file.
+absl::Status InstallOperatorSecurity(const Args& args) {
+  std::string values[4];
+  for (int i = 0; i < 4; ++i) {
+    values[i] = args.Get(kSecurityFlags[i].first).value_or("");
+    if (values[i].empty()) {
+      const char* env = std::getenv(kSecurityFlags[i].second);
+      values[i] = env ? env : "";
+    }
+  }
+  const int tls_set = !values[0].empty() + !values[1].empty() + !values[2].empty();
+  if (tls_set != 0 && tls_set != 3) {
+    return absl::InvalidArgumentError("--tls-cert, --tls-key and --tls-ca go together");
+  }
+  common::SetClientTls(common::TlsFiles{values[0], values[1], values[2]});
+  if (values[3].empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::shared_ptr<const common::CallerTokens> tokens,
+                   common::CallerTokens::Open(values[3]));
+  common::InstallCallerTokens(std::move(tokens), "lifeline-cli");
+  return absl::OkStatus();
+}
+
 absl::Status Health(const Args& args, std::ostream& out) {
+  RETURN_IF_ERROR(CheckFlags(args, "health", WithSecurityFlags({"target", "wait-s"})));
+  RETURN_IF_ERROR(InstallOperatorSecurity(args));
   auto target = args.Get("target");
   if (!target) return absl::InvalidArgumentError("health needs --target HOST:PORT");
   ASSIGN_OR_RETURN(int wait_s, IntFlag(args, "wait-s", 0));
@@ -555,9 +599,10 @@ constexpr int kMaxWaitLinkedSeconds = 86400;
 // Imports with import's flags, through the gateway as `gateway` says, or straight to ingest with
 // --ingest HOST:PORT (StreamRecords, no token).
 absl::Status Import(const Args& args, const CliContext* gateway, std::ostream& out) {
-  RETURN_IF_ERROR(CheckFlags(args, "import",
-                             {"agency", "file", "mapping", "encoding", "rejects", "batch-size",
-                              "batch-prefix", "progress", "ingest", "wait-linked-s"}));
+  RETURN_IF_ERROR(CheckFlags(
+      args, "import",
+      {"agency", "file", "mapping", "encoding", "rejects", "batch-size", "batch-prefix", "progress",
+       "ingest", "wait-linked-s", "tls-cert", "tls-key", "tls-ca", "caller-key-file"}));
   if (!args.positional.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "import takes no arguments besides its flags, got '", args.positional[0], "'"));
@@ -568,6 +613,7 @@ absl::Status Import(const Args& args, const CliContext* gateway, std::ostream& o
         "import --ingest sends straight to ingest-service, without the gateway or a token: "
         "drop --gateway and --token");
   }
+  if (ingest) RETURN_IF_ERROR(InstallOperatorSecurity(args));
   ImportOptions options;
   options.agency = args.Get("agency").value_or("");
   options.file = args.Get("file").value_or("");
@@ -714,6 +760,7 @@ absl::Status ExportLinks(const std::string& target, const std::string& path, std
   csv.WriteRow({"agency", "source_record_id", "person_id"});
   auto stub = match::v1::MatchService::NewStub(common::MakeClientChannel(target));
   grpc::ClientContext ctx;
+  RETURN_IF_ERROR(common::AttachCaller(common::InternalCaller(), &ctx));
   std::unique_ptr<grpc::ClientReader<match::v1::RecordLink>> reader =
       stub->ExportLinks(&ctx, match::v1::ExportLinksRequest());
   match::v1::RecordLink link;
@@ -780,7 +827,8 @@ absl::Status Export(GatewayClient& gw, const Args& args, std::ostream& out) {
   }
   const std::string& what = args.positional[0];
   if (what == "links") {
-    RETURN_IF_ERROR(CheckFlags(args, "export links", {"match", "out"}));
+    RETURN_IF_ERROR(CheckFlags(args, "export links", WithSecurityFlags({"match", "out"})));
+    RETURN_IF_ERROR(InstallOperatorSecurity(args));
   } else {
     RETURN_IF_ERROR(CheckFlags(args, "export clues", {"out"}));
   }

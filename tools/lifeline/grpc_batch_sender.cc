@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/auth/caller.h"
 #include "common/server/channel.h"
 #include "common/status/grpc_status.h"
 
@@ -25,7 +26,7 @@ std::shared_ptr<grpc::Channel> MakeIngestChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, kInitialReconnectBackoffMs);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kInitialReconnectBackoffMs);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(target, common::ClientCredentials(), args);
 }
 
 GrpcBatchSender::GrpcBatchSender(std::shared_ptr<grpc::Channel> channel, Options options)
@@ -38,6 +39,7 @@ absl::StatusOr<SubmitBatchResponse> GrpcBatchSender::SubmitBatch(
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + options_.timeout +
                        options_.timeout_per_record * static_cast<int64_t>(request.records_size()));
+  if (absl::Status s = common::AttachCaller(common::InternalCaller(), &context); !s.ok()) return s;
   SubmitBatchResponse response;
   std::unique_ptr<grpc::ClientWriter<StreamRecordsRequest>> writer =
       stub_->StreamRecords(&context, &response);
@@ -67,6 +69,7 @@ absl::StatusOr<ListRejectionsResponse> GrpcBatchSender::ListRejections(
     const ListRejectionsRequest& request) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+  if (absl::Status s = common::AttachCaller(common::InternalCaller(), &context); !s.ok()) return s;
   ListRejectionsResponse response;
   grpc::Status status = stub_->ListRejections(&context, request, &response);
   if (!status.ok()) return common::FromGrpcStatus(status);
@@ -77,6 +80,7 @@ absl::StatusOr<ingest::v1::Batch> GrpcBatchSender::GetBatch(
     const ingest::v1::GetBatchRequest& request) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + options_.timeout);
+  if (absl::Status s = common::AttachCaller(common::InternalCaller(), &context); !s.ok()) return s;
   ingest::v1::Batch batch;
   grpc::Status status = stub_->GetBatch(&context, request, &batch);
   if (!status.ok()) return common::FromGrpcStatus(status);

@@ -16,7 +16,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
+#include "common/auth/caller.h"
 #include "common/server/channel.h"
 #include "common/testing/process.h"
 #include "common/time/dates.h"
@@ -256,15 +258,45 @@ TEST_F(GrpcBatchSenderTest, AnEmptyBatchStillNamesItselfSoIngestCanAnswer) {
   EXPECT_EQ(calls[0].messages[0].batch_id(), "b-1");
 }
 
-TEST_F(GrpcBatchSenderTest, SendsNoCallerMetadataAndSetsADeadline) {
+// The operator's tool calls as itself (an internal caller: a user, no role) and never forwards a
+// bearer token.
+TEST_F(GrpcBatchSenderTest, CallsAsAnInternalCallerWithADeadline) {
   ASSERT_TRUE(sender_->SubmitBatch(Batch(3)).ok());
   std::vector<SeenCall> calls = Calls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_TRUE(calls[0].had_deadline);
+  bool has_user = false;
   for (const auto& [key, value] : calls[0].metadata) {
-    EXPECT_FALSE(absl::StartsWith(key, "x-lifeline-")) << key << ": " << value;
+    has_user = has_user || key == common::kCallerUserHeader;
+    EXPECT_NE(key, common::kCallerRoleHeader) << value;
+    EXPECT_NE(key, common::kCallerScopeHeader) << value;
     EXPECT_NE(key, "authorization");
   }
+  EXPECT_TRUE(has_user);
+}
+
+// With caller tokens installed, the calls carry a token that verifies as an internal caller.
+TEST_F(GrpcBatchSenderTest, SignsItsCallsWhenCallerTokensAreInstalled) {
+  common::JwtKey key;
+  key.id = "k";
+  key.secret = std::string(32, 's');
+  auto tokens = common::CallerTokens::FromKeys({key});
+  common::InstallCallerTokens(tokens, "lifeline-cli");
+  const bool sent = sender_->SubmitBatch(Batch(3)).ok();
+  common::InstallCallerTokens(nullptr, "lifeline");
+  ASSERT_TRUE(sent);
+  std::vector<SeenCall> calls = Calls();
+  ASSERT_EQ(calls.size(), 1u);
+  std::string token;
+  for (const auto& [name, value] : calls[0].metadata) {
+    EXPECT_FALSE(absl::StartsWith(name, "x-lifeline-") && name != common::kCallerTokenHeader)
+        << name;
+    if (name == common::kCallerTokenHeader) token = value;
+  }
+  auto caller = tokens->Verify(token, absl::Now());
+  ASSERT_TRUE(caller.ok()) << caller.status();
+  EXPECT_TRUE(caller->internal());
+  EXPECT_EQ(caller->user, "lifeline-cli");
 }
 
 TEST_F(GrpcBatchSenderTest, IngestErrorsKeepTheirCodeAndMessage) {

@@ -39,8 +39,9 @@ TEST(PartnerSimE2eTest, PlanIsDeliveredOnceAndAutoAccepted) {
   }
   absl::StatusOr<ChildProcess> referral = ChildProcess::Start(
       common::testing::BinDir() + "/referral-service",
-      {"--listen_address=127.0.0.1:0", "--port_file=" + dir.path() + "/referral.port",
-       "--metrics_address=127.0.0.1:0", "--data_dir=" + dir.path() + "/data",
+      {"--listen_address=127.0.0.1:0", "--insecure_loopback=true",
+       "--port_file=" + dir.path() + "/referral.port", "--metrics_address=127.0.0.1:0",
+       "--data_dir=" + dir.path() + "/data",
        "--routing_file=" + common::testing::SourceDir() + "/config/referral.yaml",
        "--partners_file=" + partners},
       {}, dir.path() + "/referral.log");
@@ -52,12 +53,13 @@ TEST(PartnerSimE2eTest, PlanIsDeliveredOnceAndAutoAccepted) {
   ASSERT_TRUE(common::testing::WaitForServing(referral_target, kStartup).ok());
 
   const std::string received = dir.path() + "/received.jsonl";
-  absl::StatusOr<ChildProcess> sim = ChildProcess::Start(
-      common::testing::BinDir() + "/partner-sim",
-      {"--listen_address=127.0.0.1:0", "--port_file=" + dir.path() + "/sim.port",
-       "--metrics_address=", "--received_file=" + received, "--auto_accept=true",
-       "--referral_target=" + referral_target},
-      {}, dir.path() + "/sim.log");
+  absl::StatusOr<ChildProcess> sim =
+      ChildProcess::Start(common::testing::BinDir() + "/partner-sim",
+                          {"--listen_address=127.0.0.1:0", "--insecure_loopback=true",
+                           "--port_file=" + dir.path() + "/sim.port",
+                           "--metrics_address=", "--received_file=" + received,
+                           "--auto_accept=true", "--referral_target=" + referral_target},
+                          {}, dir.path() + "/sim.log");
   ASSERT_TRUE(sim.ok()) << sim.status();
   absl::StatusOr<int> sim_port =
       common::testing::WaitForPortFile(dir.path() + "/sim.port", kStartup);

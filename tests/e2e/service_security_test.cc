@@ -1,0 +1,177 @@
+// The services refuse whoever the gateway did not vouch for: run as in production (mutual TLS with
+// a CA made at test time, caller tokens signed with the suite's key), every method of every
+// service is called the ways an intruder on the network would call it, and each is refused with
+// nothing done; the same call with a token signed by the suite's key goes through.
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+#include "common/auth/caller.h"
+#include "common/server/channel.h"
+#include "common/testing/test_pki.h"
+#include "lifeline/ingest/v1/ingest_service.grpc.pb.h"
+#include "lifeline/match/v1/match_service.grpc.pb.h"
+#include "lifeline/referral/v1/referral_service.grpc.pb.h"
+#include "tests/e2e/suite.h"
+
+namespace lifeline::e2e {
+namespace {
+
+struct Upstream {
+  const char* binary;
+  const char* service;
+};
+constexpr Upstream kUpstreams[] = {{"ingest-service", "lifeline.ingest.v1.IngestService"},
+                                   {"match-service", "lifeline.match.v1.MatchService"},
+                                   {"referral-service", "lifeline.referral.v1.ReferralService"}};
+
+// Calls `method` on `channel` with an empty request and whatever `prepare` adds to the context;
+// returns the status.
+grpc::Status CallEmpty(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                       const std::function<void(grpc::ClientContext*)>& prepare) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  prepare(&context);
+  grpc::ByteBuffer request;
+  grpc::Slice empty("");
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  return done.get_future().get();
+}
+
+std::vector<std::string> MethodsOf(const char* service_name) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
+  EXPECT_NE(service, nullptr) << service_name;
+  std::vector<std::string> methods;
+  if (service == nullptr) return methods;
+  for (int i = 0; i < service->method_count(); ++i) {
+    methods.push_back(absl::StrCat("/", service_name, "/", service->method(i)->name()));
+  }
+  return methods;
+}
+
+class ServiceSecurityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // A message of each service file links that file's descriptors into the pool.
+    ASSERT_NE(ingest::v1::GetBatchRequest::descriptor(), nullptr);
+    ASSERT_NE(match::v1::GetClueRequest::descriptor(), nullptr);
+    ASSERT_NE(referral::v1::GetPlanRequest::descriptor(), nullptr);
+    auto suite = Suite::Start();
+    ASSERT_TRUE(suite.ok()) << suite.status();
+    suite_ = std::move(*suite);
+  }
+
+  std::unique_ptr<Suite> suite_;
+};
+
+TEST_F(ServiceSecurityTest, EveryMethodRefusesCallersWithoutAValidToken) {
+  const common::JwtKey wrong_key{"e2e", common::JwtAlgorithm::kHs256, std::string(32, 'w'), {}};
+  auto forged_tokens = common::CallerTokens::FromKeys({wrong_key});
+  auto forged = forged_tokens->Sign({"intruder", "", ""}, absl::Now());
+  ASSERT_TRUE(forged.ok());
+
+  int methods = 0;
+  for (const Upstream& upstream : kUpstreams) {
+    auto channel = common::MakeClientChannel(suite_->Target(upstream.binary));
+    for (const std::string& method : MethodsOf(upstream.service)) {
+      ++methods;
+      SCOPED_TRACE(method);
+      // No token at all.
+      EXPECT_EQ(CallEmpty(channel, method, [](grpc::ClientContext*) {}).error_code(),
+                grpc::StatusCode::UNAUTHENTICATED);
+      // The old way: identity in plain metadata, claiming to be an admin.
+      EXPECT_EQ(CallEmpty(channel, method,
+                          [](grpc::ClientContext* context) {
+                            context->AddMetadata(common::kCallerUserHeader, "intruder");
+                            context->AddMetadata(common::kCallerRoleHeader, common::kRoleAdmin);
+                          })
+                    .error_code(),
+                grpc::StatusCode::UNAUTHENTICATED);
+      // A well-formed token signed with another key.
+      EXPECT_EQ(CallEmpty(channel, method,
+                          [&forged](grpc::ClientContext* context) {
+                            context->AddMetadata(common::kCallerTokenHeader, *forged);
+                          })
+                    .error_code(),
+                grpc::StatusCode::UNAUTHENTICATED);
+      // Garbage in the token header.
+      EXPECT_EQ(CallEmpty(channel, method,
+                          [](grpc::ClientContext* context) {
+                            context->AddMetadata(common::kCallerTokenHeader, "a.b.c");
+                          })
+                    .error_code(),
+                grpc::StatusCode::UNAUTHENTICATED);
+    }
+  }
+  // 4 ingest + 13 match + 9 referral methods today; a new method is covered without a change.
+  EXPECT_GE(methods, 26);
+
+  // The same channel with the suite's key: the call reaches the service (which may refuse the
+  // empty request for its own reasons, but not for who is calling).
+  auto referral = common::MakeClientChannel(suite_->Target("referral-service"));
+  grpc::Status signed_call =
+      CallEmpty(referral, "/lifeline.referral.v1.ReferralService/ListPartners",
+                [](grpc::ClientContext* context) {
+                  ASSERT_TRUE(common::AttachCaller(common::InternalCaller(), context).ok());
+                });
+  EXPECT_TRUE(signed_call.ok()) << signed_call.error_message();
+
+  // Nothing an intruder sent was stored: the partner directory is the configured one.
+  EXPECT_EQ(suite_->Metrics("referral-service").find("intruder"), std::string::npos);
+}
+
+TEST_F(ServiceSecurityTest, PlaintextAndForeignCertificatesCannotConnect) {
+  for (const Upstream& upstream : kUpstreams) {
+    SCOPED_TRACE(upstream.binary);
+    const std::string target = suite_->Target(upstream.binary);
+    const std::string method = MethodsOf(upstream.service).front();
+    auto sign = [](grpc::ClientContext* context) {
+      ASSERT_TRUE(common::AttachCaller(common::InternalCaller(), context).ok());
+    };
+    // Plaintext, even with a valid token.
+    auto plaintext = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+    EXPECT_EQ(CallEmpty(plaintext, method, sign).error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+
+  // TLS with a certificate from another CA (which also does not trust the servers' CA).
+  auto rogue = common::testing::MakeTestCertificates(suite_->dir(), "rogue");
+  ASSERT_TRUE(rogue.ok()) << rogue.status();
+  const std::string suite_dir = suite_->dir();
+  common::SetClientTls({rogue->cert_file, rogue->key_file, rogue->ca_cert_file});
+  auto foreign = common::MakeClientChannel(suite_->Target("match-service"));
+  grpc::Status status = CallEmpty(
+      foreign, "/lifeline.match.v1.MatchService/GetLinkModel", [](grpc::ClientContext* context) {
+        ASSERT_TRUE(common::AttachCaller(common::InternalCaller(), context).ok());
+      });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+
+  // A client certificate from another CA, trusting the right CA for the server.
+  common::SetClientTls({rogue->cert_file, rogue->key_file, suite_dir + "/suite-ca.pem"});
+  auto half = common::MakeClientChannel(suite_->Target("match-service"));
+  status = CallEmpty(half, "/lifeline.match.v1.MatchService/GetLinkModel",
+                     [](grpc::ClientContext* context) {
+                       ASSERT_TRUE(common::AttachCaller(common::InternalCaller(), context).ok());
+                     });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  common::SetClientTls(
+      {suite_dir + "/suite.pem", suite_dir + "/suite.key", suite_dir + "/suite-ca.pem"});
+}
+
+}  // namespace
+}  // namespace lifeline::e2e
