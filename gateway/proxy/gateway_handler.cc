@@ -17,6 +17,7 @@ namespace {
 
 constexpr char kUnmatchedRoute[] = "unmatched";
 constexpr char kHealthRoute[] = "/healthz";
+constexpr char kReadyRoute[] = "/readyz";
 
 // Keeps the method label low-cardinality whatever a client sends.
 std::string MethodLabel(const std::string& method) {
@@ -24,6 +25,26 @@ std::string MethodLabel(const std::string& method) {
     if (method == known) return method;
   }
   return "OTHER";
+}
+
+// 200 when every upstream serves, 503 otherwise; the body lists each upstream's state (service
+// names and health states only, never addresses).
+HttpServerResponse ReadinessResponse(const std::vector<UpstreamPool::Health>& answers) {
+  bool ready = true;
+  std::string upstreams;
+  for (const UpstreamPool::Health& answer : answers) {
+    ready = ready && answer.serving;
+    absl::StrAppend(&upstreams, upstreams.empty() ? "" : ",", "{\"service\":\"",
+                    JsonEscape(answer.service),
+                    "\",\"serving\":", answer.serving ? "true" : "false", ",\"state\":\"",
+                    JsonEscape(answer.detail), "\"}");
+  }
+  HttpServerResponse response;
+  response.status = ready ? 200 : 503;
+  response.content_type = "application/json";
+  response.body =
+      absl::StrCat("{\"ready\":", ready ? "true" : "false", ",\"upstreams\":[", upstreams, "]}");
+  return response;
 }
 
 // Transport failures carry addresses and channel internals in their message; callers get a plain
@@ -83,6 +104,20 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
   const SplitTargetResult target = SplitTarget(request.target);
   // HEAD is answered as GET; the server sends the headers only.
   const std::string method = request.method == "HEAD" ? "GET" : request.method;
+  if (target.path == kReadyRoute) {
+    if (method != "GET") {
+      HttpServerResponse response = ErrorResponse(
+          HttpError{405, "METHOD_NOT_ALLOWED", "method not allowed; this path accepts GET"});
+      response.headers.emplace_back("Allow", "GET");
+      finish(kReadyRoute, std::move(response));
+      return;
+    }
+    upstreams_->CheckHealth(options_.readiness_timeout,
+                            [finish](std::vector<UpstreamPool::Health> answers) {
+                              finish(kReadyRoute, ReadinessResponse(answers));
+                            });
+    return;
+  }
   if (target.path == kHealthRoute) {
     HttpServerResponse response;
     if (method == "GET") {

@@ -27,10 +27,14 @@ struct GatewayHandlerOptions {
   // Deadlines of the RPCs that take longer, by full method name
   // ("lifeline.match.v1.MatchService.Relink"); the others get upstream_timeout.
   std::map<std::string, std::chrono::milliseconds> method_timeouts;
+  // Deadline of each upstream's health check for /readyz.
+  std::chrono::milliseconds readiness_timeout{1000};
 };
 
 // Answers HTTP requests for the public RPCs in front of the upstream services. GET /healthz
-// answers "ok" without a token. Thread-safe; the collaborators are not owned and must outlive it.
+// answers "ok" without a token (the gateway process is up); GET /readyz, also without a token,
+// asks every upstream's grpc.health.v1 and answers 200 when all serve, 503 otherwise, with each
+// upstream's state as JSON. Thread-safe; the collaborators are not owned and must outlive it.
 class GatewayHandler : public HttpHandler {
  public:
   // Builds the route table of `routes`. Errors: InvalidArgument / AlreadyExists for an unusable or

@@ -53,7 +53,7 @@ struct Seen {
   void Record(const grpc::ServerContext& context, const google::protobuf::Message& request) {
     std::lock_guard<std::mutex> lock(mu);
     last_request_debug = request.ShortDebugString();
-    caller = common::CallerFromContext(context);
+    caller = common::AuthenticateCaller(context).value_or(common::Caller{});
     ++calls;
   }
 };
@@ -208,6 +208,8 @@ std::string ReadAll(const std::string& path) {
 class GatewayHandlerTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The upstreams answer grpc.health.v1, as every Lifeline service does.
+    grpc::EnableDefaultHealthCheckService(true);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -319,6 +321,31 @@ TEST_F(GatewayHandlerTest, HealthzNeedsNoToken) {
   common::HttpResponse response = Send("GET", "/healthz", "");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "ok");
+}
+
+TEST_F(GatewayHandlerTest, ReadyzAsksEveryUpstreamWithoutAToken) {
+  common::HttpResponse ready = Send("GET", "/readyz", "");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_THAT(ready.body, HasSubstr(R"("ready":true)"));
+  for (const char* service : {"lifeline.ingest.v1.IngestService", "lifeline.match.v1.MatchService",
+                              "lifeline.referral.v1.ReferralService"}) {
+    EXPECT_THAT(ready.body, HasSubstr(absl::StrCat(R"({"service":")", service,
+                                                   R"(","serving":true,"state":"SERVING"})")));
+  }
+  EXPECT_EQ(Send("POST", "/readyz", "").status, 405);
+
+  // match-service down: not ready, and the body says which (never where).
+  StartGateway(upstream_target_, "127.0.0.1:1", upstream_target_);
+  common::HttpResponse down = Send("GET", "/readyz", "");
+  EXPECT_EQ(down.status, 503) << down.body;
+  EXPECT_THAT(down.body, HasSubstr(R"("ready":false)"));
+  EXPECT_THAT(down.body,
+              HasSubstr(R"({"service":"lifeline.match.v1.MatchService","serving":false)"));
+  EXPECT_THAT(down.body,
+              HasSubstr(R"({"service":"lifeline.ingest.v1.IngestService","serving":true)"));
+  EXPECT_THAT(down.body, Not(HasSubstr("127.0.0.1")));
+  // /healthz only says the gateway itself is up.
+  EXPECT_EQ(Send("GET", "/healthz", "").status, 200);
 }
 
 TEST_F(GatewayHandlerTest, PostBatchReachesUpstreamWithPathAgencyAndCaller) {
