@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 #include "common/config/flags.h"
 #include "common/server/channel.h"
@@ -40,6 +41,10 @@ struct GatewayConfig {
   std::string match_target = "127.0.0.1:50052";
   std::string referral_target = "127.0.0.1:50053";
   std::string tokens_file;
+  std::string jwt_keys_file;
+  std::string jwt_issuer;
+  std::string jwt_audience = "lifeline-gateway";
+  int64_t jwt_max_lifetime_minutes = 720;
   std::string audit_file = "./var/gateway/audit.jsonl";
   int64_t upstream_timeout_ms = 10000;
   int64_t long_upstream_timeout_ms = 600000;
@@ -55,7 +60,22 @@ void Bind(common::FlagSet* flags, GatewayConfig* config) {
   flags->RequiredString("match_target", &config->match_target, "gRPC target of match-service");
   flags->RequiredString("referral_target", &config->referral_target,
                         "gRPC target of referral-service");
-  flags->RequiredString("tokens_file", &config->tokens_file, "YAML tokens file");
+  flags->RequiredString("tokens_file", &config->tokens_file,
+                        "YAML tokens file (hashed API keys; re-read when it changes)");
+  flags->String("jwt_keys_file", &config->jwt_keys_file,
+                "key file of the identity provider's JWT keys (HS256/RS256); empty: no JWTs");
+  flags->String("jwt_issuer", &config->jwt_issuer, "the \"iss\" every JWT must carry");
+  flags->String("jwt_audience", &config->jwt_audience, "the \"aud\" every JWT must include");
+  flags->Int("jwt_max_lifetime_minutes", &config->jwt_max_lifetime_minutes,
+             "longest JWT accepted (exp - iat)", 1, 10080);
+  flags->Check([config]() -> absl::Status {
+    if (!config->jwt_keys_file.empty() &&
+        (config->jwt_issuer.empty() || config->jwt_audience.empty())) {
+      return absl::InvalidArgumentError(
+          "jwt_issuer and jwt_audience are required with jwt_keys_file");
+    }
+    return absl::OkStatus();
+  });
   flags->RequiredString("audit_file", &config->audit_file, "audit log, one JSON line per request");
   flags->Int("upstream_timeout_ms", &config->upstream_timeout_ms, "deadline of upstream calls", 1,
              600000);
@@ -73,6 +93,11 @@ void Bind(common::FlagSet* flags, GatewayConfig* config) {
 absl::Status Serve(const GatewayConfig& config, common::ServerRunner* runner) {
   ASSIGN_OR_RETURN(TokenAuthenticator authenticator,
                    TokenAuthenticator::LoadFile(config.tokens_file));
+  if (!config.jwt_keys_file.empty()) {
+    RETURN_IF_ERROR(
+        authenticator.AcceptJwt({config.jwt_keys_file, config.jwt_issuer, config.jwt_audience,
+                                 absl::Minutes(config.jwt_max_lifetime_minutes)}));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit, AuditLog::Open(config.audit_file));
   ASSIGN_OR_RETURN(std::vector<ApiRoute> routes, RoutesFromServices(LifelineServices()));
   GatewayMetrics metrics(*runner->registry());

@@ -108,33 +108,38 @@ absl::StatusOr<std::vector<JwtKey>> LoadKeyFile(const std::string& path) {
   return ParseKeyFile(*text, slash == std::string::npos ? "" : path.substr(0, slash), path);
 }
 
+FileChangeWatch::FileChangeWatch(std::string path, absl::Duration check_every)
+    : path_(std::move(path)), check_every_(check_every), next_check_(absl::Now() + check_every) {
+  StatFile(path_, &mtime_ns_, &size_);
+}
+
+bool FileChangeWatch::Changed(absl::Time now) {
+  if (now < next_check_) return false;
+  next_check_ = now + check_every_;
+  int64_t mtime_ns = 0;
+  int64_t size = 0;
+  if (!StatFile(path_, &mtime_ns, &size) || (mtime_ns == mtime_ns_ && size == size_)) return false;
+  mtime_ns_ = mtime_ns;
+  size_ = size;
+  return true;
+}
+
 ReloadingKeyFile::ReloadingKeyFile(std::string path, absl::Duration check_every)
-    : path_(std::move(path)), check_every_(check_every) {}
+    : path_(path), watch_(std::move(path), check_every) {}
 
 absl::StatusOr<std::unique_ptr<ReloadingKeyFile>> ReloadingKeyFile::Open(
     std::string path, absl::Duration check_every) {
   std::unique_ptr<ReloadingKeyFile> file(new ReloadingKeyFile(std::move(path), check_every));
-  StatFile(file->path_, &file->mtime_ns_, &file->size_);
   auto keys = LoadKeyFile(file->path_);
   if (!keys.ok()) return keys.status();
   file->keys_ = std::make_shared<const std::vector<JwtKey>>(*std::move(keys));
-  file->next_check_ = absl::Now() + check_every;
   return file;
 }
 
 std::shared_ptr<const std::vector<JwtKey>> ReloadingKeyFile::Keys() const {
   std::lock_guard<std::mutex> lock(mu_);
-  const absl::Time now = absl::Now();
-  if (now < next_check_) return keys_;
-  next_check_ = now + check_every_;
-  int64_t mtime_ns = 0;
-  int64_t size = 0;
-  if (!StatFile(path_, &mtime_ns, &size) || (mtime_ns == mtime_ns_ && size == size_)) {
-    return keys_;
-  }
-  // Recorded first: a broken file is reported once per change, not once per check.
-  mtime_ns_ = mtime_ns;
-  size_ = size;
+  // A broken file is reported once per change, not once per check.
+  if (!watch_.Changed(absl::Now())) return keys_;
   auto keys = LoadKeyFile(path_);
   if (!keys.ok()) {
     spdlog::warn("event=key_file_reload_failed path={} error=\"{}\" keeping={}", path_,

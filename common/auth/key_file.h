@@ -30,6 +30,24 @@ absl::StatusOr<std::vector<JwtKey>> ParseKeyFile(const std::string& text, const 
 // Reads and parses `path`. Errors: NotFound, InvalidArgument (also for a file with no key).
 absl::StatusOr<std::vector<JwtKey>> LoadKeyFile(const std::string& path);
 
+// Tells whether a file changed (modification time or size) since the last look, looking at the
+// file at most once per `check_every`. Not thread-safe: callers hold their own lock.
+class FileChangeWatch {
+ public:
+  // Records the file's present state.
+  FileChangeWatch(std::string path, absl::Duration check_every);
+  // True once per change, when a check is due and the file's state differs from the last one.
+  bool Changed(absl::Time now);
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  absl::Duration check_every_;
+  absl::Time next_check_;
+  int64_t mtime_ns_ = 0;
+  int64_t size_ = -1;
+};
+
 // A key file kept current: Keys() checks the file's modification time and size at most once per
 // `check_every` and re-reads it when they changed. A change that does not parse keeps the old
 // keys (and logs a warning without key material). Thread-safe.
@@ -46,12 +64,9 @@ class ReloadingKeyFile {
   ReloadingKeyFile(std::string path, absl::Duration check_every);
 
   std::string path_;
-  absl::Duration check_every_;
   mutable std::mutex mu_;
   mutable std::shared_ptr<const std::vector<JwtKey>> keys_;
-  mutable absl::Time next_check_;
-  mutable int64_t mtime_ns_ = 0;
-  mutable int64_t size_ = -1;
+  mutable FileChangeWatch watch_;
 };
 
 }  // namespace lifeline::common

@@ -6,10 +6,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+#include "common/auth/jwt.h"
+#include "common/testing/process.h"
+#include "common/testing/test_pki.h"
 #include <unistd.h>
 
 namespace lifeline::gateway {
 namespace {
+
+const absl::Time kNow = absl::FromUnixSeconds(1796000000);
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -142,6 +150,155 @@ TEST(TokenAuthenticatorTest, DemoTokensFileLoads) {
     EXPECT_EQ(submitter->role, "agency_submitter");
     EXPECT_EQ(submitter->scope, agency);
   }
+}
+
+// An identity provider's tokens: HS256 and RS256 keys in a key file beside the tokens file.
+class JwtAuthenticatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pair = common::testing::MakeRsaKeyPair();
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    rsa_private_ = *common::JwtKey::Rs256FromPem("idp-rsa", pair->private_pem);
+    Write(dir_.path() + "/idp-rsa.pem", pair->public_pem);
+    hmac_.id = "idp-hmac";
+    Write(keys_file_,
+          "idp-hmac HS256 hex:" + std::string(64, '6') + "\nidp-rsa RS256 idp-rsa.pem\n");
+    hmac_.secret = std::string(32, '\x66');  // the key file's hex 66…66
+    Write(tokens_file_, "tokens:\n  - token_sha256: " + TokenAuthenticator::Sha256Hex("api-key-1") +
+                            "\n    user: admin-1\n    role: admin\n");
+    auto loaded = TokenAuthenticator::LoadFile(tokens_file_);
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    authenticator_ = std::make_unique<TokenAuthenticator>(*std::move(loaded));
+    ASSERT_TRUE(
+        authenticator_
+            ->AcceptJwt({keys_file_, "https://idp.example", "lifeline-gateway", absl::Hours(12)})
+            .ok());
+  }
+
+  static void Write(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+  }
+
+  common::JwtClaims Claims(const std::string& role, const std::string& scope) const {
+    common::JwtClaims claims;
+    claims.issuer = "https://idp.example";
+    claims.audience = {"lifeline-gateway"};
+    claims.subject = "reviewer-7";
+    claims.issued_at = kNow - absl::Minutes(1);
+    claims.expires = kNow + absl::Hours(1);
+    if (!role.empty()) claims.strings["role"] = role;
+    if (!scope.empty()) claims.strings["scope"] = scope;
+    return claims;
+  }
+
+  absl::StatusOr<Principal> Try(const common::JwtClaims& claims, const common::JwtKey& key) {
+    auto token = common::SignJwt(claims, key);
+    EXPECT_TRUE(token.ok()) << token.status();
+    return authenticator_->Authenticate("Bearer " + token.value_or(""), kNow);
+  }
+
+  common::testing::TempDir dir_;
+  const std::string keys_file_ = dir_.path() + "/idp.keys";
+  const std::string tokens_file_ = dir_.path() + "/tokens.yaml";
+  common::JwtKey hmac_;
+  common::JwtKey rsa_private_;
+  std::unique_ptr<TokenAuthenticator> authenticator_;
+};
+
+TEST_F(JwtAuthenticatorTest, AcceptsHs256AndRs256TokensBesideApiKeys) {
+  auto hs = Try(Claims("procurator", "3415"), hmac_);
+  ASSERT_TRUE(hs.ok()) << hs.status();
+  EXPECT_EQ(hs->user, "reviewer-7");
+  EXPECT_EQ(hs->role, "procurator");
+  EXPECT_EQ(hs->scope, "3415");
+  auto rs = Try(Claims("partner", "legal_aid"), rsa_private_);
+  ASSERT_TRUE(rs.ok()) << rs.status();
+  EXPECT_EQ(rs->scope, "legal_aid");
+  EXPECT_EQ(authenticator_->Authenticate("Bearer api-key-1", kNow)->user, "admin-1");
+}
+
+// The auth matrix for tokens: each way a token can be wrong, and the code it gets.
+TEST_F(JwtAuthenticatorTest, RefusesBadTokensWithTheRightCode) {
+  auto code = [](const absl::StatusOr<Principal>& result) { return result.status().code(); };
+  common::JwtClaims expired = Claims("procurator", "3415");
+  expired.issued_at = kNow - absl::Hours(3);
+  expired.expires = kNow - absl::Hours(1);
+  EXPECT_EQ(code(Try(expired, hmac_)), absl::StatusCode::kUnauthenticated);
+
+  common::JwtKey wrong = hmac_;
+  wrong.secret = std::string(32, 'x');
+  EXPECT_EQ(code(Try(Claims("procurator", "3415"), wrong)), absl::StatusCode::kUnauthenticated);
+
+  common::JwtClaims audience = Claims("procurator", "3415");
+  audience.audience = {"another-system"};
+  EXPECT_EQ(code(Try(audience, hmac_)), absl::StatusCode::kUnauthenticated);
+
+  common::JwtClaims issuer = Claims("procurator", "3415");
+  issuer.issuer = "https://evil.example";
+  EXPECT_EQ(code(Try(issuer, hmac_)), absl::StatusCode::kUnauthenticated);
+
+  common::JwtClaims forever = Claims("admin", "");
+  forever.expires = kNow + absl::Hours(24 * 30);
+  EXPECT_EQ(code(Try(forever, hmac_)), absl::StatusCode::kUnauthenticated);
+
+  common::JwtClaims no_subject = Claims("admin", "");
+  no_subject.subject.clear();
+  EXPECT_EQ(code(Try(no_subject, hmac_)), absl::StatusCode::kUnauthenticated);
+
+  EXPECT_EQ(code(Try(Claims("superuser", ""), hmac_)), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(code(Try(Claims("", ""), hmac_)), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(code(Try(Claims("procurator", ""), hmac_)), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(code(Try(Claims("agency_submitter", ""), rsa_private_)),
+            absl::StatusCode::kPermissionDenied);
+
+  // An RS256 token signed by another key pair under the same kid.
+  auto other = common::testing::MakeRsaKeyPair();
+  ASSERT_TRUE(other.ok());
+  auto impostor = common::JwtKey::Rs256FromPem("idp-rsa", other->private_pem);
+  ASSERT_TRUE(impostor.ok());
+  EXPECT_EQ(code(Try(Claims("admin", ""), *impostor)), absl::StatusCode::kUnauthenticated);
+
+  // Garbage that looks like a JWT.
+  auto garbage = authenticator_->Authenticate("Bearer a.b.c", kNow);
+  EXPECT_EQ(code(garbage), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(garbage.status().message(), Not(HasSubstr("a.b.c")));
+}
+
+// An admin rotates keys by editing the files: the running gateway picks the change up.
+TEST_F(JwtAuthenticatorTest, RotatesKeysAndTokensWithoutARestart) {
+  common::JwtKey next;
+  next.id = "idp-next";
+  next.secret = std::string(32, '\x77');
+  EXPECT_EQ(Try(Claims("admin", ""), next).status().code(), absl::StatusCode::kUnauthenticated);
+
+  Write(keys_file_, "idp-next HS256 hex:" + std::string(64, '7') + "\n");
+  Write(tokens_file_, "tokens:\n  - token_sha256: " + TokenAuthenticator::Sha256Hex("api-key-2") +
+                          "\n    user: admin-2\n    role: admin\n");
+  absl::SleepFor(absl::Milliseconds(1100));  // files are looked at once a second at most
+  EXPECT_TRUE(Try(Claims("admin", ""), next).ok());
+  EXPECT_EQ(Try(Claims("admin", ""), hmac_).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(authenticator_->Authenticate("Bearer api-key-2", kNow)->user, "admin-2");
+  EXPECT_EQ(authenticator_->Authenticate("Bearer api-key-1", kNow).status().code(),
+            absl::StatusCode::kUnauthenticated);
+
+  // A broken edit keeps the last good tokens.
+  Write(tokens_file_, "tokens: [oops\n");
+  absl::SleepFor(absl::Milliseconds(1100));
+  EXPECT_EQ(authenticator_->Authenticate("Bearer api-key-2", kNow)->user, "admin-2");
+}
+
+TEST(TokenAuthenticatorJwtSettingsTest, NeedsIssuerAudienceAndKeys) {
+  v1::TokensFile file;
+  auto authenticator = TokenAuthenticator::FromProto(file);
+  ASSERT_TRUE(authenticator.ok());
+  EXPECT_EQ(authenticator->AcceptJwt({"/nonexistent.keys", "iss", "aud", absl::Hours(1)}).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(authenticator->AcceptJwt({"/nonexistent.keys", "", "aud", absl::Hours(1)}).code(),
+            absl::StatusCode::kInvalidArgument);
+  // Without AcceptJwt, a JWT-shaped token is just an unknown key.
+  EXPECT_EQ(authenticator->Authenticate("Bearer a.b.c").status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 }  // namespace

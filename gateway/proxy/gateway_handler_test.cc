@@ -22,6 +22,7 @@
 #include <prometheus/registry.h>
 
 #include "common/auth/caller.h"
+#include "common/auth/jwt.h"
 #include "common/csv/encoding.h"
 #include "common/http/http_client.h"
 #include "gateway/http/http_server.h"
@@ -485,6 +486,72 @@ TEST_F(GatewayHandlerTest, SubmitterOfAnotherAgencyIs403) {
     EXPECT_EQ(ingest_.seen.calls, 0);
   }
   EXPECT_THAT(ReadAll(audit_path_), HasSubstr(R"("ids":{"agency":"civil_affairs"},"status":403)"));
+}
+
+// JWTs from the identity provider go through the same roles and scopes as API keys: a good one
+// reaches the service with its principal, a bad one is refused with nothing done.
+TEST_F(GatewayHandlerTest, SignedTokensAuthenticateAndBadOnesDoNothing) {
+  const std::string keys = (std::filesystem::path(audit_path_).parent_path() / "idp.keys").string();
+  {
+    std::ofstream out(keys);
+    out << "idp HS256 hex:" << std::string(64, 'a') << "\n";
+  }
+  ASSERT_TRUE(
+      authenticator_->AcceptJwt({keys, "https://idp.example", "lifeline-gateway", absl::Hours(12)})
+          .ok());
+  common::JwtKey key;
+  key.id = "idp";
+  key.secret = std::string(32, '\xaa');
+  auto sign = [&key](const std::string& role, const std::string& scope, absl::Duration expires_in,
+                     const std::string& audience) {
+    common::JwtClaims claims;
+    claims.issuer = "https://idp.example";
+    claims.audience = {audience};
+    claims.subject = "reviewer-jwt";
+    claims.issued_at = absl::Now() - absl::Hours(2);
+    claims.expires = absl::Now() + expires_in;
+    claims.strings["role"] = role;
+    if (!scope.empty()) claims.strings["scope"] = scope;
+    return common::SignJwt(claims, key).value_or("");
+  };
+
+  common::HttpResponse good =
+      Send("GET", "/v1/clues", sign("procurator", "3415", absl::Hours(1), "lifeline-gateway"));
+  EXPECT_EQ(good.status, 200) << good.body;
+  {
+    std::lock_guard<std::mutex> lock(match_.seen.mu);
+    EXPECT_EQ(match_.seen.calls, 1);
+    EXPECT_EQ(match_.seen.caller.user, "reviewer-jwt");
+    EXPECT_EQ(match_.seen.caller.role, "procurator");
+    EXPECT_EQ(match_.seen.caller.scope, "3415");
+  }
+  EXPECT_EQ(
+      Send("GET", "/v1/clues", sign("procurator", "3415", -absl::Hours(1), "lifeline-gateway"))
+          .status,
+      401);
+  EXPECT_EQ(
+      Send("GET", "/v1/clues", sign("procurator", "3415", absl::Hours(1), "another-system")).status,
+      401);
+  EXPECT_EQ(
+      Send("GET", "/v1/clues", sign("procurator", "", absl::Hours(1), "lifeline-gateway")).status,
+      403);
+  EXPECT_EQ(
+      Send("GET", "/v1/clues", sign("partner", "legal_aid", absl::Hours(1), "lifeline-gateway"))
+          .status,
+      403);
+  EXPECT_EQ(Send("POST", "/v1/agencies/civil_affairs/batches",
+                 sign("agency_submitter", "court", absl::Hours(1), "lifeline-gateway"),
+                 R"({"batchId":"b"})")
+                .status,
+            403);
+  {
+    std::lock_guard<std::mutex> lock(match_.seen.mu);
+    EXPECT_EQ(match_.seen.calls, 1);
+  }
+  {
+    std::lock_guard<std::mutex> lock(ingest_.seen.mu);
+    EXPECT_EQ(ingest_.seen.calls, 0);
+  }
 }
 
 TEST_F(GatewayHandlerTest, ReviewSetsReviewerFromTheToken) {
