@@ -45,6 +45,9 @@ struct GatewayConfig {
   std::string jwt_issuer;
   std::string jwt_audience = "lifeline-gateway";
   int64_t jwt_max_lifetime_minutes = 720;
+  double rate_limit_per_second = 50;
+  double rate_limit_burst = 100;
+  int64_t max_header_bytes = 16384;
   std::string audit_file = "./var/gateway/audit.jsonl";
   int64_t upstream_timeout_ms = 10000;
   int64_t long_upstream_timeout_ms = 600000;
@@ -86,6 +89,14 @@ void Bind(common::FlagSet* flags, GatewayConfig* config) {
   flags->Int("max_body_bytes", &config->max_body_bytes, "largest request body (413 above)", 1,
              int64_t{1} << 30);
   flags->Int("threads", &config->threads, "HTTP server threads", 1, 64);
+  flags->Double("rate_limit_per_second", &config->rate_limit_per_second,
+                "requests per second per principal, and failed authentications per client "
+                "address (0: no limit)",
+                0, 1e6);
+  flags->Double("rate_limit_burst", &config->rate_limit_burst,
+                "requests a principal may send at once before the rate applies", 1, 1e6);
+  flags->Int("max_header_bytes", &config->max_header_bytes,
+             "largest request line plus headers (431 above)", 1024, 1 << 20);
   flags->Check(
       [config] { return common::CheckListenAddress("http_address", config->http_address); });
 }
@@ -109,7 +120,9 @@ absl::Status Serve(const GatewayConfig& config, common::ServerRunner* runner) {
   upstreams.AddService(referral::v1::ReferralService::service_full_name(),
                        common::MakeClientChannel(config.referral_target));
   const RolePolicy policy = RolePolicy::Default();
+  RateLimiter limiter({config.rate_limit_per_second, config.rate_limit_burst});
   GatewayHandlerOptions handler_options;
+  handler_options.limiter = &limiter;
   handler_options.upstream_timeout = std::chrono::milliseconds(config.upstream_timeout_ms);
   // A re-resolution or a rescore of a province takes longer than one request's deadline.
   for (const char* rpc : {"Relink", "Rescore"}) {
@@ -129,6 +142,7 @@ absl::Status Serve(const GatewayConfig& config, common::ServerRunner* runner) {
   http_options.address = config.http_address;
   http_options.threads = static_cast<int>(config.threads);
   http_options.max_body_bytes = static_cast<uint64_t>(config.max_body_bytes);
+  http_options.max_header_bytes = static_cast<uint32_t>(config.max_header_bytes);
   http_options.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
   // Requests in flight end by their upstream deadline; let them finish on SIGTERM.
   http_options.drain_timeout = std::chrono::milliseconds(config.upstream_timeout_ms + 2000);

@@ -15,6 +15,7 @@ struct HttpServerRequest {
   std::string authorization;
   std::string content_type;
   std::string body;
+  std::string peer;  // the client's IP address
 };
 
 // The answer to one request.

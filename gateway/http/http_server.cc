@@ -88,7 +88,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_->stopping) return DoClose();
     parser_.emplace();
     parser_->body_limit(state_->options.max_body_bytes);
-    parser_->header_limit(64 * 1024);
+    parser_->header_limit(state_->options.max_header_bytes);
     reading_ = true;
     stream_.expires_after(state_->options.request_timeout);
     http::async_read(
@@ -110,6 +110,13 @@ class Session : public std::enable_shared_from_this<Session> {
           413, "PAYLOAD_TOO_LARGE",
           absl::StrCat("request body is larger than ", state_->options.max_body_bytes, " bytes")));
     }
+    if (ec == http::error::header_limit) {
+      keep_alive_ = false;
+      BeginRequest();
+      return Write(ErrorResponse(431, "REQUEST_HEADER_FIELDS_TOO_LARGE",
+                                 absl::StrCat("request headers are larger than ",
+                                              state_->options.max_header_bytes, " bytes")));
+    }
     if (ec) {
       keep_alive_ = false;
       BeginRequest();
@@ -127,6 +134,9 @@ class Session : public std::enable_shared_from_this<Session> {
     forwarded.authorization = std::string(request[http::field::authorization]);
     forwarded.content_type = std::string(request[http::field::content_type]);
     forwarded.body = std::move(request.body());
+    beast::error_code peer_error;
+    const tcp::endpoint peer = stream_.socket().remote_endpoint(peer_error);
+    if (!peer_error) forwarded.peer = peer.address().to_string();
 
     BeginRequest();
     std::shared_ptr<SharedState> state = state_;

@@ -22,13 +22,15 @@ struct HttpServerOptions {
   std::chrono::milliseconds request_timeout{30000};
   // Larger bodies get 413 and the connection is closed.
   uint64_t max_body_bytes = 8 * 1024 * 1024;
+  // Larger request lines plus headers get 431 and the connection is closed.
+  uint32_t max_header_bytes = 16 * 1024;
   // How long Stop waits for requests in flight before closing everything.
   std::chrono::milliseconds drain_timeout{15000};
 };
 
 // Serves `handler` (not owned; must outlive the server). Errors the server answers itself:
-// 400 for a malformed request, 413 for an oversized body. Start once, Stop once (also from the
-// destructor). Stop is safe from any thread other than the server's own.
+// 400 for a malformed request, 413 for an oversized body, 431 for oversized headers. Start once,
+// Stop once (also from the destructor). Stop is safe from any thread other than the server's own.
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, HttpHandler* handler);

@@ -33,6 +33,7 @@ class EchoHandler : public HttpHandler {
     response.body = request.method + " " + request.target + " " + request.authorization + " " +
                     std::to_string(request.body.size());
     response.headers.emplace_back("X-Test", "yes");
+    response.headers.emplace_back("X-Peer", request.peer);
     if (request.target == "/slow") {
       std::thread([done, response] {
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -95,6 +96,18 @@ TEST_F(HttpServerTest, OversizedBodyIs413WithoutCallingTheHandler) {
   auto fits = Send("POST", "/v1/x", std::string(100, 'a'));
   ASSERT_TRUE(fits.ok());
   EXPECT_EQ(fits->status, 200);
+}
+
+TEST_F(HttpServerTest, OversizedHeadersAre431WithoutCallingTheHandler) {
+  auto response = Send("GET", "/v1/" + std::string(17 * 1024, 'a'));
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 431);
+  EXPECT_THAT(response->body, HasSubstr("REQUEST_HEADER_FIELDS_TOO_LARGE"));
+  EXPECT_EQ(handler_.calls.load(), 0);
+  auto fits = Send("GET", "/v1/" + std::string(8 * 1024, 'a'));
+  ASSERT_TRUE(fits.ok());
+  EXPECT_EQ(fits->status, 200);
+  EXPECT_EQ(fits->headers["x-peer"], "127.0.0.1");
 }
 
 TEST_F(HttpServerTest, KeepsConnectionsAlive) {

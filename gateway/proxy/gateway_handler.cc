@@ -1,5 +1,8 @@
 #include "gateway/proxy/gateway_handler.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <spdlog/spdlog.h>
 
 #include "absl/status/status.h"
@@ -9,6 +12,7 @@
 
 #include "common/csv/encoding.h"
 #include "gateway/domain/http_error.h"
+#include "gateway/domain/rate_limiter.h"
 #include "gateway/domain/url.h"
 #include "gateway/proxy/transcoder.h"
 
@@ -170,11 +174,31 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
     audit_->Write(audit);
     finish(route.path_template, ErrorResponse(HttpErrorFromStatus(status)));
   };
+  // 429 with Retry-After (whole seconds, at least 1) when `key`'s bucket is empty.
+  auto over_limit = [&](const std::string& key) {
+    if (options_.limiter == nullptr) return false;
+    const RateLimiter::Decision decision = options_.limiter->Acquire(key, start);
+    if (decision.allowed) return false;
+    const int64_t seconds = std::max<int64_t>(
+        1, absl::ToInt64Seconds(absl::Ceil(decision.retry_after, absl::Seconds(1))));
+    audit.http_status = 429;
+    audit_->Write(audit);
+    HttpServerResponse response = ErrorResponse(HttpError{
+        429, "RESOURCE_EXHAUSTED", absl::StrCat("too many requests; retry after ", seconds, " s")});
+    response.headers.emplace_back("Retry-After", absl::StrCat(seconds));
+    finish(route.path_template, std::move(response));
+    return true;
+  };
 
   absl::StatusOr<Principal> principal = authenticator_->Authenticate(request.authorization);
-  if (!principal.ok()) return deny(principal.status());
+  if (!principal.ok()) {
+    // Failed attempts count against the client's address, which slows guessing.
+    if (over_limit(absl::StrCat("peer:", request.peer))) return;
+    return deny(principal.status());
+  }
   audit.user = principal->user;
   audit.role = principal->role;
+  if (over_limit(absl::StrCat("user:", principal->user))) return;
   if (absl::Status allowed = policy_->Authorize(rpc, *principal, resolution.vars); !allowed.ok()) {
     return deny(allowed);
   }

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 
 #include "gateway/auth/token_authenticator.h"
+#include "gateway/domain/rate_limiter.h"
 #include "gateway/domain/role_policy.h"
 #include "gateway/domain/route_table.h"
 #include "gateway/http/http_handler.h"
@@ -29,6 +30,9 @@ struct GatewayHandlerOptions {
   std::map<std::string, std::chrono::milliseconds> method_timeouts;
   // Deadline of each upstream's health check for /readyz.
   std::chrono::milliseconds readiness_timeout{1000};
+  // Requests per principal (and failed authentications per client address); null: no limit.
+  // Not owned.
+  RateLimiter* limiter = nullptr;
 };
 
 // Answers HTTP requests for the public RPCs in front of the upstream services. GET /healthz

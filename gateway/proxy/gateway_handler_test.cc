@@ -260,6 +260,7 @@ class GatewayHandlerTest : public ::testing::Test {
     options.upstream_timeout = std::chrono::milliseconds(700);
     options.method_timeouts["lifeline.match.v1.MatchService.Relink"] =
         std::chrono::milliseconds(5000);
+    options.limiter = limiter_;
     auto handler = GatewayHandler::Create(*std::move(routes), authenticator_.get(), &policy_,
                                           upstreams_.get(), audit_.get(), metrics_.get(), options);
     ASSERT_TRUE(handler.ok()) << handler.status();
@@ -311,6 +312,7 @@ class GatewayHandlerTest : public ::testing::Test {
   std::unique_ptr<UpstreamPool> upstreams_;
   std::unique_ptr<GatewayHandler> handler_;
   std::unique_ptr<HttpServer> http_;
+  RateLimiter* limiter_ = nullptr;
 };
 
 std::string BatchBody() {
@@ -552,6 +554,34 @@ TEST_F(GatewayHandlerTest, SignedTokensAuthenticateAndBadOnesDoNothing) {
     std::lock_guard<std::mutex> lock(ingest_.seen.mu);
     EXPECT_EQ(ingest_.seen.calls, 0);
   }
+}
+
+// Each principal has its own bucket; an empty one is 429 with Retry-After, audited, with nothing
+// done upstream. Failed authentications count against the client's address.
+TEST_F(GatewayHandlerTest, RateLimitsPerPrincipalAndFailedAttemptsPerAddress) {
+  RateLimiter limiter({/*per_second=*/0.5, /*burst=*/3, /*max_keys=*/100});
+  limiter_ = &limiter;
+  StartGateway(upstream_target_, upstream_target_, upstream_target_);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Send("GET", "/v1/clues/c-1", kProcuratorToken).status, 200) << i;
+  }
+  common::HttpResponse limited = Send("GET", "/v1/clues/c-1", kProcuratorToken);
+  EXPECT_EQ(limited.status, 429) << limited.body;
+  EXPECT_EQ(limited.headers["retry-after"], "2");
+  EXPECT_THAT(limited.body, HasSubstr("RESOURCE_EXHAUSTED"));
+  {
+    std::lock_guard<std::mutex> lock(match_.seen.mu);
+    EXPECT_EQ(match_.seen.calls, 3);
+  }
+  // Another principal is not slowed by the first.
+  EXPECT_EQ(Send("POST", "/v1/agencies/court/batches", kCourtToken, BatchBody()).status, 200);
+  EXPECT_THAT(ReadAll(audit_path_), HasSubstr(R"("status":429)"));
+
+  // Guessing tokens from one address: 401 three times, then 429.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Send("GET", "/v1/clues", "guess").status, 401) << i;
+  EXPECT_EQ(Send("GET", "/v1/clues", "guess").status, 429);
+  limiter_ = nullptr;
+  StartGateway(upstream_target_, upstream_target_, upstream_target_);
 }
 
 TEST_F(GatewayHandlerTest, ReviewSetsReviewerFromTheToken) {

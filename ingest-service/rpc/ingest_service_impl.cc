@@ -11,6 +11,7 @@
 
 #include "common/paging/paging.h"
 #include "common/records/agencies.h"
+#include "common/server/request_limits.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "ingest-service/domain/sealed_record.h"
@@ -264,6 +265,9 @@ grpc::Status IngestServiceImpl::GetBatch(grpc::ServerContext* context,
                                          const v1::GetBatchRequest* request, v1::Batch* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckReader(*authenticated, request->agency(), request->batch_id()));
     ASSIGN_OR_RETURN(*response, store_->GetBatch(request->agency(), request->batch_id()));
@@ -277,6 +281,9 @@ grpc::Status IngestServiceImpl::ListRejections(grpc::ServerContext* context,
                                                v1::ListRejectionsResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckReader(*authenticated, request->agency(), request->batch_id()));
     const int page_size = common::PageSize(request->page_size(), kRejectionPages);

@@ -14,6 +14,7 @@
 #include "common/auth/caller.h"
 #include "common/config/yaml_proto.h"
 #include "common/paging/paging.h"
+#include "common/server/request_limits.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "match-service/rpc/eligibility_config.h"
@@ -116,6 +117,9 @@ grpc::Status MatchServiceImpl::GetPerson(grpc::ServerContext* context,
                                          v1::Person* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     if (request->person_id().empty()) return absl::InvalidArgumentError("person_id is required");
     ASSIGN_OR_RETURN(PersonView person, store_->GetPerson(request->person_id()));
@@ -132,6 +136,9 @@ grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* context,
                                              v1::SearchPersonsResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<std::string> ids,
                      engine_->FindPersons(request->id_token(), request->name(),
@@ -152,6 +159,9 @@ grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* context,
                                          v1::ListCluesResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(*authenticated));
     ClueQuery query;
@@ -201,6 +211,9 @@ grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* context,
                                        const v1::GetClueRequest* request, v1::Clue* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(*authenticated));
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
@@ -221,6 +234,9 @@ grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
                                           v1::Clue* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
     Review review;
@@ -273,6 +289,9 @@ grpc::Status MatchServiceImpl::ListPossibleMatches(grpc::ServerContext* context,
                                                    v1::ListPossibleMatchesResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(int64_t offset, common::ParsePageToken(request->page_token()));
     if (offset > std::numeric_limits<int>::max()) {
@@ -299,6 +318,9 @@ grpc::Status MatchServiceImpl::ResolvePossibleMatch(grpc::ServerContext* context
                                                     v1::ResolvePossibleMatchResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const RecordKey a, ParseRecordKey(request->record_a(), "record_a"));
     ASSIGN_OR_RETURN(const RecordKey b, ParseRecordKey(request->record_b(), "record_b"));
@@ -327,6 +349,9 @@ grpc::Status MatchServiceImpl::ExplainPair(grpc::ServerContext* context,
                                            v1::PairExplanation* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const RecordKey a, ParseRecordKey(request->record_a(), "record_a"));
     ASSIGN_OR_RETURN(const RecordKey b, ParseRecordKey(request->record_b(), "record_b"));
@@ -380,6 +405,9 @@ grpc::Status MatchServiceImpl::Rescore(grpc::ServerContext* context,
                                        v1::RescoreResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   auto run = [&]() -> absl::Status {
     if (!request->candidate_rules_yaml().empty() && !request->dry_run()) {
       return absl::InvalidArgumentError(

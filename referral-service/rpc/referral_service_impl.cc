@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 
 #include "common/paging/paging.h"
+#include "common/server/request_limits.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "referral-service/domain/delivery_request.h"
@@ -70,6 +71,9 @@ grpc::Status ReferralServiceImpl::CreatePlan(grpc::ServerContext* context,
                                              v1::Plan* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   return common::ToGrpcStatus(DoCreatePlan(*authenticated, *request, response));
 }
 
@@ -104,6 +108,9 @@ grpc::Status ReferralServiceImpl::GetPlan(grpc::ServerContext* context,
                                           const v1::GetPlanRequest* request, v1::Plan* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   return common::ToGrpcStatus(DoGetPlan(*authenticated, *request, response));
 }
 
@@ -128,6 +135,9 @@ grpc::Status ReferralServiceImpl::ListReferrals(grpc::ServerContext* context,
                                                 v1::ListReferralsResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   return common::ToGrpcStatus(DoListReferrals(*authenticated, *request, response));
 }
 
@@ -165,6 +175,9 @@ grpc::Status ReferralServiceImpl::TransitionReferral(grpc::ServerContext* contex
                                                      v1::Referral* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   return common::ToGrpcStatus(DoTransitionReferral(*authenticated, *request, response));
 }
 
@@ -212,6 +225,9 @@ grpc::Status ReferralServiceImpl::GetPartner(grpc::ServerContext* context,
                                              v1::Partner* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   if (!IsDepartmentCode(request->department())) {
     return common::ToGrpcStatus(absl::InvalidArgumentError(
         absl::StrCat("department: '", request->department(), "' is not a department code")));
@@ -227,6 +243,9 @@ grpc::Status ReferralServiceImpl::UpsertPartner(grpc::ServerContext* context,
                                                 v1::Partner* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   return common::ToGrpcStatus(DoUpsertPartner(*authenticated, *request, response));
 }
 
@@ -248,6 +267,9 @@ grpc::Status ReferralServiceImpl::DeletePartner(grpc::ServerContext* context,
                                                 v1::DeletePartnerResponse* /*response*/) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   return common::ToGrpcStatus(DoDeletePartner(*authenticated, *request));
 }
 
@@ -268,6 +290,9 @@ grpc::Status ReferralServiceImpl::ListChanges(grpc::ServerContext* context,
                                               v1::ListChangesResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
+    return common::ToGrpcStatus(text);
+  }
   return common::ToGrpcStatus(DoListChanges(*authenticated, *request, response));
 }
 

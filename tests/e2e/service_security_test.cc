@@ -5,10 +5,13 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -134,6 +137,72 @@ TEST_F(ServiceSecurityTest, EveryMethodRefusesCallersWithoutAValidToken) {
 
   // Nothing an intruder sent was stored: the partner directory is the configured one.
   EXPECT_EQ(suite_->Metrics("referral-service").find("intruder"), std::string::npos);
+}
+
+// Fills every text field of `message`, and of the messages it holds directly, with `size` bytes.
+// Returns whether there was any.
+bool FillText(google::protobuf::Message* message, size_t size, int depth = 0) {
+  const google::protobuf::Descriptor* type = message->GetDescriptor();
+  const google::protobuf::Reflection* reflection = message->GetReflection();
+  bool filled = false;
+  for (int i = 0; i < type->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = type->field(i);
+    if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+      if (field->is_repeated()) {
+        reflection->AddString(message, field, std::string(size, 'x'));
+      } else {
+        reflection->SetString(message, field, std::string(size, 'x'));
+      }
+      filled = true;
+    } else if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE &&
+               !field->is_repeated() && depth < 1) {
+      filled = FillText(reflection->MutableMessage(message, field), size, depth + 1) || filled;
+    }
+  }
+  return filled;
+}
+
+// No text longer than the limit reaches storage through any method, whoever calls (here an
+// internal caller with a valid token, the most trusted there is).
+TEST_F(ServiceSecurityTest, EveryMethodRefusesOversizedText) {
+  // Methods with their own limits or no stored text from outside: ingest's record batches (1 KiB
+  // per record field and 128 bytes per batch id, refused per record), the records ingest forwards
+  // (already limited there) and the link export (a stream out).
+  const std::set<std::string> own_limits = {"/lifeline.ingest.v1.IngestService/SubmitBatch",
+                                            "/lifeline.ingest.v1.IngestService/StreamRecords",
+                                            "/lifeline.match.v1.MatchService/UpsertRecords",
+                                            "/lifeline.match.v1.MatchService/ExportLinks"};
+  google::protobuf::DynamicMessageFactory factory;
+  int checked = 0;
+  for (const Upstream& upstream : kUpstreams) {
+    auto channel = common::MakeClientChannel(suite_->Target(upstream.binary));
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(upstream.service);
+    ASSERT_NE(service, nullptr);
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string method =
+          absl::StrCat("/", upstream.service, "/", service->method(i)->name());
+      std::unique_ptr<google::protobuf::Message> request(
+          factory.GetPrototype(service->method(i)->input_type())->New());
+      if (own_limits.count(method) != 0 || !FillText(request.get(), 5000)) continue;
+      SCOPED_TRACE(method);
+      ++checked;
+      grpc::GenericStub stub(channel);
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      ASSERT_TRUE(common::AttachCaller(common::InternalCaller(), &context).ok());
+      grpc::Slice slice(request->SerializeAsString());
+      grpc::ByteBuffer bytes(&slice, 1);
+      grpc::ByteBuffer response;
+      std::promise<grpc::Status> done;
+      stub.UnaryCall(&context, method, grpc::StubOptions(), &bytes, &response,
+                     [&done](grpc::Status status) { done.set_value(std::move(status)); });
+      const grpc::Status status = done.get_future().get();
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+      EXPECT_THAT(status.error_message(), ::testing::HasSubstr("bytes; at most 4096"));
+    }
+  }
+  EXPECT_GE(checked, 15);
 }
 
 TEST_F(ServiceSecurityTest, PlaintextAndForeignCertificatesCannotConnect) {

@@ -1,9 +1,14 @@
 #include "tools/lifeline/gateway_client.h"
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -24,6 +29,11 @@ std::string UrlEscape(std::string_view value) {
   }
   return out;
 }
+
+namespace {
+// How many times a request refused by the gateway's rate limit is sent again.
+constexpr int kRateLimitRetries = 5;
+}  // namespace
 
 absl::StatusCode CodeForHttp(int status) {
   switch (status) {
@@ -60,6 +70,17 @@ absl::Status GatewayClient::Call(const std::string& method, const std::string& t
   options.bearer_token = ctx_.token;
   options.timeout = timeout_;
   ASSIGN_OR_RETURN(common::HttpResponse http, common::SendHttpRequest(options));
+  // The gateway's rate limit says when to come back: wait and retry a few times (a long export
+  // or import then slows down instead of failing).
+  for (int attempt = 0; attempt < kRateLimitRetries && http.status == 429; ++attempt) {
+    auto retry_after = http.headers.find("retry-after");
+    int seconds = 0;
+    if (retry_after == http.headers.end() || !absl::SimpleAtoi(retry_after->second, &seconds)) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(std::clamp(seconds, 1, 30)));
+    ASSIGN_OR_RETURN(http, common::SendHttpRequest(options));
+  }
   if (http.status < 200 || http.status >= 300) {
     return absl::Status(CodeForHttp(http.status),
                         absl::StrCat("gateway answered HTTP ", http.status, ": ", http.body));
