@@ -22,6 +22,8 @@
 #include "gateway/http/http_server.h"
 #include "gateway/proxy/api_routes.h"
 #include "gateway/proxy/audit_log.h"
+#include "gateway/proxy/audit_service.h"
+#include "gateway/proxy/audit_store.h"
 #include "gateway/proxy/gateway_handler.h"
 #include "gateway/proxy/gateway_metrics.h"
 #include "gateway/proxy/upstream_pool.h"
@@ -49,6 +51,7 @@ struct GatewayConfig {
   double rate_limit_burst = 100;
   int64_t max_header_bytes = 16384;
   std::string audit_file = "./var/gateway/audit.jsonl";
+  std::string audit_index_file = "./var/gateway/audit-index.db";
   int64_t upstream_timeout_ms = 10000;
   int64_t long_upstream_timeout_ms = 600000;
   int64_t request_timeout_ms = 30000;
@@ -80,6 +83,8 @@ void Bind(common::FlagSet* flags, GatewayConfig* config) {
     return absl::OkStatus();
   });
   flags->RequiredString("audit_file", &config->audit_file, "audit log, one JSON line per request");
+  flags->RequiredString("audit_index_file", &config->audit_index_file,
+                        "SQLite index of the audit log, for auditors' queries (GET /v1/audit)");
   flags->Int("upstream_timeout_ms", &config->upstream_timeout_ms, "deadline of upstream calls", 1,
              600000);
   flags->Int("long_upstream_timeout_ms", &config->long_upstream_timeout_ms,
@@ -109,7 +114,14 @@ absl::Status Serve(const GatewayConfig& config, common::ServerRunner* runner) {
         authenticator.AcceptJwt({config.jwt_keys_file, config.jwt_issuer, config.jwt_audience,
                                  absl::Minutes(config.jwt_max_lifetime_minutes)}));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit, AuditLog::Open(config.audit_file));
+  ASSIGN_OR_RETURN(std::unique_ptr<AuditStore> audit_index,
+                   AuditStore::Open(config.audit_index_file));
+  ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit,
+                   AuditLog::Open(config.audit_file, audit_index.get()));
+  // The audit log is queried through the gateway's own AuditService, reached in-process once the
+  // gRPC server runs (below), with the same routes, roles and auditing as every other RPC.
+  AuditServiceImpl audit_service(audit_index.get(), audit.get());
+  runner->AddService(&audit_service);
   ASSIGN_OR_RETURN(std::vector<ApiRoute> routes, RoutesFromServices(LifelineServices()));
   GatewayMetrics metrics(*runner->registry());
   UpstreamPool upstreams;
@@ -150,6 +162,7 @@ absl::Status Serve(const GatewayConfig& config, common::ServerRunner* runner) {
   // A port file that cannot be written fails the start; the server stops when `http` goes.
   common::BackgroundTask http_task(
       [&] {
+        upstreams.AddService(v1::AuditService::service_full_name(), runner->InProcessChannel());
         RETURN_IF_ERROR(http.Start());
         if (config.http_port_file.empty()) return absl::OkStatus();
         return common::WritePortFile(config.http_port_file, http.port());

@@ -63,7 +63,7 @@ start ingest-service --listen_address=127.0.0.1:50051 --metrics_address=127.0.0.
   --token_secret_file="$VAR/secrets/id_token.key"
 start gateway --http_address=127.0.0.1:8080 --listen_address=127.0.0.1:50055 \
   --metrics_address=127.0.0.1:9105 --tokens_file=config/demo-tokens.yaml \
-  --audit_file="$VAR/gateway/audit.jsonl"
+  --audit_file="$VAR/gateway/audit.jsonl" --audit_index_file="$VAR/gateway/audit-index.db"
 
 cli() { "$BIN/lifeline" --gateway 127.0.0.1:8080 "$@"; }
 for port in 50051 50052 50053 50054 50055; do

@@ -43,6 +43,8 @@ inline constexpr char kRoleProcurator[] = "procurator";
 inline constexpr char kRoleChiefProcurator[] = "chief_procurator";
 inline constexpr char kRolePartner[] = "partner";
 inline constexpr char kRoleAdmin[] = "admin";
+// Reads the audit log, nothing else.
+inline constexpr char kRoleAuditor[] = "auditor";
 
 struct Caller {
   std::string user;

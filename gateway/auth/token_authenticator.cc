@@ -63,8 +63,9 @@ absl::StatusOr<TokenAuthenticator> TokenAuthenticator::FromProto(const v1::Token
       ok = false;
     }
     if (!IsKnownRole(token.role())) {
-      problems.push_back(
-          absl::StrCat(where, ".role must be one of agency_submitter, procurator, partner, admin"));
+      problems.push_back(absl::StrCat(where,
+                                      ".role must be one of agency_submitter, procurator, "
+                                      "chief_procurator, partner, admin, auditor"));
       ok = false;
     } else if (RoleNeedsScope(token.role()) && token.scope().empty()) {
       problems.push_back(absl::StrCat(where, ".scope is required for role ", token.role()));

@@ -124,7 +124,10 @@ TEST(TokenAuthenticatorTest, DemoTokensFileLoads) {
   ASSERT_NE(source_dir, nullptr);
   auto demo = TokenAuthenticator::LoadFile(std::string(source_dir) + "/config/demo-tokens.yaml");
   ASSERT_TRUE(demo.ok()) << demo.status();
-  EXPECT_EQ(demo->size(), 13u);
+  EXPECT_EQ(demo->size(), 14u);
+  auto auditor = demo->Authenticate("Bearer demo-auditor-token");
+  ASSERT_TRUE(auditor.ok());
+  EXPECT_EQ(auditor->role, "auditor");
   auto procurator = demo->Authenticate("Bearer demo-procurator-token");
   ASSERT_TRUE(procurator.ok());
   EXPECT_EQ(procurator->role, "procurator");

@@ -23,7 +23,7 @@ std::string ShortName(std::string_view rpc) {
 
 bool IsKnownRole(std::string_view role) {
   return role == kRoleAgencySubmitter || role == kRoleProcurator || role == kRoleChiefProcurator ||
-         role == kRolePartner || role == kRoleAdmin;
+         role == kRolePartner || role == kRoleAdmin || role == kRoleAuditor;
 }
 
 bool RoleNeedsScope(std::string_view role) {
@@ -55,6 +55,9 @@ RolePolicy RolePolicy::Default() {
     policy.SetRule(absl::StrCat(kReferral, method), admin_only);
   }
   policy.SetRule(absl::StrCat(kReferral, "ListChanges"), procurator_or_admin);
+  // Auditors read the audit log and nothing else; admins may too.
+  policy.SetRule("lifeline.gateway.v1.AuditService.ListAuditEntries",
+                 {{kRoleAuditor, kRoleAdmin}, {}});
   return policy;
 }
 

@@ -19,8 +19,9 @@ inline constexpr char kRoleProcurator[] = "procurator";
 inline constexpr char kRoleChiefProcurator[] = "chief_procurator";
 inline constexpr char kRolePartner[] = "partner";
 inline constexpr char kRoleAdmin[] = "admin";
+inline constexpr char kRoleAuditor[] = "auditor";
 
-// Returns true for the five role names above.
+// Returns true for the six role names above.
 bool IsKnownRole(std::string_view role);
 
 // Returns true when the role acts for an agency, a department or regions (a procurator's

@@ -8,6 +8,7 @@
 
 #include "gateway/domain/route_template.h"
 #include "gateway/domain/text.h"
+#include "lifeline/gateway/v1/audit_service.grpc.pb.h"
 #include "lifeline/ingest/v1/ingest_service.grpc.pb.h"
 #include "lifeline/match/v1/match_service.grpc.pb.h"
 #include "lifeline/referral/v1/referral_service.grpc.pb.h"
@@ -95,7 +96,9 @@ std::vector<const google::protobuf::ServiceDescriptor*> LifelineServices() {
           lifeline::match::v1::ReviewClueRequest::descriptor()->file()->FindServiceByName(
               "MatchService"),
           lifeline::referral::v1::GetPlanRequest::descriptor()->file()->FindServiceByName(
-              "ReferralService")};
+              "ReferralService"),
+          lifeline::gateway::v1::ListAuditEntriesRequest::descriptor()->file()->FindServiceByName(
+              "AuditService")};
 }
 
 const FieldDescriptor* ResolveFieldPath(const Descriptor* type, const std::string& path,

@@ -214,6 +214,7 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
     return;
   }
 
+  if (route.http_method != "GET") audit.decision = AuditDecision(**upstream_request);
   const common::Caller caller{principal->user, principal->role, principal->scope};
   const auto timeout = options_.method_timeouts.find(route.method->full_name());
   upstreams_->Call(
@@ -222,6 +223,7 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
       [this, finish, audit, template_text = route.path_template,
        rpc](absl::StatusOr<std::unique_ptr<google::protobuf::Message>> response) mutable {
         HttpServerResponse answer;
+        if (response.ok()) audit.subjects = AuditSubjects(**response);
         if (response.ok()) {
           absl::StatusOr<std::string> json = MessageToJson(**response);
           if (json.ok()) {

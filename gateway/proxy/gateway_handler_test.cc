@@ -686,7 +686,7 @@ TEST_F(GatewayHandlerTest, InternalRpcsAreNotRoutable) {
     EXPECT_NE(name, "StreamRecords");
     EXPECT_NE(name, "ExportLinks");
   }
-  EXPECT_EQ(handler_->routes().size(), 22u);
+  EXPECT_EQ(handler_->routes().size(), 23u);
   EXPECT_EQ(Send("POST", "/lifeline.match.v1.MatchService/UpsertRecords", kAdminToken, "{}").status,
             404);
   EXPECT_EQ(
@@ -694,7 +694,9 @@ TEST_F(GatewayHandlerTest, InternalRpcsAreNotRoutable) {
       404);
 }
 
-TEST_F(GatewayHandlerTest, AuditLineHasIdsButNoBody) {
+// An audit line names what was read (identifiers in the answer) and what was decided (the
+// request's codes and amounts), never free text, names or ID numbers.
+TEST_F(GatewayHandlerTest, AuditLineHasIdsAndDecisionsButNoBody) {
   ASSERT_EQ(Send("POST", "/v1/agencies/court/batches", kCourtToken, BatchBody()).status, 200);
   ASSERT_EQ(Send("POST", "/v1/clues/c-9:review", kProcuratorToken,
                  R"({"decision":"DECISION_REJECT","reason":"TOPSECRET reason"})")
@@ -703,13 +705,14 @@ TEST_F(GatewayHandlerTest, AuditLineHasIdsButNoBody) {
   const std::string audit = ReadAll(audit_path_);
   EXPECT_THAT(audit, HasSubstr(R"("user":"court-clerk","role":"agency_submitter","method":"POST",)"
                                R"("route":"/v1/agencies/{agency}/batches")"));
-  EXPECT_THAT(audit, HasSubstr(R"("ids":{"agency":"court"},"status":200)"));
+  EXPECT_THAT(audit, HasSubstr(R"("ids":{"agency":"court"},"subjects":["batch_id:b-1"],)"
+                               R"("status":200)"));
   EXPECT_THAT(audit, HasSubstr(R"("route":"/v1/clues/{clue_id}:review")"));
   EXPECT_THAT(audit, HasSubstr(R"("ids":{"clue_id":"c-9"})"));
+  EXPECT_THAT(audit, HasSubstr(R"("decision":{"decision":"DECISION_REJECT"})"));
   EXPECT_THAT(audit, Not(HasSubstr("SECRET-NAME")));
   EXPECT_THAT(audit, Not(HasSubstr(kIdNumber)));
   EXPECT_THAT(audit, Not(HasSubstr("TOPSECRET")));
-  EXPECT_THAT(audit, Not(HasSubstr("b-1")));  // batch_id in the body is not a path id
   EXPECT_EQ(std::count(audit.begin(), audit.end(), '\n'), 2);
 }
 

@@ -226,6 +226,31 @@ TEST_F(SkeletonFlowTest, ClueFlowsFromAgencyRecordsToADeliveredReferral) {
   EXPECT_TRUE(all_accepted) << "referrals were not all delivered and accepted";
   EXPECT_TRUE(absl::StrContains(ReadFile(received_path), plan_id));
 
+  // The auditor sees who read the clue and who decided what on it: the approval with its amount,
+  // the reads with the person they showed. Others may not read the audit log.
+  {
+    HttpResponse trail = Http("GET", "/v1/audit?subject=" + father_clue, "demo-auditor-token");
+    ASSERT_EQ(trail.status, 200) << trail.body;
+    EXPECT_TRUE(
+        absl::StrContains(trail.body, R"("rpc":"lifeline.match.v1.MatchService.ReviewClue")"))
+        << trail.body;
+    EXPECT_TRUE(absl::StrContains(trail.body, R"("decision":"DECISION_APPROVE")")) << trail.body;
+    EXPECT_TRUE(absl::StrContains(trail.body, R"("amount_fen":"5000000")")) << trail.body;
+    EXPECT_TRUE(absl::StrContains(trail.body, R"("user":"demo-chief-procurator")")) << trail.body;
+    EXPECT_TRUE(absl::StrContains(trail.body, "person_id:")) << trail.body;
+    EXPECT_FALSE(absl::StrContains(trail.body, "family of a killed victim"))
+        << "free text in the audit";
+    HttpResponse reads = Http(
+        "GET",
+        "/v1/audit?user=demo-procurator&rpc=lifeline.match.v1.MatchService.GetClue&page_size=1",
+        "demo-auditor-token");
+    ASSERT_EQ(reads.status, 200) << reads.body;
+    EXPECT_TRUE(absl::StrContains(reads.body, "nextPageToken")) << reads.body;
+    EXPECT_EQ(Http("GET", "/v1/audit", kProcurator).status, 403);
+    EXPECT_EQ(Http("GET", "/v1/audit?since=yesterday", "demo-auditor-token").status, 400);
+    EXPECT_EQ(Http("GET", "/v1/clues", "demo-auditor-token").status, 403);
+  }
+
   // A second approval of the same clue is refused.
   HttpResponse again = Http("POST", "/v1/clues/" + father_clue + ":review", kChiefProcurator,
                             approve + R"(, "reason": "again"})");

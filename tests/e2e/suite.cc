@@ -185,7 +185,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(const SuiteOptions& options)
        "--ingest_target=" + suite->Target("ingest-service"),
        "--match_target=" + suite->Target("match-service"), "--referral_target=" + referral_target,
        "--tokens_file=" + SourceDir() + "/config/demo-tokens.yaml",
-       "--audit_file=" + d + "/audit.jsonl"}));
+       "--audit_file=" + d + "/audit.jsonl", "--audit_index_file=" + d + "/audit-index.db"}));
   auto http = WaitForPortFile(d + "/gateway.http", kStartTimeout);
   RETURN_IF_ERROR(Annotated("gateway HTTP port", http.status()));
   suite->http_port_ = *http;
