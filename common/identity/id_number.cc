@@ -214,6 +214,33 @@ ParsedIdNumber ParseIdNumber(std::string_view raw) {
   return result;
 }
 
+std::string MaskIdNumbersInText(std::string_view text, int* masked) {
+  constexpr size_t kShortestIdLike = 15;
+  std::string out;
+  out.reserve(text.size());
+  int count = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] < '0' || text[i] > '9') {
+      out.push_back(text[i++]);
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    if (end - i == 17 && end < text.size() && (text[end] == 'X' || text[end] == 'x')) ++end;
+    const std::string_view run = text.substr(i, end - i);
+    if (run.size() >= kShortestIdLike) {
+      out += MaskIdNumber(run);
+      ++count;
+    } else {
+      out.append(run);
+    }
+    i = end;
+  }
+  if (masked != nullptr) *masked = count;
+  return out;
+}
+
 std::string MaskIdNumber(std::string_view id_number) {
   constexpr size_t kShown = 4;
   for (char c : id_number) {

@@ -78,4 +78,10 @@ bool IsRegionCode(std::string_view code);
 // entirely.
 std::string MaskIdNumber(std::string_view id_number);
 
+// Masks, in free text (an address, a note), every run of 15 or more ASCII digits (an ID number,
+// old or new, a bank card), with a trailing 'X' or 'x' when the run has 17 digits, as
+// MaskIdNumber does; everything else is kept. Sets `*masked` (when not null) to the number of
+// runs masked.
+std::string MaskIdNumbersInText(std::string_view text, int* masked = nullptr);
+
 }  // namespace lifeline::common

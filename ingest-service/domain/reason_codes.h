@@ -33,6 +33,8 @@ inline constexpr char kBirthDateMismatch[] = "BIRTH_DATE_MISMATCH";
 inline constexpr char kBirthDateInvalid[] = "BIRTH_DATE_INVALID";
 inline constexpr char kSexMismatch[] = "SEX_MISMATCH";
 inline constexpr char kPhoneInvalid[] = "PHONE_INVALID";
+// A free-text field held an ID-number-like run of digits, masked before storage (warning).
+inline constexpr char kIdNumberInText[] = "ID_NUMBER_IN_TEXT";
 inline constexpr char kRegionCodeInvalid[] = "REGION_CODE_INVALID";
 inline constexpr char kRetractionUnknown[] = "RETRACTION_UNKNOWN";
 

@@ -612,7 +612,13 @@ void RecordValidator::NormalizePerson(const rv1::PersonIdentity& given, absl::Ci
                  "dropped");
     }
   }
-  person.set_address(given.address());
+  // An ID number typed into the address (it happens) must not travel downstream in the clear.
+  int masked = 0;
+  person.set_address(common::MaskIdNumbersInText(given.address(), &masked));
+  if (masked > 0) {
+    AddWarning(result, "person.address", reason::kIdNumberInText,
+               "person.address held an ID-number-like run of digits; it was masked");
+  }
   person.set_household_id(given.household_id());
 }
 
