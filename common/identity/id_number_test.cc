@@ -242,9 +242,9 @@ TEST(MaskIdNumbersInTextTest, MasksIdLikeRunsOnly) {
   EXPECT_EQ(MaskIdNumbersInText("身份证341523198001011236住某村", &masked),
             "身份证3415**********1236住某村");
   EXPECT_EQ(masked, 1);
-  EXPECT_EQ(MaskIdNumbersInText("11010519491231002x; old 341523800101123; tel 13912345678",
-                                &masked),
-            "1101**********002x; old 3415*******1123; tel 13912345678");
+  EXPECT_EQ(
+      MaskIdNumbersInText("11010519491231002x; old 341523800101123; tel 13912345678", &masked),
+      "1101**********002x; old 3415*******1123; tel 13912345678");
   EXPECT_EQ(masked, 2);
   // A bank card number is as sensitive; a 14-digit run (a date-time) is kept.
   EXPECT_EQ(MaskIdNumbersInText("6222021234567890123 20261204083000"),

@@ -22,6 +22,7 @@ namespace {
 constexpr char kUnmatchedRoute[] = "unmatched";
 constexpr char kHealthRoute[] = "/healthz";
 constexpr char kReadyRoute[] = "/readyz";
+constexpr char kOpenApiRoute[] = "/openapi.json";
 
 // Keeps the method label low-cardinality whatever a client sends.
 std::string MethodLabel(const std::string& method) {
@@ -108,6 +109,18 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
   const SplitTargetResult target = SplitTarget(request.target);
   // HEAD is answered as GET; the server sends the headers only.
   const std::string method = request.method == "HEAD" ? "GET" : request.method;
+  if (target.path == kOpenApiRoute && options_.openapi_document != nullptr) {
+    HttpServerResponse response;
+    if (method == "GET") {
+      response.body = *options_.openapi_document;
+    } else {
+      response = ErrorResponse(
+          HttpError{405, "METHOD_NOT_ALLOWED", "method not allowed; this path accepts GET"});
+      response.headers.emplace_back("Allow", "GET");
+    }
+    finish(kOpenApiRoute, std::move(response));
+    return;
+  }
   if (target.path == kReadyRoute) {
     if (method != "GET") {
       HttpServerResponse response = ErrorResponse(

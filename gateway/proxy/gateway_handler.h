@@ -33,6 +33,8 @@ struct GatewayHandlerOptions {
   // Requests per principal (and failed authentications per client address); null: no limit.
   // Not owned.
   RateLimiter* limiter = nullptr;
+  // Served at GET /openapi.json without a token when set. Not owned.
+  const std::string* openapi_document = nullptr;
 };
 
 // Answers HTTP requests for the public RPCs in front of the upstream services. GET /healthz

@@ -261,6 +261,7 @@ class GatewayHandlerTest : public ::testing::Test {
     options.method_timeouts["lifeline.match.v1.MatchService.Relink"] =
         std::chrono::milliseconds(5000);
     options.limiter = limiter_;
+    options.openapi_document = &openapi_;
     auto handler = GatewayHandler::Create(*std::move(routes), authenticator_.get(), &policy_,
                                           upstreams_.get(), audit_.get(), metrics_.get(), options);
     ASSERT_TRUE(handler.ok()) << handler.status();
@@ -313,6 +314,7 @@ class GatewayHandlerTest : public ::testing::Test {
   std::unique_ptr<GatewayHandler> handler_;
   std::unique_ptr<HttpServer> http_;
   RateLimiter* limiter_ = nullptr;
+  std::string openapi_ = R"({"openapi":"3.0.3"})";
 };
 
 std::string BatchBody() {
@@ -324,6 +326,14 @@ TEST_F(GatewayHandlerTest, HealthzNeedsNoToken) {
   common::HttpResponse response = Send("GET", "/healthz", "");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "ok");
+}
+
+TEST_F(GatewayHandlerTest, ServesTheApiDocumentWithoutAToken) {
+  common::HttpResponse document = Send("GET", "/openapi.json", "");
+  EXPECT_EQ(document.status, 200);
+  EXPECT_EQ(document.body, openapi_);
+  EXPECT_THAT(document.headers["content-type"], HasSubstr("application/json"));
+  EXPECT_EQ(Send("DELETE", "/openapi.json", kAdminToken).status, 405);
 }
 
 TEST_F(GatewayHandlerTest, ReadyzAsksEveryUpstreamWithoutAToken) {

@@ -431,8 +431,9 @@ std::vector<Case> Cases() {
       {"phone_invalid_warned", "procuratorate",
        VictimWithPerson([](PersonIdentity* p) { p->set_phone("12-34"); }), "person.phone",
        reason::kPhoneInvalid, Severity::kWarning},
-      {"id_number_in_address_masked", "procuratorate",
-       VictimWithPerson([](PersonIdentity* p) { p->set_address("某县某镇 341523198001011236 号"); }),
+      {"id_number_in_address_masked", "procuratorate", VictimWithPerson([](PersonIdentity* p) {
+         p->set_address("某县某镇 341523198001011236 号");
+       }),
        "person.address", reason::kIdNumberInText, Severity::kWarning},
       {"region_code_invalid_warned", "procuratorate",
        VictimWithPerson([](PersonIdentity* p) { p->set_region_code("11A1"); }),
