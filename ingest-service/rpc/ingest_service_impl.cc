@@ -82,14 +82,16 @@ absl::Status IngestServiceImpl::CheckSubmitter(const common::Caller& caller,
 absl::Status IngestServiceImpl::CheckReader(const common::Caller& caller, const std::string& agency,
                                             const std::string& batch_id) const {
   RETURN_IF_ERROR(CheckAgencyAndBatch(agency, batch_id));
-  if (caller.role == common::kRoleAgencySubmitter && caller.scope != agency) {
+  // The same rule as the gateway's: the agency itself, admins and internal callers; nobody else
+  // (a role added later is denied until it is listed here).
+  if (caller.internal() || caller.role == common::kRoleAdmin) return absl::OkStatus();
+  if (caller.role == common::kRoleAgencySubmitter) {
+    if (caller.scope == agency) return absl::OkStatus();
     return absl::PermissionDeniedError(absl::StrCat(
         "an agency_submitter may read only its own agency's batches, not '", agency, "'"));
   }
-  if (caller.role == common::kRolePartner) {
-    return absl::PermissionDeniedError("role 'partner' may not read ingest batches");
-  }
-  return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("role '", caller.role, "' may not read ingest batches"));
 }
 
 absl::StatusOr<bool> IngestServiceImpl::Replay(const char* rpc, const std::string& agency,

@@ -389,6 +389,20 @@ TEST_F(IngestServiceTest, SubmitterOfAnotherAgencyIsDenied) {
   v1::Batch batch;
   EXPECT_EQ(stub_->GetBatch(&context, get, &batch).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+
+  // Reading batches follows the gateway's rule: procurators, auditors and partners may not.
+  for (const common::Caller& reader : {common::Caller{"t", common::kRoleProcurator, "34"},
+                                       common::Caller{"t", common::kRoleAuditor, ""},
+                                       common::Caller{"t", common::kRolePartner, "legal_aid"}}) {
+    grpc::ClientContext reader_context;
+    EXPECT_TRUE(common::AttachCaller(reader, &reader_context).ok());
+    EXPECT_EQ(stub_->GetBatch(&reader_context, get, &batch).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << reader.role;
+  }
+  grpc::ClientContext own_context;
+  EXPECT_TRUE(common::AttachCaller(own, &own_context).ok());
+  EXPECT_TRUE(stub_->GetBatch(&own_context, get, &batch).ok());
 }
 
 TEST_F(IngestServiceTest, AcceptedRecordsReachMatchOnceWithoutRawIdNumbers) {

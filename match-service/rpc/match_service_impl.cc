@@ -56,7 +56,13 @@ absl::StatusOr<ReviewAuthority> AuthorityOf(const common::Caller& caller) {
       return absl::PermissionDeniedError("a procurator needs regions (scope) to see clues");
     }
   }
-  // Other roles the gateway lets through (admin) see every region and sign off nothing extra.
+  // An admin sees every region and signs off nothing extra; any other role (a partner, an
+  // auditor, one added later) sees no clue.
+  if (caller.role != common::kRoleAdmin && caller.role != common::kRoleProcurator &&
+      caller.role != common::kRoleChiefProcurator) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("role '", caller.role, "' may not see or decide clues"));
+  }
   return authority;
 }
 

@@ -428,6 +428,14 @@ TEST_F(MatchServiceImplTest, ProcuratorsSeeAndDecideOnlyTheirRegionsClues) {
   EXPECT_EQ(listed.clues_size(), 0);
   // A procurator without regions sees nothing at all.
   EXPECT_EQ(list("", {}, &listed).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // Roles that have no business with clues see none, whatever their scope.
+  for (const char* role : {"partner", "auditor", "agency_submitter", "someone_new"}) {
+    grpc::ClientContext context;
+    As(&context, role, "3415");
+    EXPECT_EQ(stub_->ListClues(&context, {}, &listed).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+  }
 
   // Region filters meet the caller's regions; bad ones are refused.
   v1::ListCluesRequest in_region;
