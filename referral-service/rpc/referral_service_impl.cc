@@ -30,6 +30,17 @@ constexpr int kMaxChangesPageSize = 1000;
 
 bool IsPartner(const common::Caller& caller) { return caller.role == common::kRolePartner; }
 
+// Internal callers, admins, procurators and partners (within their department) use this
+// service; any other role (an agency submitter, an auditor, one added later) may not.
+absl::Status CheckRole(const common::Caller& caller) {
+  if (caller.internal() || IsPartner(caller) || caller.role == common::kRoleAdmin ||
+      caller.role == common::kRoleProcurator || caller.role == common::kRoleChiefProcurator) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("caller: role '", caller.role, "' may not use referrals"));
+}
+
 // A partner caller must carry its department as scope.
 absl::Status CheckPartnerScope(const common::Caller& caller) {
   if (IsPartner(caller) && caller.scope.empty()) {
@@ -71,6 +82,7 @@ grpc::Status ReferralServiceImpl::CreatePlan(grpc::ServerContext* context,
                                              v1::Plan* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
     return common::ToGrpcStatus(text);
   }
@@ -108,6 +120,7 @@ grpc::Status ReferralServiceImpl::GetPlan(grpc::ServerContext* context,
                                           const v1::GetPlanRequest* request, v1::Plan* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
     return common::ToGrpcStatus(text);
   }
@@ -135,6 +148,7 @@ grpc::Status ReferralServiceImpl::ListReferrals(grpc::ServerContext* context,
                                                 v1::ListReferralsResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
     return common::ToGrpcStatus(text);
   }
@@ -175,6 +189,7 @@ grpc::Status ReferralServiceImpl::TransitionReferral(grpc::ServerContext* contex
                                                      v1::Referral* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
     return common::ToGrpcStatus(text);
   }
@@ -214,6 +229,7 @@ grpc::Status ReferralServiceImpl::ListPartners(grpc::ServerContext* context,
                                                v1::ListPartnersResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   absl::StatusOr<std::vector<Partner>> partners = store_->ListPartners();
   if (!partners.ok()) return common::ToGrpcStatus(partners.status());
   for (const Partner& partner : *partners) ToProto(partner, response->add_partners());
@@ -225,6 +241,7 @@ grpc::Status ReferralServiceImpl::GetPartner(grpc::ServerContext* context,
                                              v1::Partner* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
     return common::ToGrpcStatus(text);
   }
@@ -243,6 +260,7 @@ grpc::Status ReferralServiceImpl::UpsertPartner(grpc::ServerContext* context,
                                                 v1::Partner* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
     return common::ToGrpcStatus(text);
   }
@@ -267,6 +285,7 @@ grpc::Status ReferralServiceImpl::DeletePartner(grpc::ServerContext* context,
                                                 v1::DeletePartnerResponse* /*response*/) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
     return common::ToGrpcStatus(text);
   }
@@ -290,6 +309,7 @@ grpc::Status ReferralServiceImpl::ListChanges(grpc::ServerContext* context,
                                               v1::ListChangesResponse* response) {
   const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
     return common::ToGrpcStatus(text);
   }

@@ -253,6 +253,24 @@ TEST_F(ReferralServiceImplTest, ListReferralsPagesAndScopesPartners) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Roles with no part in referrals are refused everywhere, before anything is read or written.
+TEST_F(ReferralServiceImplTest, UnknownRolesMayNotUseReferrals) {
+  for (const char* role : {common::kRoleAuditor, common::kRoleAgencySubmitter, "someone_new"}) {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller({"u", role, "court"}, &context).ok());
+    v1::ListPartnersResponse partners;
+    EXPECT_EQ(stub_->ListPartners(&context, {}, &partners).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+    grpc::ClientContext create_context;
+    EXPECT_TRUE(common::AttachCaller({"u", role, "court"}, &create_context).ok());
+    v1::Plan plan;
+    EXPECT_EQ(stub_->CreatePlan(&create_context, PlanRequest("clu-x"), &plan).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+  }
+}
+
 TEST_F(ReferralServiceImplTest, PartnerDirectory) {
   v1::UpsertPartnerRequest upsert;
   upsert.mutable_partner()->set_department("education");
