@@ -29,6 +29,7 @@
 #include "common/metrics/grpc_server_metrics.h"
 #include "common/metrics/metrics_interceptor.h"
 #include "common/server/channel.h"
+#include "common/server/reflection_v1.h"
 #include "common/status/status_macros.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -299,6 +300,9 @@ absl::Status ServerRunner::Start() {
   // port that is already taken; a taken port must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   for (grpc::Service* service : services_) builder.RegisterService(service);
+  // grpc.reflection.v1 beside the plugin's v1alpha; its service list is filled below.
+  reflection_v1_ = std::make_unique<ReflectionV1Service>(&service_names_);
+  builder.RegisterService(reflection_v1_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(MakeMetricsInterceptorFactory(grpc_metrics_));
   builder.experimental().SetInterceptorCreators(std::move(creators));

@@ -24,6 +24,7 @@ class Exposer;
 namespace lifeline::common {
 
 class GrpcServerMetrics;
+class ReflectionV1Service;
 
 // Work a server binary runs beside its gRPC server (an outbox dispatcher, a periodic task, an HTTP
 // server): started once the server is up, stopped after it has drained.
@@ -113,6 +114,7 @@ class ServerRunner {
   // Shutdown() writes a byte to [1]; Wait() polls [0].
   int shutdown_pipe_[2] = {-1, -1};
   bool stopped_ = false;
+  std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;

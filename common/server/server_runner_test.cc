@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <gmock/gmock.h>
+#include <google/protobuf/descriptor.pb.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/counter.h>
@@ -26,6 +27,7 @@
 #include "common/server/channel.h"
 #include "common/testing/process.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "lifeline/partner/v1/partner_inbox.grpc.pb.h"
 #include <signal.h>
 
@@ -99,6 +101,44 @@ TEST_F(ServerRunnerTest, ServesHealthForEveryServiceOverLoopback) {
 
   // The in-process channel reaches the same server without the network.
   EXPECT_EQ(Check(runner.InProcessChannel(), "").second, HealthCheckResponse::SERVING);
+}
+
+// grpc.reflection.v1 (what current tools ask first) lists the services and serves descriptors.
+TEST_F(ServerRunnerTest, ServesReflectionV1) {
+  ServerRunner runner("test-service", Options());
+  ASSERT_TRUE(runner.Start().ok());
+  auto stub = grpc::reflection::v1::ServerReflection::NewStub(runner.InProcessChannel());
+  grpc::ClientContext context;
+  auto stream = stub->ServerReflectionInfo(&context);
+  grpc::reflection::v1::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  grpc::reflection::v1::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> names;
+  for (const auto& service : response.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_THAT(names, ::testing::IsSupersetOf({"grpc.health.v1.Health",
+                                              "grpc.reflection.v1.ServerReflection",
+                                              "grpc.reflection.v1alpha.ServerReflection"}));
+
+  request.set_file_containing_symbol("grpc.health.v1.Health");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_EQ(response.file_descriptor_response().file_descriptor_proto_size(), 1);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(response.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "grpc/health/v1/health.proto");
+
+  request.set_file_containing_symbol("no.such.Service");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.error_response().error_code(), static_cast<int>(grpc::StatusCode::NOT_FOUND));
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  runner.Shutdown();
+  runner.Wait();
 }
 
 TEST_F(ServerRunnerTest, MetricsEndpointCountsHandledRpcsAndDomainMetrics) {
