@@ -47,10 +47,11 @@ bench: deps
 # only read). Crashing inputs land in build/fuzz/artifacts/; each run's log in build/fuzz/logs/.
 fuzz: deps
 	cmake --preset fuzz
-	cmake --build --preset fuzz --target csv_reader_fuzz id_number_fuzz
+	cmake --build --preset fuzz --target csv_reader_fuzz id_number_fuzz gateway_request_fuzz
 	@set -euo pipefail; \
 	for pair in csv_reader_fuzz:common/csv/testdata/csv_corpus \
-	            id_number_fuzz:common/identity/testdata/id_corpus; do \
+	            id_number_fuzz:common/identity/testdata/id_corpus \
+	            gateway_request_fuzz:gateway/proxy/testdata/request_corpus; do \
 	  name=$${pair%%:*}; seeds=$${pair#*:}; \
 	  mkdir -p build/fuzz/corpus/$$name build/fuzz/artifacts build/fuzz/logs; \
 	  echo "== $$name: $${FUZZ_SECONDS:-60} s"; \
