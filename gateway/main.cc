@@ -27,6 +27,7 @@
 #include "gateway/proxy/gateway_handler.h"
 #include "gateway/proxy/gateway_metrics.h"
 #include "gateway/proxy/openapi.h"
+#include "gateway/proxy/static_files.h"
 #include "gateway/proxy/upstream_pool.h"
 #include "lifeline/ingest/v1/ingest_service.grpc.pb.h"
 #include "lifeline/match/v1/match_service.grpc.pb.h"
@@ -137,6 +138,7 @@ absl::Status Serve(const GatewayConfig& config, common::ServerRunner* runner) {
   GatewayHandlerOptions handler_options;
   handler_options.limiter = &limiter;
   handler_options.openapi_document = &BuiltOpenApiDocument();
+  handler_options.console_files = &EmbeddedConsoleFiles();
   handler_options.upstream_timeout = std::chrono::milliseconds(config.upstream_timeout_ms);
   // A re-resolution or a rescore of a province takes longer than one request's deadline.
   for (const char* rpc : {"Relink", "Rescore"}) {

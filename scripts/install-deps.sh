@@ -15,6 +15,7 @@ packages=(
   libyaml-cpp-dev libicu-dev libopencc-dev libopencc-data libjemalloc-dev
   unicode-data bzip2
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium fonts-wqy-microhei
 )
 
 missing=()
@@ -24,7 +25,25 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# Node.js and npm drive the console's browser test; any install of them will do (Debian's by
+# default).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
+# The browser test's one npm package (playwright-core, which drives the system chromium), at the
+# version package-lock.json pins.
+install_browser_test_deps() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  if [ ! -d "$dir/node_modules/playwright-core" ]; then
+    echo "install-deps: npm ci in tests/browser" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_browser_test_deps
   exit 0
 fi
 
@@ -36,4 +55,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_browser_test_deps
 echo "install-deps: done" >&2

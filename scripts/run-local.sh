@@ -154,6 +154,8 @@ cli rules preview "$VAR/eligibility-candidate.yaml"
 if [ "${DEMO_EXIT:-0}" = 1 ]; then exit 0; fi
 echo
 echo "== Running. Try: LIFELINE_TOKEN=demo-procurator-token $BIN/lifeline clues"
+echo "   Review console: http://127.0.0.1:8080/console/ (sign in with demo-procurator-token,"
+echo "   demo-partner-legal-aid-token or demo-auditor-token; config/demo-tokens.yaml lists them all)"
 echo "   Metrics: curl -s 127.0.0.1:9101/metrics | grep grpc_server_handled_total"
 echo "   Press Ctrl-C to stop."
 wait

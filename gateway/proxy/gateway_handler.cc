@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +18,7 @@
 #include "gateway/domain/http_error.h"
 #include "gateway/domain/rate_limiter.h"
 #include "gateway/domain/url.h"
+#include "gateway/proxy/static_files.h"
 #include "gateway/proxy/transcoder.h"
 
 namespace lifeline::gateway {
@@ -23,6 +28,7 @@ constexpr char kUnmatchedRoute[] = "unmatched";
 constexpr char kHealthRoute[] = "/healthz";
 constexpr char kReadyRoute[] = "/readyz";
 constexpr char kOpenApiRoute[] = "/openapi.json";
+constexpr char kConsoleRoute[] = "/console";
 
 // Keeps the method label low-cardinality whatever a client sends.
 std::string MethodLabel(const std::string& method) {
@@ -71,6 +77,37 @@ HttpServerResponse ErrorResponse(const HttpError& error) {
   return response;
 }
 
+// A console file with headers that keep the pages to their own scripts and styles (no inline
+// code, no framing, no referrer); "/" sends the browser to the console.
+HttpServerResponse ConsoleResponse(const std::map<std::string, std::string>& files,
+                                   const std::string& method, std::string_view path) {
+  HttpServerResponse response;
+  if (method != "GET") {
+    response = ErrorResponse(
+        HttpError{405, "METHOD_NOT_ALLOWED", "method not allowed; this path accepts GET"});
+    response.headers.emplace_back("Allow", "GET");
+    return response;
+  }
+  if (path == "/") {
+    response.status = 302;
+    response.content_type = "text/plain";
+    response.headers.emplace_back("Location", "/console/");
+    return response;
+  }
+  std::optional<StaticFile> file = FindConsoleFile(files, path);
+  if (!file.has_value()) return ErrorResponse(HttpError{404, "NOT_FOUND", "no such file"});
+  response.content_type = file->content_type;
+  response.body = *file->body;
+  response.headers.emplace_back(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  return response;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GatewayHandler>> GatewayHandler::Create(
@@ -109,6 +146,12 @@ void GatewayHandler::Handle(HttpServerRequest request, Done done) {
   const SplitTargetResult target = SplitTarget(request.target);
   // HEAD is answered as GET; the server sends the headers only.
   const std::string method = request.method == "HEAD" ? "GET" : request.method;
+  if (options_.console_files != nullptr &&
+      (target.path == "/" ||
+       target.path.substr(0, std::string_view(kConsoleRoute).size()) == kConsoleRoute)) {
+    finish(kConsoleRoute, ConsoleResponse(*options_.console_files, method, target.path));
+    return;
+  }
   if (target.path == kOpenApiRoute && options_.openapi_document != nullptr) {
     HttpServerResponse response;
     if (method == "GET") {

@@ -35,6 +35,8 @@ struct GatewayHandlerOptions {
   RateLimiter* limiter = nullptr;
   // Served at GET /openapi.json without a token when set. Not owned.
   const std::string* openapi_document = nullptr;
+  // The review console's files, served under /console/ without a token when set. Not owned.
+  const std::map<std::string, std::string>* console_files = nullptr;
 };
 
 // Answers HTTP requests for the public RPCs in front of the upstream services. GET /healthz

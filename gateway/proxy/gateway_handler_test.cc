@@ -262,6 +262,7 @@ class GatewayHandlerTest : public ::testing::Test {
         std::chrono::milliseconds(5000);
     options.limiter = limiter_;
     options.openapi_document = &openapi_;
+    options.console_files = &console_;
     auto handler = GatewayHandler::Create(*std::move(routes), authenticator_.get(), &policy_,
                                           upstreams_.get(), audit_.get(), metrics_.get(), options);
     ASSERT_TRUE(handler.ok()) << handler.status();
@@ -315,6 +316,8 @@ class GatewayHandlerTest : public ::testing::Test {
   std::unique_ptr<HttpServer> http_;
   RateLimiter* limiter_ = nullptr;
   std::string openapi_ = R"({"openapi":"3.0.3"})";
+  std::map<std::string, std::string> console_ = {{"index.html", "<!doctype html><p>console"},
+                                                 {"app.js", "console.log(1);"}};
 };
 
 std::string BatchBody() {
@@ -326,6 +329,30 @@ TEST_F(GatewayHandlerTest, HealthzNeedsNoToken) {
   common::HttpResponse response = Send("GET", "/healthz", "");
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(response.body, "ok");
+}
+
+// The console's files are public (the API behind them is not), served with headers that allow
+// only the console's own scripts and styles; nothing outside the embedded files is reachable.
+TEST_F(GatewayHandlerTest, ServesTheConsoleFilesWithStrictHeaders) {
+  common::HttpResponse index = Send("GET", "/console/", "");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.body, "<!doctype html><p>console");
+  EXPECT_THAT(index.headers["content-type"], HasSubstr("text/html"));
+  EXPECT_THAT(index.headers["content-security-policy"], HasSubstr("script-src 'self'"));
+  EXPECT_THAT(index.headers["content-security-policy"], HasSubstr("frame-ancestors 'none'"));
+  EXPECT_EQ(index.headers["x-content-type-options"], "nosniff");
+  common::HttpResponse script = Send("GET", "/console/app.js", "");
+  EXPECT_EQ(script.status, 200);
+  EXPECT_THAT(script.headers["content-type"], HasSubstr("text/javascript"));
+  EXPECT_EQ(Send("GET", "/console", "").status, 200);
+  common::HttpResponse root = Send("GET", "/", "");
+  EXPECT_EQ(root.status, 302);
+  EXPECT_EQ(root.headers["location"], "/console/");
+  for (const char* missing : {"/console/nope.js", "/console/../main.cc", "/console/%2e%2e/x",
+                              "/consolex", "/console//app.js"}) {
+    EXPECT_EQ(Send("GET", missing, "").status, 404) << missing;
+  }
+  EXPECT_EQ(Send("POST", "/console/app.js", "", "x").status, 405);
 }
 
 TEST_F(GatewayHandlerTest, ServesTheApiDocumentWithoutAToken) {

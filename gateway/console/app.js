@@ -1,0 +1,452 @@
+// Lifeline review console: a single page over the gateway's REST API. Plain JavaScript, no build
+// step. Every value from the API is put into the page as text (never as HTML).
+"use strict";
+
+(function () {
+  const TOKEN_KEY = "lifeline.token";
+  const LANG_KEY = "lifeline.lang";
+  let lang = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
+
+  function t(key) {
+    const texts = window.LIFELINE_TEXTS[lang] || {};
+    return Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+  }
+
+  // el("tr", {class: "x", onclick: f}, child, "text", ...): children are nodes or text.
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else if (name === "text") node.textContent = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat(Infinity)) {
+      if (child === undefined || child === null || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
+
+  class ApiError extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(method, path, body) {
+    const options = { method, headers: { Authorization: "Bearer " + token() } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(path, options);
+    const text = await response.text();
+    let json = {};
+    try { json = text ? JSON.parse(text) : {}; } catch (e) { json = { message: text }; }
+    if (!response.ok) throw new ApiError(response.status, json.message || response.statusText);
+    return json;
+  }
+
+  function notice(kind, message) {
+    const box = document.getElementById("notice");
+    box.hidden = !message;
+    box.className = kind;
+    box.textContent = message || "";
+  }
+
+  function showError(error) {
+    if (error instanceof ApiError && error.status === 401) {
+      notice("error", t("unauthenticated"));
+    } else if (error instanceof ApiError && error.status === 403) {
+      notice("error", t("forbidden") + " (" + error.message + ")");
+    } else {
+      notice("error", t("error") + (error.message || String(error)));
+    }
+  }
+
+  const yuan = (fen) => (Number(fen || 0) / 100).toLocaleString("zh-CN", { minimumFractionDigits: 2 });
+  const main = () => document.getElementById("main");
+
+  function table(headers, rows, testid) {
+    return el("table", { "data-testid": testid },
+      el("thead", {}, el("tr", {}, headers.map((h) => el("th", {}, t(h))))),
+      el("tbody", {}, rows));
+  }
+
+  function tags(values) {
+    if (!values || values.length === 0) return el("span", { class: "muted" }, t("none"));
+    return values.map((v) => el("span", { class: "tag" }, t(v)));
+  }
+
+  function page(title, ...content) {
+    main().replaceChildren(el("h1", {}, t(title)), ...content);
+  }
+
+  // --- navigation -------------------------------------------------------------------------
+
+  // What the token may open, found by asking (the API is the only judge of roles).
+  let areas = null;
+  async function probeAreas() {
+    const tries = [
+      ["clues", "/v1/clues?page_size=1"],
+      ["matches", "/v1/possible-matches?page_size=1"],
+      ["inbox", "/v1/referrals?page_size=1"],
+      ["audit", "/v1/audit?page_size=1"],
+    ];
+    const found = [];
+    for (const [area, path] of tries) {
+      try {
+        await api("GET", path);
+        found.push(area);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) throw e;
+      }
+    }
+    // Procurators read referrals through plans; the inbox is the departments' page.
+    if (found.includes("clues")) return found.filter((a) => a !== "inbox");
+    return found;
+  }
+
+  function renderNav() {
+    const nav = document.getElementById("nav");
+    const current = location.hash.split("/")[1] || "";
+    nav.replaceChildren(...(areas || []).map((area) =>
+      el("a", { href: "#/" + area, class: current === area ? "active" : null, "data-testid": "nav-" + area },
+        t("nav_" + area))));
+    document.getElementById("logout").hidden = !token();
+    document.getElementById("lang").textContent = lang === "zh" ? "English" : "中文";
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    document.title = t("brand");
+    for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  }
+
+  // --- pages ------------------------------------------------------------------------------
+
+  function loginPage() {
+    const input = el("input", { type: "password", id: "token", autocomplete: "off", "data-testid": "token" });
+    const form = el("form", { class: "card login", "data-testid": "login-form", onsubmit: async (event) => {
+      event.preventDefault();
+      sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+      try {
+        areas = await probeAreas();
+        notice("", "");
+        location.hash = areas.length ? "#/" + areas[0] : "#/login";
+        if (!areas.length) notice("error", t("forbidden"));
+        renderNav();
+      } catch (e) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        showError(e);
+      }
+    } },
+      el("p", {}, t("login_hint")),
+      el("label", {}, t("token"), input),
+      el("p", {}, el("button", { type: "submit", "data-testid": "sign-in" }, t("sign_in"))));
+    page("login_title", form);
+  }
+
+  function select(name, values, current) {
+    return el("select", { name, "data-testid": "filter-" + name },
+      el("option", { value: "" }, t("any")),
+      values.map((v) => el("option", { value: v, selected: v === current }, t(v))));
+  }
+
+  async function cluesPage(params) {
+    const query = new URLSearchParams(params);
+    const filters = el("form", { class: "filters", onsubmit: (event) => {
+      event.preventDefault();
+      const next = new URLSearchParams();
+      for (const [k, v] of new FormData(event.target)) if (v) next.set(k, v);
+      location.hash = "#/clues?" + next.toString();
+    } },
+      el("label", {}, t("filter_status"), select("status", ["CLUE_STATUS_PENDING_REVIEW",
+        "CLUE_STATUS_MORE_INFO_REQUESTED", "CLUE_STATUS_APPROVED", "CLUE_STATUS_REJECTED",
+        "CLUE_STATUS_EXCLUDED"], query.get("status"))),
+      el("label", {}, t("filter_tier"), select("tier", ["CLUE_TIER_HIGH", "CLUE_TIER_MEDIUM",
+        "CLUE_TIER_LOW"], query.get("tier"))),
+      el("label", {}, t("filter_category"), select("category", ["CATEGORY_SERIOUS_INJURY",
+        "CATEGORY_URGENT_TREATMENT", "CATEGORY_DEPENDANT_OF_DECEASED", "CATEGORY_PROPERTY_LOSS",
+        "CATEGORY_CIVIL_TORT"], query.get("category"))),
+      el("label", {}, t("filter_region"), el("input", { name: "region", value: query.get("region") || "",
+        size: 8, "data-testid": "filter-region" })),
+      el("button", { type: "submit", "data-testid": "apply-filters" }, t("apply")));
+    page("clues_title", filters, el("p", { class: "muted" }, t("loading")));
+    const request = new URLSearchParams(query);
+    request.set("order", "CLUE_ORDER_SCORE");
+    request.set("page_size", "50");
+    const data = await api("GET", "/v1/clues?" + request.toString());
+    const clues = data.clues || [];
+    const rows = clues.map((c) => el("tr", { class: "clickable", "data-testid": "clue-row",
+      "data-clue-id": c.clueId, onclick: () => { location.hash = "#/clues/" + encodeURIComponent(c.clueId); } },
+      el("td", {}, c.personName || ""), el("td", {}, c.personIdMasked || ""),
+      el("td", {}, t(c.category)), el("td", {}, c.caseNumber || ""),
+      el("td", {}, (c.score || 0).toFixed(1)),
+      el("td", {}, el("span", { class: "tag tier-" + c.tier }, t(c.tier))),
+      el("td", {}, c.regionCode || ""), el("td", {}, t(c.status)),
+      el("td", {}, c.suggestedAmount ? yuan(c.suggestedAmount.pointFen) : "")));
+    page("clues_title", filters, clues.length
+      ? table(["col_person", "col_id", "col_category", "col_case", "col_score", "col_tier", "col_region",
+        "col_status", "col_amount"], rows, "clue-table")
+      : el("p", { "data-testid": "no-clues" }, t("no_clues")));
+  }
+
+  function grid(pairs) {
+    return el("div", { class: "grid" }, pairs.map(([k, v]) => [el("div", { class: "k" }, t(k)), el("div", {}, v)]));
+  }
+
+  // The person's records and why each was linked to the others (match-service keeps the reason,
+  // the record it was linked to, the weight and the field comparisons).
+  async function explainLinks(clue, box) {
+    box.replaceChildren(el("p", { class: "muted" }, t("loading")));
+    const person = await api("GET", "/v1/persons/" + encodeURIComponent(clue.personId));
+    const rows = (person.records || []).map((r) => el("tr", { "data-testid": "link-row" },
+      el("td", {}, r.agency + ":" + r.sourceRecordId), el("td", {}, r.kind || ""),
+      el("td", {}, r.linkedTo || ""), el("td", {}, r.linkReason || ""),
+      el("td", {}, r.linkWeight !== undefined ? Number(r.linkWeight).toFixed(2) : ""),
+      el("td", {}, (r.comparison || []).map((f) => el("span", { class: "tag" }, f.field + " " + f.level)))));
+    box.replaceChildren(rows.length
+      ? table(["ev_record", "kind", "linked_to", "link_reason", "link_weight", "ev_field"], rows, "link-table")
+      : el("p", { class: "muted" }, t("none")));
+  }
+
+  async function review(clueId, body) {
+    try {
+      await api("POST", "/v1/clues/" + encodeURIComponent(clueId) + ":review", body);
+      notice("info", t("saved"));
+      await cluePage(clueId);
+    } catch (e) {
+      showError(e);
+    }
+  }
+
+  async function cluePage(clueId) {
+    const c = await api("GET", "/v1/clues/" + encodeURIComponent(clueId));
+    const evidence = (c.evidence || []).map((e) => el("tr", {},
+      el("td", {}, e.agency), el("td", {}, e.sourceRecordId), el("td", {}, e.field),
+      el("td", {}, e.value), el("td", {}, e.date || "")));
+    const linkBox = el("div", { "data-testid": "links" });
+    const amount = el("input", { type: "number", min: "0", step: "0.01", "data-testid": "approve-amount",
+      value: c.suggestedAmount ? (Number(c.suggestedAmount.pointFen) / 100).toFixed(2) : "" });
+    const approveReason = el("input", { "data-testid": "approve-reason" });
+    const rejectCode = el("select", { "data-testid": "reject-reason" },
+      ["REJECT_REASON_NOT_ELIGIBLE", "REJECT_REASON_COMPENSATED", "REJECT_REASON_ALREADY_ASSISTED",
+        "REJECT_REASON_NO_HARDSHIP", "REJECT_REASON_MAJOR_FAULT", "REJECT_REASON_CLAIM_WAIVED",
+        "REJECT_REASON_NOT_COOPERATING", "REJECT_REASON_FALSE_EVIDENCE", "REJECT_REASON_DECLINED",
+        "REJECT_REASON_OTHER"].map((r) => el("option", { value: r }, t(r))));
+    const rejectNote = el("input", { "data-testid": "reject-note" });
+    const infoNote = el("input", { "data-testid": "info-note" });
+    const open = c.status === "CLUE_STATUS_PENDING_REVIEW" || c.status === "CLUE_STATUS_MORE_INFO_REQUESTED";
+    const decisions = el("section", { class: "card" }, el("h2", {}, t("decide")),
+      el("div", { class: "actions" },
+        el("label", {}, t("amount_yuan"), amount), el("label", {}, t("reason"), approveReason),
+        el("button", { type: "button", disabled: !open, "data-testid": "approve", onclick: () =>
+          review(clueId, { decision: "DECISION_APPROVE", amountFen: String(Math.round(Number(amount.value) * 100)),
+            reason: approveReason.value }) }, t("approve"))),
+      el("div", { class: "actions" },
+        el("label", {}, t("reject_reason"), rejectCode), el("label", {}, t("reason"), rejectNote),
+        el("button", { type: "button", class: "danger", disabled: !open, "data-testid": "reject", onclick: () =>
+          review(clueId, { decision: "DECISION_REJECT", rejectReason: rejectCode.value, reason: rejectNote.value }) },
+        t("reject"))),
+      el("div", { class: "actions" },
+        el("label", {}, t("reason"), infoNote),
+        el("button", { type: "button", class: "secondary", disabled: c.status !== "CLUE_STATUS_PENDING_REVIEW",
+          "data-testid": "request-info", onclick: () => review(clueId, { decision: "DECISION_REQUEST_INFO",
+            reason: infoNote.value }) }, t("request_info")),
+        el("button", { type: "button", class: "secondary", disabled: c.status !== "CLUE_STATUS_MORE_INFO_REQUESTED",
+          "data-testid": "info-received", onclick: () => review(clueId, { decision: "DECISION_INFO_RECEIVED",
+            reason: infoNote.value }) }, t("info_received"))));
+    page("clue_title",
+      el("section", { class: "card", "data-testid": "clue-detail", "data-clue-id": c.clueId }, grid([
+        ["person", el("span", { "data-testid": "clue-person" }, c.personName || "")],
+        ["id_masked", c.personIdMasked || ""],
+        ["col_category", t(c.category)], ["case_number", c.caseNumber || ""],
+        ["score", (c.score || 0).toFixed(1) + " · " + t(c.tier)], ["col_region", c.regionCode || ""],
+        ["col_status", el("span", { "data-testid": "clue-status" }, t(c.status))],
+        ["suggested", c.suggestedAmount ? yuan(c.suggestedAmount.pointFen) + " (" + yuan(c.suggestedAmount.minFen) +
+          " – " + yuan(c.suggestedAmount.maxFen) + ")" : t("none")],
+        ["hardship", tags(c.hardshipSignals)], ["exclusions", tags(c.exclusions)],
+        ["possible_exclusions", tags(c.possibleExclusions)],
+        ["questions", (c.questions || []).map((q) => el("div", {}, q.text))],
+        ["plan", c.planId ? el("a", { href: "#/plans/" + encodeURIComponent(c.planId), "data-testid": "open-plan" },
+          t("open_plan") + " " + c.planId) : t("none")],
+      ])),
+      decisions,
+      el("section", { class: "card" }, el("h2", {}, t("evidence")),
+        table(["ev_agency", "ev_record", "ev_field", "ev_value", "ev_date"], evidence, "evidence-table")),
+      el("section", { class: "card" }, el("h2", {}, t("links")),
+        el("button", { type: "button", class: "secondary", "data-testid": "explain",
+          onclick: () => explainLinks(c, linkBox).catch(showError) }, t("explain")), linkBox),
+      el("section", { class: "card" }, el("h2", {}, t("family")),
+        (c.family || []).map((f) => el("div", {}, (f.personName || "") + " " + (f.personIdMasked || "") + " · " +
+          (f.relations || []).join(", ")))),
+      el("section", { class: "card" }, el("h2", {}, t("reviews")),
+        (c.reviews || []).map((r) => el("div", {}, (r.reviewTime || "") + " " + (r.reviewer || "") + " " +
+          t(r.decision) + (r.amountFen ? " " + yuan(r.amountFen) : "") + (r.rejectReason ? " " + t(r.rejectReason) : "") +
+          (r.reason ? " — " + r.reason : "")))),
+      el("section", { class: "card" }, el("h2", {}, t("history")),
+        (c.history || []).map((h) => el("div", {}, (h.time || "") + " " + (h.actor || "") + " " + (h.kind || "") +
+          " " + (h.detail || "")))));
+  }
+
+  function isOverdue(r) {
+    const open = ["REFERRAL_STATE_REQUESTED", "REFERRAL_STATE_ACCEPTED", "REFERRAL_STATE_IN_PROGRESS",
+      "REFERRAL_STATE_ON_HOLD"].includes(r.state);
+    return open && r.respondBy && new Date(r.respondBy).getTime() < Date.now();
+  }
+
+  function referralRow(r, actions) {
+    const overdue = isOverdue(r);
+    return el("tr", { class: overdue ? "overdue" : null, "data-testid": "referral-row",
+      "data-referral-id": r.referralId, "data-state": r.state },
+      el("td", {}, r.department), el("td", {}, r.service || ""),
+      el("td", { "data-testid": "referral-state" }, t(r.state)),
+      el("td", {}, (r.respondBy || "") + " ", overdue ? el("span", { class: "overdue-tag" }, t("overdue")) : null),
+      el("td", {}, (r.history || []).map((h) => el("div", { class: "muted" },
+        (h.time || "") + " " + (h.actor || "") + " " + t(h.toState) + (h.note ? " — " + h.note : "")))),
+      actions ? el("td", {}, actions) : null);
+  }
+
+  async function planPage(planId) {
+    const p = await api("GET", "/v1/plans/" + encodeURIComponent(planId));
+    page("plan_title",
+      el("section", { class: "card", "data-testid": "plan" }, grid([
+        ["person", (p.person && (p.person.name || p.person.displayName)) || ""],
+        ["case_number", p.caseNumber || ""],
+        ["assistance", el("span", { "data-testid": "plan-amount" }, yuan(p.assistanceAmountFen))],
+        ["state", t(p.state)],
+      ])),
+      el("section", { class: "card" }, el("h2", {}, t("referrals")),
+        table(["department", "service", "state", "respond_by", "history"], (p.referrals || []).map((r) =>
+          referralRow(r, null)), "plan-referrals")));
+  }
+
+  async function transition(referralId, toState, note) {
+    try {
+      await api("POST", "/v1/referrals/" + encodeURIComponent(referralId) + ":transition", { toState, note });
+      notice("info", t("saved"));
+      await inboxPage();
+    } catch (e) {
+      showError(e);
+    }
+  }
+
+  async function inboxPage() {
+    const data = await api("GET", "/v1/referrals?page_size=200");
+    const rows = (data.referrals || []).map((r) => {
+      const note = el("input", { "data-testid": "referral-note", placeholder: t("note") });
+      const button = (label, toState, testid, cls) => el("button", { type: "button", class: cls,
+        "data-testid": testid, onclick: () => transition(r.referralId, toState, note.value) }, t(label));
+      let actions = [];
+      if (r.state === "REFERRAL_STATE_REQUESTED") {
+        actions = [button("accept", "REFERRAL_STATE_ACCEPTED", "accept"),
+          button("refuse", "REFERRAL_STATE_REJECTED", "refuse", "danger")];
+      } else if (r.state === "REFERRAL_STATE_ACCEPTED" || r.state === "REFERRAL_STATE_ON_HOLD") {
+        actions = [button("progress", "REFERRAL_STATE_IN_PROGRESS", "progress", "secondary"),
+          button("complete", "REFERRAL_STATE_COMPLETED", "complete")];
+      } else if (r.state === "REFERRAL_STATE_IN_PROGRESS") {
+        actions = [button("complete", "REFERRAL_STATE_COMPLETED", "complete")];
+      }
+      return referralRow(r, actions.length ? el("div", { class: "actions" }, note, actions) : null);
+    });
+    page("inbox_title", rows.length
+      ? table(["department", "service", "state", "respond_by", "history", "actions"], rows, "inbox-table")
+      : el("p", {}, t("none")));
+  }
+
+  async function matchesPage() {
+    const data = await api("GET", "/v1/possible-matches?page_size=100");
+    const rows = (data.possibleMatches || []).map((m) => {
+      const pair = m.pair || {};
+      const resolve = (decision) => api("POST", "/v1/possible-matches:resolve",
+        { recordA: pair.recordA, recordB: pair.recordB, decision })
+        .then(() => { notice("info", t("saved")); return matchesPage(); }).catch(showError);
+      return el("tr", { "data-testid": "match-row" }, el("td", {}, pair.recordA), el("td", {}, pair.recordB),
+        el("td", {}, (pair.weight || 0).toFixed(2)),
+        el("td", {}, (pair.fields || []).map((f) => el("span", { class: "tag" }, f.field + " " + f.level))),
+        el("td", {}, el("div", { class: "actions" },
+          el("button", { type: "button", onclick: () => resolve("MATCH_DECISION_CONFIRM") }, t("confirm_same")),
+          el("button", { type: "button", class: "secondary", onclick: () => resolve("MATCH_DECISION_SEPARATE") },
+            t("separate")))));
+    });
+    page("matches_title", rows.length
+      ? table(["record_a", "record_b", "weight", "ev_field", "decide"], rows, "match-table")
+      : el("p", {}, t("none")));
+  }
+
+  async function auditPage(params) {
+    const query = new URLSearchParams(params);
+    const input = (name) => el("input", { name, value: query.get(name) || "", "data-testid": "audit-" + name });
+    const filters = el("form", { class: "filters", onsubmit: (event) => {
+      event.preventDefault();
+      const next = new URLSearchParams();
+      for (const [k, v] of new FormData(event.target)) if (v) next.set(k, v);
+      location.hash = "#/audit?" + next.toString();
+    } },
+      el("label", {}, t("user"), input("user")), el("label", {}, t("rpc"), input("rpc")),
+      el("label", {}, t("subject"), input("subject")), el("label", {}, t("since"), input("since")),
+      el("label", {}, t("until"), input("until")),
+      el("button", { type: "submit", "data-testid": "audit-apply" }, t("apply")));
+    query.set("page_size", "100");
+    const data = await api("GET", "/v1/audit?" + query.toString());
+    const rows = (data.entries || []).map((e) => el("tr", { "data-testid": "audit-row" },
+      el("td", {}, e.time), el("td", {}, e.user), el("td", {}, e.role), el("td", {}, e.rpc || e.route),
+      el("td", {}, Object.entries(e.ids || {}).map(([k, v]) => k + "=" + v).join(" "),
+        (e.subjects || []).length ? el("div", { class: "muted" }, (e.subjects || []).join(" ")) : null),
+      el("td", {}, Object.entries(e.decision || {}).map(([k, v]) => k + "=" + t(v)).join(" ")),
+      el("td", {}, String(e.status))));
+    page("audit_title", filters, table(["time", "user", "role", "rpc", "subjects", "decision", "status"], rows,
+      "audit-table"));
+  }
+
+  // --- routing ----------------------------------------------------------------------------
+
+  async function route() {
+    renderNav();
+    if (!token()) {
+      if (location.hash !== "#/login") location.hash = "#/login";
+      return loginPage();
+    }
+    if (areas === null) {
+      try {
+        areas = await probeAreas();
+        renderNav();
+      } catch (e) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        showError(e);
+        return loginPage();
+      }
+    }
+    const [path, search] = location.hash.slice(1).split("?");
+    const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+    try {
+      if (parts[0] === "clues" && parts[1]) return await cluePage(parts[1]);
+      if (parts[0] === "clues") return await cluesPage(search || "");
+      if (parts[0] === "plans" && parts[1]) return await planPage(parts[1]);
+      if (parts[0] === "matches") return await matchesPage();
+      if (parts[0] === "inbox") return await inboxPage();
+      if (parts[0] === "audit") return await auditPage(search || "");
+      if (areas.length) location.hash = "#/" + areas[0];
+      else loginPage();
+    } catch (e) {
+      showError(e);
+      main().replaceChildren();
+    }
+  }
+
+  document.getElementById("lang").addEventListener("click", () => {
+    lang = lang === "zh" ? "en" : "zh";
+    localStorage.setItem(LANG_KEY, lang);
+    route();
+  });
+  document.getElementById("logout").addEventListener("click", () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    areas = null;
+    notice("", "");
+    location.hash = "#/login";
+  });
+  window.addEventListener("hashchange", () => { notice("", ""); route(); });
+  route();
+})();
