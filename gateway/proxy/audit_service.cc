@@ -10,7 +10,7 @@
 #include "absl/time/time.h"
 
 #include "common/auth/caller.h"
-#include "common/server/request_limits.h"
+#include "common/server/admit.h"
 #include "common/status/grpc_status.h"
 
 namespace lifeline::gateway {
@@ -67,11 +67,8 @@ absl::Status List(AuditStore* store, AuditLog* log, const v1::ListAuditEntriesRe
 grpc::Status AuditServiceImpl::ListAuditEntries(grpc::ServerContext* context,
                                                 const v1::ListAuditEntriesRequest* request,
                                                 v1::ListAuditEntriesResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   const common::Caller& caller = *authenticated;
   if (!caller.internal() && caller.role != common::kRoleAdmin &&
       caller.role != common::kRoleAuditor) {

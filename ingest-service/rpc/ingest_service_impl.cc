@@ -11,7 +11,7 @@
 
 #include "common/paging/paging.h"
 #include "common/records/agencies.h"
-#include "common/server/request_limits.h"
+#include "common/server/admit.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "ingest-service/domain/sealed_record.h"
@@ -164,7 +164,7 @@ absl::StatusOr<v1::SubmitBatchResponse> IngestServiceImpl::Commit(const char* rp
 grpc::Status IngestServiceImpl::SubmitBatch(grpc::ServerContext* context,
                                             const v1::SubmitBatchRequest* request,
                                             v1::SubmitBatchResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, nullptr);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckSubmitter(*authenticated, request->agency(), request->batch_id()));
@@ -197,7 +197,7 @@ grpc::Status IngestServiceImpl::SubmitBatch(grpc::ServerContext* context,
 grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
                                               grpc::ServerReader<v1::StreamRecordsRequest>* reader,
                                               v1::SubmitBatchResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, nullptr);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     v1::StreamRecordsRequest message;
@@ -265,11 +265,8 @@ grpc::Status IngestServiceImpl::StreamRecords(grpc::ServerContext* context,
 
 grpc::Status IngestServiceImpl::GetBatch(grpc::ServerContext* context,
                                          const v1::GetBatchRequest* request, v1::Batch* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckReader(*authenticated, request->agency(), request->batch_id()));
     ASSIGN_OR_RETURN(*response, store_->GetBatch(request->agency(), request->batch_id()));
@@ -281,11 +278,8 @@ grpc::Status IngestServiceImpl::GetBatch(grpc::ServerContext* context,
 grpc::Status IngestServiceImpl::ListRejections(grpc::ServerContext* context,
                                                const v1::ListRejectionsRequest* request,
                                                v1::ListRejectionsResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     RETURN_IF_ERROR(CheckReader(*authenticated, request->agency(), request->batch_id()));
     const int page_size = common::PageSize(request->page_size(), kRejectionPages);

@@ -14,7 +14,7 @@
 #include "common/auth/caller.h"
 #include "common/config/yaml_proto.h"
 #include "common/paging/paging.h"
-#include "common/server/request_limits.h"
+#include "common/server/admit.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "match-service/rpc/eligibility_config.h"
@@ -96,7 +96,7 @@ void MatchServiceImpl::RefreshMetrics() {
 grpc::Status MatchServiceImpl::UpsertRecords(grpc::ServerContext* context,
                                              const v1::UpsertRecordsRequest* request,
                                              v1::UpsertRecordsResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, nullptr);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     for (int i = 0; i < request->records_size(); ++i) {
@@ -121,11 +121,8 @@ grpc::Status MatchServiceImpl::UpsertRecords(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::GetPerson(grpc::ServerContext* context,
                                          const v1::GetPersonRequest* request,
                                          v1::Person* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     if (request->person_id().empty()) return absl::InvalidArgumentError("person_id is required");
     ASSIGN_OR_RETURN(PersonView person, store_->GetPerson(request->person_id()));
@@ -140,11 +137,8 @@ grpc::Status MatchServiceImpl::GetPerson(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* context,
                                              const v1::SearchPersonsRequest* request,
                                              v1::SearchPersonsResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::vector<std::string> ids,
                      engine_->FindPersons(request->id_token(), request->name(),
@@ -163,11 +157,8 @@ grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* context,
                                          const v1::ListCluesRequest* request,
                                          v1::ListCluesResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(*authenticated));
     ClueQuery query;
@@ -215,11 +206,8 @@ grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* context,
 
 grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* context,
                                        const v1::GetClueRequest* request, v1::Clue* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(*authenticated));
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
@@ -238,11 +226,8 @@ grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
                                           const v1::ReviewClueRequest* request,
                                           v1::Clue* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
     Review review;
@@ -268,7 +253,7 @@ grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::ExportLinks(grpc::ServerContext* context,
                                            const v1::ExportLinksRequest* /*request*/,
                                            grpc::ServerWriter<v1::RecordLink>* writer) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, nullptr);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     int64_t cursor = 0;
@@ -293,11 +278,8 @@ grpc::Status MatchServiceImpl::ExportLinks(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::ListPossibleMatches(grpc::ServerContext* context,
                                                    const v1::ListPossibleMatchesRequest* request,
                                                    v1::ListPossibleMatchesResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(int64_t offset, common::ParsePageToken(request->page_token()));
     if (offset > std::numeric_limits<int>::max()) {
@@ -322,11 +304,8 @@ grpc::Status MatchServiceImpl::ListPossibleMatches(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::ResolvePossibleMatch(grpc::ServerContext* context,
                                                     const v1::ResolvePossibleMatchRequest* request,
                                                     v1::ResolvePossibleMatchResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const RecordKey a, ParseRecordKey(request->record_a(), "record_a"));
     ASSIGN_OR_RETURN(const RecordKey b, ParseRecordKey(request->record_b(), "record_b"));
@@ -353,11 +332,8 @@ grpc::Status MatchServiceImpl::ResolvePossibleMatch(grpc::ServerContext* context
 grpc::Status MatchServiceImpl::ExplainPair(grpc::ServerContext* context,
                                            const v1::ExplainPairRequest* request,
                                            v1::PairExplanation* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const RecordKey a, ParseRecordKey(request->record_a(), "record_a"));
     ASSIGN_OR_RETURN(const RecordKey b, ParseRecordKey(request->record_b(), "record_b"));
@@ -371,7 +347,7 @@ grpc::Status MatchServiceImpl::ExplainPair(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::Relink(grpc::ServerContext* context,
                                       const v1::RelinkRequest* /*request*/,
                                       v1::RelinkResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, nullptr);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const RelinkResult result, engine_->RelinkAll(clock_->Now()));
@@ -391,7 +367,7 @@ grpc::Status MatchServiceImpl::Relink(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::GetLinkModel(grpc::ServerContext* context,
                                             const v1::GetLinkModelRequest* /*request*/,
                                             v1::LinkModel* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, nullptr);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const LinkModelView view, engine_->CurrentLinkModel());
@@ -409,11 +385,8 @@ grpc::Status MatchServiceImpl::GetLinkModel(grpc::ServerContext* context,
 grpc::Status MatchServiceImpl::Rescore(grpc::ServerContext* context,
                                        const v1::RescoreRequest* request,
                                        v1::RescoreResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   auto run = [&]() -> absl::Status {
     if (!request->candidate_rules_yaml().empty() && !request->dry_run()) {
       return absl::InvalidArgumentError(

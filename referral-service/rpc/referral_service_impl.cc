@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 
 #include "common/paging/paging.h"
-#include "common/server/request_limits.h"
+#include "common/server/admit.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "referral-service/domain/delivery_request.h"
@@ -39,6 +39,15 @@ absl::Status CheckRole(const common::Caller& caller) {
   }
   return absl::PermissionDeniedError(
       absl::StrCat("caller: role '", caller.role, "' may not use referrals"));
+}
+
+// The caller, authenticated, of a role that uses referrals, with no oversized text in `request`.
+absl::StatusOr<common::Caller> Admit(const grpc::ServerContext& context,
+                                     const google::protobuf::Message* request) {
+  absl::StatusOr<common::Caller> caller = common::AdmitCall(context, request);
+  if (!caller.ok()) return caller;
+  if (absl::Status role = CheckRole(*caller); !role.ok()) return role;
+  return caller;
 }
 
 // A partner caller must carry its department as scope.
@@ -80,12 +89,8 @@ ReferralServiceImpl::ReferralServiceImpl(ReferralStore* store, const Router* rou
 grpc::Status ReferralServiceImpl::CreatePlan(grpc::ServerContext* context,
                                              const v1::CreatePlanRequest* request,
                                              v1::Plan* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   return common::ToGrpcStatus(DoCreatePlan(*authenticated, *request, response));
 }
 
@@ -118,12 +123,8 @@ absl::Status ReferralServiceImpl::DoCreatePlan(const common::Caller& caller,
 
 grpc::Status ReferralServiceImpl::GetPlan(grpc::ServerContext* context,
                                           const v1::GetPlanRequest* request, v1::Plan* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   return common::ToGrpcStatus(DoGetPlan(*authenticated, *request, response));
 }
 
@@ -146,12 +147,8 @@ absl::Status ReferralServiceImpl::DoGetPlan(const common::Caller& caller,
 grpc::Status ReferralServiceImpl::ListReferrals(grpc::ServerContext* context,
                                                 const v1::ListReferralsRequest* request,
                                                 v1::ListReferralsResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   return common::ToGrpcStatus(DoListReferrals(*authenticated, *request, response));
 }
 
@@ -187,12 +184,8 @@ absl::Status ReferralServiceImpl::DoListReferrals(const common::Caller& caller,
 grpc::Status ReferralServiceImpl::TransitionReferral(grpc::ServerContext* context,
                                                      const v1::TransitionReferralRequest* request,
                                                      v1::Referral* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   return common::ToGrpcStatus(DoTransitionReferral(*authenticated, *request, response));
 }
 
@@ -227,9 +220,8 @@ absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& cal
 grpc::Status ReferralServiceImpl::ListPartners(grpc::ServerContext* context,
                                                const v1::ListPartnersRequest* /*request*/,
                                                v1::ListPartnersResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, nullptr);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
   absl::StatusOr<std::vector<Partner>> partners = store_->ListPartners();
   if (!partners.ok()) return common::ToGrpcStatus(partners.status());
   for (const Partner& partner : *partners) ToProto(partner, response->add_partners());
@@ -239,12 +231,8 @@ grpc::Status ReferralServiceImpl::ListPartners(grpc::ServerContext* context,
 grpc::Status ReferralServiceImpl::GetPartner(grpc::ServerContext* context,
                                              const v1::GetPartnerRequest* request,
                                              v1::Partner* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   if (!IsDepartmentCode(request->department())) {
     return common::ToGrpcStatus(absl::InvalidArgumentError(
         absl::StrCat("department: '", request->department(), "' is not a department code")));
@@ -258,12 +246,8 @@ grpc::Status ReferralServiceImpl::GetPartner(grpc::ServerContext* context,
 grpc::Status ReferralServiceImpl::UpsertPartner(grpc::ServerContext* context,
                                                 const v1::UpsertPartnerRequest* request,
                                                 v1::Partner* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   return common::ToGrpcStatus(DoUpsertPartner(*authenticated, *request, response));
 }
 
@@ -283,12 +267,8 @@ absl::Status ReferralServiceImpl::DoUpsertPartner(const common::Caller& caller,
 grpc::Status ReferralServiceImpl::DeletePartner(grpc::ServerContext* context,
                                                 const v1::DeletePartnerRequest* request,
                                                 v1::DeletePartnerResponse* /*response*/) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   return common::ToGrpcStatus(DoDeletePartner(*authenticated, *request));
 }
 
@@ -307,12 +287,8 @@ absl::Status ReferralServiceImpl::DoDeletePartner(const common::Caller& caller,
 grpc::Status ReferralServiceImpl::ListChanges(grpc::ServerContext* context,
                                               const v1::ListChangesRequest* request,
                                               v1::ListChangesResponse* response) {
-  const absl::StatusOr<common::Caller> authenticated = common::AuthenticateCaller(*context);
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
   if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
-  if (absl::Status role = CheckRole(*authenticated); !role.ok()) return common::ToGrpcStatus(role);
-  if (absl::Status text = common::CheckRequestText(*request); !text.ok()) {
-    return common::ToGrpcStatus(text);
-  }
   return common::ToGrpcStatus(DoListChanges(*authenticated, *request, response));
 }
 
