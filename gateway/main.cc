@@ -41,6 +41,9 @@ struct GatewayConfig {
   common::ServerFlags server = common::ServerFlags::Listening("127.0.0.1:50050");
   std::string http_address = "127.0.0.1:8080";
   std::string http_port_file;
+  std::string http_tls_cert_file;
+  std::string http_tls_key_file;
+  bool insecure_http = false;
   std::string ingest_target = "127.0.0.1:50051";
   std::string match_target = "127.0.0.1:50052";
   std::string referral_target = "127.0.0.1:50053";
@@ -64,6 +67,24 @@ struct GatewayConfig {
 void Bind(common::FlagSet* flags, GatewayConfig* config) {
   flags->String("http_address", &config->http_address, "HTTP listen address host:port (port 0 ok)");
   flags->String("http_port_file", &config->http_port_file, "file to write the bound HTTP port to");
+  flags->String("http_tls_cert_file", &config->http_tls_cert_file,
+                "PEM certificate chain: the HTTP front speaks HTTPS only");
+  flags->String("http_tls_key_file", &config->http_tls_key_file, "PEM key of http_tls_cert_file");
+  flags->Bool("insecure_http", &config->insecure_http,
+              "plain HTTP on a non-loopback http_address (only behind a proxy that terminates TLS)");
+  flags->Check([config]() -> absl::Status {
+    if (config->http_tls_cert_file.empty() != config->http_tls_key_file.empty()) {
+      return absl::InvalidArgumentError("http_tls_cert_file and http_tls_key_file go together");
+    }
+    if (config->http_tls_cert_file.empty() && !config->insecure_http &&
+        !common::IsLoopbackAddress(config->http_address)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "http_address \"", config->http_address,
+          "\" is not loopback: set http_tls_cert_file and http_tls_key_file (HTTPS), or "
+          "insecure_http=true when a proxy in front terminates TLS"));
+    }
+    return absl::OkStatus();
+  });
   flags->RequiredString("ingest_target", &config->ingest_target, "gRPC target of ingest-service");
   flags->RequiredString("match_target", &config->match_target, "gRPC target of match-service");
   flags->RequiredString("referral_target", &config->referral_target,
@@ -156,6 +177,8 @@ absl::Status Serve(const GatewayConfig& config, common::ServerRunner* runner) {
 
   HttpServerOptions http_options;
   http_options.address = config.http_address;
+  http_options.tls_cert_file = config.http_tls_cert_file;
+  http_options.tls_key_file = config.http_tls_key_file;
   http_options.threads = static_cast<int>(config.threads);
   http_options.max_body_bytes = static_cast<uint64_t>(config.max_body_bytes);
   http_options.max_header_bytes = static_cast<uint32_t>(config.max_header_bytes);

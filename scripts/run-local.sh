@@ -8,7 +8,8 @@
 #
 # Ports: gateway HTTP 8080; gRPC ingest 50051, match 50052, referral 50053, partner-sim 50054,
 # gateway 50055; /metrics on 9101-9105 in the same order. State: ./var (wiped at start unless
-# DEMO_KEEP=1).
+# DEMO_KEEP=1). LIFELINE_RATE_LIMIT sets the gateway's requests per second per principal (default
+# 50; 0 turns the limit off, for benchmarks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,7 +64,8 @@ start ingest-service --listen_address=127.0.0.1:50051 --metrics_address=127.0.0.
   --token_secret_file="$VAR/secrets/id_token.key"
 start gateway --http_address=127.0.0.1:8080 --listen_address=127.0.0.1:50055 \
   --metrics_address=127.0.0.1:9105 --tokens_file=config/demo-tokens.yaml \
-  --audit_file="$VAR/gateway/audit.jsonl" --audit_index_file="$VAR/gateway/audit-index.db"
+  --audit_file="$VAR/gateway/audit.jsonl" --audit_index_file="$VAR/gateway/audit-index.db" \
+  --rate_limit_per_second="${LIFELINE_RATE_LIMIT:-50}"
 
 cli() { "$BIN/lifeline" --gateway 127.0.0.1:8080 "$@"; }
 for port in 50051 50052 50053 50054 50055; do

@@ -6,15 +6,18 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/numbers.h"
@@ -30,7 +33,13 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-class Session;
+// What the server knows of a connection: it can be asked to close.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection if it is waiting for a request; a busy one closes after its answer.
+  virtual void Shutdown() = 0;
+};
 
 // What sessions share with the server; outlives the server while sessions are still around.
 struct SharedState {
@@ -40,7 +49,9 @@ struct SharedState {
 
   std::mutex mu;
   std::condition_variable cv;
-  std::map<uint64_t, std::weak_ptr<Session>> sessions;  // guarded by mu
+  std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
+  // Set when the server speaks TLS (HTTPS): every connection starts with a handshake.
+  std::shared_ptr<asio::ssl::context> tls;
   uint64_t next_session_id = 0;                         // guarded by mu
   int in_flight = 0;                                    // guarded by mu
   // False once the io_context is gone: late completions must not post to it. Guarded by mu.
@@ -54,12 +65,16 @@ HttpServerResponse ErrorResponse(int http_status, std::string status, std::strin
   return response;
 }
 
-// One connection: read a request, hand it to the handler, write the answer, repeat while the
-// client keeps the connection alive. All its work runs on its own strand.
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection: (for TLS, a handshake, then) read a request, hand it to the handler, write the
+// answer, repeat while the client keeps the connection alive. All its work runs on its own
+// strand. `Stream` is beast::tcp_stream (plain HTTP) or TlsStream (HTTPS).
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(tcp::socket socket, std::shared_ptr<SharedState> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {}
+      : stream_(MakeStream(std::move(socket), *state)), state_(std::move(state)) {}
 
   ~Session() {
     std::lock_guard<std::mutex> lock(state_->mu);
@@ -71,29 +86,48 @@ class Session : public std::enable_shared_from_this<Session> {
     {
       std::lock_guard<std::mutex> lock(state_->mu);
       id_ = state_->next_session_id++;
-      state_->sessions[id_] = weak_from_this();
+      state_->sessions[id_] = std::weak_ptr<SessionBase>(this->shared_from_this());
     }
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
+        self->reading_ = true;
+        beast::get_lowest_layer(self->stream_).expires_after(self->state_->options.request_timeout);
+        self->stream_.async_handshake(asio::ssl::stream_base::server, [self](beast::error_code ec) {
+          self->reading_ = false;
+          if (ec) return self->DoClose();  // not TLS, or not a certificate it trusts
+          self->DoRead();
+        });
+      } else {
+        self->DoRead();
+      }
+    });
   }
 
-  // Closes the connection if it is waiting for a request; a busy one closes after its answer.
-  void Shutdown() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->reading_) self->stream_.cancel();
+  void Shutdown() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->reading_) beast::get_lowest_layer(self->stream_).cancel();
     });
   }
 
  private:
+  static Stream MakeStream(tcp::socket socket, const SharedState& state) {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      return Stream(std::move(socket), *state.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
   void DoRead() {
     if (state_->stopping) return DoClose();
     parser_.emplace();
     parser_->body_limit(state_->options.max_body_bytes);
     parser_->header_limit(state_->options.max_header_bytes);
     reading_ = true;
-    stream_.expires_after(state_->options.request_timeout);
+    beast::get_lowest_layer(stream_).expires_after(state_->options.request_timeout);
     http::async_read(
         stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -126,7 +160,7 @@ class Session : public std::enable_shared_from_this<Session> {
     http::request<http::string_body> request = parser_->release();
     keep_alive_ = request.keep_alive();
     head_ = request.method() == http::verb::head;
-    stream_.expires_never();
+    beast::get_lowest_layer(stream_).expires_never();
 
     HttpServerRequest forwarded;
     forwarded.method = std::string(request.method_string());
@@ -135,12 +169,12 @@ class Session : public std::enable_shared_from_this<Session> {
     forwarded.content_type = std::string(request[http::field::content_type]);
     forwarded.body = std::move(request.body());
     beast::error_code peer_error;
-    const tcp::endpoint peer = stream_.socket().remote_endpoint(peer_error);
+    const tcp::endpoint peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(peer_error);
     if (!peer_error) forwarded.peer = peer.address().to_string();
 
     BeginRequest();
     std::shared_ptr<SharedState> state = state_;
-    state_->handler->Handle(std::move(forwarded), [self = shared_from_this(),
+    state_->handler->Handle(std::move(forwarded), [self = this->shared_from_this(),
                                                    state](HttpServerResponse response) {
       std::lock_guard<std::mutex> lock(state->mu);
       if (!state->io_alive) return;
@@ -190,9 +224,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   template <class Message>
   void Send(std::shared_ptr<Message> message) {
-    stream_.expires_after(state_->options.request_timeout);
+    beast::get_lowest_layer(stream_).expires_after(state_->options.request_timeout);
     http::async_write(stream_, *message,
-                      [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                      [self = this->shared_from_this(), message](beast::error_code ec, std::size_t) {
                         self->OnWrite(ec, message->keep_alive());
                       });
   }
@@ -205,11 +239,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void DoClose() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<SharedState> state_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -236,6 +270,21 @@ class HttpServer::Impl {
   }
 
   absl::Status Start() {
+    if (!state_->options.tls_cert_file.empty()) {
+      auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+      beast::error_code ec;
+      tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+      tls->use_certificate_chain_file(state_->options.tls_cert_file, ec);
+      if (!ec) tls->use_private_key_file(state_->options.tls_key_file, asio::ssl::context::pem, ec);
+      if (ec) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "http TLS: cannot load ", state_->options.tls_cert_file, " and ",
+            state_->options.tls_key_file, ": ", ec.message()));
+      }
+      state_->tls = std::move(tls);
+    }
     const std::string& address = state_->options.address;
     const size_t colon = address.rfind(':');
     int port = 0;
@@ -288,7 +337,7 @@ class HttpServer::Impl {
       beast::error_code ignored;
       acceptor_.close(ignored);
     });
-    std::vector<std::shared_ptr<Session>> sessions;
+    std::vector<std::shared_ptr<SessionBase>> sessions;
     {
       std::lock_guard<std::mutex> lock(state_->mu);
       for (auto& [id, weak] : state_->sessions) {
@@ -321,7 +370,14 @@ class HttpServer::Impl {
                                return;
                              }
                              if (!ec && !state_->stopping) {
-                               std::make_shared<Session>(std::move(socket), state_)->Start();
+                               if (state_->tls != nullptr) {
+                                 std::make_shared<Session<TlsStream>>(std::move(socket), state_)
+                                     ->Start();
+                               } else {
+                                 std::make_shared<Session<beast::tcp_stream>>(std::move(socket),
+                                                                            state_)
+                                     ->Start();
+                               }
                              }
                              if (!state_->stopping) DoAccept();
                            });

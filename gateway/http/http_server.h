@@ -24,6 +24,9 @@ struct HttpServerOptions {
   uint64_t max_body_bytes = 8 * 1024 * 1024;
   // Larger request lines plus headers get 431 and the connection is closed.
   uint32_t max_header_bytes = 16 * 1024;
+  // PEM certificate chain and key: when set the server speaks HTTPS only (TLS 1.2 or later).
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // How long Stop waits for requests in flight before closing everything.
   std::chrono::milliseconds drain_timeout{15000};
 };
@@ -38,7 +41,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds, listens and starts the threads. Errors: InvalidArgument (bad address), Unavailable
+  // Loads the TLS files (if any), binds, listens and starts the threads. Errors:
+  // FailedPrecondition (TLS files that do not load), InvalidArgument (bad address), Unavailable
   // (cannot bind).
   absl::Status Start();
 

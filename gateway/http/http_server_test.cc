@@ -9,11 +9,15 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/http/http_client.h"
+#include "common/testing/process.h"
+#include "common/testing/test_pki.h"
 
 namespace lifeline::gateway {
 namespace {
@@ -183,6 +187,71 @@ TEST_F(HttpServerTest, AsyncAnswersAndGracefulStop) {
   EXPECT_EQ(response->status, 200);
   EXPECT_THAT(response->body, HasSubstr("/slow"));
   EXPECT_FALSE(Send("GET", "/after-stop").ok());
+}
+
+// HTTPS: answers a client that trusts the server's CA, and nothing to one that speaks plain HTTP.
+TEST(HttpServerTlsTest, ServesHttpsAndRefusesPlainHttp) {
+  common::testing::TempDir dir;
+  auto certs = common::testing::MakeTestCertificates(dir.path(), "https");
+  ASSERT_TRUE(certs.ok()) << certs.status();
+  EchoHandler handler;
+  HttpServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.tls_cert_file = certs->cert_file;
+  options.tls_key_file = certs->key_file;
+  HttpServer server(options, &handler);
+  ASSERT_TRUE(server.Start().ok());
+
+  asio::io_context io;
+  asio::ssl::context client(asio::ssl::context::tls_client);
+  client.load_verify_file(certs->ca_cert_file);
+  client.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, client);
+  SSL_set_tlsext_host_name(stream.native_handle(), "localhost");
+  stream.set_verify_callback(asio::ssl::host_name_verification("localhost"));
+  beast::get_lowest_layer(stream).connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+  stream.handshake(asio::ssl::stream_base::client);
+  http::request<http::string_body> request(http::verb::get, "/v1/tls", 11);
+  request.set(http::field::host, "localhost");
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response);
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_THAT(response.body(), HasSubstr("GET /v1/tls"));
+
+  // Plain HTTP to the HTTPS port gets no answer (the handshake fails and the server closes).
+  common::HttpRequestOptions plain;
+  plain.port = server.port();
+  plain.target = "/v1/plain";
+  auto answer = common::SendHttpRequest(plain);
+  EXPECT_FALSE(answer.ok() && answer->status == 200);
+  EXPECT_EQ(handler.calls.load(), 1);
+
+  // A client that does not trust the server's CA cannot complete the handshake.
+  auto other = common::testing::MakeTestCertificates(dir.path(), "other");
+  ASSERT_TRUE(other.ok());
+  asio::ssl::context wary(asio::ssl::context::tls_client);
+  wary.load_verify_file(other->ca_cert_file);
+  wary.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> refused(io, wary);
+  beast::get_lowest_layer(refused).connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+  beast::error_code ec;
+  refused.handshake(asio::ssl::stream_base::client, ec);
+  EXPECT_TRUE(ec);
+  server.Stop();
+}
+
+TEST(HttpServerTlsTest, FilesThatDoNotLoadFailTheStart) {
+  EchoHandler handler;
+  HttpServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.tls_cert_file = "/nonexistent/cert.pem";
+  options.tls_key_file = "/nonexistent/key.pem";
+  HttpServer server(options, &handler);
+  EXPECT_EQ(server.Start().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(HttpServerStartTest, RejectsBadAddressAndBusyPort) {

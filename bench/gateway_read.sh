@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The gateway's read path under load (issue #14's goal: GET /v1/clues/{id} at 10,000 requests/s
+# or more with p99 at most 20 ms, wrk -c64, on this 2-core machine), and its overhead against
+# calling match-service directly in the same run. Starts the suite with scripts/run-local.sh
+# (release build, secured as in production, a generated county of READ_PERSONS people, default
+# 50,000, the gateway's rate limit off), then runs wrk against one clue for READ_SECONDS (default
+# 20) and lifeline-getclue-load against match-service for as long, with the same 64 connections.
+# Bounded: start-up gives up after 600 s.
+#
+#   bash bench/gateway_read.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PERSONS=${READ_PERSONS:-50000}
+SECONDS_RUN=${READ_SECONDS:-20}
+BIN=${LIFELINE_BIN:-build/release/bin}
+GW=http://127.0.0.1:8080
+TOKEN=demo-procurator-token
+command -v wrk >/dev/null || { echo "gateway_read: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+[ -x "$BIN/lifeline-getclue-load" ] || { echo "gateway_read: build lifeline-getclue-load (release preset)" >&2; exit 1; }
+log=$(mktemp /tmp/lifeline-gateway-read-XXXXXX.log)
+
+LIFELINE_RATE_LIMIT=0 DEMO_PERSONS=$PERSONS bash scripts/run-local.sh > "$log" 2>&1 &
+demo=$!
+cleanup() {
+  kill -TERM "$demo" 2>/dev/null || true
+  wait "$demo" 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+for _ in $(seq 600); do
+  if grep -q "== Running" "$log"; then break; fi
+  if ! kill -0 "$demo" 2>/dev/null; then echo "gateway_read: the suite stopped:"; tail -20 "$log"; exit 1; fi
+  sleep 1
+done
+grep -q "== Running" "$log" || { echo "gateway_read: the suite did not start in 600 s"; exit 1; }
+
+clue=$(curl -sf -H "Authorization: Bearer $TOKEN" "$GW/v1/clues?page_size=1" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["clues"][0]["clueId"])')
+echo "== GET /v1/clues/$clue through the gateway: wrk -t2 -c64 -d${SECONDS_RUN}s"
+wrk -t2 -c64 -d"${SECONDS_RUN}s" --latency -H "Authorization: Bearer $TOKEN" "$GW/v1/clues/$clue" |
+  tee /tmp/lifeline-gateway-read-wrk.txt | grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors" || true
+gateway_rps=$(awk '/Requests\/sec/ {print $2}' /tmp/lifeline-gateway-read-wrk.txt)
+
+echo "== MatchService.GetClue directly (mutual TLS, caller token): 64 connections, ${SECONDS_RUN}s"
+export LIFELINE_TLS_CERT_FILE=var/secrets/tls.pem LIFELINE_TLS_KEY_FILE=var/secrets/tls.key
+export LIFELINE_TLS_CA_FILE=var/secrets/ca.pem LIFELINE_CALLER_KEY_FILE=var/secrets/caller.keys
+direct=$("$BIN/lifeline-getclue-load" --target 127.0.0.1:50052 --clue "$clue" --connections 64 \
+  --seconds "$SECONDS_RUN")
+echo "$direct"
+direct_rps=$(echo "$direct" | sed -E 's/.* = ([0-9]+) calls\/s.*/\1/')
+python3 -c "print('== gateway/direct throughput ratio: %.2f' % (float('$gateway_rps') / float('$direct_rps')))"
