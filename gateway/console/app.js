@@ -215,8 +215,9 @@
   async function review(clueId, body) {
     try {
       await api("POST", "/v1/clues/" + encodeURIComponent(clueId) + ":review", body);
-      notice("info", t("saved"));
+      // The page shows the new state before it says so.
       await cluePage(clueId);
+      notice("info", t("saved"));
     } catch (e) {
       showError(e);
     }
@@ -326,8 +327,8 @@
   async function transition(referralId, toState, note) {
     try {
       await api("POST", "/v1/referrals/" + encodeURIComponent(referralId) + ":transition", { toState, note });
-      notice("info", t("saved"));
       await inboxPage();
+      notice("info", t("saved"));
     } catch (e) {
       showError(e);
     }
@@ -362,7 +363,7 @@
       const pair = m.pair || {};
       const resolve = (decision) => api("POST", "/v1/possible-matches:resolve",
         { recordA: pair.recordA, recordB: pair.recordB, decision })
-        .then(() => { notice("info", t("saved")); return matchesPage(); }).catch(showError);
+        .then(() => matchesPage()).then(() => notice("info", t("saved"))).catch(showError);
       return el("tr", { "data-testid": "match-row" }, el("td", {}, pair.recordA), el("td", {}, pair.recordB),
         el("td", {}, (pair.weight || 0).toFixed(2)),
         el("td", {}, (pair.fields || []).map((f) => el("span", { class: "tag" }, f.field + " " + f.level))),
@@ -397,8 +398,9 @@
         (e.subjects || []).length ? el("div", { class: "muted" }, (e.subjects || []).join(" ")) : null),
       el("td", {}, Object.entries(e.decision || {}).map(([k, v]) => k + "=" + t(v)).join(" ")),
       el("td", {}, String(e.status))));
-    page("audit_title", filters, table(["time", "user", "role", "rpc", "subjects", "decision", "status"], rows,
-      "audit-table"));
+    const result = table(["time", "user", "role", "rpc", "subjects", "decision", "status"], rows, "audit-table");
+    result.dataset.query = query.toString();  // which filters this table answers
+    page("audit_title", filters, result);
   }
 
   // --- routing ----------------------------------------------------------------------------

@@ -70,7 +70,8 @@ try {
     await shot(page, "01-clue-list");
     await row.click();
     await page.getByTestId("clue-detail").waitFor();
-    check((await page.getByTestId("clue-status").textContent()) === "待审查", "the clue is pending (Chinese)");
+    await page.getByTestId("clue-status").filter({ hasText: "待审查" }).waitFor();
+    check(true, "the clue is pending (Chinese)");
     check(await page.getByTestId("evidence-table").locator("tbody tr").count() > 0, "evidence is shown");
     const person = await page.getByTestId("clue-person").textContent();
     const idCell = await page.locator(".grid").textContent();
@@ -82,8 +83,8 @@ try {
     await page.getByTestId("approve-amount").fill("30000");
     await page.getByTestId("approve-reason").fill("家庭困难经乡镇核实");
     await page.getByTestId("approve").click();
-    await page.locator("#notice.info").waitFor();
-    check((await page.getByTestId("clue-status").textContent()) === "已批准", "approved");
+    await page.getByTestId("clue-status").filter({ hasText: "已批准" }).waitFor();
+    check(await page.locator("#notice.info").isVisible(), "approved, and the page says it was saved");
     // The plan opens asynchronously: reload until the clue links it.
     let planLink = null;
     for (let i = 0; i < 60 && !planLink; i++) {
@@ -157,7 +158,7 @@ try {
     await page.getByTestId("audit-table").waitFor();
     await page.getByTestId("audit-subject").fill(clueId);
     await page.getByTestId("audit-apply").click();
-    await page.waitForURL(/subject=/);
+    await page.locator(`[data-testid=audit-table][data-query*="subject=${clueId}"]`).waitFor();
     await page.getByTestId("audit-row").first().waitFor();
     const text = await page.getByTestId("audit-table").textContent();
     check(text.includes("ReviewClue") && text.includes("amount_fen=3000000"), "the audit log shows the approval");
