@@ -42,14 +42,15 @@ int main(int argc, char** argv) {
     if (flag == "--seconds") seconds = std::clamp(std::atoi(argv[i + 1]), 1, 600);
   }
   if (clue.empty()) {
-    std::fprintf(stderr, "usage: %s --target HOST:PORT --clue CLUE_ID [--connections N] [--seconds S]\n",
+    std::fprintf(stderr,
+                 "usage: %s --target HOST:PORT --clue CLUE_ID [--connections N] [--seconds S]\n",
                  argv[0]);
     return 2;
   }
   namespace common = lifeline::common;
   if (!Env("LIFELINE_TLS_CERT_FILE").empty()) {
-    common::SetClientTls({Env("LIFELINE_TLS_CERT_FILE"), Env("LIFELINE_TLS_KEY_FILE"),
-                          Env("LIFELINE_TLS_CA_FILE")});
+    common::SetClientTls(
+        {Env("LIFELINE_TLS_CERT_FILE"), Env("LIFELINE_TLS_KEY_FILE"), Env("LIFELINE_TLS_CA_FILE")});
   }
   if (!Env("LIFELINE_CALLER_KEY_FILE").empty()) {
     auto tokens = common::CallerTokens::Open(Env("LIFELINE_CALLER_KEY_FILE"));
@@ -105,12 +106,14 @@ int main(int argc, char** argv) {
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto percentile = [&](double p) {
     if (latencies_ms.empty()) return 0.0;
-    return latencies_ms[std::min(latencies_ms.size() - 1,
-                                 static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
+    return latencies_ms[std::min(
+        latencies_ms.size() - 1,
+        static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
   };
-  std::printf("direct GetClue: %zu calls in %.1f s = %.0f calls/s; p50 %.2f ms, p99 %.2f ms; "
-              "errors %lld\n",
-              latencies_ms.size(), elapsed, static_cast<double>(latencies_ms.size()) / elapsed,
-              percentile(0.50), percentile(0.99), static_cast<long long>(errors.load()));
+  std::printf(
+      "direct GetClue: %zu calls in %.1f s = %.0f calls/s; p50 %.2f ms, p99 %.2f ms; "
+      "errors %lld\n",
+      latencies_ms.size(), elapsed, static_cast<double>(latencies_ms.size()) / elapsed,
+      percentile(0.50), percentile(0.99), static_cast<long long>(errors.load()));
   return latencies_ms.empty() ? 1 : 0;
 }

@@ -70,8 +70,9 @@ void Bind(common::FlagSet* flags, GatewayConfig* config) {
   flags->String("http_tls_cert_file", &config->http_tls_cert_file,
                 "PEM certificate chain: the HTTP front speaks HTTPS only");
   flags->String("http_tls_key_file", &config->http_tls_key_file, "PEM key of http_tls_cert_file");
-  flags->Bool("insecure_http", &config->insecure_http,
-              "plain HTTP on a non-loopback http_address (only behind a proxy that terminates TLS)");
+  flags->Bool(
+      "insecure_http", &config->insecure_http,
+      "plain HTTP on a non-loopback http_address (only behind a proxy that terminates TLS)");
   flags->Check([config]() -> absl::Status {
     if (config->http_tls_cert_file.empty() != config->http_tls_key_file.empty()) {
       return absl::InvalidArgumentError("http_tls_cert_file and http_tls_key_file go together");

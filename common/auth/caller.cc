@@ -72,6 +72,15 @@ std::shared_ptr<const std::vector<JwtKey>> CallerTokens::Keys() const {
 absl::StatusOr<std::string> CallerTokens::Sign(const Caller& caller, absl::Time now) const {
   auto keys = Keys();
   if (keys == nullptr || keys->empty()) return absl::InvalidArgumentError("no caller key");
+  const std::string cache_key = absl::StrCat(caller.user, "\n", caller.role, "\n", caller.scope);
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = signed_.find(cache_key);
+    if (it != signed_.end() && it->second.keys == keys && now >= it->second.issued &&
+        now - it->second.issued < kLifetime / 2) {
+      return it->second.token;
+    }
+  }
   JwtClaims claims;
   claims.issuer = kIssuer;
   claims.audience = {kAudience};
@@ -80,12 +89,28 @@ absl::StatusOr<std::string> CallerTokens::Sign(const Caller& caller, absl::Time 
   claims.expires = now + kLifetime;
   if (!caller.role.empty()) claims.strings["role"] = caller.role;
   if (!caller.scope.empty()) claims.strings["scope"] = caller.scope;
-  return SignJwt(claims, keys->front());
+  absl::StatusOr<std::string> token = SignJwt(claims, keys->front());
+  if (token.ok()) {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    if (signed_.size() >= kMaxCached) signed_.clear();
+    signed_[cache_key] = Signed{*token, now, keys};
+  }
+  return token;
 }
 
 absl::StatusOr<Caller> CallerTokens::Verify(std::string_view token, absl::Time now) const {
   auto keys = Keys();
   if (keys == nullptr) return absl::UnauthenticatedError("no caller key");
+  {
+    std::lock_guard<std::mutex> lock(cache_mu_);
+    auto it = verified_.find(std::string(token));
+    if (it != verified_.end() && it->second.keys == keys) {
+      // The same checks a fresh verification's expiry makes (with its leeway).
+      if (now < it->second.expires + absl::Seconds(30)) return it->second.caller;
+      verified_.erase(it);
+      return absl::UnauthenticatedError("token expired");
+    }
+  }
   JwtExpectations expected;
   expected.issuer = kIssuer;
   expected.audience = kAudience;
@@ -99,6 +124,9 @@ absl::StatusOr<Caller> CallerTokens::Verify(std::string_view token, absl::Time n
   if (auto it = claims->strings.find("scope"); it != claims->strings.end()) {
     caller.scope = it->second;
   }
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  if (verified_.size() >= kMaxCached) verified_.clear();
+  verified_[std::string(token)] = Verified{caller, claims->expires, keys};
   return caller;
 }
 

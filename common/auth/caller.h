@@ -12,8 +12,10 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <grpcpp/client_context.h>
@@ -78,6 +80,26 @@ class CallerTokens {
 
   std::unique_ptr<ReloadingKeyFile> file_;
   std::shared_ptr<const std::vector<JwtKey>> fixed_;
+
+  // A caller's token is reused while it has more than half its life left, and a token that
+  // verified is remembered until it expires: the gateway sends the same principal's token many
+  // times a second, and parsing and checking it again each time cost more than the call.
+  struct Signed {
+    std::string token;
+    absl::Time issued;
+    // The keys it was signed with (a rotation signs anew); held, so no other set reuses the
+    // address.
+    std::shared_ptr<const std::vector<JwtKey>> keys;
+  };
+  struct Verified {
+    Caller caller;
+    absl::Time expires;
+    std::shared_ptr<const std::vector<JwtKey>> keys;  // what it verified against (held, as above)
+  };
+  static constexpr size_t kMaxCached = 10000;
+  mutable std::mutex cache_mu_;
+  mutable std::unordered_map<std::string, Signed> signed_;      // by user|role|scope
+  mutable std::unordered_map<std::string, Verified> verified_;  // by token
 };
 
 // Installs this process's caller tokens (null: none, plain metadata trusted) and the name it

@@ -36,6 +36,29 @@ TEST(CallerTokensTest, RoundTripsTheCaller) {
   EXPECT_TRUE(tokens->Verify(*internal, now)->internal());
 }
 
+// A principal's token is reused for half its life (the gateway sends many a second) and a
+// remembered verification still ends at the token's expiry.
+TEST(CallerTokensTest, ReusesTokensWithinHalfTheirLifeAndStillExpiresThem) {
+  auto tokens = CallerTokens::FromKeys({Key("k1", 'a')});
+  const absl::Time now = absl::Now();
+  auto first = tokens->Sign({"u", kRoleProcurator, "34"}, now);
+  auto again = tokens->Sign({"u", kRoleProcurator, "34"}, now + absl::Seconds(30));
+  auto later = tokens->Sign({"u", kRoleProcurator, "34"}, now + CallerTokens::kLifetime / 2);
+  auto other = tokens->Sign({"u", kRoleProcurator, "3401"}, now);
+  ASSERT_TRUE(first.ok() && again.ok() && later.ok() && other.ok());
+  EXPECT_EQ(*first, *again);
+  EXPECT_NE(*first, *later);
+  EXPECT_NE(*first, *other);
+  ASSERT_TRUE(tokens->Verify(*first, now).ok());
+  EXPECT_EQ(tokens->Verify(*first, now + absl::Seconds(60))->scope, "34");
+  EXPECT_EQ(
+      tokens->Verify(*first, now + CallerTokens::kLifetime + absl::Minutes(1)).status().code(),
+      absl::StatusCode::kUnauthenticated);
+  // Another key set does not take the remembered answer.
+  auto rotated = CallerTokens::FromKeys({Key("k1", 'b')});
+  EXPECT_FALSE(rotated->Verify(*first, now).ok());
+}
+
 TEST(CallerTokensTest, RefusesOldAndForeignTokens) {
   auto tokens = CallerTokens::FromKeys({Key("k1", 'a')});
   auto other = CallerTokens::FromKeys({Key("k1", 'b')});

@@ -52,8 +52,8 @@ struct SharedState {
   std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
   // Set when the server speaks TLS (HTTPS): every connection starts with a handshake.
   std::shared_ptr<asio::ssl::context> tls;
-  uint64_t next_session_id = 0;                         // guarded by mu
-  int in_flight = 0;                                    // guarded by mu
+  uint64_t next_session_id = 0;  // guarded by mu
+  int in_flight = 0;             // guarded by mu
   // False once the io_context is gone: late completions must not post to it. Guarded by mu.
   bool io_alive = true;
 };
@@ -169,7 +169,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     forwarded.content_type = std::string(request[http::field::content_type]);
     forwarded.body = std::move(request.body());
     beast::error_code peer_error;
-    const tcp::endpoint peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(peer_error);
+    const tcp::endpoint peer =
+        beast::get_lowest_layer(stream_).socket().remote_endpoint(peer_error);
     if (!peer_error) forwarded.peer = peer.address().to_string();
 
     BeginRequest();
@@ -225,10 +226,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   template <class Message>
   void Send(std::shared_ptr<Message> message) {
     beast::get_lowest_layer(stream_).expires_after(state_->options.request_timeout);
-    http::async_write(stream_, *message,
-                      [self = this->shared_from_this(), message](beast::error_code ec, std::size_t) {
-                        self->OnWrite(ec, message->keep_alive());
-                      });
+    http::async_write(
+        stream_, *message,
+        [self = this->shared_from_this(), message](beast::error_code ec, std::size_t) {
+          self->OnWrite(ec, message->keep_alive());
+        });
   }
 
   void OnWrite(beast::error_code ec, bool keep_alive) {
@@ -279,9 +281,9 @@ class HttpServer::Impl {
       tls->use_certificate_chain_file(state_->options.tls_cert_file, ec);
       if (!ec) tls->use_private_key_file(state_->options.tls_key_file, asio::ssl::context::pem, ec);
       if (ec) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "http TLS: cannot load ", state_->options.tls_cert_file, " and ",
-            state_->options.tls_key_file, ": ", ec.message()));
+        return absl::FailedPreconditionError(
+            absl::StrCat("http TLS: cannot load ", state_->options.tls_cert_file, " and ",
+                         state_->options.tls_key_file, ": ", ec.message()));
       }
       state_->tls = std::move(tls);
     }
@@ -364,23 +366,20 @@ class HttpServer::Impl {
 
  private:
   void DoAccept() {
-    acceptor_.async_accept(asio::make_strand(io_),
-                           [this](beast::error_code ec, tcp::socket socket) {
-                             if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
-                               return;
-                             }
-                             if (!ec && !state_->stopping) {
-                               if (state_->tls != nullptr) {
-                                 std::make_shared<Session<TlsStream>>(std::move(socket), state_)
-                                     ->Start();
-                               } else {
-                                 std::make_shared<Session<beast::tcp_stream>>(std::move(socket),
-                                                                            state_)
-                                     ->Start();
-                               }
-                             }
-                             if (!state_->stopping) DoAccept();
-                           });
+    acceptor_.async_accept(
+        asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+          if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+            return;
+          }
+          if (!ec && !state_->stopping) {
+            if (state_->tls != nullptr) {
+              std::make_shared<Session<TlsStream>>(std::move(socket), state_)->Start();
+            } else {
+              std::make_shared<Session<beast::tcp_stream>>(std::move(socket), state_)->Start();
+            }
+          }
+          if (!state_->stopping) DoAccept();
+        });
   }
 
   asio::io_context io_;
