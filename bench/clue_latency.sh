@@ -17,25 +17,9 @@ cd "$(dirname "$0")/.."
 SAMPLES=${LATENCY_SAMPLES:-30}
 PERSONS=${LATENCY_PERSONS:-50000}
 GW=http://127.0.0.1:8080
-log=$(mktemp /tmp/lifeline-clue-latency-XXXXXX.log)
-
-# Polling as fast as it does, the bench is not one user: the gateway's rate limit is off.
-LIFELINE_RATE_LIMIT=0 DEMO_PERSONS=$PERSONS bash scripts/run-local.sh > "$log" 2>&1 &
-demo=$!
-cleanup() {
-  # TERM: a background job of a script ignores INT; run-local.sh stops its services on either.
-  kill -TERM "$demo" 2>/dev/null || true
-  wait "$demo" 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
-echo "== starting the suite with $PERSONS generated persons (log: $log)"
-for _ in $(seq 600); do
-  grep -q "^== Running" "$log" && break
-  kill -0 "$demo" 2>/dev/null || { echo "clue_latency: run-local.sh stopped:"; tail -20 "$log"; exit 1; }
-  sleep 1
-done
-grep -q "^== Running" "$log" || { echo "clue_latency: the suite did not start in 600 s" >&2; exit 1; }
+# shellcheck source=bench/suite_in_background.sh
+source bench/suite_in_background.sh
+start_suite "$PERSONS" clue-latency
 
 now_ms() { date +%s%3N; }
 post() {  # token, path, body

@@ -18,22 +18,9 @@ GW=http://127.0.0.1:8080
 TOKEN=demo-procurator-token
 command -v wrk >/dev/null || { echo "gateway_read: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 [ -x "$BIN/lifeline-getclue-load" ] || { echo "gateway_read: build lifeline-getclue-load (release preset)" >&2; exit 1; }
-log=$(mktemp /tmp/lifeline-gateway-read-XXXXXX.log)
-
-LIFELINE_RATE_LIMIT=0 DEMO_PERSONS=$PERSONS bash scripts/run-local.sh > "$log" 2>&1 &
-demo=$!
-cleanup() {
-  kill -TERM "$demo" 2>/dev/null || true
-  wait "$demo" 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
-for _ in $(seq 600); do
-  if grep -q "== Running" "$log"; then break; fi
-  if ! kill -0 "$demo" 2>/dev/null; then echo "gateway_read: the suite stopped:"; tail -20 "$log"; exit 1; fi
-  sleep 1
-done
-grep -q "== Running" "$log" || { echo "gateway_read: the suite did not start in 600 s"; exit 1; }
+# shellcheck source=bench/suite_in_background.sh
+source bench/suite_in_background.sh
+start_suite "$PERSONS" gateway-read
 
 clue=$(curl -sf -H "Authorization: Bearer $TOKEN" "$GW/v1/clues?page_size=1" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["clues"][0]["clueId"])')
