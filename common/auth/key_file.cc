@@ -1,10 +1,8 @@
 #include "common/auth/key_file.h"
 
 #include <algorithm>
-#include <fstream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,18 +17,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
+#include "common/config/flags.h"
 #include <sys/stat.h>
 
 namespace lifeline::common {
 namespace {
-
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read key file ", path));
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 bool StatFile(const std::string& path, int64_t* mtime_ns, int64_t* size) {
   struct stat st {};
@@ -86,7 +77,7 @@ absl::StatusOr<std::vector<JwtKey>> ParseKeyFile(const std::string& text, const 
       const std::string pem_path = absl::StartsWith(fields[2], "/") || dir.empty()
                                        ? fields[2]
                                        : absl::StrCat(dir, "/", fields[2]);
-      auto pem = ReadWholeFile(pem_path);
+      auto pem = ReadFile(pem_path);
       if (!pem.ok()) return absl::NotFoundError(absl::StrCat(where, ": ", pem.status().message()));
       auto key = JwtKey::Rs256FromPem(fields[0], *pem);
       if (!key.ok())
@@ -102,7 +93,7 @@ absl::StatusOr<std::vector<JwtKey>> ParseKeyFile(const std::string& text, const 
 }
 
 absl::StatusOr<std::vector<JwtKey>> LoadKeyFile(const std::string& path) {
-  auto text = ReadWholeFile(path);
+  auto text = ReadFile(path);
   if (!text.ok()) return text.status();
   const size_t slash = path.rfind('/');
   return ParseKeyFile(*text, slash == std::string::npos ? "" : path.substr(0, slash), path);

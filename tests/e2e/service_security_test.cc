@@ -135,8 +135,14 @@ TEST_F(ServiceSecurityTest, EveryMethodRefusesCallersWithoutAValidToken) {
                 });
   EXPECT_TRUE(signed_call.ok()) << signed_call.error_message();
 
-  // Nothing an intruder sent was stored: the partner directory is the configured one.
-  EXPECT_EQ(suite_->Metrics("referral-service").find("intruder"), std::string::npos);
+  // The refusals happened in the services themselves (not on the way): each counted every
+  // refused call of its methods as UNAUTHENTICATED.
+  for (const Upstream& upstream : kUpstreams) {
+    EXPECT_GE(MetricSum(suite_->Metrics(upstream.binary), "grpc_server_handled_total",
+                        {"grpc_code=\"UNAUTHENTICATED\""}),
+              4.0 * static_cast<double>(MethodsOf(upstream.service).size()))
+        << upstream.binary;
+  }
 }
 
 // Fills every text field of `message`, and of the messages it holds directly, with `size` bytes.
