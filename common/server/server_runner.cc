@@ -44,6 +44,9 @@
 namespace lifeline::common {
 namespace {
 
+// Worker threads of the synchronous server kept waiting for calls (see Start).
+constexpr int kMaxPollers = 8;
+
 // Signals reach Wait() through this process-wide pipe. It is never drained: once the process has
 // been told to stop, every Wait(), current or later, returns.
 std::atomic<int> g_signal_pipe_write_fd{-1};
@@ -299,6 +302,11 @@ absl::Status ServerRunner::Start() {
   // gRPC binds with SO_REUSEPORT by default, which would let a second server silently share a
   // port that is already taken; a taken port must be an error.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // The synchronous server ends a worker thread whose call is done once two others poll for work,
+  // and starts another for the next call: under 64 concurrent calls a new thread per call or so
+  // (GetClue, 2 cores: 6,510 calls/s with the default 2, 6,988 with 8 kept polling).
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 2);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxPollers);
   for (grpc::Service* service : services_) builder.RegisterService(service);
   // grpc.reflection.v1 beside the plugin's v1alpha; its service list is filled below.
   reflection_v1_ = std::make_unique<ReflectionV1Service>(&service_names_);

@@ -327,6 +327,53 @@ absl::StatusOr<std::unique_ptr<Database>> Database::OpenReader(const std::string
   return db;
 }
 
+absl::StatusOr<std::unique_ptr<ReadPool>> ReadPool::Open(Database* writer, const std::string& path,
+                                                         int connections) {
+  std::unique_ptr<ReadPool> pool(new ReadPool(writer));
+  if (Database::InMemory(path)) return pool;
+  for (int i = 0; i < connections; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Database> reader, Database::OpenReader(path));
+    pool->idle_.push_back(reader.get());
+    pool->readers_.push_back(std::move(reader));
+  }
+  return pool;
+}
+
+absl::Status ReadPool::Read(const std::function<absl::Status(Database&)>& fn) {
+  if (readers_.empty()) return writer_->Run([&] { return fn(*writer_); });
+  Database* db = nullptr;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    returned_.wait(lock, [&] { return !idle_.empty(); });
+    db = idle_.back();
+    idle_.pop_back();
+  }
+  absl::Status status = db->Run([&]() -> absl::Status {
+    RETURN_IF_ERROR(db->Exec("BEGIN"));
+    absl::Status read = fn(*db);
+    // Ends the snapshot whatever `fn` returned; a COMMIT of reads writes nothing.
+    absl::Status ended = db->Exec(read.ok() ? "COMMIT" : "ROLLBACK");
+    // A connection lent again must not still be inside this transaction.
+    if (!ended.ok()) db->Exec("ROLLBACK").IgnoreError();
+    return read.ok() ? ended : read;
+  });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(db);
+  }
+  returned_.notify_one();
+  return status;
+}
+
+std::vector<std::string> ReadPool::CompiledSql() const {
+  if (readers_.empty()) return writer_->CompiledSql();
+  std::set<std::string> all;
+  for (const auto& reader : readers_) {
+    for (std::string& sql : reader->CompiledSql()) all.insert(std::move(sql));
+  }
+  return std::vector<std::string>(all.begin(), all.end());
+}
+
 Database::~Database() {
   checkpointer_.reset();
   {

@@ -2,6 +2,7 @@
 // migrations keyed on PRAGMA user_version, transactions as a callback.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -216,6 +217,40 @@ class Database {
   int transaction_depth_ = 0;
   // Set when a nested InTransaction failed; the outermost one then rolls back.
   bool rollback_only_ = false;
+};
+
+// Connections for reads beside a file database's writer: a handful of OpenReader connections
+// that Read lends out one at a time, so reads run side by side and never wait for the writer's
+// transaction (a batch of records holds the writer for seconds). Each Read is one read
+// transaction (BEGIN ... COMMIT): its statements see one commit, and the WAL's read lock is
+// taken once, not once per statement. An in-memory database, which no other connection can
+// share, reads on its writer. Thread-safe.
+class ReadPool {
+ public:
+  // `connections` readers of the database at `path`, which `writer` (outliving the pool) has
+  // opened and migrated; none for an in-memory `path` or `connections` < 1.
+  // Errors: Unavailable if a connection cannot be opened.
+  static absl::StatusOr<std::unique_ptr<ReadPool>> Open(Database* writer, const std::string& path,
+                                                        int connections);
+
+  // Runs `fn` with an idle connection inside one read transaction (the writer inside Run for an
+  // in-memory database), waiting while every connection is lent. Errors: those of `fn`, or of
+  // BEGIN/COMMIT.
+  absl::Status Read(const std::function<absl::Status(Database&)>& fn);
+
+  // Every SQL text the readers (or, in memory, the writer) compiled, for query-plan tests.
+  std::vector<std::string> CompiledSql() const;
+  // Reader connections (0: reads use the writer).
+  int size() const { return static_cast<int>(readers_.size()); }
+
+ private:
+  explicit ReadPool(Database* writer) : writer_(writer) {}
+
+  Database* writer_;
+  std::vector<std::unique_ptr<Database>> readers_;
+  std::mutex mu_;
+  std::condition_variable returned_;
+  std::vector<Database*> idle_;  // guarded by mu_
 };
 
 namespace internal {

@@ -340,6 +340,83 @@ TEST(DatabaseTest, ReaderDoesNotWaitForTheWritersTransaction) {
   EXPECT_FALSE(Database::InMemory(path));
 }
 
+// A read pool lends its connections side by side, each Read sees one commit from its first
+// statement to its last, and the pool's readers refuse to write.
+TEST(ReadPoolTest, ReadsRunSideBySideOnOneSnapshotEach) {
+  TempDir dir;
+  const std::string path = dir.path() + "/d.db";
+  std::unique_ptr<Database> writer = OpenOrDie(path);
+  ASSERT_TRUE(writer->Migrate(Schema()).ok());
+  ASSERT_TRUE(writer->InTransaction([&] { return InsertItem(*writer, "first", 1); }).ok());
+  absl::StatusOr<std::unique_ptr<ReadPool>> pool = ReadPool::Open(writer.get(), path, 2);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  EXPECT_EQ((*pool)->size(), 2);
+
+  // Two reads hold a connection each at the same time (one connection would deadlock here, so
+  // the wait is bounded and the test fails instead).
+  std::atomic<int> inside{0};
+  auto meet = [&](Database&) -> absl::Status {
+    ++inside;
+    for (int i = 0; i < 5000 && inside < 2; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return inside >= 2 ? absl::OkStatus() : absl::DeadlineExceededError("read alone");
+  };
+  absl::Status other;
+  std::thread second([&] { other = (*pool)->Read(meet); });
+  EXPECT_TRUE((*pool)->Read(meet).ok());
+  second.join();
+  EXPECT_TRUE(other.ok()) << other;
+
+  // A commit between a read's two statements is not seen by the second.
+  int64_t before = -1;
+  int64_t after = -1;
+  ASSERT_TRUE((*pool)
+                  ->Read([&](Database& db) -> absl::Status {
+                    before = CountItems(db);
+                    RETURN_IF_ERROR(
+                        writer->InTransaction([&] { return InsertItem(*writer, "second", 2); }));
+                    after = CountItems(db);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(before, 1);
+  EXPECT_EQ(after, 1);
+  // The next read sees it; a read that fails ends its transaction and leaves the connection fit.
+  EXPECT_EQ((*pool)->Read([](Database&) { return absl::NotFoundError("no"); }).code(),
+            absl::StatusCode::kNotFound);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*pool)
+                    ->Read([&](Database& db) -> absl::Status {
+                      EXPECT_EQ(CountItems(db), 2);
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  EXPECT_FALSE((*pool)->Read([](Database& db) { return InsertItem(db, "refused", 3); }).ok());
+  EXPECT_EQ(CountItems(*writer), 2);
+  const std::vector<std::string> compiled = (*pool)->CompiledSql();
+  EXPECT_NE(std::find(compiled.begin(), compiled.end(), "SELECT COUNT(*) FROM items"),
+            compiled.end());
+}
+
+// An in-memory database has no other connections: reads run on the writer.
+TEST(ReadPoolTest, InMemoryReadsOnTheWriter) {
+  std::unique_ptr<Database> writer = OpenOrDie(":memory:");
+  ASSERT_TRUE(writer->Migrate(Schema()).ok());
+  ASSERT_TRUE(writer->InTransaction([&] { return InsertItem(*writer, "only", 1); }).ok());
+  absl::StatusOr<std::unique_ptr<ReadPool>> pool = ReadPool::Open(writer.get(), ":memory:", 4);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  EXPECT_EQ((*pool)->size(), 0);
+  ASSERT_TRUE((*pool)
+                  ->Read([&](Database& db) -> absl::Status {
+                    EXPECT_EQ(&db, writer.get());
+                    EXPECT_EQ(CountItems(db), 1);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+}
+
 TEST(DatabaseTest, NestedTransactionJoinsOuter) {
   std::unique_ptr<Database> db = OpenOrDie(":memory:");
   ASSERT_TRUE(db->Migrate(Schema()).ok());

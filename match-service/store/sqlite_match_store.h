@@ -13,12 +13,19 @@
 
 namespace lifeline::match {
 
-// Thread-safe: every operation runs under the Database's lock.
+// Thread-safe: writes run under the writing connection's lock; reads (GetClue, ListClues,
+// GetPerson, ListLinks, ListPossibleMatches, CountClues) each take one of the read pool's
+// connections for one snapshot, beside each other and beside a write.
 class SqliteMatchStore : public MatchStore {
  public:
-  // Opens (creating and migrating) the database at `path` (":memory:" for tests).
+  // Reader connections by default: enough for reads on every core to run at once while a batch
+  // of records holds the writer.
+  static constexpr int kReadConnections = 4;
+  // Opens (creating and migrating) the database at `path` (":memory:" for tests: reads then use
+  // the one connection) with `read_connections` readers beside the writer.
   // Errors: Unavailable, FailedPrecondition (database newer than the code), Internal.
-  static absl::StatusOr<std::unique_ptr<SqliteMatchStore>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<SqliteMatchStore>> Open(
+      const std::string& path, int read_connections = kReadConnections);
 
   // The schema steps, for tests that build an older database.
   static std::vector<common::Migration> Migrations();
@@ -68,17 +75,20 @@ class SqliteMatchStore : public MatchStore {
 
   // The outbox holding plan requests (topic kReferralTopic), for the dispatcher.
   common::Outbox* outbox() { return &outbox_; }
-  // The connection, for tests that check query plans.
+  // The writing connection, for tests that check query plans.
   common::Database* database() { return db_.get(); }
+  // Every SQL text compiled by the writer and the readers, for the same tests.
+  std::vector<std::string> CompiledSql() const;
 
  private:
   class Transaction;
-  explicit SqliteMatchStore(std::unique_ptr<common::Database> db);
+  SqliteMatchStore(std::unique_ptr<common::Database> db, std::unique_ptr<common::ReadPool> reads);
 
-  absl::StatusOr<PersonView> LoadPerson(const std::string& person_id);
-  absl::StatusOr<ClueView> LoadClueView(const std::string& clue_id);
+  static absl::StatusOr<PersonView> LoadPerson(common::Database& db, const std::string& person_id);
+  static absl::StatusOr<ClueView> LoadClueView(common::Database& db, const std::string& clue_id);
 
   std::unique_ptr<common::Database> db_;
+  std::unique_ptr<common::ReadPool> reads_;
   common::Outbox outbox_;
 };
 
