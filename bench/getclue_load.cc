@@ -1,8 +1,12 @@
 // lifeline-getclue-load: calls MatchService.GetClue directly (mutual TLS and a caller token from
 // the LIFELINE_TLS_* / LIFELINE_CALLER_KEY_FILE variables, as the lifeline tool does) from
 // --connections threads for --seconds, and prints requests/s and latency percentiles, so that
-// bench/gateway_read.sh can set the gateway's figures against the service's own.
-//   lifeline-getclue-load --target 127.0.0.1:50052 --clue CLUE_ID [--connections 64] [--seconds 20]
+// bench/gateway_read.sh can set the gateway's figures against the service's own. --clue takes
+// one id or several, comma-separated, which each thread asks for in turn. --health calls
+// grpc.health.v1.Health/Check instead (no store, no caller token: the floor that gRPC with
+// mutual TLS sets on this machine).
+//   lifeline-getclue-load --target 127.0.0.1:50052 --clue ID[,ID...] [--connections 64]
+//       [--seconds 20] [--health]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -16,8 +20,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/str_split.h"
+
 #include "common/auth/caller.h"
 #include "common/server/channel.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "lifeline/match/v1/match_service.grpc.pb.h"
 
 namespace {
@@ -34,16 +41,26 @@ int main(int argc, char** argv) {
   std::string clue;
   int connections = 64;
   int seconds = 20;
+  bool health = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--health") health = true;
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
+    if (flag == "--health") {
+      --i;
+      continue;
+    }
     if (flag == "--target") target = argv[i + 1];
     if (flag == "--clue") clue = argv[i + 1];
     if (flag == "--connections") connections = std::clamp(std::atoi(argv[i + 1]), 1, 1024);
     if (flag == "--seconds") seconds = std::clamp(std::atoi(argv[i + 1]), 1, 600);
   }
-  if (clue.empty()) {
+  const std::vector<std::string> clues = absl::StrSplit(clue, ',', absl::SkipEmpty());
+  if (clues.empty() && !health) {
     std::fprintf(stderr,
-                 "usage: %s --target HOST:PORT --clue CLUE_ID [--connections N] [--seconds S]\n",
+                 "usage: %s --target HOST:PORT --clue ID[,ID...] [--connections N] [--seconds S] "
+                 "[--health]\n",
                  argv[0]);
     return 2;
   }
@@ -62,11 +79,13 @@ int main(int argc, char** argv) {
   }
   // Several channels, as many clients would have (one HTTP/2 connection each).
   std::vector<std::unique_ptr<lifeline::match::v1::MatchService::Stub>> stubs;
+  std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_stubs;
   for (int i = 0; i < std::min(connections, 8); ++i) {
     grpc::ChannelArguments args = common::ClientChannelArguments();
     args.SetInt("lifeline.bench.channel", i);  // distinct channels, not one shared subchannel
-    stubs.push_back(lifeline::match::v1::MatchService::NewStub(
-        grpc::CreateCustomChannel(target, common::ClientCredentials(), args)));
+    auto channel = grpc::CreateCustomChannel(target, common::ClientCredentials(), args);
+    stubs.push_back(lifeline::match::v1::MatchService::NewStub(channel));
+    health_stubs.push_back(grpc::health::v1::Health::NewStub(channel));
   }
   const common::Caller caller{"bench-procurator", common::kRoleProcurator, "34"};
   std::atomic<bool> stop{false};
@@ -79,14 +98,22 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, t] {
       std::vector<double> mine;
       lifeline::match::v1::GetClueRequest request;
-      request.set_clue_id(clue);
+      size_t next = static_cast<size_t>(t);
       while (!stop.load(std::memory_order_relaxed)) {
         grpc::ClientContext context;
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        (void)common::AttachCaller(caller, &context);
-        lifeline::match::v1::Clue response;
         const auto begin = std::chrono::steady_clock::now();
-        grpc::Status status = stubs[t % stubs.size()]->GetClue(&context, request, &response);
+        grpc::Status status;
+        if (health) {
+          grpc::health::v1::HealthCheckResponse response;
+          status = health_stubs[t % health_stubs.size()]->Check(
+              &context, grpc::health::v1::HealthCheckRequest(), &response);
+        } else {
+          (void)common::AttachCaller(caller, &context);
+          request.set_clue_id(clues[next++ % clues.size()]);
+          lifeline::match::v1::Clue response;
+          status = stubs[t % stubs.size()]->GetClue(&context, request, &response);
+        }
         const auto end = std::chrono::steady_clock::now();
         if (!status.ok()) {
           ++errors;
@@ -111,9 +138,10 @@ int main(int argc, char** argv) {
         static_cast<size_t>(p * static_cast<double>(latencies_ms.size())))];
   };
   std::printf(
-      "direct GetClue: %zu calls in %.1f s = %.0f calls/s; p50 %.2f ms, p99 %.2f ms; "
+      "direct %s: %zu calls in %.1f s = %.0f calls/s; p50 %.2f ms, p99 %.2f ms; "
       "errors %lld\n",
-      latencies_ms.size(), elapsed, static_cast<double>(latencies_ms.size()) / elapsed,
-      percentile(0.50), percentile(0.99), static_cast<long long>(errors.load()));
+      health ? "Health/Check" : "GetClue", latencies_ms.size(), elapsed,
+      static_cast<double>(latencies_ms.size()) / elapsed, percentile(0.50), percentile(0.99),
+      static_cast<long long>(errors.load()));
   return latencies_ms.empty() ? 1 : 0;
 }

@@ -224,8 +224,23 @@ class Database::Checkpointer {
 
 Database::Database(sqlite3* db) : db_(db) {}
 
+int Database::OnCommitBegin(void* database) {
+  static_cast<Database*>(database)->commits_begun_.fetch_add(1);
+  return 0;  // go on with the commit
+}
+
+std::optional<uint64_t> Database::StableCommit() const {
+  if (!tracks_commits_) return std::nullopt;
+  const uint64_t ended = commits_ended_.load();
+  const uint64_t begun = commits_begun_.load();
+  if (begun != ended) return std::nullopt;
+  return begun;
+}
+
 int Database::OnWalCommit(void* database, sqlite3* db, const char* schema, int pages) {
   auto* self = static_cast<Database*>(database);
+  // The commit is done and its pages visible to new read transactions.
+  self->commits_ended_.store(self->commits_begun_.load());
   if (pages >= kInlineCheckpointPages) {
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   } else if (pages >= kBackgroundCheckpointPages) {
@@ -308,6 +323,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
         absl::StrCat("sqlite open ", path, ": configure: ", configured.message()));
   }
   if (!in_memory) {
+    sqlite3_commit_hook(raw, &Database::OnCommitBegin, db.get());
+    db->tracks_commits_ = true;
     db->checkpointer_ = Checkpointer::Start(path);
     // Replaces SQLite's automatic checkpoint, which would run inside each large commit.
     if (db->checkpointer_ != nullptr) sqlite3_wal_hook(raw, &Database::OnWalCommit, db.get());
@@ -492,6 +509,9 @@ absl::Status Database::InTransaction(const std::function<absl::Status()>& fn) {
   }
   if (status.ok()) {
     status = Exec("COMMIT");
+    // Whatever the commit did, it is over (one without changes writes no WAL frame, so the WAL
+    // hook would not say so).
+    commits_ended_.store(commits_begun_.load());
     if (status.ok()) return status;
   }
   rollback_only_ = false;
@@ -500,6 +520,7 @@ absl::Status Database::InTransaction(const std::function<absl::Status()>& fn) {
     // A failed ROLLBACK leaves nothing better to report than the original error.
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   }
+  commits_ended_.store(commits_begun_.load());
   return status;
 }
 

@@ -2,6 +2,7 @@
 // migrations keyed on PRAGMA user_version, transactions as a callback.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -180,6 +181,14 @@ class Database {
   // check query plans.
   std::vector<std::string> CompiledSql() const;
 
+  // Which commit the database's readers see, for caches of what was read: the number of write
+  // transactions this (writing) connection has begun to commit, when none is committing now;
+  // nullopt while one is. A value read from another connection's snapshot that began after one
+  // StableCommit() and ended before a call returning the same value is the state of that commit,
+  // and stays current for as long as StableCommit() returns that value. Always nullopt for an
+  // in-memory database (no other connection reads it).
+  std::optional<uint64_t> StableCommit() const;
+
   int64_t LastInsertRowId() const;
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int Changes() const;
@@ -206,6 +215,8 @@ class Database {
   void Recycle(sqlite3_stmt* stmt);
   // SQLite's WAL hook, called after each commit with the WAL's size in pages.
   static int OnWalCommit(void* database, sqlite3* db, const char* schema, int pages);
+  // SQLite's commit hook, called as a write transaction starts to commit.
+  static int OnCommitBegin(void* database);
 
   sqlite3* db_;
   // Stopped and joined before db_ closes; null for in-memory databases.
@@ -215,6 +226,11 @@ class Database {
   std::set<std::string> compiled_;  // guarded by cache_mu_
   std::recursive_mutex mu_;
   int transaction_depth_ = 0;
+  // Write commits begun (the commit hook) and the count when the last one had ended (the WAL
+  // hook, or the end of InTransaction): equal when no commit is under way. File databases only.
+  std::atomic<uint64_t> commits_begun_{0};
+  std::atomic<uint64_t> commits_ended_{0};
+  bool tracks_commits_ = false;
   // Set when a nested InTransaction failed; the outermost one then rolls back.
   bool rollback_only_ = false;
 };

@@ -400,6 +400,40 @@ TEST(ReadPoolTest, ReadsRunSideBySideOnOneSnapshotEach) {
             compiled.end());
 }
 
+// StableCommit names the commit readers see: it moves on with each write commit (in a
+// transaction, empty or not, and autocommit), not with reads or a transaction still open.
+TEST(DatabaseTest, StableCommitMovesWithEachWriteCommit) {
+  TempDir dir;
+  const std::string path = dir.path() + "/d.db";
+  std::unique_ptr<Database> writer = OpenOrDie(path);
+  ASSERT_TRUE(writer->Migrate(Schema()).ok());
+  const std::optional<uint64_t> start = writer->StableCommit();
+  ASSERT_TRUE(start.has_value());
+  EXPECT_EQ(CountItems(*writer), 0);
+  EXPECT_EQ(writer->StableCommit(), start);
+  ASSERT_TRUE(writer
+                  ->InTransaction([&]() -> absl::Status {
+                    RETURN_IF_ERROR(InsertItem(*writer, "one", 1));
+                    // Not committed: readers still see the last commit.
+                    EXPECT_EQ(writer->StableCommit(), start);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  const std::optional<uint64_t> after_insert = writer->StableCommit();
+  ASSERT_TRUE(after_insert.has_value());
+  EXPECT_GT(*after_insert, *start);
+  // A transaction that fails commits nothing.
+  EXPECT_FALSE(writer->InTransaction([] { return absl::InternalError("no"); }).ok());
+  EXPECT_EQ(writer->StableCommit(), after_insert);
+  ASSERT_TRUE(writer->Run([&] { return InsertItem(*writer, "autocommit", 2); }).ok());
+  const std::optional<uint64_t> after_autocommit = writer->StableCommit();
+  ASSERT_TRUE(after_autocommit.has_value());
+  EXPECT_GT(*after_autocommit, *after_insert);
+
+  std::unique_ptr<Database> memory = OpenOrDie(":memory:");
+  EXPECT_FALSE(memory->StableCommit().has_value());
+}
+
 // An in-memory database has no other connections: reads run on the writer.
 TEST(ReadPoolTest, InMemoryReadsOnTheWriter) {
   std::unique_ptr<Database> writer = OpenOrDie(":memory:");

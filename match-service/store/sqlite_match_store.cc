@@ -874,6 +874,17 @@ absl::StatusOr<ClueView> SqliteMatchStore::LoadClueView(Database& db, const std:
 }
 
 absl::StatusOr<ClueView> SqliteMatchStore::GetClue(const std::string& clue_id) {
+  // Kept views are valid for the commit they were read at; one read in a snapshot that may not be
+  // that commit's (a commit began or ended meanwhile) is not kept.
+  const std::optional<uint64_t> before = db_->StableCommit();
+  if (before.has_value()) {
+    std::lock_guard<std::mutex> lock(kept_mu_);
+    auto it = kept_views_.find(clue_id);
+    if (it != kept_views_.end() && it->second.commit == *before) {
+      clue_view_hits_.fetch_add(1, std::memory_order_relaxed);
+      return it->second.view;
+    }
+  }
   ClueView view;
   RETURN_IF_ERROR(reads_->Read([&](Database& db) -> absl::Status {
     ASSIGN_OR_RETURN(view, LoadClueView(db, clue_id));
@@ -931,6 +942,14 @@ absl::StatusOr<ClueView> SqliteMatchStore::GetClue(const std::string& clue_id) {
     }
     return absl::OkStatus();
   }));
+  if (before.has_value() && db_->StableCommit() == before) {
+    std::lock_guard<std::mutex> lock(kept_mu_);
+    if (kept_views_.size() >= kCachedClueViews) {
+      std::erase_if(kept_views_, [&](const auto& kept) { return kept.second.commit != *before; });
+      if (kept_views_.size() >= kCachedClueViews) kept_views_.clear();
+    }
+    kept_views_[clue_id] = KeptClueView{*before, view};
+  }
   return view;
 }
 

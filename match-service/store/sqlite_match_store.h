@@ -3,8 +3,12 @@
 // every decision is the engine's (domain/match_engine.h).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/outbox/outbox.h"
@@ -21,6 +25,10 @@ class SqliteMatchStore : public MatchStore {
   // Reader connections by default: enough for reads on every core to run at once while a batch
   // of records holds the writer.
   static constexpr int kReadConnections = 4;
+  // GetClue's views kept as of the last commit (a file database only): a clue read again before
+  // anything is written again is not read from SQLite again (the console reads one several times
+  // while a procurator works on it). Any commit makes every kept view stale.
+  static constexpr size_t kCachedClueViews = 4096;
   // Opens (creating and migrating) the database at `path` (":memory:" for tests: reads then use
   // the one connection) with `read_connections` readers beside the writer.
   // Errors: Unavailable, FailedPrecondition (database newer than the code), Internal.
@@ -79,6 +87,8 @@ class SqliteMatchStore : public MatchStore {
   common::Database* database() { return db_.get(); }
   // Every SQL text compiled by the writer and the readers, for the same tests.
   std::vector<std::string> CompiledSql() const;
+  // GetClue calls answered from the kept views, for tests.
+  int64_t clue_view_hits() const { return clue_view_hits_.load(); }
 
  private:
   class Transaction;
@@ -87,9 +97,18 @@ class SqliteMatchStore : public MatchStore {
   static absl::StatusOr<PersonView> LoadPerson(common::Database& db, const std::string& person_id);
   static absl::StatusOr<ClueView> LoadClueView(common::Database& db, const std::string& clue_id);
 
+  // A kept view and the commit it was read at (Database::StableCommit).
+  struct KeptClueView {
+    uint64_t commit = 0;
+    ClueView view;
+  };
+
   std::unique_ptr<common::Database> db_;
   std::unique_ptr<common::ReadPool> reads_;
   common::Outbox outbox_;
+  std::mutex kept_mu_;
+  std::unordered_map<std::string, KeptClueView> kept_views_;  // guarded by kept_mu_
+  std::atomic<int64_t> clue_view_hits_{0};
 };
 
 }  // namespace lifeline::match

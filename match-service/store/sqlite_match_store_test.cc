@@ -596,6 +596,37 @@ TEST(SqliteMatchStoreTest, UnknownIdsAreNotFound) {
   EXPECT_EQ(store->SearchPersons("", "", 5).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// A clue read again before the next commit comes from the kept view; a commit (a review here)
+// makes it stale, and the next read shows the change.
+TEST(SqliteMatchStoreTest, ClueViewsAreKeptUntilTheNextCommit) {
+  common::testing::TempDir dir;
+  auto store = OpenStore(dir.path() + "/match.db");
+  ASSERT_TRUE(store->UpsertRecords(testing::StoryRecords(), kNow).ok());
+  const ClueView father = *ClueOf(AllClues(*store), "测试父");
+  SqliteMatchStore* sqlite = store->store();
+  const int64_t hits = sqlite->clue_view_hits();
+  ASSERT_TRUE(sqlite->GetClue(father.clue.clue_id).ok());
+  absl::StatusOr<ClueView> again = sqlite->GetClue(father.clue.clue_id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(sqlite->clue_view_hits(), hits + 1);
+  EXPECT_EQ(again->clue.status, ClueStatus::kPendingReview);
+  EXPECT_FALSE(again->family.empty());
+
+  ASSERT_TRUE(
+      store->engine()
+          ->ReviewClue(father.clue.clue_id, Approve(500000), ReviewAuthority{true, {}}, kNow)
+          .ok());
+  absl::StatusOr<ClueView> reviewed = sqlite->GetClue(father.clue.clue_id);
+  ASSERT_TRUE(reviewed.ok());
+  EXPECT_EQ(sqlite->clue_view_hits(), hits + 1);
+  EXPECT_EQ(reviewed->clue.status, ClueStatus::kApproved);
+  EXPECT_EQ(reviewed->clue.reviews.size(), 1u);
+  ASSERT_TRUE(sqlite->GetClue(father.clue.clue_id).ok());
+  EXPECT_EQ(sqlite->clue_view_hits(), hits + 2);
+  // Another clue is its own entry.
+  EXPECT_EQ(sqlite->GetClue("clu_missing").status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
   // A file database, so reads compile on the read pool's connections as in production.
   common::testing::TempDir dir;
