@@ -12,6 +12,7 @@
 
 #include "gateway/domain/text.h"
 #include "gateway/domain/url.h"
+#include "gateway/proxy/json_printer.h"
 
 namespace lifeline::gateway {
 namespace {
@@ -294,15 +295,8 @@ absl::StatusOr<std::unique_ptr<Message>> BuildRequest(const ApiRoute& route, con
 }
 
 absl::StatusOr<std::string> MessageToJson(const Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.always_print_primitive_fields = false;
-  options.preserve_proto_field_names = false;
   std::string json;
-  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
-  if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("cannot print ", message.GetDescriptor()->full_name(), " as JSON"));
-  }
+  AppendJson(message, &json);
   return json;
 }
 

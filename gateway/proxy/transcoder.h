@@ -35,8 +35,9 @@ absl::StatusOr<std::unique_ptr<google::protobuf::Message>> BuildRequest(
 absl::Status SetFieldFromText(google::protobuf::Message* message, const std::string& path,
                               std::string_view value, std::string_view what);
 
-// Prints a response message as proto3 JSON: lowerCamelCase field names, enums by name, fields
-// at their default value omitted, int64 as strings. Errors: Internal.
+// Prints a response message as proto3 JSON (AppendJson in json_printer.h): lowerCamelCase field
+// names, enums by name, fields at their default value omitted, int64 as strings. Never fails
+// today; the status leaves room for a message that cannot be printed.
 absl::StatusOr<std::string> MessageToJson(const google::protobuf::Message& message);
 
 }  // namespace lifeline::gateway
