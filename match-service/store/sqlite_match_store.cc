@@ -878,11 +878,9 @@ absl::StatusOr<ClueView> SqliteMatchStore::GetClue(const std::string& clue_id) {
   // that commit's (a commit began or ended meanwhile) is not kept.
   const std::optional<uint64_t> before = db_->StableCommit();
   if (before.has_value()) {
-    std::lock_guard<std::mutex> lock(kept_mu_);
-    auto it = kept_views_.find(clue_id);
-    if (it != kept_views_.end() && it->second.commit == *before) {
+    if (std::optional<ClueView> kept = kept_clues_.Find(clue_id, *before)) {
       clue_view_hits_.fetch_add(1, std::memory_order_relaxed);
-      return it->second.view;
+      return std::move(*kept);
     }
   }
   ClueView view;
@@ -942,15 +940,26 @@ absl::StatusOr<ClueView> SqliteMatchStore::GetClue(const std::string& clue_id) {
     }
     return absl::OkStatus();
   }));
-  if (before.has_value() && db_->StableCommit() == before) {
-    std::lock_guard<std::mutex> lock(kept_mu_);
-    if (kept_views_.size() >= kCachedClueViews) {
-      std::erase_if(kept_views_, [&](const auto& kept) { return kept.second.commit != *before; });
-      if (kept_views_.size() >= kCachedClueViews) kept_views_.clear();
-    }
-    kept_views_[clue_id] = KeptClueView{*before, view};
-  }
+  if (before.has_value() && db_->StableCommit() == before) kept_clues_.Keep(clue_id, *before, view);
   return view;
+}
+
+std::optional<ClueView> SqliteMatchStore::KeptViews::Find(const std::string& clue_id,
+                                                          uint64_t commit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = views_.find(clue_id);
+  if (it == views_.end() || it->second.first != commit) return std::nullopt;
+  return it->second.second;
+}
+
+void SqliteMatchStore::KeptViews::Keep(const std::string& clue_id, uint64_t commit,
+                                       const ClueView& view) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (views_.size() >= kCachedClueViews && !views_.contains(clue_id)) {
+    std::erase_if(views_, [&](const auto& kept) { return kept.second.first != commit; });
+    if (views_.size() >= kCachedClueViews) views_.clear();
+  }
+  views_.insert_or_assign(clue_id, std::make_pair(commit, view));
 }
 
 std::string SqliteMatchStore::ListCluesSql(const ClueQuery& query) {
@@ -975,6 +984,9 @@ absl::StatusOr<CluePage> SqliteMatchStore::ListClues(const ClueQuery& query) {
   if (query.offset < 0) return absl::InvalidArgumentError("offset must be >= 0");
   if (query.limit < 1) return absl::InvalidArgumentError("limit must be >= 1");
   CluePage page;
+  // As GetClue's: rows kept at the commit this read's snapshot is known to be.
+  const std::optional<uint64_t> before = db_->StableCommit();
+  std::vector<std::pair<std::string, const ClueView*>> fresh;
   RETURN_IF_ERROR(reads_->Read([&](Database& db) -> absl::Status {
     ASSIGN_OR_RETURN(Statement statement, db.Prepare(ListCluesSql(query)));
     statement.BindAll(
@@ -1007,12 +1019,26 @@ absl::StatusOr<CluePage> SqliteMatchStore::ListClues(const ClueQuery& query) {
       ids.pop_back();
       page.next_offset = query.offset + query.limit;
     }
+    page.clues.reserve(ids.size());
+    std::vector<size_t> loaded;
     for (const std::string& id : ids) {
+      std::optional<ClueView> kept;
+      if (before.has_value()) kept = kept_rows_.Find(id, *before);
+      if (kept.has_value()) {
+        clue_view_hits_.fetch_add(1, std::memory_order_relaxed);
+        page.clues.push_back(std::move(*kept));
+        continue;
+      }
       ASSIGN_OR_RETURN(ClueView view, LoadClueView(db, id));
+      loaded.push_back(page.clues.size());
       page.clues.push_back(std::move(view));
     }
+    for (size_t i : loaded) fresh.emplace_back(page.clues[i].clue.clue_id, &page.clues[i]);
     return absl::OkStatus();
   }));
+  if (before.has_value() && db_->StableCommit() == before) {
+    for (const auto& [id, view] : fresh) kept_rows_.Keep(id, *before, *view);
+  }
   return page;
 }
 

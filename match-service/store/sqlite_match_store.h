@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,9 +26,11 @@ class SqliteMatchStore : public MatchStore {
   // Reader connections by default: enough for reads on every core to run at once while a batch
   // of records holds the writer.
   static constexpr int kReadConnections = 4;
-  // GetClue's views kept as of the last commit (a file database only): a clue read again before
-  // anything is written again is not read from SQLite again (the console reads one several times
-  // while a procurator works on it). Any commit makes every kept view stale.
+  // Clue views kept as of the last commit (a file database only), GetClue's and ListClues' apart
+  // (a list's views lack the family and related clues): a clue read again before anything is
+  // written again is not read from SQLite again (the console reads one several times while a
+  // procurator works on it, and the list on every return to it). Any commit makes every kept view
+  // stale. At most this many of each.
   static constexpr size_t kCachedClueViews = 4096;
   // Opens (creating and migrating) the database at `path` (":memory:" for tests: reads then use
   // the one connection) with `read_connections` readers beside the writer.
@@ -87,7 +90,7 @@ class SqliteMatchStore : public MatchStore {
   common::Database* database() { return db_.get(); }
   // Every SQL text compiled by the writer and the readers, for the same tests.
   std::vector<std::string> CompiledSql() const;
-  // GetClue calls answered from the kept views, for tests.
+  // Clue views (GetClue's and ListClues') answered from the kept ones, for tests.
   int64_t clue_view_hits() const { return clue_view_hits_.load(); }
 
  private:
@@ -97,17 +100,25 @@ class SqliteMatchStore : public MatchStore {
   static absl::StatusOr<PersonView> LoadPerson(common::Database& db, const std::string& person_id);
   static absl::StatusOr<ClueView> LoadClueView(common::Database& db, const std::string& clue_id);
 
-  // A kept view and the commit it was read at (Database::StableCommit).
-  struct KeptClueView {
-    uint64_t commit = 0;
-    ClueView view;
+  // Views each kept with the commit it was read at (Database::StableCommit). Thread-safe.
+  class KeptViews {
+   public:
+    // The view of `clue_id` kept at `commit`, if there is one.
+    std::optional<ClueView> Find(const std::string& clue_id, uint64_t commit);
+    // Keeps `view` of `clue_id`, read at `commit`; makes room by dropping views of other commits,
+    // or all, when kCachedClueViews are kept.
+    void Keep(const std::string& clue_id, uint64_t commit, const ClueView& view);
+
+   private:
+    std::mutex mu_;
+    std::unordered_map<std::string, std::pair<uint64_t, ClueView>> views_;  // guarded by mu_
   };
 
   std::unique_ptr<common::Database> db_;
   std::unique_ptr<common::ReadPool> reads_;
   common::Outbox outbox_;
-  std::mutex kept_mu_;
-  std::unordered_map<std::string, KeptClueView> kept_views_;  // guarded by kept_mu_
+  KeptViews kept_clues_;  // GetClue's
+  KeptViews kept_rows_;   // ListClues'
   std::atomic<int64_t> clue_view_hits_{0};
 };
 

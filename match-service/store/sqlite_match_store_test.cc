@@ -623,8 +623,17 @@ TEST(SqliteMatchStoreTest, ClueViewsAreKeptUntilTheNextCommit) {
   EXPECT_EQ(reviewed->clue.reviews.size(), 1u);
   ASSERT_TRUE(sqlite->GetClue(father.clue.clue_id).ok());
   EXPECT_EQ(sqlite->clue_view_hits(), hits + 2);
-  // Another clue is its own entry.
   EXPECT_EQ(sqlite->GetClue("clu_missing").status().code(), absl::StatusCode::kNotFound);
+
+  // Lists keep their rows apart from GetClue's views, on the same terms: the first list after
+  // the review reads every row afresh (and shows it), the next one reads none.
+  const int64_t lists_before = sqlite->clue_view_hits();
+  const std::vector<ClueView> listed = AllClues(*store);
+  EXPECT_EQ(sqlite->clue_view_hits(), lists_before);
+  EXPECT_EQ(ClueOf(listed, "测试父")->clue.status, ClueStatus::kApproved);
+  EXPECT_TRUE(ClueOf(listed, "测试父")->family.empty());  // a list's rows carry no family
+  EXPECT_EQ(AllClues(*store).size(), listed.size());
+  EXPECT_EQ(sqlite->clue_view_hits(), lists_before + static_cast<int64_t>(listed.size()));
 }
 
 TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
