@@ -36,7 +36,7 @@ std::shared_ptr<const CallerTokens> CurrentTokens() {
   return state.tokens;
 }
 
-std::string ReadMetadata(const grpc::ServerContext& context, const char* key) {
+std::string ReadMetadata(const grpc::ServerContextBase& context, const char* key) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(key);
   return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
@@ -139,7 +139,7 @@ void InstallCallerTokens(std::shared_ptr<const CallerTokens> tokens, std::string
 
 bool CallerTokensRequired() { return CurrentTokens() != nullptr; }
 
-absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContext& context) {
+absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& context) {
   if (auto tokens = CurrentTokens(); tokens != nullptr) {
     const std::string token = ReadMetadata(context, kCallerTokenHeader);
     if (token.empty()) return absl::UnauthenticatedError("no caller token");

@@ -111,7 +111,7 @@ bool CallerTokensRequired();
 
 // The caller of an incoming call. Errors: Unauthenticated when tokens are installed and the call
 // carries no valid token.
-absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContext& context);
+absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& context);
 
 // Attaches `caller` to an outgoing call: a fresh token when tokens are installed, plain metadata
 // otherwise. Errors: Internal when the token cannot be signed.

@@ -4,7 +4,7 @@
 
 namespace lifeline::common {
 
-absl::StatusOr<Caller> AdmitCall(const grpc::ServerContext& context,
+absl::StatusOr<Caller> AdmitCall(const grpc::ServerContextBase& context,
                                  const google::protobuf::Message* request) {
   absl::StatusOr<Caller> caller = AuthenticateCaller(context);
   if (!caller.ok()) return caller;

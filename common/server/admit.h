@@ -12,7 +12,7 @@ namespace lifeline::common {
 
 // The caller of an incoming call (AuthenticateCaller), once `request` (when not null) passed
 // CheckRequestText. Errors: Unauthenticated, then InvalidArgument for a text field too long.
-absl::StatusOr<Caller> AdmitCall(const grpc::ServerContext& context,
+absl::StatusOr<Caller> AdmitCall(const grpc::ServerContextBase& context,
                                  const google::protobuf::Message* request);
 
 }  // namespace lifeline::common

@@ -154,11 +154,15 @@ grpc::Status MatchServiceImpl::SearchPersons(grpc::ServerContext* context,
   return common::ToGrpcStatus(run());
 }
 
-grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* context,
-                                         const v1::ListCluesRequest* request,
-                                         v1::ListCluesResponse* response) {
+grpc::ServerUnaryReactor* MatchServiceImpl::ListClues(grpc::CallbackServerContext* context,
+                                                      const v1::ListCluesRequest* request,
+                                                      v1::ListCluesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
-  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (!authenticated.ok()) {
+    reactor->Finish(common::ToGrpcStatus(authenticated.status()));
+    return reactor;
+  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(*authenticated));
     ClueQuery query;
@@ -201,13 +205,19 @@ grpc::Status MatchServiceImpl::ListClues(grpc::ServerContext* context,
     response->set_next_page_token(common::NextPageToken(page.next_offset));
     return absl::OkStatus();
   };
-  return common::ToGrpcStatus(run());
+  reactor->Finish(common::ToGrpcStatus(run()));
+  return reactor;
 }
 
-grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* context,
-                                       const v1::GetClueRequest* request, v1::Clue* response) {
+grpc::ServerUnaryReactor* MatchServiceImpl::GetClue(grpc::CallbackServerContext* context,
+                                                    const v1::GetClueRequest* request,
+                                                    v1::Clue* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
-  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  if (!authenticated.ok()) {
+    reactor->Finish(common::ToGrpcStatus(authenticated.status()));
+    return reactor;
+  }
   auto run = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const ReviewAuthority authority, AuthorityOf(*authenticated));
     if (request->clue_id().empty()) return absl::InvalidArgumentError("clue_id is required");
@@ -220,7 +230,8 @@ grpc::Status MatchServiceImpl::GetClue(grpc::ServerContext* context,
     ToProto(clue, engine_->rules(), response);
     return absl::OkStatus();
   };
-  return common::ToGrpcStatus(run());
+  reactor->Finish(common::ToGrpcStatus(run()));
+  return reactor;
 }
 
 grpc::Status MatchServiceImpl::ReviewClue(grpc::ServerContext* context,

@@ -14,7 +14,14 @@
 
 namespace lifeline::match {
 
-class MatchServiceImpl final : public v1::MatchService::Service {
+// GetClue and ListClues, the reads a review console makes most, are served by gRPC's callback API:
+// they run on the thread that read the call (their data is usually kept in memory, see
+// SqliteMatchStore), not handed to a synchronous worker thread and back, which cost more than
+// the read itself. The rest are synchronous.
+using MatchServiceBase = v1::MatchService::WithCallbackMethod_GetClue<
+    v1::MatchService::WithCallbackMethod_ListClues<v1::MatchService::Service>>;
+
+class MatchServiceImpl final : public MatchServiceBase {
  public:
   // Writes go through `engine`, reads to `store` (the engine's runner). `metrics` may be null.
   // `on_plan_queued` runs after an approval committed a plan request (main wakes the outbox
@@ -28,10 +35,11 @@ class MatchServiceImpl final : public v1::MatchService::Service {
                          v1::Person* response) override;
   grpc::Status SearchPersons(grpc::ServerContext* context, const v1::SearchPersonsRequest* request,
                              v1::SearchPersonsResponse* response) override;
-  grpc::Status ListClues(grpc::ServerContext* context, const v1::ListCluesRequest* request,
-                         v1::ListCluesResponse* response) override;
-  grpc::Status GetClue(grpc::ServerContext* context, const v1::GetClueRequest* request,
-                       v1::Clue* response) override;
+  grpc::ServerUnaryReactor* ListClues(grpc::CallbackServerContext* context,
+                                      const v1::ListCluesRequest* request,
+                                      v1::ListCluesResponse* response) override;
+  grpc::ServerUnaryReactor* GetClue(grpc::CallbackServerContext* context,
+                                    const v1::GetClueRequest* request, v1::Clue* response) override;
   grpc::Status ReviewClue(grpc::ServerContext* context, const v1::ReviewClueRequest* request,
                           v1::Clue* response) override;
   grpc::Status ExportLinks(grpc::ServerContext* context, const v1::ExportLinksRequest* request,
