@@ -22,7 +22,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
+#include "common/auth/key_file.h"
 #include "gateway/domain/http_error.h"
 
 namespace lifeline::gateway {
@@ -50,13 +53,57 @@ struct SharedState {
   std::mutex mu;
   std::condition_variable cv;
   std::map<uint64_t, std::weak_ptr<SessionBase>> sessions;  // guarded by mu
-  // Set when the server speaks TLS (HTTPS): every connection starts with a handshake.
+  // Set when the server speaks TLS (HTTPS): every connection starts with a handshake, with the
+  // context current when it was accepted (CurrentTls). Guarded by tls_mu.
+  std::mutex tls_mu;
   std::shared_ptr<asio::ssl::context> tls;
-  uint64_t next_session_id = 0;  // guarded by mu
-  int in_flight = 0;             // guarded by mu
+  std::optional<common::FileChangeWatch> cert_watch;  // guarded by tls_mu
+  std::optional<common::FileChangeWatch> key_watch;   // guarded by tls_mu
+  uint64_t next_session_id = 0;                       // guarded by mu
+  int in_flight = 0;                                  // guarded by mu
   // False once the io_context is gone: late completions must not post to it. Guarded by mu.
   bool io_alive = true;
 };
+
+// A TLS server context with the certificate chain and key of `options`. Errors:
+// FailedPrecondition when they do not load.
+absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls(const HttpServerOptions& options) {
+  auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  beast::error_code ec;
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  tls->use_certificate_chain_file(options.tls_cert_file, ec);
+  if (!ec) tls->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat("http TLS: cannot load ",
+                                                      options.tls_cert_file, " and ",
+                                                      options.tls_key_file, ": ", ec.message()));
+  }
+  return tls;
+}
+
+// The TLS context for a new connection: the current one, loaded again first when the certificate
+// or key file changed (a pair that does not load keeps the current one).
+std::shared_ptr<asio::ssl::context> CurrentTls(SharedState& state) {
+  std::lock_guard<std::mutex> lock(state.tls_mu);
+  if (state.cert_watch.has_value() && state.key_watch.has_value()) {
+    const absl::Time now = absl::Now();
+    const bool cert_changed = state.cert_watch->Changed(now);
+    const bool key_changed = state.key_watch->Changed(now);
+    if (cert_changed || key_changed) {
+      absl::StatusOr<std::shared_ptr<asio::ssl::context>> loaded = LoadTls(state.options);
+      if (loaded.ok()) {
+        state.tls = *std::move(loaded);
+        spdlog::info("event=http_tls_reloaded cert_file={}", state.options.tls_cert_file);
+      } else {
+        spdlog::warn("event=http_tls_reload_failed cert_file={} error=\"{}\"",
+                     state.options.tls_cert_file, std::string(loaded.status().message()));
+      }
+    }
+  }
+  return state.tls;
+}
 
 HttpServerResponse ErrorResponse(int http_status, std::string status, std::string message) {
   HttpServerResponse response;
@@ -73,8 +120,12 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<SharedState> state)
-      : stream_(MakeStream(std::move(socket), *state)), state_(std::move(state)) {}
+  // `tls`: the server's context for a TLS stream (kept alive with the session), null otherwise.
+  Session(tcp::socket socket, std::shared_ptr<SharedState> state,
+          std::shared_ptr<asio::ssl::context> tls)
+      : tls_(std::move(tls)),
+        stream_(MakeStream(std::move(socket), tls_.get())),
+        state_(std::move(state)) {}
 
   ~Session() {
     std::lock_guard<std::mutex> lock(state_->mu);
@@ -110,9 +161,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
  private:
-  static Stream MakeStream(tcp::socket socket, const SharedState& state) {
+  static Stream MakeStream(tcp::socket socket, asio::ssl::context* tls) {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
-      return Stream(std::move(socket), *state.tls);
+      return Stream(std::move(socket), *tls);
     } else {
       return Stream(std::move(socket));
     }
@@ -245,6 +296,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
+  std::shared_ptr<asio::ssl::context> tls_;  // declared before stream_, which uses it
   Stream stream_;
   std::shared_ptr<SharedState> state_;
   beast::flat_buffer buffer_;
@@ -273,19 +325,13 @@ class HttpServer::Impl {
 
   absl::Status Start() {
     if (!state_->options.tls_cert_file.empty()) {
-      auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-      beast::error_code ec;
-      tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
-      tls->use_certificate_chain_file(state_->options.tls_cert_file, ec);
-      if (!ec) tls->use_private_key_file(state_->options.tls_key_file, asio::ssl::context::pem, ec);
-      if (ec) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("http TLS: cannot load ", state_->options.tls_cert_file, " and ",
-                         state_->options.tls_key_file, ": ", ec.message()));
-      }
-      state_->tls = std::move(tls);
+      const absl::Duration every = absl::FromChrono(state_->options.tls_check_every);
+      // Watched from before the load, so a change while it loads is seen.
+      state_->cert_watch.emplace(state_->options.tls_cert_file, every);
+      state_->key_watch.emplace(state_->options.tls_key_file, every);
+      absl::StatusOr<std::shared_ptr<asio::ssl::context>> tls = LoadTls(state_->options);
+      if (!tls.ok()) return tls.status();
+      state_->tls = *std::move(tls);
     }
     const std::string& address = state_->options.address;
     const size_t colon = address.rfind(':');
@@ -366,20 +412,21 @@ class HttpServer::Impl {
 
  private:
   void DoAccept() {
-    acceptor_.async_accept(
-        asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
-          if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
-            return;
-          }
-          if (!ec && !state_->stopping) {
-            if (state_->tls != nullptr) {
-              std::make_shared<Session<TlsStream>>(std::move(socket), state_)->Start();
-            } else {
-              std::make_shared<Session<beast::tcp_stream>>(std::move(socket), state_)->Start();
-            }
-          }
-          if (!state_->stopping) DoAccept();
-        });
+    acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec,
+                                                          tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+        return;
+      }
+      if (!ec && !state_->stopping) {
+        if (!state_->options.tls_cert_file.empty()) {
+          std::make_shared<Session<TlsStream>>(std::move(socket), state_, CurrentTls(*state_))
+              ->Start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), state_, nullptr)->Start();
+        }
+      }
+      if (!state_->stopping) DoAccept();
+    });
   }
 
   asio::io_context io_;

@@ -25,8 +25,12 @@ struct HttpServerOptions {
   // Larger request lines plus headers get 431 and the connection is closed.
   uint32_t max_header_bytes = 16 * 1024;
   // PEM certificate chain and key: when set the server speaks HTTPS only (TLS 1.2 or later).
+  // The files are checked for changes (at most every tls_check_every, as connections arrive)
+  // and loaded again, so a renewed certificate is served without a restart; a pair that does not
+  // load keeps the last good one (logged as event=http_tls_reload_failed).
   std::string tls_cert_file;
   std::string tls_key_file;
+  std::chrono::milliseconds tls_check_every{1000};
   // How long Stop waits for requests in flight before closing everything.
   std::chrono::milliseconds drain_timeout{15000};
 };

@@ -244,6 +244,69 @@ TEST(HttpServerTlsTest, ServesHttpsAndRefusesPlainHttp) {
   server.Stop();
 }
 
+// Whether a client trusting `ca_file` completes a TLS handshake with the server on `port`.
+bool HandshakeSucceeds(int port, const std::string& ca_file) {
+  asio::io_context io;
+  asio::ssl::context client(asio::ssl::context::tls_client);
+  client.load_verify_file(ca_file);
+  client.set_verify_mode(asio::ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, client);
+  beast::get_lowest_layer(stream).connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)));
+  beast::error_code ec;
+  stream.handshake(asio::ssl::stream_base::client, ec);
+  return !ec;
+}
+
+// A renewed certificate (here: of another CA) is served to new connections without a restart;
+// files that do not load as a pair keep the last good certificate.
+TEST(HttpServerTlsTest, ServesARenewedCertificateWithoutARestart) {
+  common::testing::TempDir dir;
+  auto first = common::testing::MakeTestCertificates(dir.path(), "first");
+  auto second = common::testing::MakeTestCertificates(dir.path(), "second");
+  ASSERT_TRUE(first.ok() && second.ok());
+  const std::string cert = dir.path() + "/served.pem";
+  const std::string key = dir.path() + "/served.key";
+  std::filesystem::copy_file(first->cert_file, cert);
+  std::filesystem::copy_file(first->key_file, key);
+  EchoHandler handler;
+  HttpServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.tls_cert_file = cert;
+  options.tls_key_file = key;
+  options.tls_check_every = std::chrono::milliseconds(10);
+  HttpServer server(options, &handler);
+  ASSERT_TRUE(server.Start().ok());
+  EXPECT_TRUE(HandshakeSucceeds(server.port(), first->ca_cert_file));
+  EXPECT_FALSE(HandshakeSucceeds(server.port(), second->ca_cert_file));
+
+  // Renewed: the files are replaced as a renewal tool would (write aside, then rename).
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::filesystem::copy_file(from, to + ".new");
+    std::filesystem::rename(to + ".new", to);
+  };
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  replace(second->cert_file, cert);
+  replace(second->key_file, key);
+  bool renewed = false;
+  for (int i = 0; i < 200 && !renewed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    renewed = HandshakeSucceeds(server.port(), second->ca_cert_file);
+  }
+  EXPECT_TRUE(renewed);
+  EXPECT_FALSE(HandshakeSucceeds(server.port(), first->ca_cert_file));
+
+  // A certificate without its key (the first's with the second's key) does not load: the
+  // second goes on being served.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  replace(first->cert_file, cert);
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_TRUE(HandshakeSucceeds(server.port(), second->ca_cert_file));
+  }
+  server.Stop();
+}
+
 TEST(HttpServerTlsTest, FilesThatDoNotLoadFailTheStart) {
   EchoHandler handler;
   HttpServerOptions options;
