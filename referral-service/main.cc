@@ -35,6 +35,7 @@ struct ReferralConfig {
   std::string data_dir = "./var/referral";
   std::string routing_file = "config/referral.yaml";
   std::string partners_file = "config/partners.yaml";
+  std::string calendar_file = "config/holidays.yaml";
   std::string partner_inbox_override;
   int64_t delivery_batch_size = 20;
   int64_t metrics_refresh_seconds = 15;
@@ -46,6 +47,8 @@ void Bind(common::FlagSet* flags, ReferralConfig* config) {
   flags->RequiredString("routing_file", &config->routing_file, "needs -> departments (YAML)");
   flags->RequiredString("partners_file", &config->partners_file,
                         "partner directory seeded at startup (YAML)");
+  flags->RequiredString("calendar_file", &config->calendar_file,
+                        "public holidays and working weekends by year, for deadlines (YAML)");
   flags->String("partner_inbox_override", &config->partner_inbox_override,
                 "when set, every partner's inbox target is this target");
   flags->Int("delivery_batch_size", &config->delivery_batch_size, "deliveries per batch", 1, 50);
@@ -60,6 +63,16 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   ASSIGN_OR_RETURN(std::vector<referral::Partner> partners,
                    referral::LoadPartnerDirectory(config.partners_file));
   common::Clock* clock = common::Clock::Real();
+  ASSIGN_OR_RETURN(const referral::WorkingCalendar calendar,
+                   referral::LoadWorkingCalendar(config.calendar_file));
+  // This year and the next: a deadline set in December falls in January.
+  const int this_year = static_cast<int>(referral::LocalDay(clock->Now()).year());
+  for (int year : calendar.MissingYears(this_year, this_year + 1)) {
+    spdlog::warn(
+        "event=calendar_year_missing year={} file={} detail=\"deadlines in {} count Monday to "
+        "Friday until its public holidays are added\"",
+        year, config.calendar_file, year);
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<referral::SqliteReferralStore> store,
                    referral::SqliteReferralStore::Open(config.data_dir + "/referral.db", clock));
   ASSIGN_OR_RETURN(int seeded, store->InsertPartnersIfAbsent(partners));
@@ -89,8 +102,8 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
       dispatcher_options);
 
   referral::RandomIdGenerator ids;
-  referral::ReferralServiceImpl service(store.get(), &router, clock, &ids,
-                                        [&dispatcher] { dispatcher.Wake(); });
+  referral::ReferralServiceImpl service(
+      store.get(), &router, clock, &ids, [&dispatcher] { dispatcher.Wake(); }, &calendar);
   runner->AddService(&service);
   return runner->Serve({&dispatcher, &escalation, &metrics_refresh});
 }

@@ -47,7 +47,9 @@ absl::StatusOr<Plan> PlanBuilder::Build(const PlanRequest& request,
     referral.service = routed.service;
     referral.reason = routed.reason;
     referral.state = ReferralState::kRequested;
-    referral.respond_by = AddWorkingDays(today, days);
+    static const WorkingCalendar kWeekdays;
+    referral.respond_by =
+        (calendar_ != nullptr ? *calendar_ : kWeekdays).AddWorkingDays(today, days);
     referral.created_time = now;
     referral.updated_time = now;
     ReferralEvent created;

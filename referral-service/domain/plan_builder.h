@@ -12,6 +12,7 @@
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/referral.h"
 #include "referral-service/domain/router.h"
+#include "referral-service/domain/working_days.h"
 
 namespace lifeline::referral {
 
@@ -24,11 +25,14 @@ class PlanBuilder {
   // Returns a department's directory entry, or nullopt when it is not in the directory.
   using PartnerLookup = std::function<std::optional<Partner>(const std::string& department)>;
 
-  PlanBuilder(const Router* router, const common::Clock* clock, IdGenerator* ids)
-      : router_(router), clock_(clock), ids_(ids) {}
+  // `calendar` counts the working days of deadlines; null: Monday to Friday.
+  PlanBuilder(const Router* router, const common::Clock* clock, IdGenerator* ids,
+              const WorkingCalendar* calendar = nullptr)
+      : router_(router), clock_(clock), ids_(ids), calendar_(calendar) {}
 
   // Returns a plan with one REQUESTED referral per routed department, each due
-  // `respond_within_days` working days (from the directory, default 5) after today and with its
+  // `respond_within_days` working days (from the directory, default 5; on the calendar, public
+  // holidays and working weekends counted) after today and with its
   // initial event (actor: approved_by, else "referral-service"); the plan is OPEN, or CLOSED
   // when no department was routed. Nothing is stored. Errors: InvalidArgument when clue_id or
   // person.person_id is missing or the amount is negative.
@@ -38,6 +42,7 @@ class PlanBuilder {
   const Router* router_;
   const common::Clock* clock_;
   IdGenerator* ids_;
+  const WorkingCalendar* calendar_;
 };
 
 }  // namespace lifeline::referral

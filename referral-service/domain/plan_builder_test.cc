@@ -34,6 +34,36 @@ PlanRequest Request() {
   return request;
 }
 
+// Approved on Thursday 12 February 2026, three days before the Spring Festival: a five-day
+// response deadline counts Friday, the worked Saturday before the holiday, then the first three
+// working days after it.
+TEST(PlanBuilderCalendarTest, DeadlinesSkipTheSpringFestival) {
+  CalendarYear year{2026, {}, {absl::CivilDay(2026, 2, 14), absl::CivilDay(2026, 2, 28)}};
+  for (absl::CivilDay day(2026, 2, 15); day <= absl::CivilDay(2026, 2, 23); ++day) {
+    year.holidays.push_back(day);
+  }
+  absl::StatusOr<WorkingCalendar> calendar = WorkingCalendar::Create({year});
+  ASSERT_TRUE(calendar.ok());
+  // 10:00 in Beijing.
+  common::FakeClock clock(
+      absl::FromCivil(absl::CivilSecond(2026, 2, 12, 2, 0, 0), absl::UTCTimeZone()));
+  Router router = *Router::Create({{"every_plan", "law_popularization", "law education", "all"}});
+  SequentialIdGenerator ids;
+  PlanBuilder builder(&router, &clock, &ids, &*calendar);
+  absl::StatusOr<Plan> plan = builder.Build(Request(), [](const std::string&) {
+    return std::optional<Partner>();  // not in the directory: the default five days
+  });
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->referrals.size(), 1u);
+  EXPECT_EQ(plan->referrals[0].respond_by, absl::CivilDay(2026, 2, 26));
+  // Without the calendar: Monday to Friday only.
+  PlanBuilder weekdays(&router, &clock, &ids);
+  EXPECT_EQ(weekdays.Build(Request(), [](const std::string&) { return std::optional<Partner>(); })
+                ->referrals[0]
+                .respond_by,
+            absl::CivilDay(2026, 2, 19));
+}
+
 TEST_F(PlanBuilderTest, BuildsReferralsWithWorkingDayDeadlines) {
   auto lookup = [](const std::string& department) -> std::optional<Partner> {
     if (department == "law_popularization") {

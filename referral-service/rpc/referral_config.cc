@@ -1,11 +1,15 @@
 #include "referral-service/rpc/referral_config.h"
 
 #include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
 #include "common/config/yaml_proto.h"
 #include "common/status/status_macros.h"
+#include "common/time/dates.h"
 #include "referral-service/domain/partner_rules.h"
 #include "referral-service/rpc/referral_mapping.h"
 
@@ -47,6 +51,50 @@ absl::StatusOr<std::vector<Partner>> LoadPartnerDirectory(const std::string& pat
     partners.push_back(std::move(partner));
   }
   return partners;
+}
+
+absl::StatusOr<WorkingCalendar> CalendarFromConfig(
+    const lifeline::referral::v1::WorkingCalendarConfig& config) {
+  std::vector<CalendarYear> years;
+  for (int i = 0; i < config.years_size(); ++i) {
+    const auto& entry = config.years(i);
+    const std::string where = absl::StrCat("years[", i, "] (", entry.year(), ")");
+    CalendarYear year;
+    year.year = entry.year();
+    for (int h = 0; h < entry.holidays_size(); ++h) {
+      const std::string field = absl::StrCat(where, ".holidays[", h, "]");
+      const std::string& text = entry.holidays(h);
+      const size_t dots = text.find("..");
+      ASSIGN_OR_RETURN(const absl::CivilDay first, common::ParseDate(text.substr(0, dots), field));
+      absl::CivilDay last = first;
+      if (dots != std::string::npos) {
+        ASSIGN_OR_RETURN(last, common::ParseDate(text.substr(dots + 2), field));
+        if (last < first || last.year() != first.year()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(field, ": a period must run forward within one year"));
+        }
+      }
+      for (absl::CivilDay day = first; day <= last; ++day) year.holidays.push_back(day);
+    }
+    for (int w = 0; w < entry.working_weekends_size(); ++w) {
+      ASSIGN_OR_RETURN(const absl::CivilDay day,
+                       common::ParseDate(entry.working_weekends(w),
+                                         absl::StrCat(where, ".working_weekends[", w, "]")));
+      year.working_weekends.push_back(day);
+    }
+    years.push_back(std::move(year));
+  }
+  return WorkingCalendar::Create(years);
+}
+
+absl::StatusOr<WorkingCalendar> LoadWorkingCalendar(const std::string& path) {
+  lifeline::referral::v1::WorkingCalendarConfig config;
+  RETURN_IF_ERROR(common::LoadYamlProto(path, &config));
+  absl::StatusOr<WorkingCalendar> calendar = CalendarFromConfig(config);
+  if (!calendar.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", calendar.status().message()));
+  }
+  return calendar;
 }
 
 }  // namespace lifeline::referral

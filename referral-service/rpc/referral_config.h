@@ -10,6 +10,7 @@
 #include "lifeline/referral/v1/referral_config.pb.h"
 #include "referral-service/domain/referral.h"
 #include "referral-service/domain/router.h"
+#include "referral-service/domain/working_days.h"
 
 namespace lifeline::referral {
 
@@ -22,5 +23,14 @@ absl::StatusOr<Router> LoadRouter(const std::string& path);
 // Reads config/partners.yaml and validates every entry. Errors: NotFound, InvalidArgument
 // (syntax, unknown key, invalid or duplicate department).
 absl::StatusOr<std::vector<Partner>> LoadPartnerDirectory(const std::string& path);
+
+// Builds the working-day calendar from its config. Errors: InvalidArgument naming the bad year
+// and entry (a malformed date or period, a period running backwards or into another year, and
+// WorkingCalendar::Create's).
+absl::StatusOr<WorkingCalendar> CalendarFromConfig(
+    const lifeline::referral::v1::WorkingCalendarConfig& config);
+
+// Reads config/holidays.yaml. Errors: NotFound, InvalidArgument (syntax, unknown key, bad entry).
+absl::StatusOr<WorkingCalendar> LoadWorkingCalendar(const std::string& path);
 
 }  // namespace lifeline::referral

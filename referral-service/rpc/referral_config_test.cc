@@ -67,6 +67,21 @@ TEST(ReferralConfigTest, ShippedPartnersCoverEveryRoutedDepartment) {
   }
 }
 
+// The shipped table: every year it has loads, with the holidays and working weekends of the
+// State Council's notices (spot checks of 2025 and 2026).
+TEST(ReferralConfigTest, ShippedCalendarLoads) {
+  absl::StatusOr<WorkingCalendar> calendar =
+      LoadWorkingCalendar(SourceFile("config/holidays.yaml"));
+  ASSERT_TRUE(calendar.ok()) << calendar.status();
+  EXPECT_TRUE(calendar->MissingYears(2024, 2026).empty());
+  EXPECT_FALSE(calendar->IsWorkingDay(absl::CivilDay(2025, 1, 28)));  // Spring Festival's eve
+  EXPECT_TRUE(calendar->IsWorkingDay(absl::CivilDay(2025, 2, 8)));    // a Saturday worked
+  EXPECT_FALSE(calendar->IsWorkingDay(absl::CivilDay(2025, 10, 8)));  // National Day, Wednesday
+  EXPECT_TRUE(calendar->IsWorkingDay(absl::CivilDay(2026, 1, 4)));    // a Sunday worked
+  EXPECT_FALSE(calendar->IsWorkingDay(absl::CivilDay(2026, 2, 23)));  // a Monday off
+  EXPECT_TRUE(calendar->IsWorkingDay(absl::CivilDay(2026, 10, 10)));  // a Saturday worked
+}
+
 class TempYaml : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
@@ -104,6 +119,28 @@ TEST_F(TempYaml, MissingInboxTargetIsRejected) {
   absl::StatusOr<std::vector<Partner>> partners = LoadPartnerDirectory(
       Write("partners:\n  - {department: legal_aid, display_name: A, respond_within_days: 5}\n"));
   EXPECT_EQ(partners.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// A bad calendar entry names its year and entry and stops the start.
+TEST_F(TempYaml, BadCalendarEntriesAreRejected) {
+  for (const std::string& text : {
+           std::string("years:\n  - year: 2026\n    holidays: [2026-02-30]\n"),
+           std::string("years:\n  - year: 2026\n    holidays: [2026-02-23..2026-02-15]\n"),
+           std::string("years:\n  - year: 2026\n    holidays: [2026-12-30..2027-01-02]\n"),
+           std::string("years:\n  - year: 2026\n    holidays: [2025-10-01]\n"),
+           std::string("years:\n  - year: 2026\n    working_weekends: [2026-02-16]\n"),
+           std::string("years:\n  - year: 2026\n  - year: 2026\n"),
+           std::string("years:\n  - year: 2026\n    days_off: [2026-02-16]\n"),
+       }) {
+    absl::StatusOr<WorkingCalendar> calendar = LoadWorkingCalendar(Write(text));
+    EXPECT_EQ(calendar.status().code(), absl::StatusCode::kInvalidArgument) << text;
+  }
+  absl::StatusOr<WorkingCalendar> named =
+      LoadWorkingCalendar(Write("years:\n  - year: 2026\n    holidays: [2026-01-01, 26-1-2]\n"));
+  EXPECT_NE(named.status().message().find("years[0] (2026).holidays[1]"), std::string::npos)
+      << named.status();
+  EXPECT_EQ(LoadWorkingCalendar(dir_.path() + "/missing.yaml").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace

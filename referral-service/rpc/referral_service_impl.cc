@@ -79,11 +79,13 @@ std::string ActorFor(const common::Caller& caller, const std::string& requested)
 
 ReferralServiceImpl::ReferralServiceImpl(ReferralStore* store, const Router* router,
                                          const common::Clock* clock, IdGenerator* ids,
-                                         std::function<void()> on_plan_created)
+                                         std::function<void()> on_plan_created,
+                                         const WorkingCalendar* calendar)
     : store_(store),
       router_(router),
       clock_(clock),
       ids_(ids),
+      calendar_(calendar),
       on_plan_created_(std::move(on_plan_created)) {}
 
 grpc::Status ReferralServiceImpl::CreatePlan(grpc::ServerContext* context,
@@ -99,7 +101,7 @@ absl::Status ReferralServiceImpl::DoCreatePlan(const common::Caller& caller,
                                                v1::Plan* response) {
   RETURN_IF_ERROR(DenyPartner(caller, "create plans"));
   PlanRequest plan_request = FromProto(request);
-  PlanBuilder builder(router_, clock_, ids_);
+  PlanBuilder builder(router_, clock_, ids_, calendar_);
   auto lookup = [this](const std::string& department) -> std::optional<Partner> {
     absl::StatusOr<Partner> partner = store_->GetPartner(department);
     if (!partner.ok()) return std::nullopt;

@@ -13,6 +13,7 @@
 #include "lifeline/referral/v1/referral_service.grpc.pb.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/router.h"
+#include "referral-service/domain/working_days.h"
 #include "referral-service/store/referral_store.h"
 
 namespace lifeline::referral {
@@ -23,8 +24,10 @@ namespace lifeline::referral {
 class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService::Service {
  public:
   // `on_plan_created` is called after a new plan is stored (to wake the delivery dispatcher).
+  // `calendar` counts the working days of deadlines (null: Monday to Friday); it outlives this.
   ReferralServiceImpl(ReferralStore* store, const Router* router, const common::Clock* clock,
-                      IdGenerator* ids, std::function<void()> on_plan_created = nullptr);
+                      IdGenerator* ids, std::function<void()> on_plan_created = nullptr,
+                      const WorkingCalendar* calendar = nullptr);
 
   grpc::Status CreatePlan(grpc::ServerContext* context,
                           const lifeline::referral::v1::CreatePlanRequest* request,
@@ -81,6 +84,7 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   const Router* router_;
   const common::Clock* clock_;
   IdGenerator* ids_;
+  const WorkingCalendar* calendar_;
   std::function<void()> on_plan_created_;
 };
 

@@ -170,7 +170,8 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(const SuiteOptions& options)
       "referral-service",
       {"--data_dir=" + d + "/referral", "--partner_inbox_override=" + suite->Target("partner-sim"),
        "--routing_file=" + SourceDir() + "/config/referral.yaml",
-       "--partners_file=" + SourceDir() + "/config/partners.yaml"},
+       "--partners_file=" + SourceDir() + "/config/partners.yaml",
+       "--calendar_file=" + SourceDir() + "/config/holidays.yaml"},
       referral_target));
   RETURN_IF_ERROR(suite->StartService(
       "match-service", {"--data_dir=" + d + "/match", "--referral_target=" + referral_target,

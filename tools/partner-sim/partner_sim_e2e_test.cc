@@ -43,7 +43,8 @@ TEST(PartnerSimE2eTest, PlanIsDeliveredOnceAndAutoAccepted) {
        "--port_file=" + dir.path() + "/referral.port", "--metrics_address=127.0.0.1:0",
        "--data_dir=" + dir.path() + "/data",
        "--routing_file=" + common::testing::SourceDir() + "/config/referral.yaml",
-       "--partners_file=" + partners},
+       "--partners_file=" + partners,
+       "--calendar_file=" + common::testing::SourceDir() + "/config/holidays.yaml"},
       {}, dir.path() + "/referral.log");
   ASSERT_TRUE(referral.ok()) << referral.status();
   absl::StatusOr<int> referral_port =
