@@ -298,6 +298,12 @@
     return open && r.respondBy && new Date(r.respondBy).getTime() < Date.now();
   }
 
+  // Who acted: the department and the person acting for it ("legal_aid · desk-1"), or the person.
+  function actorText(h) {
+    if (h.actorDepartment && h.actor) return h.actorDepartment + " · " + h.actor;
+    return h.actorDepartment || h.actor || "";
+  }
+
   function referralRow(r, actions) {
     const overdue = isOverdue(r);
     return el("tr", { class: overdue ? "overdue" : null, "data-testid": "referral-row",
@@ -305,8 +311,8 @@
       el("td", {}, r.department), el("td", {}, r.service || ""),
       el("td", { "data-testid": "referral-state" }, t(r.state)),
       el("td", {}, (r.respondBy || "") + " ", overdue ? el("span", { class: "overdue-tag" }, t("overdue")) : null),
-      el("td", {}, (r.history || []).map((h) => el("div", { class: "muted" },
-        (h.time || "") + " " + (h.actor || "") + " " + t(h.toState) + (h.note ? " — " + h.note : "")))),
+      el("td", {}, (r.history || []).map((h) => el("div", { class: "muted", "data-testid": "referral-event" },
+        (h.time || "") + " " + actorText(h) + " " + t(h.toState) + (h.note ? " — " + h.note : "")))),
       actions ? el("td", {}, actions) : null);
   }
 

@@ -97,8 +97,6 @@ std::vector<FieldOverride> RolePolicy::Overrides(std::string_view rpc, const Pri
   std::vector<FieldOverride> overrides;
   if (rpc == absl::StrCat(kMatch, "ReviewClue")) {
     overrides.push_back({"reviewer", caller.user});
-  } else if (rpc == absl::StrCat(kReferral, "TransitionReferral")) {
-    overrides.push_back({"actor", caller.role == kRolePartner ? caller.scope : caller.user});
   } else if (rpc == absl::StrCat(kReferral, "ListReferrals") && caller.role == kRolePartner) {
     overrides.push_back({"department", caller.scope});
   }

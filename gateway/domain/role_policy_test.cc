@@ -99,20 +99,15 @@ TEST(RolePolicyTest, UnknownRpcsAndRolesAreDenied) {
   EXPECT_TRUE(policy.Covers(kReview));
 }
 
-TEST(RolePolicyTest, OverridesFillReviewerAndActor) {
+TEST(RolePolicyTest, OverridesFillReviewerAndPartnersDepartment) {
   auto review = RolePolicy::Overrides(kReview, kProcurator);
   ASSERT_EQ(review.size(), 1u);
   EXPECT_EQ(review[0].field, "reviewer");
   EXPECT_EQ(review[0].value, "proc-1");
 
-  auto partner_actor = RolePolicy::Overrides(kTransition, kPartner);
-  ASSERT_EQ(partner_actor.size(), 1u);
-  EXPECT_EQ(partner_actor[0].field, "actor");
-  EXPECT_EQ(partner_actor[0].value, "legal_aid");
-
-  auto procurator_actor = RolePolicy::Overrides(kTransition, kProcurator);
-  ASSERT_EQ(procurator_actor.size(), 1u);
-  EXPECT_EQ(procurator_actor[0].value, "proc-1");
+  // A transition's actor is referral-service's to decide from the signed caller (ActorOf there).
+  EXPECT_TRUE(RolePolicy::Overrides(kTransition, kPartner).empty());
+  EXPECT_TRUE(RolePolicy::Overrides(kTransition, kProcurator).empty());
 
   auto partner_list = RolePolicy::Overrides(kListReferrals, kPartner);
   ASSERT_EQ(partner_list.size(), 1u);

@@ -643,8 +643,10 @@ TEST_F(GatewayHandlerTest, PartnerActsForItsDepartment) {
   ASSERT_EQ(list.status, 200) << list.body;
   std::lock_guard<std::mutex> lock(referral_.seen.mu);
   EXPECT_EQ(referral_.last_transition.referral_id(), "r-1");
-  EXPECT_EQ(referral_.last_transition.actor(), "legal_aid");
   EXPECT_EQ(referral_.last_list.department(), "legal_aid");
+  // Who acted reaches referral-service only as the signed caller: the desk and its department.
+  EXPECT_EQ(referral_.seen.caller.user, "la-desk");
+  EXPECT_EQ(referral_.seen.caller.role, "partner");
   EXPECT_EQ(referral_.seen.caller.scope, "legal_aid");
 }
 

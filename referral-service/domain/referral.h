@@ -62,7 +62,11 @@ struct ReferralEvent {
   ReferralState from_state = ReferralState::kUnspecified;
   ReferralState to_state = ReferralState::kUnspecified;
   std::string note;
+  // Who acted: the person (user id) or, for the system's own acts, the service.
   std::string actor;
+  // The department the person acted for (a partner's department code); empty when they acted
+  // for the procuratorate or the system. ActorOf (rpc) decides both from the caller.
+  std::string actor_department;
   absl::Time time;
 };
 

@@ -64,7 +64,8 @@ bool IsPlanClosed(const std::vector<ReferralState>& states) {
 
 absl::StatusOr<ReferralTransition> DecideTransition(
     const Referral& current, const std::vector<ReferralState>& sibling_states, ReferralState to,
-    std::string_view note, std::string_view actor, absl::Time now) {
+    std::string_view note, std::string_view actor, absl::Time now,
+    std::string_view actor_department) {
   if (absl::Status valid = ValidateTransition(current.state, to, note); !valid.ok()) return valid;
   ReferralTransition transition;
   transition.event.referral_id = current.referral_id;
@@ -72,6 +73,7 @@ absl::StatusOr<ReferralTransition> DecideTransition(
   transition.event.to_state = to;
   transition.event.note = std::string(note);
   transition.event.actor = std::string(actor);
+  transition.event.actor_department = std::string(actor_department);
   transition.event.time = now;
   std::vector<ReferralState> after = sibling_states;
   after.push_back(to);

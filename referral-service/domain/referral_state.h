@@ -49,7 +49,8 @@ struct ReferralTransition {
 // plan's other referrals. Errors: those of ValidateTransition.
 absl::StatusOr<ReferralTransition> DecideTransition(
     const Referral& current, const std::vector<ReferralState>& sibling_states, ReferralState to,
-    std::string_view note, std::string_view actor, absl::Time now);
+    std::string_view note, std::string_view actor, absl::Time now,
+    std::string_view actor_department = "");
 
 // Returns the upper-case name without prefix, e.g. "IN_PROGRESS".
 std::string_view StateName(ReferralState state);

@@ -65,6 +65,7 @@ void ToProto(const ReferralEvent& event, pb::ReferralEvent* out) {
   out->set_to_state(ToProto(event.to_state));
   out->set_note(event.note);
   out->set_actor(event.actor);
+  out->set_actor_department(event.actor_department);
   out->set_time(TimeText(event.time));
 }
 

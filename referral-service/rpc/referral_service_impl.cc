@@ -66,13 +66,18 @@ absl::Status DenyPartner(const common::Caller& caller, std::string_view what) {
   return absl::OkStatus();
 }
 
-// An authenticated partner acts as itself whatever the request says; others may name the actor.
-std::string ActorFor(const common::Caller& caller, const std::string& requested) {
-  if (IsPartner(caller)) return caller.user.empty() ? caller.scope : caller.user;
-  if (!requested.empty()) return requested;
-  if (!caller.user.empty()) return caller.user;
-  if (!caller.scope.empty()) return caller.scope;
-  return "internal";
+// Who an event records, from the authenticated caller and nothing else (a request's `actor` is
+// ignored): the person acting and, for a partner, the department they act for. A partner's system
+// acting without a person (an inbox integration) is recorded as its department alone; a service
+// without a user name as "internal". The one rule for every event this service writes for a
+// caller.
+struct EventActor {
+  std::string person;
+  std::string department;
+};
+EventActor ActorOf(const common::Caller& caller) {
+  if (IsPartner(caller)) return {caller.user, caller.scope};
+  return {caller.user.empty() ? "internal" : caller.user, ""};
 }
 
 }  // namespace
@@ -208,9 +213,10 @@ absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& cal
       return absl::PermissionDeniedError("referral_id: the referral belongs to another department");
     }
   }
-  std::string actor = ActorFor(caller, request.actor());
+  const EventActor actor = ActorOf(caller);
   ASSIGN_OR_RETURN(Referral referral,
-                   store_->TransitionReferral(request.referral_id(), *to, request.note(), actor));
+                   store_->TransitionReferral(request.referral_id(), *to, request.note(),
+                                              actor.person, actor.department));
   spdlog::info(
       "event=referral_transition rpc=TransitionReferral referral_id={} department={} "
       "to={}",

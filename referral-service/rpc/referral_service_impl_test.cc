@@ -81,13 +81,15 @@ class ReferralServiceImplTest : public ::testing::Test {
 
   grpc::Status Transition(const std::string& referral_id, v1::ReferralState to,
                           const std::string& note, v1::Referral* out,
-                          const common::Caller& caller = {}) {
+                          const common::Caller& caller = {},
+                          const std::string& claimed_actor = "") {
     grpc::ClientContext context;
     EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
     v1::TransitionReferralRequest request;
     request.set_referral_id(referral_id);
     request.set_to_state(to);
     request.set_note(note);
+    request.set_actor(claimed_actor);
     return stub_->TransitionReferral(&context, request, out);
   }
 
@@ -178,12 +180,29 @@ TEST_F(ReferralServiceImplTest, TransitionErrors) {
   common::Caller counselling{"counsellor-1", common::kRolePartner, "counselling"};
   EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_ACCEPTED, "", &out, counselling).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  common::Caller legal_partner{"", common::kRolePartner, "legal_aid"};
-  grpc::Status ok = Transition(legal, v1::REFERRAL_STATE_ACCEPTED, "", &out, legal_partner);
+  // The history records the person and the department they act for, from the signed caller,
+  // whatever the request claims.
+  common::Caller legal_desk{"legal-aid-desk-1", common::kRolePartner, "legal_aid"};
+  grpc::Status ok =
+      Transition(legal, v1::REFERRAL_STATE_ACCEPTED, "", &out, legal_desk, "someone-else");
   ASSERT_TRUE(ok.ok()) << ok.error_message();
   EXPECT_EQ(out.state(), v1::REFERRAL_STATE_ACCEPTED);
   ASSERT_EQ(out.history_size(), 2);
-  EXPECT_EQ(out.history(1).actor(), "legal_aid");
+  EXPECT_EQ(out.history(1).actor(), "legal-aid-desk-1");
+  EXPECT_EQ(out.history(1).actor_department(), "legal_aid");
+  // A department's system acting without a person (an inbox integration): the department alone.
+  common::Caller legal_system{"", common::kRolePartner, "legal_aid"};
+  ok = Transition(legal, v1::REFERRAL_STATE_IN_PROGRESS, "", &out, legal_system);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_EQ(out.history(2).actor(), "");
+  EXPECT_EQ(out.history(2).actor_department(), "legal_aid");
+  // A procurator acts for the procuratorate, as themselves.
+  common::Caller procurator{"proc-zhao", common::kRoleProcurator, "34"};
+  ok = Transition(legal, v1::REFERRAL_STATE_CANCELLED, "duplicate plan", &out, procurator,
+                  "legal_aid");
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_EQ(out.history(3).actor(), "proc-zhao");
+  EXPECT_EQ(out.history(3).actor_department(), "");
 }
 
 TEST_F(ReferralServiceImplTest, PlanClosesWhenAllReferralsAreFinal) {

@@ -86,9 +86,11 @@ class ReferralStore {
   // DecideTransition decides, then the store updates it, appends the event and closes the plan
   // when the decision says so. Returns the referral with history.
   // Errors: NotFound, InvalidArgument (missing note), FailedPrecondition (not allowed).
+  // `actor` is the person (or service) acting, `actor_department` the department they act for.
   virtual absl::StatusOr<Referral> TransitionReferral(std::string_view referral_id,
                                                       ReferralState to, std::string_view note,
-                                                      std::string_view actor) = 0;
+                                                      std::string_view actor,
+                                                      std::string_view actor_department = "") = 0;
   // Returns up to `page_size` events with a sequence greater than `after_sequence`.
   virtual absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size) = 0;
 

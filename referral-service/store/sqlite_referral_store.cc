@@ -80,6 +80,11 @@ constexpr char kOverdueIndex[] = R"sql(
 CREATE INDEX referrals_overdue_candidates ON referrals(state, respond_by) WHERE overdue_marked = 0;
 )sql";
 
+// The department a person acted for (events before this version have none).
+constexpr char kActorDepartment[] = R"sql(
+ALTER TABLE events ADD COLUMN actor_department TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr char kReferralColumns[] =
     "seq, referral_id, plan_id, department, service, reason, state, respond_by, delivered, "
     "delivery_attempts, last_error, delivered_ms, partner_reference, created_ms, updated_ms";
@@ -93,7 +98,7 @@ constexpr char kPartnerColumns[] =
     "department, display_name, inbox_target, respond_within_days, enabled";
 
 constexpr char kEventColumns[] =
-    "sequence, referral_id, from_state, to_state, note, actor, time_ms";
+    "sequence, referral_id, from_state, to_state, note, actor, time_ms, actor_department";
 
 int64_t Millis(absl::Time t) { return absl::ToUnixMillis(t); }
 absl::Time FromMillis(int64_t ms) { return absl::FromUnixMillis(ms); }
@@ -185,6 +190,7 @@ ReferralEvent ReadEvent(const Statement& s) {
   e.note = s.ColumnText(4);
   e.actor = s.ColumnText(5);
   e.time = FromMillis(s.ColumnInt(6));
+  e.actor_department = s.ColumnText(7);
   return e;
 }
 
@@ -237,6 +243,7 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
       common::Outbox::PendingCountMigration(3),
       {4, kOverdueIndex},
       common::Outbox::QueueOrderMigration(5),
+      {6, kActorDepartment},
   }));
   return std::unique_ptr<SqliteReferralStore>(new SqliteReferralStore(std::move(db), clock));
 }
@@ -307,10 +314,10 @@ absl::Status SqliteReferralStore::DeletePartner(std::string_view department) {
 
 absl::Status SqliteReferralStore::InsertEvent(const ReferralEvent& event) {
   return db_->Execute(
-      "INSERT INTO events (referral_id, from_state, to_state, note, actor, time_ms) "
-      "VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO events (referral_id, from_state, to_state, note, actor, time_ms, "
+      "actor_department) VALUES (?, ?, ?, ?, ?, ?, ?)",
       event.referral_id, Code(event.from_state), Code(event.to_state), event.note, event.actor,
-      Millis(event.time));
+      Millis(event.time), event.actor_department);
 }
 
 absl::StatusOr<CreatePlanResult> SqliteReferralStore::CreatePlan(
@@ -419,10 +426,9 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::ListReferrals(const ReferralFi
   return page;
 }
 
-absl::StatusOr<Referral> SqliteReferralStore::TransitionReferral(std::string_view referral_id,
-                                                                 ReferralState to,
-                                                                 std::string_view note,
-                                                                 std::string_view actor) {
+absl::StatusOr<Referral> SqliteReferralStore::TransitionReferral(
+    std::string_view referral_id, ReferralState to, std::string_view note, std::string_view actor,
+    std::string_view actor_department) {
   return Write(db_.get(), [&]() -> absl::StatusOr<Referral> {
     ASSIGN_OR_RETURN(Referral current, LoadReferral(referral_id));
     ASSIGN_OR_RETURN(
@@ -431,8 +437,9 @@ absl::StatusOr<Referral> SqliteReferralStore::TransitionReferral(std::string_vie
             "SELECT state FROM referrals WHERE plan_id = ? AND referral_id <> ?",
             [](const Statement& s) { return static_cast<ReferralState>(s.ColumnInt(0)); },
             current.plan_id, referral_id));
-    ASSIGN_OR_RETURN(ReferralTransition transition,
-                     DecideTransition(current, siblings, to, note, actor, clock_->Now()));
+    ASSIGN_OR_RETURN(
+        ReferralTransition transition,
+        DecideTransition(current, siblings, to, note, actor, clock_->Now(), actor_department));
     const ReferralEvent& event = transition.event;
     RETURN_IF_ERROR(
         db_->Execute("UPDATE referrals SET state = ?, updated_ms = ? WHERE referral_id = ?",

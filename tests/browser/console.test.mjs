@@ -12,6 +12,7 @@ import { mkdirSync } from "node:fs";
 const base = process.env.LIFELINE_URL;
 const clueId = process.env.LIFELINE_CLUE_ID;
 const artifacts = process.env.LIFELINE_ARTIFACTS || "console-artifacts";
+let planUrl = null;
 const tokens = {
   chief: "demo-chief-procurator-token",
   hefei: "demo-procurator-hefei-token",
@@ -96,6 +97,7 @@ try {
     check(planLink !== null, "the clue links its plan");
     await planLink.click();
     await page.getByTestId("plan").waitFor();
+    planUrl = page.url();
     check((await page.getByTestId("plan-amount").textContent()).includes("30,000.00"), "the plan carries the amount");
     await page.getByTestId("plan-referrals").locator("tbody tr").first().waitFor();
     check(await page.getByTestId("referral-row").count() > 0, "the plan lists its referrals with states and deadlines");
@@ -136,6 +138,18 @@ try {
     check(true, "the department accepted, noted progress and completed a referral");
     await shot(page, "06-inbox-completed");
     check(errors.length === 0, "no script errors on the department's pages: " + errors.join("; "));
+    await context.close();
+  }
+
+  // 2b. On the plan the procurator sees who acted: the department and the person acting for it.
+  {
+    const { context, page } = await signIn(browser, tokens.chief);
+    await page.getByTestId("clue-table").waitFor();  // signed in and routed to the clue list
+    await page.goto(planUrl);
+    await page.getByTestId("plan").waitFor();
+    const byDesk = page.locator("[data-testid=referral-event]", { hasText: "legal_aid · demo-legal-aid-desk" });
+    await byDesk.first().waitFor();
+    check(await byDesk.count() >= 2, "the plan's history names the department and the person acting for it");
     await context.close();
   }
 

@@ -51,7 +51,9 @@ partner_sim::AutoAcceptor::AcceptFn AcceptThrough(const std::string& referral_ta
   return [stub](const std::string& referral_id, const std::string& department) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    RETURN_IF_ERROR(common::AttachCaller({"", common::kRolePartner, department}, &context));
+    // The department's own system acting for it: recorded as "partner-sim" for the department.
+    RETURN_IF_ERROR(
+        common::AttachCaller({"partner-sim", common::kRolePartner, department}, &context));
     referral::v1::TransitionReferralRequest request;
     request.set_referral_id(referral_id);
     request.set_to_state(referral::v1::REFERRAL_STATE_ACCEPTED);

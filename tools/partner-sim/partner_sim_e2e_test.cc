@@ -107,7 +107,9 @@ TEST(PartnerSimE2eTest, PlanIsDeliveredOnceAndAutoAccepted) {
       if (r.state() != v1::REFERRAL_STATE_ACCEPTED || !r.delivery().delivered()) {
         all_accepted = false;
       } else {
-        EXPECT_EQ(r.history(r.history_size() - 1).actor(), r.department());
+        // Accepted by the department's (simulated) system, for that department.
+        EXPECT_EQ(r.history(r.history_size() - 1).actor(), "partner-sim");
+        EXPECT_EQ(r.history(r.history_size() - 1).actor_department(), r.department());
       }
     }
     if (!all_accepted) std::this_thread::sleep_for(std::chrono::milliseconds(100));
