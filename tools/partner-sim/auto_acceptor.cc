@@ -1,5 +1,7 @@
 #include "tools/partner-sim/auto_acceptor.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace lifeline::partner_sim {
@@ -70,7 +72,7 @@ void AutoAcceptor::Loop() {
 
 bool AutoAcceptor::AcceptWithRetry(const Item& item) {
   std::chrono::milliseconds backoff = options_.initial_backoff;
-  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+  for (int attempt = 1; options_.max_attempts <= 0 || attempt <= options_.max_attempts; ++attempt) {
     absl::Status status = accept_(item.referral_id, item.department);
     if (status.ok()) {
       spdlog::info("event=auto_accepted referral_id={} department={}", item.referral_id,
@@ -89,7 +91,7 @@ bool AutoAcceptor::AcceptWithRetry(const Item& item) {
     if (!Transient(status) || attempt == options_.max_attempts) break;
     std::unique_lock<std::mutex> lock(mu_);
     if (cv_.wait_for(lock, backoff, [this] { return stop_; })) return false;
-    backoff *= 2;
+    backoff = std::min(backoff * 2, options_.max_backoff);
   }
   return false;
 }

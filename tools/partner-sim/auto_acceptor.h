@@ -14,7 +14,8 @@
 namespace lifeline::partner_sim {
 
 // Queues (referral_id, department) pairs and, on its own thread, asks referral-service to move
-// each referral to ACCEPTED, retrying transient errors with exponential backoff. Thread-safe.
+// each referral to ACCEPTED, retrying transient errors (referral-service down or restarting) with
+// exponential backoff, by default for as long as it takes. Thread-safe.
 class AutoAcceptor {
  public:
   // Moves one referral to ACCEPTED as `department`; returns the call's status.
@@ -22,8 +23,13 @@ class AutoAcceptor {
       std::function<absl::Status(const std::string& referral_id, const std::string& department)>;
 
   struct Options {
-    int max_attempts = 5;
+    // Attempts at one referral before giving up on a transient error; 0: until it is accepted or
+    // the acceptor stops (a referral left REQUESTED because referral-service was down a few
+    // seconds would stay so for good).
+    int max_attempts = 0;
     std::chrono::milliseconds initial_backoff{200};
+    // The wait between attempts doubles up to this.
+    std::chrono::milliseconds max_backoff{30000};
   };
 
   AutoAcceptor(AcceptFn accept, Options options);

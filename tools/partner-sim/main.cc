@@ -57,7 +57,6 @@ partner_sim::AutoAcceptor::AcceptFn AcceptThrough(const std::string& referral_ta
     referral::v1::TransitionReferralRequest request;
     request.set_referral_id(referral_id);
     request.set_to_state(referral::v1::REFERRAL_STATE_ACCEPTED);
-    request.set_actor(department);
     referral::v1::Referral response;
     return common::FromGrpcStatus(stub->TransitionReferral(&context, request, &response));
   };

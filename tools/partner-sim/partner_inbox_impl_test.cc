@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -123,7 +124,7 @@ TEST_F(PartnerInboxImplTest, AutoAcceptsNewDeliveriesOnceWithRetry) {
         if (failures_left.fetch_sub(1) > 0) return absl::UnavailableError("not yet");
         return absl::OkStatus();
       },
-      {5, std::chrono::milliseconds(1)});
+      {5, std::chrono::milliseconds(1), std::chrono::milliseconds(1)});
   auto log = ReceivedLog::Open(path_.string());
   ASSERT_TRUE(log.ok());
   PartnerInboxImpl service(log->get(), &acceptor);
@@ -150,13 +151,49 @@ TEST(AutoAcceptorTest, GivesUpOnPermanentErrorsAndTreatsFailedPreconditionAsDone
         if (referral_id == "gone") return absl::NotFoundError("no such referral");
         return absl::FailedPreconditionError("already accepted");
       },
-      {5, std::chrono::milliseconds(1)});
+      {5, std::chrono::milliseconds(1), std::chrono::milliseconds(1)});
   acceptor.Enqueue("gone", "legal_aid");
   acceptor.Enqueue("moved", "legal_aid");
   acceptor.WaitIdle();
   EXPECT_EQ(calls.load(), 2);
   EXPECT_EQ(acceptor.given_up(), 1);
   EXPECT_EQ(acceptor.accepted(), 1);
+}
+
+// By default a referral is retried for as long as referral-service stays down (here 40 failed
+// attempts, far past the old limit of 5), the wait capped; stopping ends a retry at once.
+TEST(AutoAcceptorTest, KeepsRetryingWhileReferralServiceIsDownThenAccepts) {
+  std::atomic<int> failures_left{40};
+  std::atomic<int> calls{0};
+  AutoAcceptor::Options options;
+  ASSERT_EQ(options.max_attempts, 0);  // the default: no limit
+  options.initial_backoff = std::chrono::milliseconds(1);
+  options.max_backoff = std::chrono::milliseconds(2);
+  AutoAcceptor acceptor(
+      [&](const std::string&, const std::string&) -> absl::Status {
+        ++calls;
+        if (failures_left.fetch_sub(1) > 0) return absl::UnavailableError("connection refused");
+        return absl::OkStatus();
+      },
+      options);
+  acceptor.Enqueue("ref_1", "legal_aid");
+  acceptor.WaitIdle();
+  EXPECT_EQ(acceptor.accepted(), 1);
+  EXPECT_EQ(acceptor.given_up(), 0);
+  EXPECT_EQ(calls.load(), 41);
+
+  // Down for good: Stop() ends the retrying promptly.
+  AutoAcceptor stuck(
+      [](const std::string&, const std::string&) {
+        return absl::UnavailableError("connection refused");
+      },
+      AutoAcceptor::Options{0, std::chrono::milliseconds(50), std::chrono::milliseconds(50)});
+  stuck.Enqueue("ref_2", "legal_aid");
+  std::this_thread::sleep_for(std::chrono::milliseconds(120));
+  const auto before = std::chrono::steady_clock::now();
+  stuck.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(5));
+  EXPECT_EQ(stuck.accepted(), 0);
 }
 
 }  // namespace
