@@ -78,12 +78,13 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   ASSIGN_OR_RETURN(int seeded, store->InsertPartnersIfAbsent(partners));
   spdlog::info("event=partners_seeded inserted={} in_file={}", seeded, partners.size());
 
-  referral::ReferralMetrics metrics(runner->registry().get(), store.get());
+  referral::ReferralMetrics metrics(runner->registry().get(), store.get(), clock);
   common::PeriodicTask metrics_refresh("metrics_refresh",
                                        absl::Seconds(config.metrics_refresh_seconds),
                                        [&metrics] { return metrics.Refresh(); });
   referral::OverdueEscalator escalator(
-      store.get(), clock, [&metrics](const std::string&) { metrics.RecordSlaBreach(); });
+      store.get(), clock,
+      [&metrics](const std::string& department) { metrics.RecordSlaBreach(department); });
   common::PeriodicTask escalation("overdue_escalation",
                                   absl::Seconds(config.escalation_interval_seconds),
                                   [&escalator] { return escalator.ScanOnce().status(); });
@@ -104,6 +105,9 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   referral::RandomIdGenerator ids;
   referral::ReferralServiceImpl service(
       store.get(), &router, clock, &ids, [&dispatcher] { dispatcher.Wake(); }, &calendar);
+  service.set_transition_observer([&metrics](std::string_view from, std::string_view to) {
+    metrics.RecordTransition(from, to);
+  });
   runner->AddService(&service);
   return runner->Serve({&dispatcher, &escalation, &metrics_refresh});
 }

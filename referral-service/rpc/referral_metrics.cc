@@ -1,36 +1,57 @@
 #include "referral-service/rpc/referral_metrics.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "common/status/status_macros.h"
 #include "referral-service/domain/referral_state.h"
 
 namespace lifeline::referral {
 
-ReferralMetrics::ReferralMetrics(prometheus::Registry* registry, ReferralStore* store)
+ReferralMetrics::ReferralMetrics(prometheus::Registry* registry, ReferralStore* store,
+                                 const common::Clock* clock)
     : store_(store),
       referrals_(prometheus::BuildGauge()
                      .Name("lifeline_referrals")
                      .Help("Referrals by state and department")
                      .Register(*registry)),
+      clock_(clock),
+      transitions_(prometheus::BuildCounter()
+                       .Name("lifeline_referral_transitions_total")
+                       .Help("Stored changes of referral state, by state before (NONE: created) "
+                             "and after")
+                       .Register(*registry)),
       deliveries_(prometheus::BuildCounter()
                       .Name("lifeline_referral_deliveries_total")
                       .Help("Referral deliveries to partner inboxes by department and result")
                       .Register(*registry)),
       sla_breaches_(prometheus::BuildCounter()
                         .Name("lifeline_referral_sla_breaches_total")
-                        .Help("Referrals still REQUESTED after their respond_by date")
-                        .Register(*registry)
-                        .Add({})),
+                        .Help("Referrals past a stage's deadline, by stage (accept: still "
+                              "REQUESTED after respond_by) and department")
+                        .Register(*registry)),
       outbox_pending_(prometheus::BuildGauge()
                           .Name("lifeline_referral_outbox_pending")
                           .Help("Referral deliveries waiting in the outbox")
                           .Register(*registry)
-                          .Add({})) {}
+                          .Add({})),
+      outbox_oldest_age_(prometheus::BuildGauge()
+                             .Name("lifeline_referral_outbox_oldest_age_seconds")
+                             .Help("Age of the oldest delivery waiting in the outbox (0: none)")
+                             .Register(*registry)
+                             .Add({})) {}
+
+void ReferralMetrics::RecordTransition(std::string_view from, std::string_view to) {
+  transitions_.Add({{"from", std::string(from)}, {"to", std::string(to)}}).Increment();
+}
 
 void ReferralMetrics::RecordDelivery(const std::string& department, std::string_view result) {
   deliveries_.Add({{"department", department}, {"result", std::string(result)}}).Increment();
 }
 
-void ReferralMetrics::RecordSlaBreach() { sla_breaches_.Increment(); }
+void ReferralMetrics::RecordSlaBreach(const std::string& department) {
+  sla_breaches_.Add({{"stage", "accept"}, {"department", department}}).Increment();
+}
 
 absl::Status ReferralMetrics::Refresh() {
   std::lock_guard<std::mutex> lock(refresh_mu_);
@@ -48,6 +69,11 @@ absl::Status ReferralMetrics::Refresh() {
   }
   ASSIGN_OR_RETURN(int64_t pending, store_->PendingDeliveries());
   outbox_pending_.Set(static_cast<double>(pending));
+  ASSIGN_OR_RETURN(std::optional<int64_t> oldest_ms, store_->OldestPendingDeliveryMs());
+  const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
+  outbox_oldest_age_.Set(oldest_ms.has_value()
+                             ? static_cast<double>(std::max<int64_t>(0, now_ms - *oldest_ms)) / 1000
+                             : 0.0);
   return absl::OkStatus();
 }
 

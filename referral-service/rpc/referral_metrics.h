@@ -14,23 +14,31 @@
 
 #include "absl/status/status.h"
 
+#include "common/time/dates.h"
 #include "referral-service/store/referral_store.h"
 
 namespace lifeline::referral {
 
-// lifeline_referrals{state,department} (gauge), lifeline_referral_deliveries_total{department,
-// result}, lifeline_referral_sla_breaches_total and lifeline_referral_outbox_pending (gauge).
-// The gauges are reloaded from the store by Refresh, which only reads; the counters count what
-// the delivery sender and the overdue escalation report. Thread-safe.
+// lifeline_referrals{state,department} (gauge), lifeline_referral_transitions_total{from,to},
+// lifeline_referral_deliveries_total{department,result},
+// lifeline_referral_sla_breaches_total{stage,department}, lifeline_referral_outbox_pending and
+// lifeline_referral_outbox_oldest_age_seconds (gauges). The gauges are reloaded from the store by
+// Refresh, which only reads; the counters count what the service, the delivery sender and the
+// overdue escalation report. Thread-safe.
 class ReferralMetrics {
  public:
-  ReferralMetrics(prometheus::Registry* registry, ReferralStore* store);
+  // `clock` dates the outbox's oldest message.
+  ReferralMetrics(prometheus::Registry* registry, ReferralStore* store, const common::Clock* clock);
+
+  // Counts one stored change of a referral's state (from "NONE" when it was created).
+  void RecordTransition(std::string_view from, std::string_view to);
 
   // Counts one handled delivery (MakeDeliverySender's observer).
   void RecordDelivery(const std::string& department, std::string_view result);
 
-  // Counts one referral found overdue (OverdueEscalator's observer).
-  void RecordSlaBreach();
+  // Counts one referral of `department` found past its deadline to accept (OverdueEscalator's
+  // observer; stage "accept", the one stage with a deadline so far).
+  void RecordSlaBreach(const std::string& department);
 
   // Reloads the gauges from the store.
   absl::Status Refresh();
@@ -38,9 +46,12 @@ class ReferralMetrics {
  private:
   ReferralStore* store_;
   prometheus::Family<prometheus::Gauge>& referrals_;
+  const common::Clock* clock_;
+  prometheus::Family<prometheus::Counter>& transitions_;
   prometheus::Family<prometheus::Counter>& deliveries_;
-  prometheus::Counter& sla_breaches_;
+  prometheus::Family<prometheus::Counter>& sla_breaches_;
   prometheus::Gauge& outbox_pending_;
+  prometheus::Gauge& outbox_oldest_age_;
 
   std::mutex refresh_mu_;
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> referral_gauges_;

@@ -41,9 +41,10 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
           .ok());
 
   prometheus::Registry registry;
-  ReferralMetrics metrics(&registry, store->get());
-  OverdueEscalator escalator(store->get(), &clock,
-                             [&metrics](const std::string&) { metrics.RecordSlaBreach(); });
+  ReferralMetrics metrics(&registry, store->get(), &clock);
+  OverdueEscalator escalator(store->get(), &clock, [&metrics](const std::string& department) {
+    metrics.RecordSlaBreach(department);
+  });
   metrics.RecordDelivery("village_committee", "delivered");
   ASSERT_TRUE(escalator.ScanOnce().ok());
   ASSERT_TRUE(metrics.Refresh().ok());
@@ -58,19 +59,34 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
                       "result=\"delivered\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("lifeline_referral_outbox_pending 2"), std::string::npos);
-  EXPECT_NE(text.find("lifeline_referral_sla_breaches_total 0"), std::string::npos);
+  // Both deliveries were queued at the clock's time.
+  EXPECT_NE(text.find("lifeline_referral_outbox_oldest_age_seconds 0"), std::string::npos);
+  EXPECT_EQ(text.find("lifeline_referral_sla_breaches_total{"), std::string::npos);
 
   // Respond-by is Thursday 2026-12-03; on Friday the REQUESTED one is overdue, counted once
   // however often the escalation runs; refreshing the gauges counts nothing.
   clock.Advance(absl::Hours(24 * 8));
   ASSERT_TRUE(metrics.Refresh().ok());
   text = Scrape(registry);
-  EXPECT_NE(text.find("lifeline_referral_sla_breaches_total 0"), std::string::npos) << text;
+  EXPECT_EQ(text.find("lifeline_referral_sla_breaches_total{"), std::string::npos) << text;
+  // The deliveries still wait: the oldest is eight days old.
+  EXPECT_NE(text.find("lifeline_referral_outbox_oldest_age_seconds 691200"), std::string::npos)
+      << text;
   ASSERT_TRUE(escalator.ScanOnce().ok());
   ASSERT_TRUE(escalator.ScanOnce().ok());
   ASSERT_TRUE(metrics.Refresh().ok());
   text = Scrape(registry);
-  EXPECT_NE(text.find("lifeline_referral_sla_breaches_total 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("lifeline_referral_sla_breaches_total{department=\"village_committee\","
+                      "stage=\"accept\"} 1"),
+            std::string::npos)
+      << text;
+  metrics.RecordTransition("NONE", "REQUESTED");
+  metrics.RecordTransition("REQUESTED", "ACCEPTED");
+  metrics.RecordTransition("NONE", "REQUESTED");
+  text = Scrape(registry);
+  EXPECT_NE(text.find("lifeline_referral_transitions_total{from=\"NONE\",to=\"REQUESTED\"} 2"),
+            std::string::npos)
+      << text;
 
   ASSERT_TRUE((*store)
                   ->TransitionReferral(plan->referrals[0].referral_id, ReferralState::kCancelled,

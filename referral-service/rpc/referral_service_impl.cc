@@ -120,6 +120,11 @@ absl::Status ReferralServiceImpl::DoCreatePlan(const common::Caller& caller,
                  result.plan.plan_id, result.plan.clue_id, result.plan.referrals.size(),
                  unknown.empty() ? "" : " unknown_needs=" + absl::StrJoin(unknown, ","));
     if (on_plan_created_) on_plan_created_();
+    if (on_transition_) {
+      for (const Referral& referral : result.plan.referrals) {
+        on_transition_("NONE", StateName(referral.state));
+      }
+    }
   } else {
     spdlog::info("event=plan_exists rpc=CreatePlan plan_id={} clue_id={}", result.plan.plan_id,
                  result.plan.clue_id);
@@ -221,6 +226,10 @@ absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& cal
       "event=referral_transition rpc=TransitionReferral referral_id={} department={} "
       "to={}",
       referral.referral_id, referral.department, StateName(referral.state));
+  if (on_transition_ && !referral.history.empty()) {
+    const ReferralEvent& last = referral.history.back();
+    on_transition_(StateName(last.from_state), StateName(last.to_state));
+  }
   ToProto(referral, response);
   return absl::OkStatus();
 }

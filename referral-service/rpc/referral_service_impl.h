@@ -29,6 +29,13 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
                       IdGenerator* ids, std::function<void()> on_plan_created = nullptr,
                       const WorkingCalendar* calendar = nullptr);
 
+  // Called with the states before and after each change this service stores (before: "NONE" for
+  // a new referral); set before serving.
+  using TransitionObserver = std::function<void(std::string_view from, std::string_view to)>;
+  void set_transition_observer(TransitionObserver observer) {
+    on_transition_ = std::move(observer);
+  }
+
   grpc::Status CreatePlan(grpc::ServerContext* context,
                           const lifeline::referral::v1::CreatePlanRequest* request,
                           lifeline::referral::v1::Plan* response) override;
@@ -86,6 +93,7 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   IdGenerator* ids_;
   const WorkingCalendar* calendar_;
   std::function<void()> on_plan_created_;
+  TransitionObserver on_transition_;
 };
 
 }  // namespace lifeline::referral

@@ -48,6 +48,10 @@ class ReferralServiceImplTest : public ::testing::Test {
         store_->outbox(), MakeDeliverySender(store_.get(), &inbox_, ""), options);
     service_ = std::make_unique<ReferralServiceImpl>(store_.get(), router_.get(), &clock_, &ids_,
                                                      [this] { ++plans_created_; });
+    service_->set_transition_observer([this](std::string_view from, std::string_view to) {
+      std::lock_guard<std::mutex> lock(transitions_mu_);
+      transitions_.push_back(std::string(from) + ">" + std::string(to));
+    });
     grpc::ServerBuilder builder;
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
@@ -120,6 +124,8 @@ class ReferralServiceImplTest : public ::testing::Test {
   std::unique_ptr<common::OutboxDispatcher> dispatcher_;
   std::atomic<int> plans_created_{0};
   std::unique_ptr<ReferralServiceImpl> service_;
+  std::mutex transitions_mu_;
+  std::vector<std::string> transitions_;  // what the observer was told, "FROM>TO"
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::ReferralService::Stub> stub_;
 };
@@ -203,6 +209,13 @@ TEST_F(ReferralServiceImplTest, TransitionErrors) {
   ASSERT_TRUE(ok.ok()) << ok.error_message();
   EXPECT_EQ(out.history(3).actor(), "proc-zhao");
   EXPECT_EQ(out.history(3).actor_department(), "");
+  // Each stored change reached the metrics observer, from the plan's creation on.
+  std::lock_guard<std::mutex> lock(transitions_mu_);
+  EXPECT_EQ(std::count(transitions_.begin(), transitions_.end(), "NONE>REQUESTED"),
+            static_cast<long>(plan.referrals_size()));
+  EXPECT_EQ(std::count(transitions_.begin(), transitions_.end(), "REQUESTED>ACCEPTED"), 1);
+  EXPECT_EQ(std::count(transitions_.begin(), transitions_.end(), "ACCEPTED>IN_PROGRESS"), 1);
+  EXPECT_EQ(std::count(transitions_.begin(), transitions_.end(), "IN_PROGRESS>CANCELLED"), 1);
 }
 
 TEST_F(ReferralServiceImplTest, PlanClosesWhenAllReferralsAreFinal) {

@@ -103,6 +103,8 @@ class ReferralStore {
                                              std::string_view error) = 0;
   // Number of delivery messages still queued.
   virtual absl::StatusOr<int64_t> PendingDeliveries() = 0;
+  // When the oldest delivery still waiting in the outbox was queued (Unix ms); nullopt when none.
+  virtual absl::StatusOr<std::optional<int64_t>> OldestPendingDeliveryMs() = 0;
 
   // Counts referrals per department and state (only non-zero pairs).
   virtual absl::StatusOr<std::vector<ReferralCount>> CountReferrals() = 0;

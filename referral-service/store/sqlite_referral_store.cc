@@ -497,6 +497,10 @@ absl::StatusOr<int64_t> SqliteReferralStore::PendingDeliveries() {
   return outbox_.Pending(kDeliveryTopic);
 }
 
+absl::StatusOr<std::optional<int64_t>> SqliteReferralStore::OldestPendingDeliveryMs() {
+  return outbox_.OldestCreatedMs(kDeliveryTopic);
+}
+
 absl::StatusOr<std::vector<ReferralCount>> SqliteReferralStore::CountReferrals() {
   return Read(db_.get(), [&] { return db_->Query(kCountReferralsSql, ReadCount); });
 }

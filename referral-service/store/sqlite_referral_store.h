@@ -42,6 +42,7 @@ class SqliteReferralStore : public ReferralStore {
                                      std::string_view partner_reference) override;
   absl::Status RecordDeliveryFailure(std::string_view referral_id, std::string_view error) override;
   absl::StatusOr<int64_t> PendingDeliveries() override;
+  absl::StatusOr<std::optional<int64_t>> OldestPendingDeliveryMs() override;
 
   absl::StatusOr<std::vector<ReferralCount>> CountReferrals() override;
   absl::StatusOr<std::vector<OverdueCandidate>> ListOverdueCandidates(const OverdueQuery& query,
@@ -60,7 +61,7 @@ class SqliteReferralStore : public ReferralStore {
 
  private:
   SqliteReferralStore(std::unique_ptr<common::Database> db, const common::Clock* clock)
-      : db_(std::move(db)), outbox_(db_.get()), clock_(clock) {}
+      : db_(std::move(db)), outbox_(db_.get(), clock), clock_(clock) {}
 
   // These run inside a Run/InTransaction callback.
   absl::StatusOr<Plan> LoadPlan(std::string_view plan_id);
