@@ -309,7 +309,7 @@
     return el("tr", { class: overdue ? "overdue" : null, "data-testid": "referral-row",
       "data-referral-id": r.referralId, "data-state": r.state },
       el("td", {}, r.department), el("td", {}, r.service || ""),
-      el("td", { "data-testid": "referral-state" }, t(r.state)),
+      el("td", { "data-testid": "referral-state" }, t(r.state) + (r.outcome ? " · " + t(r.outcome) : "")),
       el("td", {}, (r.respondBy || "") + " ", overdue ? el("span", { class: "overdue-tag" }, t("overdue")) : null),
       el("td", {}, (r.history || []).map((h) => el("div", { class: "muted", "data-testid": "referral-event" },
         (h.time || "") + " " + actorText(h) + " " + t(h.toState) + (h.note ? " — " + h.note : "")))),
@@ -324,15 +324,23 @@
         ["case_number", p.caseNumber || ""],
         ["assistance", el("span", { "data-testid": "plan-amount" }, yuan(p.assistanceAmountFen))],
         ["state", t(p.state)],
+        ["outcomes", el("span", { "data-testid": "plan-outcomes" }, (p.outcomeSummary || [])
+          .map((o) => t(o.outcome) + " × " + o.referrals).join("，"))],
       ])),
       el("section", { class: "card" }, el("h2", {}, t("referrals")),
         table(["department", "service", "state", "respond_by", "history"], (p.referrals || []).map((r) =>
           referralRow(r, null)), "plan-referrals")));
   }
 
-  async function transition(referralId, toState, note) {
+  const OUTCOMES = ["REFERRAL_OUTCOME_PROVIDED", "REFERRAL_OUTCOME_PARTLY_PROVIDED",
+    "REFERRAL_OUTCOME_ALREADY_RECEIVING", "REFERRAL_OUTCOME_NOT_ELIGIBLE", "REFERRAL_OUTCOME_DECLINED",
+    "REFERRAL_OUTCOME_UNREACHABLE"];
+
+  async function transition(referralId, toState, note, outcome) {
     try {
-      await api("POST", "/v1/referrals/" + encodeURIComponent(referralId) + ":transition", { toState, note });
+      const body = { toState, note };
+      if (outcome) body.outcome = outcome;  // a completion says what it achieved
+      await api("POST", "/v1/referrals/" + encodeURIComponent(referralId) + ":transition", body);
       await inboxPage();
       notice("info", t("saved"));
     } catch (e) {
@@ -344,8 +352,11 @@
     const data = await api("GET", "/v1/referrals?page_size=200");
     const rows = (data.referrals || []).map((r) => {
       const note = el("input", { "data-testid": "referral-note", placeholder: t("note") });
+      const outcome = el("select", { "data-testid": "referral-outcome", title: t("outcome") },
+        OUTCOMES.map((o) => el("option", { value: o }, t(o))));
       const button = (label, toState, testid, cls) => el("button", { type: "button", class: cls,
-        "data-testid": testid, onclick: () => transition(r.referralId, toState, note.value) }, t(label));
+        "data-testid": testid, onclick: () => transition(r.referralId, toState, note.value,
+          toState === "REFERRAL_STATE_COMPLETED" ? outcome.value : "") }, t(label));
       let actions = [];
       if (r.state === "REFERRAL_STATE_REQUESTED") {
         actions = [button("accept", "REFERRAL_STATE_ACCEPTED", "accept"),
@@ -356,7 +367,9 @@
       } else if (r.state === "REFERRAL_STATE_IN_PROGRESS") {
         actions = [button("complete", "REFERRAL_STATE_COMPLETED", "complete")];
       }
-      return referralRow(r, actions.length ? el("div", { class: "actions" }, note, actions) : null);
+      const canComplete = actions.some((a) => a.dataset.testid === "complete");
+      return referralRow(r, actions.length
+        ? el("div", { class: "actions" }, note, canComplete ? outcome : null, actions) : null);
     });
     page("inbox_title", rows.length
       ? table(["department", "service", "state", "respond_by", "history", "actions"], rows, "inbox-table")

@@ -27,6 +27,17 @@ enum class ReferralState {
   kCancelled = 8,
 };
 
+// What a completed referral achieved (lifeline.referral.v1.ReferralOutcome).
+enum class ReferralOutcome {
+  kUnspecified = 0,
+  kProvided = 1,
+  kPartlyProvided = 2,
+  kAlreadyReceiving = 3,
+  kNotEligible = 4,
+  kDeclined = 5,
+  kUnreachable = 6,
+};
+
 // A partner department in the directory.
 struct Partner {
   std::string department;  // lower_snake code, e.g. "legal_aid"
@@ -67,6 +78,8 @@ struct ReferralEvent {
   // The department the person acted for (a partner's department code); empty when they acted
   // for the procuratorate or the system. ActorOf (rpc) decides both from the caller.
   std::string actor_department;
+  // Set on the change to COMPLETED.
+  ReferralOutcome outcome = ReferralOutcome::kUnspecified;
   absl::Time time;
 };
 
@@ -83,6 +96,8 @@ struct Referral {
   std::vector<ReferralEvent> history;
   absl::Time created_time;
   absl::Time updated_time;
+  // Set once COMPLETED.
+  ReferralOutcome outcome = ReferralOutcome::kUnspecified;
 };
 
 enum class PlanState { kOpen = 1, kClosed = 2 };

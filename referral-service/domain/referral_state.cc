@@ -65,7 +65,14 @@ bool IsPlanClosed(const std::vector<ReferralState>& states) {
 absl::StatusOr<ReferralTransition> DecideTransition(
     const Referral& current, const std::vector<ReferralState>& sibling_states, ReferralState to,
     std::string_view note, std::string_view actor, absl::Time now,
-    std::string_view actor_department) {
+    std::string_view actor_department, ReferralOutcome outcome) {
+  // What a completion achieved is part of it, and only of it.
+  if (to == ReferralState::kCompleted && outcome == ReferralOutcome::kUnspecified) {
+    return absl::InvalidArgumentError("outcome: required when completing a referral");
+  }
+  if (to != ReferralState::kCompleted && outcome != ReferralOutcome::kUnspecified) {
+    return absl::InvalidArgumentError("outcome: only a completed referral has one");
+  }
   if (absl::Status valid = ValidateTransition(current.state, to, note); !valid.ok()) return valid;
   ReferralTransition transition;
   transition.event.referral_id = current.referral_id;
@@ -74,6 +81,7 @@ absl::StatusOr<ReferralTransition> DecideTransition(
   transition.event.note = std::string(note);
   transition.event.actor = std::string(actor);
   transition.event.actor_department = std::string(actor_department);
+  transition.event.outcome = outcome;
   transition.event.time = now;
   std::vector<ReferralState> after = sibling_states;
   after.push_back(to);

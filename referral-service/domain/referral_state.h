@@ -50,7 +50,8 @@ struct ReferralTransition {
 absl::StatusOr<ReferralTransition> DecideTransition(
     const Referral& current, const std::vector<ReferralState>& sibling_states, ReferralState to,
     std::string_view note, std::string_view actor, absl::Time now,
-    std::string_view actor_department = "");
+    std::string_view actor_department = "",
+    ReferralOutcome outcome = ReferralOutcome::kUnspecified);
 
 // Returns the upper-case name without prefix, e.g. "IN_PROGRESS".
 std::string_view StateName(ReferralState state);

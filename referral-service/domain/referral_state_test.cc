@@ -104,12 +104,14 @@ TEST(ReferralStateTest, DecideTransitionWritesTheEventAndClosesThePlanWithTheLas
   current.referral_id = "ref-1";
   current.state = S::kAccepted;
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
-  auto moved = DecideTransition(current, {S::kInProgress}, S::kCompleted, "", "legal_aid", now);
+  auto moved = DecideTransition(current, {S::kInProgress}, S::kCompleted, "", "legal_aid", now,
+                                "legal_aid", ReferralOutcome::kProvided);
   ASSERT_TRUE(moved.ok()) << moved.status();
   EXPECT_EQ(moved->event.referral_id, "ref-1");
   EXPECT_EQ(moved->event.from_state, S::kAccepted);
   EXPECT_EQ(moved->event.to_state, S::kCompleted);
   EXPECT_EQ(moved->event.actor, "legal_aid");
+  EXPECT_EQ(moved->event.outcome, ReferralOutcome::kProvided);
   EXPECT_EQ(moved->event.time, now);
   EXPECT_FALSE(moved->closes_plan);  // the sibling is still in progress
 
@@ -118,9 +120,19 @@ TEST(ReferralStateTest, DecideTransitionWritesTheEventAndClosesThePlanWithTheLas
   ASSERT_TRUE(last.ok());
   EXPECT_TRUE(last->closes_plan);
   EXPECT_EQ(last->event.note, "no contact");
-  auto alone = DecideTransition(current, {}, S::kCompleted, "", "x", now);
+  auto alone =
+      DecideTransition(current, {}, S::kCompleted, "", "x", now, "", ReferralOutcome::kDeclined);
   ASSERT_TRUE(alone.ok());
   EXPECT_TRUE(alone->closes_plan);
+
+  // A completion says what it achieved; no other change carries an outcome.
+  EXPECT_EQ(DecideTransition(current, {}, S::kCompleted, "done", "x", now).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      DecideTransition(current, {}, S::kInProgress, "", "x", now, "", ReferralOutcome::kProvided)
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
 
   EXPECT_EQ(DecideTransition(current, {}, S::kRequested, "", "x", now).status().code(),
             absl::StatusCode::kFailedPrecondition);

@@ -1,5 +1,7 @@
 #include "referral-service/rpc/referral_mapping.h"
 
+#include <map>
+
 #include "common/time/dates.h"
 
 namespace lifeline::referral {
@@ -13,6 +15,8 @@ static_assert(static_cast<int>(ReferralState::kRejected) == pb::REFERRAL_STATE_R
 static_assert(static_cast<int>(ReferralState::kInProgress) == pb::REFERRAL_STATE_IN_PROGRESS);
 static_assert(static_cast<int>(ReferralState::kOnHold) == pb::REFERRAL_STATE_ON_HOLD);
 static_assert(static_cast<int>(ReferralState::kCompleted) == pb::REFERRAL_STATE_COMPLETED);
+static_assert(static_cast<int>(ReferralOutcome::kProvided) == pb::REFERRAL_OUTCOME_PROVIDED);
+static_assert(static_cast<int>(ReferralOutcome::kUnreachable) == pb::REFERRAL_OUTCOME_UNREACHABLE);
 static_assert(static_cast<int>(ReferralState::kFailed) == pb::REFERRAL_STATE_FAILED);
 static_assert(static_cast<int>(ReferralState::kCancelled) == pb::REFERRAL_STATE_CANCELLED);
 // A value added to the proto must be added to the domain (and its state machine) too.
@@ -66,6 +70,7 @@ void ToProto(const ReferralEvent& event, pb::ReferralEvent* out) {
   out->set_note(event.note);
   out->set_actor(event.actor);
   out->set_actor_department(event.actor_department);
+  out->set_outcome(static_cast<pb::ReferralOutcome>(static_cast<int>(event.outcome)));
   out->set_time(TimeText(event.time));
 }
 
@@ -86,6 +91,7 @@ void ToProto(const Referral& referral, pb::Referral* out) {
   for (const ReferralEvent& event : referral.history) ToProto(event, out->add_history());
   out->set_created_time(TimeText(referral.created_time));
   out->set_updated_time(TimeText(referral.updated_time));
+  out->set_outcome(static_cast<pb::ReferralOutcome>(static_cast<int>(referral.outcome)));
 }
 
 void ToProto(const Plan& plan, pb::Plan* out) {
@@ -102,7 +108,16 @@ void ToProto(const Plan& plan, pb::Plan* out) {
   out->set_case_number(plan.case_number);
   out->set_assistance_amount_fen(plan.assistance_amount_fen);
   out->set_state(plan.state == PlanState::kClosed ? pb::Plan::STATE_CLOSED : pb::Plan::STATE_OPEN);
-  for (const Referral& referral : plan.referrals) ToProto(referral, out->add_referrals());
+  std::map<int, int> outcomes;  // completed referrals by outcome, in outcome order
+  for (const Referral& referral : plan.referrals) {
+    ToProto(referral, out->add_referrals());
+    if (referral.state == ReferralState::kCompleted) ++outcomes[static_cast<int>(referral.outcome)];
+  }
+  for (const auto& [outcome, count] : outcomes) {
+    pb::OutcomeCount* summary = out->add_outcome_summary();
+    summary->set_outcome(static_cast<pb::ReferralOutcome>(outcome));
+    summary->set_referrals(count);
+  }
   out->set_created_time(TimeText(plan.created_time));
   out->set_closed_time(TimeText(plan.closed_time));
 }

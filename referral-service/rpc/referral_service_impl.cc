@@ -218,10 +218,15 @@ absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& cal
       return absl::PermissionDeniedError("referral_id: the referral belongs to another department");
     }
   }
+  if (!v1::ReferralOutcome_IsValid(request.outcome())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("outcome: ", request.outcome(), " is not an outcome"));
+  }
   const EventActor actor = ActorOf(caller);
   ASSIGN_OR_RETURN(Referral referral,
-                   store_->TransitionReferral(request.referral_id(), *to, request.note(),
-                                              actor.person, actor.department));
+                   store_->TransitionReferral(
+                       request.referral_id(), *to, request.note(), actor.person, actor.department,
+                       static_cast<ReferralOutcome>(static_cast<int>(request.outcome()))));
   spdlog::info(
       "event=referral_transition rpc=TransitionReferral referral_id={} department={} "
       "to={}",

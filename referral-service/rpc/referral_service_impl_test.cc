@@ -85,8 +85,8 @@ class ReferralServiceImplTest : public ::testing::Test {
 
   grpc::Status Transition(const std::string& referral_id, v1::ReferralState to,
                           const std::string& note, v1::Referral* out,
-                          const common::Caller& caller = {},
-                          const std::string& claimed_actor = "") {
+                          const common::Caller& caller = {}, const std::string& claimed_actor = "",
+                          v1::ReferralOutcome outcome = v1::REFERRAL_OUTCOME_UNSPECIFIED) {
     grpc::ClientContext context;
     EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
     v1::TransitionReferralRequest request;
@@ -94,6 +94,7 @@ class ReferralServiceImplTest : public ::testing::Test {
     request.set_to_state(to);
     request.set_note(note);
     request.set_actor(claimed_actor);
+    request.set_outcome(outcome);
     return stub_->TransitionReferral(&context, request, out);
   }
 
@@ -175,8 +176,21 @@ TEST_F(ReferralServiceImplTest, TransitionErrors) {
   ASSERT_TRUE(Create("clue-1", &plan).ok());
   const std::string legal = ReferralOf(plan, "legal_aid").referral_id();
   v1::Referral out;
-  EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_COMPLETED, "", &out).error_code(),
+  EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_COMPLETED, "", &out, {}, "",
+                       v1::REFERRAL_OUTCOME_PROVIDED)
+                .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+  // A completion needs its outcome; an outcome comes only with a completion, and a known one.
+  EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_COMPLETED, "", &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_ACCEPTED, "", &out, {}, "",
+                       v1::REFERRAL_OUTCOME_PROVIDED)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_COMPLETED, "", &out, {}, "",
+                       static_cast<v1::ReferralOutcome>(99))
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_REJECTED, "", &out).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Transition(legal, v1::REFERRAL_STATE_UNSPECIFIED, "", &out).error_code(),
@@ -227,7 +241,11 @@ TEST_F(ReferralServiceImplTest, PlanClosesWhenAllReferralsAreFinal) {
     if (i % 2 == 0) {
       ASSERT_TRUE(Transition(id, v1::REFERRAL_STATE_ACCEPTED, "", &out).ok());
       ASSERT_TRUE(Transition(id, v1::REFERRAL_STATE_IN_PROGRESS, "", &out).ok());
-      ASSERT_TRUE(Transition(id, v1::REFERRAL_STATE_COMPLETED, "", &out).ok());
+      ASSERT_TRUE(
+          Transition(id, v1::REFERRAL_STATE_COMPLETED, "lawyer assigned", &out, {}, "",
+                     i % 4 == 0 ? v1::REFERRAL_OUTCOME_PROVIDED : v1::REFERRAL_OUTCOME_DECLINED)
+              .ok());
+      EXPECT_NE(out.outcome(), v1::REFERRAL_OUTCOME_UNSPECIFIED);
     } else {
       ASSERT_TRUE(Transition(id, v1::REFERRAL_STATE_REJECTED, "outside our remit", &out).ok());
     }
@@ -239,6 +257,19 @@ TEST_F(ReferralServiceImplTest, PlanClosesWhenAllReferralsAreFinal) {
     bool last = i == plan.referrals_size() - 1;
     EXPECT_EQ(current.state(), last ? v1::Plan::STATE_CLOSED : v1::Plan::STATE_OPEN) << i;
     EXPECT_EQ(current.closed_time().empty(), !last);
+    if (last) {
+      // The closed plan sums up what the completed referrals achieved, in outcome order.
+      int completed = 0;
+      for (int k = 0; k < plan.referrals_size(); k += 2) ++completed;
+      int provided = 0;
+      for (int k = 0; k < plan.referrals_size(); k += 4) ++provided;
+      ASSERT_GE(current.outcome_summary_size(), 1);
+      EXPECT_EQ(current.outcome_summary(0).outcome(), v1::REFERRAL_OUTCOME_PROVIDED);
+      EXPECT_EQ(current.outcome_summary(0).referrals(), provided);
+      int summed = 0;
+      for (const v1::OutcomeCount& count : current.outcome_summary()) summed += count.referrals();
+      EXPECT_EQ(summed, completed);
+    }
   }
 }
 

@@ -87,10 +87,10 @@ class ReferralStore {
   // when the decision says so. Returns the referral with history.
   // Errors: NotFound, InvalidArgument (missing note), FailedPrecondition (not allowed).
   // `actor` is the person (or service) acting, `actor_department` the department they act for.
-  virtual absl::StatusOr<Referral> TransitionReferral(std::string_view referral_id,
-                                                      ReferralState to, std::string_view note,
-                                                      std::string_view actor,
-                                                      std::string_view actor_department = "") = 0;
+  virtual absl::StatusOr<Referral> TransitionReferral(
+      std::string_view referral_id, ReferralState to, std::string_view note, std::string_view actor,
+      std::string_view actor_department = "",
+      ReferralOutcome outcome = ReferralOutcome::kUnspecified) = 0;
   // Returns up to `page_size` events with a sequence greater than `after_sequence`.
   virtual absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size) = 0;
 

@@ -85,9 +85,17 @@ constexpr char kActorDepartment[] = R"sql(
 ALTER TABLE events ADD COLUMN actor_department TEXT NOT NULL DEFAULT '';
 )sql";
 
+// What a completed referral achieved (ReferralOutcome; 0 before completion and for referrals
+// completed before this version).
+constexpr char kOutcome[] = R"sql(
+ALTER TABLE referrals ADD COLUMN outcome INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN outcome INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr char kReferralColumns[] =
     "seq, referral_id, plan_id, department, service, reason, state, respond_by, delivered, "
-    "delivery_attempts, last_error, delivered_ms, partner_reference, created_ms, updated_ms";
+    "delivery_attempts, last_error, delivered_ms, partner_reference, created_ms, updated_ms, "
+    "outcome";
 
 constexpr char kPlanColumns[] =
     "plan_id, clue_id, person_id, person_name, person_id_masked, person_sex, person_birth_date, "
@@ -98,7 +106,7 @@ constexpr char kPartnerColumns[] =
     "department, display_name, inbox_target, respond_within_days, enabled";
 
 constexpr char kEventColumns[] =
-    "sequence, referral_id, from_state, to_state, note, actor, time_ms, actor_department";
+    "sequence, referral_id, from_state, to_state, note, actor, time_ms, actor_department, outcome";
 
 int64_t Millis(absl::Time t) { return absl::ToUnixMillis(t); }
 absl::Time FromMillis(int64_t ms) { return absl::FromUnixMillis(ms); }
@@ -152,6 +160,7 @@ absl::StatusOr<ReferralRow> ReadReferral(const Statement& s) {
   r.delivery.partner_reference = s.ColumnText(12);
   r.created_time = FromMillis(s.ColumnInt(13));
   r.updated_time = FromMillis(s.ColumnInt(14));
+  r.outcome = static_cast<ReferralOutcome>(s.ColumnInt(15));
   return row;
 }
 
@@ -191,6 +200,7 @@ ReferralEvent ReadEvent(const Statement& s) {
   e.actor = s.ColumnText(5);
   e.time = FromMillis(s.ColumnInt(6));
   e.actor_department = s.ColumnText(7);
+  e.outcome = static_cast<ReferralOutcome>(s.ColumnInt(8));
   return e;
 }
 
@@ -244,6 +254,7 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
       {4, kOverdueIndex},
       common::Outbox::QueueOrderMigration(5),
       {6, kActorDepartment},
+      {7, kOutcome},
   }));
   return std::unique_ptr<SqliteReferralStore>(new SqliteReferralStore(std::move(db), clock));
 }
@@ -315,9 +326,9 @@ absl::Status SqliteReferralStore::DeletePartner(std::string_view department) {
 absl::Status SqliteReferralStore::InsertEvent(const ReferralEvent& event) {
   return db_->Execute(
       "INSERT INTO events (referral_id, from_state, to_state, note, actor, time_ms, "
-      "actor_department) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "actor_department, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       event.referral_id, Code(event.from_state), Code(event.to_state), event.note, event.actor,
-      Millis(event.time), event.actor_department);
+      Millis(event.time), event.actor_department, static_cast<int64_t>(event.outcome));
 }
 
 absl::StatusOr<CreatePlanResult> SqliteReferralStore::CreatePlan(
@@ -428,7 +439,7 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::ListReferrals(const ReferralFi
 
 absl::StatusOr<Referral> SqliteReferralStore::TransitionReferral(
     std::string_view referral_id, ReferralState to, std::string_view note, std::string_view actor,
-    std::string_view actor_department) {
+    std::string_view actor_department, ReferralOutcome outcome) {
   return Write(db_.get(), [&]() -> absl::StatusOr<Referral> {
     ASSIGN_OR_RETURN(Referral current, LoadReferral(referral_id));
     ASSIGN_OR_RETURN(
@@ -437,13 +448,15 @@ absl::StatusOr<Referral> SqliteReferralStore::TransitionReferral(
             "SELECT state FROM referrals WHERE plan_id = ? AND referral_id <> ?",
             [](const Statement& s) { return static_cast<ReferralState>(s.ColumnInt(0)); },
             current.plan_id, referral_id));
-    ASSIGN_OR_RETURN(
-        ReferralTransition transition,
-        DecideTransition(current, siblings, to, note, actor, clock_->Now(), actor_department));
+    ASSIGN_OR_RETURN(ReferralTransition transition,
+                     DecideTransition(current, siblings, to, note, actor, clock_->Now(),
+                                      actor_department, outcome));
     const ReferralEvent& event = transition.event;
     RETURN_IF_ERROR(
-        db_->Execute("UPDATE referrals SET state = ?, updated_ms = ? WHERE referral_id = ?",
-                     Code(event.to_state), Millis(event.time), referral_id));
+        db_->Execute("UPDATE referrals SET state = ?, updated_ms = ?, outcome = ? "
+                     "WHERE referral_id = ?",
+                     Code(event.to_state), Millis(event.time), static_cast<int64_t>(event.outcome),
+                     referral_id));
     RETURN_IF_ERROR(InsertEvent(event));
     if (transition.closes_plan) {
       RETURN_IF_ERROR(db_->Execute("UPDATE plans SET state = ?, closed_ms = ? WHERE plan_id = ?",

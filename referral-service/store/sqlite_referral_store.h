@@ -33,9 +33,10 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<Referral> GetReferral(std::string_view referral_id) override;
   absl::StatusOr<ReferralPage> ListReferrals(const ReferralFilter& filter, int page_size,
                                              int64_t before_cursor) override;
-  absl::StatusOr<Referral> TransitionReferral(std::string_view referral_id, ReferralState to,
-                                              std::string_view note, std::string_view actor,
-                                              std::string_view actor_department = "") override;
+  absl::StatusOr<Referral> TransitionReferral(
+      std::string_view referral_id, ReferralState to, std::string_view note, std::string_view actor,
+      std::string_view actor_department = "",
+      ReferralOutcome outcome = ReferralOutcome::kUnspecified) override;
   absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size) override;
 
   absl::Status RecordDeliverySuccess(std::string_view referral_id,

@@ -152,7 +152,10 @@ TEST_F(SqliteReferralStoreTest, TransitionsAppendEventsAndCloseThePlan) {
   EXPECT_EQ(store_->TransitionReferral("nope", ReferralState::kAccepted, "", "x").status().code(),
             absl::StatusCode::kNotFound);
 
-  ASSERT_TRUE(store_->TransitionReferral(a, ReferralState::kCompleted, "", "x").ok());
+  ASSERT_TRUE(store_
+                  ->TransitionReferral(a, ReferralState::kCompleted, "", "x", "",
+                                       ReferralOutcome::kPartlyProvided)
+                  .ok());
   ASSERT_TRUE(store_->TransitionReferral(b, ReferralState::kRejected, "not ours", "x").ok());
   auto open = store_->GetPlan(plan.plan_id);
   ASSERT_TRUE(open.ok());
@@ -374,7 +377,10 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
       store_
           ->TransitionReferral(plan.referrals[2].referral_id, ReferralState::kCancelled, "dup", "x")
           .ok());
-  ASSERT_TRUE(store_->TransitionReferral(id, ReferralState::kCompleted, "", "x").ok());
+  ASSERT_TRUE(store_
+                  ->TransitionReferral(id, ReferralState::kCompleted, "", "x", "",
+                                       ReferralOutcome::kProvided)
+                  .ok());
   ASSERT_TRUE(store_->ListChanges(0, 10).ok());
   std::vector<common::OutboxMessage> messages = Deliveries();
   ASSERT_FALSE(messages.empty());

@@ -133,6 +133,7 @@ try {
     await inProgress.waitFor();
     await shot(page, "05-inbox-in-progress");
     await inProgress.getByTestId("referral-note").fill("已指派律师，援助完成");
+    await inProgress.getByTestId("referral-outcome").selectOption("REFERRAL_OUTCOME_PROVIDED");
     await inProgress.getByTestId("complete").click();
     await page.locator(`[data-referral-id="${id}"][data-state=REFERRAL_STATE_COMPLETED]`).waitFor();
     check(true, "the department accepted, noted progress and completed a referral");
@@ -150,6 +151,8 @@ try {
     const byDesk = page.locator("[data-testid=referral-event]", { hasText: "legal_aid · demo-legal-aid-desk" });
     await byDesk.first().waitFor();
     check(await byDesk.count() >= 2, "the plan's history names the department and the person acting for it");
+    check((await page.getByTestId("plan-outcomes").textContent()).includes("已提供帮助 × 1"),
+      "the plan sums up the outcome the department reported");
     await context.close();
   }
 
