@@ -44,6 +44,7 @@ RolePolicy RolePolicy::Default() {
     policy.SetRule(absl::StrCat(kMatch, method), procurator_or_admin);
   }
   policy.SetRule(absl::StrCat(kReferral, "GetPlan"), procurator_or_admin);
+  policy.SetRule(absl::StrCat(kReferral, "AddReferral"), procurator_or_admin);
   const Rule referral_parties{{kRolePartner, kRoleProcurator, kRoleChiefProcurator, kRoleAdmin},
                               {}};
   policy.SetRule(absl::StrCat(kReferral, "ListReferrals"), referral_parties);

@@ -80,6 +80,10 @@ TEST(RolePolicyTest, ReferralRoutes) {
   EXPECT_TRUE(policy.Authorize(kUpsertPartner, kAdmin, {}).ok());
   EXPECT_EQ(policy.Authorize(kUpsertPartner, kProcurator, {}).code(),
             absl::StatusCode::kPermissionDenied);
+  const std::string add_referral = "lifeline.referral.v1.ReferralService.AddReferral";
+  EXPECT_TRUE(policy.Authorize(add_referral, kProcurator, {}).ok());
+  EXPECT_EQ(policy.Authorize(add_referral, kPartner, {}).code(),
+            absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(policy.Authorize(kListChanges, kProcurator, {}).ok());
   EXPECT_EQ(policy.Authorize(kListChanges, kPartner, {}).code(),
             absl::StatusCode::kPermissionDenied);

@@ -1,6 +1,10 @@
 #include "referral-service/domain/plan_builder.h"
 
+#include <string_view>
+#include <utility>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 
 #include "referral-service/domain/referral_state.h"
 #include "referral-service/domain/working_days.h"
@@ -66,6 +70,75 @@ absl::StatusOr<Plan> PlanBuilder::Build(const PlanRequest& request,
   plan.state = IsPlanClosed(states) ? PlanState::kClosed : PlanState::kOpen;
   if (plan.state == PlanState::kClosed) plan.closed_time = now;
   return plan;
+}
+
+absl::StatusOr<Referral> PlanBuilder::BuildAdded(const Plan& plan, const AddedReferral& added,
+                                                 const Partner& partner, std::string_view actor,
+                                                 std::string_view actor_department) const {
+  for (const auto& [field, value] :
+       {std::pair{"department", &added.department}, std::pair{"service", &added.service},
+        std::pair{"reason", &added.reason}}) {
+    if (absl::StripAsciiWhitespace(*value).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+    }
+  }
+  for (const Referral& existing : plan.referrals) {
+    if (existing.department == added.department && !IsFinal(existing.state)) {
+      return absl::InvalidArgumentError(absl::StrCat("department: ", added.department,
+                                                     " already has an open referral in this plan"));
+    }
+  }
+  if (!added.reroutes_referral_id.empty()) {
+    const Referral* first = nullptr;
+    for (const Referral& existing : plan.referrals) {
+      if (existing.referral_id == added.reroutes_referral_id) first = &existing;
+    }
+    if (first == nullptr) {
+      return absl::NotFoundError(absl::StrCat("reroutes_referral_id: ", added.reroutes_referral_id,
+                                              " is not in this plan"));
+    }
+    if (first->state != ReferralState::kRejected && first->state != ReferralState::kFailed) {
+      return absl::FailedPreconditionError(
+          "reroutes_referral_id: only a rejected or failed referral is re-routed");
+    }
+    for (const Referral& existing : plan.referrals) {
+      if (existing.rerouted_from == first->referral_id) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("reroutes_referral_id: already re-routed as ", existing.referral_id));
+      }
+    }
+  } else if (plan.state == PlanState::kClosed) {
+    return absl::FailedPreconditionError(
+        "plan_id: the plan is closed; only re-routing a rejected or failed referral reopens it");
+  }
+  const absl::Time now = clock_->Now();
+  static const WorkingCalendar kWeekdays;
+  Referral referral;
+  referral.referral_id = ids_->NewId("ref");
+  referral.plan_id = plan.plan_id;
+  referral.department = added.department;
+  referral.service = added.service;
+  referral.reason = added.reason;
+  referral.state = ReferralState::kRequested;
+  referral.respond_by = (calendar_ != nullptr ? *calendar_ : kWeekdays)
+                            .AddWorkingDays(LocalDay(now), partner.respond_within_days > 0
+                                                               ? partner.respond_within_days
+                                                               : kDefaultRespondWithinDays);
+  referral.created_time = now;
+  referral.updated_time = now;
+  referral.rerouted_from = added.reroutes_referral_id;
+  ReferralEvent created;
+  created.referral_id = referral.referral_id;
+  created.from_state = ReferralState::kUnspecified;
+  created.to_state = referral.state;
+  created.actor = std::string(actor);
+  created.actor_department = std::string(actor_department);
+  created.note = added.reroutes_referral_id.empty()
+                     ? "added to the plan"
+                     : absl::StrCat("re-routes ", added.reroutes_referral_id);
+  created.time = now;
+  referral.history.push_back(std::move(created));
+  return referral;
 }
 
 }  // namespace lifeline::referral

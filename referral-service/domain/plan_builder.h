@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -37,6 +38,25 @@ class PlanBuilder {
   // when no department was routed. Nothing is stored. Errors: InvalidArgument when clue_id or
   // person.person_id is missing or the amount is negative.
   absl::StatusOr<Plan> Build(const PlanRequest& request, const PartnerLookup& lookup) const;
+
+  // What a procurator asks to add to a plan.
+  struct AddedReferral {
+    std::string department;
+    std::string service;
+    std::string reason;
+    std::string reroutes_referral_id;  // optional
+  };
+  // Returns the referral to add to `plan` (REQUESTED, due `respond_within_days` of `partner`
+  // working days after today, its initial event by `actor` for `actor_department`), once the plan
+  // allows it: open, or re-routing a REJECTED or FAILED referral of the plan not re-routed
+  // already (a closed plan then reopens; the store does that). Nothing is stored. Errors:
+  // InvalidArgument (missing department, service or reason; the department of an open referral
+  // of the plan; a re-routed referral of another plan), NotFound (the re-routed referral),
+  // FailedPrecondition (closed plan without re-routing, a referral not rejected or failed, or
+  // re-routed already).
+  absl::StatusOr<Referral> BuildAdded(const Plan& plan, const AddedReferral& added,
+                                      const Partner& partner, std::string_view actor,
+                                      std::string_view actor_department) const;
 
  private:
   const Router* router_;

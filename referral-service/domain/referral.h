@@ -98,6 +98,8 @@ struct Referral {
   absl::Time updated_time;
   // Set once COMPLETED.
   ReferralOutcome outcome = ReferralOutcome::kUnspecified;
+  // The REJECTED or FAILED referral this one re-routes; empty otherwise.
+  std::string rerouted_from;
 };
 
 enum class PlanState { kOpen = 1, kClosed = 2 };

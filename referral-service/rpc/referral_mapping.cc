@@ -92,6 +92,7 @@ void ToProto(const Referral& referral, pb::Referral* out) {
   out->set_created_time(TimeText(referral.created_time));
   out->set_updated_time(TimeText(referral.updated_time));
   out->set_outcome(static_cast<pb::ReferralOutcome>(static_cast<int>(referral.outcome)));
+  out->set_rerouted_from(referral.rerouted_from);
 }
 
 void ToProto(const Plan& plan, pb::Plan* out) {

@@ -239,6 +239,44 @@ absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& cal
   return absl::OkStatus();
 }
 
+grpc::Status ReferralServiceImpl::AddReferral(grpc::ServerContext* context,
+                                              const v1::AddReferralRequest* request,
+                                              v1::Referral* response) {
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoAddReferral(*authenticated, *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoAddReferral(const common::Caller& caller,
+                                                const v1::AddReferralRequest& request,
+                                                v1::Referral* response) {
+  RETURN_IF_ERROR(DenyPartner(caller, "add referrals"));
+  if (request.plan_id().empty()) return absl::InvalidArgumentError("plan_id: required");
+  if (request.department().empty()) return absl::InvalidArgumentError("department: required");
+  absl::StatusOr<Partner> partner = store_->GetPartner(request.department());
+  if (!partner.ok()) {
+    if (absl::IsNotFound(partner.status())) {
+      return absl::NotFoundError(
+          absl::StrCat("department: ", request.department(), " is not in the directory"));
+    }
+    return partner.status();
+  }
+  PlanBuilder builder(router_, clock_, ids_, calendar_);
+  const PlanBuilder::AddedReferral added{request.department(), request.service(), request.reason(),
+                                         request.reroutes_referral_id()};
+  const EventActor actor = ActorOf(caller);
+  ASSIGN_OR_RETURN(Referral referral, store_->AddReferral(request.plan_id(), [&](const Plan& plan) {
+    return builder.BuildAdded(plan, added, *partner, actor.person, actor.department);
+  }));
+  spdlog::info("event=referral_added rpc=AddReferral referral_id={} plan_id={} department={}{}",
+               referral.referral_id, referral.plan_id, referral.department,
+               referral.rerouted_from.empty() ? "" : " reroutes=" + referral.rerouted_from);
+  if (on_plan_created_) on_plan_created_();  // wakes the delivery dispatcher
+  if (on_transition_) on_transition_("NONE", StateName(referral.state));
+  ToProto(referral, response);
+  return absl::OkStatus();
+}
+
 grpc::Status ReferralServiceImpl::ListPartners(grpc::ServerContext* context,
                                                const v1::ListPartnersRequest* /*request*/,
                                                v1::ListPartnersResponse* response) {

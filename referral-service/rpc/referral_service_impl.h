@@ -23,7 +23,8 @@ namespace lifeline::referral {
 // not create plans, change the directory or read the change feed. Thread-safe.
 class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService::Service {
  public:
-  // `on_plan_created` is called after a new plan is stored (to wake the delivery dispatcher).
+  // `on_plan_created` is called after a new plan or an added referral is stored (to wake the
+  // delivery dispatcher).
   // `calendar` counts the working days of deadlines (null: Monday to Friday); it outlives this.
   ReferralServiceImpl(ReferralStore* store, const Router* router, const common::Clock* clock,
                       IdGenerator* ids, std::function<void()> on_plan_created = nullptr,
@@ -48,6 +49,9 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   grpc::Status TransitionReferral(grpc::ServerContext* context,
                                   const lifeline::referral::v1::TransitionReferralRequest* request,
                                   lifeline::referral::v1::Referral* response) override;
+  grpc::Status AddReferral(grpc::ServerContext* context,
+                           const lifeline::referral::v1::AddReferralRequest* request,
+                           lifeline::referral::v1::Referral* response) override;
   grpc::Status ListPartners(grpc::ServerContext* context,
                             const lifeline::referral::v1::ListPartnersRequest* request,
                             lifeline::referral::v1::ListPartnersResponse* response) override;
@@ -74,6 +78,9 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   absl::Status DoListReferrals(const common::Caller& caller,
                                const lifeline::referral::v1::ListReferralsRequest& request,
                                lifeline::referral::v1::ListReferralsResponse* response);
+  absl::Status DoAddReferral(const common::Caller& caller,
+                             const lifeline::referral::v1::AddReferralRequest& request,
+                             lifeline::referral::v1::Referral* response);
   absl::Status DoTransitionReferral(
       const common::Caller& caller,
       const lifeline::referral::v1::TransitionReferralRequest& request,

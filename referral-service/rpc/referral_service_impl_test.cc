@@ -232,6 +232,97 @@ TEST_F(ReferralServiceImplTest, TransitionErrors) {
   EXPECT_EQ(std::count(transitions_.begin(), transitions_.end(), "IN_PROGRESS>CANCELLED"), 1);
 }
 
+// A procurator adds a referral to an open plan and re-routes a rejected one to another office,
+// which reopens a closed plan; partners may not, and the plan's rules hold.
+TEST_F(ReferralServiceImplTest, ProcuratorAddsAndReroutesReferrals) {
+  for (const char* department : {"civil_affairs", "legal_aid_office_b"}) {
+    ASSERT_TRUE(
+        store_->UpsertPartner({department, department, std::string("inbox-") + department, 5, true})
+            .ok());
+  }
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-add", &plan).ok());
+  const common::Caller procurator{"proc-zhao", common::kRoleProcurator, "34"};
+  auto add = [&](const std::string& department, const std::string& reroutes, v1::Referral* out,
+                 const common::Caller& caller, const std::string& service = "temporary help") {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
+    v1::AddReferralRequest request;
+    request.set_plan_id(plan.plan_id());
+    request.set_department(department);
+    request.set_service(service);
+    request.set_reason("the household has no income this winter");
+    request.set_reroutes_referral_id(reroutes);
+    return stub_->AddReferral(&context, request, out);
+  };
+  v1::Referral out;
+  const common::Caller legal_desk{"legal-aid-desk-1", common::kRolePartner, "legal_aid"};
+  EXPECT_EQ(add("civil_affairs", "", &out, legal_desk).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(add("no_such_department", "", &out, procurator).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(add("civil_affairs", "", &out, procurator, "").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(add("legal_aid", "", &out, procurator).error_code(),  // already has an open one
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  ASSERT_TRUE(add("civil_affairs", "", &out, procurator).ok());
+  EXPECT_EQ(out.state(), v1::REFERRAL_STATE_REQUESTED);
+  EXPECT_EQ(out.department(), "civil_affairs");
+  EXPECT_FALSE(out.respond_by().empty());
+  ASSERT_EQ(out.history_size(), 1);
+  EXPECT_EQ(out.history(0).actor(), "proc-zhao");
+  const std::string civil = out.referral_id();
+  DrainAll();
+  EXPECT_EQ(inbox_.DeliveredCount(civil), 1);
+
+  // Legal aid refuses; the procurator re-routes it to another legal-aid office, once.
+  const std::string legal = ReferralOf(plan, "legal_aid").referral_id();
+  ASSERT_TRUE(Transition(legal, v1::REFERRAL_STATE_REJECTED, "outside our county", &out).ok());
+  EXPECT_EQ(
+      add("legal_aid_office_b", ReferralOf(plan, "counselling").referral_id(), &out, procurator)
+          .error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);  // not rejected or failed
+  EXPECT_EQ(add("legal_aid_office_b", "ref_unknown", &out, procurator).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(add("legal_aid_office_b", legal, &out, procurator).ok());
+  EXPECT_EQ(out.rerouted_from(), legal);
+  EXPECT_EQ(add("civil_affairs", legal, &out, procurator).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);  // civil affairs' referral is still open
+  const std::string office_b = out.referral_id();
+
+  // Everything else ends: the plan closes; adding is refused, re-routing a failed one reopens it.
+  grpc::ClientContext get_context;
+  v1::GetPlanRequest get;
+  get.set_plan_id(plan.plan_id());
+  v1::Plan current;
+  ASSERT_TRUE(stub_->GetPlan(&get_context, get, &current).ok());
+  std::string failed;
+  for (const v1::Referral& r : current.referrals()) {
+    if (r.state() != v1::REFERRAL_STATE_REQUESTED) continue;
+    if (r.referral_id() == office_b) {
+      ASSERT_TRUE(Transition(r.referral_id(), v1::REFERRAL_STATE_ACCEPTED, "", &out).ok());
+      ASSERT_TRUE(
+          Transition(r.referral_id(), v1::REFERRAL_STATE_FAILED, "no lawyer free", &out).ok());
+      failed = r.referral_id();
+    } else {
+      ASSERT_TRUE(
+          Transition(r.referral_id(), v1::REFERRAL_STATE_CANCELLED, "family moved", &out).ok());
+    }
+  }
+  ASSERT_FALSE(failed.empty());
+  grpc::ClientContext closed_context;
+  ASSERT_TRUE(stub_->GetPlan(&closed_context, get, &current).ok());
+  ASSERT_EQ(current.state(), v1::Plan::STATE_CLOSED);
+  EXPECT_EQ(add("civil_affairs", "", &out, procurator).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(add("civil_affairs", failed, &out, procurator).ok());
+  grpc::ClientContext reopened_context;
+  ASSERT_TRUE(stub_->GetPlan(&reopened_context, get, &current).ok());
+  EXPECT_EQ(current.state(), v1::Plan::STATE_OPEN);
+  EXPECT_TRUE(current.closed_time().empty());
+}
+
 TEST_F(ReferralServiceImplTest, PlanClosesWhenAllReferralsAreFinal) {
   v1::Plan plan;
   ASSERT_TRUE(Create("clue-1", &plan).ok());

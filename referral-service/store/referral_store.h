@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,6 +75,13 @@ class ReferralStore {
   virtual absl::StatusOr<CreatePlanResult> CreatePlan(
       const Plan& plan,
       const std::vector<lifeline::partner::v1::DeliverReferralRequest>& deliveries) = 0;
+  // Adds a referral to the plan `plan_id` in one transaction: `decide` (PlanBuilder::BuildAdded)
+  // gets the stored plan and returns the referral to add or why not; the referral, its initial
+  // event and its delivery (BuildDeliveryRequest) are written, and a closed plan reopens.
+  // Returns the stored referral. Errors: NotFound (plan), those of `decide`.
+  virtual absl::StatusOr<Referral> AddReferral(
+      std::string_view plan_id,
+      const std::function<absl::StatusOr<Referral>(const Plan& plan)>& decide) = 0;
   // Returns the plan with its referrals and their history. Errors: NotFound.
   virtual absl::StatusOr<Plan> GetPlan(std::string_view plan_id) = 0;
   // Returns the referral with its history. Errors: NotFound.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/status/status_macros.h"
+#include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/partner_rules.h"
 #include "referral-service/domain/referral_state.h"
 
@@ -92,10 +93,15 @@ ALTER TABLE referrals ADD COLUMN outcome INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN outcome INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// The rejected or failed referral a referral re-routes (AddReferral).
+constexpr char kReroutedFrom[] = R"sql(
+ALTER TABLE referrals ADD COLUMN rerouted_from TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr char kReferralColumns[] =
     "seq, referral_id, plan_id, department, service, reason, state, respond_by, delivered, "
     "delivery_attempts, last_error, delivered_ms, partner_reference, created_ms, updated_ms, "
-    "outcome";
+    "outcome, rerouted_from";
 
 constexpr char kPlanColumns[] =
     "plan_id, clue_id, person_id, person_name, person_id_masked, person_sex, person_birth_date, "
@@ -161,6 +167,7 @@ absl::StatusOr<ReferralRow> ReadReferral(const Statement& s) {
   r.created_time = FromMillis(s.ColumnInt(13));
   r.updated_time = FromMillis(s.ColumnInt(14));
   r.outcome = static_cast<ReferralOutcome>(s.ColumnInt(15));
+  r.rerouted_from = s.ColumnText(16);
   return row;
 }
 
@@ -255,6 +262,7 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
       common::Outbox::QueueOrderMigration(5),
       {6, kActorDepartment},
       {7, kOutcome},
+      {8, kReroutedFrom},
   }));
   return std::unique_ptr<SqliteReferralStore>(new SqliteReferralStore(std::move(db), clock));
 }
@@ -368,6 +376,32 @@ absl::StatusOr<CreatePlanResult> SqliteReferralStore::CreatePlan(
     RETURN_IF_ERROR(outbox_.EnqueueAll(kDeliveryTopic, {payloads.begin(), payloads.end()}));
     ASSIGN_OR_RETURN(Plan stored, LoadPlan(plan.plan_id));
     return CreatePlanResult{std::move(stored), true};
+  });
+}
+
+absl::StatusOr<Referral> SqliteReferralStore::AddReferral(
+    std::string_view plan_id,
+    const std::function<absl::StatusOr<Referral>(const Plan& plan)>& decide) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<Referral> {
+    ASSIGN_OR_RETURN(Plan plan, LoadPlan(plan_id));
+    ASSIGN_OR_RETURN(Referral r, decide(plan));
+    RETURN_IF_ERROR(db_->Execute(
+        "INSERT INTO referrals (referral_id, plan_id, department, service, reason, state, "
+        "respond_by, created_ms, updated_ms, rerouted_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        r.referral_id, plan.plan_id, r.department, r.service, r.reason, Code(r.state),
+        common::FormatDate(r.respond_by), Millis(r.created_time), Millis(r.updated_time),
+        r.rerouted_from));
+    for (const ReferralEvent& event : r.history) RETURN_IF_ERROR(InsertEvent(event));
+    std::string payload;
+    if (!BuildDeliveryRequest(plan, r).SerializeToString(&payload)) {
+      return absl::InternalError("delivery request: serialization failed");
+    }
+    RETURN_IF_ERROR(outbox_.Enqueue(kDeliveryTopic, payload));
+    if (plan.state == PlanState::kClosed) {
+      RETURN_IF_ERROR(db_->Execute("UPDATE plans SET state = ?, closed_ms = NULL WHERE plan_id = ?",
+                                   int64_t{static_cast<int>(PlanState::kOpen)}, plan.plan_id));
+    }
+    return LoadReferral(r.referral_id);
   });
 }
 

@@ -29,6 +29,9 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<CreatePlanResult> CreatePlan(
       const Plan& plan,
       const std::vector<lifeline::partner::v1::DeliverReferralRequest>& deliveries) override;
+  absl::StatusOr<Referral> AddReferral(
+      std::string_view plan_id,
+      const std::function<absl::StatusOr<Referral>(const Plan& plan)>& decide) override;
   absl::StatusOr<Plan> GetPlan(std::string_view plan_id) override;
   absl::StatusOr<Referral> GetReferral(std::string_view referral_id) override;
   absl::StatusOr<ReferralPage> ListReferrals(const ReferralFilter& filter, int page_size,
