@@ -308,7 +308,8 @@
     const overdue = isOverdue(r);
     return el("tr", { class: overdue ? "overdue" : null, "data-testid": "referral-row",
       "data-referral-id": r.referralId, "data-state": r.state },
-      el("td", {}, r.department), el("td", {}, r.service || ""),
+      el("td", {}, r.department, r.reroutedFrom ? el("div", { class: "muted" }, t("rerouted_from") + " " + r.reroutedFrom) : null),
+      el("td", {}, r.service || ""),
       el("td", { "data-testid": "referral-state" }, t(r.state) + (r.outcome ? " · " + t(r.outcome) : "")),
       el("td", {}, (r.respondBy || "") + " ", overdue ? el("span", { class: "overdue-tag" }, t("overdue")) : null),
       el("td", {}, (r.history || []).map((h) => el("div", { class: "muted", "data-testid": "referral-event" },
@@ -329,7 +330,36 @@
       ])),
       el("section", { class: "card" }, el("h2", {}, t("referrals")),
         table(["department", "service", "state", "respond_by", "history"], (p.referrals || []).map((r) =>
-          referralRow(r, null)), "plan-referrals")));
+          referralRow(r, null)), "plan-referrals")),
+      addReferralForm(p));
+  }
+
+  // Adds a referral to the plan, or re-routes a rejected or failed one (once) to another
+  // department or office; referral-service says why not when it may not.
+  function addReferralForm(p) {
+    const referrals = p.referrals || [];
+    const rerouted = new Set(referrals.map((r) => r.reroutedFrom).filter(Boolean));
+    const reroutable = referrals.filter((r) => (r.state === "REFERRAL_STATE_REJECTED" ||
+      r.state === "REFERRAL_STATE_FAILED") && !rerouted.has(r.referralId));
+    const reroutes = el("select", { "data-testid": "add-reroutes" },
+      el("option", { value: "" }, t("none")),
+      reroutable.map((r) => el("option", { value: r.referralId }, r.department + " · " + t(r.state))));
+    const department = el("input", { "data-testid": "add-department", placeholder: t("department_code") });
+    const service = el("input", { "data-testid": "add-service", placeholder: t("service") });
+    const reason = el("input", { "data-testid": "add-reason", placeholder: t("reason") });
+    const submit = el("button", { type: "button", "data-testid": "add-referral", onclick: async () => {
+      try {
+        await api("POST", "/v1/plans/" + encodeURIComponent(p.planId) + "/referrals", {
+          department: department.value.trim(), service: service.value, reason: reason.value,
+          reroutesReferralId: reroutes.value });
+        await planPage(p.planId);
+        notice("info", t("saved"));
+      } catch (e) {
+        showError(e);
+      }
+    } }, t("add"));
+    return el("section", { class: "card", "data-testid": "add-referral-form" }, el("h2", {}, t("add_referral")),
+      el("div", { class: "actions" }, el("label", {}, t("reroutes"), reroutes), department, service, reason, submit));
   }
 
   const OUTCOMES = ["REFERRAL_OUTCOME_PROVIDED", "REFERRAL_OUTCOME_PARTLY_PROVIDED",

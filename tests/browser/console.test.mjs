@@ -153,6 +153,16 @@ try {
     check(await byDesk.count() >= 2, "the plan's history names the department and the person acting for it");
     check((await page.getByTestId("plan-outcomes").textContent()).includes("已提供帮助 × 1"),
       "the plan sums up the outcome the department reported");
+    // The procurator adds a referral to a department the routing did not choose.
+    const before = await page.getByTestId("referral-row").count();
+    await page.getByTestId("add-department").fill("charities");
+    await page.getByTestId("add-service").fill("冬季生活物资");
+    await page.getByTestId("add-reason").fill("家庭冬季缺少取暖物资");
+    await page.getByTestId("add-referral").click();
+    await page.locator("[data-testid=referral-row]").nth(before).waitFor();
+    const added = await page.locator("[data-testid=referral-row]").nth(before).textContent();
+    check(added.includes("charities") && added.includes("已转介"), "the procurator added a referral to the plan");
+    await shot(page, "05b-plan-referral-added");
     await context.close();
   }
 
