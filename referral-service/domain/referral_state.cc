@@ -37,6 +37,20 @@ bool CanTransition(ReferralState from, ReferralState to) {
   }
 }
 
+bool ActorMay(ActorKind kind, ReferralState to) {
+  switch (kind) {
+    case ActorKind::kDepartment:
+      return to == ReferralState::kAccepted || to == ReferralState::kRejected ||
+             to == ReferralState::kInProgress || to == ReferralState::kOnHold ||
+             to == ReferralState::kCompleted || to == ReferralState::kFailed;
+    case ActorKind::kProcuratorate:
+      return to == ReferralState::kCancelled;
+    case ActorKind::kSystem:
+      return true;
+  }
+  return false;
+}
+
 bool NoteRequired(ReferralState to) {
   return to == ReferralState::kRejected || to == ReferralState::kFailed ||
          to == ReferralState::kCancelled;

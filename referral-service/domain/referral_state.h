@@ -27,6 +27,17 @@ bool IsFinal(ReferralState state);
 // Returns true when the machine allows `from` -> `to`.
 bool CanTransition(ReferralState from, ReferralState to);
 
+// Who moves a referral: the department it was sent to (a person of it, or its own system), the
+// procuratorate (procurators, chief procurators, admins), or this suite's services acting for no
+// person (an inbox relay, a repair).
+enum class ActorKind { kDepartment, kProcuratorate, kSystem };
+
+// Whether an actor of `kind` may move a referral to `to` (CanTransition says whether the move
+// exists at all): the department does the work (accept, reject, start, hold, complete, fail);
+// the procuratorate only cancels (and re-routes with AddReferral, a new referral); the system may
+// relay either.
+bool ActorMay(ActorKind kind, ReferralState to);
+
 // Returns true when moving to `to` needs a note.
 bool NoteRequired(ReferralState to);
 

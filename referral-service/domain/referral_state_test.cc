@@ -1,5 +1,6 @@
 #include "referral-service/domain/referral_state.h"
 
+#include <map>
 #include <set>
 #include <utility>
 
@@ -22,6 +23,34 @@ const std::set<std::pair<S, S>>& Allowed() {
       {S::kOnHold, S::kCancelled},
   };
   return kAllowed;
+}
+
+// Every state x every target x every kind of actor: the move exists (the table above) and the
+// actor may make it (the department works a referral, the procuratorate only cancels, the system
+// relays either), by an explicit table.
+TEST(ReferralStateTest, EveryStateTargetAndActorKindMatchesTheTables) {
+  const std::map<ActorKind, std::set<S>> may = {
+      {ActorKind::kDepartment,
+       {S::kAccepted, S::kRejected, S::kInProgress, S::kOnHold, S::kCompleted, S::kFailed}},
+      {ActorKind::kProcuratorate, {S::kCancelled}},
+      {ActorKind::kSystem,
+       {S::kRequested, S::kAccepted, S::kRejected, S::kInProgress, S::kOnHold, S::kCompleted,
+        S::kFailed, S::kCancelled}},
+  };
+  std::map<ActorKind, int> moves;
+  for (const auto& [kind, targets] : may) {
+    for (S from : AllStates()) {
+      for (S to : AllStates()) {
+        const bool expected = Allowed().contains({from, to}) && targets.contains(to);
+        EXPECT_EQ(CanTransition(from, to) && ActorMay(kind, to), expected)
+            << static_cast<int>(kind) << ": " << StateName(from) << " -> " << StateName(to);
+        moves[kind] += expected ? 1 : 0;
+      }
+    }
+  }
+  EXPECT_EQ(moves[ActorKind::kProcuratorate], 4);  // cancel from each open state
+  EXPECT_EQ(moves[ActorKind::kDepartment], 11);    // the rest of the 15
+  EXPECT_EQ(moves[ActorKind::kSystem], 15);
 }
 
 TEST(ReferralStateTest, EveryPairMatchesTheTable) {

@@ -222,6 +222,17 @@ absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& cal
     return absl::InvalidArgumentError(
         absl::StrCat("outcome: ", request.outcome(), " is not an outcome"));
   }
+  // Who may make the move: the department works it, the procuratorate cancels (ActorMay).
+  const ActorKind kind = IsPartner(caller)   ? ActorKind::kDepartment
+                         : caller.internal() ? ActorKind::kSystem
+                                             : ActorKind::kProcuratorate;
+  if (!ActorMay(kind, *to)) {
+    return absl::PermissionDeniedError(
+        kind == ActorKind::kDepartment
+            ? "to_state: a department does not cancel a referral (it rejects or fails it)"
+            : "to_state: the procuratorate only cancels a referral; the department moves it "
+              "through its work");
+  }
   const EventActor actor = ActorOf(caller);
   ASSIGN_OR_RETURN(Referral referral,
                    store_->TransitionReferral(

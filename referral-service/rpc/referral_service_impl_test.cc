@@ -216,6 +216,16 @@ TEST_F(ReferralServiceImplTest, TransitionErrors) {
   ASSERT_TRUE(ok.ok()) << ok.error_message();
   EXPECT_EQ(out.history(2).actor(), "");
   EXPECT_EQ(out.history(2).actor_department(), "legal_aid");
+  // Each kind of actor makes only its own moves: a procurator does not work the referral for
+  // the department, and the department does not cancel it.
+  EXPECT_EQ(
+      Transition(legal, v1::REFERRAL_STATE_COMPLETED, "", &out,
+                 {"proc-zhao", common::kRoleProcurator, "34"}, "", v1::REFERRAL_OUTCOME_PROVIDED)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      Transition(legal, v1::REFERRAL_STATE_CANCELLED, "not ours", &out, legal_desk).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   // A procurator acts for the procuratorate, as themselves.
   common::Caller procurator{"proc-zhao", common::kRoleProcurator, "34"};
   ok = Transition(legal, v1::REFERRAL_STATE_CANCELLED, "duplicate plan", &out, procurator,
