@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 
 #include "common/auth/caller.h"
+#include "common/config/flags.h"
 #include "common/server/channel.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "lifeline/match/v1/match_service.grpc.pb.h"
@@ -39,29 +40,22 @@ std::string Env(const char* name) {
 int main(int argc, char** argv) {
   std::string target = "127.0.0.1:50052";
   std::string clue;
-  int connections = 64;
-  int seconds = 20;
+  int64_t connections = 64;
+  int64_t seconds = 20;
   bool health = false;
-  for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--health") health = true;
-  }
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--health") {
-      --i;
-      continue;
-    }
-    if (flag == "--target") target = argv[i + 1];
-    if (flag == "--clue") clue = argv[i + 1];
-    if (flag == "--connections") connections = std::clamp(std::atoi(argv[i + 1]), 1, 1024);
-    if (flag == "--seconds") seconds = std::clamp(std::atoi(argv[i + 1]), 1, 600);
+  lifeline::common::FlagSet flags("getclue_load");
+  flags.String("target", &target, "match-service host:port");
+  flags.String("clue", &clue, "clue id, or several comma-separated, asked for in turn");
+  flags.Int("connections", &connections, "concurrent callers", 1, 1024);
+  flags.Int("seconds", &seconds, "how long to run", 1, 600);
+  flags.Bool("health", &health, "call grpc.health.v1.Health/Check instead of GetClue");
+  if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(parsed.message()).c_str());
+    return absl::IsCancelled(parsed) ? 0 : 2;  // --help prints the usage
   }
   const std::vector<std::string> clues = absl::StrSplit(clue, ',', absl::SkipEmpty());
   if (clues.empty() && !health) {
-    std::fprintf(stderr,
-                 "usage: %s --target HOST:PORT --clue ID[,ID...] [--connections N] [--seconds S] "
-                 "[--health]\n",
-                 argv[0]);
+    std::fprintf(stderr, "--clue is required (or --health)\n%s", flags.Usage().c_str());
     return 2;
   }
   namespace common = lifeline::common;
@@ -80,9 +74,10 @@ int main(int argc, char** argv) {
   // Several channels, as many clients would have (one HTTP/2 connection each).
   std::vector<std::unique_ptr<lifeline::match::v1::MatchService::Stub>> stubs;
   std::vector<std::unique_ptr<grpc::health::v1::Health::Stub>> health_stubs;
-  for (int i = 0; i < std::min(connections, 8); ++i) {
+  for (int64_t i = 0; i < std::min<int64_t>(connections, 8); ++i) {
     grpc::ChannelArguments args = common::ClientChannelArguments();
-    args.SetInt("lifeline.bench.channel", i);  // distinct channels, not one shared subchannel
+    args.SetInt("lifeline.bench.channel",
+                static_cast<int>(i));  // distinct channels, not one shared subchannel
     auto channel = grpc::CreateCustomChannel(target, common::ClientCredentials(), args);
     stubs.push_back(lifeline::match::v1::MatchService::NewStub(channel));
     health_stubs.push_back(grpc::health::v1::Health::NewStub(channel));
@@ -94,7 +89,7 @@ int main(int argc, char** argv) {
   std::vector<double> latencies_ms;
   std::vector<std::thread> threads;
   const auto start = std::chrono::steady_clock::now();
-  for (int t = 0; t < connections; ++t) {
+  for (int64_t t = 0; t < connections; ++t) {
     threads.emplace_back([&, t] {
       std::vector<double> mine;
       lifeline::match::v1::GetClueRequest request;

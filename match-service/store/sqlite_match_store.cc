@@ -986,7 +986,7 @@ absl::StatusOr<CluePage> SqliteMatchStore::ListClues(const ClueQuery& query) {
   CluePage page;
   // As GetClue's: rows kept at the commit this read's snapshot is known to be.
   const std::optional<uint64_t> before = db_->StableCommit();
-  std::vector<std::pair<std::string, const ClueView*>> fresh;
+  std::vector<size_t> loaded;  // the rows read from SQLite, not kept ones
   RETURN_IF_ERROR(reads_->Read([&](Database& db) -> absl::Status {
     ASSIGN_OR_RETURN(Statement statement, db.Prepare(ListCluesSql(query)));
     statement.BindAll(
@@ -1020,7 +1020,6 @@ absl::StatusOr<CluePage> SqliteMatchStore::ListClues(const ClueQuery& query) {
       page.next_offset = query.offset + query.limit;
     }
     page.clues.reserve(ids.size());
-    std::vector<size_t> loaded;
     for (const std::string& id : ids) {
       std::optional<ClueView> kept;
       if (before.has_value()) kept = kept_rows_.Find(id, *before);
@@ -1033,11 +1032,10 @@ absl::StatusOr<CluePage> SqliteMatchStore::ListClues(const ClueQuery& query) {
       loaded.push_back(page.clues.size());
       page.clues.push_back(std::move(view));
     }
-    for (size_t i : loaded) fresh.emplace_back(page.clues[i].clue.clue_id, &page.clues[i]);
     return absl::OkStatus();
   }));
   if (before.has_value() && db_->StableCommit() == before) {
-    for (const auto& [id, view] : fresh) kept_rows_.Keep(id, *before, *view);
+    for (size_t i : loaded) kept_rows_.Keep(page.clues[i].clue.clue_id, *before, page.clues[i]);
   }
   return page;
 }

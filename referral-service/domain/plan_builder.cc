@@ -11,6 +11,30 @@
 
 namespace lifeline::referral {
 
+Referral PlanBuilder::NewReferral(const std::string& plan_id, const std::string& department,
+                                  const std::string& service, const std::string& reason,
+                                  int respond_within_days, absl::Time now) const {
+  static const WorkingCalendar kWeekdays;
+  Referral referral;
+  referral.referral_id = ids_->NewId("ref");
+  referral.plan_id = plan_id;
+  referral.department = department;
+  referral.service = service;
+  referral.reason = reason;
+  referral.state = ReferralState::kRequested;
+  referral.respond_by = (calendar_ != nullptr ? *calendar_ : kWeekdays)
+                            .AddWorkingDays(LocalDay(now), respond_within_days);
+  referral.created_time = now;
+  referral.updated_time = now;
+  ReferralEvent created;
+  created.referral_id = referral.referral_id;
+  created.from_state = ReferralState::kUnspecified;
+  created.to_state = referral.state;
+  created.time = now;
+  referral.history.push_back(std::move(created));
+  return referral;
+}
+
 absl::StatusOr<Plan> PlanBuilder::Build(const PlanRequest& request,
                                         const PartnerLookup& lookup) const {
   if (absl::StripAsciiWhitespace(request.clue_id).empty()) {
@@ -23,7 +47,6 @@ absl::StatusOr<Plan> PlanBuilder::Build(const PlanRequest& request,
     return absl::InvalidArgumentError("approved_amount_fen: must not be negative");
   }
   absl::Time now = clock_->Now();
-  absl::CivilDay today = LocalDay(now);
 
   Plan plan;
   plan.plan_id = ids_->NewId("plan");
@@ -44,25 +67,9 @@ absl::StatusOr<Plan> PlanBuilder::Build(const PlanRequest& request,
         partner.has_value() && partner->respond_within_days > 0) {
       days = partner->respond_within_days;
     }
-    Referral referral;
-    referral.referral_id = ids_->NewId("ref");
-    referral.plan_id = plan.plan_id;
-    referral.department = routed.department;
-    referral.service = routed.service;
-    referral.reason = routed.reason;
-    referral.state = ReferralState::kRequested;
-    static const WorkingCalendar kWeekdays;
-    referral.respond_by =
-        (calendar_ != nullptr ? *calendar_ : kWeekdays).AddWorkingDays(today, days);
-    referral.created_time = now;
-    referral.updated_time = now;
-    ReferralEvent created;
-    created.referral_id = referral.referral_id;
-    created.from_state = ReferralState::kUnspecified;
-    created.to_state = referral.state;
-    created.actor = actor;
-    created.time = now;
-    referral.history.push_back(std::move(created));
+    Referral referral =
+        NewReferral(plan.plan_id, routed.department, routed.service, routed.reason, days, now);
+    referral.history.front().actor = actor;
     plan.referrals.push_back(std::move(referral));
   }
   std::vector<ReferralState> states;
@@ -111,33 +118,17 @@ absl::StatusOr<Referral> PlanBuilder::BuildAdded(const Plan& plan, const AddedRe
     return absl::FailedPreconditionError(
         "plan_id: the plan is closed; only re-routing a rejected or failed referral reopens it");
   }
-  const absl::Time now = clock_->Now();
-  static const WorkingCalendar kWeekdays;
-  Referral referral;
-  referral.referral_id = ids_->NewId("ref");
-  referral.plan_id = plan.plan_id;
-  referral.department = added.department;
-  referral.service = added.service;
-  referral.reason = added.reason;
-  referral.state = ReferralState::kRequested;
-  referral.respond_by = (calendar_ != nullptr ? *calendar_ : kWeekdays)
-                            .AddWorkingDays(LocalDay(now), partner.respond_within_days > 0
-                                                               ? partner.respond_within_days
-                                                               : kDefaultRespondWithinDays);
-  referral.created_time = now;
-  referral.updated_time = now;
+  Referral referral = NewReferral(
+      plan.plan_id, added.department, added.service, added.reason,
+      partner.respond_within_days > 0 ? partner.respond_within_days : kDefaultRespondWithinDays,
+      clock_->Now());
   referral.rerouted_from = added.reroutes_referral_id;
-  ReferralEvent created;
-  created.referral_id = referral.referral_id;
-  created.from_state = ReferralState::kUnspecified;
-  created.to_state = referral.state;
+  ReferralEvent& created = referral.history.front();
   created.actor = std::string(actor);
   created.actor_department = std::string(actor_department);
   created.note = added.reroutes_referral_id.empty()
                      ? "added to the plan"
                      : absl::StrCat("re-routes ", added.reroutes_referral_id);
-  created.time = now;
-  referral.history.push_back(std::move(created));
   return referral;
 }
 

@@ -59,6 +59,12 @@ class PlanBuilder {
                                       std::string_view actor_department) const;
 
  private:
+  // A REQUESTED referral of `plan_id` due `respond_within_days` working days after the day of
+  // `now`, with its initial event (no actor yet: the caller names it).
+  Referral NewReferral(const std::string& plan_id, const std::string& department,
+                       const std::string& service, const std::string& reason,
+                       int respond_within_days, absl::Time now) const;
+
   const Router* router_;
   const common::Clock* clock_;
   IdGenerator* ids_;

@@ -23,14 +23,25 @@ absl::StatusOr<Router> RouterFromConfig(const lifeline::referral::v1::RoutingCon
   return Router::Create(std::move(rules));
 }
 
-absl::StatusOr<Router> LoadRouter(const std::string& path) {
-  lifeline::referral::v1::RoutingConfig config;
+namespace {
+
+// Reads the YAML file at `path` as a `Config` and builds the domain object with `build`, whose
+// errors are prefixed with the path. Errors: NotFound, InvalidArgument.
+template <typename Config, typename Build>
+auto LoadConfig(const std::string& path, Build build) -> decltype(build(Config())) {
+  Config config;
   RETURN_IF_ERROR(common::LoadYamlProto(path, &config));
-  absl::StatusOr<Router> router = RouterFromConfig(config);
-  if (!router.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", router.status().message()));
+  auto built = build(config);
+  if (!built.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", built.status().message()));
   }
-  return router;
+  return built;
+}
+
+}  // namespace
+
+absl::StatusOr<Router> LoadRouter(const std::string& path) {
+  return LoadConfig<lifeline::referral::v1::RoutingConfig>(path, RouterFromConfig);
 }
 
 absl::StatusOr<std::vector<Partner>> LoadPartnerDirectory(const std::string& path) {
@@ -88,13 +99,7 @@ absl::StatusOr<WorkingCalendar> CalendarFromConfig(
 }
 
 absl::StatusOr<WorkingCalendar> LoadWorkingCalendar(const std::string& path) {
-  lifeline::referral::v1::WorkingCalendarConfig config;
-  RETURN_IF_ERROR(common::LoadYamlProto(path, &config));
-  absl::StatusOr<WorkingCalendar> calendar = CalendarFromConfig(config);
-  if (!calendar.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", calendar.status().message()));
-  }
-  return calendar;
+  return LoadConfig<lifeline::referral::v1::WorkingCalendarConfig>(path, CalendarFromConfig);
 }
 
 }  // namespace lifeline::referral

@@ -391,6 +391,25 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
   ASSERT_TRUE(store_->outbox()->Delete({messages[0].id}).ok());
   ASSERT_TRUE(store_->PendingDeliveries().ok());
   ASSERT_TRUE(store_->CountReferrals().ok());
+  ASSERT_TRUE(store_->OldestPendingDeliveryMs().ok());
+  // Adding a referral to the plan (reopening it if closed) reads and writes by key.
+  ASSERT_TRUE(store_
+                  ->AddReferral(plan.plan_id,
+                                [](const Plan& stored) -> absl::StatusOr<Referral> {
+                                  Referral added;
+                                  added.referral_id = "ref-added";
+                                  added.plan_id = stored.plan_id;
+                                  added.department = "legal_aid";
+                                  added.service = "another office";
+                                  added.reason = "re-routed";
+                                  added.rerouted_from = stored.referrals[1].referral_id;
+                                  ReferralEvent created;
+                                  created.referral_id = added.referral_id;
+                                  created.to_state = added.state;
+                                  added.history.push_back(created);
+                                  return added;
+                                })
+                  .ok());
   ASSERT_TRUE(store_->DeletePartner("village_committee").ok());  // its referral is final
   ASSERT_TRUE(Create(NewPlan("clue-2")).ok());
   EXPECT_FALSE(MarkOverdueOn(absl::CivilDay(2026, 12, 4)).empty());
