@@ -1,5 +1,5 @@
 // referral-service: wiring only. Loads the config and rule files, opens the store, seeds the
-// partner directory, starts the delivery dispatcher, the overdue escalation loop and the metrics
+// partner directory, starts the delivery dispatcher, the escalation scan and the metrics
 // refresher, and serves lifeline.referral.v1.ReferralService until SIGTERM/SIGINT.
 #include <chrono>
 #include <cstdint>
@@ -21,7 +21,7 @@
 #include "referral-service/clients/delivery_sender.h"
 #include "referral-service/clients/grpc_partner_inbox_client.h"
 #include "referral-service/domain/id_generator.h"
-#include "referral-service/rpc/overdue_escalator.h"
+#include "referral-service/rpc/escalation_scanner.h"
 #include "referral-service/rpc/referral_config.h"
 #include "referral-service/rpc/referral_metrics.h"
 #include "referral-service/rpc/referral_service_impl.h"
@@ -40,6 +40,8 @@ struct ReferralConfig {
   int64_t delivery_batch_size = 20;
   int64_t metrics_refresh_seconds = 15;
   int64_t escalation_interval_seconds = 60;
+  int64_t delivery_max_attempts = 30;
+  int64_t delivery_max_backoff_seconds = 300;
 };
 
 void Bind(common::FlagSet* flags, ReferralConfig* config) {
@@ -52,10 +54,15 @@ void Bind(common::FlagSet* flags, ReferralConfig* config) {
   flags->String("partner_inbox_override", &config->partner_inbox_override,
                 "when set, every partner's inbox target is this target");
   flags->Int("delivery_batch_size", &config->delivery_batch_size, "deliveries per batch", 1, 50);
+  flags->Int("delivery_max_attempts", &config->delivery_max_attempts,
+             "failed attempts after which a delivery is parked as undeliverable (0: never)", 0,
+             1000);
+  flags->Int("delivery_max_backoff_seconds", &config->delivery_max_backoff_seconds,
+             "longest wait between two attempts of one delivery", 1, 86400);
   flags->Int("metrics_refresh_seconds", &config->metrics_refresh_seconds,
              "how often the gauges are reloaded", 1, 3600);
   flags->Int("escalation_interval_seconds", &config->escalation_interval_seconds,
-             "how often overdue referrals are looked for and escalated", 1, 86400);
+             "how often referrals past a stage deadline are looked for and escalated", 1, 86400);
 }
 
 absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
@@ -82,10 +89,11 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   common::PeriodicTask metrics_refresh("metrics_refresh",
                                        absl::Seconds(config.metrics_refresh_seconds),
                                        [&metrics] { return metrics.Refresh(); });
-  referral::OverdueEscalator escalator(
-      store.get(), clock,
-      [&metrics](const std::string& department) { metrics.RecordSlaBreach(department); });
-  common::PeriodicTask escalation("overdue_escalation",
+  referral::EscalationScanner escalator(store.get(), clock, &calendar,
+                                        [&metrics](const referral::AppliedEscalation& escalation) {
+                                          metrics.RecordEscalation(escalation);
+                                        });
+  common::PeriodicTask escalation("escalation_scan",
                                   absl::Seconds(config.escalation_interval_seconds),
                                   [&escalator] { return escalator.ScanOnce().status(); });
   referral::GrpcPartnerInboxClient inbox_client(absl::Seconds(5));
@@ -93,10 +101,14 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   dispatcher_options.topic = referral::kDeliveryTopic;
   dispatcher_options.batch_size = static_cast<int>(config.delivery_batch_size);
   dispatcher_options.min_backoff = std::chrono::milliseconds(200);
+  dispatcher_options.max_backoff = std::chrono::seconds(config.delivery_max_backoff_seconds);
+  // A department that is down holds back only its own deliveries.
+  dispatcher_options.per_message_backoff = true;
   common::OutboxDispatcher dispatcher(
       store->outbox(),
       referral::MakeDeliverySender(
           store.get(), &inbox_client, config.partner_inbox_override,
+          static_cast<int>(config.delivery_max_attempts),
           [&metrics](const std::string& department, std::string_view result) {
             metrics.RecordDelivery(department, result);
           }),

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,16 @@ std::string InsertSql(size_t rows) {
     absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?1, ?", i + kFirstPayload, ", ?2, ?3)");
   }
   return sql;
+}
+
+// Reads a row of (id, topic, payload, attempts).
+OutboxMessage ReadMessage(const Statement& row) {
+  OutboxMessage message;
+  message.id = row.ColumnInt(0);
+  message.topic = row.ColumnText(1);
+  message.payload = row.ColumnBlob(2);
+  message.attempts = static_cast<int>(row.ColumnInt(3));
+  return message;
 }
 
 }  // namespace
@@ -69,6 +80,23 @@ Migration Outbox::QueueOrderMigration(int version) {
   return Migration{version,
                    "DROP INDEX outbox_due;"
                    "CREATE INDEX outbox_queue ON outbox(topic);"};
+}
+
+Migration Outbox::DueTimeMigration(int version) {
+  return Migration{version, "CREATE INDEX outbox_due_time ON outbox(topic, next_attempt_ms, id);"};
+}
+
+Migration Outbox::ParkedMigration(int version) {
+  return Migration{version,
+                   "CREATE TABLE outbox_parked("
+                   "  id INTEGER PRIMARY KEY,"
+                   "  topic TEXT NOT NULL,"
+                   "  payload BLOB NOT NULL,"
+                   "  attempts INTEGER NOT NULL,"
+                   "  created_ms INTEGER NOT NULL,"
+                   "  parked_ms INTEGER NOT NULL,"
+                   "  reason TEXT NOT NULL);"
+                   "CREATE INDEX outbox_parked_topic ON outbox_parked(topic);"};
 }
 
 absl::Status Outbox::Enqueue(std::string_view topic, std::string_view payload) {
@@ -127,23 +155,26 @@ absl::Status Outbox::EnqueueAll(std::string_view topic,
 
 absl::StatusOr<std::vector<OutboxMessage>> Outbox::Due(std::string_view topic, int limit,
                                                        int64_t now_ms, int64_t after_id) {
-  std::vector<OutboxMessage> messages;
-  RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(
-        Statement select,
-        db_->Prepare("SELECT id, topic, payload, attempts FROM outbox "
-                     "WHERE topic = ? AND id > ? AND next_attempt_ms <= ? ORDER BY id LIMIT ?"));
-    select.Bind(1, topic).Bind(2, after_id).Bind(3, now_ms).Bind(4, int64_t{limit});
-    while (true) {
-      ASSIGN_OR_RETURN(bool has_row, select.Step());
-      if (!has_row) return absl::OkStatus();
-      OutboxMessage message;
-      message.id = select.ColumnInt(0);
-      message.topic = select.ColumnText(1);
-      message.payload = select.ColumnBlob(2);
-      message.attempts = static_cast<int>(select.ColumnInt(3));
-      messages.push_back(std::move(message));
-    }
+  absl::StatusOr<std::vector<OutboxMessage>> messages;
+  RETURN_IF_ERROR(db_->Run([&] {
+    messages = db_->Query(
+        "SELECT id, topic, payload, attempts FROM outbox "
+        "WHERE topic = ?1 AND id > ?2 AND next_attempt_ms <= ?3 ORDER BY id LIMIT ?4",
+        ReadMessage, topic, after_id, now_ms, int64_t{limit});
+    return messages.status();
+  }));
+  return messages;
+}
+
+absl::StatusOr<std::vector<OutboxMessage>> Outbox::DueByTime(std::string_view topic, int limit,
+                                                             int64_t now_ms) {
+  absl::StatusOr<std::vector<OutboxMessage>> messages;
+  RETURN_IF_ERROR(db_->Run([&] {
+    messages = db_->Query(
+        "SELECT id, topic, payload, attempts FROM outbox "
+        "WHERE topic = ?1 AND next_attempt_ms <= ?2 ORDER BY next_attempt_ms, id LIMIT ?3",
+        ReadMessage, topic, now_ms, int64_t{limit});
+    return messages.status();
   }));
   return messages;
 }
@@ -172,6 +203,68 @@ absl::Status Outbox::Reschedule(const std::vector<int64_t>& ids, int64_t next_at
     }
     return absl::OkStatus();
   });
+}
+
+absl::Status Outbox::RescheduleEach(const std::vector<std::pair<int64_t, int64_t>>& next_attempts) {
+  if (next_attempts.empty()) return absl::OkStatus();
+  return db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Statement update,
+                     db_->Prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ? "
+                                  "WHERE id = ?"));
+    for (const auto& [id, next_attempt_ms] : next_attempts) {
+      update.Reset();
+      RETURN_IF_ERROR(update.Bind(1, next_attempt_ms).Bind(2, id).Run());
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<bool> Outbox::Park(int64_t id, std::string_view reason) {
+  bool parked = false;
+  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(db_->Execute(
+        "INSERT INTO outbox_parked(id, topic, payload, attempts, created_ms, parked_ms, reason) "
+        "SELECT id, topic, payload, attempts, created_ms, ?2, ?3 FROM outbox WHERE id = ?1",
+        id, absl::ToUnixMillis(clock_->Now()), reason));
+    parked = db_->Changes() > 0;
+    // The delete trigger takes the message off the pending count.
+    return parked ? db_->Execute("DELETE FROM outbox WHERE id = ?", id) : absl::OkStatus();
+  }));
+  return parked;
+}
+
+absl::Status Outbox::Unpark(int64_t id) {
+  return db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<std::string> topic,
+                     db_->QueryOne(
+                         "SELECT topic FROM outbox_parked WHERE id = ?",
+                         [](const Statement& row) { return row.ColumnText(0); }, id));
+    if (!topic.has_value()) {
+      return absl::NotFoundError(absl::StrCat("outbox message ", id, " is not parked"));
+    }
+    RETURN_IF_ERROR(db_->Execute(
+        "INSERT INTO outbox(id, topic, payload, attempts, next_attempt_ms, created_ms) "
+        "SELECT id, topic, payload, 0, ?2, created_ms FROM outbox_parked WHERE id = ?1",
+        id, NowMs()));
+    RETURN_IF_ERROR(db_->Execute("DELETE FROM outbox_parked WHERE id = ?", id));
+    return db_->Execute(
+        "INSERT INTO outbox_pending(topic, count) VALUES (?, 1) "
+        "ON CONFLICT(topic) DO UPDATE SET count = count + 1",
+        *topic);
+  });
+}
+
+absl::StatusOr<int64_t> Outbox::ParkedCount(std::string_view topic) {
+  int64_t count = 0;
+  RETURN_IF_ERROR(db_->Run([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<int64_t> found,
+                     db_->QueryOne(
+                         "SELECT COUNT(*) FROM outbox_parked WHERE topic = ?",
+                         [](const Statement& row) { return row.ColumnInt(0); }, topic));
+    count = found.value_or(0);
+    return absl::OkStatus();
+  }));
+  return count;
 }
 
 absl::StatusOr<int64_t> Outbox::Pending(std::string_view topic) {
@@ -276,7 +369,9 @@ OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch(Delivered* delivered) 
   const int64_t after = earlier.empty() ? 0 : earlier.back();
   absl::StatusOr<std::vector<OutboxMessage>> due =
       prefetched.has_value() ? std::move(*prefetched)
-                             : outbox_->Due(options_.topic, options_.batch_size, now, after);
+      : options_.per_message_backoff
+          ? outbox_->DueByTime(options_.topic, options_.batch_size, now)
+          : outbox_->Due(options_.topic, options_.batch_size, now, after);
   if (due.ok() && due->empty()) {
     // Idle: the earlier batch is deleted now.
     if (absl::Status settled = Settle(earlier); !settled.ok()) due = settled;
@@ -299,7 +394,7 @@ OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch(Delivered* delivered) 
   // While this batch is sent, the earlier one is deleted and, behind a full batch, the next one
   // read (on their own thread: Database is thread-safe, and both may wait for the outbox's
   // writers). The next batch starts after this one's last id: this one is still in the table.
-  const bool pipelined = delivered != nullptr && result.full;
+  const bool pipelined = delivered != nullptr && result.full && !options_.per_message_backoff;
   absl::Status earlier_settled;
   std::optional<absl::StatusOr<std::vector<OutboxMessage>>> next;
   std::thread side;
@@ -348,8 +443,28 @@ OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch(Delivered* delivered) 
     result.delivered = static_cast<int>(done.size() + earlier.size());
     return result;
   }
-  failures_.fetch_add(1);
   result.status = sent.status;
+  if (options_.per_message_backoff) {
+    // Only the messages left queued wait, each for its own time; the rest of the topic goes on.
+    failures_.fetch_add(static_cast<int64_t>(retry.size()));
+    result.delivered = static_cast<int>(done.size());
+    std::unordered_map<int64_t, int> attempts;
+    for (const OutboxMessage& message : *due) attempts[message.id] = message.attempts;
+    std::vector<std::pair<int64_t, int64_t>> next_attempts;
+    next_attempts.reserve(retry.size());
+    for (int64_t id : retry) {
+      next_attempts.emplace_back(id, now + MessageBackoff(attempts[id]).count());
+    }
+    if (absl::Status rescheduled = outbox_->RescheduleEach(next_attempts); !rescheduled.ok()) {
+      // They stay due now: the whole topic waits, or they would be retried without pause.
+      result.status = rescheduled;
+      result.full = false;
+      result.retry_after = backoff_;
+      backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+    }
+    return result;
+  }
+  failures_.fetch_add(1);
   result.full = false;
   result.retry_after = backoff_;
   // A failed reschedule leaves the messages due now; the in-memory backoff still spaces retries.
@@ -357,6 +472,12 @@ OutboxDispatcher::BatchResult OutboxDispatcher::SendBatch(Delivered* delivered) 
   if (!rescheduled.ok()) result.status = rescheduled;
   backoff_ = std::min(backoff_ * 2, options_.max_backoff);
   return result;
+}
+
+std::chrono::milliseconds OutboxDispatcher::MessageBackoff(int attempts) const {
+  std::chrono::milliseconds backoff = options_.min_backoff;
+  for (int i = 0; i < attempts && backoff < options_.max_backoff; ++i) backoff *= 2;
+  return std::min(backoff, options_.max_backoff);
 }
 
 void OutboxDispatcher::Loop() {
@@ -370,9 +491,9 @@ void OutboxDispatcher::Loop() {
     }
     const BatchResult result = SendBatch(&delivered);
     std::unique_lock<std::mutex> lock(mu_);
-    if (!result.status.ok()) {
+    if (result.retry_after.has_value()) {
       // Wake() does not cut a backoff short: new messages would overtake the failed ones.
-      cv_.wait_for(lock, result.retry_after, [this] { return stop_; });
+      cv_.wait_for(lock, *result.retry_after, [this] { return stop_; });
     } else if (!result.full) {
       cv_.wait_for(lock, options_.idle_poll, [this] { return stop_ || woken_; });
     }

@@ -57,6 +57,14 @@ class Outbox {
   // OldestCreatedMs reads one index entry.
   static Migration QueueOrderMigration(int version);
 
+  // The schema steps a topic dispatched with per-message backoff needs (after
+  // QueueOrderMigration): an index on (topic, next_attempt_ms, id), so DueByTime reads the
+  // messages due now without stepping over the ones waiting out a backoff, and the table of
+  // parked messages (Park, Unpark). Topics dispatched in order do not use the index, only pay
+  // for its upkeep.
+  static Migration DueTimeMigration(int version);
+  static Migration ParkedMigration(int version);
+
   // `clock` stamps each message's creation time (OldestCreatedMs); delivery is scheduled on the
   // real clock, which the dispatcher reads. Not owned.
   explicit Outbox(Database* db, const Clock* clock = Clock::Real()) : db_(db), clock_(clock) {}
@@ -74,11 +82,29 @@ class Outbox {
   absl::StatusOr<std::vector<OutboxMessage>> Due(std::string_view topic, int limit, int64_t now_ms,
                                                  int64_t after_id = 0);
 
+  // Returns up to `limit` messages of `topic` due at `now_ms`, earliest due first (a message
+  // never tried is due from when it was queued), through DueTimeMigration's index.
+  absl::StatusOr<std::vector<OutboxMessage>> DueByTime(std::string_view topic, int limit,
+                                                       int64_t now_ms);
+
   // Deletes messages that were delivered.
   absl::Status Delete(const std::vector<int64_t>& ids);
 
   // Records a failed attempt and makes the messages due again at `next_attempt_ms`.
   absl::Status Reschedule(const std::vector<int64_t>& ids, int64_t next_attempt_ms);
+
+  // Records a failed attempt for each (id, next_attempt_ms) pair: each message gets its own time.
+  absl::Status RescheduleEach(const std::vector<std::pair<int64_t, int64_t>>& next_attempts);
+
+  // Moves message `id` to the parked table with `reason` (a status code name, no personal
+  // data): it is no longer due nor pending and keeps its id, payload and attempts until Unpark.
+  // Returns false when no such message is queued. Call inside the transaction that records why.
+  absl::StatusOr<bool> Park(int64_t id, std::string_view reason);
+  // Moves a parked message back to the queue, due now with its attempts reset, under its id.
+  // Errors: NotFound when `id` is not parked. Call inside the transaction that records it.
+  absl::Status Unpark(int64_t id);
+  // Number of parked messages of `topic`.
+  absl::StatusOr<int64_t> ParkedCount(std::string_view topic);
 
   // Number of messages of `topic` not yet delivered; reads the count PendingCountMigration keeps.
   absl::StatusOr<int64_t> Pending(std::string_view topic);
@@ -122,6 +148,12 @@ class OutboxDispatcher {
     std::chrono::milliseconds max_backoff{30000};
     // How often to look for new messages when not woken.
     std::chrono::milliseconds idle_poll{500};
+    // For senders with a receiver per message (the SendResult's `settled`): each message that
+    // stays queued waits out its own backoff, min_backoff doubled per attempt it has had, up to
+    // max_backoff, while the messages behind it are sent (no head-of-line blocking). Messages
+    // are read earliest due first (Outbox::DueByTime: the topic needs DueTimeMigration) and
+    // nothing is read ahead. Without it, a failure holds back the whole topic.
+    bool per_message_backoff = false;
   };
 
   OutboxDispatcher(Outbox* outbox, Sender sender, Options options);
@@ -150,8 +182,9 @@ class OutboxDispatcher {
     int delivered = 0;
     // The batch had batch_size messages: more may be waiting.
     bool full = false;
-    // After a failure, how long to wait before the next attempt.
-    std::chrono::milliseconds retry_after{0};
+    // After a failure that holds back the whole topic, how long to wait before the next
+    // attempt; nullopt when the next batch may go at once (or, if not full, after idle_poll).
+    std::optional<std::chrono::milliseconds> retry_after;
   };
 
   // Between two batches of a backlog: the messages the thread delivered, which it deletes while
@@ -181,6 +214,9 @@ class OutboxDispatcher {
   std::thread thread_;
   std::atomic<int64_t> delivered_{0};
   std::atomic<int64_t> failures_{0};
+  // The backoff of a message that has had `attempts` failed attempts (per_message_backoff).
+  std::chrono::milliseconds MessageBackoff(int attempts) const;
+
   // Held while one batch is read, sent and settled; guards backoff_.
   std::mutex batch_mu_;
   std::chrono::milliseconds backoff_{0};

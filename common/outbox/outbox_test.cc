@@ -1,5 +1,6 @@
 #include "common/outbox/outbox.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -40,7 +41,8 @@ std::unique_ptr<Database> OpenWithOutbox(const std::string& path) {
   if (!db.ok()) return nullptr;
   EXPECT_TRUE((*db)
                   ->Migrate({Outbox::SchemaMigration(1), Outbox::PendingCountMigration(2),
-                             Outbox::QueueOrderMigration(3)})
+                             Outbox::QueueOrderMigration(3), Outbox::DueTimeMigration(4),
+                             Outbox::ParkedMigration(5)})
                   .ok());
   return std::move(db).value();
 }
@@ -339,6 +341,151 @@ TEST(OutboxTest, QueueOrderReadsStopAtTheirLimit) {
       FindFullScans(db.get(), db->CompiledSql(), policy);
   ASSERT_TRUE(scans.ok()) << scans.status();
   EXPECT_THAT(*scans, ::testing::IsEmpty());
+}
+
+// DueByTime reads the earliest due first through its index; parking takes a message out of the
+// queue and the pending count, and unparking puts it back under its id, due now, attempts reset.
+TEST(OutboxTest, DueByTimeParkAndUnpark) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  for (const std::string& p : Numbered(4)) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  ASSERT_TRUE(outbox.Enqueue("u", "other topic").ok());
+  std::vector<OutboxMessage> all = outbox.DueByTime("t", 10, NowMs()).value();
+  ASSERT_EQ(all.size(), 4u);
+  // m0 waits a minute, m1 a second: both fall behind m2 and m3, m1 before m0.
+  ASSERT_TRUE(
+      outbox.RescheduleEach({{all[0].id, NowMs() + 60000}, {all[1].id, NowMs() + 1000}}).ok());
+  std::vector<OutboxMessage> due = outbox.DueByTime("t", 10, NowMs()).value();
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].payload, "m2");
+  due = outbox.DueByTime("t", 10, NowMs() + 120000).value();
+  ASSERT_EQ(due.size(), 4u);
+  EXPECT_EQ(due[2].payload, "m1");
+  EXPECT_EQ(due[2].attempts, 1);
+  EXPECT_EQ(due[3].payload, "m0");
+  EXPECT_EQ(outbox.DueByTime("t", 1, NowMs()).value().size(), 1u);
+
+  EXPECT_TRUE(outbox.Park(all[0].id, "UNAVAILABLE").value());
+  EXPECT_FALSE(outbox.Park(all[0].id, "UNAVAILABLE").value());  // not queued any more
+  EXPECT_EQ(outbox.Pending("t").value(), 3);
+  EXPECT_EQ(outbox.ParkedCount("t").value(), 1);
+  EXPECT_EQ(outbox.ParkedCount("u").value(), 0);
+  EXPECT_EQ(outbox.DueByTime("t", 10, NowMs() + 120000).value().size(), 3u);
+  EXPECT_EQ(outbox.Unpark(all[1].id).code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(outbox.Unpark(all[0].id).ok());
+  EXPECT_EQ(outbox.Pending("t").value(), 4);
+  EXPECT_EQ(outbox.ParkedCount("t").value(), 0);
+  due = outbox.DueByTime("t", 10, NowMs()).value();
+  ASSERT_EQ(due.size(), 3u);  // m0 is due again at once, m1 still waits
+  auto m0 = std::find_if(due.begin(), due.end(),
+                         [&](const OutboxMessage& m) { return m.id == all[0].id; });
+  ASSERT_NE(m0, due.end());
+  EXPECT_EQ(m0->payload, "m0");
+  EXPECT_EQ(m0->attempts, 0);
+
+  QueryPlanPolicy policy;
+  policy.small_tables = {"outbox_pending"};
+  absl::StatusOr<std::vector<std::string>> scans =
+      FindFullScans(db.get(), db->CompiledSql(), policy);
+  ASSERT_TRUE(scans.ok()) << scans.status();
+  EXPECT_THAT(*scans, ::testing::IsEmpty());
+}
+
+// With per-message backoff a receiver that is down holds back only its own messages: the others
+// are delivered in the same round, and the failed one waits out its own, growing backoff.
+TEST(OutboxDispatcherTest, PerMessageBackoffHasNoHeadOfLineBlocking) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  for (const std::string& p : Numbered(5)) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  std::vector<std::string> sent;
+  bool m0_down = true;
+  OutboxDispatcher::Sender sender =
+      [&](const std::vector<OutboxMessage>& batch) -> OutboxDispatcher::SendResult {
+    OutboxDispatcher::SendResult result = absl::OkStatus();
+    for (const OutboxMessage& m : batch) {
+      sent.push_back(m.payload);
+      if (m.payload == "m0" && m0_down) {
+        result.status = absl::UnavailableError("receiver down");
+      } else {
+        result.settled.push_back(m.id);
+      }
+    }
+    return result;
+  };
+  OutboxDispatcher dispatcher(&outbox, sender,
+                              {.topic = "t",
+                               .batch_size = 2,
+                               .min_backoff = milliseconds(60000),
+                               .max_backoff = milliseconds(600000),
+                               .per_message_backoff = true});
+  // m0 fails, m1 is delivered; the next rounds carry on behind m0.
+  EXPECT_EQ(dispatcher.DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 2);
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 1);
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 0);
+  EXPECT_EQ(sent, (std::vector<std::string>{"m0", "m1", "m2", "m3", "m4"}));
+  EXPECT_EQ(dispatcher.delivered(), 4);
+  EXPECT_EQ(dispatcher.failures(), 1);
+  // m0 waits min_backoff (a minute) after its first failure, then twice that.
+  std::vector<OutboxMessage> left = outbox.DueByTime("t", 10, NowMs() + 61000).value();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].attempts, 1);
+  EXPECT_TRUE(outbox.DueByTime("t", 10, NowMs() + 59000).value().empty());
+  // Made due now (which counts as an attempt too): after its third failure it waits 4 minutes.
+  ASSERT_TRUE(outbox.RescheduleEach({{left[0].id, NowMs()}}).ok());
+  EXPECT_EQ(dispatcher.DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(outbox.DueByTime("t", 10, NowMs() + 239000).value().empty());
+  EXPECT_EQ(outbox.DueByTime("t", 10, NowMs() + 241000).value().size(), 1u);
+  m0_down = false;
+  ASSERT_TRUE(outbox.RescheduleEach({{left[0].id, NowMs()}}).ok());
+  EXPECT_EQ(dispatcher.DrainOnce().value(), 1);
+  EXPECT_EQ(outbox.Pending("t").value(), 0);
+}
+
+// The thread keeps delivering the other messages while one receiver stays down.
+TEST(OutboxDispatcherTest, PerMessageBackoffThreadDeliversAroundADownReceiver) {
+  std::unique_ptr<Database> db = OpenWithOutbox(":memory:");
+  Outbox outbox(db.get());
+  ASSERT_TRUE(outbox.Enqueue("t", "down").ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> delivered;
+  int down_attempts = 0;
+  OutboxDispatcher::Sender sender =
+      [&](const std::vector<OutboxMessage>& batch) -> OutboxDispatcher::SendResult {
+    std::lock_guard<std::mutex> lock(mu);
+    OutboxDispatcher::SendResult result = absl::OkStatus();
+    for (const OutboxMessage& m : batch) {
+      if (m.payload == "down") {
+        ++down_attempts;
+        result.status = absl::UnavailableError("receiver down");
+      } else {
+        delivered.push_back(m.payload);
+        result.settled.push_back(m.id);
+      }
+    }
+    cv.notify_all();
+    return result;
+  };
+  OutboxDispatcher dispatcher(&outbox, sender,
+                              {.topic = "t",
+                               .batch_size = 3,
+                               .min_backoff = milliseconds(1),
+                               .max_backoff = milliseconds(20),
+                               .idle_poll = milliseconds(5),
+                               .per_message_backoff = true});
+  dispatcher.Start();
+  for (const std::string& p : Numbered(20)) ASSERT_TRUE(outbox.Enqueue("t", p).ok());
+  dispatcher.Wake();
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(
+        cv.wait_for(lock, kDeadline, [&] { return delivered.size() == 20 && down_attempts >= 3; }));
+  }
+  dispatcher.Stop();
+  EXPECT_EQ(delivered, Numbered(20));  // in order among themselves, each once
+  EXPECT_EQ(outbox.Pending("t").value(), 1);
 }
 
 TEST(OutboxDispatcherTest, DrainOnceDeliversInOrderInBatches) {

@@ -43,6 +43,14 @@ bool BoundedKeyRange(const std::string& detail, const std::string& sql) {
   return both_ends || std::regex_search(sql, kLimit);
 }
 
+// Whether a SEARCH step goes through one of the policy's work indexes ("USING INDEX name (..."
+// or "USING COVERING INDEX name (...").
+bool UsesWorkIndex(const std::string& detail, const QueryPlanPolicy& policy) {
+  static const std::regex kIndex("USING (?:COVERING )?INDEX (\\S+)");
+  std::smatch match;
+  return std::regex_search(detail, match, kIndex) && policy.work_indexes.contains(match[1].str());
+}
+
 // Whether `sql` is a statement EXPLAIN can plan (PRAGMAs and transaction control are not).
 bool Plannable(const std::string& sql) {
   for (const char* prefix : {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "REPLACE"}) {
@@ -65,7 +73,7 @@ absl::StatusOr<std::vector<std::string>> FindFullScans(Database* db,
             const std::string detail = row.ColumnText(3);
             const bool scan = detail.starts_with("SCAN ");
             if (!scan && !(detail.starts_with("SEARCH ") && !HasEquality(detail) &&
-                           !BoundedKeyRange(detail, text))) {
+                           !BoundedKeyRange(detail, text) && !UsesWorkIndex(detail, policy))) {
               return;
             }
             const size_t start = scan ? 5 : 7;

@@ -20,6 +20,9 @@ struct QueryPlanPolicy {
   // Statements (exact SQL text) that read a whole table by purpose (a full re-score, a metric
   // over every clue), each with the reason.
   std::map<std::string, std::string> whole_table_statements;
+  // Partial indexes that hold only the rows waiting for work (referrals due a check, deliveries
+  // parked), each with the reason: a range search through one reads work, not the table.
+  std::map<std::string, std::string> work_indexes;
 };
 
 // Runs EXPLAIN QUERY PLAN on each of `sql` on `db` (which must hold the store's schema) and
@@ -27,8 +30,9 @@ struct QueryPlanPolicy {
 // SCAN, with or without an index ("SCAN records: SELECT ..."), or a SEARCH bounded by ranges
 // only, without an equality ("RANGE records: SELECT ...": `person_id IS NOT NULL` alone becomes
 // person_id>? and walks the index), unless that range is on the integer primary key and bounded:
-// keyset paging (with a LIMIT) or between two keys (`id BETWEEN ? AND ?`). Empty when every plan
-// pins rows by equality, pages by key or reads between two keys.
+// keyset paging (with a LIMIT) or between two keys (`id BETWEEN ? AND ?`), or it goes through one
+// of the policy's work indexes. Empty when every plan pins rows by equality, pages by key, reads
+// between two keys or reads a work index.
 // Errors: those of preparing a statement (for example SQL about tables `db` does not have).
 absl::StatusOr<std::vector<std::string>> FindFullScans(Database* db,
                                                        const std::vector<std::string>& sql,

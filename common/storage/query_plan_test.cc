@@ -78,6 +78,26 @@ TEST(FindFullScansTest, PolicyAllowsSmallTablesAndNamedStatements) {
   EXPECT_THAT(*found, IsEmpty());
 }
 
+// A range through a partial index of the rows waiting for work reads the work, not the table;
+// the same range through any other index is still reported.
+TEST(FindFullScansTest, PolicyAllowsRangesThroughWorkIndexes) {
+  auto db = SchemaDb();
+  ASSERT_TRUE(db->Run([&] {
+                  return db->Execute(
+                      "CREATE INDEX records_due ON records(person) WHERE kase = 'due'");
+                }).ok());
+  const std::string due =
+      "SELECT id FROM records WHERE kase = 'due' AND person <= ? ORDER BY person LIMIT ?";
+  auto found = FindFullScans(db.get(), {due}, QueryPlanPolicy{});
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_THAT(*found, ElementsAre("RANGE records: " + due));
+  QueryPlanPolicy policy;
+  policy.work_indexes = {{"records_due", "only records due"}};
+  found = FindFullScans(db.get(), {due, "SELECT person FROM records WHERE person > ?"}, policy);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_THAT(*found, ElementsAre("RANGE records: SELECT person FROM records WHERE person > ?"));
+}
+
 TEST(FindFullScansTest, UnknownTableIsAnError) {
   auto db = SchemaDb();
   auto found = FindFullScans(db.get(), {"SELECT * FROM nowhere"}, QueryPlanPolicy{});

@@ -292,10 +292,19 @@
           " " + (h.detail || "")))));
   }
 
-  function isOverdue(r) {
-    const open = ["REFERRAL_STATE_REQUESTED", "REFERRAL_STATE_ACCEPTED", "REFERRAL_STATE_IN_PROGRESS",
-      "REFERRAL_STATE_ON_HOLD"].includes(r.state);
-    return open && r.respondBy && new Date(r.respondBy).getTime() < Date.now();
+  // The current stage's deadline, as referral-service computed it on the working-day calendar.
+  function stageDeadline(r) {
+    const d = r.deadlines || {};
+    const stage = (r.escalation && r.escalation.stage) || "";
+    if (stage === "DEADLINE_STAGE_PROGRESS") return d.progress || "";
+    if (stage === "DEADLINE_STAGE_COMPLETE") return d.complete || "";
+    if (stage === "DEADLINE_STAGE_ACCEPT") return d.accept || r.respondBy || "";
+    return "";
+  }
+
+  // How far the current stage is escalated (referral-service's scan decides; 0 on time).
+  function escalationLevel(r) {
+    return (r.escalation && r.escalation.level) || 0;
   }
 
   // Who acted: the department and the person acting for it ("legal_aid · desk-1"), or the person.
@@ -305,15 +314,22 @@
   }
 
   function referralRow(r, actions) {
-    const overdue = isOverdue(r);
-    return el("tr", { class: overdue ? "overdue" : null, "data-testid": "referral-row",
-      "data-referral-id": r.referralId, "data-state": r.state },
+    const level = escalationLevel(r);
+    const undeliverable = r.delivery && r.delivery.undeliverable;
+    return el("tr", { class: level > 0 || undeliverable ? "overdue" : null, "data-testid": "referral-row",
+      "data-referral-id": r.referralId, "data-state": r.state, "data-escalation": String(level) },
       el("td", {}, r.department, r.reroutedFrom ? el("div", { class: "muted" }, t("rerouted_from") + " " + r.reroutedFrom) : null),
       el("td", {}, r.service || ""),
       el("td", { "data-testid": "referral-state" }, t(r.state) + (r.outcome ? " · " + t(r.outcome) : "")),
-      el("td", {}, (r.respondBy || "") + " ", overdue ? el("span", { class: "overdue-tag" }, t("overdue")) : null),
+      el("td", {}, stageDeadline(r) + " ",
+        level > 0 ? el("span", { class: "overdue-tag", "data-testid": "escalation-tag" },
+          t(level > 1 ? "reroute_proposed" : "escalated")) : null,
+        undeliverable ? el("span", { class: "overdue-tag", "data-testid": "undeliverable-tag" },
+          t("undeliverable")) : null),
       el("td", {}, (r.history || []).map((h) => el("div", { class: "muted", "data-testid": "referral-event" },
-        (h.time || "") + " " + actorText(h) + " " + t(h.toState) + (h.note ? " — " + h.note : "")))),
+        (h.time || "") + " " + actorText(h) + " " +
+        (h.kind && h.kind !== "REFERRAL_EVENT_KIND_TRANSITION" ? t(h.kind) : t(h.toState)) +
+        (h.note ? " — " + h.note : "")))),
       actions ? el("td", {}, actions) : null);
   }
 
@@ -329,7 +345,7 @@
           .map((o) => t(o.outcome) + " × " + o.referrals).join("，"))],
       ])),
       el("section", { class: "card" }, el("h2", {}, t("referrals")),
-        table(["department", "service", "state", "respond_by", "history"], (p.referrals || []).map((r) =>
+        table(["department", "service", "state", "deadline", "history"], (p.referrals || []).map((r) =>
           referralRow(r, null)), "plan-referrals")),
       addReferralForm(p));
   }
@@ -379,7 +395,9 @@
   }
 
   async function inboxPage() {
-    const data = await api("GET", "/v1/referrals?page_size=200");
+    // "#/inbox?escalated=1" lists only referrals whose current stage is escalated.
+    const escalatedOnly = new URLSearchParams(location.hash.split("?")[1] || "").get("escalated") === "1";
+    const data = await api("GET", "/v1/referrals?page_size=200" + (escalatedOnly ? "&escalated=true" : ""));
     const rows = (data.referrals || []).map((r) => {
       const note = el("input", { "data-testid": "referral-note", placeholder: t("note") });
       const outcome = el("select", { "data-testid": "referral-outcome", title: t("outcome") },
@@ -401,8 +419,10 @@
       return referralRow(r, actions.length
         ? el("div", { class: "actions" }, note, canComplete ? outcome : null, actions) : null);
     });
-    page("inbox_title", rows.length
-      ? table(["department", "service", "state", "respond_by", "history", "actions"], rows, "inbox-table")
+    const filter = el("p", {}, el("a", { href: escalatedOnly ? "#/inbox" : "#/inbox?escalated=1",
+      "data-testid": "escalated-filter" }, t(escalatedOnly ? "all_referrals" : "escalated_only")));
+    page("inbox_title", filter, rows.length
+      ? table(["department", "service", "state", "deadline", "history", "actions"], rows, "inbox-table")
       : el("p", {}, t("none")));
   }
 

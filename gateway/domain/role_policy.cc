@@ -52,7 +52,8 @@ RolePolicy RolePolicy::Default() {
   const Rule admin_only{{kRoleAdmin}, {}};
   // Re-resolving every record from scratch is an operator's step.
   policy.SetRule(absl::StrCat(kMatch, "Relink"), admin_only);
-  for (const char* method : {"ListPartners", "GetPartner", "UpsertPartner", "DeletePartner"}) {
+  for (const char* method : {"ListPartners", "GetPartner", "UpsertPartner", "DeletePartner",
+                             "ListUndeliverable", "RetryDelivery"}) {
     policy.SetRule(absl::StrCat(kReferral, method), admin_only);
   }
   policy.SetRule(absl::StrCat(kReferral, "ListChanges"), procurator_or_admin);

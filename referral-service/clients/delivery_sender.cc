@@ -11,6 +11,7 @@
 
 #include "common/status/status_macros.h"
 #include "lifeline/partner/v1/partner_inbox.pb.h"
+#include "referral-service/domain/delivery_policy.h"
 #include "referral-service/domain/referral_state.h"
 
 namespace lifeline::referral {
@@ -88,12 +89,23 @@ struct DeliverySender {
     return true;
   }
 
-  // Records the failed attempt (`error`, a status code name) on the referral and returns false.
+  // Records the failed attempt (`error`, a status code name) on the referral and returns false,
+  // or parks the delivery after its last allowed attempt and returns true.
   absl::StatusOr<bool> LeaveQueued(const common::OutboxMessage& message,
                                    const lifeline::partner::v1::DeliverReferralRequest& request,
                                    const std::string& error, std::string_view result) const {
     const std::string& referral_id = request.referral().referral_id();
     const std::string& department = request.referral().department();
+    if (ShouldPark(message.attempts + 1, max_attempts)) {
+      ASSIGN_OR_RETURN(bool parked, store->ParkDelivery(referral_id, message.id, error));
+      if (parked) {
+        spdlog::error(
+            "event=delivery_parked referral_id={} department={} result={} code={} attempts={}",
+            referral_id, department, result, error, message.attempts + 1);
+        Report(department, kDeliveryUndeliverable);
+      }
+      return true;
+    }
     RETURN_IF_ERROR(store->RecordDeliveryFailure(referral_id, error));
     spdlog::warn("event=delivery_failed referral_id={} department={} result={} code={} attempts={}",
                  referral_id, department, result, error, message.attempts + 1);
@@ -108,6 +120,7 @@ struct DeliverySender {
   ReferralStore* store;
   PartnerInboxClient* client;
   std::string inbox_override;
+  int max_attempts = 0;
   DeliveryObserver observer;
 };
 
@@ -115,9 +128,10 @@ struct DeliverySender {
 
 common::OutboxDispatcher::Sender MakeDeliverySender(ReferralStore* store,
                                                     PartnerInboxClient* client,
-                                                    std::string inbox_override,
+                                                    std::string inbox_override, int max_attempts,
                                                     DeliveryObserver observer) {
-  return DeliverySender{store, client, std::move(inbox_override), std::move(observer)};
+  return DeliverySender{store, client, std::move(inbox_override), max_attempts,
+                        std::move(observer)};
 }
 
 }  // namespace lifeline::referral

@@ -19,6 +19,7 @@ inline constexpr char kDeliveryFailed[] = "failed";
 inline constexpr char kDeliveryNoPartner[] = "no_partner";
 inline constexpr char kDeliveryDisabled[] = "disabled";
 inline constexpr char kDeliverySkipped[] = "skipped";
+inline constexpr char kDeliveryUndeliverable[] = "undeliverable";
 
 // Called once per message handled, with the department and one of the labels above.
 using DeliveryObserver =
@@ -29,12 +30,15 @@ using DeliveryObserver =
 // set, else to the directory's target) and records the outcome on the referral in `store`.
 // Messages are settled one by one: delivered, or dropped without a delivery when unreadable or
 // their referral is unknown or already final. A missing or disabled partner or a failed delivery
-// leaves a message queued: the batch then fails Unavailable and only those are retried after the
-// backoff. A store error ends the batch; what was settled before it stays settled. No database
-// lock is held during an RPC. `store` and `client` must outlive the sender.
+// leaves a message queued: the batch then fails Unavailable and only those are retried, each
+// after its own backoff (run it on a dispatcher with per_message_backoff). The failure that
+// reaches `max_attempts` (ShouldPark; 0: never) parks the delivery instead (ParkDelivery): the
+// referral shows as undeliverable until an admin retries it. A store error ends the batch; what
+// was settled before it stays settled. No database lock is held during an RPC. `store` and
+// `client` must outlive the sender.
 common::OutboxDispatcher::Sender MakeDeliverySender(ReferralStore* store,
                                                     PartnerInboxClient* client,
-                                                    std::string inbox_override,
+                                                    std::string inbox_override, int max_attempts,
                                                     DeliveryObserver observer = nullptr);
 
 }  // namespace lifeline::referral

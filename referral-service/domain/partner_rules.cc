@@ -1,5 +1,7 @@
 #include "referral-service/domain/partner_rules.h"
 
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -36,6 +38,22 @@ absl::Status ValidatePartner(const Partner& partner) {
   if (partner.respond_within_days < 1 || partner.respond_within_days > 60) {
     return absl::InvalidArgumentError(
         absl::StrCat("respond_within_days: ", partner.respond_within_days, " is outside 1..60"));
+  }
+  // Later stages are due no earlier than the ones before them (0 takes the default).
+  int before = partner.respond_within_days;
+  for (const auto& [field, days] :
+       {std::pair{"progress_within_days", partner.progress_within_days},
+        std::pair{"complete_within_days", partner.complete_within_days}}) {
+    if (days == 0) continue;
+    if (days < before || days > 365) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": ", days, " is outside ", before, "..365"));
+    }
+    before = days;
+  }
+  if (partner.reroute_after_days < 0 || partner.reroute_after_days > 60) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("reroute_after_days: ", partner.reroute_after_days, " is outside 0..60"));
   }
   return absl::OkStatus();
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
+#include "referral-service/domain/deadlines.h"
 #include "referral-service/domain/referral_state.h"
 #include "referral-service/domain/working_days.h"
 
@@ -13,7 +14,7 @@ namespace lifeline::referral {
 
 Referral PlanBuilder::NewReferral(const std::string& plan_id, const std::string& department,
                                   const std::string& service, const std::string& reason,
-                                  int respond_within_days, absl::Time now) const {
+                                  const Agreement& agreement, absl::Time now) const {
   static const WorkingCalendar kWeekdays;
   Referral referral;
   referral.referral_id = ids_->NewId("ref");
@@ -22,8 +23,11 @@ Referral PlanBuilder::NewReferral(const std::string& plan_id, const std::string&
   referral.service = service;
   referral.reason = reason;
   referral.state = ReferralState::kRequested;
-  referral.respond_by = (calendar_ != nullptr ? *calendar_ : kWeekdays)
-                            .AddWorkingDays(LocalDay(now), respond_within_days);
+  referral.deadlines =
+      DeadlinesFor(agreement, LocalDay(now), calendar_ != nullptr ? *calendar_ : kWeekdays);
+  referral.respond_by = referral.deadlines.accept;
+  referral.escalation = Escalation{DeadlineStage::kAccept, 0};
+  referral.next_check = FirstCheckDay(referral.state, referral.deadlines);
   referral.created_time = now;
   referral.updated_time = now;
   ReferralEvent created;
@@ -62,13 +66,13 @@ absl::StatusOr<Plan> PlanBuilder::Build(const PlanRequest& request,
   const std::string actor = request.approved_by.empty() ? "referral-service" : request.approved_by;
 
   for (const RoutedReferral& routed : router_->Route(request.needs)) {
-    int days = kDefaultRespondWithinDays;
-    if (std::optional<Partner> partner = lookup(routed.department);
-        partner.has_value() && partner->respond_within_days > 0) {
-      days = partner->respond_within_days;
+    // A department not (yet) in the directory gets the default agreement.
+    Agreement agreement;
+    if (std::optional<Partner> partner = lookup(routed.department); partner.has_value()) {
+      agreement = AgreementOf(*partner);
     }
     Referral referral =
-        NewReferral(plan.plan_id, routed.department, routed.service, routed.reason, days, now);
+        NewReferral(plan.plan_id, routed.department, routed.service, routed.reason, agreement, now);
     referral.history.front().actor = actor;
     plan.referrals.push_back(std::move(referral));
   }
@@ -118,10 +122,8 @@ absl::StatusOr<Referral> PlanBuilder::BuildAdded(const Plan& plan, const AddedRe
     return absl::FailedPreconditionError(
         "plan_id: the plan is closed; only re-routing a rejected or failed referral reopens it");
   }
-  Referral referral = NewReferral(
-      plan.plan_id, added.department, added.service, added.reason,
-      partner.respond_within_days > 0 ? partner.respond_within_days : kDefaultRespondWithinDays,
-      clock_->Now());
+  Referral referral = NewReferral(plan.plan_id, added.department, added.service, added.reason,
+                                  AgreementOf(partner), clock_->Now());
   referral.rerouted_from = added.reroutes_referral_id;
   ReferralEvent& created = referral.history.front();
   created.actor = std::string(actor);

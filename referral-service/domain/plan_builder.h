@@ -10,15 +10,13 @@
 #include "absl/status/statusor.h"
 
 #include "common/time/dates.h"
+#include "referral-service/domain/deadlines.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/referral.h"
 #include "referral-service/domain/router.h"
 #include "referral-service/domain/working_days.h"
 
 namespace lifeline::referral {
-
-// Working days a department has to respond when it is not (yet) in the directory.
-inline constexpr int kDefaultRespondWithinDays = 5;
 
 // Thread-safe if the clock, the id generator and the lookup are.
 class PlanBuilder {
@@ -31,9 +29,10 @@ class PlanBuilder {
               const WorkingCalendar* calendar = nullptr)
       : router_(router), clock_(clock), ids_(ids), calendar_(calendar) {}
 
-  // Returns a plan with one REQUESTED referral per routed department, each due
-  // `respond_within_days` working days (from the directory, default 5; on the calendar, public
-  // holidays and working weekends counted) after today and with its
+  // Returns a plan with one REQUESTED referral per routed department, each with the stage
+  // deadlines of its department's agreement (AgreementOf its directory entry, the defaults when
+  // it has none; on the calendar, public holidays and working weekends counted) from today and
+  // with its
   // initial event (actor: approved_by, else "referral-service"); the plan is OPEN, or CLOSED
   // when no department was routed. Nothing is stored. Errors: InvalidArgument when clue_id or
   // person.person_id is missing or the amount is negative.
@@ -46,8 +45,8 @@ class PlanBuilder {
     std::string reason;
     std::string reroutes_referral_id;  // optional
   };
-  // Returns the referral to add to `plan` (REQUESTED, due `respond_within_days` of `partner`
-  // working days after today, its initial event by `actor` for `actor_department`), once the plan
+  // Returns the referral to add to `plan` (REQUESTED, with the deadlines of `partner`'s
+  // agreement from today, its initial event by `actor` for `actor_department`), once the plan
   // allows it: open, or re-routing a REJECTED or FAILED referral of the plan not re-routed
   // already (a closed plan then reopens; the store does that). Nothing is stored. Errors:
   // InvalidArgument (missing department, service or reason; the department of an open referral
@@ -59,11 +58,11 @@ class PlanBuilder {
                                       std::string_view actor_department) const;
 
  private:
-  // A REQUESTED referral of `plan_id` due `respond_within_days` working days after the day of
-  // `now`, with its initial event (no actor yet: the caller names it).
+  // A REQUESTED referral of `plan_id` with the deadlines of `agreement` from the day of `now`,
+  // with its initial event (no actor yet: the caller names it).
   Referral NewReferral(const std::string& plan_id, const std::string& department,
                        const std::string& service, const std::string& reason,
-                       int respond_within_days, absl::Time now) const;
+                       const Agreement& agreement, absl::Time now) const;
 
   const Router* router_;
   const common::Clock* clock_;

@@ -1,5 +1,7 @@
 #include "referral-service/domain/plan_builder.h"
 
+#include <tuple>
+
 #include <gtest/gtest.h>
 
 #include "referral-service/domain/delivery_request.h"
@@ -175,6 +177,30 @@ TEST(PartnerRulesTest, ValidatePartner) {
   bad = partner;
   bad.respond_within_days = 0;
   EXPECT_EQ(ValidatePartner(bad).code(), absl::StatusCode::kInvalidArgument);
+
+  // The agreement's later stages: 0 takes the default, otherwise no earlier than the stage before.
+  Partner agreed = partner;
+  agreed.progress_within_days = 10;
+  agreed.complete_within_days = 30;
+  agreed.reroute_after_days = 5;
+  EXPECT_TRUE(ValidatePartner(agreed).ok());
+  agreed.complete_within_days = 0;
+  EXPECT_TRUE(ValidatePartner(agreed).ok());
+  for (auto [progress, complete, reroute] :
+       {std::tuple{4, 0, 0}, std::tuple{10, 9, 0}, std::tuple{0, 366, 0}, std::tuple{10, 30, 61},
+        std::tuple{10, 30, -1}, std::tuple{-1, 0, 0}}) {
+    bad = partner;
+    bad.progress_within_days = progress;
+    bad.complete_within_days = complete;
+    bad.reroute_after_days = reroute;
+    absl::Status status = ValidatePartner(bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument)
+        << progress << " " << complete << " " << reroute;
+  }
+  EXPECT_NE(ValidatePartner(Partner{"legal_aid", "L", "t", 5, true, 4, 0, 0})
+                .message()
+                .find("progress_within_days: 4 is outside 5..365"),
+            std::string_view::npos);
 }
 
 TEST(PartnerRulesTest, OnlyADepartmentWithoutOpenReferralsIsRemovable) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,13 +39,55 @@ enum class ReferralOutcome {
   kUnreachable = 6,
 };
 
+// What an event in a referral's history records (lifeline.referral.v1.ReferralEventKind). Only
+// kTransition changes the state; the others keep from_state == to_state.
+enum class ReferralEventKind {
+  kTransition = 0,
+  // A stage deadline passed: escalated to the plan's reviewing procurator.
+  kEscalated = 1,
+  // The second deadline of a stage passed: re-routing to another office is proposed.
+  kRerouteProposed = 2,
+  // Delivery gave up after its configured attempts; the referral waits for an admin's retry.
+  kDeliveryParked = 3,
+  // An admin sent a parked delivery again.
+  kDeliveryRetried = 4,
+};
+
+// The stages a department's agreement sets deadlines for (lifeline.referral.v1.DeadlineStage).
+enum class DeadlineStage {
+  kUnspecified = 0,
+  kAccept = 1,    // accept or reject a REQUESTED referral
+  kProgress = 2,  // start the work of an ACCEPTED one
+  kComplete = 3,  // finish it
+};
+
 // A partner department in the directory.
 struct Partner {
   std::string department;  // lower_snake code, e.g. "legal_aid"
   std::string display_name;
   std::string inbox_target;  // gRPC target of the department's PartnerInbox
+  // The agreement, in working days after the referral is made: accept (or reject) within,
+  // start within, complete within; after a stage's deadline, re-routing is proposed this many
+  // working days later. 0 takes the default (domain/deadlines.h).
   int respond_within_days = 5;
   bool enabled = true;
+  int progress_within_days = 0;
+  int complete_within_days = 0;
+  int reroute_after_days = 0;
+};
+
+// The deadline of each stage of a referral (the last day it may be done on time).
+struct StageDeadlines {
+  absl::CivilDay accept;
+  absl::CivilDay progress;
+  absl::CivilDay complete;
+};
+
+// How far a referral's current stage is escalated: level 0 on time, 1 escalated to the reviewing
+// procurator, 2 re-routing proposed.
+struct Escalation {
+  DeadlineStage stage = DeadlineStage::kUnspecified;
+  int level = 0;
 };
 
 // The person a plan is for. `id_masked` only; the raw ID number never reaches this service.
@@ -64,12 +107,18 @@ struct Delivery {
   std::string last_error;  // a status code name, never personal data
   absl::Time delivered_time = absl::InfinitePast();
   std::string partner_reference;
+  // Parked after the configured attempts: nothing is sent until an admin retries it.
+  bool undeliverable = false;
+  absl::Time parked_time = absl::InfinitePast();
 };
 
 // One state change of a referral.
 struct ReferralEvent {
   int64_t sequence = 0;
   std::string referral_id;
+  ReferralEventKind kind = ReferralEventKind::kTransition;
+  // The stage a kEscalated or kRerouteProposed event is about.
+  DeadlineStage stage = DeadlineStage::kUnspecified;
   ReferralState from_state = ReferralState::kUnspecified;
   ReferralState to_state = ReferralState::kUnspecified;
   std::string note;
@@ -91,7 +140,13 @@ struct Referral {
   std::string service;
   std::string reason;
   ReferralState state = ReferralState::kRequested;
+  // The accept deadline (deadlines.accept), kept under its first name.
   absl::CivilDay respond_by;
+  StageDeadlines deadlines;
+  Escalation escalation;
+  // The next day the escalation scan looks at it; nullopt when never (final, or fully escalated
+  // in its stage).
+  std::optional<absl::CivilDay> next_check;
   Delivery delivery;
   std::vector<ReferralEvent> history;
   absl::Time created_time;

@@ -6,6 +6,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
+#include "referral-service/domain/deadlines.h"
+
 namespace lifeline::referral {
 
 bool IsFinal(ReferralState state) {
@@ -100,6 +102,15 @@ absl::StatusOr<ReferralTransition> DecideTransition(
   std::vector<ReferralState> after = sibling_states;
   after.push_back(to);
   transition.closes_plan = IsPlanClosed(after);
+  // Holding or resuming stays in the completion stage, escalated as it was; any other move starts
+  // the new stage on time, looked at again the day after its deadline.
+  if (StageOf(to) == StageOf(current.state)) {
+    transition.escalation = current.escalation;
+    transition.next_check = current.next_check;
+  } else {
+    transition.escalation = Escalation{StageOf(to), 0};
+    transition.next_check = FirstCheckDay(to, current.deadlines);
+  }
   return transition;
 }
 

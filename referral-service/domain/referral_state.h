@@ -54,6 +54,10 @@ bool IsPlanClosed(const std::vector<ReferralState>& states);
 struct ReferralTransition {
   ReferralEvent event;
   bool closes_plan = false;
+  // The referral's escalation after the move and the next day the escalation scan looks at it
+  // (nullopt: never, it is final): a new stage starts on time; ON_HOLD <-> IN_PROGRESS keeps both.
+  Escalation escalation;
+  std::optional<absl::CivilDay> next_check;
 };
 
 // Decides moving `current` to `to` at `now` by `actor`; `sibling_states` are the states of the

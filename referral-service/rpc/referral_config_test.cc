@@ -1,5 +1,6 @@
 #include "referral-service/rpc/referral_config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -8,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "common/testing/process.h"
+#include "referral-service/domain/deadlines.h"
+#include "referral-service/domain/partner_rules.h"
 
 namespace lifeline::referral {
 namespace {
@@ -59,12 +62,22 @@ TEST(ReferralConfigTest, ShippedPartnersCoverEveryRoutedDepartment) {
   std::set<std::string> known;
   for (const Partner& p : *partners) {
     known.insert(p.department);
-    EXPECT_EQ(p.respond_within_days, 5) << p.department;
+    // Every shipped agreement passes the directory's own check.
+    EXPECT_TRUE(ValidatePartner(p).ok()) << p.department << ": " << ValidatePartner(p);
     EXPECT_TRUE(p.enabled) << p.department;
   }
   for (const RouteRule& rule : router->rules()) {
     EXPECT_TRUE(known.contains(rule.department)) << rule.department;
   }
+  // The example agreement of the file's comment: accept in 2, start in 10, finish in 30.
+  auto legal_aid = std::find_if(partners->begin(), partners->end(),
+                                [](const Partner& p) { return p.department == "legal_aid"; });
+  ASSERT_NE(legal_aid, partners->end());
+  const Agreement agreement = AgreementOf(*legal_aid);
+  EXPECT_EQ(agreement.accept_days, 2);
+  EXPECT_EQ(agreement.progress_days, 10);
+  EXPECT_EQ(agreement.complete_days, 30);
+  EXPECT_EQ(agreement.reroute_after_days, 5);
 }
 
 // The shipped table: every year it has loads, with the holidays and working weekends of the

@@ -26,6 +26,18 @@ static_assert(pb::ReferralState_MIN == pb::REFERRAL_STATE_UNSPECIFIED &&
 static_assert(static_cast<int>(PlanState::kOpen) == pb::Plan::STATE_OPEN);
 static_assert(static_cast<int>(PlanState::kClosed) == pb::Plan::STATE_CLOSED);
 static_assert(pb::Plan::State_MAX == pb::Plan::STATE_CLOSED);
+static_assert(static_cast<int>(ReferralEventKind::kEscalated) == pb::REFERRAL_EVENT_KIND_ESCALATED);
+static_assert(static_cast<int>(ReferralEventKind::kRerouteProposed) ==
+              pb::REFERRAL_EVENT_KIND_REROUTE_PROPOSED);
+static_assert(static_cast<int>(ReferralEventKind::kDeliveryParked) ==
+              pb::REFERRAL_EVENT_KIND_DELIVERY_PARKED);
+static_assert(static_cast<int>(ReferralEventKind::kDeliveryRetried) ==
+              pb::REFERRAL_EVENT_KIND_DELIVERY_RETRIED);
+static_assert(pb::ReferralEventKind_ARRAYSIZE == 5);
+static_assert(static_cast<int>(DeadlineStage::kAccept) == pb::DEADLINE_STAGE_ACCEPT);
+static_assert(static_cast<int>(DeadlineStage::kProgress) == pb::DEADLINE_STAGE_PROGRESS);
+static_assert(static_cast<int>(DeadlineStage::kComplete) == pb::DEADLINE_STAGE_COMPLETE);
+static_assert(pb::DeadlineStage_ARRAYSIZE == 4);
 
 std::string TimeText(absl::Time time) {
   return time == absl::InfinitePast() ? std::string() : common::FormatRfc3339(time);
@@ -50,6 +62,9 @@ void ToProto(const Partner& partner, pb::Partner* out) {
   out->set_inbox_target(partner.inbox_target);
   out->set_respond_within_days(partner.respond_within_days);
   out->set_enabled(partner.enabled);
+  out->set_progress_within_days(partner.progress_within_days);
+  out->set_complete_within_days(partner.complete_within_days);
+  out->set_reroute_after_days(partner.reroute_after_days);
 }
 
 Partner FromProto(const pb::Partner& partner) {
@@ -59,6 +74,9 @@ Partner FromProto(const pb::Partner& partner) {
   out.inbox_target = partner.inbox_target();
   out.respond_within_days = partner.respond_within_days();
   out.enabled = partner.enabled();
+  out.progress_within_days = partner.progress_within_days();
+  out.complete_within_days = partner.complete_within_days();
+  out.reroute_after_days = partner.reroute_after_days();
   return out;
 }
 
@@ -71,6 +89,8 @@ void ToProto(const ReferralEvent& event, pb::ReferralEvent* out) {
   out->set_actor(event.actor);
   out->set_actor_department(event.actor_department);
   out->set_outcome(static_cast<pb::ReferralOutcome>(static_cast<int>(event.outcome)));
+  out->set_kind(static_cast<pb::ReferralEventKind>(static_cast<int>(event.kind)));
+  out->set_stage(static_cast<pb::DeadlineStage>(static_cast<int>(event.stage)));
   out->set_time(TimeText(event.time));
 }
 
@@ -88,11 +108,20 @@ void ToProto(const Referral& referral, pb::Referral* out) {
   delivery->set_last_error(referral.delivery.last_error);
   delivery->set_delivered_time(TimeText(referral.delivery.delivered_time));
   delivery->set_partner_reference(referral.delivery.partner_reference);
+  delivery->set_undeliverable(referral.delivery.undeliverable);
+  delivery->set_parked_time(TimeText(referral.delivery.parked_time));
   for (const ReferralEvent& event : referral.history) ToProto(event, out->add_history());
   out->set_created_time(TimeText(referral.created_time));
   out->set_updated_time(TimeText(referral.updated_time));
   out->set_outcome(static_cast<pb::ReferralOutcome>(static_cast<int>(referral.outcome)));
   out->set_rerouted_from(referral.rerouted_from);
+  pb::StageDeadlines* deadlines = out->mutable_deadlines();
+  deadlines->set_accept(common::FormatDate(referral.deadlines.accept));
+  deadlines->set_progress(common::FormatDate(referral.deadlines.progress));
+  deadlines->set_complete(common::FormatDate(referral.deadlines.complete));
+  out->mutable_escalation()->set_stage(
+      static_cast<pb::DeadlineStage>(static_cast<int>(referral.escalation.stage)));
+  out->mutable_escalation()->set_level(referral.escalation.level);
 }
 
 void ToProto(const Plan& plan, pb::Plan* out) {

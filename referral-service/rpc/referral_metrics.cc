@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "common/status/status_macros.h"
+#include "referral-service/domain/deadlines.h"
 #include "referral-service/domain/referral_state.h"
 
 namespace lifeline::referral {
@@ -27,9 +28,14 @@ ReferralMetrics::ReferralMetrics(prometheus::Registry* registry, ReferralStore* 
                       .Register(*registry)),
       sla_breaches_(prometheus::BuildCounter()
                         .Name("lifeline_referral_sla_breaches_total")
-                        .Help("Referrals past a stage's deadline, by stage (accept: still "
-                              "REQUESTED after respond_by) and department")
+                        .Help("Referrals found past a stage's deadline (accept, progress, "
+                              "complete), by stage and department")
                         .Register(*registry)),
+      escalations_(prometheus::BuildCounter()
+                       .Name("lifeline_referral_escalations_total")
+                       .Help("Escalation events by stage, department and kind (escalated: to "
+                             "the reviewing procurator; reroute_proposed: after the grace)")
+                       .Register(*registry)),
       outbox_pending_(prometheus::BuildGauge()
                           .Name("lifeline_referral_outbox_pending")
                           .Help("Referral deliveries waiting in the outbox")
@@ -39,7 +45,13 @@ ReferralMetrics::ReferralMetrics(prometheus::Registry* registry, ReferralStore* 
                              .Name("lifeline_referral_outbox_oldest_age_seconds")
                              .Help("Age of the oldest delivery waiting in the outbox (0: none)")
                              .Register(*registry)
-                             .Add({})) {}
+                             .Add({})),
+      undeliverable_(prometheus::BuildGauge()
+                         .Name("lifeline_referral_undeliverable")
+                         .Help("Deliveries parked after their configured attempts, waiting for "
+                               "an admin's retry")
+                         .Register(*registry)
+                         .Add({})) {}
 
 void ReferralMetrics::RecordTransition(std::string_view from, std::string_view to) {
   transitions_.Add({{"from", std::string(from)}, {"to", std::string(to)}}).Increment();
@@ -49,8 +61,17 @@ void ReferralMetrics::RecordDelivery(const std::string& department, std::string_
   deliveries_.Add({{"department", department}, {"result", std::string(result)}}).Increment();
 }
 
-void ReferralMetrics::RecordSlaBreach(const std::string& department) {
-  sla_breaches_.Add({{"stage", "accept"}, {"department", department}}).Increment();
+void ReferralMetrics::RecordEscalation(const AppliedEscalation& escalation) {
+  const std::string stage(StageName(escalation.stage));
+  const bool breach = escalation.kind == ReferralEventKind::kEscalated;
+  if (breach) {
+    sla_breaches_.Add({{"stage", stage}, {"department", escalation.department}}).Increment();
+  }
+  escalations_
+      .Add({{"stage", stage},
+            {"department", escalation.department},
+            {"kind", breach ? "escalated" : "reroute_proposed"}})
+      .Increment();
 }
 
 absl::Status ReferralMetrics::Refresh() {
@@ -69,6 +90,8 @@ absl::Status ReferralMetrics::Refresh() {
   }
   ASSIGN_OR_RETURN(int64_t pending, store_->PendingDeliveries());
   outbox_pending_.Set(static_cast<double>(pending));
+  ASSIGN_OR_RETURN(int64_t undeliverable, store_->UndeliverableCount());
+  undeliverable_.Set(static_cast<double>(undeliverable));
   ASSIGN_OR_RETURN(std::optional<int64_t> oldest_ms, store_->OldestPendingDeliveryMs());
   const int64_t now_ms = absl::ToUnixMillis(clock_->Now());
   outbox_oldest_age_.Set(oldest_ms.has_value()

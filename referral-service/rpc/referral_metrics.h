@@ -21,10 +21,11 @@ namespace lifeline::referral {
 
 // lifeline_referrals{state,department} (gauge), lifeline_referral_transitions_total{from,to},
 // lifeline_referral_deliveries_total{department,result},
-// lifeline_referral_sla_breaches_total{stage,department}, lifeline_referral_outbox_pending and
-// lifeline_referral_outbox_oldest_age_seconds (gauges). The gauges are reloaded from the store by
-// Refresh, which only reads; the counters count what the service, the delivery sender and the
-// overdue escalation report. Thread-safe.
+// lifeline_referral_sla_breaches_total{stage,department},
+// lifeline_referral_escalations_total{stage,department,kind}, lifeline_referral_outbox_pending,
+// lifeline_referral_outbox_oldest_age_seconds and lifeline_referral_undeliverable (gauges). The
+// gauges are reloaded from the store by Refresh, which only reads; the counters count what the
+// service, the delivery sender and the overdue escalation report. Thread-safe.
 class ReferralMetrics {
  public:
   // `clock` dates the outbox's oldest message.
@@ -36,9 +37,9 @@ class ReferralMetrics {
   // Counts one handled delivery (MakeDeliverySender's observer).
   void RecordDelivery(const std::string& department, std::string_view result);
 
-  // Counts one referral of `department` found past its deadline to accept (OverdueEscalator's
-  // observer; stage "accept", the one stage with a deadline so far).
-  void RecordSlaBreach(const std::string& department);
+  // Counts one stored escalation (EscalationScanner's observer): a kEscalated event is a
+  // deadline breach of its stage, and both kinds count as escalations.
+  void RecordEscalation(const AppliedEscalation& escalation);
 
   // Reloads the gauges from the store.
   absl::Status Refresh();
@@ -50,8 +51,10 @@ class ReferralMetrics {
   prometheus::Family<prometheus::Counter>& transitions_;
   prometheus::Family<prometheus::Counter>& deliveries_;
   prometheus::Family<prometheus::Counter>& sla_breaches_;
+  prometheus::Family<prometheus::Counter>& escalations_;
   prometheus::Gauge& outbox_pending_;
   prometheus::Gauge& outbox_oldest_age_;
+  prometheus::Gauge& undeliverable_;
 
   std::mutex refresh_mu_;
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> referral_gauges_;

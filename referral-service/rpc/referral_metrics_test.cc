@@ -7,7 +7,7 @@
 #include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/plan_builder.h"
-#include "referral-service/rpc/overdue_escalator.h"
+#include "referral-service/rpc/escalation_scanner.h"
 #include "referral-service/store/sqlite_referral_store.h"
 
 namespace lifeline::referral {
@@ -42,9 +42,10 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
 
   prometheus::Registry registry;
   ReferralMetrics metrics(&registry, store->get(), &clock);
-  OverdueEscalator escalator(store->get(), &clock, [&metrics](const std::string& department) {
-    metrics.RecordSlaBreach(department);
-  });
+  const WorkingCalendar calendar;
+  EscalationScanner escalator(
+      store->get(), &clock, &calendar,
+      [&metrics](const AppliedEscalation& escalation) { metrics.RecordEscalation(escalation); });
   metrics.RecordDelivery("village_committee", "delivered");
   ASSERT_TRUE(escalator.ScanOnce().ok());
   ASSERT_TRUE(metrics.Refresh().ok());
@@ -61,7 +62,19 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
   EXPECT_NE(text.find("lifeline_referral_outbox_pending 2"), std::string::npos);
   // Both deliveries were queued at the clock's time.
   EXPECT_NE(text.find("lifeline_referral_outbox_oldest_age_seconds 0"), std::string::npos);
+  EXPECT_NE(text.find("lifeline_referral_undeliverable 0"), std::string::npos);
   EXPECT_EQ(text.find("lifeline_referral_sla_breaches_total{"), std::string::npos);
+
+  // A delivery parked after its attempts leaves the queue and counts as undeliverable.
+  auto queued = (*store)->outbox()->DueByTime(kDeliveryTopic, 1, absl::ToUnixMillis(absl::Now()));
+  ASSERT_TRUE(queued.ok() && queued->size() == 1u);
+  ASSERT_TRUE((*store)
+                  ->ParkDelivery(plan->referrals[1].referral_id, queued->front().id, "UNAVAILABLE")
+                  .ok());
+  ASSERT_TRUE(metrics.Refresh().ok());
+  text = Scrape(registry);
+  EXPECT_NE(text.find("lifeline_referral_undeliverable 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("lifeline_referral_outbox_pending 1"), std::string::npos) << text;
 
   // Respond-by is Thursday 2026-12-03; on Friday the REQUESTED one is overdue, counted once
   // however often the escalation runs; refreshing the gauges counts nothing.
@@ -78,6 +91,10 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
   text = Scrape(registry);
   EXPECT_NE(text.find("lifeline_referral_sla_breaches_total{department=\"village_committee\","
                       "stage=\"accept\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("lifeline_referral_escalations_total{department=\"village_committee\","
+                      "kind=\"escalated\",stage=\"accept\"} 1"),
             std::string::npos)
       << text;
   metrics.RecordTransition("NONE", "REQUESTED");

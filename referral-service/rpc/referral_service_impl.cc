@@ -50,6 +50,12 @@ absl::StatusOr<common::Caller> Admit(const grpc::ServerContext& context,
   return caller;
 }
 
+// Delivery repairs are an operator's: admins and the suite's own services.
+absl::Status RequireOperator(const common::Caller& caller, std::string_view what) {
+  if (caller.internal() || caller.role == common::kRoleAdmin) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat("caller: only an admin may ", std::string(what)));
+}
+
 // A partner caller must carry its department as scope.
 absl::Status CheckPartnerScope(const common::Caller& caller) {
   if (IsPartner(caller) && caller.scope.empty()) {
@@ -171,6 +177,7 @@ absl::Status ReferralServiceImpl::DoListReferrals(const common::Caller& caller,
   ReferralFilter filter;
   filter.department = request.department();
   filter.plan_id = request.plan_id();
+  filter.escalated = request.escalated();
   if (request.state() != v1::REFERRAL_STATE_UNSPECIFIED) {
     filter.state = FromProto(request.state());
     if (!filter.state.has_value()) {
@@ -375,6 +382,49 @@ absl::Status ReferralServiceImpl::DoListChanges(const common::Caller& caller,
   ASSIGN_OR_RETURN(ChangePage page, store_->ListChanges(request.after_sequence(), page_size));
   for (const ReferralEvent& event : page.events) ToProto(event, response->add_events());
   response->set_last_sequence(page.last_sequence);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::ListUndeliverable(grpc::ServerContext* context,
+                                                    const v1::ListUndeliverableRequest* request,
+                                                    v1::ListReferralsResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoListUndeliverable(*authenticated, *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoListUndeliverable(const common::Caller& caller,
+                                                      const v1::ListUndeliverableRequest& request,
+                                                      v1::ListReferralsResponse* response) {
+  RETURN_IF_ERROR(RequireOperator(caller, "list undeliverable referrals"));
+  const int page_size =
+      common::PageSize(request.page_size(), {kDefaultReferralPageSize, kMaxReferralPageSize});
+  ASSIGN_OR_RETURN(int64_t cursor, common::ParsePageToken(request.page_token()));
+  ASSIGN_OR_RETURN(ReferralPage page, store_->ListUndeliverable(page_size, cursor));
+  for (const Referral& referral : page.referrals) ToProto(referral, response->add_referrals());
+  response->set_next_page_token(common::NextPageToken(page.next_cursor));
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::RetryDelivery(grpc::ServerContext* context,
+                                                const v1::RetryDeliveryRequest* request,
+                                                v1::Referral* response) {
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoRetryDelivery(*authenticated, *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoRetryDelivery(const common::Caller& caller,
+                                                  const v1::RetryDeliveryRequest& request,
+                                                  v1::Referral* response) {
+  RETURN_IF_ERROR(RequireOperator(caller, "retry deliveries"));
+  if (request.referral_id().empty()) return absl::InvalidArgumentError("referral_id: required");
+  ASSIGN_OR_RETURN(Referral referral,
+                   store_->RetryDelivery(request.referral_id(), ActorOf(caller).person));
+  spdlog::info("event=delivery_retried rpc=RetryDelivery referral_id={} department={}",
+               referral.referral_id, referral.department);
+  if (on_plan_created_) on_plan_created_();  // wakes the dispatcher
+  ToProto(referral, response);
   return absl::OkStatus();
 }
 

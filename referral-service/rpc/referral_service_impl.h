@@ -18,9 +18,10 @@
 
 namespace lifeline::referral {
 
-// Access rules: internal callers (no caller metadata), admins and procurators may do everything;
-// a "partner" caller sees and moves only the referrals of its own department (its scope) and may
-// not create plans, change the directory or read the change feed. Thread-safe.
+// Access rules: internal callers (no caller metadata), admins and procurators may do everything
+// but the operators' delivery repairs (ListUndeliverable, RetryDelivery: admins and internal
+// callers); a "partner" caller sees and moves only the referrals of its own department (its
+// scope) and may not create plans, change the directory or read the change feed. Thread-safe.
 class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService::Service {
  public:
   // `on_plan_created` is called after a new plan or an added referral is stored (to wake the
@@ -67,6 +68,12 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   grpc::Status ListChanges(grpc::ServerContext* context,
                            const lifeline::referral::v1::ListChangesRequest* request,
                            lifeline::referral::v1::ListChangesResponse* response) override;
+  grpc::Status ListUndeliverable(grpc::ServerContext* context,
+                                 const lifeline::referral::v1::ListUndeliverableRequest* request,
+                                 lifeline::referral::v1::ListReferralsResponse* response) override;
+  grpc::Status RetryDelivery(grpc::ServerContext* context,
+                             const lifeline::referral::v1::RetryDeliveryRequest* request,
+                             lifeline::referral::v1::Referral* response) override;
 
  private:
   absl::Status DoCreatePlan(const common::Caller& caller,
@@ -93,6 +100,13 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   absl::Status DoListChanges(const common::Caller& caller,
                              const lifeline::referral::v1::ListChangesRequest& request,
                              lifeline::referral::v1::ListChangesResponse* response);
+
+  absl::Status DoListUndeliverable(const common::Caller& caller,
+                                   const lifeline::referral::v1::ListUndeliverableRequest& request,
+                                   lifeline::referral::v1::ListReferralsResponse* response);
+  absl::Status DoRetryDelivery(const common::Caller& caller,
+                               const lifeline::referral::v1::RetryDeliveryRequest& request,
+                               lifeline::referral::v1::Referral* response);
 
   ReferralStore* store_;
   const Router* router_;

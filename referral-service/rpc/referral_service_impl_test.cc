@@ -45,7 +45,8 @@ class ReferralServiceImplTest : public ::testing::Test {
     options.topic = kDeliveryTopic;
     options.batch_size = 50;
     dispatcher_ = std::make_unique<common::OutboxDispatcher>(
-        store_->outbox(), MakeDeliverySender(store_.get(), &inbox_, ""), options);
+        store_->outbox(), MakeDeliverySender(store_.get(), &inbox_, "", /*max_attempts=*/0),
+        options);
     service_ = std::make_unique<ReferralServiceImpl>(store_.get(), router_.get(), &clock_, &ids_,
                                                      [this] { ++plans_created_; });
     service_->set_transition_observer([this](std::string_view from, std::string_view to) {
@@ -520,6 +521,86 @@ TEST_F(ReferralServiceImplTest, ListChangesAndCreatePlanValidation) {
   v1::Plan ignored;
   EXPECT_EQ(stub_->CreatePlan(&bad_context, bad, &ignored).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace lifeline::referral
+
+namespace lifeline::referral {
+namespace {
+
+// Parked deliveries are listed and retried by admins (and the suite's services) only; the retry
+// is recorded under the admin's name and the delivery goes out again.
+TEST_F(ReferralServiceImplTest, AdminsListAndRetryUndeliverableDeliveries) {
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-1", &plan).ok());
+  const std::string legal_aid = ReferralOf(plan, "legal_aid").referral_id();
+  absl::StatusOr<std::vector<common::OutboxMessage>> queued =
+      store_->outbox()->DueByTime(kDeliveryTopic, 1, absl::ToUnixMillis(absl::Now()));
+  ASSERT_TRUE(queued.ok() && !queued->empty());
+  // The first queued delivery is the plan's first referral's.
+  const std::string parked_id = plan.referrals(0).referral_id();
+  ASSERT_TRUE(store_->ParkDelivery(parked_id, queued->front().id, "UNAVAILABLE").value());
+
+  const common::Caller admin{"admin-1", common::kRoleAdmin, ""};
+  const common::Caller procurator{"pro-1", common::kRoleProcurator, "3415"};
+  const common::Caller partner{"desk-1", common::kRolePartner, "legal_aid"};
+  for (const common::Caller& caller : {procurator, partner}) {
+    grpc::ClientContext list_context;
+    ASSERT_TRUE(common::AttachCaller(caller, &list_context).ok());
+    v1::ListReferralsResponse listed;
+    EXPECT_EQ(stub_->ListUndeliverable(&list_context, {}, &listed).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << caller.role;
+    grpc::ClientContext retry_context;
+    ASSERT_TRUE(common::AttachCaller(caller, &retry_context).ok());
+    v1::RetryDeliveryRequest retry;
+    retry.set_referral_id(parked_id);
+    v1::Referral retried;
+    EXPECT_EQ(stub_->RetryDelivery(&retry_context, retry, &retried).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << caller.role;
+  }
+
+  grpc::ClientContext list_context;
+  ASSERT_TRUE(common::AttachCaller(admin, &list_context).ok());
+  v1::ListReferralsResponse listed;
+  ASSERT_TRUE(stub_->ListUndeliverable(&list_context, {}, &listed).ok());
+  ASSERT_EQ(listed.referrals_size(), 1);
+  EXPECT_EQ(listed.referrals(0).referral_id(), parked_id);
+  EXPECT_TRUE(listed.referrals(0).delivery().undeliverable());
+  EXPECT_FALSE(listed.referrals(0).delivery().parked_time().empty());
+
+  // The plan shows it too, with the parking in the history.
+  grpc::ClientContext plan_context;
+  v1::GetPlanRequest get;
+  get.set_plan_id(plan.plan_id());
+  v1::Plan shown;
+  ASSERT_TRUE(stub_->GetPlan(&plan_context, get, &shown).ok());
+  EXPECT_TRUE(shown.referrals(0).delivery().undeliverable());
+  EXPECT_EQ(shown.referrals(0).history().rbegin()->kind(), v1::REFERRAL_EVENT_KIND_DELIVERY_PARKED);
+
+  auto retry = [&](const std::string& referral_id, v1::Referral* out) {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(admin, &context).ok());
+    v1::RetryDeliveryRequest request;
+    request.set_referral_id(referral_id);
+    return stub_->RetryDelivery(&context, request, out);
+  };
+  v1::Referral retried;
+  EXPECT_EQ(retry("", &retried).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(retry("ref_missing", &retried).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(retry(legal_aid == parked_id ? plan.referrals(1).referral_id() : legal_aid, &retried)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  const int wakes = plans_created_.load();
+  ASSERT_TRUE(retry(parked_id, &retried).ok());
+  EXPECT_FALSE(retried.delivery().undeliverable());
+  EXPECT_EQ(retried.history().rbegin()->kind(), v1::REFERRAL_EVENT_KIND_DELIVERY_RETRIED);
+  EXPECT_EQ(retried.history().rbegin()->actor(), "admin-1");
+  EXPECT_EQ(plans_created_.load(), wakes + 1);  // the dispatcher is woken
+  DrainAll();
+  EXPECT_EQ(inbox_.DeliveredCount(parked_id), 1);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -14,8 +15,8 @@
 #include "absl/time/civil_time.h"
 
 #include "lifeline/partner/v1/partner_inbox.pb.h"
+#include "referral-service/domain/deadlines.h"
 #include "referral-service/domain/referral.h"
-#include "referral-service/domain/sla.h"
 
 namespace lifeline::referral {
 
@@ -27,6 +28,15 @@ struct ReferralFilter {
   std::string department;
   std::string plan_id;
   std::optional<ReferralState> state;
+  // Only referrals whose current stage is escalated (past its deadline, not yet moved on).
+  bool escalated = false;
+};
+
+// An escalation event ApplyEscalations stored, for metrics and logs.
+struct AppliedEscalation {
+  std::string department;
+  ReferralEventKind kind = ReferralEventKind::kEscalated;
+  DeadlineStage stage = DeadlineStage::kUnspecified;
 };
 
 struct ReferralPage {
@@ -109,6 +119,21 @@ class ReferralStore {
   // Records a failed attempt with `error` (a status code name). Errors: NotFound.
   virtual absl::Status RecordDeliveryFailure(std::string_view referral_id,
                                              std::string_view error) = 0;
+  // Parks the delivery of `referral_id` (outbox message `message_id`) after its last failed
+  // attempt with `error`, in one transaction: the message leaves the queue, the referral counts
+  // the attempt and shows as undeliverable, and its history gets a kDeliveryParked event.
+  // Returns false (and writes nothing) when the message is no longer queued. Errors: NotFound.
+  virtual absl::StatusOr<bool> ParkDelivery(std::string_view referral_id, int64_t message_id,
+                                            std::string_view error) = 0;
+  // Queues a parked delivery again, due now with fresh attempts, and records `actor`'s
+  // kDeliveryRetried event, in one transaction. Returns the referral with history. Errors:
+  // NotFound; FailedPrecondition when its delivery is not parked.
+  virtual absl::StatusOr<Referral> RetryDelivery(std::string_view referral_id,
+                                                 std::string_view actor) = 0;
+  // Lists the referrals whose delivery is parked, newest first (ListReferrals' paging).
+  virtual absl::StatusOr<ReferralPage> ListUndeliverable(int page_size, int64_t before_cursor) = 0;
+  // Number of parked deliveries.
+  virtual absl::StatusOr<int64_t> UndeliverableCount() = 0;
   // Number of delivery messages still queued.
   virtual absl::StatusOr<int64_t> PendingDeliveries() = 0;
   // When the oldest delivery still waiting in the outbox was queued (Unix ms); nullopt when none.
@@ -116,14 +141,16 @@ class ReferralStore {
 
   // Counts referrals per department and state (only non-zero pairs).
   virtual absl::StatusOr<std::vector<ReferralCount>> CountReferrals() = 0;
-  // Returns up to `limit` referrals not yet marked overdue that match `query` (in query.state,
-  // respond_by before query.due_before), earliest deadline first, through an index.
-  virtual absl::StatusOr<std::vector<OverdueCandidate>> ListOverdueCandidates(
-      const OverdueQuery& query, int limit) = 0;
-  // Marks the referrals overdue in one transaction, each unless it was marked before or its state
-  // changed since it was read; returns those it marked.
-  virtual absl::StatusOr<std::vector<OverdueCandidate>> MarkOverdue(
-      const std::vector<OverdueCandidate>& overdue) = 0;
+  // Returns up to `limit` referrals the escalation scan must look at on `today` (their
+  // next_check is `today` or earlier), earliest first, through an index, with their plan's
+  // reviewer and their department's grace.
+  virtual absl::StatusOr<std::vector<EscalationSubject>> ListDueChecks(absl::CivilDay today,
+                                                                       int limit) = 0;
+  // Stores the decisions in one transaction: each referral's escalation and next check, and its
+  // events, unless its state or escalation changed since it was read (it is then decided again
+  // on the next scan). Returns what each stored event was about.
+  virtual absl::StatusOr<std::vector<AppliedEscalation>> ApplyEscalations(
+      const std::vector<std::pair<EscalationSubject, EscalationDecision>>& decisions) = 0;
 };
 
 }  // namespace lifeline::referral

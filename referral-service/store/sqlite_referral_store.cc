@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/status/status_macros.h"
+#include "referral-service/domain/deadlines.h"
+#include "referral-service/domain/delivery_policy.h"
 #include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/partner_rules.h"
 #include "referral-service/domain/referral_state.h"
@@ -98,10 +100,54 @@ constexpr char kReroutedFrom[] = R"sql(
 ALTER TABLE referrals ADD COLUMN rerouted_from TEXT NOT NULL DEFAULT '';
 )sql";
 
+// What an event records besides moves (ReferralEventKind, DeadlineStage; 0 is a transition), and
+// deliveries parked as undeliverable: the parked outbox message and when, found through a
+// partial index that holds only them.
+constexpr char kEventKinds[] = R"sql(
+ALTER TABLE events ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN stage INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE referrals ADD COLUMN parked_message_id INTEGER;
+ALTER TABLE referrals ADD COLUMN parked_ms INTEGER;
+CREATE INDEX referrals_undeliverable ON referrals(seq) WHERE parked_message_id IS NOT NULL;
+)sql";
+
+// Stage deadlines from each department's agreement and their escalation (domain/deadlines.h).
+// Referrals made before this version get deadlines estimated from their accept deadline (two and
+// six weeks later, about 10 and 30 working days) and resume where the overdue mark left them;
+// the scan finds the ones it must look at through next_check, the escalated ones through
+// their own partial index.
+constexpr char kDeadlines[] = R"sql(
+ALTER TABLE partners ADD COLUMN progress_within_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE partners ADD COLUMN complete_within_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE partners ADD COLUMN reroute_after_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE referrals ADD COLUMN due_progress TEXT NOT NULL DEFAULT '';
+ALTER TABLE referrals ADD COLUMN due_complete TEXT NOT NULL DEFAULT '';
+ALTER TABLE referrals ADD COLUMN escalation_stage INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE referrals ADD COLUMN escalation_level INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE referrals ADD COLUMN next_check TEXT;
+UPDATE referrals SET
+  due_progress = date(respond_by, '+14 days'),
+  due_complete = date(respond_by, '+42 days'),
+  escalation_stage = CASE WHEN state = 1 THEN 1 WHEN state = 2 THEN 2
+                          WHEN state IN (4, 5) THEN 3 ELSE 0 END,
+  escalation_level = CASE WHEN state = 1 AND overdue_marked = 1 THEN 1 ELSE 0 END;
+UPDATE referrals SET next_check = CASE
+  WHEN state = 1 AND escalation_level = 1 THEN date(respond_by, '+8 days')
+  WHEN state = 1 THEN date(respond_by, '+1 day')
+  WHEN state = 2 THEN date(due_progress, '+1 day')
+  WHEN state IN (4, 5) THEN date(due_complete, '+1 day')
+  ELSE NULL END;
+DROP INDEX referrals_overdue_candidates;
+DROP INDEX referrals_by_state_due;
+CREATE INDEX referrals_next_check ON referrals(next_check) WHERE next_check IS NOT NULL;
+CREATE INDEX referrals_escalated ON referrals(seq) WHERE escalation_level > 0;
+)sql";
+
 constexpr char kReferralColumns[] =
     "seq, referral_id, plan_id, department, service, reason, state, respond_by, delivered, "
     "delivery_attempts, last_error, delivered_ms, partner_reference, created_ms, updated_ms, "
-    "outcome, rerouted_from";
+    "outcome, rerouted_from, parked_message_id, parked_ms, due_progress, due_complete, "
+    "escalation_stage, escalation_level, next_check";
 
 constexpr char kPlanColumns[] =
     "plan_id, clue_id, person_id, person_name, person_id_masked, person_sex, person_birth_date, "
@@ -109,10 +155,12 @@ constexpr char kPlanColumns[] =
     "approved_by, state, created_ms, closed_ms";
 
 constexpr char kPartnerColumns[] =
-    "department, display_name, inbox_target, respond_within_days, enabled";
+    "department, display_name, inbox_target, respond_within_days, enabled, progress_within_days, "
+    "complete_within_days, reroute_after_days";
 
 constexpr char kEventColumns[] =
-    "sequence, referral_id, from_state, to_state, note, actor, time_ms, actor_department, outcome";
+    "sequence, referral_id, from_state, to_state, note, actor, time_ms, actor_department, outcome, "
+    "kind, stage";
 
 int64_t Millis(absl::Time t) { return absl::ToUnixMillis(t); }
 absl::Time FromMillis(int64_t ms) { return absl::FromUnixMillis(ms); }
@@ -138,6 +186,9 @@ Partner ReadPartner(const Statement& s) {
   p.inbox_target = s.ColumnText(2);
   p.respond_within_days = static_cast<int>(s.ColumnInt(3));
   p.enabled = s.ColumnInt(4) != 0;
+  p.progress_within_days = static_cast<int>(s.ColumnInt(5));
+  p.complete_within_days = static_cast<int>(s.ColumnInt(6));
+  p.reroute_after_days = static_cast<int>(s.ColumnInt(7));
   return p;
 }
 
@@ -168,6 +219,16 @@ absl::StatusOr<ReferralRow> ReadReferral(const Statement& s) {
   r.updated_time = FromMillis(s.ColumnInt(14));
   r.outcome = static_cast<ReferralOutcome>(s.ColumnInt(15));
   r.rerouted_from = s.ColumnText(16);
+  r.delivery.undeliverable = !s.ColumnIsNull(17);
+  r.delivery.parked_time = TimeOrNever(s, 18);
+  r.deadlines.accept = r.respond_by;
+  ASSIGN_OR_RETURN(r.deadlines.progress, common::ParseDate(s.ColumnText(19), "due_progress"));
+  ASSIGN_OR_RETURN(r.deadlines.complete, common::ParseDate(s.ColumnText(20), "due_complete"));
+  r.escalation.stage = static_cast<DeadlineStage>(s.ColumnInt(21));
+  r.escalation.level = static_cast<int>(s.ColumnInt(22));
+  if (!s.ColumnIsNull(23)) {
+    ASSIGN_OR_RETURN(r.next_check, common::ParseDate(s.ColumnText(23), "next_check"));
+  }
   return row;
 }
 
@@ -208,16 +269,15 @@ ReferralEvent ReadEvent(const Statement& s) {
   e.time = FromMillis(s.ColumnInt(6));
   e.actor_department = s.ColumnText(7);
   e.outcome = static_cast<ReferralOutcome>(s.ColumnInt(8));
+  e.kind = static_cast<ReferralEventKind>(s.ColumnInt(9));
+  e.stage = static_cast<DeadlineStage>(s.ColumnInt(10));
   return e;
 }
 
-absl::StatusOr<OverdueCandidate> ReadOverdueCandidate(const Statement& s) {
-  OverdueCandidate c;
-  c.referral_id = s.ColumnText(0);
-  c.department = s.ColumnText(1);
-  c.state = static_cast<ReferralState>(s.ColumnInt(2));
-  ASSIGN_OR_RETURN(c.respond_by, common::ParseDate(s.ColumnText(3), "respond_by"));
-  return c;
+// NULL for no day.
+std::optional<std::string> OptionalDate(const std::optional<absl::CivilDay>& day) {
+  if (!day.has_value()) return std::nullopt;
+  return common::FormatDate(*day);
 }
 
 ReferralCount ReadCount(const Statement& s) {
@@ -263,6 +323,10 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
       {6, kActorDepartment},
       {7, kOutcome},
       {8, kReroutedFrom},
+      common::Outbox::DueTimeMigration(9),
+      common::Outbox::ParkedMigration(10),
+      {11, kEventKinds},
+      {12, kDeadlines},
   }));
   return std::unique_ptr<SqliteReferralStore>(new SqliteReferralStore(std::move(db), clock));
 }
@@ -270,13 +334,18 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
 absl::StatusOr<Partner> SqliteReferralStore::UpsertPartner(const Partner& partner) {
   RETURN_IF_ERROR(db_->InTransaction([&] {
     return db_->Execute(absl::StrCat("INSERT INTO partners (", kPartnerColumns,
-                                     ") VALUES (?, ?, ?, ?, ?) ON CONFLICT(department) DO UPDATE "
-                                     "SET display_name = excluded.display_name, "
+                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(department) "
+                                     "DO UPDATE SET display_name = excluded.display_name, "
                                      "inbox_target = excluded.inbox_target, "
                                      "respond_within_days = excluded.respond_within_days, "
-                                     "enabled = excluded.enabled"),
+                                     "enabled = excluded.enabled, "
+                                     "progress_within_days = excluded.progress_within_days, "
+                                     "complete_within_days = excluded.complete_within_days, "
+                                     "reroute_after_days = excluded.reroute_after_days"),
                         partner.department, partner.display_name, partner.inbox_target,
-                        int64_t{partner.respond_within_days}, partner.enabled);
+                        int64_t{partner.respond_within_days}, partner.enabled,
+                        int64_t{partner.progress_within_days},
+                        int64_t{partner.complete_within_days}, int64_t{partner.reroute_after_days});
   }));
   return partner;
 }
@@ -287,9 +356,12 @@ absl::StatusOr<int> SqliteReferralStore::InsertPartnersIfAbsent(
     int inserted = 0;
     for (const Partner& partner : partners) {
       RETURN_IF_ERROR(db_->Execute(absl::StrCat("INSERT OR IGNORE INTO partners (", kPartnerColumns,
-                                                ") VALUES (?, ?, ?, ?, ?)"),
+                                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
                                    partner.department, partner.display_name, partner.inbox_target,
-                                   int64_t{partner.respond_within_days}, partner.enabled));
+                                   int64_t{partner.respond_within_days}, partner.enabled,
+                                   int64_t{partner.progress_within_days},
+                                   int64_t{partner.complete_within_days},
+                                   int64_t{partner.reroute_after_days}));
       inserted += db_->Changes() > 0 ? 1 : 0;
     }
     return inserted;
@@ -334,9 +406,25 @@ absl::Status SqliteReferralStore::DeletePartner(std::string_view department) {
 absl::Status SqliteReferralStore::InsertEvent(const ReferralEvent& event) {
   return db_->Execute(
       "INSERT INTO events (referral_id, from_state, to_state, note, actor, time_ms, "
-      "actor_department, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "actor_department, outcome, kind, stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       event.referral_id, Code(event.from_state), Code(event.to_state), event.note, event.actor,
-      Millis(event.time), event.actor_department, static_cast<int64_t>(event.outcome));
+      Millis(event.time), event.actor_department, static_cast<int64_t>(event.outcome),
+      static_cast<int64_t>(event.kind), static_cast<int64_t>(event.stage));
+}
+
+absl::Status SqliteReferralStore::InsertReferral(std::string_view plan_id, const Referral& r) {
+  RETURN_IF_ERROR(db_->Execute(
+      "INSERT INTO referrals (referral_id, plan_id, department, service, reason, state, "
+      "respond_by, created_ms, updated_ms, rerouted_from, due_progress, due_complete, "
+      "escalation_stage, escalation_level, next_check) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      r.referral_id, plan_id, r.department, r.service, r.reason, Code(r.state),
+      common::FormatDate(r.deadlines.accept), Millis(r.created_time), Millis(r.updated_time),
+      r.rerouted_from, common::FormatDate(r.deadlines.progress),
+      common::FormatDate(r.deadlines.complete), static_cast<int64_t>(r.escalation.stage),
+      int64_t{r.escalation.level}, OptionalDate(r.next_check)));
+  for (const ReferralEvent& event : r.history) RETURN_IF_ERROR(InsertEvent(event));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CreatePlanResult> SqliteReferralStore::CreatePlan(
@@ -359,14 +447,7 @@ absl::StatusOr<CreatePlanResult> SqliteReferralStore::CreatePlan(
         plan.category, plan.case_number, plan.assistance_amount_fen, plan.referring_unit,
         plan.approved_by, int64_t{static_cast<int>(plan.state)}, Millis(plan.created_time),
         OptionalMillis(plan.closed_time)));
-    for (const Referral& r : plan.referrals) {
-      RETURN_IF_ERROR(db_->Execute(
-          "INSERT INTO referrals (referral_id, plan_id, department, service, reason, state, "
-          "respond_by, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          r.referral_id, plan.plan_id, r.department, r.service, r.reason, Code(r.state),
-          common::FormatDate(r.respond_by), Millis(r.created_time), Millis(r.updated_time)));
-      for (const ReferralEvent& event : r.history) RETURN_IF_ERROR(InsertEvent(event));
-    }
+    for (const Referral& r : plan.referrals) RETURN_IF_ERROR(InsertReferral(plan.plan_id, r));
     std::vector<std::string> payloads(deliveries.size());
     for (size_t i = 0; i < deliveries.size(); ++i) {
       if (!deliveries[i].SerializeToString(&payloads[i])) {
@@ -385,13 +466,7 @@ absl::StatusOr<Referral> SqliteReferralStore::AddReferral(
   return Write(db_.get(), [&]() -> absl::StatusOr<Referral> {
     ASSIGN_OR_RETURN(Plan plan, LoadPlan(plan_id));
     ASSIGN_OR_RETURN(Referral r, decide(plan));
-    RETURN_IF_ERROR(db_->Execute(
-        "INSERT INTO referrals (referral_id, plan_id, department, service, reason, state, "
-        "respond_by, created_ms, updated_ms, rerouted_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        r.referral_id, plan.plan_id, r.department, r.service, r.reason, Code(r.state),
-        common::FormatDate(r.respond_by), Millis(r.created_time), Millis(r.updated_time),
-        r.rerouted_from));
-    for (const ReferralEvent& event : r.history) RETURN_IF_ERROR(InsertEvent(event));
+    RETURN_IF_ERROR(InsertReferral(plan.plan_id, r));
     std::string payload;
     if (!BuildDeliveryRequest(plan, r).SerializeToString(&payload)) {
       return absl::InternalError("delivery request: serialization failed");
@@ -455,6 +530,7 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::ListReferrals(const ReferralFi
   if (!filter.department.empty()) absl::StrAppend(&sql, " AND department = ?2");
   if (!filter.plan_id.empty()) absl::StrAppend(&sql, " AND plan_id = ?3");
   if (filter.state.has_value()) absl::StrAppend(&sql, " AND state = ?4");
+  if (filter.escalated) absl::StrAppend(&sql, " AND escalation_level > 0");
   absl::StrAppend(&sql, " ORDER BY seq DESC LIMIT ?5");
   int64_t cursor = before_cursor > 0 ? before_cursor : std::numeric_limits<int64_t>::max();
   int64_t state = filter.state.has_value() ? Code(*filter.state) : 0;
@@ -486,11 +562,12 @@ absl::StatusOr<Referral> SqliteReferralStore::TransitionReferral(
                      DecideTransition(current, siblings, to, note, actor, clock_->Now(),
                                       actor_department, outcome));
     const ReferralEvent& event = transition.event;
-    RETURN_IF_ERROR(
-        db_->Execute("UPDATE referrals SET state = ?, updated_ms = ?, outcome = ? "
-                     "WHERE referral_id = ?",
-                     Code(event.to_state), Millis(event.time), static_cast<int64_t>(event.outcome),
-                     referral_id));
+    RETURN_IF_ERROR(db_->Execute(
+        "UPDATE referrals SET state = ?, updated_ms = ?, outcome = ?, escalation_stage = ?, "
+        "escalation_level = ?, next_check = ? WHERE referral_id = ?",
+        Code(event.to_state), Millis(event.time), static_cast<int64_t>(event.outcome),
+        static_cast<int64_t>(transition.escalation.stage), int64_t{transition.escalation.level},
+        OptionalDate(transition.next_check), referral_id));
     RETURN_IF_ERROR(InsertEvent(event));
     if (transition.closes_plan) {
       RETURN_IF_ERROR(db_->Execute("UPDATE plans SET state = ?, closed_ms = ? WHERE plan_id = ?",
@@ -540,6 +617,72 @@ absl::Status SqliteReferralStore::RecordDeliveryFailure(std::string_view referra
   });
 }
 
+absl::StatusOr<bool> SqliteReferralStore::ParkDelivery(std::string_view referral_id,
+                                                       int64_t message_id, std::string_view error) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(Referral referral, LoadReferral(referral_id));
+    ASSIGN_OR_RETURN(bool parked, outbox_.Park(message_id, error));
+    // Delivered or parked already (a second dispatcher, a retry in flight): nothing to record.
+    if (!parked) return false;
+    const absl::Time now = clock_->Now();
+    RETURN_IF_ERROR(db_->Execute(
+        "UPDATE referrals SET delivery_attempts = delivery_attempts + 1, last_error = ?1, "
+        "parked_message_id = ?2, parked_ms = ?3, updated_ms = ?3 WHERE referral_id = ?4",
+        error, message_id, Millis(now), referral_id));
+    RETURN_IF_ERROR(
+        InsertEvent(DeliveryParkedEvent(referral, referral.delivery.attempts + 1, error, now)));
+    return true;
+  });
+}
+
+absl::StatusOr<Referral> SqliteReferralStore::RetryDelivery(std::string_view referral_id,
+                                                            std::string_view actor) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<Referral> {
+    ASSIGN_OR_RETURN(Referral referral, LoadReferral(referral_id));
+    ASSIGN_OR_RETURN(std::optional<int64_t> message_id,
+                     db_->QueryOne(
+                         "SELECT parked_message_id FROM referrals WHERE referral_id = ? "
+                         "AND parked_message_id IS NOT NULL",
+                         [](const Statement& s) { return s.ColumnInt(0); }, referral_id));
+    if (!message_id.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat("referral_id: '", std::string(referral_id),
+                                                        "' has no parked delivery to retry"));
+    }
+    RETURN_IF_ERROR(outbox_.Unpark(*message_id));
+    const absl::Time now = clock_->Now();
+    RETURN_IF_ERROR(db_->Execute(
+        "UPDATE referrals SET parked_message_id = NULL, parked_ms = NULL, updated_ms = ? "
+        "WHERE referral_id = ?",
+        Millis(now), referral_id));
+    RETURN_IF_ERROR(InsertEvent(DeliveryRetriedEvent(referral, actor, now)));
+    return LoadReferral(referral_id);
+  });
+}
+
+absl::StatusOr<ReferralPage> SqliteReferralStore::ListUndeliverable(int page_size,
+                                                                    int64_t before_cursor) {
+  if (page_size <= 0) return absl::InvalidArgumentError("page_size: must be positive");
+  int64_t cursor = before_cursor > 0 ? before_cursor : std::numeric_limits<int64_t>::max();
+  ASSIGN_OR_RETURN(std::vector<ReferralRow> rows, Read(db_.get(), [&] {
+                     return db_->Query(absl::StrCat("SELECT ", kReferralColumns,
+                                                    " FROM referrals WHERE parked_message_id IS "
+                                                    "NOT NULL AND seq < ? ORDER BY seq DESC "
+                                                    "LIMIT ?"),
+                                       ReadReferral, cursor, int64_t{page_size} + 1);
+                   }));
+  ReferralPage page;
+  if (static_cast<int>(rows.size()) > page_size) {
+    rows.resize(page_size);
+    page.next_cursor = rows.back().seq;
+  }
+  for (ReferralRow& row : rows) page.referrals.push_back(std::move(row.referral));
+  return page;
+}
+
+absl::StatusOr<int64_t> SqliteReferralStore::UndeliverableCount() {
+  return outbox_.ParkedCount(kDeliveryTopic);
+}
+
 absl::StatusOr<int64_t> SqliteReferralStore::PendingDeliveries() {
   return outbox_.Pending(kDeliveryTopic);
 }
@@ -552,31 +695,60 @@ absl::StatusOr<std::vector<ReferralCount>> SqliteReferralStore::CountReferrals()
   return Read(db_.get(), [&] { return db_->Query(kCountReferralsSql, ReadCount); });
 }
 
-absl::StatusOr<std::vector<OverdueCandidate>> SqliteReferralStore::ListOverdueCandidates(
-    const OverdueQuery& query, int limit) {
+absl::StatusOr<std::vector<EscalationSubject>> SqliteReferralStore::ListDueChecks(
+    absl::CivilDay today, int limit) {
   if (limit <= 0) return absl::InvalidArgumentError("limit: must be positive");
-  // respond_by is "YYYY-MM-DD", so text order is date order.
+  // Days are "YYYY-MM-DD", so text order is date order.
   return Read(db_.get(), [&] {
     return db_->Query(
-        "SELECT referral_id, department, state, respond_by FROM referrals "
-        "WHERE overdue_marked = 0 AND state = ? AND respond_by < ? ORDER BY respond_by LIMIT ?",
-        ReadOverdueCandidate, Code(query.state), common::FormatDate(query.due_before),
-        int64_t{limit});
+        "SELECT r.referral_id, r.department, r.state, r.respond_by, r.due_progress, "
+        "r.due_complete, r.escalation_stage, r.escalation_level, p.approved_by, "
+        "pa.reroute_after_days FROM referrals r JOIN plans p ON p.plan_id = r.plan_id "
+        "LEFT JOIN partners pa ON pa.department = r.department "
+        "WHERE r.next_check <= ? ORDER BY r.next_check LIMIT ?",
+        [](const Statement& s) -> absl::StatusOr<EscalationSubject> {
+          EscalationSubject subject;
+          subject.referral_id = s.ColumnText(0);
+          subject.department = s.ColumnText(1);
+          subject.state = static_cast<ReferralState>(s.ColumnInt(2));
+          ASSIGN_OR_RETURN(subject.deadlines.accept,
+                           common::ParseDate(s.ColumnText(3), "respond_by"));
+          ASSIGN_OR_RETURN(subject.deadlines.progress,
+                           common::ParseDate(s.ColumnText(4), "due_progress"));
+          ASSIGN_OR_RETURN(subject.deadlines.complete,
+                           common::ParseDate(s.ColumnText(5), "due_complete"));
+          subject.escalation.stage = static_cast<DeadlineStage>(s.ColumnInt(6));
+          subject.escalation.level = static_cast<int>(s.ColumnInt(7));
+          subject.reviewer = s.ColumnText(8);
+          // A department no longer in the directory keeps the default grace.
+          Partner agreement;
+          agreement.reroute_after_days = s.ColumnIsNull(9) ? 0 : static_cast<int>(s.ColumnInt(9));
+          subject.reroute_after_days = AgreementOf(agreement).reroute_after_days;
+          return subject;
+        },
+        common::FormatDate(today), int64_t{limit});
   });
 }
 
-absl::StatusOr<std::vector<OverdueCandidate>> SqliteReferralStore::MarkOverdue(
-    const std::vector<OverdueCandidate>& overdue) {
-  return Write(db_.get(), [&]() -> absl::StatusOr<std::vector<OverdueCandidate>> {
-    std::vector<OverdueCandidate> marked;
-    for (const OverdueCandidate& candidate : overdue) {
-      RETURN_IF_ERROR(
-          db_->Execute("UPDATE referrals SET overdue_marked = 1 "
-                       "WHERE referral_id = ? AND state = ? AND overdue_marked = 0",
-                       candidate.referral_id, Code(candidate.state)));
-      if (db_->Changes() > 0) marked.push_back(candidate);
+absl::StatusOr<std::vector<AppliedEscalation>> SqliteReferralStore::ApplyEscalations(
+    const std::vector<std::pair<EscalationSubject, EscalationDecision>>& decisions) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<std::vector<AppliedEscalation>> {
+    std::vector<AppliedEscalation> applied;
+    for (const auto& [subject, decision] : decisions) {
+      // Only if nothing moved it since it was read; a moved referral is decided again.
+      RETURN_IF_ERROR(db_->Execute(
+          "UPDATE referrals SET escalation_stage = ?, escalation_level = ?, next_check = ? "
+          "WHERE referral_id = ? AND state = ? AND escalation_stage = ? AND escalation_level = ?",
+          static_cast<int64_t>(decision.escalation.stage), int64_t{decision.escalation.level},
+          OptionalDate(decision.next_check), subject.referral_id, Code(subject.state),
+          static_cast<int64_t>(subject.escalation.stage), int64_t{subject.escalation.level}));
+      if (db_->Changes() == 0) continue;
+      for (const ReferralEvent& event : decision.events) {
+        RETURN_IF_ERROR(InsertEvent(event));
+        applied.push_back(AppliedEscalation{subject.department, event.kind, event.stage});
+      }
     }
-    return marked;
+    return applied;
   });
 }
 

@@ -45,14 +45,20 @@ class SqliteReferralStore : public ReferralStore {
   absl::Status RecordDeliverySuccess(std::string_view referral_id,
                                      std::string_view partner_reference) override;
   absl::Status RecordDeliveryFailure(std::string_view referral_id, std::string_view error) override;
+  absl::StatusOr<bool> ParkDelivery(std::string_view referral_id, int64_t message_id,
+                                    std::string_view error) override;
+  absl::StatusOr<Referral> RetryDelivery(std::string_view referral_id,
+                                         std::string_view actor) override;
+  absl::StatusOr<ReferralPage> ListUndeliverable(int page_size, int64_t before_cursor) override;
+  absl::StatusOr<int64_t> UndeliverableCount() override;
   absl::StatusOr<int64_t> PendingDeliveries() override;
   absl::StatusOr<std::optional<int64_t>> OldestPendingDeliveryMs() override;
 
   absl::StatusOr<std::vector<ReferralCount>> CountReferrals() override;
-  absl::StatusOr<std::vector<OverdueCandidate>> ListOverdueCandidates(const OverdueQuery& query,
-                                                                      int limit) override;
-  absl::StatusOr<std::vector<OverdueCandidate>> MarkOverdue(
-      const std::vector<OverdueCandidate>& overdue) override;
+  absl::StatusOr<std::vector<EscalationSubject>> ListDueChecks(absl::CivilDay today,
+                                                               int limit) override;
+  absl::StatusOr<std::vector<AppliedEscalation>> ApplyEscalations(
+      const std::vector<std::pair<EscalationSubject, EscalationDecision>>& decisions) override;
 
   // The outbox holding delivery messages, for the dispatcher.
   common::Outbox* outbox() { return &outbox_; }
@@ -72,6 +78,8 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<Referral> LoadReferral(std::string_view referral_id);
   absl::Status LoadHistory(Referral* referral);
   absl::Status InsertEvent(const ReferralEvent& event);
+  // Inserts a new referral of `plan_id` and its history.
+  absl::Status InsertReferral(std::string_view plan_id, const Referral& referral);
 
   std::unique_ptr<common::Database> db_;
   common::Outbox outbox_;

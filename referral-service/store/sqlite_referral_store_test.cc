@@ -54,16 +54,29 @@ class SqliteReferralStoreTest : public ::testing::Test {
     return store_->CreatePlan(plan, BuildDeliveryRequests(plan));
   }
 
-  // Marks what the overdue scan of `today` would mark; returns the departments.
-  std::vector<std::string> MarkOverdueOn(absl::CivilDay today) {
-    auto candidates = store_->ListOverdueCandidates(OverdueQueryFor(today), 100);
-    EXPECT_TRUE(candidates.ok()) << candidates.status();
-    if (!candidates.ok()) return {};
-    auto marked = store_->MarkOverdue(SelectOverdue(*candidates, today));
-    EXPECT_TRUE(marked.ok()) << marked.status();
+  // The decisions of an escalation scan on `today`, read and decided, not yet stored.
+  std::vector<std::pair<EscalationSubject, EscalationDecision>> DecideOn(absl::CivilDay today,
+                                                                         int limit = 100) {
+    auto due = store_->ListDueChecks(today, limit);
+    EXPECT_TRUE(due.ok()) << due.status();
+    std::vector<std::pair<EscalationSubject, EscalationDecision>> decisions;
+    if (!due.ok()) return decisions;
+    const WorkingCalendar weekdays;
+    for (const EscalationSubject& subject : *due) {
+      decisions.emplace_back(subject, DecideEscalation(subject, today, clock_.Now(), weekdays));
+    }
+    return decisions;
+  }
+
+  // Stores what the escalation scan of `today` decides; returns the departments escalated.
+  std::vector<std::string> EscalateOn(absl::CivilDay today) {
+    auto applied = store_->ApplyEscalations(DecideOn(today));
+    EXPECT_TRUE(applied.ok()) << applied.status();
     std::vector<std::string> departments;
-    if (marked.ok()) {
-      for (const OverdueCandidate& c : *marked) departments.push_back(c.department);
+    if (applied.ok()) {
+      for (const AppliedEscalation& a : *applied) {
+        if (a.kind == ReferralEventKind::kEscalated) departments.push_back(a.department);
+      }
     }
     return departments;
   }
@@ -284,16 +297,21 @@ TEST_F(SqliteReferralStoreTest, PartnersAndDeleteWithOpenReferrals) {
   EXPECT_EQ(partners->front().department, "police");
 }
 
-TEST_F(SqliteReferralStoreTest, OverdueReferralsAreMarkedOnce) {
-  Plan plan = NewPlan("clue-1");  // respond_by 2026-12-03
+TEST_F(SqliteReferralStoreTest, ReferralsPastTheirDeadlineAreEscalatedOnce) {
+  Plan plan = NewPlan("clue-1");  // accept due 2026-12-03
   ASSERT_TRUE(Create(plan).ok());
   ASSERT_TRUE(
       store_->TransitionReferral(plan.referrals[0].referral_id, ReferralState::kAccepted, "", "x")
           .ok());
-  EXPECT_TRUE(MarkOverdueOn(absl::CivilDay(2026, 12, 3)).empty());
-  EXPECT_THAT(MarkOverdueOn(absl::CivilDay(2026, 12, 4)),
+  EXPECT_TRUE(EscalateOn(absl::CivilDay(2026, 12, 3)).empty());
+  EXPECT_THAT(EscalateOn(absl::CivilDay(2026, 12, 4)),
               ElementsAre("law_popularization", "village_committee"));
-  EXPECT_TRUE(MarkOverdueOn(absl::CivilDay(2026, 12, 5)).empty());
+  EXPECT_TRUE(EscalateOn(absl::CivilDay(2026, 12, 5)).empty());
+  Referral escalated = store_->GetReferral(plan.referrals[1].referral_id).value();
+  EXPECT_EQ(escalated.escalation.level, 1);
+  EXPECT_EQ(escalated.history.back().kind, ReferralEventKind::kEscalated);
+  EXPECT_EQ(escalated.history.back().note,
+            "accept deadline 2026-12-03 passed; escalated to procurator-1");
 
   auto counts = store_->CountReferrals();
   ASSERT_TRUE(counts.ok());
@@ -303,29 +321,27 @@ TEST_F(SqliteReferralStoreTest, OverdueReferralsAreMarkedOnce) {
   EXPECT_EQ((*counts)[0].count, 1);
 }
 
-TEST_F(SqliteReferralStoreTest, OverdueMarkSkipsReferralsThatMovedSinceTheyWereRead) {
-  Plan plan = NewPlan("clue-1");  // respond_by 2026-12-03
+TEST_F(SqliteReferralStoreTest, EscalationSkipsReferralsThatMovedSinceTheyWereRead) {
+  Plan plan = NewPlan("clue-1");  // accept due 2026-12-03
   ASSERT_TRUE(Create(plan).ok());
   absl::CivilDay day(2026, 12, 4);
-  auto candidates = store_->ListOverdueCandidates(OverdueQueryFor(day), 100);
-  ASSERT_TRUE(candidates.ok());
-  ASSERT_EQ(candidates->size(), 3u);
-  auto limited = store_->ListOverdueCandidates(OverdueQueryFor(day), 2);
-  ASSERT_TRUE(limited.ok());
-  EXPECT_EQ(limited->size(), 2u);
+  auto decisions = DecideOn(day);
+  ASSERT_EQ(decisions.size(), 3u);
+  EXPECT_EQ(DecideOn(day, 2).size(), 2u);
   ASSERT_TRUE(
-      store_->TransitionReferral((*candidates)[0].referral_id, ReferralState::kAccepted, "", "x")
+      store_->TransitionReferral(decisions[0].first.referral_id, ReferralState::kAccepted, "", "x")
           .ok());
-  auto marked = store_->MarkOverdue(SelectOverdue(*candidates, day));
-  ASSERT_TRUE(marked.ok());
-  ASSERT_EQ(marked->size(), 2u);
-  EXPECT_EQ((*marked)[0].referral_id, (*candidates)[1].referral_id);
-  auto again = store_->MarkOverdue(SelectOverdue(*candidates, day));
+  auto applied = store_->ApplyEscalations(decisions);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  ASSERT_EQ(applied->size(), 2u);
+  EXPECT_EQ((*applied)[0].department, decisions[1].first.department);
+  auto again = store_->ApplyEscalations(decisions);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->empty());
-  auto left = store_->ListOverdueCandidates(OverdueQueryFor(day), 100);
-  ASSERT_TRUE(left.ok());
-  EXPECT_TRUE(left->empty());
+  // The accepted one is next due after its progress deadline; the others after their grace.
+  EXPECT_TRUE(DecideOn(day).empty());
+  EXPECT_EQ(store_->GetReferral(decisions[0].first.referral_id)->next_check,
+            absl::CivilDay(2026, 12, 11));
 }
 
 TEST_F(SqliteReferralStoreTest, ReopenKeepsData) {
@@ -412,10 +428,31 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
                   .ok());
   ASSERT_TRUE(store_->DeletePartner("village_committee").ok());  // its referral is final
   ASSERT_TRUE(Create(NewPlan("clue-2")).ok());
-  EXPECT_FALSE(MarkOverdueOn(absl::CivilDay(2026, 12, 4)).empty());
+  EXPECT_FALSE(EscalateOn(absl::CivilDay(2026, 12, 4)).empty());
+  ReferralFilter escalated;
+  escalated.escalated = true;
+  ASSERT_TRUE(store_->ListReferrals(escalated, 10, 0).ok());
+  escalated.department = "law_popularization";
+  ASSERT_TRUE(store_->ListReferrals(escalated, 10, 0).ok());
+  // Parking a delivery, listing and retrying it read and write by key.
+  std::vector<common::OutboxMessage> queued = Deliveries();
+  ASSERT_FALSE(queued.empty());
+  auto parked_referral = lifeline::partner::v1::DeliverReferralRequest();
+  ASSERT_TRUE(parked_referral.ParseFromString(queued[0].payload));
+  const std::string parked_id = parked_referral.referral().referral_id();
+  ASSERT_TRUE(store_->ParkDelivery(parked_id, queued[0].id, "UNAVAILABLE").value());
+  ASSERT_TRUE(store_->ListUndeliverable(10, 0).ok());
+  ASSERT_TRUE(store_->UndeliverableCount().ok());
+  ASSERT_TRUE(store_->RetryDelivery(parked_id, "admin-1").ok());
+  ASSERT_TRUE(store_->outbox()->DueByTime(kDeliveryTopic, 10, kForever).ok());
 
   common::QueryPlanPolicy policy;
   policy.small_tables = {"partners", "outbox_pending"};  // the directory and one row per topic
+  policy.work_indexes = {
+      {"referrals_next_check", "only referrals not final nor fully escalated, due by today"},
+      {"referrals_undeliverable", "only referrals whose delivery is parked"},
+      {"referrals_escalated", "only referrals whose current stage is escalated"},
+  };
   policy.whole_table_statements = {
       {SqliteReferralStore::kCountReferralsSql,
        "the lifeline_referrals gauge counts every referral by purpose"},

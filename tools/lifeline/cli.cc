@@ -478,10 +478,31 @@ void PrintPlan(const referral::v1::Plan& plan, std::ostream& out) {
                          FormatYuan(plan.assistance_amount_fen()),
                          ShortEnum(referral::v1::Plan::State_Name(plan.state()), "STATE_"));
   for (const auto& r : plan.referrals()) {
+    // The current stage's deadline, and how far it is escalated.
+    std::string deadline;
+    switch (r.escalation().stage()) {
+      case referral::v1::DEADLINE_STAGE_ACCEPT:
+        deadline = "respond by " + r.deadlines().accept();
+        break;
+      case referral::v1::DEADLINE_STAGE_PROGRESS:
+        deadline = "start by " + r.deadlines().progress();
+        break;
+      case referral::v1::DEADLINE_STAGE_COMPLETE:
+        deadline = "complete by " + r.deadlines().complete();
+        break;
+      default:
+        deadline = "closed";
+        break;
+    }
+    if (r.escalation().level() == 1) deadline += " (overdue: escalated)";
+    if (r.escalation().level() >= 2) deadline += " (overdue: re-routing proposed)";
+    const char* delivery = r.delivery().delivered()       ? "delivered"
+                           : r.delivery().undeliverable() ? "UNDELIVERABLE (admin may retry)"
+                                                          : "not yet delivered";
     out << absl::StrFormat(
-        "    %-32s %-12s %s; respond by %s; %s\n", r.department(),
+        "    %-32s %-12s %s; %s; %s\n", r.department(),
         ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"), r.service(),
-        r.respond_by(), r.delivery().delivered() ? "delivered" : "not yet delivered");
+        deadline, delivery);
   }
 }
 
