@@ -20,6 +20,7 @@
 #include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -218,6 +219,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     forwarded.target = std::string(request.target());
     forwarded.authorization = std::string(request[http::field::authorization]);
     forwarded.content_type = std::string(request[http::field::content_type]);
+    for (const auto& field : request) {
+      forwarded.headers.emplace_back(absl::AsciiStrToLower(std::string(field.name_string())),
+                                     std::string(field.value()));
+    }
     forwarded.body = std::move(request.body());
     beast::error_code peer_error;
     const tcp::endpoint peer =
