@@ -18,8 +18,11 @@
 #include "common/server/server_flags.h"
 #include "common/status/status_macros.h"
 #include "common/time/dates.h"
+#include "common/webhook/signature.h"
+#include "common/webhook/webhook_client.h"
 #include "referral-service/clients/delivery_sender.h"
 #include "referral-service/clients/grpc_partner_inbox_client.h"
+#include "referral-service/clients/webhook_delivery.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/rpc/escalation_scanner.h"
 #include "referral-service/rpc/referral_config.h"
@@ -41,6 +44,9 @@ struct ReferralConfig {
   int64_t metrics_refresh_seconds = 15;
   int64_t escalation_interval_seconds = 60;
   int64_t delivery_max_attempts = 30;
+  std::string webhook_secrets_file;
+  std::string webhook_ca_file;
+  int64_t webhook_timeout_ms = 10000;
   int64_t delivery_max_backoff_seconds = 300;
 };
 
@@ -57,6 +63,13 @@ void Bind(common::FlagSet* flags, ReferralConfig* config) {
   flags->Int("delivery_max_attempts", &config->delivery_max_attempts,
              "failed attempts after which a delivery is parked as undeliverable (0: never)", 0,
              1000);
+  flags->String("webhook_secrets_file", &config->webhook_secrets_file,
+                "department secrets signing webhook deliveries ('department secret' lines, mode "
+                "600); empty: no webhook channel");
+  flags->String("webhook_ca_file", &config->webhook_ca_file,
+                "PEM CAs trusted for departments' webhook servers; empty: the system's");
+  flags->Int("webhook_timeout_ms", &config->webhook_timeout_ms,
+             "bound on one webhook POST (connect, TLS, request, answer)", 100, 60000);
   flags->Int("delivery_max_backoff_seconds", &config->delivery_max_backoff_seconds,
              "longest wait between two attempts of one delivery", 1, 86400);
   flags->Int("metrics_refresh_seconds", &config->metrics_refresh_seconds,
@@ -97,6 +110,19 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
                                   absl::Seconds(config.escalation_interval_seconds),
                                   [&escalator] { return escalator.ScanOnce().status(); });
   referral::GrpcPartnerInboxClient inbox_client(absl::Seconds(5));
+  // The webhook channel, when the operator gave the departments' secrets.
+  std::unique_ptr<common::WebhookClient> webhook_client;
+  std::unique_ptr<referral::WebhookDelivery> webhook;
+  if (!config.webhook_secrets_file.empty()) {
+    ASSIGN_OR_RETURN(auto secrets, common::LoadWebhookSecrets(config.webhook_secrets_file));
+    ASSIGN_OR_RETURN(webhook_client,
+                     common::WebhookClient::Create(
+                         {.ca_file = config.webhook_ca_file,
+                          .timeout = std::chrono::milliseconds(config.webhook_timeout_ms)}));
+    spdlog::info("event=webhook_channel_ready departments={}", secrets.size());
+    webhook = std::make_unique<referral::WebhookDelivery>(
+        referral::WebhookDelivery::PostWith(webhook_client.get()), std::move(secrets), clock);
+  }
   common::OutboxDispatcher::Options dispatcher_options;
   dispatcher_options.topic = referral::kDeliveryTopic;
   dispatcher_options.batch_size = static_cast<int>(config.delivery_batch_size);
@@ -106,12 +132,14 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   dispatcher_options.per_message_backoff = true;
   common::OutboxDispatcher dispatcher(
       store->outbox(),
-      referral::MakeDeliverySender(
-          store.get(), &inbox_client, config.partner_inbox_override,
-          static_cast<int>(config.delivery_max_attempts),
-          [&metrics](const std::string& department, std::string_view result) {
-            metrics.RecordDelivery(department, result);
-          }),
+      referral::MakeDeliverySender(store.get(), &inbox_client,
+                                   {.inbox_override = config.partner_inbox_override,
+                                    .max_attempts = static_cast<int>(config.delivery_max_attempts),
+                                    .webhook = webhook.get()},
+                                   [&metrics](const std::string& department,
+                                              std::string_view channel, std::string_view result) {
+                                     metrics.RecordDelivery(department, channel, result);
+                                   }),
       dispatcher_options);
 
   referral::RandomIdGenerator ids;

@@ -53,10 +53,11 @@ RolePolicy RolePolicy::Default() {
   // Re-resolving every record from scratch is an operator's step.
   policy.SetRule(absl::StrCat(kMatch, "Relink"), admin_only);
   for (const char* method : {"ListPartners", "GetPartner", "UpsertPartner", "DeletePartner",
-                             "ListUndeliverable", "RetryDelivery"}) {
+                             "ListPartnerChanges", "ListUndeliverable", "RetryDelivery"}) {
     policy.SetRule(absl::StrCat(kReferral, method), admin_only);
   }
-  policy.SetRule(absl::StrCat(kReferral, "ListChanges"), procurator_or_admin);
+  // Departments poll their own feed (referral-service scopes it to the caller's department).
+  policy.SetRule(absl::StrCat(kReferral, "ListChanges"), referral_parties);
   // Auditors read the audit log and nothing else; admins may too.
   policy.SetRule("lifeline.gateway.v1.AuditService.ListAuditEntries",
                  {{kRoleAuditor, kRoleAdmin}, {}});
@@ -99,7 +100,9 @@ std::vector<FieldOverride> RolePolicy::Overrides(std::string_view rpc, const Pri
   std::vector<FieldOverride> overrides;
   if (rpc == absl::StrCat(kMatch, "ReviewClue")) {
     overrides.push_back({"reviewer", caller.user});
-  } else if (rpc == absl::StrCat(kReferral, "ListReferrals") && caller.role == kRolePartner) {
+  } else if ((rpc == absl::StrCat(kReferral, "ListReferrals") ||
+              rpc == absl::StrCat(kReferral, "ListChanges")) &&
+             caller.role == kRolePartner) {
     overrides.push_back({"department", caller.scope});
   }
   return overrides;

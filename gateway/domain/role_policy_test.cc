@@ -85,8 +85,15 @@ TEST(RolePolicyTest, ReferralRoutes) {
   EXPECT_EQ(policy.Authorize(add_referral, kPartner, {}).code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(policy.Authorize(kListChanges, kProcurator, {}).ok());
-  EXPECT_EQ(policy.Authorize(kListChanges, kPartner, {}).code(),
+  // A department polls its own feed: the gateway pins the department to its scope.
+  EXPECT_TRUE(policy.Authorize(kListChanges, kPartner, {}).ok());
+  EXPECT_EQ(policy.Authorize(kListChanges, Principal{"a", kRoleAuditor, ""}, {}).code(),
             absl::StatusCode::kPermissionDenied);
+  std::vector<FieldOverride> pinned = RolePolicy::Overrides(kListChanges, kPartner);
+  ASSERT_EQ(pinned.size(), 1u);
+  EXPECT_EQ(pinned[0].field, "department");
+  EXPECT_EQ(pinned[0].value, kPartner.scope);
+  EXPECT_TRUE(RolePolicy::Overrides(kListChanges, kProcurator).empty());
 }
 
 TEST(RolePolicyTest, UnknownRpcsAndRolesAreDenied) {

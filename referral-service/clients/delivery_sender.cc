@@ -65,27 +65,50 @@ struct DeliverySender {
     if (IsFinal(referral->state)) {
       spdlog::info("event=delivery_skipped referral_id={} department={} state={}", referral_id,
                    department, StateName(referral->state));
-      Report(department, kDeliverySkipped);
+      Report(department, "", kDeliverySkipped);
       return true;
     }
 
     absl::StatusOr<Partner> partner = store->GetPartner(department);
     if (!partner.ok()) {
       if (!absl::IsNotFound(partner.status())) return partner.status();
-      return LeaveQueued(message, request, "NOT_FOUND", kDeliveryNoPartner);
+      return LeaveQueued(message, request, "", "NOT_FOUND", kDeliveryNoPartner);
     }
+    const std::string_view channel = ChannelName(partner->channel);
     if (!partner->enabled) {
-      return LeaveQueued(message, request, "FAILED_PRECONDITION", kDeliveryDisabled);
+      return LeaveQueued(message, request, channel, "FAILED_PRECONDITION", kDeliveryDisabled);
     }
-    const std::string& target = inbox_override.empty() ? partner->inbox_target : inbox_override;
-    absl::StatusOr<std::string> reference = client->Deliver(target, request);
+    absl::StatusOr<std::string> reference;
+    switch (partner->channel) {
+      case DeliveryChannel::kPolling:
+        // Nothing to push: the department's next ListChanges records the delivery.
+        spdlog::info("event=delivery_awaiting_pickup referral_id={} department={}", referral_id,
+                     department);
+        Report(department, channel, kDeliveryAwaitingPickup);
+        return true;
+      case DeliveryChannel::kWebhook:
+        reference = options.webhook != nullptr
+                        ? options.webhook->Deliver(partner->webhook_url, request)
+                        : absl::FailedPreconditionError("webhook: no secrets file configured");
+        break;
+      default:
+        reference = client->Deliver(
+            options.inbox_override.empty() ? partner->inbox_target : options.inbox_override,
+            request);
+        break;
+    }
     if (!reference.ok()) {
-      return LeaveQueued(message, request, absl::StatusCodeToString(reference.status().code()),
-                         kDeliveryFailed);
+      spdlog::warn(
+          "event=delivery_attempt_failed referral_id={} department={} channel={} "
+          "detail=\"{}\"",
+          referral_id, department, channel, std::string(reference.status().message()));
+      return LeaveQueued(message, request, channel,
+                         absl::StatusCodeToString(reference.status().code()), kDeliveryFailed);
     }
     RETURN_IF_ERROR(store->RecordDeliverySuccess(referral_id, *reference));
-    spdlog::info("event=delivered referral_id={} department={}", referral_id, department);
-    Report(department, kDeliveryDelivered);
+    spdlog::info("event=delivered referral_id={} department={} channel={}", referral_id, department,
+                 channel);
+    Report(department, channel, kDeliveryDelivered);
     return true;
   }
 
@@ -93,45 +116,56 @@ struct DeliverySender {
   // or parks the delivery after its last allowed attempt and returns true.
   absl::StatusOr<bool> LeaveQueued(const common::OutboxMessage& message,
                                    const lifeline::partner::v1::DeliverReferralRequest& request,
-                                   const std::string& error, std::string_view result) const {
+                                   std::string_view channel, const std::string& error,
+                                   std::string_view result) const {
     const std::string& referral_id = request.referral().referral_id();
     const std::string& department = request.referral().department();
-    if (ShouldPark(message.attempts + 1, max_attempts)) {
+    if (ShouldPark(message.attempts + 1, options.max_attempts)) {
       ASSIGN_OR_RETURN(bool parked, store->ParkDelivery(referral_id, message.id, error));
       if (parked) {
         spdlog::error(
             "event=delivery_parked referral_id={} department={} result={} code={} attempts={}",
             referral_id, department, result, error, message.attempts + 1);
-        Report(department, kDeliveryUndeliverable);
+        Report(department, channel, kDeliveryUndeliverable);
       }
       return true;
     }
     RETURN_IF_ERROR(store->RecordDeliveryFailure(referral_id, error));
     spdlog::warn("event=delivery_failed referral_id={} department={} result={} code={} attempts={}",
                  referral_id, department, result, error, message.attempts + 1);
-    Report(department, result);
+    Report(department, channel, result);
     return false;
   }
 
-  void Report(const std::string& department, std::string_view result) const {
-    if (observer) observer(department, result);
+  void Report(const std::string& department, std::string_view channel,
+              std::string_view result) const {
+    if (observer) observer(department, channel, result);
   }
 
   ReferralStore* store;
   PartnerInboxClient* client;
-  std::string inbox_override;
-  int max_attempts = 0;
+  DeliverySenderOptions options;
   DeliveryObserver observer;
 };
 
 }  // namespace
 
+std::string_view ChannelName(DeliveryChannel channel) {
+  switch (channel) {
+    case DeliveryChannel::kWebhook:
+      return "webhook";
+    case DeliveryChannel::kPolling:
+      return "polling";
+    default:
+      return "grpc";
+  }
+}
+
 common::OutboxDispatcher::Sender MakeDeliverySender(ReferralStore* store,
                                                     PartnerInboxClient* client,
-                                                    std::string inbox_override, int max_attempts,
+                                                    DeliverySenderOptions options,
                                                     DeliveryObserver observer) {
-  return DeliverySender{store, client, std::move(inbox_override), max_attempts,
-                        std::move(observer)};
+  return DeliverySender{store, client, std::move(options), std::move(observer)};
 }
 
 }  // namespace lifeline::referral

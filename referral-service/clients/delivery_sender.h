@@ -9,6 +9,7 @@
 
 #include "common/outbox/outbox.h"
 #include "referral-service/clients/partner_inbox_client.h"
+#include "referral-service/clients/webhook_delivery.h"
 #include "referral-service/store/referral_store.h"
 
 namespace lifeline::referral {
@@ -21,24 +22,41 @@ inline constexpr char kDeliveryDisabled[] = "disabled";
 inline constexpr char kDeliverySkipped[] = "skipped";
 inline constexpr char kDeliveryUndeliverable[] = "undeliverable";
 
-// Called once per message handled, with the department and one of the labels above.
-using DeliveryObserver =
-    std::function<void(const std::string& department, std::string_view result)>;
+inline constexpr char kDeliveryAwaitingPickup[] = "awaiting_pickup";
+
+// Channel labels ("grpc", "webhook", "polling").
+std::string_view ChannelName(DeliveryChannel channel);
+
+// Called once per message handled, with the department, its channel (empty when unknown: no
+// partner) and one of the result labels above.
+using DeliveryObserver = std::function<void(const std::string& department, std::string_view channel,
+                                            std::string_view result)>;
+
+struct DeliverySenderOptions {
+  // When set, every gRPC partner's inbox target is this one (demo, e2e with partner-sim).
+  std::string inbox_override;
+  // Failed attempts after which a delivery is parked (ShouldPark; 0: never).
+  int max_attempts = 0;
+  // Sends to webhook departments; null: their deliveries fail FAILED_PRECONDITION (and park).
+  WebhookDelivery* webhook = nullptr;
+};
 
 // Returns an OutboxDispatcher sender that sends each message (the DeliverReferralRequest the
-// domain built, as it is) to its department's inbox through `client` (to `inbox_override` when
-// set, else to the directory's target) and records the outcome on the referral in `store`.
+// domain built, as it is) over its department's channel: the gRPC inbox through `client` (to
+// options.inbox_override when set, else the directory's target), the signed webhook through
+// options.webhook, or nothing for a polling department (settled at once as awaiting pickup:
+// ListChanges records its delivery) - and records the outcome on the referral in `store`.
 // Messages are settled one by one: delivered, or dropped without a delivery when unreadable or
 // their referral is unknown or already final. A missing or disabled partner or a failed delivery
 // leaves a message queued: the batch then fails Unavailable and only those are retried, each
 // after its own backoff (run it on a dispatcher with per_message_backoff). The failure that
-// reaches `max_attempts` (ShouldPark; 0: never) parks the delivery instead (ParkDelivery): the
+// reaches options.max_attempts (ShouldPark) parks the delivery instead (ParkDelivery): the
 // referral shows as undeliverable until an admin retries it. A store error ends the batch; what
 // was settled before it stays settled. No database lock is held during an RPC. `store` and
 // `client` must outlive the sender.
 common::OutboxDispatcher::Sender MakeDeliverySender(ReferralStore* store,
                                                     PartnerInboxClient* client,
-                                                    std::string inbox_override, int max_attempts,
+                                                    DeliverySenderOptions options,
                                                     DeliveryObserver observer = nullptr);
 
 }  // namespace lifeline::referral

@@ -6,12 +6,14 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include "absl/status/status.h"
 
 #include "common/outbox/outbox.h"
 #include "common/testing/process.h"
+#include "common/webhook/signature.h"
 #include "referral-service/clients/fake_partner_inbox_client.h"
 #include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/id_generator.h"
@@ -55,7 +57,7 @@ class DeliverySenderTest : public ::testing::Test {
     ASSERT_TRUE(router.ok());
     router_ = std::make_unique<Router>(std::move(*router));
     for (const char* department : {"disabled_persons_federation", "law_popularization", kVillage}) {
-      ASSERT_TRUE(store_->UpsertPartner(EnabledPartner(department)).ok());
+      ASSERT_TRUE(store_->UpsertPartner(EnabledPartner(department), "admin-1").ok());
     }
   }
 
@@ -90,10 +92,14 @@ class DeliverySenderTest : public ::testing::Test {
     options.per_message_backoff = true;
     return std::make_unique<common::OutboxDispatcher>(
         store_->outbox(),
-        MakeDeliverySender(store_.get(), client_, inbox_override_, max_attempts_,
-                           [this](const std::string& department, std::string_view result) {
-                             ++results_[department + ":" + std::string(result)];
-                           }),
+        MakeDeliverySender(
+            store_.get(), client_,
+            {.inbox_override = inbox_override_, .max_attempts = max_attempts_, .webhook = webhook_},
+            [this](const std::string& department, std::string_view channel,
+                   std::string_view result) {
+              ++results_[department + ":" + std::string(result)];
+              if (!channel.empty()) ++channels_[std::string(channel)];
+            }),
         options);
   }
 
@@ -122,7 +128,9 @@ class DeliverySenderTest : public ::testing::Test {
   PartnerInboxClient* client_ = &inbox_;
   std::string inbox_override_;
   int max_attempts_ = 0;
+  WebhookDelivery* webhook_ = nullptr;
   std::map<std::string, int> results_;
+  std::map<std::string, int> channels_;
 };
 
 TEST_F(DeliverySenderTest, DeliversTheDomainsRequestToEachPartnerAndRecordsIt) {
@@ -188,10 +196,10 @@ TEST_F(DeliverySenderTest, FailedDeliveryIsRecordedAndOnlyItIsRetried) {
 }
 
 TEST_F(DeliverySenderTest, MissingOrDisabledPartnerStaysQueuedUntilItIsThere) {
-  ASSERT_TRUE(store_->DeletePartner("law_popularization").ok());
+  ASSERT_TRUE(store_->DeletePartner("law_popularization", "admin-1").ok());
   Partner disabled = EnabledPartner(kVillage);
   disabled.enabled = false;
-  ASSERT_TRUE(store_->UpsertPartner(disabled).ok());
+  ASSERT_TRUE(store_->UpsertPartner(disabled, "admin-1").ok());
   const Plan plan = CreatePlan("clue-1");
   auto dispatcher = Dispatcher(std::chrono::milliseconds(0));
 
@@ -204,8 +212,8 @@ TEST_F(DeliverySenderTest, MissingOrDisabledPartnerStaysQueuedUntilItIsThere) {
                                                   {"law_popularization:no_partner", 1},
                                                   {"village_committee:disabled", 1}}));
 
-  ASSERT_TRUE(store_->UpsertPartner(EnabledPartner("law_popularization")).ok());
-  ASSERT_TRUE(store_->UpsertPartner(EnabledPartner(kVillage)).ok());
+  ASSERT_TRUE(store_->UpsertPartner(EnabledPartner("law_popularization"), "admin-1").ok());
+  ASSERT_TRUE(store_->UpsertPartner(EnabledPartner(kVillage), "admin-1").ok());
   EXPECT_EQ(dispatcher->DrainOnce().value(), 2);
   EXPECT_EQ(Pending(), 0);
   for (const Referral& referral : plan.referrals) {
@@ -339,6 +347,127 @@ TEST_F(DeliverySenderTest, DeliveryIsParkedAfterItsLastAttemptAndAnAdminRetriesI
   EXPECT_EQ(inbox_.DeliveredCount(village), 1);
   EXPECT_TRUE(Stored(village).delivery.delivered);
   EXPECT_EQ(Pending(), 0);
+}
+
+}  // namespace
+}  // namespace lifeline::referral
+
+namespace lifeline::referral {
+namespace {
+
+constexpr char kVillageSecret[] = "village-secret-0123456789abcdefghijklmnop";
+
+// A webhook receiver in memory: verifies what it gets as a department would and answers with
+// the status it is told to.
+struct FakeWebhook {
+  absl::StatusOr<common::WebhookResponse> Post(
+      const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+      const std::string& body) {
+    std::map<std::string, std::string> h(headers.begin(), headers.end());
+    urls.push_back(url);
+    verified.push_back(common::VerifyWebhook(kVillageSecret, h[common::kWebhookTimestampHeader],
+                                             h[common::kWebhookSignatureHeader], body,
+                                             absl::ToUnixSeconds(absl::Now()) + 0,
+                                             /*tolerance_seconds=*/10 * 365 * 86400));
+    keys.push_back(h[common::kWebhookIdempotencyKeyHeader]);
+    bodies.push_back(body);
+    if (!down.ok()) return down;
+    return common::WebhookResponse{status, R"({"partner_reference":"wh-1","extra":true})"};
+  }
+  int status = 200;
+  absl::Status down = absl::OkStatus();
+  std::vector<std::string> urls;
+  std::vector<absl::Status> verified;
+  std::vector<std::string> keys;
+  std::vector<std::string> bodies;
+};
+
+// A webhook department gets the signed JSON of the domain's request, idempotency key in the
+// header; its 4xx and 5xx answers leave the delivery queued; a polling department is not pushed
+// to and its delivery is recorded when it reads its feed.
+TEST_F(DeliverySenderTest, WebhookAndPollingDepartmentsGetTheirReferralsTheirWay) {
+  Partner village = EnabledPartner(kVillage);
+  village.channel = DeliveryChannel::kWebhook;
+  village.webhook_url = "https://village.example:8443/lifeline";
+  ASSERT_TRUE(store_->UpsertPartner(village, "admin-1").ok());
+  Partner law = EnabledPartner("law_popularization");
+  law.channel = DeliveryChannel::kPolling;
+  ASSERT_TRUE(store_->UpsertPartner(law, "admin-1").ok());
+  FakeWebhook receiver;
+  WebhookDelivery webhook(
+      [&receiver](const std::string& url,
+                  const std::vector<std::pair<std::string, std::string>>& headers,
+                  const std::string& body) { return receiver.Post(url, headers, body); },
+      {{kVillage, kVillageSecret}}, &clock_);
+  webhook_ = &webhook;
+  const Plan plan = CreatePlan("clue-1");
+  const Referral& village_referral = plan.referrals[2];
+  const Referral& law_referral = plan.referrals[1];
+  ASSERT_EQ(village_referral.department, kVillage);
+
+  receiver.status = 503;
+  auto dispatcher = Dispatcher(std::chrono::milliseconds(0));
+  EXPECT_EQ(dispatcher->DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Stored(village_referral.referral_id).delivery.last_error, "UNAVAILABLE");
+  receiver.status = 401;
+  EXPECT_EQ(dispatcher->DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Stored(village_referral.referral_id).delivery.last_error, "FAILED_PRECONDITION");
+  receiver.status = 200;
+  EXPECT_EQ(dispatcher->DrainOnce().value(), 1);
+  EXPECT_EQ(Pending(), 0);
+
+  ASSERT_EQ(receiver.urls.size(), 3u);
+  for (size_t i = 0; i < receiver.urls.size(); ++i) {
+    EXPECT_EQ(receiver.urls[i], village.webhook_url);
+    EXPECT_TRUE(receiver.verified[i].ok()) << receiver.verified[i];
+    EXPECT_EQ(receiver.keys[i], village_referral.referral_id);
+  }
+  lifeline::partner::v1::DeliverReferralRequest sent;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(receiver.bodies[2], &sent).ok());
+  EXPECT_EQ(sent.SerializeAsString(),
+            BuildDeliveryRequest(plan, village_referral).SerializeAsString());
+  EXPECT_NE(receiver.bodies[2].find("\"idempotency_key\""), std::string::npos);  // proto names
+  const Referral delivered = Stored(village_referral.referral_id);
+  EXPECT_TRUE(delivered.delivery.delivered);
+  EXPECT_EQ(delivered.delivery.partner_reference, "wh-1");
+  EXPECT_EQ(delivered.delivery.attempts, 3);
+  EXPECT_EQ(channels_["webhook"], 3);
+
+  // The polling department was never pushed to; its read records the delivery, once.
+  EXPECT_EQ(CallsPerReferral().count(law_referral.referral_id), 0u);
+  EXPECT_EQ(results_["law_popularization:awaiting_pickup"], 1);
+  EXPECT_FALSE(Stored(law_referral.referral_id).delivery.delivered);
+  ChangePage feed = store_->ListChanges(0, 100, "law_popularization").value();
+  ASSERT_EQ(feed.referrals.size(), 1u);
+  EXPECT_EQ(feed.referrals[0].referral_id, law_referral.referral_id);
+  for (const ReferralEvent& event : feed.events) {
+    EXPECT_EQ(event.referral_id, law_referral.referral_id);
+  }
+  EXPECT_EQ(store_->RecordPickup({law_referral.referral_id}).value(), 1);
+  EXPECT_EQ(store_->RecordPickup({law_referral.referral_id}).value(), 0);
+  EXPECT_TRUE(Stored(law_referral.referral_id).delivery.delivered);
+  EXPECT_EQ(Stored(law_referral.referral_id).delivery.partner_reference, kPolledReference);
+}
+
+// A webhook department without a secret is never sent anything unsigned.
+TEST_F(DeliverySenderTest, WebhookDepartmentWithoutASecretStaysQueued) {
+  Partner village = EnabledPartner(kVillage);
+  village.channel = DeliveryChannel::kWebhook;
+  village.webhook_url = "https://village.example/lifeline";
+  ASSERT_TRUE(store_->UpsertPartner(village, "admin-1").ok());
+  FakeWebhook receiver;
+  WebhookDelivery webhook(
+      [&receiver](const std::string& url,
+                  const std::vector<std::pair<std::string, std::string>>& headers,
+                  const std::string& body) { return receiver.Post(url, headers, body); },
+      {{"another_department", kVillageSecret}}, &clock_);
+  webhook_ = &webhook;
+  const Plan plan = CreatePlan("clue-1");
+  EXPECT_EQ(Dispatcher(std::chrono::milliseconds(0))->DrainOnce().status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(receiver.urls.empty());
+  EXPECT_EQ(Stored(plan.referrals[2].referral_id).delivery.last_error, "FAILED_PRECONDITION");
+  EXPECT_EQ(Pending(), 1);
 }
 
 }  // namespace

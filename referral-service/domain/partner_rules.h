@@ -1,6 +1,8 @@
 // Validation of partner directory entries.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,8 +17,15 @@ namespace lifeline::referral {
 bool IsDepartmentCode(std::string_view code);
 
 // Checks a directory entry. Errors: InvalidArgument naming the field (department not lower_snake,
-// empty display_name or inbox_target, respond_within_days outside 1..60).
+// empty display_name, no inbox_target for the gRPC channel or https:// webhook_url for the
+// webhook channel, an agreement's days out of range).
 absl::Status ValidatePartner(const Partner& partner);
+
+// What changed between two versions of an entry, field by field in a fixed order
+// ("display_name 'A' -> 'B'; respond_within_days 5 -> 2"); every set field of `after` when
+// `before` is null (created), "removed" when `after` is null; empty when nothing changed.
+std::string DescribeChange(const std::optional<Partner>& before,
+                           const std::optional<Partner>& after);
 
 // Checks that `department` may leave the directory, given its referrals counted per state.
 // Errors: FailedPrecondition while any of them is not final.

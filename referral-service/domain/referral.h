@@ -61,6 +61,13 @@ enum class DeadlineStage {
   kComplete = 3,  // finish it
 };
 
+// How a department receives its referrals (lifeline.referral.v1.DeliveryChannel).
+enum class DeliveryChannel {
+  kGrpc = 1,     // its PartnerInbox at inbox_target
+  kWebhook = 2,  // a signed HTTPS POST to webhook_url
+  kPolling = 3,  // it reads them with ListChanges
+};
+
 // A partner department in the directory.
 struct Partner {
   std::string department;  // lower_snake code, e.g. "legal_aid"
@@ -74,6 +81,23 @@ struct Partner {
   int progress_within_days = 0;
   int complete_within_days = 0;
   int reroute_after_days = 0;
+  DeliveryChannel channel = DeliveryChannel::kGrpc;
+  std::string webhook_url = {};  // kWebhook: https://host[:port]/path
+  // Set by the store: 1 when created, one more on each change (PartnerChange).
+  int64_t version = 0;
+};
+
+// One change of the partner directory: who changed which department's entry, when, and what.
+struct PartnerChange {
+  int64_t sequence = 0;
+  std::string department;
+  // The entry's version after the change (1 when created); a deletion keeps the last one + 1.
+  int64_t version = 0;
+  std::string action;  // "created", "updated", "deleted"
+  std::string actor;   // the person, or "partners_file" for the start-up seed
+  // What changed, e.g. "respond_within_days 5 -> 2; channel grpc -> webhook" (DescribeChange).
+  std::string changes;
+  absl::Time time;
 };
 
 // The deadline of each stage of a referral (the last day it may be done on time).

@@ -30,7 +30,7 @@ class EscalationScannerTest : public ::testing::Test {
     // The village committee agreed to accept within 5, start within 10, complete within 30
     // working days, with 2 days' grace before re-routing is proposed.
     Partner village{"village_committee", "Village committee", "inbox", 5, true, 10, 30, 2};
-    ASSERT_TRUE(store_->UpsertPartner(village).ok());
+    ASSERT_TRUE(store_->UpsertPartner(village, "admin-1").ok());
   }
 
   // A plan made now, approved by pro-1, with a disability and a village committee referral.

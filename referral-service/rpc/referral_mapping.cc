@@ -38,6 +38,10 @@ static_assert(static_cast<int>(DeadlineStage::kAccept) == pb::DEADLINE_STAGE_ACC
 static_assert(static_cast<int>(DeadlineStage::kProgress) == pb::DEADLINE_STAGE_PROGRESS);
 static_assert(static_cast<int>(DeadlineStage::kComplete) == pb::DEADLINE_STAGE_COMPLETE);
 static_assert(pb::DeadlineStage_ARRAYSIZE == 4);
+static_assert(static_cast<int>(DeliveryChannel::kGrpc) == pb::DELIVERY_CHANNEL_GRPC);
+static_assert(static_cast<int>(DeliveryChannel::kWebhook) == pb::DELIVERY_CHANNEL_WEBHOOK);
+static_assert(static_cast<int>(DeliveryChannel::kPolling) == pb::DELIVERY_CHANNEL_POLLING);
+static_assert(pb::DeliveryChannel_ARRAYSIZE == 4);
 
 std::string TimeText(absl::Time time) {
   return time == absl::InfinitePast() ? std::string() : common::FormatRfc3339(time);
@@ -65,6 +69,19 @@ void ToProto(const Partner& partner, pb::Partner* out) {
   out->set_progress_within_days(partner.progress_within_days);
   out->set_complete_within_days(partner.complete_within_days);
   out->set_reroute_after_days(partner.reroute_after_days);
+  out->set_channel(static_cast<pb::DeliveryChannel>(static_cast<int>(partner.channel)));
+  out->set_webhook_url(partner.webhook_url);
+  out->set_version(partner.version);
+}
+
+void ToProto(const PartnerChange& change, pb::PartnerChange* out) {
+  out->set_sequence(change.sequence);
+  out->set_department(change.department);
+  out->set_version(change.version);
+  out->set_action(change.action);
+  out->set_actor(change.actor);
+  out->set_changes(change.changes);
+  out->set_time(TimeText(change.time));
 }
 
 Partner FromProto(const pb::Partner& partner) {
@@ -77,6 +94,11 @@ Partner FromProto(const pb::Partner& partner) {
   out.progress_within_days = partner.progress_within_days();
   out.complete_within_days = partner.complete_within_days();
   out.reroute_after_days = partner.reroute_after_days();
+  // Unset is the gRPC inbox; a value this build does not know stays unknown (ValidatePartner).
+  out.channel = partner.channel() == pb::DELIVERY_CHANNEL_UNSPECIFIED
+                    ? DeliveryChannel::kGrpc
+                    : static_cast<DeliveryChannel>(static_cast<int>(partner.channel()));
+  out.webhook_url = partner.webhook_url();
   return out;
 }
 

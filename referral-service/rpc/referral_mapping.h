@@ -16,6 +16,7 @@ pb::ReferralState ToProto(ReferralState state);
 // Returns nullopt for UNSPECIFIED and unknown values.
 std::optional<ReferralState> FromProto(pb::ReferralState state);
 
+void ToProto(const PartnerChange& change, pb::PartnerChange* out);
 void ToProto(const Partner& partner, pb::Partner* out);
 Partner FromProto(const pb::Partner& partner);
 

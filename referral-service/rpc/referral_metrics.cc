@@ -22,10 +22,12 @@ ReferralMetrics::ReferralMetrics(prometheus::Registry* registry, ReferralStore* 
                        .Help("Stored changes of referral state, by state before (NONE: created) "
                              "and after")
                        .Register(*registry)),
-      deliveries_(prometheus::BuildCounter()
-                      .Name("lifeline_referral_deliveries_total")
-                      .Help("Referral deliveries to partner inboxes by department and result")
-                      .Register(*registry)),
+      deliveries_(
+          prometheus::BuildCounter()
+              .Name("lifeline_referral_deliveries_total")
+              .Help("Referral deliveries by department, channel (grpc, webhook, polling; none when "
+                    "the department is unknown) and result")
+              .Register(*registry)),
       sla_breaches_(prometheus::BuildCounter()
                         .Name("lifeline_referral_sla_breaches_total")
                         .Help("Referrals found past a stage's deadline (accept, progress, "
@@ -57,8 +59,13 @@ void ReferralMetrics::RecordTransition(std::string_view from, std::string_view t
   transitions_.Add({{"from", std::string(from)}, {"to", std::string(to)}}).Increment();
 }
 
-void ReferralMetrics::RecordDelivery(const std::string& department, std::string_view result) {
-  deliveries_.Add({{"department", department}, {"result", std::string(result)}}).Increment();
+void ReferralMetrics::RecordDelivery(const std::string& department, std::string_view channel,
+                                     std::string_view result) {
+  deliveries_
+      .Add({{"department", department},
+            {"channel", channel.empty() ? std::string("none") : std::string(channel)},
+            {"result", std::string(result)}})
+      .Increment();
 }
 
 void ReferralMetrics::RecordEscalation(const AppliedEscalation& escalation) {

@@ -20,7 +20,7 @@
 namespace lifeline::referral {
 
 // lifeline_referrals{state,department} (gauge), lifeline_referral_transitions_total{from,to},
-// lifeline_referral_deliveries_total{department,result},
+// lifeline_referral_deliveries_total{department,channel,result},
 // lifeline_referral_sla_breaches_total{stage,department},
 // lifeline_referral_escalations_total{stage,department,kind}, lifeline_referral_outbox_pending,
 // lifeline_referral_outbox_oldest_age_seconds and lifeline_referral_undeliverable (gauges). The
@@ -35,7 +35,8 @@ class ReferralMetrics {
   void RecordTransition(std::string_view from, std::string_view to);
 
   // Counts one handled delivery (MakeDeliverySender's observer).
-  void RecordDelivery(const std::string& department, std::string_view result);
+  void RecordDelivery(const std::string& department, std::string_view channel,
+                      std::string_view result);
 
   // Counts one stored escalation (EscalationScanner's observer): a kEscalated event is a
   // deadline breach of its stage, and both kinds count as escalations.

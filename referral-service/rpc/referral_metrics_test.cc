@@ -46,7 +46,7 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
   EscalationScanner escalator(
       store->get(), &clock, &calendar,
       [&metrics](const AppliedEscalation& escalation) { metrics.RecordEscalation(escalation); });
-  metrics.RecordDelivery("village_committee", "delivered");
+  metrics.RecordDelivery("village_committee", "grpc", "delivered");
   ASSERT_TRUE(escalator.ScanOnce().ok());
   ASSERT_TRUE(metrics.Refresh().ok());
   std::string text = Scrape(registry);
@@ -56,8 +56,8 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
   EXPECT_NE(text.find("lifeline_referrals{department=\"disabled_persons_federation\",state="
                       "\"ACCEPTED\"} 1"),
             std::string::npos);
-  EXPECT_NE(text.find("lifeline_referral_deliveries_total{department=\"village_committee\","
-                      "result=\"delivered\"} 1"),
+  EXPECT_NE(text.find("lifeline_referral_deliveries_total{channel=\"grpc\",department="
+                      "\"village_committee\",result=\"delivered\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("lifeline_referral_outbox_pending 2"), std::string::npos);
   // Both deliveries were queued at the clock's time.

@@ -335,7 +335,7 @@ absl::Status ReferralServiceImpl::DoUpsertPartner(const common::Caller& caller,
   RETURN_IF_ERROR(DenyPartner(caller, "change the partner directory"));
   Partner partner = FromProto(request.partner());
   RETURN_IF_ERROR(ValidatePartner(partner));
-  ASSIGN_OR_RETURN(Partner stored, store_->UpsertPartner(partner));
+  ASSIGN_OR_RETURN(Partner stored, store_->UpsertPartner(partner, ActorOf(caller).person));
   spdlog::info("event=partner_upserted rpc=UpsertPartner department={} enabled={}",
                stored.department, stored.enabled);
   ToProto(stored, response);
@@ -357,7 +357,7 @@ absl::Status ReferralServiceImpl::DoDeletePartner(const common::Caller& caller,
     return absl::InvalidArgumentError(
         absl::StrCat("department: '", request.department(), "' is not a department code"));
   }
-  RETURN_IF_ERROR(store_->DeletePartner(request.department()));
+  RETURN_IF_ERROR(store_->DeletePartner(request.department(), ActorOf(caller).person));
   spdlog::info("event=partner_deleted rpc=DeletePartner department={}", request.department());
   return absl::OkStatus();
 }
@@ -373,15 +373,68 @@ grpc::Status ReferralServiceImpl::ListChanges(grpc::ServerContext* context,
 absl::Status ReferralServiceImpl::DoListChanges(const common::Caller& caller,
                                                 const v1::ListChangesRequest& request,
                                                 v1::ListChangesResponse* response) {
-  RETURN_IF_ERROR(DenyPartner(caller, "read the change feed"));
+  RETURN_IF_ERROR(CheckPartnerScope(caller));
   if (request.after_sequence() < 0) {
     return absl::InvalidArgumentError("after_sequence: must not be negative");
   }
+  std::string department = request.department();
+  if (!department.empty() && !IsDepartmentCode(department)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("department: '", department, "' is not a department code"));
+  }
+  if (IsPartner(caller)) {
+    // A department reads its own feed: the polling channel.
+    if (!department.empty() && department != caller.scope) {
+      return absl::PermissionDeniedError(
+          "department: a partner may read only its own department's changes");
+    }
+    department = caller.scope;
+  }
   const int page_size =
       common::PageSize(request.page_size(), {kDefaultChangesPageSize, kMaxChangesPageSize});
-  ASSIGN_OR_RETURN(ChangePage page, store_->ListChanges(request.after_sequence(), page_size));
+  ASSIGN_OR_RETURN(ChangePage page,
+                   store_->ListChanges(request.after_sequence(), page_size, department));
+  if (IsPartner(caller)) {
+    // What the department has now read is delivered to it, whatever its channel.
+    std::vector<std::string> picked;
+    for (const Referral& referral : page.referrals) {
+      if (!referral.delivery.delivered) picked.push_back(referral.referral_id);
+    }
+    ASSIGN_OR_RETURN(int recorded, store_->RecordPickup(picked));
+    if (recorded > 0) {
+      spdlog::info("event=referrals_picked_up rpc=ListChanges department={} referrals={}",
+                   department, recorded);
+    }
+  }
   for (const ReferralEvent& event : page.events) ToProto(event, response->add_events());
+  for (const Referral& referral : page.referrals) ToProto(referral, response->add_referrals());
   response->set_last_sequence(page.last_sequence);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::ListPartnerChanges(grpc::ServerContext* context,
+                                                     const v1::ListPartnerChangesRequest* request,
+                                                     v1::ListPartnerChangesResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoListPartnerChanges(*authenticated, *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoListPartnerChanges(const common::Caller& caller,
+                                                       const v1::ListPartnerChangesRequest& request,
+                                                       v1::ListPartnerChangesResponse* response) {
+  RETURN_IF_ERROR(DenyPartner(caller, "read the directory's history"));
+  if (!request.department().empty() && !IsDepartmentCode(request.department())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("department: '", request.department(), "' is not a department code"));
+  }
+  const int page_size =
+      common::PageSize(request.page_size(), {kDefaultReferralPageSize, kMaxReferralPageSize});
+  ASSIGN_OR_RETURN(int64_t cursor, common::ParsePageToken(request.page_token()));
+  ASSIGN_OR_RETURN(PartnerChangePage page,
+                   store_->ListPartnerChanges(request.department(), page_size, cursor));
+  for (const PartnerChange& change : page.changes) ToProto(change, response->add_changes());
+  response->set_next_page_token(common::NextPageToken(page.next_cursor));
   return absl::OkStatus();
 }
 

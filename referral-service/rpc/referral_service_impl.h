@@ -21,7 +21,8 @@ namespace lifeline::referral {
 // Access rules: internal callers (no caller metadata), admins and procurators may do everything
 // but the operators' delivery repairs (ListUndeliverable, RetryDelivery: admins and internal
 // callers); a "partner" caller sees and moves only the referrals of its own department (its
-// scope) and may not create plans, change the directory or read the change feed. Thread-safe.
+// scope), reads only its department's change feed (the polling channel: what it reads counts as
+// delivered) and may not create plans or change the directory. Thread-safe.
 class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService::Service {
  public:
   // `on_plan_created` is called after a new plan or an added referral is stored (to wake the
@@ -68,6 +69,10 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   grpc::Status ListChanges(grpc::ServerContext* context,
                            const lifeline::referral::v1::ListChangesRequest* request,
                            lifeline::referral::v1::ListChangesResponse* response) override;
+  grpc::Status ListPartnerChanges(
+      grpc::ServerContext* context,
+      const lifeline::referral::v1::ListPartnerChangesRequest* request,
+      lifeline::referral::v1::ListPartnerChangesResponse* response) override;
   grpc::Status ListUndeliverable(grpc::ServerContext* context,
                                  const lifeline::referral::v1::ListUndeliverableRequest* request,
                                  lifeline::referral::v1::ListReferralsResponse* response) override;
@@ -101,6 +106,10 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
                              const lifeline::referral::v1::ListChangesRequest& request,
                              lifeline::referral::v1::ListChangesResponse* response);
 
+  absl::Status DoListPartnerChanges(
+      const common::Caller& caller,
+      const lifeline::referral::v1::ListPartnerChangesRequest& request,
+      lifeline::referral::v1::ListPartnerChangesResponse* response);
   absl::Status DoListUndeliverable(const common::Caller& caller,
                                    const lifeline::referral::v1::ListUndeliverableRequest& request,
                                    lifeline::referral::v1::ListReferralsResponse* response);

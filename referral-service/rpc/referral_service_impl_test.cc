@@ -38,15 +38,15 @@ class ReferralServiceImplTest : public ::testing::Test {
                                    "disabled_persons_federation", "village_committee"}) {
       ASSERT_TRUE(
           store_
-              ->UpsertPartner({department, department, std::string("inbox-") + department, 5, true})
+              ->UpsertPartner({department, department, std::string("inbox-") + department, 5, true},
+                              "admin-1")
               .ok());
     }
     common::OutboxDispatcher::Options options;
     options.topic = kDeliveryTopic;
     options.batch_size = 50;
     dispatcher_ = std::make_unique<common::OutboxDispatcher>(
-        store_->outbox(), MakeDeliverySender(store_.get(), &inbox_, "", /*max_attempts=*/0),
-        options);
+        store_->outbox(), MakeDeliverySender(store_.get(), &inbox_, {}), options);
     service_ = std::make_unique<ReferralServiceImpl>(store_.get(), router_.get(), &clock_, &ids_,
                                                      [this] { ++plans_created_; });
     service_->set_transition_observer([this](std::string_view from, std::string_view to) {
@@ -248,7 +248,9 @@ TEST_F(ReferralServiceImplTest, TransitionErrors) {
 TEST_F(ReferralServiceImplTest, ProcuratorAddsAndReroutesReferrals) {
   for (const char* department : {"civil_affairs", "legal_aid_office_b"}) {
     ASSERT_TRUE(
-        store_->UpsertPartner({department, department, std::string("inbox-") + department, 5, true})
+        store_
+            ->UpsertPartner({department, department, std::string("inbox-") + department, 5, true},
+                            "admin-1")
             .ok());
   }
   v1::Plan plan;
@@ -516,6 +518,11 @@ TEST_F(ReferralServiceImplTest, ListChangesAndCreatePlanValidation) {
   EXPECT_EQ(changes.events(0).actor(), "internal");
   EXPECT_EQ(changes.last_sequence(), changes.events(0).sequence());
 
+  // The referrals the events are about come along, as they are now.
+  ASSERT_EQ(changes.referrals_size(), 1);
+  EXPECT_EQ(changes.referrals(0).referral_id(), plan.referrals(0).referral_id());
+  EXPECT_EQ(changes.referrals(0).state(), v1::REFERRAL_STATE_ACCEPTED);
+
   grpc::ClientContext bad_context;
   v1::CreatePlanRequest bad = PlanRequest("");
   v1::Plan ignored;
@@ -601,6 +608,56 @@ TEST_F(ReferralServiceImplTest, AdminsListAndRetryUndeliverableDeliveries) {
   EXPECT_EQ(plans_created_.load(), wakes + 1);  // the dispatcher is woken
   DrainAll();
   EXPECT_EQ(inbox_.DeliveredCount(parked_id), 1);
+}
+
+// A department polls its own change feed: only its referrals' events and the referrals, which
+// count as delivered once read; another department's feed is refused.
+TEST_F(ReferralServiceImplTest, APartnerPollsOnlyItsOwnFeedAndWhatItReadsIsDelivered) {
+  v1::Plan plan;
+  ASSERT_TRUE(Create("clue-1", &plan).ok());
+  const std::string legal_aid = ReferralOf(plan, "legal_aid").referral_id();
+  const common::Caller partner{"desk-1", common::kRolePartner, "legal_aid"};
+  auto poll = [&](const std::string& department, int64_t after, v1::ListChangesResponse* out) {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(partner, &context).ok());
+    v1::ListChangesRequest request;
+    request.set_after_sequence(after);
+    request.set_department(department);
+    return stub_->ListChanges(&context, request, out);
+  };
+  v1::ListChangesResponse other;
+  EXPECT_EQ(poll("counselling", 0, &other).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListChangesResponse bad;
+  EXPECT_EQ(poll("Not A Code", 0, &bad).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  v1::ListChangesResponse feed;
+  ASSERT_TRUE(poll("", 0, &feed).ok());
+  ASSERT_EQ(feed.events_size(), 1);
+  EXPECT_EQ(feed.events(0).referral_id(), legal_aid);
+  ASSERT_EQ(feed.referrals_size(), 1);
+  EXPECT_EQ(feed.referrals(0).referral_id(), legal_aid);
+  EXPECT_EQ(feed.referrals(0).department(), "legal_aid");
+  absl::StatusOr<Referral> read = store_->GetReferral(legal_aid);
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->delivery.delivered);
+  EXPECT_EQ(read->delivery.partner_reference, kPolledReference);
+  // Other departments' referrals were not touched.
+  EXPECT_FALSE(
+      store_->GetReferral(ReferralOf(plan, "counselling").referral_id())->delivery.delivered);
+
+  // From the cursor on: nothing new until something happens to its referral.
+  v1::ListChangesResponse next;
+  ASSERT_TRUE(poll("legal_aid", feed.last_sequence(), &next).ok());
+  EXPECT_EQ(next.events_size(), 0);
+  EXPECT_EQ(next.last_sequence(), feed.last_sequence());
+  v1::Referral out;
+  ASSERT_TRUE(Transition(ReferralOf(plan, "counselling").referral_id(), v1::REFERRAL_STATE_ACCEPTED,
+                         "", &out)
+                  .ok());
+  ASSERT_TRUE(Transition(legal_aid, v1::REFERRAL_STATE_ACCEPTED, "", &out).ok());
+  ASSERT_TRUE(poll("legal_aid", feed.last_sequence(), &next).ok());
+  ASSERT_EQ(next.events_size(), 1);
+  EXPECT_EQ(next.events(0).to_state(), v1::REFERRAL_STATE_ACCEPTED);
 }
 
 }  // namespace

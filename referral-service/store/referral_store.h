@@ -39,6 +39,14 @@ struct AppliedEscalation {
   DeadlineStage stage = DeadlineStage::kUnspecified;
 };
 
+// Who the directory's start-up seed is recorded as.
+inline constexpr char kPartnersFileActor[] = "partners_file";
+
+struct PartnerChangePage {
+  std::vector<PartnerChange> changes;  // newest first
+  int64_t next_cursor = 0;             // 0 when there is no older page
+};
+
 struct ReferralPage {
   // Newest first, without history.
   std::vector<Referral> referrals;
@@ -46,8 +54,13 @@ struct ReferralPage {
   int64_t next_cursor = 0;
 };
 
+// The partner reference of a referral a polling department picked up.
+inline constexpr char kPolledReference[] = "polled";
+
 struct ChangePage {
   std::vector<ReferralEvent> events;  // oldest first
+  // The referrals the events are about, without history, in order of first mention.
+  std::vector<Referral> referrals;
   // Sequence of the last event returned, or the `after_sequence` asked for when none.
   int64_t last_sequence = 0;
 };
@@ -65,18 +78,26 @@ class ReferralStore {
  public:
   virtual ~ReferralStore() = default;
 
-  // Creates or replaces a directory entry (validated by the caller).
-  virtual absl::StatusOr<Partner> UpsertPartner(const Partner& partner) = 0;
+  // Creates or replaces a directory entry (validated by the caller) as `actor`, in one
+  // transaction with its PartnerChange (what changed, the new version); an entry written again
+  // unchanged is left as it is. Returns the entry with its version.
+  virtual absl::StatusOr<Partner> UpsertPartner(const Partner& partner, std::string_view actor) = 0;
   // Inserts each entry whose department does not exist yet, in one transaction (the startup seed
-  // from the partners file); returns how many were inserted.
+  // from the partners file, recorded as changes by kPartnersFileActor); returns how many were
+  // inserted.
   virtual absl::StatusOr<int> InsertPartnersIfAbsent(const std::vector<Partner>& partners) = 0;
   // Errors: NotFound.
   virtual absl::StatusOr<Partner> GetPartner(std::string_view department) = 0;
   // Ordered by department code.
   virtual absl::StatusOr<std::vector<Partner>> ListPartners() = 0;
-  // Errors: NotFound; FailedPrecondition while the department has referrals that are not final
-  // (CheckPartnerRemovable decides).
-  virtual absl::Status DeletePartner(std::string_view department) = 0;
+  // Removes an entry as `actor`, recording the change. Errors: NotFound; FailedPrecondition while
+  // the department has referrals that are not final (CheckPartnerRemovable decides).
+  virtual absl::Status DeletePartner(std::string_view department, std::string_view actor) = 0;
+  // The directory's changes, newest first (only `department`'s when set), `page_size` at most,
+  // older than `before_cursor` (0: from the newest).
+  virtual absl::StatusOr<PartnerChangePage> ListPartnerChanges(std::string_view department,
+                                                               int page_size,
+                                                               int64_t before_cursor) = 0;
 
   // Stores a plan built by PlanBuilder in one transaction: the plan, its referrals with their
   // history (the initial events) and the bytes of each of `deliveries` (BuildDeliveryRequests)
@@ -109,8 +130,14 @@ class ReferralStore {
       std::string_view referral_id, ReferralState to, std::string_view note, std::string_view actor,
       std::string_view actor_department = "",
       ReferralOutcome outcome = ReferralOutcome::kUnspecified) = 0;
-  // Returns up to `page_size` events with a sequence greater than `after_sequence`.
-  virtual absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size) = 0;
+  // Returns up to `page_size` events with a sequence greater than `after_sequence` (only those of
+  // `department`'s referrals when it is set, through an index), with the referrals they are
+  // about.
+  virtual absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size,
+                                                 std::string_view department = "") = 0;
+  // Records that a polling department read these referrals: each not yet delivered becomes
+  // delivered now with partner_reference kPolledReference. Returns how many changed.
+  virtual absl::StatusOr<int> RecordPickup(const std::vector<std::string>& referral_ids) = 0;
 
   // Records a successful delivery (its outbox message is deleted by the dispatcher). Errors:
   // NotFound.

@@ -1,6 +1,8 @@
 #include "referral-service/store/sqlite_referral_store.h"
 
 #include <limits>
+#include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -143,6 +145,33 @@ CREATE INDEX referrals_next_check ON referrals(next_check) WHERE next_check IS N
 CREATE INDEX referrals_escalated ON referrals(seq) WHERE escalation_level > 0;
 )sql";
 
+// Delivery channels of the directory, and each event's department (filled in for the events
+// before this version), so a department's change feed reads its own events through an index.
+constexpr char kChannels[] = R"sql(
+ALTER TABLE partners ADD COLUMN channel INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE partners ADD COLUMN webhook_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN department TEXT NOT NULL DEFAULT '';
+UPDATE events SET department =
+  (SELECT r.department FROM referrals r WHERE r.referral_id = events.referral_id);
+CREATE INDEX events_by_department ON events(department, sequence);
+)sql";
+
+// The directory's history: who changed which entry, when, and what (DescribeChange), each entry
+// with its version.
+constexpr char kPartnerChanges[] = R"sql(
+ALTER TABLE partners ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE partner_changes (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  department TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  changes TEXT NOT NULL,
+  time_ms INTEGER NOT NULL
+);
+CREATE INDEX partner_changes_by_department ON partner_changes(department, sequence);
+)sql";
+
 constexpr char kReferralColumns[] =
     "seq, referral_id, plan_id, department, service, reason, state, respond_by, delivered, "
     "delivery_attempts, last_error, delivered_ms, partner_reference, created_ms, updated_ms, "
@@ -156,7 +185,7 @@ constexpr char kPlanColumns[] =
 
 constexpr char kPartnerColumns[] =
     "department, display_name, inbox_target, respond_within_days, enabled, progress_within_days, "
-    "complete_within_days, reroute_after_days";
+    "complete_within_days, reroute_after_days, channel, webhook_url, version";
 
 constexpr char kEventColumns[] =
     "sequence, referral_id, from_state, to_state, note, actor, time_ms, actor_department, outcome, "
@@ -189,7 +218,22 @@ Partner ReadPartner(const Statement& s) {
   p.progress_within_days = static_cast<int>(s.ColumnInt(5));
   p.complete_within_days = static_cast<int>(s.ColumnInt(6));
   p.reroute_after_days = static_cast<int>(s.ColumnInt(7));
+  p.channel = static_cast<DeliveryChannel>(s.ColumnInt(8));
+  p.webhook_url = s.ColumnText(9);
+  p.version = s.ColumnInt(10);
   return p;
+}
+
+// Writes `partner` with `verb` ("INSERT", "INSERT OR IGNORE") and `tail` (an ON CONFLICT clause).
+absl::Status WritePartner(common::Database* db, std::string_view verb, std::string_view tail,
+                          const Partner& partner) {
+  return db->Execute(absl::StrCat(std::string(verb), " INTO partners (", kPartnerColumns,
+                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", std::string(tail)),
+                     partner.department, partner.display_name, partner.inbox_target,
+                     int64_t{partner.respond_within_days}, partner.enabled,
+                     int64_t{partner.progress_within_days}, int64_t{partner.complete_within_days},
+                     int64_t{partner.reroute_after_days}, static_cast<int64_t>(partner.channel),
+                     partner.webhook_url, partner.version);
 }
 
 // A referral row with its seq (the ListReferrals cursor).
@@ -327,53 +371,113 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
       common::Outbox::ParkedMigration(10),
       {11, kEventKinds},
       {12, kDeadlines},
+      {13, kChannels},
+      {14, kPartnerChanges},
   }));
   return std::unique_ptr<SqliteReferralStore>(new SqliteReferralStore(std::move(db), clock));
 }
 
-absl::StatusOr<Partner> SqliteReferralStore::UpsertPartner(const Partner& partner) {
-  RETURN_IF_ERROR(db_->InTransaction([&] {
-    return db_->Execute(absl::StrCat("INSERT INTO partners (", kPartnerColumns,
-                                     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(department) "
-                                     "DO UPDATE SET display_name = excluded.display_name, "
-                                     "inbox_target = excluded.inbox_target, "
-                                     "respond_within_days = excluded.respond_within_days, "
-                                     "enabled = excluded.enabled, "
-                                     "progress_within_days = excluded.progress_within_days, "
-                                     "complete_within_days = excluded.complete_within_days, "
-                                     "reroute_after_days = excluded.reroute_after_days"),
-                        partner.department, partner.display_name, partner.inbox_target,
-                        int64_t{partner.respond_within_days}, partner.enabled,
-                        int64_t{partner.progress_within_days},
-                        int64_t{partner.complete_within_days}, int64_t{partner.reroute_after_days});
-  }));
-  return partner;
+absl::StatusOr<std::optional<Partner>> SqliteReferralStore::LoadPartner(
+    std::string_view department) {
+  return db_->QueryOne(
+      absl::StrCat("SELECT ", kPartnerColumns, " FROM partners WHERE department = ?"), ReadPartner,
+      department);
+}
+
+absl::Status SqliteReferralStore::InsertPartnerChange(const Partner& partner,
+                                                      std::string_view action,
+                                                      std::string_view actor,
+                                                      std::string_view changes) {
+  return db_->Execute(
+      "INSERT INTO partner_changes (department, version, action, actor, changes, time_ms) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
+      partner.department, partner.version, action, actor, changes, Millis(clock_->Now()));
+}
+
+absl::StatusOr<Partner> SqliteReferralStore::UpsertPartner(const Partner& partner,
+                                                           std::string_view actor) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<Partner> {
+    ASSIGN_OR_RETURN(std::optional<Partner> before, LoadPartner(partner.department));
+    Partner after = partner;
+    after.version = before.has_value() ? before->version : 0;
+    const std::string changes = DescribeChange(before, after);
+    // Writing the same entry again changes nothing and is not a new version.
+    if (changes.empty()) return after;
+    ++after.version;
+    RETURN_IF_ERROR(WritePartner(db_.get(), "INSERT",
+                                 " ON CONFLICT(department) DO UPDATE SET "
+                                 "display_name = excluded.display_name, "
+                                 "inbox_target = excluded.inbox_target, "
+                                 "respond_within_days = excluded.respond_within_days, "
+                                 "enabled = excluded.enabled, "
+                                 "progress_within_days = excluded.progress_within_days, "
+                                 "complete_within_days = excluded.complete_within_days, "
+                                 "reroute_after_days = excluded.reroute_after_days, "
+                                 "channel = excluded.channel, webhook_url = excluded.webhook_url, "
+                                 "version = excluded.version",
+                                 after));
+    RETURN_IF_ERROR(
+        InsertPartnerChange(after, before.has_value() ? "updated" : "created", actor, changes));
+    return after;
+  });
 }
 
 absl::StatusOr<int> SqliteReferralStore::InsertPartnersIfAbsent(
     const std::vector<Partner>& partners) {
   return Write(db_.get(), [&]() -> absl::StatusOr<int> {
     int inserted = 0;
-    for (const Partner& partner : partners) {
-      RETURN_IF_ERROR(db_->Execute(absl::StrCat("INSERT OR IGNORE INTO partners (", kPartnerColumns,
-                                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
-                                   partner.department, partner.display_name, partner.inbox_target,
-                                   int64_t{partner.respond_within_days}, partner.enabled,
-                                   int64_t{partner.progress_within_days},
-                                   int64_t{partner.complete_within_days},
-                                   int64_t{partner.reroute_after_days}));
-      inserted += db_->Changes() > 0 ? 1 : 0;
+    for (Partner partner : partners) {
+      partner.version = 1;
+      RETURN_IF_ERROR(WritePartner(db_.get(), "INSERT OR IGNORE", "", partner));
+      if (db_->Changes() == 0) continue;
+      ++inserted;
+      RETURN_IF_ERROR(InsertPartnerChange(partner, "created", kPartnersFileActor,
+                                          DescribeChange(std::nullopt, partner)));
     }
     return inserted;
   });
 }
 
+absl::StatusOr<PartnerChangePage> SqliteReferralStore::ListPartnerChanges(
+    std::string_view department, int page_size, int64_t before_cursor) {
+  if (page_size <= 0) return absl::InvalidArgumentError("page_size: must be positive");
+  const int64_t cursor = before_cursor > 0 ? before_cursor : std::numeric_limits<int64_t>::max();
+  auto read = [](const Statement& s) {
+    PartnerChange change;
+    change.sequence = s.ColumnInt(0);
+    change.department = s.ColumnText(1);
+    change.version = s.ColumnInt(2);
+    change.action = s.ColumnText(3);
+    change.actor = s.ColumnText(4);
+    change.changes = s.ColumnText(5);
+    change.time = FromMillis(s.ColumnInt(6));
+    return change;
+  };
+  constexpr char kColumns[] = "sequence, department, version, action, actor, changes, time_ms";
+  ASSIGN_OR_RETURN(std::vector<PartnerChange> changes, Read(db_.get(), [&] {
+                     return department.empty()
+                                ? db_->Query(absl::StrCat("SELECT ", kColumns,
+                                                          " FROM partner_changes WHERE sequence < "
+                                                          "? ORDER BY sequence DESC LIMIT ?"),
+                                             read, cursor, int64_t{page_size} + 1)
+                                : db_->Query(absl::StrCat("SELECT ", kColumns,
+                                                          " FROM partner_changes WHERE department "
+                                                          "= ? AND sequence < ? ORDER BY sequence "
+                                                          "DESC LIMIT ?"),
+                                             read, department, cursor, int64_t{page_size} + 1);
+                   }));
+  PartnerChangePage page;
+  if (static_cast<int>(changes.size()) > page_size) {
+    changes.resize(page_size);
+    page.next_cursor = changes.back().sequence;
+  }
+  page.changes = std::move(changes);
+  return page;
+}
+
 absl::StatusOr<Partner> SqliteReferralStore::GetPartner(std::string_view department) {
   return Read(db_.get(), [&]() -> absl::StatusOr<Partner> {
-    ASSIGN_OR_RETURN(std::optional<Partner> partner,
-                     db_->QueryOne(absl::StrCat("SELECT ", kPartnerColumns,
-                                                " FROM partners WHERE department = ?"),
-                                   ReadPartner, department));
+    ASSIGN_OR_RETURN(std::optional<Partner> partner, LoadPartner(department));
     if (!partner.has_value()) return NotFound("department", department);
     return *std::move(partner);
   });
@@ -387,26 +491,27 @@ absl::StatusOr<std::vector<Partner>> SqliteReferralStore::ListPartners() {
   });
 }
 
-absl::Status SqliteReferralStore::DeletePartner(std::string_view department) {
+absl::Status SqliteReferralStore::DeletePartner(std::string_view department,
+                                                std::string_view actor) {
   return db_->InTransaction([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<int64_t> found,
-                     db_->QueryOne(
-                         "SELECT 1 FROM partners WHERE department = ?",
-                         [](const Statement& s) { return s.ColumnInt(0); }, department));
+    ASSIGN_OR_RETURN(std::optional<Partner> found, LoadPartner(department));
     if (!found.has_value()) return NotFound("department", department);
     ASSIGN_OR_RETURN(std::vector<ReferralCount> counts,
                      db_->Query("SELECT department, state, COUNT(*) FROM referrals "
                                 "WHERE department = ? GROUP BY state",
                                 ReadCount, department));
     RETURN_IF_ERROR(CheckPartnerRemovable(department, counts));
-    return db_->Execute("DELETE FROM partners WHERE department = ?", department);
+    RETURN_IF_ERROR(db_->Execute("DELETE FROM partners WHERE department = ?", department));
+    ++found->version;
+    return InsertPartnerChange(*found, "deleted", actor, DescribeChange(found, std::nullopt));
   });
 }
 
 absl::Status SqliteReferralStore::InsertEvent(const ReferralEvent& event) {
   return db_->Execute(
       "INSERT INTO events (referral_id, from_state, to_state, note, actor, time_ms, "
-      "actor_department, outcome, kind, stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "actor_department, outcome, kind, stage, department) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+      "?8, ?9, ?10, (SELECT department FROM referrals WHERE referral_id = ?1))",
       event.referral_id, Code(event.from_state), Code(event.to_state), event.note, event.actor,
       Millis(event.time), event.actor_department, static_cast<int64_t>(event.outcome),
       static_cast<int64_t>(event.kind), static_cast<int64_t>(event.stage));
@@ -547,48 +652,140 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::ListReferrals(const ReferralFi
   return page;
 }
 
+absl::StatusOr<Referral> SqliteReferralStore::ApplyTransition(const PendingTransition& move) {
+  ASSIGN_OR_RETURN(Referral current, LoadReferral(move.referral_id));
+  ASSIGN_OR_RETURN(
+      std::vector<ReferralState> siblings,
+      db_->Query(
+          "SELECT state FROM referrals WHERE plan_id = ? AND referral_id <> ?",
+          [](const Statement& s) { return static_cast<ReferralState>(s.ColumnInt(0)); },
+          current.plan_id, move.referral_id));
+  ASSIGN_OR_RETURN(ReferralTransition transition,
+                   DecideTransition(current, siblings, move.to, move.note, move.actor,
+                                    clock_->Now(), move.actor_department, move.outcome));
+  const ReferralEvent& event = transition.event;
+  RETURN_IF_ERROR(db_->Execute(
+      "UPDATE referrals SET state = ?, updated_ms = ?, outcome = ?, escalation_stage = ?, "
+      "escalation_level = ?, next_check = ? WHERE referral_id = ?",
+      Code(event.to_state), Millis(event.time), static_cast<int64_t>(event.outcome),
+      static_cast<int64_t>(transition.escalation.stage), int64_t{transition.escalation.level},
+      OptionalDate(transition.next_check), move.referral_id));
+  RETURN_IF_ERROR(InsertEvent(event));
+  if (transition.closes_plan) {
+    RETURN_IF_ERROR(db_->Execute("UPDATE plans SET state = ?, closed_ms = ? WHERE plan_id = ?",
+                                 int64_t{static_cast<int>(PlanState::kClosed)}, Millis(event.time),
+                                 current.plan_id));
+  }
+  return LoadReferral(move.referral_id);
+}
+
+void SqliteReferralStore::CommitTransitions(const std::vector<PendingTransition*>& batch) {
+  absl::Status committed = db_->InTransaction([&]() -> absl::Status {
+    for (PendingTransition* move : batch) {
+      // Each move in its own savepoint: one that is refused leaves no trace and does not undo
+      // the others.
+      RETURN_IF_ERROR(db_->Exec("SAVEPOINT move"));
+      move->result = ApplyTransition(*move);
+      RETURN_IF_ERROR(
+          db_->Exec(move->result.ok() ? "RELEASE move" : "ROLLBACK TO move; RELEASE move"));
+    }
+    return absl::OkStatus();
+  });
+  transition_commits_.fetch_add(1);
+  transition_moves_.fetch_add(static_cast<int64_t>(batch.size()));
+  if (!committed.ok()) {
+    // Nothing of the batch is stored: every caller gets the failure.
+    for (PendingTransition* move : batch) move->result = committed;
+  }
+}
+
 absl::StatusOr<Referral> SqliteReferralStore::TransitionReferral(
     std::string_view referral_id, ReferralState to, std::string_view note, std::string_view actor,
     std::string_view actor_department, ReferralOutcome outcome) {
-  return Write(db_.get(), [&]() -> absl::StatusOr<Referral> {
-    ASSIGN_OR_RETURN(Referral current, LoadReferral(referral_id));
-    ASSIGN_OR_RETURN(
-        std::vector<ReferralState> siblings,
-        db_->Query(
-            "SELECT state FROM referrals WHERE plan_id = ? AND referral_id <> ?",
-            [](const Statement& s) { return static_cast<ReferralState>(s.ColumnInt(0)); },
-            current.plan_id, referral_id));
-    ASSIGN_OR_RETURN(ReferralTransition transition,
-                     DecideTransition(current, siblings, to, note, actor, clock_->Now(),
-                                      actor_department, outcome));
-    const ReferralEvent& event = transition.event;
-    RETURN_IF_ERROR(db_->Execute(
-        "UPDATE referrals SET state = ?, updated_ms = ?, outcome = ?, escalation_stage = ?, "
-        "escalation_level = ?, next_check = ? WHERE referral_id = ?",
-        Code(event.to_state), Millis(event.time), static_cast<int64_t>(event.outcome),
-        static_cast<int64_t>(transition.escalation.stage), int64_t{transition.escalation.level},
-        OptionalDate(transition.next_check), referral_id));
-    RETURN_IF_ERROR(InsertEvent(event));
-    if (transition.closes_plan) {
-      RETURN_IF_ERROR(db_->Execute("UPDATE plans SET state = ?, closed_ms = ? WHERE plan_id = ?",
-                                   int64_t{static_cast<int>(PlanState::kClosed)},
-                                   Millis(event.time), current.plan_id));
+  PendingTransition move{std::string(referral_id),
+                         to,
+                         std::string(note),
+                         std::string(actor),
+                         std::string(actor_department),
+                         outcome,
+                         absl::InternalError("not run")};
+  // Group commit: the first caller to find no batch running commits, in one transaction (one
+  // sync), every move queued meanwhile; the others wait for it. Under load a transaction carries
+  // many moves; alone, a move commits at once.
+  std::unique_lock<std::mutex> lock(group_mu_);
+  group_queue_.push_back(&move);
+  while (!move.done) {
+    if (group_leader_) {
+      group_cv_.wait(lock);
+      continue;
     }
-    return LoadReferral(referral_id);
+    group_leader_ = true;
+    if (last_batch_size_ > 1) {
+      // Under concurrent load, wait a moment for the callers on their way: one sync for more
+      // moves (PostgreSQL's commit_delay). Alone, a move commits at once.
+      lock.unlock();
+      std::this_thread::sleep_for(kGroupCommitDelay);
+      lock.lock();
+    }
+    std::vector<PendingTransition*> batch;
+    batch.swap(group_queue_);
+    last_batch_size_ = batch.size();
+    lock.unlock();
+    CommitTransitions(batch);
+    lock.lock();
+    for (PendingTransition* done : batch) done->done = true;
+    group_leader_ = false;
+    group_cv_.notify_all();
+  }
+  return std::move(move.result);
+}
+
+absl::StatusOr<ChangePage> SqliteReferralStore::ListChanges(int64_t after_sequence, int page_size,
+                                                            std::string_view department) {
+  if (page_size <= 0) return absl::InvalidArgumentError("page_size: must be positive");
+  return Read(db_.get(), [&]() -> absl::StatusOr<ChangePage> {
+    ChangePage page;
+    if (department.empty()) {
+      ASSIGN_OR_RETURN(page.events, db_->Query(absl::StrCat("SELECT ", kEventColumns,
+                                                            " FROM events WHERE sequence > ? "
+                                                            "ORDER BY sequence LIMIT ?"),
+                                               ReadEvent, after_sequence, int64_t{page_size}));
+    } else {
+      ASSIGN_OR_RETURN(page.events,
+                       db_->Query(absl::StrCat("SELECT ", kEventColumns,
+                                               " FROM events WHERE department = ? AND "
+                                               "sequence > ? ORDER BY sequence LIMIT ?"),
+                                  ReadEvent, department, after_sequence, int64_t{page_size}));
+    }
+    page.last_sequence = page.events.empty() ? after_sequence : page.events.back().sequence;
+    std::set<std::string> seen;
+    for (const ReferralEvent& event : page.events) {
+      if (!seen.insert(event.referral_id).second) continue;
+      ASSIGN_OR_RETURN(std::optional<Referral> referral,
+                       db_->QueryOne(absl::StrCat("SELECT ", kReferralColumns,
+                                                  " FROM referrals WHERE referral_id = ?"),
+                                     ReadReferralOnly, event.referral_id));
+      if (referral.has_value()) page.referrals.push_back(*std::move(referral));
+    }
+    return page;
   });
 }
 
-absl::StatusOr<ChangePage> SqliteReferralStore::ListChanges(int64_t after_sequence, int page_size) {
-  if (page_size <= 0) return absl::InvalidArgumentError("page_size: must be positive");
-  ChangePage page;
-  ASSIGN_OR_RETURN(page.events, Read(db_.get(), [&] {
-                     return db_->Query(
-                         absl::StrCat("SELECT ", kEventColumns,
-                                      " FROM events WHERE sequence > ? ORDER BY sequence LIMIT ?"),
-                         ReadEvent, after_sequence, int64_t{page_size});
-                   }));
-  page.last_sequence = page.events.empty() ? after_sequence : page.events.back().sequence;
-  return page;
+absl::StatusOr<int> SqliteReferralStore::RecordPickup(
+    const std::vector<std::string>& referral_ids) {
+  if (referral_ids.empty()) return 0;
+  return Write(db_.get(), [&]() -> absl::StatusOr<int> {
+    const int64_t now = Millis(clock_->Now());
+    int picked = 0;
+    for (const std::string& referral_id : referral_ids) {
+      RETURN_IF_ERROR(db_->Execute(
+          "UPDATE referrals SET delivered = 1, delivered_ms = ?1, partner_reference = ?2, "
+          "updated_ms = ?1 WHERE referral_id = ?3 AND delivered = 0",
+          now, kPolledReference, referral_id));
+      picked += db_->Changes() > 0 ? 1 : 0;
+    }
+    return picked;
+  });
 }
 
 absl::Status SqliteReferralStore::RecordDeliverySuccess(std::string_view referral_id,

@@ -2,7 +2,11 @@
 // the same database.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/outbox/outbox.h"
@@ -20,11 +24,13 @@ class SqliteReferralStore : public ReferralStore {
   static absl::StatusOr<std::unique_ptr<SqliteReferralStore>> Open(const std::string& path,
                                                                    const common::Clock* clock);
 
-  absl::StatusOr<Partner> UpsertPartner(const Partner& partner) override;
+  absl::StatusOr<Partner> UpsertPartner(const Partner& partner, std::string_view actor) override;
   absl::StatusOr<int> InsertPartnersIfAbsent(const std::vector<Partner>& partners) override;
   absl::StatusOr<Partner> GetPartner(std::string_view department) override;
   absl::StatusOr<std::vector<Partner>> ListPartners() override;
-  absl::Status DeletePartner(std::string_view department) override;
+  absl::Status DeletePartner(std::string_view department, std::string_view actor) override;
+  absl::StatusOr<PartnerChangePage> ListPartnerChanges(std::string_view department, int page_size,
+                                                       int64_t before_cursor) override;
 
   absl::StatusOr<CreatePlanResult> CreatePlan(
       const Plan& plan,
@@ -40,7 +46,9 @@ class SqliteReferralStore : public ReferralStore {
       std::string_view referral_id, ReferralState to, std::string_view note, std::string_view actor,
       std::string_view actor_department = "",
       ReferralOutcome outcome = ReferralOutcome::kUnspecified) override;
-  absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size) override;
+  absl::StatusOr<ChangePage> ListChanges(int64_t after_sequence, int page_size,
+                                         std::string_view department = "") override;
+  absl::StatusOr<int> RecordPickup(const std::vector<std::string>& referral_ids) override;
 
   absl::Status RecordDeliverySuccess(std::string_view referral_id,
                                      std::string_view partner_reference) override;
@@ -60,6 +68,11 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<std::vector<AppliedEscalation>> ApplyEscalations(
       const std::vector<std::pair<EscalationSubject, EscalationDecision>>& decisions) override;
 
+  // Transactions TransitionReferral committed and the moves they carried (group commit), for
+  // benchmarks.
+  int64_t transition_commits() const { return transition_commits_.load(); }
+  int64_t transition_moves() const { return transition_moves_.load(); }
+
   // The outbox holding delivery messages, for the dispatcher.
   common::Outbox* outbox() { return &outbox_; }
 
@@ -78,10 +91,39 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<Referral> LoadReferral(std::string_view referral_id);
   absl::Status LoadHistory(Referral* referral);
   absl::Status InsertEvent(const ReferralEvent& event);
+
+  // A TransitionReferral call waiting for the group commit.
+  struct PendingTransition {
+    std::string referral_id;
+    ReferralState to;
+    std::string note;
+    std::string actor;
+    std::string actor_department;
+    ReferralOutcome outcome;
+    absl::StatusOr<Referral> result;
+    bool done = false;
+  };
+  // Decides and writes one move (inside the batch's transaction).
+  absl::StatusOr<Referral> ApplyTransition(const PendingTransition& move);
+  // Stores `batch` in one transaction, each move in a savepoint; sets each one's result.
+  void CommitTransitions(const std::vector<PendingTransition*>& batch);
+  absl::StatusOr<std::optional<Partner>> LoadPartner(std::string_view department);
+  // Records a change of `partner` (as it is after the change, with its new version).
+  absl::Status InsertPartnerChange(const Partner& partner, std::string_view action,
+                                   std::string_view actor, std::string_view changes);
   // Inserts a new referral of `plan_id` and its history.
   absl::Status InsertReferral(std::string_view plan_id, const Referral& referral);
 
   std::unique_ptr<common::Database> db_;
+  // Group commit of TransitionReferral (see there).
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::vector<PendingTransition*> group_queue_;
+  bool group_leader_ = false;
+  size_t last_batch_size_ = 0;
+  static constexpr std::chrono::microseconds kGroupCommitDelay{200};
+  std::atomic<int64_t> transition_commits_{0};
+  std::atomic<int64_t> transition_moves_{0};
   common::Outbox outbox_;
   const common::Clock* clock_;
 };

@@ -277,24 +277,66 @@ TEST_F(SqliteReferralStoreTest, PartnersAndDeleteWithOpenReferrals) {
   EXPECT_EQ(*inserted, 1);
   EXPECT_EQ(store_->GetPartner("village_committee")->display_name, "Village committee");
   EXPECT_EQ(store_->GetPartner("police")->display_name, "Police");
-  ASSERT_TRUE(store_->UpsertPartner(changed).ok());
-  EXPECT_EQ(store_->GetPartner("village_committee")->display_name, "Changed");
+  changed.channel = DeliveryChannel::kWebhook;
+  changed.webhook_url = "https://village.example/lifeline";
+  changed.progress_within_days = 8;
+  changed.complete_within_days = 20;
+  changed.reroute_after_days = 3;
+  ASSERT_TRUE(store_->UpsertPartner(changed, "admin-1").ok());
+  // Every field of the entry round-trips.
+  const Partner stored = store_->GetPartner("village_committee").value();
+  EXPECT_EQ(stored.display_name, "Changed");
+  EXPECT_EQ(stored.channel, DeliveryChannel::kWebhook);
+  EXPECT_EQ(stored.webhook_url, "https://village.example/lifeline");
+  EXPECT_EQ(stored.progress_within_days, 8);
+  EXPECT_EQ(stored.complete_within_days, 20);
+  EXPECT_EQ(stored.reroute_after_days, 3);
+  EXPECT_EQ(store_->GetPartner("police")->channel, DeliveryChannel::kGrpc);
   EXPECT_EQ(store_->GetPartner("nope").status().code(), absl::StatusCode::kNotFound);
 
   Plan plan = NewPlan("clue-1");
   ASSERT_TRUE(Create(plan).ok());
-  EXPECT_EQ(store_->DeletePartner("village_committee").code(),
+  EXPECT_EQ(store_->DeletePartner("village_committee", "admin-1").code(),
             absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(store_
                   ->TransitionReferral(plan.referrals[2].referral_id, ReferralState::kCancelled,
                                        "moved away", "p")
                   .ok());
-  EXPECT_TRUE(store_->DeletePartner("village_committee").ok());
-  EXPECT_EQ(store_->DeletePartner("village_committee").code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->DeletePartner("village_committee", "admin-1").ok());
+  EXPECT_EQ(store_->DeletePartner("village_committee", "admin-1").code(),
+            absl::StatusCode::kNotFound);
   auto partners = store_->ListPartners();
   ASSERT_TRUE(partners.ok());
   ASSERT_EQ(partners->size(), 1u);
   EXPECT_EQ(partners->front().department, "police");
+
+  // The directory's history: seeded, changed (an unchanged write adds nothing), deleted.
+  EXPECT_EQ(store_->UpsertPartner(store_->GetPartner("police").value(), "admin-2")->version, 1);
+  PartnerChangePage history = store_->ListPartnerChanges("village_committee", 10, 0).value();
+  ASSERT_EQ(history.changes.size(), 3u);
+  const PartnerChange& deleted = history.changes[0];
+  EXPECT_EQ(deleted.action, "deleted");
+  EXPECT_EQ(deleted.actor, "admin-1");
+  EXPECT_EQ(deleted.version, 3);
+  EXPECT_EQ(deleted.changes, "removed");
+  const PartnerChange& updated = history.changes[1];
+  EXPECT_EQ(updated.action, "updated");
+  EXPECT_EQ(updated.version, 2);
+  EXPECT_EQ(updated.changes,
+            "display_name 'Village committee' -> 'Changed'; progress_within_days 0 -> 8; "
+            "complete_within_days 0 -> 20; reroute_after_days 0 -> 3; channel grpc -> webhook; "
+            "webhook_url '' -> 'https://village.example/lifeline'");
+  EXPECT_EQ(updated.time, clock_.Now());
+  const PartnerChange& created = history.changes[2];
+  EXPECT_EQ(created.action, "created");
+  EXPECT_EQ(created.actor, kPartnersFileActor);
+  EXPECT_EQ(created.version, 1);
+  PartnerChangePage all = store_->ListPartnerChanges("", 2, 0).value();
+  ASSERT_EQ(all.changes.size(), 2u);
+  EXPECT_NE(all.next_cursor, 0);
+  PartnerChangePage older = store_->ListPartnerChanges("", 10, all.next_cursor).value();
+  EXPECT_EQ(older.changes.size(), 2u);  // 4 in all: two created, one updated, one deleted
+  EXPECT_EQ(older.next_cursor, 0);
 }
 
 TEST_F(SqliteReferralStoreTest, ReferralsPastTheirDeadlineAreEscalatedOnce) {
@@ -362,7 +404,7 @@ TEST_F(SqliteReferralStoreTest, ReopenKeepsData) {
 TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
   Partner partner{"village_committee", "Village committee", "127.0.0.1:1", 5, true};
   ASSERT_TRUE(store_->InsertPartnersIfAbsent({partner}).ok());
-  ASSERT_TRUE(store_->UpsertPartner(partner).ok());
+  ASSERT_TRUE(store_->UpsertPartner(partner, "admin-1").ok());
   ASSERT_TRUE(store_->GetPartner("village_committee").ok());
   ASSERT_TRUE(store_->ListPartners().ok());
 
@@ -398,6 +440,10 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
                                        ReferralOutcome::kProvided)
                   .ok());
   ASSERT_TRUE(store_->ListChanges(0, 10).ok());
+  ASSERT_TRUE(store_->ListChanges(0, 10, "village_committee").ok());
+  ASSERT_TRUE(store_->RecordPickup({id}).ok());
+  ASSERT_TRUE(store_->ListPartnerChanges("", 10, 0).ok());
+  ASSERT_TRUE(store_->ListPartnerChanges("village_committee", 10, 0).ok());
   std::vector<common::OutboxMessage> messages = Deliveries();
   ASSERT_FALSE(messages.empty());
   ASSERT_TRUE(store_->RecordDeliveryFailure(id, "UNAVAILABLE").ok());
@@ -426,7 +472,7 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
                                   return added;
                                 })
                   .ok());
-  ASSERT_TRUE(store_->DeletePartner("village_committee").ok());  // its referral is final
+  ASSERT_TRUE(store_->DeletePartner("village_committee", "admin-1").ok());  // its referral is final
   ASSERT_TRUE(Create(NewPlan("clue-2")).ok());
   EXPECT_FALSE(EscalateOn(absl::CivilDay(2026, 12, 4)).empty());
   ReferralFilter escalated;
