@@ -162,6 +162,7 @@ TEST(DeadlinesTest, ANewStageStartsOnTimeAndAFinalReferralIsLeftAlone) {
 TEST(DeadlinesTest, TransitionsMoveTheNextCheck) {
   Referral referral;
   referral.referral_id = "ref_1";
+  referral.department = "legal_aid";
   referral.state = ReferralState::kRequested;
   referral.deadlines = {absl::CivilDay(2026, 11, 3), absl::CivilDay(2026, 11, 10),
                         absl::CivilDay(2026, 11, 30)};

@@ -89,6 +89,10 @@ absl::StatusOr<ReferralTransition> DecideTransition(
   if (to != ReferralState::kCompleted && outcome != ReferralOutcome::kUnspecified) {
     return absl::InvalidArgumentError("outcome: only a completed referral has one");
   }
+  // A department's people move only their own department's referrals.
+  if (!actor_department.empty() && actor_department != current.department) {
+    return absl::PermissionDeniedError("referral_id: the referral belongs to another department");
+  }
   if (absl::Status valid = ValidateTransition(current.state, to, note); !valid.ok()) return valid;
   ReferralTransition transition;
   transition.event.referral_id = current.referral_id;

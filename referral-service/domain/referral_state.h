@@ -60,8 +60,10 @@ struct ReferralTransition {
   std::optional<absl::CivilDay> next_check;
 };
 
-// Decides moving `current` to `to` at `now` by `actor`; `sibling_states` are the states of the
-// plan's other referrals. Errors: those of ValidateTransition.
+// Decides moving `current` to `to` at `now` by `actor` acting for `actor_department` (empty for
+// the procuratorate and the system); `sibling_states` are the states of the plan's other
+// referrals. Errors: PermissionDenied when `actor_department` is set and is not the referral's;
+// those of ValidateTransition.
 absl::StatusOr<ReferralTransition> DecideTransition(
     const Referral& current, const std::vector<ReferralState>& sibling_states, ReferralState to,
     std::string_view note, std::string_view actor, absl::Time now,

@@ -131,8 +131,13 @@ TEST(ReferralStateTest, NamesRoundTrip) {
 TEST(ReferralStateTest, DecideTransitionWritesTheEventAndClosesThePlanWithTheLastFinal) {
   Referral current;
   current.referral_id = "ref-1";
+  current.department = "legal_aid";
   current.state = S::kAccepted;
   absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  // A department's people move only their own department's referrals.
+  EXPECT_EQ(
+      DecideTransition(current, {}, S::kInProgress, "", "c-1", now, "counselling").status().code(),
+      absl::StatusCode::kPermissionDenied);
   auto moved = DecideTransition(current, {S::kInProgress}, S::kCompleted, "", "legal_aid", now,
                                 "legal_aid", ReferralOutcome::kProvided);
   ASSERT_TRUE(moved.ok()) << moved.status();

@@ -218,13 +218,6 @@ absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& cal
     return absl::InvalidArgumentError(
         absl::StrCat("to_state: ", request.to_state(), " is not a target state"));
   }
-  if (IsPartner(caller)) {
-    // The department of a referral never changes, so checking it before the transaction is safe.
-    ASSIGN_OR_RETURN(Referral current, store_->GetReferral(request.referral_id()));
-    if (current.department != caller.scope) {
-      return absl::PermissionDeniedError("referral_id: the referral belongs to another department");
-    }
-  }
   if (!v1::ReferralOutcome_IsValid(request.outcome())) {
     return absl::InvalidArgumentError(
         absl::StrCat("outcome: ", request.outcome(), " is not an outcome"));
@@ -240,6 +233,8 @@ absl::Status ReferralServiceImpl::DoTransitionReferral(const common::Caller& cal
             : "to_state: the procuratorate only cancels a referral; the department moves it "
               "through its work");
   }
+  // A partner's department is checked against the referral's inside the transaction
+  // (DecideTransition): no read of its own, no wait for the writer.
   const EventActor actor = ActorOf(caller);
   ASSIGN_OR_RETURN(Referral referral,
                    store_->TransitionReferral(
@@ -282,6 +277,8 @@ absl::Status ReferralServiceImpl::DoAddReferral(const common::Caller& caller,
   PlanBuilder builder(router_, clock_, ids_, calendar_);
   const PlanBuilder::AddedReferral added{request.department(), request.service(), request.reason(),
                                          request.reroutes_referral_id()};
+  // A partner's department is checked against the referral's inside the transaction
+  // (DecideTransition): no read of its own, no wait for the writer.
   const EventActor actor = ActorOf(caller);
   ASSIGN_OR_RETURN(Referral referral, store_->AddReferral(request.plan_id(), [&](const Plan& plan) {
     return builder.BuildAdded(plan, added, *partner, actor.person, actor.department);

@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <set>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -507,6 +508,57 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
   auto scans = common::FindFullScans(db, db->CompiledSql(), policy);
   ASSERT_TRUE(scans.ok()) << scans.status();
   EXPECT_THAT(*scans, ::testing::IsEmpty());
+}
+
+}  // namespace
+}  // namespace lifeline::referral
+
+namespace lifeline::referral {
+namespace {
+
+// Concurrent moves share transactions (group commit); a refused move in a batch leaves no trace
+// and undoes none of the others.
+TEST_F(SqliteReferralStoreTest, ConcurrentMovesCommitTogetherAndARefusedOneUndoesNothing) {
+  std::vector<Plan> plans;
+  for (int i = 0; i < 8; ++i) {
+    plans.push_back(NewPlan("clue-" + std::to_string(i)));
+    ASSERT_TRUE(Create(plans.back()).ok());
+  }
+  std::vector<std::thread> threads;
+  std::vector<absl::StatusCode> codes(plans.size() * 3);
+  for (size_t p = 0; p < plans.size(); ++p) {
+    for (size_t r = 0; r < 3; ++r) {
+      threads.emplace_back([&, p, r] {
+        // Every third move is refused: COMPLETED straight from REQUESTED.
+        const bool refused = r == 2;
+        codes[p * 3 + r] =
+            store_
+                ->TransitionReferral(
+                    plans[p].referrals[r].referral_id,
+                    refused ? ReferralState::kCompleted : ReferralState::kAccepted, "", "desk", "",
+                    refused ? ReferralOutcome::kProvided : ReferralOutcome::kUnspecified)
+                .status()
+                .code();
+      });
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_LE(store_->transition_commits(), store_->transition_moves());
+  EXPECT_EQ(store_->transition_moves(), 24);
+  for (size_t p = 0; p < plans.size(); ++p) {
+    for (size_t r = 0; r < 3; ++r) {
+      const Referral stored = store_->GetReferral(plans[p].referrals[r].referral_id).value();
+      if (r == 2) {
+        EXPECT_EQ(codes[p * 3 + r], absl::StatusCode::kFailedPrecondition);
+        EXPECT_EQ(stored.state, ReferralState::kRequested);
+        EXPECT_EQ(stored.history.size(), 1u);  // only its creation
+      } else {
+        EXPECT_EQ(codes[p * 3 + r], absl::StatusCode::kOk);
+        EXPECT_EQ(stored.state, ReferralState::kAccepted);
+        EXPECT_EQ(stored.history.size(), 2u);
+      }
+    }
+  }
 }
 
 }  // namespace
