@@ -35,12 +35,15 @@ demo: build
 bench: deps
 	cmake --preset release
 	cmake --build --preset release --target lifeline-bench lifeline-datagen-bench lifeline-ingest-bench \
-	  lifeline-match-bench lifeline-linkage-bench
+	  lifeline-match-bench lifeline-linkage-bench lifeline-referral-bench \
+	  lifeline-webhook-delivery-bench referral-service partner-sim
 	./build/release/bin/lifeline-bench
 	./build/release/bin/lifeline-datagen-bench --persons 1000000
 	./build/release/bin/lifeline-ingest-bench --records 1000000
 	./build/release/bin/lifeline-match-bench --records 3000000
 	./build/release/bin/lifeline-linkage-bench --records 1000000
+	./build/release/bin/lifeline-referral-bench --plans 2000 --clients 16 | grep -v event=
+	./build/release/bin/lifeline-webhook-delivery-bench --plans 2000 --bin_dir build/release/bin
 
 # Builds the fuzz targets with clang and libFuzzer (preset fuzz) and runs each for FUZZ_SECONDS
 # (default 60), growing a scratch corpus under build/fuzz/corpus/ from the seeds in git (which are
