@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   int64_t seconds = 60;
   std::string dir;
   bool direct = false;
+  bool keep = false;
   common::FlagSet flags("referral_bench");
   flags.Bool("direct", &direct,
              "call the store directly instead of the service over gRPC (the store's own figure)");
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
   flags.Int("clients", &clients, "concurrent callers", 1, 256);
   flags.Int("seconds", &seconds, "stop after this long even if work is left", 1, 3600);
   flags.String("dir", &dir, "directory for referral.db (default: a new temporary one)");
+  flags.Bool("keep", &keep, "keep referral.db (to look at it at scale) instead of removing it");
   if (absl::Status parsed = flags.Parse(argc, argv); !parsed.ok()) {
     std::fprintf(stderr, "%s\n", std::string(parsed.message()).c_str());
     return absl::IsCancelled(parsed) ? 0 : 2;
@@ -200,6 +202,10 @@ int main(int argc, char** argv) {
               static_cast<long long>((*store)->transition_moves()),
               static_cast<double>((*store)->transition_moves()) /
                   static_cast<double>(std::max<int64_t>(1, (*store)->transition_commits())));
-  std::filesystem::remove_all(dir);
+  if (keep) {
+    std::printf("kept %s\n", path.c_str());
+  } else {
+    std::filesystem::remove_all(dir);
+  }
   return failed.load() == 0 ? 0 : 1;
 }
