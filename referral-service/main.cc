@@ -132,14 +132,17 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   dispatcher_options.per_message_backoff = true;
   common::OutboxDispatcher dispatcher(
       store->outbox(),
-      referral::MakeDeliverySender(store.get(), &inbox_client,
-                                   {.inbox_override = config.partner_inbox_override,
-                                    .max_attempts = static_cast<int>(config.delivery_max_attempts),
-                                    .webhook = webhook.get()},
-                                   [&metrics](const std::string& department,
-                                              std::string_view channel, std::string_view result) {
-                                     metrics.RecordDelivery(department, channel, result);
-                                   }),
+      referral::MakeDeliverySender(
+          store.get(), &inbox_client,
+          {.inbox_override = config.partner_inbox_override,
+           .max_attempts = static_cast<int>(config.delivery_max_attempts),
+           .webhook = webhook.get(),
+           .receiver_pause = std::chrono::seconds(1),
+           .receiver_pause_max = std::chrono::seconds(config.delivery_max_backoff_seconds)},
+          [&metrics](const std::string& department, std::string_view channel,
+                     std::string_view result) {
+            metrics.RecordDelivery(department, channel, result);
+          }),
       dispatcher_options);
 
   referral::RandomIdGenerator ids;

@@ -1,5 +1,10 @@
 #include "referral-service/clients/delivery_sender.h"
 
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -12,10 +17,43 @@
 #include "common/status/status_macros.h"
 #include "lifeline/partner/v1/partner_inbox.pb.h"
 #include "referral-service/domain/delivery_policy.h"
+#include "referral-service/domain/partner_rules.h"
 #include "referral-service/domain/referral_state.h"
 
 namespace lifeline::referral {
 namespace {
+
+// Departments whose receiver failed to answer, and until when their deliveries wait untried.
+class ReceiverPauses {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  bool Paused(const std::string& department) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = paused_.find(department);
+    return it != paused_.end() && Clock::now() < it->second.until;
+  }
+  // Pauses `department` for `first`, or twice its last pause up to `max`.
+  void Pause(const std::string& department, std::chrono::milliseconds first,
+             std::chrono::milliseconds max) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry& entry = paused_[department];
+    entry.pause = entry.pause.count() == 0 ? first : std::min(entry.pause * 2, max);
+    entry.until = Clock::now() + entry.pause;
+  }
+  void Clear(const std::string& department) {
+    std::lock_guard<std::mutex> lock(mu_);
+    paused_.erase(department);
+  }
+
+ private:
+  struct Entry {
+    Clock::time_point until;
+    std::chrono::milliseconds pause{0};
+  };
+  std::mutex mu_;
+  std::map<std::string, Entry> paused_;
+};
 
 // The sender MakeDeliverySender returns: handles a batch message by message. Thread-safe if the
 // store, the client and the observer are.
@@ -78,6 +116,10 @@ struct DeliverySender {
     if (!partner->enabled) {
       return LeaveQueued(message, request, channel, "FAILED_PRECONDITION", kDeliveryDisabled);
     }
+    if (partner->channel != DeliveryChannel::kPolling && options.receiver_pause.count() > 0 &&
+        pauses->Paused(department)) {
+      return LeaveQueued(message, request, channel, "UNAVAILABLE", kDeliveryDeferred);
+    }
     absl::StatusOr<std::string> reference;
     switch (partner->channel) {
       case DeliveryChannel::kPolling:
@@ -98,6 +140,10 @@ struct DeliverySender {
         break;
     }
     if (!reference.ok()) {
+      if (options.receiver_pause.count() > 0 && (absl::IsUnavailable(reference.status()) ||
+                                                 absl::IsDeadlineExceeded(reference.status()))) {
+        pauses->Pause(department, options.receiver_pause, options.receiver_pause_max);
+      }
       spdlog::warn(
           "event=delivery_attempt_failed referral_id={} department={} channel={} "
           "detail=\"{}\"",
@@ -105,6 +151,7 @@ struct DeliverySender {
       return LeaveQueued(message, request, channel,
                          absl::StatusCodeToString(reference.status().code()), kDeliveryFailed);
     }
+    if (options.receiver_pause.count() > 0) pauses->Clear(department);
     RETURN_IF_ERROR(store->RecordDeliverySuccess(referral_id, *reference));
     spdlog::info("event=delivered referral_id={} department={} channel={}", referral_id, department,
                  channel);
@@ -146,20 +193,11 @@ struct DeliverySender {
   PartnerInboxClient* client;
   DeliverySenderOptions options;
   DeliveryObserver observer;
+  // Shared by the copies std::function makes.
+  std::shared_ptr<ReceiverPauses> pauses = std::make_shared<ReceiverPauses>();
 };
 
 }  // namespace
-
-std::string_view ChannelName(DeliveryChannel channel) {
-  switch (channel) {
-    case DeliveryChannel::kWebhook:
-      return "webhook";
-    case DeliveryChannel::kPolling:
-      return "polling";
-    default:
-      return "grpc";
-  }
-}
 
 common::OutboxDispatcher::Sender MakeDeliverySender(ReferralStore* store,
                                                     PartnerInboxClient* client,

@@ -3,6 +3,7 @@
 // MakePlanSender; main runs it on a common::OutboxDispatcher of topic kDeliveryTopic.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -23,9 +24,7 @@ inline constexpr char kDeliverySkipped[] = "skipped";
 inline constexpr char kDeliveryUndeliverable[] = "undeliverable";
 
 inline constexpr char kDeliveryAwaitingPickup[] = "awaiting_pickup";
-
-// Channel labels ("grpc", "webhook", "polling").
-std::string_view ChannelName(DeliveryChannel channel);
+inline constexpr char kDeliveryDeferred[] = "deferred";
 
 // Called once per message handled, with the department, its channel (empty when unknown: no
 // partner) and one of the result labels above.
@@ -39,6 +38,13 @@ struct DeliverySenderOptions {
   int max_attempts = 0;
   // Sends to webhook departments; null: their deliveries fail FAILED_PRECONDITION (and park).
   WebhookDelivery* webhook = nullptr;
+  // After a department's receiver fails to answer (UNAVAILABLE, DEADLINE_EXCEEDED), its other
+  // deliveries are left queued untried ("deferred") for this long, doubling while it keeps
+  // failing up to receiver_pause_max: a receiver that times out costs one timeout per pause, not
+  // one per message, and the other departments' deliveries are not held up behind it. 0: every
+  // delivery is tried.
+  std::chrono::milliseconds receiver_pause{0};
+  std::chrono::milliseconds receiver_pause_max{60000};
 };
 
 // Returns an OutboxDispatcher sender that sends each message (the DeliverReferralRequest the

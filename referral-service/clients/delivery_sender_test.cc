@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <google/protobuf/util/json_util.h>
@@ -92,14 +93,16 @@ class DeliverySenderTest : public ::testing::Test {
     options.per_message_backoff = true;
     return std::make_unique<common::OutboxDispatcher>(
         store_->outbox(),
-        MakeDeliverySender(
-            store_.get(), client_,
-            {.inbox_override = inbox_override_, .max_attempts = max_attempts_, .webhook = webhook_},
-            [this](const std::string& department, std::string_view channel,
-                   std::string_view result) {
-              ++results_[department + ":" + std::string(result)];
-              if (!channel.empty()) ++channels_[std::string(channel)];
-            }),
+        MakeDeliverySender(store_.get(), client_,
+                           {.inbox_override = inbox_override_,
+                            .max_attempts = max_attempts_,
+                            .webhook = webhook_,
+                            .receiver_pause = receiver_pause_},
+                           [this](const std::string& department, std::string_view channel,
+                                  std::string_view result) {
+                             ++results_[department + ":" + std::string(result)];
+                             if (!channel.empty()) ++channels_[std::string(channel)];
+                           }),
         options);
   }
 
@@ -129,6 +132,7 @@ class DeliverySenderTest : public ::testing::Test {
   std::string inbox_override_;
   int max_attempts_ = 0;
   WebhookDelivery* webhook_ = nullptr;
+  std::chrono::milliseconds receiver_pause_{0};
   std::map<std::string, int> results_;
   std::map<std::string, int> channels_;
 };
@@ -468,6 +472,50 @@ TEST_F(DeliverySenderTest, WebhookDepartmentWithoutASecretStaysQueued) {
   EXPECT_TRUE(receiver.urls.empty());
   EXPECT_EQ(Stored(plan.referrals[2].referral_id).delivery.last_error, "FAILED_PRECONDITION");
   EXPECT_EQ(Pending(), 1);
+}
+
+// A receiver that fails to answer is tried once per pause, not once per queued message: its
+// other deliveries wait untried ("deferred") while every other department's go out; after the
+// pause it is tried again and, back, gets them all.
+TEST_F(DeliverySenderTest, AReceiverThatFailsIsPausedInsteadOfTriedForEveryMessage) {
+  receiver_pause_ = std::chrono::milliseconds(300);
+  std::vector<Plan> plans = {CreatePlan("clue-1"), CreatePlan("clue-2"), CreatePlan("clue-3")};
+  OnePartnerDown down(&inbox_);
+  down.set_down("inbox-village_committee");
+  int village_calls = 0;
+  struct Counting : PartnerInboxClient {
+    absl::StatusOr<std::string> Deliver(
+        const std::string& target,
+        const lifeline::partner::v1::DeliverReferralRequest& request) override {
+      if (target == "inbox-village_committee") ++*calls;
+      return next->Deliver(target, request);
+    }
+    PartnerInboxClient* next = nullptr;
+    int* calls = nullptr;
+  } counting;
+  counting.next = &down;
+  counting.calls = &village_calls;
+  client_ = &counting;
+  auto dispatcher = Dispatcher(std::chrono::milliseconds(0));
+
+  EXPECT_EQ(dispatcher->DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(village_calls, 1);  // the other two were deferred untried
+  EXPECT_EQ(results_["village_committee:failed"], 1);
+  EXPECT_EQ(results_["village_committee:deferred"], 2);
+  EXPECT_EQ(Pending(), 3);
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(dispatcher->DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  }
+  EXPECT_EQ(village_calls, 1);  // still paused
+  down.set_down("");
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  for (int round = 0; round < 5 && Pending() > 0; ++round) dispatcher->DrainOnce().IgnoreError();
+  EXPECT_EQ(Pending(), 0);
+  for (const Plan& plan : plans) {
+    for (const Referral& referral : plan.referrals) {
+      EXPECT_EQ(inbox_.DeliveredCount(referral.referral_id), 1) << referral.department;
+    }
+  }
 }
 
 }  // namespace

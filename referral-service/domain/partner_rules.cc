@@ -78,9 +78,7 @@ absl::Status ValidatePartner(const Partner& partner) {
   return absl::OkStatus();
 }
 
-namespace {
-
-std::string_view ChannelText(DeliveryChannel channel) {
+std::string_view ChannelName(DeliveryChannel channel) {
   switch (channel) {
     case DeliveryChannel::kWebhook:
       return "webhook";
@@ -91,6 +89,8 @@ std::string_view ChannelText(DeliveryChannel channel) {
   }
 }
 
+namespace {
+
 // The entry's fields as (name, text), in the order changes are described.
 std::vector<std::pair<std::string, std::string>> Fields(const Partner& p) {
   return {{"display_name", absl::StrCat("'", p.display_name, "'")},
@@ -99,7 +99,7 @@ std::vector<std::pair<std::string, std::string>> Fields(const Partner& p) {
           {"progress_within_days", absl::StrCat(p.progress_within_days)},
           {"complete_within_days", absl::StrCat(p.complete_within_days)},
           {"reroute_after_days", absl::StrCat(p.reroute_after_days)},
-          {"channel", std::string(ChannelText(p.channel))},
+          {"channel", std::string(ChannelName(p.channel))},
           {"webhook_url", absl::StrCat("'", p.webhook_url, "'")},
           {"enabled", p.enabled ? "true" : "false"}};
 }

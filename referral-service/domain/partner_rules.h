@@ -16,6 +16,9 @@ namespace lifeline::referral {
 // underscores, at most 64 characters, no trailing underscore.
 bool IsDepartmentCode(std::string_view code);
 
+// The channel's label in metrics, logs and change descriptions: "grpc", "webhook", "polling".
+std::string_view ChannelName(DeliveryChannel channel);
+
 // Checks a directory entry. Errors: InvalidArgument naming the field (department not lower_snake,
 // empty display_name, no inbox_target for the gRPC channel or https:// webhook_url for the
 // webhook channel, an agreement's days out of range).

@@ -242,6 +242,18 @@ struct ReferralRow {
   Referral referral;
 };
 
+// The page of up to `page_size` referrals of `rows`, read with a LIMIT of page_size + 1: a row
+// beyond the page means there is a next one, which starts before the page's last seq.
+ReferralPage PageOf(std::vector<ReferralRow> rows, int page_size) {
+  ReferralPage page;
+  if (static_cast<int>(rows.size()) > page_size) {
+    rows.resize(page_size);
+    page.next_cursor = rows.back().seq;
+  }
+  for (ReferralRow& row : rows) page.referrals.push_back(std::move(row.referral));
+  return page;
+}
+
 // Reads a row selected with kReferralColumns.
 absl::StatusOr<ReferralRow> ReadReferral(const Statement& s) {
   ReferralRow row;
@@ -643,13 +655,7 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::ListReferrals(const ReferralFi
                      return db_->Query(sql, ReadReferral, cursor, filter.department, filter.plan_id,
                                        state, int64_t{page_size} + 1);
                    }));
-  ReferralPage page;
-  if (static_cast<int>(rows.size()) > page_size) {
-    rows.resize(page_size);
-    page.next_cursor = rows.back().seq;
-  }
-  for (ReferralRow& row : rows) page.referrals.push_back(std::move(row.referral));
-  return page;
+  return PageOf(std::move(rows), page_size);
 }
 
 absl::StatusOr<Referral> SqliteReferralStore::ApplyTransition(const PendingTransition& move) {
@@ -867,13 +873,7 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::ListUndeliverable(int page_siz
                                                     "LIMIT ?"),
                                        ReadReferral, cursor, int64_t{page_size} + 1);
                    }));
-  ReferralPage page;
-  if (static_cast<int>(rows.size()) > page_size) {
-    rows.resize(page_size);
-    page.next_cursor = rows.back().seq;
-  }
-  for (ReferralRow& row : rows) page.referrals.push_back(std::move(row.referral));
-  return page;
+  return PageOf(std::move(rows), page_size);
 }
 
 absl::StatusOr<int64_t> SqliteReferralStore::UndeliverableCount() {
