@@ -367,10 +367,8 @@ const char SqliteReferralStore::kCountReferralsSql[] =
     "SELECT department, state, COUNT(*) FROM referrals GROUP BY department, state "
     "ORDER BY department, state";
 
-absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
-    const std::string& path, const common::Clock* clock) {
-  ASSIGN_OR_RETURN(std::unique_ptr<common::Database> db, common::Database::Open(path));
-  RETURN_IF_ERROR(db->Migrate({
+std::vector<common::Migration> SqliteReferralStore::Migrations() {
+  return {
       {1, kSchema},
       common::Outbox::SchemaMigration(2),
       common::Outbox::PendingCountMigration(3),
@@ -385,7 +383,13 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
       {12, kDeadlines},
       {13, kChannels},
       {14, kPartnerChanges},
-  }));
+  };
+}
+
+absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
+    const std::string& path, const common::Clock* clock) {
+  ASSIGN_OR_RETURN(std::unique_ptr<common::Database> db, common::Database::Open(path));
+  RETURN_IF_ERROR(db->Migrate(Migrations()));
   return std::unique_ptr<SqliteReferralStore>(new SqliteReferralStore(std::move(db), clock));
 }
 

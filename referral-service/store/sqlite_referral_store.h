@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/outbox/outbox.h"
 #include "common/storage/sqlite.h"
@@ -23,6 +24,9 @@ class SqliteReferralStore : public ReferralStore {
   // outlive the store. Errors: Unavailable, FailedPrecondition, Internal (from the database).
   static absl::StatusOr<std::unique_ptr<SqliteReferralStore>> Open(const std::string& path,
                                                                    const common::Clock* clock);
+
+  // The schema's steps, oldest first (tests apply a prefix to check an upgrade).
+  static std::vector<common::Migration> Migrations();
 
   absl::StatusOr<Partner> UpsertPartner(const Partner& partner, std::string_view actor) override;
   absl::StatusOr<int> InsertPartnersIfAbsent(const std::vector<Partner>& partners) override;

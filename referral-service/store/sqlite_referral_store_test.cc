@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/status/status_macros.h"
 #include "common/storage/query_plan.h"
 #include "common/testing/process.h"
 #include "lifeline/partner/v1/partner_inbox.pb.h"
@@ -559,6 +560,83 @@ TEST_F(SqliteReferralStoreTest, ConcurrentMovesCommitTogetherAndARefusedOneUndoe
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace lifeline::referral
+
+namespace lifeline::referral {
+namespace {
+
+// A database of schema 11 (before stage deadlines, channels and the directory's history) keeps
+// every record through the upgrade: referrals get deadlines estimated from their accept deadline
+// and their escalation where the old overdue mark left it, events their department, partners
+// the gRPC channel and version 1.
+TEST(SqliteReferralStoreUpgradeTest, Schema11DatabaseUpgradesWithoutLosingAnything) {
+  common::testing::TempDir dir;
+  const std::string path = dir.path() + "/referral.db";
+  {
+    std::vector<common::Migration> steps = SqliteReferralStore::Migrations();
+    steps.erase(steps.begin() + 11, steps.end());
+    auto db = common::Database::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Migrate(steps).ok());
+    ASSERT_TRUE((*db)
+                    ->InTransaction([&]() -> absl::Status {
+                      RETURN_IF_ERROR((*db)->Exec(
+                          "INSERT INTO partners VALUES ('legal_aid', 'Legal aid', '127.0.0.1:1', "
+                          "5, 1);"
+                          "INSERT INTO plans (plan_id, clue_id, person_id, person_name, "
+                          "person_id_masked, person_sex, person_birth_date, person_region_code, "
+                          "category, case_number, assistance_amount_fen, referring_unit, "
+                          "approved_by, state, created_ms) VALUES ('plan_1', 'clue_1', 'p1', "
+                          "'Test Person', '3415**********123X', 0, '', '', '', '', 0, '', "
+                          "'pro-1', 1, 0);"));
+                      // Requested and marked overdue; requested on time; accepted; completed.
+                      RETURN_IF_ERROR((*db)->Exec(
+                          "INSERT INTO referrals (referral_id, plan_id, department, service, "
+                          "reason, state, respond_by, overdue_marked, created_ms, updated_ms) "
+                          "VALUES ('ref_late', 'plan_1', 'legal_aid', 's', 'r', 1, '2026-12-03', "
+                          "1, 0, 0), ('ref_due', 'plan_1', 'legal_aid', 's', 'r', 1, "
+                          "'2026-12-10', 0, 0, 0), ('ref_accepted', 'plan_1', 'legal_aid', 's', "
+                          "'r', 2, '2026-12-03', 0, 0, 0), ('ref_done', 'plan_1', 'legal_aid', "
+                          "'s', 'r', 6, '2026-12-03', 0, 0, 0);"
+                          "INSERT INTO events (referral_id, from_state, to_state, note, actor, "
+                          "time_ms) VALUES ('ref_late', 0, 1, '', 'pro-1', 0), ('ref_done', 2, "
+                          "6, '', 'desk', 0);"));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  common::FakeClock clock(absl::FromUnixSeconds(1'800'000'000));
+  auto store = SqliteReferralStore::Open(path, &clock);
+  ASSERT_TRUE(store.ok()) << store.status();
+
+  const Referral late = (*store)->GetReferral("ref_late").value();
+  EXPECT_EQ(late.deadlines.accept, absl::CivilDay(2026, 12, 3));
+  EXPECT_EQ(late.deadlines.progress, absl::CivilDay(2026, 12, 17));
+  EXPECT_EQ(late.deadlines.complete, absl::CivilDay(2027, 1, 14));
+  EXPECT_EQ(late.escalation.stage, DeadlineStage::kAccept);
+  EXPECT_EQ(late.escalation.level, 1);  // it was marked overdue
+  EXPECT_EQ(late.next_check, absl::CivilDay(2026, 12, 11));
+  ASSERT_EQ(late.history.size(), 1u);
+  EXPECT_EQ(late.history[0].kind, ReferralEventKind::kTransition);
+  const Referral due = (*store)->GetReferral("ref_due").value();
+  EXPECT_EQ(due.escalation.level, 0);
+  EXPECT_EQ(due.next_check, absl::CivilDay(2026, 12, 11));
+  const Referral accepted = (*store)->GetReferral("ref_accepted").value();
+  EXPECT_EQ(accepted.escalation.stage, DeadlineStage::kProgress);
+  EXPECT_EQ(accepted.next_check, absl::CivilDay(2026, 12, 18));
+  const Referral done = (*store)->GetReferral("ref_done").value();
+  EXPECT_FALSE(done.next_check.has_value());
+  EXPECT_FALSE(done.delivery.undeliverable);
+  // The department's feed finds the old events; the directory entry keeps its fields.
+  const ChangePage feed = (*store)->ListChanges(0, 10, "legal_aid").value();
+  EXPECT_EQ(feed.events.size(), 2u);
+  const Partner partner = (*store)->GetPartner("legal_aid").value();
+  EXPECT_EQ(partner.channel, DeliveryChannel::kGrpc);
+  EXPECT_EQ(partner.version, 1);
+  EXPECT_EQ(partner.respond_within_days, 5);
 }
 
 }  // namespace
