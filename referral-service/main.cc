@@ -145,14 +145,33 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
           }),
       dispatcher_options);
 
+  // Verification requests to offices: their own topic and dispatcher, the same channels.
+  common::OutboxDispatcher::Options verification_options = dispatcher_options;
+  verification_options.topic = referral::kVerificationTopic;
+  common::OutboxDispatcher verification_dispatcher(
+      store->outbox(),
+      referral::MakeVerificationSender(
+          store.get(), &inbox_client,
+          {.inbox_override = config.partner_inbox_override,
+           .max_attempts = static_cast<int>(config.delivery_max_attempts),
+           .webhook = webhook.get(),
+           .receiver_pause = std::chrono::seconds(1),
+           .receiver_pause_max = std::chrono::seconds(config.delivery_max_backoff_seconds)},
+          [&metrics](const std::string& department, std::string_view channel,
+                     std::string_view result) {
+            metrics.RecordDelivery(department, channel, result);
+          }),
+      verification_options);
+
   referral::RandomIdGenerator ids;
   referral::ReferralServiceImpl service(
       store.get(), &router, clock, &ids, [&dispatcher] { dispatcher.Wake(); }, &calendar);
   service.set_transition_observer([&metrics](std::string_view from, std::string_view to) {
     metrics.RecordTransition(from, to);
   });
+  service.set_verification_queued([&verification_dispatcher] { verification_dispatcher.Wake(); });
   runner->AddService(&service);
-  return runner->Serve({&dispatcher, &escalation, &metrics_refresh});
+  return runner->Serve({&dispatcher, &verification_dispatcher, &escalation, &metrics_refresh});
 }
 
 }  // namespace

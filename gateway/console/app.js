@@ -223,8 +223,57 @@
     }
   }
 
+  // Verification requests of a clue, from referral-service; the clue page still shows when that
+  // service cannot answer (the section says so).
+  async function clueVerifications(clueId) {
+    try {
+      const data = await api("GET", "/v1/verifications?clue_id=" + encodeURIComponent(clueId));
+      return data.verifications || [];
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function attachmentText(a) {
+    return (a.name || "") + " (" + (a.contentType || "") + ", " + (a.sizeBytes || 0) + " B, sha256 " +
+      (a.sha256 || "").slice(0, 12) + "…)";
+  }
+
+  function verificationRow(v, actions) {
+    return el("tr", { class: v.overdue ? "overdue" : null, "data-testid": "verification-row",
+      "data-verification-id": v.verificationId, "data-state": v.state },
+      el("td", {}, v.department), el("td", {}, v.question || ""),
+      el("td", { "data-testid": "verification-state" }, t(v.state),
+        v.overdue ? el("span", { class: "overdue-tag" }, t("overdue")) : null),
+      el("td", {}, v.respondBy || ""),
+      el("td", { "data-testid": "verification-answer" }, v.answerNote || "",
+        (v.attachments || []).map((a) => el("div", { class: "muted" }, attachmentText(a))),
+        v.answeredBy ? el("div", { class: "muted" }, (v.answeredTime || "") + " " + v.answeredBy) : null),
+      actions ? el("td", {}, actions) : null);
+  }
+
+  // Asks a town or village office to confirm a fact about the clue's person.
+  function verificationForm(c) {
+    const office = el("input", { "data-testid": "verification-department", list: "offices",
+      placeholder: "village_committee" });
+    const offices = el("datalist", { id: "offices" },
+      ["village_committee", "town_government", "civil_affairs", "rural_revitalization"].map((d) =>
+        el("option", { value: d })));
+    const question = el("input", { "data-testid": "verification-question", placeholder: t("question") });
+    return el("div", { class: "actions" }, offices,
+      el("label", {}, t("office"), office), el("label", {}, t("question"), question),
+      el("button", { type: "button", class: "secondary", "data-testid": "request-verification", onclick: () =>
+        api("POST", "/v1/clues/" + encodeURIComponent(c.clueId) + "/verifications", {
+          department: office.value.trim(), question: question.value,
+          person: { personId: c.personId, name: c.personName, idMasked: c.personIdMasked,
+            regionCode: c.regionCode },
+        }).then(() => { notice("ok", t("verification_sent")); return cluePage(c.clueId); }).catch(showError) },
+      t("request_verification")));
+  }
+
   async function cluePage(clueId) {
     const c = await api("GET", "/v1/clues/" + encodeURIComponent(clueId));
+    const verifications = await clueVerifications(clueId);
     const evidence = (c.evidence || []).map((e) => el("tr", {},
       el("td", {}, e.agency), el("td", {}, e.sourceRecordId), el("td", {}, e.field),
       el("td", {}, e.value), el("td", {}, e.date || "")));
@@ -277,6 +326,11 @@
       decisions,
       el("section", { class: "card" }, el("h2", {}, t("evidence")),
         table(["ev_agency", "ev_record", "ev_field", "ev_value", "ev_date"], evidence, "evidence-table")),
+      el("section", { class: "card", "data-testid": "verifications" }, el("h2", {}, t("verifications")),
+        verifications === null ? el("p", { class: "muted" }, t("verifications_unavailable")) :
+          verifications.length ? table(["office", "question", "state", "respond_by", "answer"],
+            verifications.map((v) => verificationRow(v, null)), "verification-table") : el("p", {}, t("none")),
+        verificationForm(c)),
       el("section", { class: "card" }, el("h2", {}, t("links")),
         el("button", { type: "button", class: "secondary", "data-testid": "explain",
           onclick: () => explainLinks(c, linkBox).catch(showError) }, t("explain")), linkBox),
@@ -288,8 +342,22 @@
           t(r.decision) + (r.amountFen ? " " + yuan(r.amountFen) : "") + (r.rejectReason ? " " + t(r.rejectReason) : "") +
           (r.reason ? " — " + r.reason : "")))),
       el("section", { class: "card" }, el("h2", {}, t("history")),
-        (c.history || []).map((h) => el("div", {}, (h.time || "") + " " + (h.actor || "") + " " + (h.kind || "") +
-          " " + (h.detail || "")))));
+        clueHistory(c, verifications || []).map((h) => el("div", { "data-testid": "clue-event" },
+          (h.time || "") + " " + (h.actor || "") + " " + (h.kind || "") + " " + (h.detail || "")))));
+  }
+
+  // The clue's own history with its verifications' requests and answers, by time.
+  function clueHistory(c, verifications) {
+    const events = (c.history || []).slice();
+    for (const v of verifications) {
+      events.push({ time: v.createdTime, actor: v.requestedBy, kind: t("verification_requested"),
+        detail: v.department + ": " + (v.question || "") });
+      if (v.answeredTime) {
+        events.push({ time: v.answeredTime, actor: v.department + " · " + (v.answeredBy || ""),
+          kind: t("verification_answered"), detail: t(v.state) + (v.answerNote ? " — " + v.answerNote : "") });
+      }
+    }
+    return events.sort((a, b) => String(a.time || "").localeCompare(String(b.time || "")));
   }
 
   // The current stage's deadline, as referral-service computed it on the working-day calendar.
@@ -419,11 +487,35 @@
       return referralRow(r, actions.length
         ? el("div", { class: "actions" }, note, canComplete ? outcome : null, actions) : null);
     });
+    const asked = await api("GET", "/v1/verifications?open_only=true&page_size=200");
+    const verificationRows = (asked.verifications || []).map((v) => {
+      const result = el("select", { "data-testid": "verification-result" },
+        ["VERIFICATION_STATE_CONFIRMED", "VERIFICATION_STATE_NOT_CONFIRMED"].map((r) =>
+          el("option", { value: r }, t(r))));
+      const note = el("input", { "data-testid": "verification-note", placeholder: t("note") });
+      const file = el("input", { "data-testid": "attachment-name", placeholder: t("attachment_name") });
+      const size = el("input", { "data-testid": "attachment-size", type: "number", min: "0",
+        placeholder: t("attachment_size") });
+      const sha = el("input", { "data-testid": "attachment-sha256", placeholder: "sha256" });
+      const answerButton = el("button", { type: "button", "data-testid": "answer-verification", onclick: () => {
+        const body = { result: result.value, note: note.value, attachments: [] };
+        if (file.value.trim()) {
+          body.attachments.push({ name: file.value.trim(), contentType: "application/octet-stream",
+            sizeBytes: String(Number(size.value || 0)), sha256: sha.value.trim().toLowerCase() });
+        }
+        api("POST", "/v1/verifications/" + encodeURIComponent(v.verificationId) + ":answer", body)
+          .then(() => { notice("ok", t("answered")); return inboxPage(); }).catch(showError);
+      } }, t("answer"));
+      return verificationRow(v, el("div", { class: "actions" }, result, note, file, size, sha, answerButton));
+    });
     const filter = el("p", {}, el("a", { href: escalatedOnly ? "#/inbox" : "#/inbox?escalated=1",
       "data-testid": "escalated-filter" }, t(escalatedOnly ? "all_referrals" : "escalated_only")));
     page("inbox_title", filter, rows.length
       ? table(["department", "service", "state", "deadline", "history", "actions"], rows, "inbox-table")
-      : el("p", {}, t("none")));
+      : el("p", {}, t("none")),
+    el("section", { class: "card" }, el("h2", {}, t("verifications")),
+      verificationRows.length ? table(["office", "question", "state", "respond_by", "answer", "actions"],
+        verificationRows, "verification-inbox") : el("p", {}, t("none"))));
   }
 
   async function matchesPage() {

@@ -48,6 +48,10 @@ RolePolicy RolePolicy::Default() {
   const Rule referral_parties{{kRolePartner, kRoleProcurator, kRoleChiefProcurator, kRoleAdmin},
                               {}};
   policy.SetRule(absl::StrCat(kReferral, "ListReferrals"), referral_parties);
+  policy.SetRule(absl::StrCat(kReferral, "RequestVerification"), procurator_or_admin);
+  policy.SetRule(absl::StrCat(kReferral, "ListVerifications"), referral_parties);
+  // The office asked answers (referral-service checks it is the verification's department).
+  policy.SetRule(absl::StrCat(kReferral, "AnswerVerification"), {{kRolePartner}, {}});
   policy.SetRule(absl::StrCat(kReferral, "TransitionReferral"), referral_parties);
   const Rule admin_only{{kRoleAdmin}, {}};
   // Re-resolving every record from scratch is an operator's step.
@@ -101,7 +105,8 @@ std::vector<FieldOverride> RolePolicy::Overrides(std::string_view rpc, const Pri
   if (rpc == absl::StrCat(kMatch, "ReviewClue")) {
     overrides.push_back({"reviewer", caller.user});
   } else if ((rpc == absl::StrCat(kReferral, "ListReferrals") ||
-              rpc == absl::StrCat(kReferral, "ListChanges")) &&
+              rpc == absl::StrCat(kReferral, "ListChanges") ||
+              rpc == absl::StrCat(kReferral, "ListVerifications")) &&
              caller.role == kRolePartner) {
     overrides.push_back({"department", caller.scope});
   }

@@ -94,6 +94,23 @@ TEST(RolePolicyTest, ReferralRoutes) {
   EXPECT_EQ(pinned[0].field, "department");
   EXPECT_EQ(pinned[0].value, kPartner.scope);
   EXPECT_TRUE(RolePolicy::Overrides(kListChanges, kProcurator).empty());
+
+  // Procurators ask offices to verify; only partners answer; both list (partners their own).
+  const std::string request_verification =
+      "lifeline.referral.v1.ReferralService.RequestVerification";
+  const std::string answer_verification = "lifeline.referral.v1.ReferralService.AnswerVerification";
+  const std::string list_verifications = "lifeline.referral.v1.ReferralService.ListVerifications";
+  EXPECT_TRUE(policy.Authorize(request_verification, kProcurator, {}).ok());
+  EXPECT_EQ(policy.Authorize(request_verification, kPartner, {}).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(policy.Authorize(answer_verification, kPartner, {}).ok());
+  EXPECT_EQ(policy.Authorize(answer_verification, kProcurator, {}).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(policy.Authorize(answer_verification, kAdmin, {}).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(policy.Authorize(list_verifications, kPartner, {}).ok());
+  EXPECT_TRUE(policy.Authorize(list_verifications, kProcurator, {}).ok());
+  ASSERT_EQ(RolePolicy::Overrides(list_verifications, kPartner).size(), 1u);
 }
 
 TEST(RolePolicyTest, UnknownRpcsAndRolesAreDenied) {

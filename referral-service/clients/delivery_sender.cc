@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "referral-service/domain/delivery_policy.h"
 #include "referral-service/domain/partner_rules.h"
 #include "referral-service/domain/referral_state.h"
+#include "referral-service/domain/verification.h"
 
 namespace lifeline::referral {
 namespace {
@@ -81,28 +83,61 @@ struct DeliverySender {
     return result;
   }
 
+  // What one outbox message is about, read from its bytes.
+  struct Subject {
+    std::string id;  // the referral's or the verification's
+    std::string department;
+    lifeline::partner::v1::DeliverReferralRequest referral;
+    lifeline::partner::v1::DeliverVerificationRequest verification;
+  };
+
+  // Reads the message; nullopt when it is unreadable (dropped: it never becomes readable).
+  std::optional<Subject> Parse(const common::OutboxMessage& message) const {
+    Subject subject;
+    if (verifications) {
+      if (!subject.verification.ParseFromString(message.payload)) return std::nullopt;
+      subject.id = subject.verification.verification().verification_id();
+      subject.department = subject.verification.verification().department();
+    } else {
+      if (!subject.referral.ParseFromString(message.payload)) return std::nullopt;
+      subject.id = subject.referral.referral().referral_id();
+      subject.department = subject.referral.referral().department();
+    }
+    return subject;
+  }
+
+  // Whether the subject still waits for its department: true (send it), false (skip it: final,
+  // or answered), NotFound (dropped), or the store's error.
+  absl::StatusOr<bool> StillWanted(const Subject& subject) const {
+    if (verifications) {
+      ASSIGN_OR_RETURN(Verification verification, store->GetVerification(subject.id));
+      return verification.state == VerificationState::kRequested;
+    }
+    ASSIGN_OR_RETURN(Referral referral, store->GetReferral(subject.id));
+    return !IsFinal(referral.state);
+  }
+
   // Returns true when the message is settled (delivered or dropped), false when it must stay
   // queued; errors are store failures.
   absl::StatusOr<bool> SendOne(const common::OutboxMessage& message) const {
-    lifeline::partner::v1::DeliverReferralRequest request;
-    if (!request.ParseFromString(message.payload)) {
-      // A message this code cannot read never becomes readable: retrying it would be forever.
+    std::optional<Subject> parsed = Parse(message);
+    if (!parsed.has_value()) {
       spdlog::error("event=delivery_dropped message_id={} reason=undecodable", message.id);
       return true;
     }
-    const std::string& referral_id = request.referral().referral_id();
-    const std::string& department = request.referral().department();
+    const Subject& subject = *parsed;
+    const std::string& department = subject.department;
 
-    absl::StatusOr<Referral> referral = store->GetReferral(referral_id);
-    if (absl::IsNotFound(referral.status())) {
-      spdlog::error("event=delivery_dropped message_id={} referral_id={} reason=no_referral",
-                    message.id, referral_id);
+    absl::StatusOr<bool> wanted = StillWanted(subject);
+    if (absl::IsNotFound(wanted.status())) {
+      spdlog::error("event=delivery_dropped message_id={} id={} reason=unknown", message.id,
+                    subject.id);
       return true;
     }
-    if (!referral.ok()) return referral.status();
-    if (IsFinal(referral->state)) {
-      spdlog::info("event=delivery_skipped referral_id={} department={} state={}", referral_id,
-                   department, StateName(referral->state));
+    if (!wanted.ok()) return wanted.status();
+    if (!*wanted) {
+      spdlog::info("event=delivery_skipped id={} department={} reason=closed", subject.id,
+                   department);
       Report(department, "", kDeliverySkipped);
       return true;
     }
@@ -110,33 +145,39 @@ struct DeliverySender {
     absl::StatusOr<Partner> partner = store->GetPartner(department);
     if (!partner.ok()) {
       if (!absl::IsNotFound(partner.status())) return partner.status();
-      return LeaveQueued(message, request, "", "NOT_FOUND", kDeliveryNoPartner);
+      return LeaveQueued(message, subject, "", "NOT_FOUND", kDeliveryNoPartner);
     }
     const std::string_view channel = ChannelName(partner->channel);
     if (!partner->enabled) {
-      return LeaveQueued(message, request, channel, "FAILED_PRECONDITION", kDeliveryDisabled);
+      return LeaveQueued(message, subject, channel, "FAILED_PRECONDITION", kDeliveryDisabled);
     }
     if (partner->channel != DeliveryChannel::kPolling && options.receiver_pause.count() > 0 &&
         pauses->Paused(department)) {
-      return LeaveQueued(message, request, channel, "UNAVAILABLE", kDeliveryDeferred);
+      return LeaveQueued(message, subject, channel, "UNAVAILABLE", kDeliveryDeferred);
     }
     absl::StatusOr<std::string> reference;
+    const std::string& target =
+        options.inbox_override.empty() ? partner->inbox_target : options.inbox_override;
     switch (partner->channel) {
       case DeliveryChannel::kPolling:
-        // Nothing to push: the department's next ListChanges records the delivery.
-        spdlog::info("event=delivery_awaiting_pickup referral_id={} department={}", referral_id,
-                     department);
+        // Nothing to push: the department's next read (ListChanges, ListVerifications) records
+        // the delivery.
+        spdlog::info("event=delivery_awaiting_pickup id={} department={}", subject.id, department);
         Report(department, channel, kDeliveryAwaitingPickup);
         return true;
       case DeliveryChannel::kWebhook:
-        reference = options.webhook != nullptr
-                        ? options.webhook->Deliver(partner->webhook_url, request)
-                        : absl::FailedPreconditionError("webhook: no secrets file configured");
+        if (options.webhook == nullptr) {
+          reference = absl::FailedPreconditionError("webhook: no secrets file configured");
+        } else if (verifications) {
+          reference =
+              options.webhook->DeliverVerification(partner->webhook_url, subject.verification);
+        } else {
+          reference = options.webhook->Deliver(partner->webhook_url, subject.referral);
+        }
         break;
       default:
-        reference = client->Deliver(
-            options.inbox_override.empty() ? partner->inbox_target : options.inbox_override,
-            request);
+        reference = verifications ? client->DeliverVerification(target, subject.verification)
+                                  : client->Deliver(target, subject.referral);
         break;
     }
     if (!reference.ok()) {
@@ -144,42 +185,36 @@ struct DeliverySender {
                                                  absl::IsDeadlineExceeded(reference.status()))) {
         pauses->Pause(department, options.receiver_pause, options.receiver_pause_max);
       }
-      spdlog::warn(
-          "event=delivery_attempt_failed referral_id={} department={} channel={} "
-          "detail=\"{}\"",
-          referral_id, department, channel, std::string(reference.status().message()));
-      return LeaveQueued(message, request, channel,
+      spdlog::warn("event=delivery_attempt_failed id={} department={} channel={} detail=\"{}\"",
+                   subject.id, department, channel, std::string(reference.status().message()));
+      return LeaveQueued(message, subject, channel,
                          absl::StatusCodeToString(reference.status().code()), kDeliveryFailed);
     }
     if (options.receiver_pause.count() > 0) pauses->Clear(department);
-    RETURN_IF_ERROR(store->RecordDeliverySuccess(referral_id, *reference));
-    spdlog::info("event=delivered referral_id={} department={} channel={}", referral_id, department,
-                 channel);
+    RETURN_IF_ERROR(store->RecordDeliverySuccess(subject.id, *reference));
+    spdlog::info("event=delivered id={} department={} channel={}", subject.id, department, channel);
     Report(department, channel, kDeliveryDelivered);
     return true;
   }
 
-  // Records the failed attempt (`error`, a status code name) on the referral and returns false,
-  // or parks the delivery after its last allowed attempt and returns true.
-  absl::StatusOr<bool> LeaveQueued(const common::OutboxMessage& message,
-                                   const lifeline::partner::v1::DeliverReferralRequest& request,
+  // Records the failed attempt (`error`, a status code name) and returns false, or parks the
+  // delivery after its last allowed attempt and returns true.
+  absl::StatusOr<bool> LeaveQueued(const common::OutboxMessage& message, const Subject& subject,
                                    std::string_view channel, const std::string& error,
                                    std::string_view result) const {
-    const std::string& referral_id = request.referral().referral_id();
-    const std::string& department = request.referral().department();
+    const std::string& department = subject.department;
     if (ShouldPark(message.attempts + 1, options.max_attempts)) {
-      ASSIGN_OR_RETURN(bool parked, store->ParkDelivery(referral_id, message.id, error));
+      ASSIGN_OR_RETURN(bool parked, store->ParkDelivery(subject.id, message.id, error));
       if (parked) {
-        spdlog::error(
-            "event=delivery_parked referral_id={} department={} result={} code={} attempts={}",
-            referral_id, department, result, error, message.attempts + 1);
+        spdlog::error("event=delivery_parked id={} department={} result={} code={} attempts={}",
+                      subject.id, department, result, error, message.attempts + 1);
         Report(department, channel, kDeliveryUndeliverable);
       }
       return true;
     }
-    RETURN_IF_ERROR(store->RecordDeliveryFailure(referral_id, error));
-    spdlog::warn("event=delivery_failed referral_id={} department={} result={} code={} attempts={}",
-                 referral_id, department, result, error, message.attempts + 1);
+    RETURN_IF_ERROR(store->RecordDeliveryFailure(subject.id, error));
+    spdlog::warn("event=delivery_failed id={} department={} result={} code={} attempts={}",
+                 subject.id, department, result, error, message.attempts + 1);
     Report(department, channel, result);
     return false;
   }
@@ -193,6 +228,8 @@ struct DeliverySender {
   PartnerInboxClient* client;
   DeliverySenderOptions options;
   DeliveryObserver observer;
+  // The messages are verification requests (kVerificationTopic), not referrals.
+  bool verifications = false;
   // Shared by the copies std::function makes.
   std::shared_ptr<ReceiverPauses> pauses = std::make_shared<ReceiverPauses>();
 };
@@ -204,6 +241,14 @@ common::OutboxDispatcher::Sender MakeDeliverySender(ReferralStore* store,
                                                     DeliverySenderOptions options,
                                                     DeliveryObserver observer) {
   return DeliverySender{store, client, std::move(options), std::move(observer)};
+}
+
+common::OutboxDispatcher::Sender MakeVerificationSender(ReferralStore* store,
+                                                        PartnerInboxClient* client,
+                                                        DeliverySenderOptions options,
+                                                        DeliveryObserver observer) {
+  return DeliverySender{store, client, std::move(options), std::move(observer),
+                        /*verifications=*/true};
 }
 
 }  // namespace lifeline::referral

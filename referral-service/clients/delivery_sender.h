@@ -65,4 +65,13 @@ common::OutboxDispatcher::Sender MakeDeliverySender(ReferralStore* store,
                                                     DeliverySenderOptions options,
                                                     DeliveryObserver observer = nullptr);
 
+// The same for verification requests (kVerificationTopic: DeliverVerificationRequest bytes):
+// PartnerInbox.DeliverVerification, the webhook with the verification's JSON, or nothing for a
+// polling office (its ListVerifications records the delivery); a verification answered meanwhile
+// is skipped.
+common::OutboxDispatcher::Sender MakeVerificationSender(ReferralStore* store,
+                                                        PartnerInboxClient* client,
+                                                        DeliverySenderOptions options,
+                                                        DeliveryObserver observer = nullptr);
+
 }  // namespace lifeline::referral

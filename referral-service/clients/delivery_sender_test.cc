@@ -37,6 +37,12 @@ class OnePartnerDown : public PartnerInboxClient {
     if (target == down_) return absl::UnavailableError("partner down");
     return next_->Deliver(target, request);
   }
+  absl::StatusOr<std::string> DeliverVerification(
+      const std::string& target,
+      const lifeline::partner::v1::DeliverVerificationRequest& request) override {
+    if (target == down_) return absl::UnavailableError("partner down");
+    return next_->DeliverVerification(target, request);
+  }
   void set_down(std::string target) { down_ = std::move(target); }
 
  private:
@@ -489,6 +495,11 @@ TEST_F(DeliverySenderTest, AReceiverThatFailsIsPausedInsteadOfTriedForEveryMessa
         const lifeline::partner::v1::DeliverReferralRequest& request) override {
       if (target == "inbox-village_committee") ++*calls;
       return next->Deliver(target, request);
+    }
+    absl::StatusOr<std::string> DeliverVerification(
+        const std::string& target,
+        const lifeline::partner::v1::DeliverVerificationRequest& request) override {
+      return next->DeliverVerification(target, request);
     }
     PartnerInboxClient* next = nullptr;
     int* calls = nullptr;

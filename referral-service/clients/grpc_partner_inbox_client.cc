@@ -23,16 +23,27 @@ lifeline::partner::v1::PartnerInbox::Stub* GrpcPartnerInboxClient::StubFor(
   return it->second.get();
 }
 
-absl::StatusOr<std::string> GrpcPartnerInboxClient::Deliver(
-    const std::string& target, const lifeline::partner::v1::DeliverReferralRequest& request) {
+template <typename Request, typename Call>
+absl::StatusOr<std::string> GrpcPartnerInboxClient::Send(const std::string& target,
+                                                         const Request& request, Call call) {
   lifeline::partner::v1::PartnerInbox::Stub* stub = StubFor(target);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(deadline_));
   if (absl::Status s = common::AttachCaller(common::InternalCaller(), &context); !s.ok()) return s;
   lifeline::partner::v1::DeliverReferralResponse response;
-  grpc::Status status = stub->DeliverReferral(&context, request, &response);
+  grpc::Status status = (stub->*call)(&context, request, &response);
   if (!status.ok()) return common::FromGrpcStatus(status);
   return response.partner_reference();
+}
+
+absl::StatusOr<std::string> GrpcPartnerInboxClient::Deliver(
+    const std::string& target, const lifeline::partner::v1::DeliverReferralRequest& request) {
+  return Send(target, request, &lifeline::partner::v1::PartnerInbox::Stub::DeliverReferral);
+}
+
+absl::StatusOr<std::string> GrpcPartnerInboxClient::DeliverVerification(
+    const std::string& target, const lifeline::partner::v1::DeliverVerificationRequest& request) {
+  return Send(target, request, &lifeline::partner::v1::PartnerInbox::Stub::DeliverVerification);
 }
 
 }  // namespace lifeline::referral

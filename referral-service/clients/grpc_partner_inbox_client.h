@@ -22,9 +22,16 @@ class GrpcPartnerInboxClient : public PartnerInboxClient {
   absl::StatusOr<std::string> Deliver(
       const std::string& target,
       const lifeline::partner::v1::DeliverReferralRequest& request) override;
+  absl::StatusOr<std::string> DeliverVerification(
+      const std::string& target,
+      const lifeline::partner::v1::DeliverVerificationRequest& request) override;
 
  private:
   lifeline::partner::v1::PartnerInbox::Stub* StubFor(const std::string& target);
+  // One unary call of the inbox (`call`, a Stub member) with the deadline and the service's
+  // caller token.
+  template <typename Request, typename Call>
+  absl::StatusOr<std::string> Send(const std::string& target, const Request& request, Call call);
 
   absl::Duration deadline_;
   std::mutex mu_;

@@ -18,6 +18,10 @@ class PartnerInboxClient {
   // (possibly empty). Errors: the inbox's status (Unavailable, DeadlineExceeded, ...).
   virtual absl::StatusOr<std::string> Deliver(
       const std::string& target, const lifeline::partner::v1::DeliverReferralRequest& request) = 0;
+  // Delivers a verification request the same way (PartnerInbox.DeliverVerification).
+  virtual absl::StatusOr<std::string> DeliverVerification(
+      const std::string& target,
+      const lifeline::partner::v1::DeliverVerificationRequest& request) = 0;
 };
 
 }  // namespace lifeline::referral

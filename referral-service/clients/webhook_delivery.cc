@@ -22,7 +22,18 @@ WebhookDelivery::Poster WebhookDelivery::PostWith(common::WebhookClient* client)
 
 absl::StatusOr<std::string> WebhookDelivery::Deliver(
     const std::string& url, const lifeline::partner::v1::DeliverReferralRequest& request) {
-  const std::string& department = request.referral().department();
+  return Post(url, request, request.referral().department(), request.idempotency_key());
+}
+
+absl::StatusOr<std::string> WebhookDelivery::DeliverVerification(
+    const std::string& url, const lifeline::partner::v1::DeliverVerificationRequest& request) {
+  return Post(url, request, request.verification().department(), request.idempotency_key());
+}
+
+absl::StatusOr<std::string> WebhookDelivery::Post(const std::string& url,
+                                                  const google::protobuf::Message& request,
+                                                  const std::string& department,
+                                                  const std::string& idempotency_key) {
   auto secret = secrets_.find(department);
   if (secret == secrets_.end()) {
     return absl::FailedPreconditionError(
@@ -37,7 +48,7 @@ absl::StatusOr<std::string> WebhookDelivery::Deliver(
   const int64_t timestamp = absl::ToUnixSeconds(clock_->Now());
   const std::vector<std::pair<std::string, std::string>> headers = {
       {common::kWebhookTimestampHeader, absl::StrCat(timestamp)},
-      {common::kWebhookIdempotencyKeyHeader, request.idempotency_key()},
+      {common::kWebhookIdempotencyKeyHeader, idempotency_key},
       {common::kWebhookSignatureHeader, common::SignWebhook(secret->second, timestamp, body)},
   };
   ASSIGN_OR_RETURN(common::WebhookResponse response, post_(url, headers, body));

@@ -44,8 +44,16 @@ class WebhookDelivery {
   // body or the secret.
   absl::StatusOr<std::string> Deliver(const std::string& url,
                                       const lifeline::partner::v1::DeliverReferralRequest& request);
+  // The same for a verification request (its DeliverVerificationRequest as the body).
+  absl::StatusOr<std::string> DeliverVerification(
+      const std::string& url, const lifeline::partner::v1::DeliverVerificationRequest& request);
 
  private:
+  // Signs and POSTs `body` for `department` under `idempotency_key`.
+  absl::StatusOr<std::string> Post(const std::string& url, const google::protobuf::Message& body,
+                                   const std::string& department,
+                                   const std::string& idempotency_key);
+
   Poster post_;
   absl::flat_hash_map<std::string, std::string> secrets_;
   const common::Clock* clock_;

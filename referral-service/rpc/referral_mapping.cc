@@ -74,6 +74,52 @@ void ToProto(const Partner& partner, pb::Partner* out) {
   out->set_version(partner.version);
 }
 
+static_assert(static_cast<int>(VerificationState::kRequested) == pb::VERIFICATION_STATE_REQUESTED);
+static_assert(static_cast<int>(VerificationState::kConfirmed) == pb::VERIFICATION_STATE_CONFIRMED);
+static_assert(static_cast<int>(VerificationState::kNotConfirmed) ==
+              pb::VERIFICATION_STATE_NOT_CONFIRMED);
+static_assert(pb::VerificationState_ARRAYSIZE == 4);
+
+void ToProto(const Verification& v, absl::CivilDay today, pb::Verification* out) {
+  out->set_verification_id(v.verification_id);
+  out->set_clue_id(v.clue_id);
+  out->set_department(v.department);
+  out->set_question(v.question);
+  pb::PlanPerson* person = out->mutable_person();
+  person->set_person_id(v.person.person_id);
+  person->set_name(v.person.name);
+  person->set_id_masked(v.person.id_masked);
+  person->set_region_code(v.person.region_code);
+  out->set_requested_by(v.requested_by);
+  out->set_state(static_cast<pb::VerificationState>(static_cast<int>(v.state)));
+  out->set_respond_by(common::FormatDate(v.respond_by));
+  pb::Delivery* delivery = out->mutable_delivery();
+  delivery->set_delivered(v.delivery.delivered);
+  delivery->set_attempts(v.delivery.attempts);
+  delivery->set_last_error(v.delivery.last_error);
+  delivery->set_delivered_time(TimeText(v.delivery.delivered_time));
+  delivery->set_partner_reference(v.delivery.partner_reference);
+  delivery->set_undeliverable(v.delivery.undeliverable);
+  delivery->set_parked_time(TimeText(v.delivery.parked_time));
+  out->set_answer_note(v.answer_note);
+  for (const Attachment& a : v.attachments) {
+    pb::Attachment* attachment = out->add_attachments();
+    attachment->set_name(a.name);
+    attachment->set_content_type(a.content_type);
+    attachment->set_size_bytes(a.size_bytes);
+    attachment->set_sha256(a.sha256);
+  }
+  out->set_answered_by(v.answered_by);
+  out->set_created_time(TimeText(v.created_time));
+  out->set_answered_time(TimeText(v.answered_time));
+  out->set_overdue(IsVerificationOverdue(v, today));
+}
+
+Attachment FromProto(const pb::Attachment& attachment) {
+  return Attachment{attachment.name(), attachment.content_type(), attachment.size_bytes(),
+                    attachment.sha256()};
+}
+
 void ToProto(const PartnerChange& change, pb::PartnerChange* out) {
   out->set_sequence(change.sequence);
   out->set_department(change.department);

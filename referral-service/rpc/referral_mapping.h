@@ -7,6 +7,7 @@
 
 #include "lifeline/referral/v1/referral_service.pb.h"
 #include "referral-service/domain/referral.h"
+#include "referral-service/domain/verification.h"
 
 namespace lifeline::referral {
 
@@ -17,6 +18,9 @@ pb::ReferralState ToProto(ReferralState state);
 std::optional<ReferralState> FromProto(pb::ReferralState state);
 
 void ToProto(const PartnerChange& change, pb::PartnerChange* out);
+// `today` (deadline calendar) decides `overdue`.
+void ToProto(const Verification& verification, absl::CivilDay today, pb::Verification* out);
+Attachment FromProto(const pb::Attachment& attachment);
 void ToProto(const Partner& partner, pb::Partner* out);
 Partner FromProto(const pb::Partner& partner);
 

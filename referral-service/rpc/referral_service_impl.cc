@@ -18,6 +18,7 @@
 #include "referral-service/domain/partner_rules.h"
 #include "referral-service/domain/plan_builder.h"
 #include "referral-service/domain/referral_state.h"
+#include "referral-service/domain/verification.h"
 #include "referral-service/rpc/referral_mapping.h"
 
 namespace lifeline::referral {
@@ -406,6 +407,140 @@ absl::Status ReferralServiceImpl::DoListChanges(const common::Caller& caller,
   for (const ReferralEvent& event : page.events) ToProto(event, response->add_events());
   for (const Referral& referral : page.referrals) ToProto(referral, response->add_referrals());
   response->set_last_sequence(page.last_sequence);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::RequestVerification(grpc::ServerContext* context,
+                                                      const v1::RequestVerificationRequest* request,
+                                                      v1::Verification* response) {
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoRequestVerification(*authenticated, *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoRequestVerification(
+    const common::Caller& caller, const v1::RequestVerificationRequest& request,
+    v1::Verification* response) {
+  RETURN_IF_ERROR(DenyPartner(caller, "request verifications"));
+  if (!IsDepartmentCode(request.department())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("department: '", request.department(), "' is not a department code"));
+  }
+  ASSIGN_OR_RETURN(Partner office, store_->GetPartner(request.department()));
+  VerificationRequest asked;
+  asked.clue_id = request.clue_id();
+  asked.department = request.department();
+  asked.question = request.question();
+  asked.person.person_id = request.person().person_id();
+  asked.person.name = request.person().name();
+  asked.person.id_masked = request.person().id_masked();
+  asked.person.region_code = request.person().region_code();
+  asked.requested_by = ActorOf(caller).person;
+  static const WorkingCalendar kWeekdays;
+  ASSIGN_OR_RETURN(Verification verification,
+                   NewVerification(asked, office, clock_->Now(),
+                                   calendar_ != nullptr ? *calendar_ : kWeekdays, ids_));
+  ASSIGN_OR_RETURN(Verification stored, store_->CreateVerification(verification));
+  spdlog::info(
+      "event=verification_requested rpc=RequestVerification verification_id={} clue_id={} "
+      "department={}",
+      stored.verification_id, stored.clue_id, stored.department);
+  if (on_verification_queued_) on_verification_queued_();
+  ToProto(stored, LocalDay(clock_->Now()), response);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::AnswerVerification(grpc::ServerContext* context,
+                                                     const v1::AnswerVerificationRequest* request,
+                                                     v1::Verification* response) {
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoAnswerVerification(*authenticated, *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoAnswerVerification(const common::Caller& caller,
+                                                       const v1::AnswerVerificationRequest& request,
+                                                       v1::Verification* response) {
+  // The office answers: its partner users, or the suite's services relaying for it.
+  if (!IsPartner(caller) && !caller.internal()) {
+    return absl::PermissionDeniedError(
+        "caller: only the office asked (a partner of its department) answers a verification");
+  }
+  RETURN_IF_ERROR(CheckPartnerScope(caller));
+  if (request.verification_id().empty()) {
+    return absl::InvalidArgumentError("verification_id: required");
+  }
+  if (!v1::VerificationState_IsValid(request.result())) {
+    return absl::InvalidArgumentError("result: CONFIRMED or NOT_CONFIRMED");
+  }
+  VerificationAnswer answer;
+  answer.result = static_cast<VerificationState>(static_cast<int>(request.result()));
+  answer.note = request.note();
+  for (const v1::Attachment& attachment : request.attachments()) {
+    answer.attachments.push_back(FromProto(attachment));
+  }
+  const EventActor actor = ActorOf(caller);
+  answer.actor = actor.person;
+  answer.actor_department = actor.department;
+  const absl::Time now = clock_->Now();
+  ASSIGN_OR_RETURN(
+      Verification answered,
+      store_->AnswerVerification(request.verification_id(), [&](const Verification& current) {
+        return DecideAnswer(current, answer, now);
+      }));
+  spdlog::info(
+      "event=verification_answered rpc=AnswerVerification verification_id={} department={} "
+      "result={} attachments={}",
+      answered.verification_id, answered.department, VerificationStateName(answered.state),
+      answered.attachments.size());
+  ToProto(answered, LocalDay(now), response);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::ListVerifications(grpc::ServerContext* context,
+                                                    const v1::ListVerificationsRequest* request,
+                                                    v1::ListVerificationsResponse* response) {
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoListVerifications(*authenticated, *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoListVerifications(const common::Caller& caller,
+                                                      const v1::ListVerificationsRequest& request,
+                                                      v1::ListVerificationsResponse* response) {
+  RETURN_IF_ERROR(CheckPartnerScope(caller));
+  VerificationFilter filter;
+  filter.clue_id = request.clue_id();
+  filter.department = request.department();
+  filter.open_only = request.open_only();
+  if (!filter.department.empty() && !IsDepartmentCode(filter.department)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("department: '", filter.department, "' is not a department code"));
+  }
+  if (IsPartner(caller)) {
+    if (!filter.department.empty() && filter.department != caller.scope) {
+      return absl::PermissionDeniedError(
+          "department: a partner may list only its own department's verifications");
+    }
+    filter.department = caller.scope;
+  }
+  const int page_size =
+      common::PageSize(request.page_size(), {kDefaultReferralPageSize, kMaxReferralPageSize});
+  ASSIGN_OR_RETURN(int64_t cursor, common::ParsePageToken(request.page_token()));
+  ASSIGN_OR_RETURN(VerificationPage page, store_->ListVerifications(filter, page_size, cursor));
+  if (IsPartner(caller)) {
+    // What the office has read is delivered to it (the polling channel).
+    std::vector<std::string> picked;
+    for (const Verification& v : page.verifications) {
+      if (!v.delivery.delivered) picked.push_back(v.verification_id);
+    }
+    RETURN_IF_ERROR(store_->RecordVerificationPickup(picked).status());
+  }
+  const absl::CivilDay today = LocalDay(clock_->Now());
+  for (const Verification& v : page.verifications) {
+    ToProto(v, today, response->add_verifications());
+  }
+  response->set_next_page_token(common::NextPageToken(page.next_cursor));
   return absl::OkStatus();
 }
 

@@ -38,6 +38,10 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   void set_transition_observer(TransitionObserver observer) {
     on_transition_ = std::move(observer);
   }
+  // Called after a verification request is stored (to wake its dispatcher); set before serving.
+  void set_verification_queued(std::function<void()> on_queued) {
+    on_verification_queued_ = std::move(on_queued);
+  }
 
   grpc::Status CreatePlan(grpc::ServerContext* context,
                           const lifeline::referral::v1::CreatePlanRequest* request,
@@ -69,6 +73,16 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   grpc::Status ListChanges(grpc::ServerContext* context,
                            const lifeline::referral::v1::ListChangesRequest* request,
                            lifeline::referral::v1::ListChangesResponse* response) override;
+  grpc::Status RequestVerification(
+      grpc::ServerContext* context,
+      const lifeline::referral::v1::RequestVerificationRequest* request,
+      lifeline::referral::v1::Verification* response) override;
+  grpc::Status AnswerVerification(grpc::ServerContext* context,
+                                  const lifeline::referral::v1::AnswerVerificationRequest* request,
+                                  lifeline::referral::v1::Verification* response) override;
+  grpc::Status ListVerifications(
+      grpc::ServerContext* context, const lifeline::referral::v1::ListVerificationsRequest* request,
+      lifeline::referral::v1::ListVerificationsResponse* response) override;
   grpc::Status ListPartnerChanges(
       grpc::ServerContext* context,
       const lifeline::referral::v1::ListPartnerChangesRequest* request,
@@ -106,6 +120,17 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
                              const lifeline::referral::v1::ListChangesRequest& request,
                              lifeline::referral::v1::ListChangesResponse* response);
 
+  absl::Status DoRequestVerification(
+      const common::Caller& caller,
+      const lifeline::referral::v1::RequestVerificationRequest& request,
+      lifeline::referral::v1::Verification* response);
+  absl::Status DoAnswerVerification(
+      const common::Caller& caller,
+      const lifeline::referral::v1::AnswerVerificationRequest& request,
+      lifeline::referral::v1::Verification* response);
+  absl::Status DoListVerifications(const common::Caller& caller,
+                                   const lifeline::referral::v1::ListVerificationsRequest& request,
+                                   lifeline::referral::v1::ListVerificationsResponse* response);
   absl::Status DoListPartnerChanges(
       const common::Caller& caller,
       const lifeline::referral::v1::ListPartnerChangesRequest& request,
@@ -124,6 +149,7 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   const WorkingCalendar* calendar_;
   std::function<void()> on_plan_created_;
   TransitionObserver on_transition_;
+  std::function<void()> on_verification_queued_;
 };
 
 }  // namespace lifeline::referral

@@ -662,3 +662,104 @@ TEST_F(ReferralServiceImplTest, APartnerPollsOnlyItsOwnFeedAndWhatItReadsIsDeliv
 
 }  // namespace
 }  // namespace lifeline::referral
+
+namespace lifeline::referral {
+namespace {
+
+// A procurator asks the village committee to confirm a fact for a clue; the request reaches the
+// office over its channel, the office answers once with its attachments' metadata, and the clue's
+// verifications show it; nobody else may answer, and partners see only their own.
+TEST_F(ReferralServiceImplTest, VerificationRequestIsDeliveredAnsweredAndListedByClue) {
+  const common::Caller procurator{"pro-1", common::kRoleProcurator, "3415"};
+  const common::Caller office{"vc-desk", common::kRolePartner, "village_committee"};
+  const common::Caller other{"la-desk", common::kRolePartner, "legal_aid"};
+  auto request = [&](const common::Caller& caller, const std::string& department,
+                     v1::Verification* out) {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
+    v1::RequestVerificationRequest asked;
+    asked.set_clue_id("clu_1");
+    asked.set_department(department);
+    asked.set_question("The family has had no income since the father's death.");
+    asked.mutable_person()->set_name("Test Person");
+    asked.mutable_person()->set_id_masked("3415**********123X");
+    return stub_->RequestVerification(&context, asked, out);
+  };
+  v1::Verification made;
+  EXPECT_EQ(request(office, "village_committee", &made).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(request(procurator, "no_such_office", &made).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(request(procurator, "Bad Code", &made).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(request(procurator, "village_committee", &made).ok());
+  EXPECT_EQ(made.state(), v1::VERIFICATION_STATE_REQUESTED);
+  EXPECT_EQ(made.requested_by(), "pro-1");
+  EXPECT_FALSE(made.respond_by().empty());
+
+  // Delivered to the office's inbox under the verification's id.
+  common::OutboxDispatcher::Options options;
+  options.topic = kVerificationTopic;
+  options.per_message_backoff = true;
+  common::OutboxDispatcher verifications(
+      store_->outbox(), MakeVerificationSender(store_.get(), &inbox_, {}), options);
+  EXPECT_EQ(verifications.DrainOnce().value(), 1);
+  EXPECT_EQ(inbox_.verification_targets(), (std::vector<std::string>{"inbox-village_committee"}));
+  EXPECT_EQ(inbox_.DeliveredCount(made.verification_id()), 1);
+
+  auto answer = [&](const common::Caller& caller, v1::VerificationState result,
+                    const std::string& note, v1::Verification* out) {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
+    v1::AnswerVerificationRequest given;
+    given.set_verification_id(made.verification_id());
+    given.set_result(result);
+    given.set_note(note);
+    v1::Attachment* attachment = given.add_attachments();
+    attachment->set_name("household-visit.pdf");
+    attachment->set_content_type("application/pdf");
+    attachment->set_size_bytes(2048);
+    attachment->set_sha256(std::string(64, 'b'));
+    return stub_->AnswerVerification(&context, given, out);
+  };
+  v1::Verification answered;
+  EXPECT_EQ(answer(procurator, v1::VERIFICATION_STATE_CONFIRMED, "", &answered).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(answer(other, v1::VERIFICATION_STATE_CONFIRMED, "", &answered).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(answer(office, v1::VERIFICATION_STATE_NOT_CONFIRMED, "", &answered).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(answer(office, v1::VERIFICATION_STATE_CONFIRMED, "visited", &answered).ok());
+  EXPECT_EQ(answered.state(), v1::VERIFICATION_STATE_CONFIRMED);
+  EXPECT_EQ(answered.answered_by(), "vc-desk");
+  ASSERT_EQ(answered.attachments_size(), 1);
+  EXPECT_EQ(answered.attachments(0).sha256(), std::string(64, 'b'));
+  EXPECT_EQ(answer(office, v1::VERIFICATION_STATE_CONFIRMED, "again", &answered).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  auto list = [&](const common::Caller& caller, const std::string& clue, bool open_only,
+                  v1::ListVerificationsResponse* out) {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
+    v1::ListVerificationsRequest listed;
+    listed.set_clue_id(clue);
+    listed.set_open_only(open_only);
+    return stub_->ListVerifications(&context, listed, out);
+  };
+  v1::ListVerificationsResponse by_clue;
+  ASSERT_TRUE(list(procurator, "clu_1", false, &by_clue).ok());
+  ASSERT_EQ(by_clue.verifications_size(), 1);
+  EXPECT_EQ(by_clue.verifications(0).answer_note(), "visited");
+  EXPECT_TRUE(by_clue.verifications(0).delivery().delivered());
+  v1::ListVerificationsResponse open;
+  ASSERT_TRUE(list(procurator, "clu_1", true, &open).ok());
+  EXPECT_EQ(open.verifications_size(), 0);
+  v1::ListVerificationsResponse others;
+  ASSERT_TRUE(list(other, "", false, &others).ok());
+  EXPECT_EQ(others.verifications_size(), 0);  // legal aid sees none of the village's
+  v1::ListVerificationsResponse mine;
+  ASSERT_TRUE(list(office, "", false, &mine).ok());
+  EXPECT_EQ(mine.verifications_size(), 1);
+}
+
+}  // namespace
+}  // namespace lifeline::referral

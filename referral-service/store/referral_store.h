@@ -17,11 +17,26 @@
 #include "lifeline/partner/v1/partner_inbox.pb.h"
 #include "referral-service/domain/deadlines.h"
 #include "referral-service/domain/referral.h"
+#include "referral-service/domain/verification.h"
 
 namespace lifeline::referral {
 
 // The outbox topic of deliveries.
 inline constexpr char kDeliveryTopic[] = "delivery";
+// The outbox topic of verification requests to offices (DeliverVerificationRequest).
+inline constexpr char kVerificationTopic[] = "verification";
+
+// Which verifications ListVerifications returns; empty fields do not filter.
+struct VerificationFilter {
+  std::string clue_id;
+  std::string department;
+  bool open_only = false;  // only REQUESTED
+};
+
+struct VerificationPage {
+  std::vector<Verification> verifications;  // newest first, with their attachments
+  int64_t next_cursor = 0;
+};
 
 // Which referrals ListReferrals returns; empty fields do not filter.
 struct ReferralFilter {
@@ -139,6 +154,7 @@ class ReferralStore {
   // delivered now with partner_reference kPolledReference. Returns how many changed.
   virtual absl::StatusOr<int> RecordPickup(const std::vector<std::string>& referral_ids) = 0;
 
+  // The delivery records below take a referral's id or a verification's.
   // Records a successful delivery (its outbox message is deleted by the dispatcher). Errors:
   // NotFound.
   virtual absl::Status RecordDeliverySuccess(std::string_view referral_id,
@@ -159,8 +175,28 @@ class ReferralStore {
                                                  std::string_view actor) = 0;
   // Lists the referrals whose delivery is parked, newest first (ListReferrals' paging).
   virtual absl::StatusOr<ReferralPage> ListUndeliverable(int page_size, int64_t before_cursor) = 0;
-  // Number of parked deliveries.
+  // Number of parked deliveries (of referrals and verifications).
   virtual absl::StatusOr<int64_t> UndeliverableCount() = 0;
+
+  // Stores a new verification (NewVerification) and queues its delivery on kVerificationTopic
+  // (BuildVerificationDelivery), in one transaction. Returns it as stored.
+  virtual absl::StatusOr<Verification> CreateVerification(const Verification& verification) = 0;
+  // Errors: NotFound.
+  virtual absl::StatusOr<Verification> GetVerification(std::string_view verification_id) = 0;
+  // Answers a verification in one transaction: `decide` (DecideAnswer) gets the stored one and
+  // returns it answered or why not; the answer and its attachments are written. Errors:
+  // NotFound, those of `decide`.
+  virtual absl::StatusOr<Verification> AnswerVerification(
+      std::string_view verification_id,
+      const std::function<absl::StatusOr<Verification>(const Verification&)>& decide) = 0;
+  // Lists verifications newest first through an index, `page_size` at most, older than
+  // `before_cursor` (0: from the newest).
+  virtual absl::StatusOr<VerificationPage> ListVerifications(const VerificationFilter& filter,
+                                                             int page_size,
+                                                             int64_t before_cursor) = 0;
+  // Records that a polling office read these verifications (delivered, kPolledReference).
+  virtual absl::StatusOr<int> RecordVerificationPickup(
+      const std::vector<std::string>& verification_ids) = 0;
   // Number of delivery messages still queued.
   virtual absl::StatusOr<int64_t> PendingDeliveries() = 0;
   // When the oldest delivery still waiting in the outbox was queued (Unix ms); nullopt when none.

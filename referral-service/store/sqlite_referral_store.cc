@@ -13,6 +13,7 @@
 #include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/partner_rules.h"
 #include "referral-service/domain/referral_state.h"
+#include "referral-service/domain/verification.h"
 
 namespace lifeline::referral {
 namespace {
@@ -172,6 +173,54 @@ CREATE TABLE partner_changes (
 CREATE INDEX partner_changes_by_department ON partner_changes(department, sequence);
 )sql";
 
+// Verification requests to town and village offices (domain/verification.h), their answers'
+// attachment metadata, and the indexes their lists read: by clue, by department, open ones.
+constexpr char kVerifications[] = R"sql(
+CREATE TABLE verifications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  verification_id TEXT NOT NULL UNIQUE,
+  clue_id TEXT NOT NULL,
+  department TEXT NOT NULL,
+  question TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  person_name TEXT NOT NULL,
+  person_id_masked TEXT NOT NULL,
+  person_region_code TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  respond_by TEXT NOT NULL,
+  delivered INTEGER NOT NULL DEFAULT 0,
+  delivery_attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  delivered_ms INTEGER,
+  partner_reference TEXT NOT NULL DEFAULT '',
+  parked_message_id INTEGER,
+  parked_ms INTEGER,
+  answer_note TEXT NOT NULL DEFAULT '',
+  answered_by TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  answered_ms INTEGER
+);
+CREATE INDEX verifications_by_clue ON verifications(clue_id, seq);
+CREATE INDEX verifications_by_department ON verifications(department, seq);
+CREATE INDEX verifications_open ON verifications(seq) WHERE state = 1;
+CREATE TABLE verification_attachments (
+  verification_id TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  PRIMARY KEY (verification_id, position)
+) WITHOUT ROWID;
+)sql";
+
+constexpr char kVerificationColumns[] =
+    "seq, verification_id, clue_id, department, question, person_id, person_name, "
+    "person_id_masked, person_region_code, requested_by, state, respond_by, delivered, "
+    "delivery_attempts, last_error, delivered_ms, partner_reference, parked_message_id, parked_ms, "
+    "answer_note, answered_by, created_ms, answered_ms";
+
 constexpr char kReferralColumns[] =
     "seq, referral_id, plan_id, department, service, reason, state, respond_by, delivered, "
     "delivery_attempts, last_error, delivered_ms, partner_reference, created_ms, updated_ms, "
@@ -241,6 +290,41 @@ struct ReferralRow {
   int64_t seq = 0;
   Referral referral;
 };
+
+// A verification row with its seq (the list cursor); attachments are read apart.
+struct VerificationRow {
+  int64_t seq = 0;
+  Verification verification;
+};
+
+absl::StatusOr<VerificationRow> ReadVerification(const Statement& s) {
+  VerificationRow row;
+  row.seq = s.ColumnInt(0);
+  Verification& v = row.verification;
+  v.verification_id = s.ColumnText(1);
+  v.clue_id = s.ColumnText(2);
+  v.department = s.ColumnText(3);
+  v.question = s.ColumnText(4);
+  v.person.person_id = s.ColumnText(5);
+  v.person.name = s.ColumnText(6);
+  v.person.id_masked = s.ColumnText(7);
+  v.person.region_code = s.ColumnText(8);
+  v.requested_by = s.ColumnText(9);
+  v.state = static_cast<VerificationState>(s.ColumnInt(10));
+  ASSIGN_OR_RETURN(v.respond_by, common::ParseDate(s.ColumnText(11), "respond_by"));
+  v.delivery.delivered = s.ColumnInt(12) != 0;
+  v.delivery.attempts = static_cast<int>(s.ColumnInt(13));
+  v.delivery.last_error = s.ColumnText(14);
+  v.delivery.delivered_time = TimeOrNever(s, 15);
+  v.delivery.partner_reference = s.ColumnText(16);
+  v.delivery.undeliverable = !s.ColumnIsNull(17);
+  v.delivery.parked_time = TimeOrNever(s, 18);
+  v.answer_note = s.ColumnText(19);
+  v.answered_by = s.ColumnText(20);
+  v.created_time = FromMillis(s.ColumnInt(21));
+  v.answered_time = TimeOrNever(s, 22);
+  return row;
+}
 
 // The page of up to `page_size` referrals of `rows`, read with a LIMIT of page_size + 1: a row
 // beyond the page means there is a next one, which starts before the page's last seq.
@@ -383,6 +467,7 @@ std::vector<common::Migration> SqliteReferralStore::Migrations() {
       {12, kDeadlines},
       {13, kChannels},
       {14, kPartnerChanges},
+      {15, kVerifications},
   };
 }
 
@@ -807,6 +892,11 @@ absl::Status SqliteReferralStore::RecordDeliverySuccess(std::string_view referra
         "last_error = '', delivered_ms = ?1, partner_reference = ?2, updated_ms = ?1 "
         "WHERE referral_id = ?3",
         now, partner_reference, referral_id));
+    if (db_->Changes() > 0) return absl::OkStatus();
+    RETURN_IF_ERROR(db_->Execute(
+        "UPDATE verifications SET delivered = 1, delivery_attempts = delivery_attempts + 1, "
+        "last_error = '', delivered_ms = ?1, partner_reference = ?2 WHERE verification_id = ?3",
+        now, partner_reference, referral_id));
     if (db_->Changes() == 0) return NotFound("referral_id", referral_id);
     return absl::OkStatus();
   });
@@ -819,6 +909,11 @@ absl::Status SqliteReferralStore::RecordDeliveryFailure(std::string_view referra
         db_->Execute("UPDATE referrals SET delivery_attempts = delivery_attempts + 1, "
                      "last_error = ?, updated_ms = ? WHERE referral_id = ?",
                      error, Millis(clock_->Now()), referral_id));
+    if (db_->Changes() > 0) return absl::OkStatus();
+    RETURN_IF_ERROR(
+        db_->Execute("UPDATE verifications SET delivery_attempts = delivery_attempts + 1, "
+                     "last_error = ? WHERE verification_id = ?",
+                     error, referral_id));
     if (db_->Changes() == 0) return NotFound("referral_id", referral_id);
     return absl::OkStatus();
   });
@@ -827,7 +922,19 @@ absl::Status SqliteReferralStore::RecordDeliveryFailure(std::string_view referra
 absl::StatusOr<bool> SqliteReferralStore::ParkDelivery(std::string_view referral_id,
                                                        int64_t message_id, std::string_view error) {
   return Write(db_.get(), [&]() -> absl::StatusOr<bool> {
-    ASSIGN_OR_RETURN(Referral referral, LoadReferral(referral_id));
+    absl::StatusOr<Referral> found = LoadReferral(referral_id);
+    if (absl::IsNotFound(found.status())) {
+      // A verification's delivery: parked on the verification, which shows it.
+      ASSIGN_OR_RETURN(Verification verification, LoadVerification(referral_id));
+      ASSIGN_OR_RETURN(bool parked, outbox_.Park(message_id, error));
+      if (!parked) return false;
+      RETURN_IF_ERROR(db_->Execute(
+          "UPDATE verifications SET delivery_attempts = delivery_attempts + 1, last_error = ?1, "
+          "parked_message_id = ?2, parked_ms = ?3 WHERE verification_id = ?4",
+          error, message_id, Millis(clock_->Now()), verification.verification_id));
+      return true;
+    }
+    ASSIGN_OR_RETURN(Referral referral, std::move(found));
     ASSIGN_OR_RETURN(bool parked, outbox_.Park(message_id, error));
     // Delivered or parked already (a second dispatcher, a retry in flight): nothing to record.
     if (!parked) return false;
@@ -881,7 +988,127 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::ListUndeliverable(int page_siz
 }
 
 absl::StatusOr<int64_t> SqliteReferralStore::UndeliverableCount() {
-  return outbox_.ParkedCount(kDeliveryTopic);
+  ASSIGN_OR_RETURN(int64_t referrals, outbox_.ParkedCount(kDeliveryTopic));
+  ASSIGN_OR_RETURN(int64_t verifications, outbox_.ParkedCount(kVerificationTopic));
+  return referrals + verifications;
+}
+
+absl::StatusOr<Verification> SqliteReferralStore::LoadVerification(
+    std::string_view verification_id) {
+  ASSIGN_OR_RETURN(std::optional<VerificationRow> row,
+                   db_->QueryOne(absl::StrCat("SELECT ", kVerificationColumns,
+                                              " FROM verifications WHERE verification_id = ?"),
+                                 ReadVerification, verification_id));
+  if (!row.has_value()) return NotFound("verification_id", verification_id);
+  RETURN_IF_ERROR(LoadAttachments(&row->verification));
+  return std::move(row->verification);
+}
+
+absl::Status SqliteReferralStore::LoadAttachments(Verification* verification) {
+  ASSIGN_OR_RETURN(
+      verification->attachments,
+      db_->Query(
+          "SELECT name, content_type, size_bytes, sha256 FROM "
+          "verification_attachments WHERE verification_id = ? ORDER BY position",
+          [](const Statement& s) {
+            return Attachment{s.ColumnText(0), s.ColumnText(1), s.ColumnInt(2), s.ColumnText(3)};
+          },
+          verification->verification_id));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Verification> SqliteReferralStore::CreateVerification(
+    const Verification& verification) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<Verification> {
+    const Verification& v = verification;
+    RETURN_IF_ERROR(db_->Execute(
+        "INSERT INTO verifications (verification_id, clue_id, department, question, person_id, "
+        "person_name, person_id_masked, person_region_code, requested_by, state, respond_by, "
+        "created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        v.verification_id, v.clue_id, v.department, v.question, v.person.person_id, v.person.name,
+        v.person.id_masked, v.person.region_code, v.requested_by, static_cast<int64_t>(v.state),
+        common::FormatDate(v.respond_by), Millis(v.created_time)));
+    std::string payload;
+    if (!BuildVerificationDelivery(v).SerializeToString(&payload)) {
+      return absl::InternalError("verification delivery: serialization failed");
+    }
+    RETURN_IF_ERROR(outbox_.Enqueue(kVerificationTopic, payload));
+    return LoadVerification(v.verification_id);
+  });
+}
+
+absl::StatusOr<Verification> SqliteReferralStore::GetVerification(
+    std::string_view verification_id) {
+  return Read(db_.get(), [&] { return LoadVerification(verification_id); });
+}
+
+absl::StatusOr<Verification> SqliteReferralStore::AnswerVerification(
+    std::string_view verification_id,
+    const std::function<absl::StatusOr<Verification>(const Verification&)>& decide) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<Verification> {
+    ASSIGN_OR_RETURN(Verification current, LoadVerification(verification_id));
+    ASSIGN_OR_RETURN(Verification answered, decide(current));
+    RETURN_IF_ERROR(db_->Execute(
+        "UPDATE verifications SET state = ?, answer_note = ?, answered_by = ?, answered_ms = ? "
+        "WHERE verification_id = ? AND state = ?",
+        static_cast<int64_t>(answered.state), answered.answer_note, answered.answered_by,
+        Millis(answered.answered_time), current.verification_id,
+        static_cast<int64_t>(current.state)));
+    for (size_t i = 0; i < answered.attachments.size(); ++i) {
+      const Attachment& a = answered.attachments[i];
+      RETURN_IF_ERROR(db_->Execute(
+          "INSERT INTO verification_attachments (verification_id, position, name, content_type, "
+          "size_bytes, sha256) VALUES (?, ?, ?, ?, ?, ?)",
+          current.verification_id, static_cast<int64_t>(i), a.name, a.content_type, a.size_bytes,
+          a.sha256));
+    }
+    return LoadVerification(current.verification_id);
+  });
+}
+
+absl::StatusOr<VerificationPage> SqliteReferralStore::ListVerifications(
+    const VerificationFilter& filter, int page_size, int64_t before_cursor) {
+  if (page_size <= 0) return absl::InvalidArgumentError("page_size: must be positive");
+  // Each filter picks its index: the clue's, the department's, or the open ones'.
+  std::string sql =
+      absl::StrCat("SELECT ", kVerificationColumns, " FROM verifications WHERE seq < ?1");
+  if (!filter.clue_id.empty()) absl::StrAppend(&sql, " AND clue_id = ?2");
+  if (!filter.department.empty()) absl::StrAppend(&sql, " AND department = ?3");
+  if (filter.open_only) absl::StrAppend(&sql, " AND state = 1");
+  absl::StrAppend(&sql, " ORDER BY seq DESC LIMIT ?4");
+  const int64_t cursor = before_cursor > 0 ? before_cursor : std::numeric_limits<int64_t>::max();
+  return Read(db_.get(), [&]() -> absl::StatusOr<VerificationPage> {
+    ASSIGN_OR_RETURN(std::vector<VerificationRow> rows,
+                     db_->Query(sql, ReadVerification, cursor, filter.clue_id, filter.department,
+                                int64_t{page_size} + 1));
+    VerificationPage page;
+    if (static_cast<int>(rows.size()) > page_size) {
+      rows.resize(page_size);
+      page.next_cursor = rows.back().seq;
+    }
+    for (VerificationRow& row : rows) {
+      RETURN_IF_ERROR(LoadAttachments(&row.verification));
+      page.verifications.push_back(std::move(row.verification));
+    }
+    return page;
+  });
+}
+
+absl::StatusOr<int> SqliteReferralStore::RecordVerificationPickup(
+    const std::vector<std::string>& verification_ids) {
+  if (verification_ids.empty()) return 0;
+  return Write(db_.get(), [&]() -> absl::StatusOr<int> {
+    const int64_t now = Millis(clock_->Now());
+    int picked = 0;
+    for (const std::string& id : verification_ids) {
+      RETURN_IF_ERROR(db_->Execute(
+          "UPDATE verifications SET delivered = 1, delivered_ms = ?1, partner_reference = ?2 "
+          "WHERE verification_id = ?3 AND delivered = 0",
+          now, kPolledReference, id));
+      picked += db_->Changes() > 0 ? 1 : 0;
+    }
+    return picked;
+  });
 }
 
 absl::StatusOr<int64_t> SqliteReferralStore::PendingDeliveries() {

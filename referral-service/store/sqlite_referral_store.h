@@ -63,6 +63,15 @@ class SqliteReferralStore : public ReferralStore {
                                          std::string_view actor) override;
   absl::StatusOr<ReferralPage> ListUndeliverable(int page_size, int64_t before_cursor) override;
   absl::StatusOr<int64_t> UndeliverableCount() override;
+  absl::StatusOr<Verification> CreateVerification(const Verification& verification) override;
+  absl::StatusOr<Verification> GetVerification(std::string_view verification_id) override;
+  absl::StatusOr<Verification> AnswerVerification(
+      std::string_view verification_id,
+      const std::function<absl::StatusOr<Verification>(const Verification&)>& decide) override;
+  absl::StatusOr<VerificationPage> ListVerifications(const VerificationFilter& filter,
+                                                     int page_size, int64_t before_cursor) override;
+  absl::StatusOr<int> RecordVerificationPickup(
+      const std::vector<std::string>& verification_ids) override;
   absl::StatusOr<int64_t> PendingDeliveries() override;
   absl::StatusOr<std::optional<int64_t>> OldestPendingDeliveryMs() override;
 
@@ -112,6 +121,8 @@ class SqliteReferralStore : public ReferralStore {
   // Stores `batch` in one transaction, each move in a savepoint; sets each one's result.
   void CommitTransitions(const std::vector<PendingTransition*>& batch);
   absl::StatusOr<std::optional<Partner>> LoadPartner(std::string_view department);
+  absl::StatusOr<Verification> LoadVerification(std::string_view verification_id);
+  absl::Status LoadAttachments(Verification* verification);
   // Records a change of `partner` (as it is after the change, with its new version).
   absl::Status InsertPartnerChange(const Partner& partner, std::string_view action,
                                    std::string_view actor, std::string_view changes);

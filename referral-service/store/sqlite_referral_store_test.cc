@@ -14,6 +14,7 @@
 #include "referral-service/domain/delivery_request.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/plan_builder.h"
+#include "referral-service/domain/verification.h"
 
 namespace lifeline::referral {
 namespace {
@@ -445,6 +446,49 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
   ASSERT_TRUE(store_->ListChanges(0, 10, "village_committee").ok());
   ASSERT_TRUE(store_->RecordPickup({id}).ok());
   ASSERT_TRUE(store_->ListPartnerChanges("", 10, 0).ok());
+  // Verifications: stored, answered, listed by clue, department and open ones, picked up,
+  // delivered, parked.
+  SequentialIdGenerator verification_ids;
+  VerificationRequest asked;
+  asked.clue_id = "clu_1";
+  asked.question = "no income since the death";
+  asked.person.name = "Test Person";
+  Partner office{"police", "Police", "127.0.0.1:2", 3, true};
+  Verification verification =
+      NewVerification(asked, office, clock_.Now(), WorkingCalendar(), &verification_ids).value();
+  ASSERT_TRUE(store_->CreateVerification(verification).ok());
+  ASSERT_TRUE(store_->RecordDeliveryFailure(verification.verification_id, "UNAVAILABLE").ok());
+  ASSERT_TRUE(store_->RecordDeliverySuccess(verification.verification_id, "r").ok());
+  std::vector<common::OutboxMessage> verification_messages =
+      store_->outbox()->DueByTime(kVerificationTopic, 10, kForever).value();
+  ASSERT_EQ(verification_messages.size(), 1u);
+  ASSERT_TRUE(
+      store_->ParkDelivery(verification.verification_id, verification_messages[0].id, "UNAVAILABLE")
+          .ok());
+  ASSERT_TRUE(store_
+                  ->AnswerVerification(verification.verification_id,
+                                       [&](const Verification& current) {
+                                         return DecideAnswer(current,
+                                                             {VerificationState::kConfirmed,
+                                                              "seen",
+                                                              {{"a.pdf", "application/pdf", 1,
+                                                                std::string(64, 'c')}},
+                                                              "desk",
+                                                              ""},
+                                                             clock_.Now());
+                                       })
+                  .ok());
+  ASSERT_TRUE(store_->ListVerifications({"clu_1", "", false}, 10, 0).ok());
+  ASSERT_TRUE(store_->ListVerifications({"", "police", true}, 10, 0).ok());
+  ASSERT_TRUE(store_->ListVerifications({"", "", true}, 10, 0).ok());
+  ASSERT_TRUE(store_->ListVerifications({"", "", false}, 10, 0).ok());
+  ASSERT_TRUE(store_->RecordVerificationPickup({verification.verification_id}).ok());
+  const Verification kept = store_->GetVerification(verification.verification_id).value();
+  EXPECT_EQ(kept.state, VerificationState::kConfirmed);
+  EXPECT_EQ(kept.attachments.size(), 1u);
+  EXPECT_TRUE(kept.delivery.undeliverable);
+  EXPECT_EQ(kept.delivery.attempts, 3);
+  EXPECT_EQ(store_->UndeliverableCount().value(), 1);
   ASSERT_TRUE(store_->ListPartnerChanges("village_committee", 10, 0).ok());
   std::vector<common::OutboxMessage> messages = Deliveries();
   ASSERT_FALSE(messages.empty());
@@ -500,6 +544,7 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
       {"referrals_next_check", "only referrals not final nor fully escalated, due by today"},
       {"referrals_undeliverable", "only referrals whose delivery is parked"},
       {"referrals_escalated", "only referrals whose current stage is escalated"},
+      {"verifications_open", "only verifications still waiting for an answer"},
   };
   policy.whole_table_statements = {
       {SqliteReferralStore::kCountReferralsSql,

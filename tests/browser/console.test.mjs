@@ -81,6 +81,27 @@ try {
     await page.getByTestId("link-table").waitFor();
     check(await page.getByTestId("link-row").count() > 1, "the link explanations list the person's records");
     await shot(page, "02-clue-detail");
+    // Before deciding, the village committee is asked to confirm the family's hardship; its
+    // answer (partner-sim answers for it) comes back onto the clue with its attachment.
+    await page.getByTestId("verification-department").fill("village_committee");
+    await page.getByTestId("verification-question").fill("家庭因案致贫，请核实家庭收入情况");
+    await page.getByTestId("request-verification").click();
+    await page.getByTestId("verification-row").first().waitFor();
+    let confirmed = false;
+    for (let i = 0; i < 60 && !confirmed; i++) {
+      await page.reload();
+      await page.getByTestId("clue-detail").waitFor();
+      confirmed = await page.locator(
+        "[data-testid=verification-row][data-state=VERIFICATION_STATE_CONFIRMED]").count() > 0;
+      if (!confirmed) await page.waitForTimeout(500);
+    }
+    check(confirmed, "the office's answer came back onto the clue");
+    const answer = await page.getByTestId("verification-answer").first().textContent();
+    check(answer.includes("sha256"), "the answer lists its attachment's metadata");
+    const history = (await page.getByTestId("clue-event").allTextContents()).join("\n");
+    check(history.includes("请求核实") && history.includes("核实答复"),
+      "the clue's history shows the request and the answer");
+    await shot(page, "02b-clue-verified");
     await page.getByTestId("approve-amount").fill("30000");
     await page.getByTestId("approve-reason").fill("家庭困难经乡镇核实");
     await page.getByTestId("approve").click();

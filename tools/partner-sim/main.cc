@@ -1,6 +1,6 @@
 // partner-sim: a PartnerInbox that stands in for every partner department in demos and e2e
-// tests, and optionally a webhook receiver and a ListChanges poller for the departments that use
-// those channels. Wiring only.
+// tests, and optionally a webhook receiver and a ListChanges/ListVerifications poller for the
+// departments that use those channels. Wiring only.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -66,7 +66,8 @@ void Bind(common::FlagSet* flags, PartnerSimConfig* config) {
   flags->String("referral_target", &config->referral_target,
                 "referral-service gRPC target, for auto_accept and poll_departments");
   flags->Bool("auto_accept", &config->auto_accept,
-              "accept each new referral through ReferralService.TransitionReferral");
+              "accept each new referral through ReferralService.TransitionReferral and confirm "
+              "each new verification through ReferralService.AnswerVerification");
   flags->String("webhook_listen", &config->webhook_listen,
                 "host:port of the HTTPS webhook receiver; empty: no receiver");
   flags->String("webhook_port_file", &config->webhook_port_file,
@@ -141,6 +142,23 @@ partner_sim::AutoAcceptor::AcceptFn AcceptThrough(const std::string& referral_ta
   };
 }
 
+// Answers a verification through ReferralService.AnswerVerification, as its department.
+partner_sim::AutoAcceptor::AnswerFn AnswerThrough(const std::string& referral_target) {
+  std::shared_ptr<referral::v1::ReferralService::Stub> stub =
+      referral::v1::ReferralService::NewStub(common::MakeClientChannel(referral_target));
+  return [stub](const std::string& department,
+                const referral::v1::AnswerVerificationRequest& request) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    // The office's own system answering: recorded as "partner-sim" for the department, which
+    // referral-service checks is the one the verification was sent to.
+    RETURN_IF_ERROR(
+        common::AttachCaller({"partner-sim", common::kRolePartner, department}, &context));
+    referral::v1::Verification response;
+    return common::FromGrpcStatus(stub->AnswerVerification(&context, request, &response));
+  };
+}
+
 // Reads a department's changes through ReferralService.ListChanges, as that department.
 partner_sim::Poller::ListChangesFn ListChangesThrough(const std::string& referral_target) {
   std::shared_ptr<referral::v1::ReferralService::Stub> stub =
@@ -159,14 +177,37 @@ partner_sim::Poller::ListChangesFn ListChangesThrough(const std::string& referra
   };
 }
 
+// Lists a department's verifications through ReferralService.ListVerifications, as that
+// department.
+partner_sim::Poller::ListVerificationsFn ListVerificationsThrough(
+    const std::string& referral_target) {
+  std::shared_ptr<referral::v1::ReferralService::Stub> stub =
+      referral::v1::ReferralService::NewStub(common::MakeClientChannel(referral_target));
+  return [stub](const std::string& department,
+                const referral::v1::ListVerificationsRequest& request)
+             -> absl::StatusOr<referral::v1::ListVerificationsResponse> {
+    grpc::ClientContext context;
+    // Bounds how long stopping the poller can wait for a call in progress.
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    // A partner caller sees only its own department's verifications, and the listing counts as
+    // their delivery.
+    RETURN_IF_ERROR(
+        common::AttachCaller({"partner-sim", common::kRolePartner, department}, &context));
+    referral::v1::ListVerificationsResponse response;
+    RETURN_IF_ERROR(common::FromGrpcStatus(stub->ListVerifications(&context, request, &response)));
+    return response;
+  };
+}
+
 absl::Status Serve(const PartnerSimConfig& config, common::ServerRunner* runner) {
   ASSIGN_OR_RETURN(std::unique_ptr<partner_sim::ReceivedLog> log,
                    partner_sim::ReceivedLog::Open(config.received_file));
-  // Stopped (queued acceptances dropped) when Serve returns, after the server has drained and
-  // the webhook receiver and the poller, which feed it, have stopped.
+  // Stopped (queued acceptances and answers dropped) when Serve returns, after the server has
+  // drained and the webhook receiver and the poller, which feed it, have stopped.
   std::unique_ptr<partner_sim::AutoAcceptor> acceptor;
   if (config.auto_accept) {
     acceptor = std::make_unique<partner_sim::AutoAcceptor>(AcceptThrough(config.referral_target),
+                                                           AnswerThrough(config.referral_target),
                                                            partner_sim::AutoAcceptor::Options{});
   }
   partner_sim::PartnerInboxImpl service(log.get(), acceptor.get());
@@ -183,7 +224,7 @@ absl::Status Serve(const PartnerSimConfig& config, common::ServerRunner* runner)
     http.address = config.webhook_listen;
     http.tls_cert_file = config.webhook_tls_cert_file;
     http.tls_key_file = config.webhook_tls_key_file;
-    // One referral is a few hundred bytes; anything near this is not a delivery.
+    // One referral or verification is a few hundred bytes; anything near this is not a delivery.
     http.max_body_bytes = 1024 * 1024;
     webhook_server = std::make_unique<gateway::HttpServer>(http, receiver.get());
     tasks.emplace_back(
@@ -206,6 +247,7 @@ absl::Status Serve(const PartnerSimConfig& config, common::ServerRunner* runner)
     options.cursor_prefix = config.received_file + ".cursor.";
     options.poll_interval = std::chrono::milliseconds(config.poll_interval_ms);
     poller = std::make_unique<partner_sim::Poller>(ListChangesThrough(config.referral_target),
+                                                   ListVerificationsThrough(config.referral_target),
                                                    log.get(), acceptor.get(), options);
     tasks.emplace_back([&poller] { return poller->Start(); }, [&poller] { poller->Stop(); });
   }

@@ -25,4 +25,27 @@ grpc::Status PartnerInboxImpl::DeliverReferral(
   return grpc::Status::OK;
 }
 
+grpc::Status PartnerInboxImpl::DeliverVerification(
+    grpc::ServerContext* /*context*/,
+    const lifeline::partner::v1::DeliverVerificationRequest* request,
+    lifeline::partner::v1::DeliverReferralResponse* response) {
+  const auto& notice = request->verification();
+  if (request->idempotency_key().empty() || notice.verification_id().empty() ||
+      notice.department().empty()) {
+    return common::ToGrpcStatus(absl::InvalidArgumentError(
+        "idempotency_key, verification.verification_id and verification.department are "
+        "required"));
+  }
+  absl::StatusOr<bool> is_new = log_->AppendVerification(*request);
+  if (!is_new.ok()) return common::ToGrpcStatus(is_new.status());
+  // Verification ids and department codes only: the question and the person stay out of logs.
+  spdlog::info("event=delivery verification_id={} department={} duplicate={}",
+               notice.verification_id(), notice.department(), !*is_new);
+  if (*is_new && acceptor_ != nullptr) {
+    acceptor_->EnqueueVerification(notice.verification_id(), notice.department());
+  }
+  response->set_partner_reference("sim-" + notice.verification_id());
+  return grpc::Status::OK;
+}
+
 }  // namespace lifeline::partner_sim

@@ -1,5 +1,6 @@
 // The real referral-service and partner-sim binaries: a plan's referrals reach the simulated
-// inbox once each and partner-sim accepts them through ReferralService.
+// inbox once each and partner-sim accepts them through ReferralService; a verification request
+// reaches it once and partner-sim confirms it.
 #include <csignal>
 #include <fstream>
 #include <thread>
@@ -25,7 +26,7 @@ int CountLines(const std::string& path) {
   return lines;
 }
 
-TEST(PartnerSimE2eTest, PlanIsDeliveredOnceAndAutoAccepted) {
+TEST(PartnerSimE2eTest, PlanAndVerificationAreDeliveredOnceAndAnsweredAutomatically) {
   common::testing::TempDir dir;
   const std::string partners = dir.path() + "/partners.yaml";
   {
@@ -116,6 +117,47 @@ TEST(PartnerSimE2eTest, PlanIsDeliveredOnceAndAutoAccepted) {
   }
   EXPECT_TRUE(all_accepted);
   EXPECT_EQ(CountLines(received), 3);
+
+  // The village committee is asked to confirm a fact about the person; partner-sim records the
+  // request and answers it through ReferralService.AnswerVerification as the committee.
+  v1::RequestVerificationRequest ask;
+  ask.set_clue_id("clue-e2e-1");
+  ask.set_department("village_committee");
+  ask.set_question("the family has no income since the father's death");
+  ask.mutable_person()->set_name("Test Person");
+  ask.mutable_person()->set_id_masked("3415**********123X");
+  ask.mutable_person()->set_region_code("341502");
+  v1::Verification asked;
+  {
+    grpc::ClientContext context;
+    const grpc::Status status = stub->RequestVerification(&context, ask, &asked);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  v1::Verification answered;
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (answered.state() != v1::VERIFICATION_STATE_CONFIRMED &&
+         std::chrono::steady_clock::now() < deadline) {
+    grpc::ClientContext context;
+    v1::ListVerificationsRequest list;
+    list.set_clue_id("clue-e2e-1");
+    v1::ListVerificationsResponse response;
+    ASSERT_TRUE(stub->ListVerifications(&context, list, &response).ok());
+    ASSERT_EQ(response.verifications_size(), 1);
+    answered = response.verifications(0);
+    if (answered.state() != v1::VERIFICATION_STATE_CONFIRMED) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  ASSERT_EQ(answered.state(), v1::VERIFICATION_STATE_CONFIRMED);
+  EXPECT_EQ(answered.verification_id(), asked.verification_id());
+  EXPECT_EQ(answered.answered_by(), "partner-sim");
+  EXPECT_EQ(answered.answer_note(), "confirmed by partner-sim");
+  ASSERT_EQ(answered.attachments_size(), 1);
+  EXPECT_EQ(answered.attachments(0).name(), "partner-sim-visit-record.pdf");
+  EXPECT_EQ(answered.attachments(0).content_type(), "application/pdf");
+  EXPECT_EQ(answered.attachments(0).size_bytes(), 1024);
+  EXPECT_EQ(answered.attachments(0).sha256().size(), 64u);
+  EXPECT_EQ(CountLines(received), 4);
 
   ASSERT_TRUE(sim->Signal(SIGTERM).ok());
   ASSERT_TRUE(referral->Signal(SIGTERM).ok());

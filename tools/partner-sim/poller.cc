@@ -95,6 +95,24 @@ partner::v1::DeliverReferralRequest DeliveryOf(const v1::Referral& referral) {
   return delivery;
 }
 
+// What the office is told about `verification`: the notice a pushed delivery carries, the
+// person as the verification shows them (display name, masked ID, region).
+partner::v1::DeliverVerificationRequest VerificationDeliveryOf(
+    const v1::Verification& verification) {
+  partner::v1::DeliverVerificationRequest delivery;
+  delivery.set_idempotency_key(verification.verification_id());
+  partner::v1::VerificationNotice* notice = delivery.mutable_verification();
+  notice->set_verification_id(verification.verification_id());
+  notice->set_clue_id(verification.clue_id());
+  notice->set_department(verification.department());
+  notice->set_question(verification.question());
+  notice->set_person_name(verification.person().name());
+  notice->set_person_id_masked(verification.person().id_masked());
+  notice->set_region_code(verification.person().region_code());
+  notice->set_respond_by(verification.respond_by());
+  return delivery;
+}
+
 }  // namespace
 
 bool IsDepartmentCode(std::string_view code) {
@@ -107,7 +125,12 @@ bool IsDepartmentCode(std::string_view code) {
 
 Poller::Poller(ListChangesFn list_changes, ReceivedLog* log, AutoAcceptor* acceptor,
                Options options)
+    : Poller(std::move(list_changes), nullptr, log, acceptor, std::move(options)) {}
+
+Poller::Poller(ListChangesFn list_changes, ListVerificationsFn list_verifications, ReceivedLog* log,
+               AutoAcceptor* acceptor, Options options)
     : list_changes_(std::move(list_changes)),
+      list_verifications_(std::move(list_verifications)),
       log_(log),
       acceptor_(acceptor),
       options_(std::move(options)) {}
@@ -158,7 +181,12 @@ int64_t Poller::cursor(const std::string& department) const {
 }
 
 void Poller::Loop(const std::string& department) {
+  using Clock = std::chrono::steady_clock;
   std::chrono::milliseconds backoff = options_.initial_backoff;
+  // Verifications back off on their own: a referral-service that cannot list them yet (or a
+  // failure there alone) must not hold up the department's referrals.
+  std::chrono::milliseconds verifications_backoff = options_.initial_backoff;
+  Clock::time_point verifications_due = Clock::now();
   while (true) {
     bool more = false;
     std::string step;
@@ -174,6 +202,18 @@ void Poller::Loop(const std::string& department) {
                    step, absl::StatusCodeToString(status.code()), backoff.count());
       wait = backoff;
       backoff = std::min(backoff * 2, options_.max_backoff);
+    }
+    if (list_verifications_ != nullptr && Clock::now() >= verifications_due && !Stopping()) {
+      absl::Status listed = PollVerifications(department, &step);
+      if (listed.ok()) {
+        verifications_backoff = options_.initial_backoff;
+      } else {
+        errors_.fetch_add(1);
+        spdlog::warn("event=poll_failed department={} step={} code={} retry_in_ms={}", department,
+                     step, absl::StatusCodeToString(listed.code()), verifications_backoff.count());
+        verifications_due = Clock::now() + verifications_backoff;
+        verifications_backoff = std::min(verifications_backoff * 2, options_.max_backoff);
+      }
     }
     if (WaitOrStop(wait)) return;
   }
@@ -223,6 +263,57 @@ absl::Status Poller::PollOnce(const std::string& department, bool* more, std::st
   }
   *more = response.events_size() > 0 || next != after;
   return absl::OkStatus();
+}
+
+absl::Status Poller::PollVerifications(const std::string& department, std::string* step) {
+  v1::ListVerificationsRequest request;
+  request.set_department(department);
+  request.set_open_only(true);
+  request.set_page_size(options_.page_size);
+  // A server that hands back a token already followed would keep this loop going for ever.
+  std::set<std::string> tokens_followed;
+  while (true) {
+    *step = "list_verifications";
+    ASSIGN_OR_RETURN(v1::ListVerificationsResponse response,
+                     list_verifications_(department, request));
+    *step = "record_verification";
+    for (const v1::Verification& verification : response.verifications()) {
+      // Answered ones need nothing more from the office.
+      if (verification.state() != v1::VERIFICATION_STATE_REQUESTED) continue;
+      if (verification.verification_id().empty() || verification.department() != department) {
+        // Not this office's to answer; recording it would misfile it.
+        spdlog::warn("event=poll_skipped department={} reason=foreign_or_unnamed_verification",
+                     department);
+        continue;
+      }
+      ASSIGN_OR_RETURN(const bool is_new,
+                       log_->AppendVerification(VerificationDeliveryOf(verification)));
+      // An open verification is listed again every round until it is answered: only its first
+      // sighting is worth a line at the default level. Verification ids and department codes
+      // only; the question and the person stay out of logs.
+      if (!is_new) {
+        spdlog::debug("event=delivery channel=poll verification_id={} department={} duplicate=true",
+                      verification.verification_id(), department);
+        continue;
+      }
+      spdlog::info("event=delivery channel=poll verification_id={} department={} duplicate=false",
+                   verification.verification_id(), department);
+      verifications_recorded_.fetch_add(1);
+      if (acceptor_ != nullptr) {
+        acceptor_->EnqueueVerification(verification.verification_id(), department);
+      }
+    }
+    if (response.next_page_token().empty() ||
+        !tokens_followed.insert(response.next_page_token()).second || Stopping()) {
+      return absl::OkStatus();
+    }
+    request.set_page_token(response.next_page_token());
+  }
+}
+
+bool Poller::Stopping() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stop_;
 }
 
 bool Poller::WaitOrStop(std::chrono::milliseconds wait) {

@@ -1,5 +1,7 @@
 // The poller against an in-memory ListChanges: each REQUESTED referral is recorded once, the
-// cursor only passes what is on disk, a restart resumes from it, errors back off, Stop is prompt.
+// cursor only passes what is on disk, a restart resumes from it, errors back off, Stop is prompt;
+// and against an in-memory ListVerifications: each open verification is recorded and handed to
+// the answerer once, and a failing ListVerifications holds up nothing else.
 #include "tools/partner-sim/poller.h"
 
 #include <algorithm>
@@ -31,14 +33,16 @@ using std::chrono::milliseconds;
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-// The idempotency keys in the received file, in order; a line cut short by a concurrent append is
-// left out.
+// The idempotency keys in the received file, in order (both kinds of line: the field is the same);
+// a line cut short by a concurrent append is left out.
 std::vector<std::string> RecordedKeys(const std::string& path) {
   std::ifstream in(path);
   std::vector<std::string> keys;
   for (std::string line; std::getline(in, line);) {
     lifeline::partner::v1::DeliverReferralRequest request;
-    if (google::protobuf::util::JsonStringToMessage(line, &request).ok()) {
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    if (google::protobuf::util::JsonStringToMessage(line, &request, options).ok()) {
       keys.push_back(request.idempotency_key());
     }
   }
@@ -160,6 +164,93 @@ class FakeFeed {
   std::function<void(const std::string&)> on_call_;
 };
 
+// ListVerifications over an in-memory list, answered the way referral-service does for a partner
+// caller: the department's verifications (open ones only with open_only), page_size at a time,
+// the page token being the offset of the next page. Thread-safe.
+class FakeVerifications {
+ public:
+  struct Call {
+    std::string department;
+    v1::ListVerificationsRequest request;
+    std::chrono::steady_clock::time_point when;
+  };
+
+  void Add(const std::string& verification_id, const std::string& department) {
+    std::lock_guard<std::mutex> lock(mu_);
+    v1::Verification& verification = verifications_.emplace_back();
+    verification.set_verification_id(verification_id);
+    verification.set_clue_id("clue_" + verification_id);
+    verification.set_department(department);
+    verification.set_question("the family has no income");
+    verification.mutable_person()->set_name("Zhang San");
+    verification.mutable_person()->set_id_masked("110101********1234");
+    verification.mutable_person()->set_region_code("110101");
+    verification.set_respond_by("2026-12-10");
+    verification.set_state(v1::VERIFICATION_STATE_REQUESTED);
+  }
+
+  // What AnswerVerification does on the server: the verification is no longer open.
+  void Answer(const std::string& verification_id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (v1::Verification& verification : verifications_) {
+      if (verification.verification_id() == verification_id) {
+        verification.set_state(v1::VERIFICATION_STATE_CONFIRMED);
+      }
+    }
+  }
+
+  // Added to every answer whatever was asked, as a faulty server might.
+  void AlsoReturn(v1::Verification verification) {
+    std::lock_guard<std::mutex> lock(mu_);
+    extra_.push_back(std::move(verification));
+  }
+
+  void FailWith(absl::Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failure_ = std::move(status);
+  }
+
+  absl::StatusOr<v1::ListVerificationsResponse> List(const std::string& department,
+                                                     const v1::ListVerificationsRequest& request) {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_.push_back({department, request, std::chrono::steady_clock::now()});
+    if (!failure_.ok()) return failure_;
+    std::vector<const v1::Verification*> matching;
+    for (const v1::Verification& verification : verifications_) {
+      if (verification.department() != request.department()) continue;
+      if (request.open_only() && verification.state() != v1::VERIFICATION_STATE_REQUESTED) continue;
+      matching.push_back(&verification);
+    }
+    size_t start = 0;
+    if (!request.page_token().empty()) start = std::stoul(request.page_token());
+    const size_t end = std::min(matching.size(), start + request.page_size());
+    v1::ListVerificationsResponse response;
+    for (size_t i = start; i < end; ++i) *response.add_verifications() = *matching[i];
+    for (const v1::Verification& verification : extra_)
+      *response.add_verifications() = verification;
+    if (end < matching.size()) response.set_next_page_token(std::to_string(end));
+    return response;
+  }
+
+  Poller::ListVerificationsFn Fn() {
+    return [this](const std::string& department, const v1::ListVerificationsRequest& request) {
+      return List(department, request);
+    };
+  }
+
+  std::vector<Call> calls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<v1::Verification> verifications_;
+  std::vector<v1::Verification> extra_;
+  std::vector<Call> calls_;
+  absl::Status failure_;
+};
+
 class PollerTest : public ::testing::Test {
  protected:
   void SetUp() override { OpenLog(); }
@@ -190,6 +281,7 @@ class PollerTest : public ::testing::Test {
   const std::string received_ = dir_.path() + "/received.jsonl";
   std::unique_ptr<ReceivedLog> log_;
   FakeFeed feed_;
+  FakeVerifications verifications_;
 };
 
 TEST_F(PollerTest, RecordsRequestedReferralsOnceAndStoresTheCursorAfterThem) {
@@ -359,6 +451,174 @@ TEST_F(PollerTest, StopIsPromptInEveryWait) {
   start = std::chrono::steady_clock::now();
   failing_poller.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1000));
+}
+
+TEST_F(PollerTest, RecordsOpenVerificationsOnceAndHandsThemToTheAnswerer) {
+  verifications_.Add("ver_1", "village_committee");
+  verifications_.Add("ver_2", "village_committee");
+  verifications_.Add("ver_3", "village_committee");  // on a second page (page_size 2)
+  verifications_.Add("ver_4", "legal_aid");
+  verifications_.Add("ver_9", "counselling");  // not polled for
+  // A faulty server's extras: an answered one and another department's.
+  v1::Verification answered;
+  answered.set_verification_id("ver_answered");
+  answered.set_department("village_committee");
+  answered.set_state(v1::VERIFICATION_STATE_CONFIRMED);
+  verifications_.AlsoReturn(answered);
+  v1::Verification foreign;
+  foreign.set_verification_id("ver_foreign");
+  foreign.set_department("someone_else");
+  foreign.set_state(v1::VERIFICATION_STATE_REQUESTED);
+  verifications_.AlsoReturn(foreign);
+  feed_.Add(1, "ref_1", "legal_aid", v1::REFERRAL_STATE_REQUESTED);
+
+  std::mutex mu;
+  std::vector<std::string> answers;
+  std::vector<std::string> accepted;
+  bool failed_once = false;
+  AutoAcceptor acceptor(
+      [&](const std::string& referral_id, const std::string& department) {
+        std::lock_guard<std::mutex> lock(mu);
+        accepted.push_back(referral_id + "@" + department);
+        return absl::OkStatus();
+      },
+      [&](const std::string& department, const v1::AnswerVerificationRequest& request) {
+        std::lock_guard<std::mutex> lock(mu);
+        answers.push_back(request.verification_id() + "@" + department);
+        // referral-service restarting: the first answer is retried.
+        if (!failed_once) {
+          failed_once = true;
+          return absl::UnavailableError("restarting");
+        }
+        verifications_.Answer(request.verification_id());
+        return absl::OkStatus();
+      },
+      AutoAcceptor::Options{0, milliseconds(1), milliseconds(1)});
+  Poller poller(feed_.Fn(), verifications_.Fn(), log_.get(), &acceptor,
+                Options({"village_committee", "legal_aid"}));
+  ASSERT_TRUE(poller.Start().ok());
+  ASSERT_TRUE(Eventually([&] { return poller.verifications_recorded() == 4; }));
+  acceptor.WaitIdle();
+  // A few more rounds: nothing is recorded or answered twice.
+  const size_t calls_before = verifications_.calls().size();
+  ASSERT_TRUE(Eventually([&] { return verifications_.calls().size() >= calls_before + 6; }));
+
+  // One that is asked for later is picked up on a later round.
+  verifications_.Add("ver_5", "village_committee");
+  ASSERT_TRUE(Eventually([&] { return poller.verifications_recorded() == 5; }));
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return !answers.empty() && answers.back() == "ver_5@village_committee";
+  }));
+  poller.Stop();
+  acceptor.WaitIdle();
+
+  EXPECT_THAT(RecordedKeys(received_),
+              UnorderedElementsAre("ver_1", "ver_2", "ver_3", "ver_4", "ver_5", "ref_1"));
+  EXPECT_EQ(poller.recorded(), 1);
+  EXPECT_EQ(poller.errors(), 0);
+  EXPECT_EQ(acceptor.done(), 6);
+  EXPECT_EQ(acceptor.given_up(), 0);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_THAT(accepted, ElementsAre("ref_1@legal_aid"));
+    // Each once, the first of them twice: its failed attempt is retried before anything else.
+    ASSERT_EQ(answers.size(), 6u);
+    EXPECT_EQ(answers[0], answers[1]);
+    std::vector<std::string> tail(answers.begin() + 1, answers.end());
+    EXPECT_THAT(tail, UnorderedElementsAre("ver_1@village_committee", "ver_2@village_committee",
+                                           "ver_3@village_committee", "ver_4@legal_aid",
+                                           "ver_5@village_committee"));
+  }
+
+  // Every call was made as its department, for its department's open ones, a page at a time, and
+  // the second page was asked for.
+  bool followed_a_page = false;
+  for (const FakeVerifications::Call& call : verifications_.calls()) {
+    EXPECT_EQ(call.request.department(), call.department);
+    EXPECT_TRUE(call.request.open_only());
+    EXPECT_EQ(call.request.page_size(), 2);
+    EXPECT_TRUE(call.request.clue_id().empty());
+    if (call.request.page_token() == "2") followed_a_page = true;
+  }
+  EXPECT_TRUE(followed_a_page);
+
+  // The notice carries what the Verification has, the person as it shows them.
+  std::ifstream in(received_);
+  bool found = false;
+  for (std::string line; std::getline(in, line);) {
+    lifeline::partner::v1::DeliverVerificationRequest request;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &request, options).ok());
+    if (request.verification().verification_id() != "ver_1") continue;
+    found = true;
+    EXPECT_EQ(request.idempotency_key(), "ver_1");
+    EXPECT_EQ(request.verification().clue_id(), "clue_ver_1");
+    EXPECT_EQ(request.verification().department(), "village_committee");
+    EXPECT_EQ(request.verification().question(), "the family has no income");
+    EXPECT_EQ(request.verification().person_name(), "Zhang San");
+    EXPECT_EQ(request.verification().person_id_masked(), "110101********1234");
+    EXPECT_EQ(request.verification().region_code(), "110101");
+    EXPECT_EQ(request.verification().respond_by(), "2026-12-10");
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(PollerTest, UnansweredVerificationsAreRecordedOnceAcrossRoundsAndRestarts) {
+  verifications_.Add("ver_1", "village_committee");
+  {
+    Poller poller(feed_.Fn(), verifications_.Fn(), log_.get(), nullptr,
+                  Options({"village_committee"}));
+    ASSERT_TRUE(poller.Start().ok());
+    ASSERT_TRUE(Eventually([&] { return verifications_.calls().size() >= 5; }));
+    EXPECT_EQ(poller.verifications_recorded(), 1);
+  }
+  // Still open (nobody answers) after a restart: known from the file, not written again.
+  OpenLog();
+  const size_t calls_before = verifications_.calls().size();
+  {
+    Poller poller(feed_.Fn(), verifications_.Fn(), log_.get(), nullptr,
+                  Options({"village_committee"}));
+    ASSERT_TRUE(poller.Start().ok());
+    ASSERT_TRUE(Eventually([&] { return verifications_.calls().size() >= calls_before + 3; }));
+    EXPECT_EQ(poller.verifications_recorded(), 0);
+  }
+  EXPECT_THAT(RecordedKeys(received_), ElementsAre("ver_1"));
+}
+
+TEST_F(PollerTest, AFailingListVerificationsBacksOffWithoutHoldingUpReferrals) {
+  verifications_.FailWith(absl::UnimplementedError("no such method"));
+  feed_.Add(1, "ref_1", "legal_aid", v1::REFERRAL_STATE_REQUESTED);
+  {
+    // A backoff far longer than the test: had the failure held up the round, ref_2 would wait.
+    Poller::Options options = Options({"legal_aid"});
+    options.initial_backoff = milliseconds(30000);
+    options.max_backoff = milliseconds(30000);
+    Poller poller(feed_.Fn(), verifications_.Fn(), log_.get(), nullptr, options);
+    ASSERT_TRUE(poller.Start().ok());
+    ASSERT_TRUE(Eventually([&] { return poller.cursor("legal_aid") == 1; }));
+    feed_.Add(2, "ref_2", "legal_aid", v1::REFERRAL_STATE_REQUESTED);
+    ASSERT_TRUE(Eventually([&] { return poller.cursor("legal_aid") == 2; }, milliseconds(2000)));
+    EXPECT_EQ(verifications_.calls().size(), 1u);  // waiting out its own backoff
+    EXPECT_EQ(poller.errors(), 1);
+  }
+  EXPECT_THAT(RecordedKeys(received_), ElementsAre("ref_1", "ref_2"));
+
+  // The failing calls are retried after 20, 40, 40 and 40 ms or more, doubling up to the cap.
+  const size_t calls_before = verifications_.calls().size();
+  {
+    Poller poller(feed_.Fn(), verifications_.Fn(), log_.get(), nullptr, Options({"legal_aid"}));
+    ASSERT_TRUE(poller.Start().ok());
+    ASSERT_TRUE(Eventually([&] { return verifications_.calls().size() >= calls_before + 5; }));
+  }
+  const std::vector<FakeVerifications::Call> calls = verifications_.calls();
+  const milliseconds expected[] = {milliseconds(20), milliseconds(40), milliseconds(40),
+                                   milliseconds(40)};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_GE(calls[calls_before + i + 1].when - calls[calls_before + i].when, expected[i])
+        << "retry " << i + 1;
+  }
 }
 
 TEST_F(PollerTest, StartRefusesBadDepartmentsAndBadCursors) {

@@ -44,14 +44,25 @@ absl::StatusOr<std::unique_ptr<ReceivedLog>> ReceivedLog::Open(const std::string
     while (std::getline(in, line)) {
       ++line_number;
       if (line.empty()) continue;
-      lifeline::partner::v1::DeliverReferralRequest request;
+      // Unknown fields are skipped so that a line of the other kind (and of a newer partner-sim)
+      // still parses; which kind it is shows in the top-level object it carries.
       google::protobuf::util::JsonParseOptions options;
       options.ignore_unknown_fields = true;
-      if (!google::protobuf::util::JsonStringToMessage(line, &request, options).ok()) {
+      lifeline::partner::v1::DeliverReferralRequest referral;
+      lifeline::partner::v1::DeliverVerificationRequest verification;
+      if (!google::protobuf::util::JsonStringToMessage(line, &referral, options).ok() ||
+          !google::protobuf::util::JsonStringToMessage(line, &verification, options).ok()) {
         return absl::DataLossError(
             absl::StrCat("received_file: line ", line_number, " is not a delivery"));
       }
-      keys.insert(request.idempotency_key());
+      if (referral.has_referral() && verification.has_verification()) {
+        return absl::DataLossError(absl::StrCat("received_file: line ", line_number,
+                                                " is both a referral and a verification"));
+      }
+      // A line without either object was written by an Append that was given no notice; it
+      // counts as a referral, as it always has.
+      keys.insert(verification.has_verification() ? verification.idempotency_key()
+                                                  : referral.idempotency_key());
     }
   }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -68,22 +79,30 @@ ReceivedLog::~ReceivedLog() {
 
 absl::StatusOr<bool> ReceivedLog::Append(
     const lifeline::partner::v1::DeliverReferralRequest& request) {
-  if (request.idempotency_key().empty()) {
-    return absl::InvalidArgumentError("idempotency_key: required");
-  }
+  return AppendLine(request.idempotency_key(), request);
+}
+
+absl::StatusOr<bool> ReceivedLog::AppendVerification(
+    const lifeline::partner::v1::DeliverVerificationRequest& request) {
+  return AppendLine(request.idempotency_key(), request);
+}
+
+absl::StatusOr<bool> ReceivedLog::AppendLine(const std::string& key,
+                                             const google::protobuf::Message& message) {
+  if (key.empty()) return absl::InvalidArgumentError("idempotency_key: required");
   std::string json;
-  if (!google::protobuf::util::MessageToJsonString(request, &json).ok()) {
+  if (!google::protobuf::util::MessageToJsonString(message, &json).ok()) {
     return absl::InternalError("delivery: cannot be printed as JSON");
   }
   json.push_back('\n');
   std::lock_guard<std::mutex> lock(mu_);
-  if (keys_.contains(request.idempotency_key())) return false;
+  if (keys_.contains(key)) return false;
   if (absl::Status status = WriteAll(fd_, json); !status.ok()) return status;
   if (::fsync(fd_) != 0) {
     return absl::UnavailableError(
         absl::StrCat("received_file: fsync failed: ", std::strerror(errno)));
   }
-  keys_.insert(request.idempotency_key());
+  keys_.insert(key);
   return true;
 }
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
@@ -58,20 +59,18 @@ WebhookReceiver::WebhookReceiver(absl::flat_hash_map<std::string, std::string> s
       replay_guard_(options_.tolerance_seconds) {}
 
 void WebhookReceiver::Handle(gateway::HttpServerRequest request, Done done) {
-  std::string department;
-  std::string referral_id;
-  std::string result;
-  gateway::HttpServerResponse response = Answer(request, &department, &referral_id, &result);
+  LogFields fields;
+  gateway::HttpServerResponse response = Answer(request, &fields);
   (response.status == 200 ? accepted_ : refused_).fetch_add(1);
   // Codes only: the notice's name and ID fields, the body and the headers stay out of logs.
-  spdlog::info("event=webhook_received department={} referral_id={} status={} result={}",
-               LogToken(department), LogToken(referral_id), response.status, result);
+  spdlog::info("event=webhook_received department={} {}={} status={} result={}",
+               LogToken(fields.department), fields.id_name, LogToken(fields.id), response.status,
+               fields.result);
   done(std::move(response));
 }
 
 gateway::HttpServerResponse WebhookReceiver::Answer(const gateway::HttpServerRequest& request,
-                                                    std::string* department,
-                                                    std::string* referral_id, std::string* result) {
+                                                    LogFields* fields) {
   static const std::string* const kTimestampHeader =
       new std::string(Lower(common::kWebhookTimestampHeader));
   static const std::string* const kSignatureHeader =
@@ -80,37 +79,67 @@ gateway::HttpServerResponse WebhookReceiver::Answer(const gateway::HttpServerReq
       new std::string(Lower(common::kWebhookIdempotencyKeyHeader));
 
   if (request.method != "POST") {
-    *result = "method_not_allowed";
+    fields->result = "method_not_allowed";
     gateway::HttpServerResponse response =
         ErrorResponse(405, "METHOD_NOT_ALLOWED", "only POST is accepted");
     response.headers.emplace_back("Allow", "POST");
     return response;
   }
 
-  // The default options refuse unknown fields: what the sender printed must be what is recorded.
-  pb::DeliverReferralRequest delivery;
-  if (!google::protobuf::util::JsonStringToMessage(request.body, &delivery,
-                                                   google::protobuf::util::JsonParseOptions())
-           .ok()) {
+  // Which kind of delivery this is shows in the top-level object the body carries; a body with
+  // both or neither has no single meaning, so it is refused rather than guessed at.
+  google::protobuf::Struct object;
+  if (!google::protobuf::util::JsonStringToMessage(request.body, &object).ok()) {
     // The parser's message may quote the body, which can carry a person's details.
-    *result = "malformed";
-    return ErrorResponse(400, "INVALID_ARGUMENT", "body: not a DeliverReferralRequest in JSON");
+    fields->result = "malformed";
+    return ErrorResponse(400, "INVALID_ARGUMENT", "body: not a JSON object");
   }
-  const pb::ReferralNotice& notice = delivery.referral();
-  *department = notice.department();
-  *referral_id = notice.referral_id();
-  if (delivery.idempotency_key().empty() || notice.referral_id().empty() ||
-      notice.department().empty()) {
-    *result = "incomplete";
+  const bool has_referral = object.fields().find("referral") != object.fields().end();
+  const bool is_verification = object.fields().find("verification") != object.fields().end();
+  if (has_referral == is_verification) {
+    fields->result = "wrong_kind";
     return ErrorResponse(400, "INVALID_ARGUMENT",
-                         "idempotency_key, referral.referral_id and referral.department are "
-                         "required");
+                         "body: exactly one of referral and verification is required");
+  }
+
+  // The default options refuse unknown fields: what the sender printed must be what is recorded.
+  const google::protobuf::util::JsonParseOptions strict;
+  pb::DeliverReferralRequest referral;
+  pb::DeliverVerificationRequest verification;
+  std::string key;
+  if (is_verification) {
+    fields->id_name = "verification_id";
+    if (!google::protobuf::util::JsonStringToMessage(request.body, &verification, strict).ok()) {
+      fields->result = "malformed";
+      return ErrorResponse(400, "INVALID_ARGUMENT",
+                           "body: not a DeliverVerificationRequest in JSON");
+    }
+    key = verification.idempotency_key();
+    fields->id = verification.verification().verification_id();
+    fields->department = verification.verification().department();
+  } else {
+    if (!google::protobuf::util::JsonStringToMessage(request.body, &referral, strict).ok()) {
+      fields->result = "malformed";
+      return ErrorResponse(400, "INVALID_ARGUMENT", "body: not a DeliverReferralRequest in JSON");
+    }
+    key = referral.idempotency_key();
+    fields->id = referral.referral().referral_id();
+    fields->department = referral.referral().department();
+  }
+  if (key.empty() || fields->id.empty() || fields->department.empty()) {
+    fields->result = "incomplete";
+    return ErrorResponse(400, "INVALID_ARGUMENT",
+                         is_verification
+                             ? "idempotency_key, verification.verification_id and "
+                               "verification.department are required"
+                             : "idempotency_key, referral.referral_id and referral.department are "
+                               "required");
   }
 
   // The department picks the secret; once the signature matches, the department is proven too.
-  auto secret = secrets_.find(notice.department());
+  auto secret = secrets_.find(fields->department);
   if (secret == secrets_.end()) {
-    *result = "unknown_department";
+    fields->result = "unknown_department";
     return ErrorResponse(401, "UNAUTHENTICATED", "unknown department");
   }
   const std::string timestamp_header = HeaderValue(request, *kTimestampHeader).value_or("");
@@ -120,7 +149,7 @@ gateway::HttpServerResponse WebhookReceiver::Answer(const gateway::HttpServerReq
           common::VerifyWebhook(secret->second, timestamp_header, signature_header, request.body,
                                 now, options_.tolerance_seconds);
       !verified.ok()) {
-    *result = "bad_signature";
+    fields->result = "bad_signature";
     // VerifyWebhook's messages name what is wrong without the secret or the body. Anything but
     // Unauthenticated is this side's misconfiguration, not the sender's fault.
     if (!absl::IsUnauthenticated(verified)) return ErrorResponse(absl::InternalError(""));
@@ -130,8 +159,8 @@ gateway::HttpServerResponse WebhookReceiver::Answer(const gateway::HttpServerReq
   // The header is not signed; a sender whose header and body disagree has a bug worth surfacing
   // rather than guessing which key it meant.
   std::optional<std::string> key_header = HeaderValue(request, *kIdempotencyKeyHeader);
-  if (!key_header.has_value() || *key_header != delivery.idempotency_key()) {
-    *result = "key_mismatch";
+  if (!key_header.has_value() || *key_header != key) {
+    fields->result = "key_mismatch";
     return ErrorResponse(400, "INVALID_ARGUMENT",
                          absl::StrCat(common::kWebhookIdempotencyKeyHeader,
                                       ": must be present and equal the body's idempotency_key"));
@@ -145,30 +174,35 @@ gateway::HttpServerResponse WebhookReceiver::Answer(const gateway::HttpServerReq
   if (absl::Status fresh = replay_guard_.CheckAndRemember(signature_header, timestamp, now);
       !fresh.ok()) {
     if (absl::IsAlreadyExists(fresh)) {
-      *result = "replay";
+      fields->result = "replay";
       return ErrorResponse(409, "ALREADY_EXISTS", "this exact request was already received");
     }
-    *result = "refused";
+    fields->result = "refused";
     return ErrorResponse(fresh);
   }
 
-  absl::StatusOr<bool> is_new = log_->Append(delivery);
+  absl::StatusOr<bool> is_new =
+      is_verification ? log_->AppendVerification(verification) : log_->Append(referral);
   if (!is_new.ok()) {
-    *result = "not_recorded";
+    fields->result = "not_recorded";
     return ErrorResponse(is_new.status());
   }
-  *result = *is_new ? "new" : "duplicate";
+  fields->result = *is_new ? "new" : "duplicate";
   if (*is_new && acceptor_ != nullptr) {
-    acceptor_->Enqueue(notice.referral_id(), notice.department());
+    if (is_verification) {
+      acceptor_->EnqueueVerification(fields->id, fields->department);
+    } else {
+      acceptor_->Enqueue(fields->id, fields->department);
+    }
   }
 
   pb::DeliverReferralResponse answer;
-  answer.set_partner_reference("sim-" + notice.referral_id());
+  answer.set_partner_reference("sim-" + fields->id);
   google::protobuf::util::JsonPrintOptions print_options;
   print_options.preserve_proto_field_names = true;
   gateway::HttpServerResponse response;
   if (!google::protobuf::util::MessageToJsonString(answer, &response.body, print_options).ok()) {
-    *result = "not_printed";
+    fields->result = "not_printed";
     return ErrorResponse(absl::InternalError("response: cannot be printed as JSON"));
   }
   return response;

@@ -1,5 +1,6 @@
-// The partner simulator's webhook channel: referral-service POSTs each referral as signed JSON
-// over HTTPS, and this handler checks and records it like the gRPC PartnerInbox does.
+// The partner simulator's webhook channel: referral-service POSTs each referral and each
+// verification request as signed JSON over HTTPS, and this handler checks and records it like the
+// gRPC PartnerInbox does.
 #pragma once
 
 #include <atomic>
@@ -16,19 +17,21 @@
 
 namespace lifeline::partner_sim {
 
-// Answers `POST <any path>` whose body is a lifeline.partner.v1.DeliverReferralRequest in JSON
-// (proto field names), signed as common/webhook/signature.h describes with the secret of the
-// body's `referral.department`:
-//   200 {"partner_reference":"sim-<referral_id>"}  recorded (or already recorded: a sender's retry
-//                                                   with a new signature is not written again);
-//   400  malformed JSON, a missing idempotency_key, referral.referral_id or referral.department,
-//        or an X-Lifeline-Idempotency-Key header that is missing or differs from the body's key;
+// Answers `POST <any path>` whose body is, in JSON (proto field names), either a
+// lifeline.partner.v1.DeliverReferralRequest (top-level "referral") or a DeliverVerificationRequest
+// (top-level "verification"), signed as common/webhook/signature.h describes with the secret of
+// that object's `department`:
+//   200 {"partner_reference":"sim-<referral_id or verification_id>"}  recorded (or already
+//        recorded: a sender's retry with a new signature is not written again);
+//   400  malformed JSON, both or neither of "referral" and "verification", a missing
+//        idempotency_key, id or department, or an X-Lifeline-Idempotency-Key header that is
+//        missing or differs from the body's key;
 //   401  a department without a secret, or a missing, malformed, wrong or stale signature;
 //   405  any method but POST;
 //   409  an exact replay of a request already accepted (same signature);
 //   503  the received file cannot be written (the sender retries later).
-// Only accepted deliveries reach the ReceivedLog; new ones are then queued on the AutoAcceptor.
-// Thread-safe: the HTTP server calls Handle from several threads.
+// Only accepted deliveries reach the ReceivedLog; new ones are then queued on the AutoAcceptor
+// (to be accepted or answered). Thread-safe: the HTTP server calls Handle from several threads.
 class WebhookReceiver final : public gateway::HttpHandler {
  public:
   struct Options {
@@ -39,7 +42,7 @@ class WebhookReceiver final : public gateway::HttpHandler {
   };
 
   // `secrets` maps department codes to their webhook secrets (see common::LoadWebhookSecrets).
-  // `acceptor` may be null (no auto-accept). Neither `log` nor `acceptor` is owned.
+  // `acceptor` may be null (no auto-accept or auto-answer). Neither `log` nor `acceptor` is owned.
   WebhookReceiver(absl::flat_hash_map<std::string, std::string> secrets, ReceivedLog* log,
                   AutoAcceptor* acceptor, Options options);
 
@@ -51,10 +54,18 @@ class WebhookReceiver final : public gateway::HttpHandler {
   int refused() const { return refused_.load(); }
 
  private:
-  // The answer to `request` and the word logged as its result.
-  gateway::HttpServerResponse Answer(const gateway::HttpServerRequest& request,
-                                     std::string* department, std::string* referral_id,
-                                     std::string* result);
+  // What a request's log line says besides its status. The department and the id come from an
+  // unverified body: they are logged only through LogToken.
+  struct LogFields {
+    std::string department;
+    // The field the id is logged as: referral_id, or verification_id for a verification.
+    const char* id_name = "referral_id";
+    std::string id;
+    std::string result;
+  };
+
+  // The answer to `request`; fills `fields` as far as it got.
+  gateway::HttpServerResponse Answer(const gateway::HttpServerRequest& request, LogFields* fields);
   int64_t Now() const;
 
   const absl::flat_hash_map<std::string, std::string> secrets_;

@@ -1,5 +1,6 @@
 // The webhook receiver behind the real HTTPS server, driven by the webhook client referral-service
-// uses: signed deliveries are recorded once, everything else is refused before the log.
+// uses: signed deliveries (referrals and verification requests) are recorded once, everything else
+// is refused before the log.
 #include "tools/partner-sim/webhook_receiver.h"
 
 #include <chrono>
@@ -42,6 +43,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 constexpr char kLegalAidSecret[] = "legal-aid-secret-0123456789abcdef0123456789";
 constexpr char kLawSecret[] = "law-popularization-secret-0123456789abcdefgh";
+constexpr char kVillageSecret[] = "village-committee-secret-0123456789abcdefgh";
 constexpr char kStrangerSecret[] = "nobody-knows-this-secret-0123456789abcdefgh";
 
 int64_t Now() {
@@ -75,6 +77,27 @@ std::string Body(const std::string& referral_id, const std::string& department) 
   return json;
 }
 
+// The verification body referral-service sends: the DeliverVerificationRequest printed with proto
+// field names.
+std::string VerificationBody(const std::string& verification_id, const std::string& department) {
+  pb::DeliverVerificationRequest request;
+  request.set_idempotency_key(verification_id);
+  pb::VerificationNotice* notice = request.mutable_verification();
+  notice->set_verification_id(verification_id);
+  notice->set_clue_id("clue_1");
+  notice->set_department(department);
+  notice->set_question("the family has no income since the father's death");
+  notice->set_person_name("Zhang San");
+  notice->set_person_id_masked("110101********1234");
+  notice->set_region_code("110101");
+  notice->set_respond_by("2026-12-10");
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(request, &json, options).ok());
+  return json;
+}
+
 // The three headers of a webhook signed with `secret` at `timestamp`.
 Headers Signed(const std::string& secret, int64_t timestamp, const std::string& body,
                const std::string& key) {
@@ -95,7 +118,7 @@ class WebhookReceiverTest : public ::testing::Test {
     {
       std::ofstream out(secrets_file);
       out << "# department secret\nlegal_aid " << kLegalAidSecret << "\nlaw_popularization "
-          << kLawSecret << "\n";
+          << kLawSecret << "\nvillage_committee " << kVillageSecret << "\n";
     }
     std::filesystem::permissions(
         secrets_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
@@ -108,6 +131,11 @@ class WebhookReceiverTest : public ::testing::Test {
     acceptor_ = std::make_unique<AutoAcceptor>(
         [this](const std::string& referral_id, const std::string& department) {
           accepted_.push_back(referral_id + "@" + department);
+          return absl::OkStatus();
+        },
+        [this](const std::string& department,
+               const referral::v1::AnswerVerificationRequest& request) {
+          accepted_.push_back("answer " + request.verification_id() + "@" + department);
           return absl::OkStatus();
         },
         AutoAcceptor::Options{});
@@ -164,7 +192,9 @@ class WebhookReceiverTest : public ::testing::Test {
   const std::string received_ = dir_.path() + "/received.jsonl";
   common::testing::TestCertFiles certs_;
   std::unique_ptr<ReceivedLog> log_;
-  std::vector<std::string> accepted_;  // written on the acceptor's thread; read after WaitIdle
+  // Accepted referrals and answered verifications, in order; written on the acceptor's thread,
+  // read after WaitIdle.
+  std::vector<std::string> accepted_;
   std::unique_ptr<AutoAcceptor> acceptor_;
   std::unique_ptr<WebhookReceiver> receiver_;
   std::unique_ptr<gateway::HttpServer> server_;
@@ -222,7 +252,7 @@ TEST_F(WebhookReceiverTest, RefusedRequestsNeverReachTheLog) {
   };
   std::string tampered = body;
   tampered.replace(tampered.find("plan_1"), 6, "plan_9");
-  const std::string unknown = Body("ref_3", "village_committee");
+  const std::string unknown = Body("ref_3", "civil_affairs");
   const std::string incomplete =
       R"({"idempotency_key":"ref_1","referral":{"referral_id":"ref_1"}})";
   const std::string extra_field =
@@ -252,7 +282,7 @@ TEST_F(WebhookReceiverTest, RefusedRequestsNeverReachTheLog) {
     common::WebhookResponse response = Post(c.headers, c.body);
     EXPECT_EQ(response.status, c.status) << c.what << ": " << response.body;
     // Errors say what is wrong, never with a secret.
-    for (const char* secret : {kLegalAidSecret, kLawSecret, kStrangerSecret}) {
+    for (const char* secret : {kLegalAidSecret, kLawSecret, kVillageSecret, kStrangerSecret}) {
       EXPECT_THAT(response.body, Not(HasSubstr(secret))) << c.what;
     }
     if (c.what == "unknown department") {
@@ -270,6 +300,95 @@ TEST_F(WebhookReceiverTest, RefusedRequestsNeverReachTheLog) {
   common::WebhookResponse response = Post(Signed(kLegalAidSecret, now, body, "ref_1"), body);
   EXPECT_EQ(response.status, 200) << response.body;
   EXPECT_EQ(Lines(received_).size(), 1u);
+}
+
+TEST_F(WebhookReceiverTest, RecordsAVerificationOnceAndQueuesItsAnswer) {
+  const std::string body = VerificationBody("ver_1", "village_committee");
+  const int64_t now = Now();
+  const Headers first = Signed(kVillageSecret, now, body, "ver_1");
+
+  common::WebhookResponse response = Post(first, body);
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body, R"({"partner_reference":"sim-ver_1"})");
+  std::vector<std::string> lines = Lines(received_);
+  ASSERT_EQ(lines.size(), 1u);
+  pb::DeliverVerificationRequest recorded;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(lines[0], &recorded).ok()) << lines[0];
+  EXPECT_EQ(recorded.idempotency_key(), "ver_1");
+  EXPECT_EQ(recorded.verification().department(), "village_committee");
+  EXPECT_EQ(recorded.verification().clue_id(), "clue_1");
+  EXPECT_EQ(recorded.verification().respond_by(), "2026-12-10");
+
+  // The sender's retry: answered again, not written again.
+  response = Post(Signed(kVillageSecret, now - 1, body, "ver_1"), body);
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body, R"({"partner_reference":"sim-ver_1"})");
+  // An exact replay.
+  response = Post(first, body);
+  EXPECT_EQ(response.status, 409) << response.body;
+  // Signed with another department's secret: the department named in the body picks the secret.
+  const std::string other = VerificationBody("ver_2", "village_committee");
+  response = Post(Signed(kLegalAidSecret, now, other, "ver_2"), other);
+  EXPECT_EQ(response.status, 401) << response.body;
+  EXPECT_EQ(Lines(received_).size(), 1u);
+
+  // A referral alongside, to the same URL.
+  const std::string referral = Body("ref_1", "legal_aid");
+  response = Post(Signed(kLegalAidSecret, now, referral, "ref_1"), referral);
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.body, R"({"partner_reference":"sim-ref_1"})");
+  EXPECT_EQ(Lines(received_).size(), 2u);
+
+  acceptor_->WaitIdle();
+  EXPECT_THAT(accepted_,
+              ::testing::ElementsAre("answer ver_1@village_committee", "ref_1@legal_aid"));
+  EXPECT_EQ(receiver_->accepted(), 3);
+  EXPECT_EQ(receiver_->refused(), 2);
+}
+
+TEST_F(WebhookReceiverTest, RefusesBodiesOfBothOrNeitherKindAndBadVerifications) {
+  const int64_t now = Now();
+  const std::string both =
+      R"({"idempotency_key":"ver_1","referral":{"referral_id":"ver_1","department":"legal_aid"},)"
+      R"("verification":{"verification_id":"ver_1","department":"village_committee"}})";
+  const std::string neither = R"({"idempotency_key":"ver_1"})";
+  const std::string not_an_object = R"(["ver_1"])";
+  const std::string no_id =
+      R"({"idempotency_key":"ver_1","verification":{"department":"village_committee"}})";
+  const std::string extra_field =
+      R"({"idempotency_key":"ver_1","verification":{"verification_id":"ver_1",)"
+      R"("department":"village_committee","surprise":1}})";
+  const std::string unknown = VerificationBody("ver_3", "civil_affairs");
+  const std::string good = VerificationBody("ver_1", "village_committee");
+  struct Case {
+    std::string what;
+    std::string body;
+    std::string secret;
+    std::string key;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"both kinds", both, kVillageSecret, "ver_1", 400},
+      {"both kinds, signed for the referral", both, kLegalAidSecret, "ver_1", 400},
+      {"neither kind", neither, kVillageSecret, "ver_1", 400},
+      {"not an object", not_an_object, kVillageSecret, "ver_1", 400},
+      {"no verification_id", no_id, kVillageSecret, "ver_1", 400},
+      {"unknown field", extra_field, kVillageSecret, "ver_1", 400},
+      {"unknown department", unknown, kStrangerSecret, "ver_3", 401},
+      {"key header differs", good, kVillageSecret, "ver_2", 400},
+  };
+  for (const Case& c : cases) {
+    common::WebhookResponse response = Post(Signed(c.secret, now, c.body, c.key), c.body);
+    EXPECT_EQ(response.status, c.status) << c.what << ": " << response.body;
+    // Errors never quote the body (the person's name) or a secret.
+    EXPECT_THAT(response.body, Not(HasSubstr("Zhang"))) << c.what;
+    EXPECT_THAT(response.body, Not(HasSubstr(kVillageSecret))) << c.what;
+  }
+  EXPECT_TRUE(Lines(received_).empty());
+  EXPECT_EQ(log_->size(), 0u);
+  EXPECT_EQ(receiver_->refused(), static_cast<int>(cases.size()));
+  acceptor_->WaitIdle();
+  EXPECT_TRUE(accepted_.empty());
 }
 
 }  // namespace
