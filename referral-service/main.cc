@@ -130,37 +130,26 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   dispatcher_options.max_backoff = std::chrono::seconds(config.delivery_max_backoff_seconds);
   // A department that is down holds back only its own deliveries.
   dispatcher_options.per_message_backoff = true;
+  // Referrals and verification requests go out the same way, each on its own topic.
+  const referral::DeliverySenderOptions sender_options{
+      .inbox_override = config.partner_inbox_override,
+      .max_attempts = static_cast<int>(config.delivery_max_attempts),
+      .webhook = webhook.get(),
+      .receiver_pause = std::chrono::seconds(1),
+      .receiver_pause_max = std::chrono::seconds(config.delivery_max_backoff_seconds)};
+  const referral::DeliveryObserver count_delivery =
+      [&metrics](const std::string& department, std::string_view channel, std::string_view result) {
+        metrics.RecordDelivery(department, channel, result);
+      };
   common::OutboxDispatcher dispatcher(
       store->outbox(),
-      referral::MakeDeliverySender(
-          store.get(), &inbox_client,
-          {.inbox_override = config.partner_inbox_override,
-           .max_attempts = static_cast<int>(config.delivery_max_attempts),
-           .webhook = webhook.get(),
-           .receiver_pause = std::chrono::seconds(1),
-           .receiver_pause_max = std::chrono::seconds(config.delivery_max_backoff_seconds)},
-          [&metrics](const std::string& department, std::string_view channel,
-                     std::string_view result) {
-            metrics.RecordDelivery(department, channel, result);
-          }),
+      referral::MakeDeliverySender(store.get(), &inbox_client, sender_options, count_delivery),
       dispatcher_options);
-
-  // Verification requests to offices: their own topic and dispatcher, the same channels.
   common::OutboxDispatcher::Options verification_options = dispatcher_options;
   verification_options.topic = referral::kVerificationTopic;
   common::OutboxDispatcher verification_dispatcher(
       store->outbox(),
-      referral::MakeVerificationSender(
-          store.get(), &inbox_client,
-          {.inbox_override = config.partner_inbox_override,
-           .max_attempts = static_cast<int>(config.delivery_max_attempts),
-           .webhook = webhook.get(),
-           .receiver_pause = std::chrono::seconds(1),
-           .receiver_pause_max = std::chrono::seconds(config.delivery_max_backoff_seconds)},
-          [&metrics](const std::string& department, std::string_view channel,
-                     std::string_view result) {
-            metrics.RecordDelivery(department, channel, result);
-          }),
+      referral::MakeVerificationSender(store.get(), &inbox_client, sender_options, count_delivery),
       verification_options);
 
   referral::RandomIdGenerator ids;

@@ -868,15 +868,20 @@ absl::StatusOr<ChangePage> SqliteReferralStore::ListChanges(int64_t after_sequen
 
 absl::StatusOr<int> SqliteReferralStore::RecordPickup(
     const std::vector<std::string>& referral_ids) {
-  if (referral_ids.empty()) return 0;
+  return MarkPolled(
+      "UPDATE referrals SET delivered = 1, delivered_ms = ?1, partner_reference = ?2, "
+      "updated_ms = ?1 WHERE referral_id = ?3 AND delivered = 0",
+      referral_ids);
+}
+
+absl::StatusOr<int> SqliteReferralStore::MarkPolled(std::string_view update,
+                                                    const std::vector<std::string>& ids) {
+  if (ids.empty()) return 0;
   return Write(db_.get(), [&]() -> absl::StatusOr<int> {
     const int64_t now = Millis(clock_->Now());
     int picked = 0;
-    for (const std::string& referral_id : referral_ids) {
-      RETURN_IF_ERROR(db_->Execute(
-          "UPDATE referrals SET delivered = 1, delivered_ms = ?1, partner_reference = ?2, "
-          "updated_ms = ?1 WHERE referral_id = ?3 AND delivered = 0",
-          now, kPolledReference, referral_id));
+    for (const std::string& id : ids) {
+      RETURN_IF_ERROR(db_->Execute(update, now, kPolledReference, id));
       picked += db_->Changes() > 0 ? 1 : 0;
     }
     return picked;
@@ -1096,19 +1101,10 @@ absl::StatusOr<VerificationPage> SqliteReferralStore::ListVerifications(
 
 absl::StatusOr<int> SqliteReferralStore::RecordVerificationPickup(
     const std::vector<std::string>& verification_ids) {
-  if (verification_ids.empty()) return 0;
-  return Write(db_.get(), [&]() -> absl::StatusOr<int> {
-    const int64_t now = Millis(clock_->Now());
-    int picked = 0;
-    for (const std::string& id : verification_ids) {
-      RETURN_IF_ERROR(db_->Execute(
-          "UPDATE verifications SET delivered = 1, delivered_ms = ?1, partner_reference = ?2 "
-          "WHERE verification_id = ?3 AND delivered = 0",
-          now, kPolledReference, id));
-      picked += db_->Changes() > 0 ? 1 : 0;
-    }
-    return picked;
-  });
+  return MarkPolled(
+      "UPDATE verifications SET delivered = 1, delivered_ms = ?1, partner_reference = ?2 "
+      "WHERE verification_id = ?3 AND delivered = 0",
+      verification_ids);
 }
 
 absl::StatusOr<int64_t> SqliteReferralStore::PendingDeliveries() {

@@ -123,6 +123,9 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<std::optional<Partner>> LoadPartner(std::string_view department);
   absl::StatusOr<Verification> LoadVerification(std::string_view verification_id);
   absl::Status LoadAttachments(Verification* verification);
+  // Runs `update` (?1 now, ?2 kPolledReference, ?3 an id) for each of `ids` in one transaction;
+  // returns how many rows it changed.
+  absl::StatusOr<int> MarkPolled(std::string_view update, const std::vector<std::string>& ids);
   // Records a change of `partner` (as it is after the change, with its new version).
   absl::Status InsertPartnerChange(const Partner& partner, std::string_view action,
                                    std::string_view actor, std::string_view changes);
