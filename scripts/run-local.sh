@@ -128,6 +128,12 @@ echo "== The strongest clue, with its evidence"
 cli clue "$top"
 
 echo
+echo "== Before deciding, the procurator asks the village committee to confirm the family's hardship"
+cli verify "$top" --department village_committee \
+  --question "Is the family in hardship since the crime (income, who lives in the household)?"
+cli verifications --clue "$top" --wait-answered-s 30
+
+echo
 # The suggested amount (wage x months by category, hardship and special groups) is above the
 # 10,000-yuan approval threshold, so the chief procurator signs it off with a note.
 echo "== The chief procurator approves the suggested amount; referral-service opens the 1+N plan"
@@ -137,7 +143,7 @@ cli plan --clue "$top" --wait-s 30
 echo
 echo "== Partner departments received (partner-sim, auto-accepting):"
 sleep 1
-wc -l < "$VAR/partner-sim/received.jsonl" | xargs -I{} echo "{} referral(s) delivered"
+grep -c '"referral"' "$VAR/partner-sim/received.jsonl" | xargs -I{} echo "{} referral(s) delivered"
 cli plan --clue "$top"
 
 if [ "${DEMO_DATA:-generated}" != hand ]; then

@@ -129,6 +129,12 @@ commands:
   plan (PLAN_ID | --clue CLUE_ID [--wait-s S])
                                            a plan with its referrals; by clue, waiting for it
   referrals [--department CODE]            list referrals
+  verify CLUE_ID --department CODE --question TEXT
+                                           ask an office of the directory (a town government, a
+                                           village committee) to confirm a fact for the clue
+  verifications --clue CLUE_ID [--wait-answered-s S]
+                                           the clue's verification requests and answers;
+                                           optionally wait up to S seconds until none is open
   health --target HOST:PORT [--wait-s S]   gRPC health check of a service
   export links --match HOST:PORT --out FILE
                                            every record-to-person link, straight from
@@ -422,6 +428,15 @@ std::vector<std::string> RejectCodes() {
   return codes;
 }
 
+// A request body for the gateway: the message's JSON with proto field names.
+absl::Status ToJsonBody(const google::protobuf::Message& request, std::string* body) {
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  auto st = google::protobuf::util::MessageToJsonString(request, body, print);
+  if (!st.ok()) return absl::InternalError(st.ToString());
+  return absl::OkStatus();
+}
+
 absl::Status Review(GatewayClient& gw, const Args& args, std::ostream& out) {
   if (args.positional.size() != 1) return absl::InvalidArgumentError("review needs CLUE_ID");
   match::v1::ReviewClueRequest request;
@@ -459,10 +474,7 @@ absl::Status Review(GatewayClient& gw, const Args& args, std::ostream& out) {
         "review needs --approve, --reject, --request-info or --info-received");
   }
   std::string body;
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
-  auto st = google::protobuf::util::MessageToJsonString(request, &body, print);
-  if (!st.ok()) return absl::InternalError(st.ToString());
+  RETURN_IF_ERROR(ToJsonBody(request, &body));
   match::v1::Clue clue;
   RETURN_IF_ERROR(
       gw.Call("POST", absl::StrCat("/v1/clues/", args.positional[0], ":review"), body, &clue));
@@ -545,6 +557,71 @@ absl::Status Referrals(GatewayClient& gw, const Args& args, std::ostream& out) {
         "  %s  plan %s  %-32s %s\n", r.referral_id(), r.plan_id(), r.department(),
         ShortEnum(referral::v1::ReferralState_Name(r.state()), "REFERRAL_STATE_"));
   }
+  return absl::OkStatus();
+}
+
+void PrintVerification(const referral::v1::Verification& v, std::ostream& out) {
+  out << absl::StrFormat(
+      "  %s  %-20s %-14s respond by %s%s  %s\n", v.verification_id(), v.department(),
+      ShortEnum(referral::v1::VerificationState_Name(v.state()), "VERIFICATION_STATE_"),
+      v.respond_by(), v.overdue() ? " (overdue)" : "", v.question());
+  if (!v.answered_by().empty()) {
+    out << absl::StrFormat("      answered by %s at %s: %s\n", v.answered_by(), v.answered_time(),
+                           v.answer_note());
+  }
+  for (const auto& a : v.attachments()) {
+    out << absl::StrFormat("      attachment %s (%s, %d bytes, sha256 %s)\n", a.name(),
+                           a.content_type(), a.size_bytes(), a.sha256());
+  }
+}
+
+absl::Status Verify(GatewayClient& gw, const Args& args, std::ostream& out) {
+  if (args.positional.size() != 1) return absl::InvalidArgumentError("verify needs CLUE_ID");
+  const std::string& clue_id = args.positional[0];
+  std::optional<std::string> department = args.Get("department");
+  std::optional<std::string> question = args.Get("question");
+  if (!department || !question) {
+    return absl::InvalidArgumentError("verify needs --department CODE and --question TEXT");
+  }
+  // The person as the clue shows them: what the office needs to find them, no raw ID number.
+  match::v1::Clue clue;
+  RETURN_IF_ERROR(gw.Call("GET", absl::StrCat("/v1/clues/", clue_id), "", &clue));
+  referral::v1::RequestVerificationRequest request;
+  request.set_department(*department);
+  request.set_question(*question);
+  request.mutable_person()->set_person_id(clue.person_id());
+  request.mutable_person()->set_name(clue.person_name());
+  request.mutable_person()->set_id_masked(clue.person_id_masked());
+  request.mutable_person()->set_region_code(clue.region_code());
+  std::string body;
+  RETURN_IF_ERROR(ToJsonBody(request, &body));
+  referral::v1::Verification made;
+  RETURN_IF_ERROR(
+      gw.Call("POST", absl::StrCat("/v1/clues/", clue_id, "/verifications"), body, &made));
+  out << "verification requested\n";
+  PrintVerification(made, out);
+  return absl::OkStatus();
+}
+
+absl::Status Verifications(GatewayClient& gw, const Args& args, std::ostream& out) {
+  std::optional<std::string> clue_id = args.Get("clue");
+  if (!clue_id) return absl::InvalidArgumentError("verifications needs --clue CLUE_ID");
+  ASSIGN_OR_RETURN(int wait_s, IntFlag(args, "wait-answered-s", 0));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+  referral::v1::ListVerificationsResponse response;
+  while (true) {
+    response.Clear();
+    RETURN_IF_ERROR(
+        gw.Call("GET", absl::StrCat("/v1/verifications?clue_id=", *clue_id), "", &response));
+    bool open = false;
+    for (const auto& v : response.verifications()) {
+      open = open || v.state() == referral::v1::VERIFICATION_STATE_REQUESTED;
+    }
+    if (!open || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  out << response.verifications_size() << " verification(s)\n";
+  for (const auto& v : response.verifications()) PrintVerification(v, out);
   return absl::OkStatus();
 }
 
@@ -942,6 +1019,8 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
   if (command == "rescore") return RescoreCommand(gw, args, out);
   if (command == "plan") return Plan(gw, args, out);
   if (command == "referrals") return Referrals(gw, args, out);
+  if (command == "verify") return Verify(gw, args, out);
+  if (command == "verifications") return Verifications(gw, args, out);
   if (command == "health") return Health(args, out);
   if (command == "export") return Export(gw, args, out);
   out << kUsage;
