@@ -14,6 +14,7 @@
 
 #include "common/config/flags.h"
 #include "common/outbox/outbox.h"
+#include "common/server/channel.h"
 #include "common/server/periodic_task.h"
 #include "common/server/server_flags.h"
 #include "common/status/status_macros.h"
@@ -22,6 +23,7 @@
 #include "common/webhook/webhook_client.h"
 #include "referral-service/clients/delivery_sender.h"
 #include "referral-service/clients/grpc_partner_inbox_client.h"
+#include "referral-service/clients/match_client.h"
 #include "referral-service/clients/webhook_delivery.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/rpc/escalation_scanner.h"
@@ -44,6 +46,7 @@ struct ReferralConfig {
   int64_t metrics_refresh_seconds = 15;
   int64_t escalation_interval_seconds = 60;
   int64_t delivery_max_attempts = 30;
+  std::string match_target = "127.0.0.1:50052";
   std::string webhook_secrets_file;
   std::string webhook_ca_file;
   int64_t webhook_timeout_ms = 10000;
@@ -63,6 +66,9 @@ void Bind(common::FlagSet* flags, ReferralConfig* config) {
   flags->Int("delivery_max_attempts", &config->delivery_max_attempts,
              "failed attempts after which a delivery is parked as undeliverable (0: never)", 0,
              1000);
+  flags->String("match_target", &config->match_target,
+                "match-service gRPC target: verification requests and answers go onto the clue "
+                "there; empty: they wait in the outbox");
   flags->String("webhook_secrets_file", &config->webhook_secrets_file,
                 "department secrets signing webhook deliveries ('department secret' lines, mode "
                 "600); empty: no webhook channel");
@@ -152,15 +158,40 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
       referral::MakeVerificationSender(store.get(), &inbox_client, sender_options, count_delivery),
       verification_options);
 
+  // The clue's copy of verification requests and answers, to match-service, in order.
+  std::unique_ptr<referral::GrpcMatchClient> match_client;
+  std::unique_ptr<common::OutboxDispatcher> clue_dispatcher;
+  if (config.match_target.empty()) {
+    spdlog::warn(
+        "event=no_match_target detail=\"verifications wait in the outbox until --match_target "
+        "is set\"");
+  } else {
+    match_client = std::make_unique<referral::GrpcMatchClient>(
+        common::MakeClientChannel(config.match_target), absl::Seconds(5));
+    common::OutboxDispatcher::Options clue_options;
+    clue_options.topic = referral::kClueVerificationTopic;
+    clue_options.batch_size = 50;
+    clue_options.min_backoff = std::chrono::milliseconds(200);
+    clue_options.max_backoff = std::chrono::seconds(config.delivery_max_backoff_seconds);
+    clue_dispatcher = std::make_unique<common::OutboxDispatcher>(
+        store->outbox(), referral::MakeClueVerificationSender(match_client.get()), clue_options);
+  }
+
   referral::RandomIdGenerator ids;
   referral::ReferralServiceImpl service(
       store.get(), &router, clock, &ids, [&dispatcher] { dispatcher.Wake(); }, &calendar);
   service.set_transition_observer([&metrics](std::string_view from, std::string_view to) {
     metrics.RecordTransition(from, to);
   });
-  service.set_verification_queued([&verification_dispatcher] { verification_dispatcher.Wake(); });
+  service.set_verification_queued([&verification_dispatcher, &clue_dispatcher] {
+    verification_dispatcher.Wake();
+    if (clue_dispatcher) clue_dispatcher->Wake();
+  });
   runner->AddService(&service);
-  return runner->Serve({&dispatcher, &verification_dispatcher, &escalation, &metrics_refresh});
+  std::vector<common::BackgroundTask> background = {&dispatcher, &verification_dispatcher,
+                                                    &escalation, &metrics_refresh};
+  if (clue_dispatcher) background.emplace_back(clue_dispatcher.get());
+  return runner->Serve(background);
 }
 
 }  // namespace

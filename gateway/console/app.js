@@ -342,22 +342,14 @@
           t(r.decision) + (r.amountFen ? " " + yuan(r.amountFen) : "") + (r.rejectReason ? " " + t(r.rejectReason) : "") +
           (r.reason ? " — " + r.reason : "")))),
       el("section", { class: "card" }, el("h2", {}, t("history")),
-        clueHistory(c, verifications || []).map((h) => el("div", { "data-testid": "clue-event" },
-          (h.time || "") + " " + (h.actor || "") + " " + (h.kind || "") + " " + (h.detail || "")))));
+        (c.history || []).map((h) => el("div", { "data-testid": "clue-event" },
+          (h.time || "") + " " + (h.actor || "") + " " + historyKind(h.kind) + " " + (h.detail || "")))));
   }
 
-  // The clue's own history with its verifications' requests and answers, by time.
-  function clueHistory(c, verifications) {
-    const events = (c.history || []).slice();
-    for (const v of verifications) {
-      events.push({ time: v.createdTime, actor: v.requestedBy, kind: t("verification_requested"),
-        detail: v.department + ": " + (v.question || "") });
-      if (v.answeredTime) {
-        events.push({ time: v.answeredTime, actor: v.department + " · " + (v.answeredBy || ""),
-          kind: t("verification_answered"), detail: t(v.state) + (v.answerNote ? " — " + v.answerNote : "") });
-      }
-    }
-    return events.sort((a, b) => String(a.time || "").localeCompare(String(b.time || "")));
+  // A history step's kind as shown: verification steps in the console's language, the others as
+  // match-service names them.
+  function historyKind(kind) {
+    return kind === "verification_requested" || kind === "verification_answered" ? t(kind) : (kind || "");
   }
 
   // The current stage's deadline, as referral-service computed it on the working-day calendar.

@@ -48,4 +48,25 @@ bool IsDecided(ClueStatus status) {
   return status == ClueStatus::kApproved || status == ClueStatus::kRejected;
 }
 
+VerificationRecord DecideVerificationRecord(const std::optional<ClueVerification>& stored,
+                                            const ClueVerification& incoming) {
+  VerificationRecord record;
+  const bool answered = incoming.state != "REQUESTED";
+  const bool stored_answered = stored.has_value() && stored->state != "REQUESTED";
+  if (stored_answered || (stored.has_value() && !answered)) return record;  // nothing new
+  record.write = true;
+  if (answered) {
+    record.event =
+        ClueEvent{incoming.answered_time, incoming.department + " · " + incoming.answered_by,
+                  kEventVerificationAnswered,
+                  incoming.state + (incoming.answer_note.empty() ? std::string()
+                                                                 : " — " + incoming.answer_note)};
+  } else {
+    record.event =
+        ClueEvent{incoming.requested_time, incoming.requested_by, kEventVerificationRequested,
+                  incoming.department + ": " + incoming.question};
+  }
+  return record;
+}
+
 }  // namespace lifeline::match

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -210,6 +211,37 @@ inline constexpr char kEventRestored[] = "restored";
 inline constexpr char kEventFlagged[] = "flagged";
 inline constexpr char kEventReviewed[] = "reviewed";
 
+inline constexpr char kEventVerificationRequested[] = "verification_requested";
+inline constexpr char kEventVerificationAnswered[] = "verification_answered";
+
+// A verification request for a clue (sent by referral-service to a town or village office) and,
+// once given, the office's answer: evidence a reviewer weighs.
+struct ClueVerification {
+  std::string verification_id;
+  std::string department;
+  std::string question;
+  std::string state;  // "REQUESTED", "CONFIRMED", "NOT_CONFIRMED"
+  std::string requested_by;
+  std::string requested_time;
+  std::string respond_by;
+  std::string answer_note;
+  std::vector<std::string> attachments;  // "name (type, N bytes, sha256 HEX)"
+  std::string answered_by;
+  std::string answered_time;
+  bool operator==(const ClueVerification&) const = default;
+};
+
+// What recording `incoming` over what is `stored` (nullopt: nothing yet) does: whether it is
+// written, and the history event it adds. A request is written and noted once; an answer replaces
+// the open request (or arrives first, when the request's own update was lost) and is noted once;
+// nothing replaces an answer.
+struct VerificationRecord {
+  bool write = false;
+  std::optional<ClueEvent> event;
+};
+VerificationRecord DecideVerificationRecord(const std::optional<ClueVerification>& stored,
+                                            const ClueVerification& incoming);
+
 // A stored clue.
 struct Clue {
   std::string clue_id;
@@ -223,6 +255,8 @@ struct Clue {
   bool unsupported = false;
   // Oldest first.
   std::vector<ClueEvent> history;
+  // Oldest first.
+  std::vector<ClueVerification> verifications;
 };
 
 }  // namespace lifeline::match

@@ -93,6 +93,35 @@ void MatchServiceImpl::RefreshMetrics() {
 
 // Every handler runs its steps as one absl::Status-returning function and converts once.
 
+grpc::Status MatchServiceImpl::RecordVerification(grpc::ServerContext* context,
+                                                  const v1::RecordVerificationRequest* request,
+                                                  v1::RecordVerificationResponse* /*response*/) {
+  const absl::StatusOr<common::Caller> authenticated = common::AdmitCall(*context, request);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  auto run = [&]() -> absl::Status {
+    // referral-service's: no person records verification evidence directly.
+    if (!authenticated->internal()) {
+      return absl::PermissionDeniedError("caller: verifications are recorded by the suite");
+    }
+    const v1::ClueVerification& v = request->verification();
+    if (request->clue_id().empty() || v.verification_id().empty() || v.department().empty()) {
+      return absl::InvalidArgumentError(
+          "clue_id, verification.verification_id and verification.department: required");
+    }
+    if (v.state() != "REQUESTED" && v.state() != "CONFIRMED" && v.state() != "NOT_CONFIRMED") {
+      return absl::InvalidArgumentError(
+          "verification.state: REQUESTED, CONFIRMED or NOT_CONFIRMED");
+    }
+    ASSIGN_OR_RETURN(bool written, store_->RecordVerification(request->clue_id(), FromProto(v)));
+    spdlog::info(
+        "event=verification_recorded rpc=RecordVerification clue_id={} verification_id={} "
+        "state={} written={}",
+        request->clue_id(), v.verification_id(), v.state(), written);
+    return absl::OkStatus();
+  };
+  return common::ToGrpcStatus(run());
+}
+
 grpc::Status MatchServiceImpl::UpsertRecords(grpc::ServerContext* context,
                                              const v1::UpsertRecordsRequest* request,
                                              v1::UpsertRecordsResponse* response) {

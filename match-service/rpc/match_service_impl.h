@@ -29,6 +29,9 @@ class MatchServiceImpl final : public MatchServiceBase {
   MatchServiceImpl(MatchEngine* engine, MatchStore* store, const common::Clock* clock,
                    MatchMetrics* metrics, std::function<void()> on_plan_queued);
 
+  grpc::Status RecordVerification(grpc::ServerContext* context,
+                                  const v1::RecordVerificationRequest* request,
+                                  v1::RecordVerificationResponse* response) override;
   grpc::Status UpsertRecords(grpc::ServerContext* context, const v1::UpsertRecordsRequest* request,
                              v1::UpsertRecordsResponse* response) override;
   grpc::Status GetPerson(grpc::ServerContext* context, const v1::GetPersonRequest* request,

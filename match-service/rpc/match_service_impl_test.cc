@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_replace.h"
 
+#include "common/auth/caller.h"
 #include "common/outbox/outbox.h"
 #include "match-service/clients/fake_referral_client.h"
 #include "match-service/clients/plan_sender.h"
@@ -927,6 +928,44 @@ TEST_F(MatchServiceImplTest, AFamilyMembersClueOfAnotherRegionIsNotShown) {
   };
   EXPECT_THAT(mother_clues("34"), ::testing::UnorderedElementsAre("story", "robbery"));
   EXPECT_THAT(mother_clues("3415"), ElementsAre("story"));
+}
+
+}  // namespace
+}  // namespace lifeline::match
+
+namespace lifeline::match {
+namespace {
+
+// referral-service records verification requests and answers on the clue; nobody else may.
+TEST_F(MatchServiceImplTest, RecordVerificationIsForTheSuiteAndShowsOnTheClue) {
+  LoadStory();
+  const std::string clue_id = List().clues(0).clue_id();
+  auto record = [&](const common::Caller& caller, const std::string& clue,
+                    const std::string& state) {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
+    v1::RecordVerificationRequest request;
+    request.set_clue_id(clue);
+    v1::ClueVerification* v = request.mutable_verification();
+    v->set_verification_id("ver_1");
+    v->set_department("village_committee");
+    v->set_question("hardship?");
+    v->set_state(state);
+    v->set_requested_by("proc-1");
+    v1::RecordVerificationResponse response;
+    return stub_->RecordVerification(&context, request, &response);
+  };
+  const common::Caller procurator{"proc-1", common::kRoleProcurator, "34"};
+  EXPECT_EQ(record(procurator, clue_id, "REQUESTED").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(record({}, clue_id, "MAYBE").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(record({}, "", "REQUESTED").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(record({}, "clu_missing", "REQUESTED").error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(record({}, clue_id, "REQUESTED").ok());
+  const v1::Clue clue = Get(clue_id);
+  ASSERT_EQ(clue.verifications_size(), 1);
+  EXPECT_EQ(clue.verifications(0).state(), "REQUESTED");
+  EXPECT_EQ(clue.history(clue.history_size() - 1).kind(), "verification_requested");
 }
 
 }  // namespace

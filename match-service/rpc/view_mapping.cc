@@ -83,9 +83,42 @@ void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out)
     pe->set_kind(e.kind);
     pe->set_detail(e.detail);
   }
+  for (const ClueVerification& v : clue.verifications) *out->add_verifications() = ToProto(v);
   out->set_created_time(clue.created_time);
   out->set_updated_time(clue.updated_time);
   out->set_plan_id(clue.plan_id);
+}
+
+v1::ClueVerification ToProto(const ClueVerification& v) {
+  v1::ClueVerification out;
+  out.set_verification_id(v.verification_id);
+  out.set_department(v.department);
+  out.set_question(v.question);
+  out.set_state(v.state);
+  out.set_requested_by(v.requested_by);
+  out.set_requested_time(v.requested_time);
+  out.set_respond_by(v.respond_by);
+  out.set_answer_note(v.answer_note);
+  for (const std::string& a : v.attachments) out.add_attachments(a);
+  out.set_answered_by(v.answered_by);
+  out.set_answered_time(v.answered_time);
+  return out;
+}
+
+ClueVerification FromProto(const v1::ClueVerification& v) {
+  ClueVerification out;
+  out.verification_id = v.verification_id();
+  out.department = v.department();
+  out.question = v.question();
+  out.state = v.state();
+  out.requested_by = v.requested_by();
+  out.requested_time = v.requested_time();
+  out.respond_by = v.respond_by();
+  out.answer_note = v.answer_note();
+  out.attachments.assign(v.attachments().begin(), v.attachments().end());
+  out.answered_by = v.answered_by();
+  out.answered_time = v.answered_time();
+  return out;
 }
 
 namespace {

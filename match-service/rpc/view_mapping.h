@@ -12,6 +12,8 @@ namespace lifeline::match {
 // A clue the data no longer supports lists kNoLongerSupported among its possible exclusions.
 // `rules` decide the tier.
 void ToProto(const ClueView& view, const EligibilityRules& rules, v1::Clue* out);
+v1::ClueVerification ToProto(const ClueVerification& verification);
+ClueVerification FromProto(const v1::ClueVerification& verification);
 // `model` weighs each record's link comparison; null leaves the comparisons out.
 void ToProto(const PersonView& view, const linkage::FsModel* model, v1::Person* out);
 

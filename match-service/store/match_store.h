@@ -137,6 +137,12 @@ class MatchStore : public MatchTransactionRunner {
   // Stores the plan referral-service opened for an approved clue. Errors: NotFound.
   virtual absl::Status SetPlanId(const std::string& clue_id, const std::string& plan_id) = 0;
 
+  // Records a verification request or its answer on the clue, in one transaction with the
+  // history event DecideVerificationRecord gives; returns whether anything was written (false:
+  // it was there already). Errors: NotFound (clue).
+  virtual absl::StatusOr<bool> RecordVerification(const std::string& clue_id,
+                                                  const ClueVerification& verification) = 0;
+
   // Returns up to `limit` live record links with cursor > `after_cursor`, in cursor order.
   virtual absl::StatusOr<std::vector<RecordLinkView>> ListLinks(int64_t after_cursor,
                                                                 int limit) = 0;

@@ -267,6 +267,46 @@ DROP INDEX records_basis;
 CREATE INDEX records_basis ON records(person_id) WHERE kind IN (10, 11, 13) AND retracted = 0;
 )sql";
 
+// Version 16: verification requests for clues and the offices' answers (RecordVerification).
+constexpr char kSchemaV16[] = R"sql(
+CREATE TABLE clue_verifications (
+  verification_id TEXT PRIMARY KEY,
+  clue_id TEXT NOT NULL REFERENCES clues(clue_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  department TEXT NOT NULL,
+  question TEXT NOT NULL,
+  state TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_time TEXT NOT NULL,
+  respond_by TEXT NOT NULL,
+  answer_note TEXT NOT NULL,
+  attachments TEXT NOT NULL,
+  answered_by TEXT NOT NULL,
+  answered_time TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX clue_verifications_by_clue ON clue_verifications(clue_id, seq);
+)sql";
+
+constexpr char kVerificationColumns[] =
+    "verification_id, department, question, state, requested_by, requested_time, respond_by, "
+    "answer_note, attachments, answered_by, answered_time";
+
+ClueVerification ReadClueVerification(const Statement& row) {
+  ClueVerification v;
+  v.verification_id = row.ColumnText(0);
+  v.department = row.ColumnText(1);
+  v.question = row.ColumnText(2);
+  v.state = row.ColumnText(3);
+  v.requested_by = row.ColumnText(4);
+  v.requested_time = row.ColumnText(5);
+  v.respond_by = row.ColumnText(6);
+  v.answer_note = row.ColumnText(7);
+  v.attachments = absl::StrSplit(row.ColumnText(8), '\n', absl::SkipEmpty());
+  v.answered_by = row.ColumnText(9);
+  v.answered_time = row.ColumnText(10);
+  return v;
+}
+
 // Rewrites every record's legacy facts text into its NormalizedRecord bytes, then drops the text.
 absl::Status MigrateFactsToRecords(Database& db) {
   std::vector<std::pair<int64_t, std::string>> rows;
@@ -362,6 +402,10 @@ absl::StatusOr<Clue> LoadClueRow(Database& db, const std::string& clue_id) {
           clue_id));
   if (!found.has_value()) return absl::NotFoundError(absl::StrCat("clue ", clue_id, " not found"));
   Clue& clue = *found;
+  ASSIGN_OR_RETURN(clue.verifications,
+                   db.Query(absl::StrCat("SELECT ", kVerificationColumns,
+                                         " FROM clue_verifications WHERE clue_id = ? ORDER BY seq"),
+                            ReadClueVerification, clue_id));
   ASSIGN_OR_RETURN(clue.candidate.evidence,
                    db.Query(
                        "SELECT agency, source_record_id, field, value, date, role FROM "
@@ -790,6 +834,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       {13, kSchemaV13, nullptr},
       {14, kSchemaV14, nullptr},
       {15, kSchemaV15, nullptr},
+      {16, kSchemaV16, nullptr},
   };
 }
 
@@ -1049,6 +1094,47 @@ absl::Status SqliteMatchStore::SetPlanId(const std::string& clue_id, const std::
     }
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<bool> SqliteMatchStore::RecordVerification(const std::string& clue_id,
+                                                          const ClueVerification& verification) {
+  bool written = false;
+  RETURN_IF_ERROR(db_->InTransaction([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<int64_t> clue,
+                     db_->QueryOne(
+                         "SELECT 1 FROM clues WHERE clue_id = ?",
+                         [](const Statement& row) { return row.ColumnInt(0); }, clue_id));
+    if (!clue.has_value()) return absl::NotFoundError(absl::StrCat("clue ", clue_id, " not found"));
+    ASSIGN_OR_RETURN(std::optional<ClueVerification> stored,
+                     db_->QueryOne(absl::StrCat("SELECT ", kVerificationColumns,
+                                                " FROM clue_verifications WHERE verification_id "
+                                                "= ? AND clue_id = ?"),
+                                   ReadClueVerification, verification.verification_id, clue_id));
+    const VerificationRecord record = DecideVerificationRecord(stored, verification);
+    if (!record.write) return absl::OkStatus();
+    const ClueVerification& v = verification;
+    RETURN_IF_ERROR(db_->Execute(
+        "INSERT INTO clue_verifications (verification_id, clue_id, seq, department, question, "
+        "state, requested_by, requested_time, respond_by, answer_note, attachments, answered_by, "
+        "answered_time) VALUES (?1, ?2, (SELECT COUNT(*) FROM clue_verifications WHERE clue_id = "
+        "?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(verification_id) DO UPDATE "
+        "SET state = excluded.state, answer_note = excluded.answer_note, attachments = "
+        "excluded.attachments, answered_by = excluded.answered_by, answered_time = "
+        "excluded.answered_time",
+        v.verification_id, clue_id, v.department, v.question, v.state, v.requested_by,
+        v.requested_time, v.respond_by, v.answer_note, absl::StrJoin(v.attachments, "\n"),
+        v.answered_by, v.answered_time));
+    if (record.event.has_value()) {
+      RETURN_IF_ERROR(db_->Execute(
+          "INSERT INTO clue_events SELECT ?1, COALESCE(MAX(seq) + 1, 0), ?2, ?3, ?4, ?5 "
+          "FROM clue_events WHERE clue_id = ?1",
+          clue_id, record.event->time, record.event->actor, record.event->kind,
+          record.event->detail));
+    }
+    written = true;
+    return absl::OkStatus();
+  }));
+  return written;
 }
 
 absl::StatusOr<std::vector<RecordLinkView>> SqliteMatchStore::ListLinks(int64_t after_cursor,

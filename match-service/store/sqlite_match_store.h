@@ -80,6 +80,8 @@ class SqliteMatchStore : public MatchStore {
   absl::StatusOr<CluePage> ListClues(const ClueQuery& query) override;
   absl::StatusOr<ClueView> GetClue(const std::string& clue_id) override;
   absl::Status SetPlanId(const std::string& clue_id, const std::string& plan_id) override;
+  absl::StatusOr<bool> RecordVerification(const std::string& clue_id,
+                                          const ClueVerification& verification) override;
   absl::StatusOr<std::vector<RecordLinkView>> ListLinks(int64_t after_cursor, int limit) override;
   absl::StatusOr<std::map<ClueStatus, int64_t>> CountClues() override;
   absl::StatusOr<PossibleMatchPage> ListPossibleMatches(int offset, int limit) override;

@@ -464,6 +464,60 @@ TEST(SqliteMatchStoreTest, ApprovalQueuesThePlanRequestAndIsFinal) {
   EXPECT_EQ(store->SetPlanId("clu_missing", "plan_y").code(), absl::StatusCode::kNotFound);
 }
 
+// A verification request and then its answer are kept on the clue as evidence and noted in its
+// history once each; an answer is never replaced by the request arriving late; unknown clues are
+// NotFound.
+TEST(SqliteMatchStoreTest, VerificationsAreKeptOnTheClueWithTheirHistory) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->UpsertRecords(testing::StoryRecords(), kNow).ok());
+  const ClueView father = *ClueOf(AllClues(*store), "测试父");
+  const std::string& id = father.clue.clue_id;
+  ClueVerification asked{"ver_1",
+                         "village_committee",
+                         "hardship since the death?",
+                         "REQUESTED",
+                         "proc-1",
+                         "2026-11-26T02:00:00Z",
+                         "2026-12-01",
+                         "",
+                         {},
+                         "",
+                         ""};
+  ClueVerification answered = asked;
+  answered.state = "CONFIRMED";
+  answered.answer_note = "visited";
+  answered.attachments = {"visit.pdf (application/pdf, 10 bytes, sha256 ab)"};
+  answered.answered_by = "vc-desk";
+  answered.answered_time = "2026-11-27T02:00:00Z";
+
+  EXPECT_TRUE(store->store()->RecordVerification(id, asked).value());
+  EXPECT_FALSE(store->store()->RecordVerification(id, asked).value());  // the same again
+  ClueView shown = store->GetClue(id).value();
+  ASSERT_THAT(shown.clue.verifications, SizeIs(1));
+  EXPECT_EQ(shown.clue.verifications[0], asked);
+  EXPECT_EQ(shown.clue.history.back().kind, kEventVerificationRequested);
+  EXPECT_EQ(shown.clue.history.back().actor, "proc-1");
+  EXPECT_EQ(shown.clue.history.back().detail, "village_committee: hardship since the death?");
+
+  EXPECT_TRUE(store->store()->RecordVerification(id, answered).value());
+  EXPECT_FALSE(store->store()->RecordVerification(id, asked).value());  // late: kept answered
+  EXPECT_FALSE(store->store()->RecordVerification(id, answered).value());
+  shown = store->GetClue(id).value();
+  ASSERT_THAT(shown.clue.verifications, SizeIs(1));
+  EXPECT_EQ(shown.clue.verifications[0], answered);
+  const size_t steps = shown.clue.history.size();
+  EXPECT_EQ(shown.clue.history[steps - 1].kind, kEventVerificationAnswered);
+  EXPECT_EQ(shown.clue.history[steps - 1].actor, "village_committee · vc-desk");
+  EXPECT_EQ(shown.clue.history[steps - 1].detail, "CONFIRMED — visited");
+  EXPECT_EQ(shown.clue.history[steps - 2].kind, kEventVerificationRequested);
+
+  // Rescoring the clue keeps its verifications (they are not derived from records).
+  ASSERT_TRUE(store->Rescore(kNow).ok());
+  EXPECT_THAT(store->GetClue(id)->clue.verifications, SizeIs(1));
+  EXPECT_EQ(store->store()->RecordVerification("clu_missing", asked).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST(SqliteMatchStoreTest, RecordsWithoutTokenAreSingletonsAndKeepTheirPerson) {
   auto store = OpenStore();
   NormalizedRecord a =
@@ -667,6 +721,18 @@ TEST(SqliteMatchStoreTest, NoStatementScansATableThatGrowsWithTheData) {
   for (const ClueQuery& query : list_queries) ASSERT_TRUE(store->ListClues(query).ok());
   ASSERT_TRUE(store->CountClues().ok());
   ASSERT_TRUE(store->SetPlanId(father.clue.clue_id, "plan_1").ok());
+  ClueVerification asked{"ver_1",
+                         "village_committee",
+                         "hardship?",
+                         "REQUESTED",
+                         "proc-1",
+                         "2026-11-26T02:00:00Z",
+                         "2026-12-01",
+                         "",
+                         {},
+                         "",
+                         ""};
+  ASSERT_TRUE(store->store()->RecordVerification(mother.clue.clue_id, asked).ok());
   ASSERT_TRUE(store->outbox()->Due(kReferralTopic, 5, INT64_MAX).ok());
   ASSERT_TRUE(store->Rescore(kNow).ok());
   // A clue with its case's other clues and its family; a dry run; rules changed at start-up.

@@ -133,6 +133,30 @@ lifeline::partner::v1::DeliverVerificationRequest BuildVerificationDelivery(
   return request;
 }
 
+lifeline::match::v1::RecordVerificationRequest BuildClueVerification(
+    const Verification& verification) {
+  lifeline::match::v1::RecordVerificationRequest request;
+  request.set_clue_id(verification.clue_id);
+  lifeline::match::v1::ClueVerification* v = request.mutable_verification();
+  v->set_verification_id(verification.verification_id);
+  v->set_department(verification.department);
+  v->set_question(verification.question);
+  v->set_state(std::string(VerificationStateName(verification.state)));
+  v->set_requested_by(verification.requested_by);
+  v->set_requested_time(common::FormatRfc3339(verification.created_time));
+  v->set_respond_by(common::FormatDate(verification.respond_by));
+  if (verification.state != VerificationState::kRequested) {
+    v->set_answer_note(verification.answer_note);
+    for (const Attachment& a : verification.attachments) {
+      v->add_attachments(absl::StrCat(a.name, " (", a.content_type, ", ", a.size_bytes,
+                                      " bytes, sha256 ", a.sha256, ")"));
+    }
+    v->set_answered_by(verification.answered_by);
+    v->set_answered_time(common::FormatRfc3339(verification.answered_time));
+  }
+  return request;
+}
+
 std::string_view VerificationStateName(VerificationState state) {
   switch (state) {
     case VerificationState::kRequested:

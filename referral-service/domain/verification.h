@@ -14,6 +14,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
+#include "lifeline/match/v1/match_service.pb.h"
 #include "lifeline/partner/v1/partner_inbox.pb.h"
 #include "referral-service/domain/id_generator.h"
 #include "referral-service/domain/referral.h"
@@ -99,6 +100,11 @@ bool IsVerificationOverdue(const Verification& verification, absl::CivilDay toda
 
 // What the office is told: the request under its id as idempotency key.
 lifeline::partner::v1::DeliverVerificationRequest BuildVerificationDelivery(
+    const Verification& verification);
+
+// What match-service keeps on the clue: the request, or with its answer (the attachments as
+// "name (type, N bytes, sha256 HEX)").
+lifeline::match::v1::RecordVerificationRequest BuildClueVerification(
     const Verification& verification);
 
 // Upper-case name without prefix ("REQUESTED", "CONFIRMED", "NOT_CONFIRMED").

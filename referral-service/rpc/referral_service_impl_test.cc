@@ -11,6 +11,7 @@
 #include "common/testing/process.h"
 #include "referral-service/clients/delivery_sender.h"
 #include "referral-service/clients/fake_partner_inbox_client.h"
+#include "referral-service/clients/match_client.h"
 #include "referral-service/store/sqlite_referral_store.h"
 
 namespace lifeline::referral {
@@ -759,6 +760,48 @@ TEST_F(ReferralServiceImplTest, VerificationRequestIsDeliveredAnsweredAndListedB
   v1::ListVerificationsResponse mine;
   ASSERT_TRUE(list(office, "", false, &mine).ok());
   EXPECT_EQ(mine.verifications_size(), 1);
+
+  // match-service gets the request and then the answer for the clue, in order; a clue it does
+  // not know is settled without effect, an outage is retried.
+  struct FakeMatch : MatchClient {
+    absl::Status RecordVerification(
+        const lifeline::match::v1::RecordVerificationRequest& request) override {
+      if (!next.empty()) {
+        absl::Status status = next.front();
+        next.erase(next.begin());
+        if (!status.ok()) return status;
+      }
+      recorded.push_back(request);
+      return absl::OkStatus();
+    }
+    std::vector<absl::Status> next;
+    std::vector<lifeline::match::v1::RecordVerificationRequest> recorded;
+  } match;
+  common::OutboxDispatcher::Options clue_options;
+  clue_options.topic = kClueVerificationTopic;
+  clue_options.min_backoff = std::chrono::milliseconds(0);
+  clue_options.max_backoff = std::chrono::milliseconds(0);
+  common::OutboxDispatcher clue_copies(store_->outbox(), MakeClueVerificationSender(&match),
+                                       clue_options);
+  match.next = {absl::UnavailableError("down")};
+  EXPECT_EQ(clue_copies.DrainOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(clue_copies.DrainOnce().value(), 2);
+  ASSERT_EQ(match.recorded.size(), 2u);
+  EXPECT_EQ(match.recorded[0].clue_id(), "clu_1");
+  EXPECT_EQ(match.recorded[0].verification().state(), "REQUESTED");
+  EXPECT_EQ(match.recorded[0].verification().requested_by(), "pro-1");
+  EXPECT_EQ(match.recorded[1].verification().state(), "CONFIRMED");
+  EXPECT_EQ(match.recorded[1].verification().answered_by(), "vc-desk");
+  ASSERT_EQ(match.recorded[1].verification().attachments_size(), 1);
+  EXPECT_EQ(
+      match.recorded[1].verification().attachments(0),
+      "household-visit.pdf (application/pdf, 2048 bytes, sha256 " + std::string(64, 'b') + ")");
+  v1::Verification another;
+  ASSERT_TRUE(request(procurator, "village_committee", &another).ok());
+  match.next = {absl::NotFoundError("clue clu_1 not found")};
+  EXPECT_EQ(clue_copies.DrainOnce().value(), 1);  // settled: retrying would never succeed
+  EXPECT_EQ(match.recorded.size(), 2u);
+  EXPECT_EQ(store_->outbox()->Pending(kClueVerificationTopic).value(), 0);
 }
 
 }  // namespace

@@ -25,6 +25,9 @@ namespace lifeline::referral {
 inline constexpr char kDeliveryTopic[] = "delivery";
 // The outbox topic of verification requests to offices (DeliverVerificationRequest).
 inline constexpr char kVerificationTopic[] = "verification";
+// The outbox topic of verification requests and answers for match-service to keep on the clue
+// (lifeline.match.v1.RecordVerificationRequest).
+inline constexpr char kClueVerificationTopic[] = "clue_verification";
 
 // Which verifications ListVerifications returns; empty fields do not filter.
 struct VerificationFilter {
@@ -179,13 +182,14 @@ class ReferralStore {
   virtual absl::StatusOr<int64_t> UndeliverableCount() = 0;
 
   // Stores a new verification (NewVerification) and queues its delivery on kVerificationTopic
-  // (BuildVerificationDelivery), in one transaction. Returns it as stored.
+  // (BuildVerificationDelivery) and the clue's copy on kClueVerificationTopic
+  // (BuildClueVerification), in one transaction. Returns it as stored.
   virtual absl::StatusOr<Verification> CreateVerification(const Verification& verification) = 0;
   // Errors: NotFound.
   virtual absl::StatusOr<Verification> GetVerification(std::string_view verification_id) = 0;
   // Answers a verification in one transaction: `decide` (DecideAnswer) gets the stored one and
-  // returns it answered or why not; the answer and its attachments are written. Errors:
-  // NotFound, those of `decide`.
+  // returns it answered or why not; the answer and its attachments are written and the clue's
+  // copy queued on kClueVerificationTopic. Errors: NotFound, those of `decide`.
   virtual absl::StatusOr<Verification> AnswerVerification(
       std::string_view verification_id,
       const std::function<absl::StatusOr<Verification>(const Verification&)>& decide) = 0;

@@ -1038,8 +1038,17 @@ absl::StatusOr<Verification> SqliteReferralStore::CreateVerification(
       return absl::InternalError("verification delivery: serialization failed");
     }
     RETURN_IF_ERROR(outbox_.Enqueue(kVerificationTopic, payload));
+    RETURN_IF_ERROR(EnqueueClueCopy(v));
     return LoadVerification(v.verification_id);
   });
+}
+
+absl::Status SqliteReferralStore::EnqueueClueCopy(const Verification& verification) {
+  std::string payload;
+  if (!BuildClueVerification(verification).SerializeToString(&payload)) {
+    return absl::InternalError("clue verification: serialization failed");
+  }
+  return outbox_.Enqueue(kClueVerificationTopic, payload);
 }
 
 absl::StatusOr<Verification> SqliteReferralStore::GetVerification(
@@ -1067,6 +1076,7 @@ absl::StatusOr<Verification> SqliteReferralStore::AnswerVerification(
           current.verification_id, static_cast<int64_t>(i), a.name, a.content_type, a.size_bytes,
           a.sha256));
     }
+    RETURN_IF_ERROR(EnqueueClueCopy(answered));
     return LoadVerification(current.verification_id);
   });
 }

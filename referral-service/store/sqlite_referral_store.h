@@ -123,6 +123,8 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<std::optional<Partner>> LoadPartner(std::string_view department);
   absl::StatusOr<Verification> LoadVerification(std::string_view verification_id);
   absl::Status LoadAttachments(Verification* verification);
+  // Queues match-service's copy of `verification` (inside the caller's transaction).
+  absl::Status EnqueueClueCopy(const Verification& verification);
   // Runs `update` (?1 now, ?2 kPolledReference, ?3 an id) for each of `ids` in one transaction;
   // returns how many rows it changed.
   absl::StatusOr<int> MarkPolled(std::string_view update, const std::vector<std::string>& ids);

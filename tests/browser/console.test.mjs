@@ -98,9 +98,18 @@ try {
     check(confirmed, "the office's answer came back onto the clue");
     const answer = await page.getByTestId("verification-answer").first().textContent();
     check(answer.includes("sha256"), "the answer lists its attachment's metadata");
-    const history = (await page.getByTestId("clue-event").allTextContents()).join("\n");
-    check(history.includes("请求核实") && history.includes("核实答复"),
-      "the clue's history shows the request and the answer");
+    // match-service keeps the request and the answer on the clue itself (its history).
+    let history = "";
+    for (let i = 0; i < 60 && !(history.includes("请求核实") && history.includes("核实答复")); i++) {
+      if (i > 0) {
+        await page.waitForTimeout(500);
+        await page.reload();
+        await page.getByTestId("clue-detail").waitFor();
+      }
+      history = (await page.getByTestId("clue-event").allTextContents()).join("\n");
+    }
+    check(history.includes("请求核实") && history.includes("核实答复") && history.includes("CONFIRMED"),
+      "the clue's own history shows the request and the answer");
     await shot(page, "02b-clue-verified");
     await page.getByTestId("approve-amount").fill("30000");
     await page.getByTestId("approve-reason").fill("家庭困难经乡镇核实");

@@ -159,9 +159,11 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(const SuiteOptions& options)
   ASSIGN_OR_RETURN(std::shared_ptr<const common::CallerTokens> tokens,
                    common::CallerTokens::Open(caller_keys));
   common::InstallCallerTokens(std::move(tokens), "e2e-test");
-  // referral-service and partner-sim call each other: referral's port is fixed up front.
+  // referral-service, match-service and partner-sim call each other: referral's and match's
+  // ports are fixed up front.
   const int referral_port = FreePort();
   const std::string referral_target = absl::StrCat("127.0.0.1:", referral_port);
+  const std::string match_target = absl::StrCat("127.0.0.1:", FreePort());
 
   RETURN_IF_ERROR(suite->StartService(
       "partner-sim", {"--received_file=" + d + "/received.jsonl",
@@ -171,11 +173,14 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start(const SuiteOptions& options)
       {"--data_dir=" + d + "/referral", "--partner_inbox_override=" + suite->Target("partner-sim"),
        "--routing_file=" + SourceDir() + "/config/referral.yaml",
        "--partners_file=" + SourceDir() + "/config/partners.yaml",
-       "--calendar_file=" + SourceDir() + "/config/holidays.yaml"},
+       "--calendar_file=" + SourceDir() + "/config/holidays.yaml",
+       "--match_target=" + match_target},
       referral_target));
-  RETURN_IF_ERROR(suite->StartService(
-      "match-service", {"--data_dir=" + d + "/match", "--referral_target=" + referral_target,
-                        "--eligibility_file=" + SourceDir() + "/config/eligibility.yaml"}));
+  RETURN_IF_ERROR(
+      suite->StartService("match-service",
+                          {"--data_dir=" + d + "/match", "--referral_target=" + referral_target,
+                           "--eligibility_file=" + SourceDir() + "/config/eligibility.yaml"},
+                          match_target));
   RETURN_IF_ERROR(suite->StartService(
       "ingest-service",
       {"--data_dir=" + d + "/ingest", "--match_target=" + suite->Target("match-service"),
