@@ -47,6 +47,25 @@ std::string TimeText(absl::Time time) {
   return time == absl::InfinitePast() ? std::string() : common::FormatRfc3339(time);
 }
 
+void ToProto(const Delivery& delivery, pb::Delivery* out) {
+  out->set_delivered(delivery.delivered);
+  out->set_attempts(delivery.attempts);
+  out->set_last_error(delivery.last_error);
+  out->set_delivered_time(TimeText(delivery.delivered_time));
+  out->set_partner_reference(delivery.partner_reference);
+  out->set_undeliverable(delivery.undeliverable);
+  out->set_parked_time(TimeText(delivery.parked_time));
+}
+
+void ToProto(const PlanPerson& person, pb::PlanPerson* out) {
+  out->set_person_id(person.person_id);
+  out->set_name(person.name);
+  out->set_id_masked(person.id_masked);
+  out->set_sex(person.sex);
+  out->set_birth_date(person.birth_date);
+  out->set_region_code(person.region_code);
+}
+
 }  // namespace
 
 pb::ReferralState ToProto(ReferralState state) {
@@ -85,22 +104,11 @@ void ToProto(const Verification& v, absl::CivilDay today, pb::Verification* out)
   out->set_clue_id(v.clue_id);
   out->set_department(v.department);
   out->set_question(v.question);
-  pb::PlanPerson* person = out->mutable_person();
-  person->set_person_id(v.person.person_id);
-  person->set_name(v.person.name);
-  person->set_id_masked(v.person.id_masked);
-  person->set_region_code(v.person.region_code);
+  ToProto(v.person, out->mutable_person());
   out->set_requested_by(v.requested_by);
   out->set_state(static_cast<pb::VerificationState>(static_cast<int>(v.state)));
   out->set_respond_by(common::FormatDate(v.respond_by));
-  pb::Delivery* delivery = out->mutable_delivery();
-  delivery->set_delivered(v.delivery.delivered);
-  delivery->set_attempts(v.delivery.attempts);
-  delivery->set_last_error(v.delivery.last_error);
-  delivery->set_delivered_time(TimeText(v.delivery.delivered_time));
-  delivery->set_partner_reference(v.delivery.partner_reference);
-  delivery->set_undeliverable(v.delivery.undeliverable);
-  delivery->set_parked_time(TimeText(v.delivery.parked_time));
+  ToProto(v.delivery, out->mutable_delivery());
   out->set_answer_note(v.answer_note);
   for (const Attachment& a : v.attachments) {
     pb::Attachment* attachment = out->add_attachments();
@@ -170,14 +178,7 @@ void ToProto(const Referral& referral, pb::Referral* out) {
   out->set_reason(referral.reason);
   out->set_state(ToProto(referral.state));
   out->set_respond_by(common::FormatDate(referral.respond_by));
-  pb::Delivery* delivery = out->mutable_delivery();
-  delivery->set_delivered(referral.delivery.delivered);
-  delivery->set_attempts(referral.delivery.attempts);
-  delivery->set_last_error(referral.delivery.last_error);
-  delivery->set_delivered_time(TimeText(referral.delivery.delivered_time));
-  delivery->set_partner_reference(referral.delivery.partner_reference);
-  delivery->set_undeliverable(referral.delivery.undeliverable);
-  delivery->set_parked_time(TimeText(referral.delivery.parked_time));
+  ToProto(referral.delivery, out->mutable_delivery());
   for (const ReferralEvent& event : referral.history) ToProto(event, out->add_history());
   out->set_created_time(TimeText(referral.created_time));
   out->set_updated_time(TimeText(referral.updated_time));
@@ -195,13 +196,7 @@ void ToProto(const Referral& referral, pb::Referral* out) {
 void ToProto(const Plan& plan, pb::Plan* out) {
   out->set_plan_id(plan.plan_id);
   out->set_clue_id(plan.clue_id);
-  pb::PlanPerson* person = out->mutable_person();
-  person->set_person_id(plan.person.person_id);
-  person->set_name(plan.person.name);
-  person->set_id_masked(plan.person.id_masked);
-  person->set_sex(plan.person.sex);
-  person->set_birth_date(plan.person.birth_date);
-  person->set_region_code(plan.person.region_code);
+  ToProto(plan.person, out->mutable_person());
   out->set_category(plan.category);
   out->set_case_number(plan.case_number);
   out->set_assistance_amount_fen(plan.assistance_amount_fen);
@@ -220,15 +215,21 @@ void ToProto(const Plan& plan, pb::Plan* out) {
   out->set_closed_time(TimeText(plan.closed_time));
 }
 
+PlanPerson FromProto(const pb::PlanPerson& person) {
+  PlanPerson out;
+  out.person_id = person.person_id();
+  out.name = person.name();
+  out.id_masked = person.id_masked();
+  out.sex = person.sex();
+  out.birth_date = person.birth_date();
+  out.region_code = person.region_code();
+  return out;
+}
+
 PlanRequest FromProto(const pb::CreatePlanRequest& request) {
   PlanRequest out;
   out.clue_id = request.clue_id();
-  out.person.person_id = request.person().person_id();
-  out.person.name = request.person().name();
-  out.person.id_masked = request.person().id_masked();
-  out.person.sex = request.person().sex();
-  out.person.birth_date = request.person().birth_date();
-  out.person.region_code = request.person().region_code();
+  out.person = FromProto(request.person());
   out.category = request.category();
   out.case_number = request.case_number();
   out.approved_amount_fen = request.approved_amount_fen();

@@ -21,6 +21,7 @@ void ToProto(const PartnerChange& change, pb::PartnerChange* out);
 // `today` (deadline calendar) decides `overdue`.
 void ToProto(const Verification& verification, absl::CivilDay today, pb::Verification* out);
 Attachment FromProto(const pb::Attachment& attachment);
+PlanPerson FromProto(const pb::PlanPerson& person);
 void ToProto(const Partner& partner, pb::Partner* out);
 Partner FromProto(const pb::Partner& partner);
 

@@ -431,10 +431,7 @@ absl::Status ReferralServiceImpl::DoRequestVerification(
   asked.clue_id = request.clue_id();
   asked.department = request.department();
   asked.question = request.question();
-  asked.person.person_id = request.person().person_id();
-  asked.person.name = request.person().name();
-  asked.person.id_masked = request.person().id_masked();
-  asked.person.region_code = request.person().region_code();
+  asked.person = FromProto(request.person());
   asked.requested_by = ActorOf(caller).person;
   static const WorkingCalendar kWeekdays;
   ASSIGN_OR_RETURN(Verification verification,
