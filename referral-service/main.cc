@@ -108,10 +108,14 @@ absl::Status Serve(const ReferralConfig& config, common::ServerRunner* runner) {
   common::PeriodicTask metrics_refresh("metrics_refresh",
                                        absl::Seconds(config.metrics_refresh_seconds),
                                        [&metrics] { return metrics.Refresh(); });
-  referral::EscalationScanner escalator(store.get(), clock, &calendar,
-                                        [&metrics](const referral::AppliedEscalation& escalation) {
-                                          metrics.RecordEscalation(escalation);
-                                        });
+  referral::EscalationScanner escalator(
+      store.get(), clock, &calendar,
+      [&metrics](const referral::AppliedEscalation& escalation) {
+        metrics.RecordEscalation(escalation);
+      },
+      [&metrics](const referral::Verification& escalated) {
+        metrics.RecordVerificationEscalation(escalated);
+      });
   common::PeriodicTask escalation("escalation_scan",
                                   absl::Seconds(config.escalation_interval_seconds),
                                   [&escalator] { return escalator.ScanOnce().status(); });

@@ -244,7 +244,8 @@
       "data-verification-id": v.verificationId, "data-state": v.state },
       el("td", {}, v.department), el("td", {}, v.question || ""),
       el("td", { "data-testid": "verification-state" }, t(v.state),
-        v.overdue ? el("span", { class: "overdue-tag" }, t("overdue")) : null),
+        v.escalatedTime && v.overdue ? el("span", { class: "overdue-tag", "data-testid": "escalation-tag" },
+          t("escalated")) : v.overdue ? el("span", { class: "overdue-tag" }, t("overdue")) : null),
       el("td", {}, v.respondBy || ""),
       el("td", { "data-testid": "verification-answer" }, v.answerNote || "",
         (v.attachments || []).map((a) => el("div", { class: "muted" }, attachmentText(a))),
@@ -348,8 +349,9 @@
 
   // A history step's kind as shown: verification steps in the console's language, the others as
   // match-service names them.
+  const verificationKinds = ["verification_requested", "verification_overdue", "verification_answered"];
   function historyKind(kind) {
-    return kind === "verification_requested" || kind === "verification_answered" ? t(kind) : (kind || "");
+    return verificationKinds.includes(kind) ? t(kind) : (kind || "");
   }
 
   // The current stage's deadline, as referral-service computed it on the working-day calendar.

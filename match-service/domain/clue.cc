@@ -53,19 +53,27 @@ VerificationRecord DecideVerificationRecord(const std::optional<ClueVerification
   VerificationRecord record;
   const bool answered = incoming.state != "REQUESTED";
   const bool stored_answered = stored.has_value() && stored->state != "REQUESTED";
-  if (stored_answered || (stored.has_value() && !answered)) return record;  // nothing new
-  record.write = true;
-  if (answered) {
-    record.event =
-        ClueEvent{incoming.answered_time, incoming.department + " · " + incoming.answered_by,
-                  kEventVerificationAnswered,
-                  incoming.state + (incoming.answer_note.empty() ? std::string()
-                                                                 : " — " + incoming.answer_note)};
-  } else {
-    record.event =
-        ClueEvent{incoming.requested_time, incoming.requested_by, kEventVerificationRequested,
-                  incoming.department + ": " + incoming.question};
+  if (stored_answered) return record;  // nothing replaces an answer
+  // In the order they happened; each noted once, whatever order the copies arrive in.
+  if (!stored.has_value()) {
+    record.events.push_back(ClueEvent{incoming.requested_time, incoming.requested_by,
+                                      kEventVerificationRequested,
+                                      incoming.department + ": " + incoming.question});
   }
+  if (!incoming.escalated_time.empty() && (!stored.has_value() || stored->escalated_time.empty())) {
+    record.events.push_back(
+        ClueEvent{incoming.escalated_time, "referral-service", kEventVerificationOverdue,
+                  incoming.department + ": no answer by " + incoming.respond_by +
+                      ", escalated to " + incoming.requested_by});
+  }
+  if (answered) {
+    record.events.push_back(ClueEvent{
+        incoming.answered_time, incoming.department + " · " + incoming.answered_by,
+        kEventVerificationAnswered,
+        incoming.state +
+            (incoming.answer_note.empty() ? std::string() : " — " + incoming.answer_note)});
+  }
+  record.write = !record.events.empty();
   return record;
 }
 

@@ -213,6 +213,7 @@ inline constexpr char kEventReviewed[] = "reviewed";
 
 inline constexpr char kEventVerificationRequested[] = "verification_requested";
 inline constexpr char kEventVerificationAnswered[] = "verification_answered";
+inline constexpr char kEventVerificationOverdue[] = "verification_overdue";
 
 // A verification request for a clue (sent by referral-service to a town or village office) and,
 // once given, the office's answer: evidence a reviewer weighs.
@@ -228,16 +229,18 @@ struct ClueVerification {
   std::vector<std::string> attachments;  // "name (type, N bytes, sha256 HEX)"
   std::string answered_by;
   std::string answered_time;
+  std::string escalated_time = {};  // when referral-service escalated it as overdue; empty if not
   bool operator==(const ClueVerification&) const = default;
 };
 
 // What recording `incoming` over what is `stored` (nullopt: nothing yet) does: whether it is
-// written, and the history event it adds. A request is written and noted once; an answer replaces
-// the open request (or arrives first, when the request's own update was lost) and is noted once;
-// nothing replaces an answer.
+// written, and the history events it adds, in the order they happened. The request, its
+// escalation as overdue (escalated_time set) and the answer are each written and noted once,
+// whatever order their copies arrive in (a later copy carries what the earlier ones said, so a
+// lost or late copy leaves no gap); nothing replaces an answer.
 struct VerificationRecord {
   bool write = false;
-  std::optional<ClueEvent> event;
+  std::vector<ClueEvent> events;
 };
 VerificationRecord DecideVerificationRecord(const std::optional<ClueVerification>& stored,
                                             const ClueVerification& incoming);

@@ -102,6 +102,7 @@ v1::ClueVerification ToProto(const ClueVerification& v) {
   for (const std::string& a : v.attachments) out.add_attachments(a);
   out.set_answered_by(v.answered_by);
   out.set_answered_time(v.answered_time);
+  out.set_escalated_time(v.escalated_time);
   return out;
 }
 
@@ -118,6 +119,7 @@ ClueVerification FromProto(const v1::ClueVerification& v) {
   out.attachments.assign(v.attachments().begin(), v.attachments().end());
   out.answered_by = v.answered_by();
   out.answered_time = v.answered_time();
+  out.escalated_time = v.escalated_time();
   return out;
 }
 

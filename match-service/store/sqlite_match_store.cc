@@ -287,9 +287,14 @@ CREATE TABLE clue_verifications (
 CREATE INDEX clue_verifications_by_clue ON clue_verifications(clue_id, seq);
 )sql";
 
+// Version 17: when a verification was escalated as overdue.
+constexpr char kSchemaV17[] = R"sql(
+ALTER TABLE clue_verifications ADD COLUMN escalated_time TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr char kVerificationColumns[] =
     "verification_id, department, question, state, requested_by, requested_time, respond_by, "
-    "answer_note, attachments, answered_by, answered_time";
+    "answer_note, attachments, answered_by, answered_time, escalated_time";
 
 ClueVerification ReadClueVerification(const Statement& row) {
   ClueVerification v;
@@ -304,6 +309,7 @@ ClueVerification ReadClueVerification(const Statement& row) {
   v.attachments = absl::StrSplit(row.ColumnText(8), '\n', absl::SkipEmpty());
   v.answered_by = row.ColumnText(9);
   v.answered_time = row.ColumnText(10);
+  v.escalated_time = row.ColumnText(11);
   return v;
 }
 
@@ -835,6 +841,7 @@ std::vector<common::Migration> SqliteMatchStore::Migrations() {
       {14, kSchemaV14, nullptr},
       {15, kSchemaV15, nullptr},
       {16, kSchemaV16, nullptr},
+      {17, kSchemaV17, nullptr},
   };
 }
 
@@ -1116,20 +1123,21 @@ absl::StatusOr<bool> SqliteMatchStore::RecordVerification(const std::string& clu
     RETURN_IF_ERROR(db_->Execute(
         "INSERT INTO clue_verifications (verification_id, clue_id, seq, department, question, "
         "state, requested_by, requested_time, respond_by, answer_note, attachments, answered_by, "
-        "answered_time) VALUES (?1, ?2, (SELECT COUNT(*) FROM clue_verifications WHERE clue_id = "
-        "?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(verification_id) DO UPDATE "
-        "SET state = excluded.state, answer_note = excluded.answer_note, attachments = "
-        "excluded.attachments, answered_by = excluded.answered_by, answered_time = "
-        "excluded.answered_time",
+        "answered_time, escalated_time) VALUES (?1, ?2, (SELECT COUNT(*) FROM clue_verifications "
+        "WHERE clue_id = ?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+        "ON CONFLICT(verification_id) DO UPDATE SET state = excluded.state, answer_note = "
+        "excluded.answer_note, attachments = excluded.attachments, answered_by = "
+        "excluded.answered_by, answered_time = excluded.answered_time, escalated_time = "
+        "CASE WHEN excluded.escalated_time = '' THEN escalated_time ELSE excluded.escalated_time "
+        "END",
         v.verification_id, clue_id, v.department, v.question, v.state, v.requested_by,
         v.requested_time, v.respond_by, v.answer_note, absl::StrJoin(v.attachments, "\n"),
-        v.answered_by, v.answered_time));
-    if (record.event.has_value()) {
+        v.answered_by, v.answered_time, v.escalated_time));
+    for (const ClueEvent& event : record.events) {
       RETURN_IF_ERROR(db_->Execute(
           "INSERT INTO clue_events SELECT ?1, COALESCE(MAX(seq) + 1, 0), ?2, ?3, ?4, ?5 "
           "FROM clue_events WHERE clue_id = ?1",
-          clue_id, record.event->time, record.event->actor, record.event->kind,
-          record.event->detail));
+          clue_id, event.time, event.actor, event.kind, event.detail));
     }
     written = true;
     return absl::OkStatus();

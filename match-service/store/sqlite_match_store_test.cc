@@ -483,12 +483,14 @@ TEST(SqliteMatchStoreTest, VerificationsAreKeptOnTheClueWithTheirHistory) {
                          {},
                          "",
                          ""};
-  ClueVerification answered = asked;
+  ClueVerification escalated = asked;
+  escalated.escalated_time = "2026-12-02T00:00:05Z";
+  ClueVerification answered = escalated;
   answered.state = "CONFIRMED";
   answered.answer_note = "visited";
   answered.attachments = {"visit.pdf (application/pdf, 10 bytes, sha256 ab)"};
   answered.answered_by = "vc-desk";
-  answered.answered_time = "2026-11-27T02:00:00Z";
+  answered.answered_time = "2026-12-03T02:00:00Z";
 
   EXPECT_TRUE(store->store()->RecordVerification(id, asked).value());
   EXPECT_FALSE(store->store()->RecordVerification(id, asked).value());  // the same again
@@ -499,8 +501,20 @@ TEST(SqliteMatchStoreTest, VerificationsAreKeptOnTheClueWithTheirHistory) {
   EXPECT_EQ(shown.clue.history.back().actor, "proc-1");
   EXPECT_EQ(shown.clue.history.back().detail, "village_committee: hardship since the death?");
 
+  // No answer by the respond-by day: referral-service's escalation is noted once.
+  EXPECT_TRUE(store->store()->RecordVerification(id, escalated).value());
+  EXPECT_FALSE(store->store()->RecordVerification(id, escalated).value());
+  EXPECT_FALSE(store->store()->RecordVerification(id, asked).value());  // late: kept escalated
+  shown = store->GetClue(id).value();
+  EXPECT_EQ(shown.clue.verifications[0].escalated_time, "2026-12-02T00:00:05Z");
+  EXPECT_EQ(shown.clue.history.back().kind, kEventVerificationOverdue);
+  EXPECT_EQ(shown.clue.history.back().time, "2026-12-02T00:00:05Z");
+  EXPECT_EQ(shown.clue.history.back().detail,
+            "village_committee: no answer by 2026-12-01, escalated to proc-1");
+
   EXPECT_TRUE(store->store()->RecordVerification(id, answered).value());
   EXPECT_FALSE(store->store()->RecordVerification(id, asked).value());  // late: kept answered
+  EXPECT_FALSE(store->store()->RecordVerification(id, escalated).value());
   EXPECT_FALSE(store->store()->RecordVerification(id, answered).value());
   shown = store->GetClue(id).value();
   ASSERT_THAT(shown.clue.verifications, SizeIs(1));
@@ -509,7 +523,25 @@ TEST(SqliteMatchStoreTest, VerificationsAreKeptOnTheClueWithTheirHistory) {
   EXPECT_EQ(shown.clue.history[steps - 1].kind, kEventVerificationAnswered);
   EXPECT_EQ(shown.clue.history[steps - 1].actor, "village_committee · vc-desk");
   EXPECT_EQ(shown.clue.history[steps - 1].detail, "CONFIRMED — visited");
-  EXPECT_EQ(shown.clue.history[steps - 2].kind, kEventVerificationRequested);
+  EXPECT_EQ(shown.clue.history[steps - 2].kind, kEventVerificationOverdue);
+  EXPECT_EQ(shown.clue.history[steps - 3].kind, kEventVerificationRequested);
+
+  // Copies arriving in the reverse order (the request's and the escalation's lost or late): the
+  // answer brings all three steps, in the order they happened, and the late ones add nothing.
+  const ClueView mother = *ClueOf(AllClues(*store), "测试母");
+  ClueVerification other = answered;
+  other.verification_id = "ver_2";
+  EXPECT_TRUE(store->store()->RecordVerification(mother.clue.clue_id, other).value());
+  ClueVerification other_escalated = escalated;
+  other_escalated.verification_id = "ver_2";
+  EXPECT_FALSE(store->store()->RecordVerification(mother.clue.clue_id, other_escalated).value());
+  shown = store->GetClue(mother.clue.clue_id).value();
+  ASSERT_GE(shown.clue.history.size(), 3u);
+  const size_t n = shown.clue.history.size();
+  EXPECT_EQ(shown.clue.history[n - 3].kind, kEventVerificationRequested);
+  EXPECT_EQ(shown.clue.history[n - 2].kind, kEventVerificationOverdue);
+  EXPECT_EQ(shown.clue.history[n - 1].kind, kEventVerificationAnswered);
+  EXPECT_EQ(shown.clue.verifications[0], other);
 
   // Rescoring the clue keeps its verifications (they are not derived from records).
   ASSERT_TRUE(store->Rescore(kNow).ok());

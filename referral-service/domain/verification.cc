@@ -117,6 +117,15 @@ bool IsVerificationOverdue(const Verification& verification, absl::CivilDay toda
   return verification.state == VerificationState::kRequested && today > verification.respond_by;
 }
 
+std::optional<Verification> DecideVerificationEscalation(const Verification& verification,
+                                                         absl::CivilDay today, absl::Time now) {
+  if (!IsVerificationOverdue(verification, today)) return std::nullopt;
+  if (verification.escalated_time != absl::InfinitePast()) return std::nullopt;
+  Verification escalated = verification;
+  escalated.escalated_time = now;
+  return escalated;
+}
+
 lifeline::partner::v1::DeliverVerificationRequest BuildVerificationDelivery(
     const Verification& verification) {
   lifeline::partner::v1::DeliverVerificationRequest request;
@@ -145,6 +154,9 @@ lifeline::match::v1::RecordVerificationRequest BuildClueVerification(
   v->set_requested_by(verification.requested_by);
   v->set_requested_time(common::FormatRfc3339(verification.created_time));
   v->set_respond_by(common::FormatDate(verification.respond_by));
+  if (verification.escalated_time != absl::InfinitePast()) {
+    v->set_escalated_time(common::FormatRfc3339(verification.escalated_time));
+  }
   if (verification.state != VerificationState::kRequested) {
     v->set_answer_note(verification.answer_note);
     for (const Attachment& a : verification.attachments) {

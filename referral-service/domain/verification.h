@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,9 @@ struct Verification {
   std::string answered_by;
   absl::Time created_time;
   absl::Time answered_time = absl::InfinitePast();
+  // When the escalation scan found it overdue and told the requesting procurator (through the
+  // clue's history); InfinitePast while not escalated.
+  absl::Time escalated_time = absl::InfinitePast();
 };
 
 // What a procurator asks.
@@ -98,12 +102,19 @@ absl::StatusOr<Verification> DecideAnswer(const Verification& current,
 // Still REQUESTED after its respond_by day.
 bool IsVerificationOverdue(const Verification& verification, absl::CivilDay today);
 
+// What the escalation scan does with `verification` on `today` at `now`: an overdue one not yet
+// escalated is returned escalated at `now` (the procurator who asked is told through the clue's
+// history, verification_overdue); anything else (answered, on time, escalated already) nullopt.
+// An office that answers late still answers: escalation does not close the request.
+std::optional<Verification> DecideVerificationEscalation(const Verification& verification,
+                                                         absl::CivilDay today, absl::Time now);
+
 // What the office is told: the request under its id as idempotency key.
 lifeline::partner::v1::DeliverVerificationRequest BuildVerificationDelivery(
     const Verification& verification);
 
-// What match-service keeps on the clue: the request, or with its answer (the attachments as
-// "name (type, N bytes, sha256 HEX)").
+// What match-service keeps on the clue: the request, when it was escalated, and its answer (the
+// attachments as "name (type, N bytes, sha256 HEX)").
 lifeline::match::v1::RecordVerificationRequest BuildClueVerification(
     const Verification& verification);
 

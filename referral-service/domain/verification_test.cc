@@ -1,5 +1,6 @@
 #include "referral-service/domain/verification.h"
 
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -94,6 +95,34 @@ TEST(VerificationTest, TheOfficeAnswersOnceWithValidAttachments) {
   elsewhere.actor_department = "town_government";
   EXPECT_EQ(DecideAnswer(open, elsewhere, kNow).status().code(),
             absl::StatusCode::kPermissionDenied);
+}
+
+// Overdue and open: escalated once, at the scan's time; the office may still answer, and the
+// answer keeps the escalation for the clue's copy.
+TEST(VerificationTest, AnOverdueRequestIsEscalatedOnce) {
+  SequentialIdGenerator ids;
+  const Verification open = *NewVerification(Asked(), Office(), kNow, WorkingCalendar(), &ids);
+  const absl::Time scan = kNow + absl::Hours(24 * 6);
+  EXPECT_FALSE(DecideVerificationEscalation(open, absl::CivilDay(2026, 12, 1), scan).has_value());
+  std::optional<Verification> escalated =
+      DecideVerificationEscalation(open, absl::CivilDay(2026, 12, 2), scan);
+  ASSERT_TRUE(escalated.has_value());
+  EXPECT_EQ(escalated->escalated_time, scan);
+  EXPECT_EQ(escalated->state, VerificationState::kRequested);
+  EXPECT_FALSE(
+      DecideVerificationEscalation(*escalated, absl::CivilDay(2026, 12, 9), scan).has_value());
+  EXPECT_EQ(BuildClueVerification(open).verification().escalated_time(), "");
+  EXPECT_EQ(BuildClueVerification(*escalated).verification().escalated_time(),
+            "2026-12-02T02:00:00Z");
+
+  absl::StatusOr<Verification> answered = DecideAnswer(
+      *escalated, {VerificationState::kConfirmed, "", {}, "desk-1", "village_committee"}, scan);
+  ASSERT_TRUE(answered.ok()) << answered.status();
+  EXPECT_EQ(answered->escalated_time, scan);
+  EXPECT_EQ(BuildClueVerification(*answered).verification().escalated_time(),
+            "2026-12-02T02:00:00Z");
+  EXPECT_FALSE(
+      DecideVerificationEscalation(*answered, absl::CivilDay(2027, 1, 4), scan).has_value());
 }
 
 TEST(VerificationTest, BadAnswersAreRefused) {

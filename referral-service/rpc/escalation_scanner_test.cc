@@ -135,6 +135,87 @@ TEST_F(EscalationScannerTest, EscalatesAfterTheDeadlineOnceThenProposesRerouting
   EXPECT_EQ(page.referrals[0].referral_id, disability);
 }
 
+// A verification no office answered by its respond-by day is escalated once to the procurator
+// who asked: stored with its time and sent to match-service for the clue's history. One answered
+// in time is not; one answered late is still taken and keeps its escalation.
+TEST_F(EscalationScannerTest, EscalatesOverdueVerificationsOnce) {
+  std::map<std::string, int> verifications_seen;
+  EscalationScanner scanner(
+      store_.get(), &clock_, &calendar_, [](const AppliedEscalation&) {},
+      [&](const Verification& escalated) { ++verifications_seen[escalated.department]; });
+  const Partner village = store_->GetPartner("village_committee").value();
+  std::vector<std::string> ids;
+  for (const char* clue : {"clue-1", "clue-2"}) {
+    VerificationRequest asked;
+    asked.clue_id = clue;
+    asked.question = "no income since the death?";
+    asked.person.name = "Test Person";
+    asked.requested_by = "pro-1";
+    Verification v = NewVerification(asked, village, clock_.Now(), calendar_, &ids_).value();
+    ASSERT_EQ(v.respond_by, absl::CivilDay(2026, 12, 3));  // 5 working days
+    ASSERT_TRUE(store_->CreateVerification(v).ok());
+    ids.push_back(v.verification_id);
+  }
+  auto answer = [&](const std::string& id) {
+    return store_->AnswerVerification(id, [&](const Verification& current) {
+      return DecideAnswer(
+          current, {VerificationState::kConfirmed, "visited", {}, "vc-desk", "village_committee"},
+          clock_.Now());
+    });
+  };
+  auto clue_copies = [&] {
+    std::vector<lifeline::match::v1::RecordVerificationRequest> copies;
+    const std::vector<common::OutboxMessage> queued =
+        store_->outbox()->DueByTime(kClueVerificationTopic, 100, int64_t{1} << 62).value();
+    for (const common::OutboxMessage& m : queued) {
+      EXPECT_TRUE(copies.emplace_back().ParseFromString(m.payload));
+    }
+    return copies;
+  };
+  ASSERT_EQ(clue_copies().size(), 2u);  // the two requests
+
+  clock_.Advance(absl::Hours(24 * 7 + 13));  // 2026-12-03 23:00 +08: due today, not overdue
+  EXPECT_EQ(scanner.ScanOnce().value(), 0);
+  ASSERT_TRUE(answer(ids[1]).ok());  // answered on time
+  clock_.Advance(absl::Hours(1));    // Friday 2026-12-04 00:00 +08
+  const absl::Time escalated_at = clock_.Now();
+  EXPECT_EQ(scanner.ScanOnce().value(), 1);
+  EXPECT_EQ(scanner.ScanOnce().value(), 0);
+  clock_.Advance(absl::Hours(24 * 10));
+  EXPECT_EQ(scanner.ScanOnce().value(), 0);
+  EXPECT_EQ(verifications_seen, (std::map<std::string, int>{{"village_committee", 1}}));
+  EXPECT_EQ(store_->GetVerification(ids[0])->escalated_time, escalated_at);
+  EXPECT_EQ(store_->GetVerification(ids[1])->escalated_time, absl::InfinitePast());
+
+  // The clue's copy: still open, escalated at the scan's time; the answer's copy keeps it.
+  std::vector<lifeline::match::v1::RecordVerificationRequest> copies = clue_copies();
+  ASSERT_EQ(copies.size(), 4u);  // two requests, one answer, one escalation
+  EXPECT_EQ(copies[3].clue_id(), "clue-1");
+  EXPECT_EQ(copies[3].verification().state(), "REQUESTED");
+  EXPECT_EQ(copies[3].verification().escalated_time(), "2026-12-03T16:00:00Z");
+  EXPECT_EQ(copies[2].verification().escalated_time(), "");
+  const Verification late = answer(ids[0]).value();
+  EXPECT_EQ(late.state, VerificationState::kConfirmed);
+  copies = clue_copies();
+  ASSERT_EQ(copies.size(), 5u);
+  EXPECT_EQ(copies[4].verification().state(), "CONFIRMED");
+  EXPECT_EQ(copies[4].verification().escalated_time(), "2026-12-03T16:00:00Z");
+
+  // An escalation decided on a verification answered since it was read is not stored.
+  VerificationRequest asked;
+  asked.clue_id = "clue-3";
+  asked.question = "still living in the village?";
+  asked.person.name = "Test Person";
+  Verification third = NewVerification(asked, village, clock_.Now(), calendar_, &ids_).value();
+  ASSERT_TRUE(store_->CreateVerification(third).ok());
+  std::optional<Verification> stale =
+      DecideVerificationEscalation(third, absl::CivilDay(2027, 3, 1), clock_.Now());
+  ASSERT_TRUE(stale.has_value());
+  ASSERT_TRUE(answer(third.verification_id).ok());
+  EXPECT_TRUE(store_->EscalateVerifications({*stale}).value().empty());
+  EXPECT_EQ(store_->GetVerification(third.verification_id)->escalated_time, absl::InfinitePast());
+}
+
 TEST_F(EscalationScannerTest, ScansEveryBatch) {
   const int plans = EscalationScanner::kBatchSize / 2 + 10;  // more referrals than one batch
   for (int i = 0; i < plans; ++i) MakePlan("clue-" + std::to_string(i));

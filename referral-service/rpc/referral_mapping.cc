@@ -121,6 +121,7 @@ void ToProto(const Verification& v, absl::CivilDay today, pb::Verification* out)
   out->set_created_time(TimeText(v.created_time));
   out->set_answered_time(TimeText(v.answered_time));
   out->set_overdue(IsVerificationOverdue(v, today));
+  out->set_escalated_time(TimeText(v.escalated_time));
 }
 
 Attachment FromProto(const pb::Attachment& attachment) {

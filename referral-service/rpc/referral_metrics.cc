@@ -31,7 +31,8 @@ ReferralMetrics::ReferralMetrics(prometheus::Registry* registry, ReferralStore* 
       sla_breaches_(prometheus::BuildCounter()
                         .Name("lifeline_referral_sla_breaches_total")
                         .Help("Referrals found past a stage's deadline (accept, progress, "
-                              "complete), by stage and department")
+                              "complete) and verification requests past their respond-by day "
+                              "(verification), by stage and department")
                         .Register(*registry)),
       escalations_(prometheus::BuildCounter()
                        .Name("lifeline_referral_escalations_total")
@@ -78,6 +79,13 @@ void ReferralMetrics::RecordEscalation(const AppliedEscalation& escalation) {
       .Add({{"stage", stage},
             {"department", escalation.department},
             {"kind", breach ? "escalated" : "reroute_proposed"}})
+      .Increment();
+}
+
+void ReferralMetrics::RecordVerificationEscalation(const Verification& escalated) {
+  sla_breaches_.Add({{"stage", "verification"}, {"department", escalated.department}}).Increment();
+  escalations_
+      .Add({{"stage", "verification"}, {"department", escalated.department}, {"kind", "escalated"}})
       .Increment();
 }
 

@@ -41,6 +41,9 @@ class ReferralMetrics {
   // Counts one stored escalation (EscalationScanner's observer): a kEscalated event is a
   // deadline breach of its stage, and both kinds count as escalations.
   void RecordEscalation(const AppliedEscalation& escalation);
+  // Counts one stored verification escalation: a breach and an escalation of stage
+  // "verification" for its office.
+  void RecordVerificationEscalation(const Verification& escalated);
 
   // Reloads the gauges from the store.
   absl::Status Refresh();

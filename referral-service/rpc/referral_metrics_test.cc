@@ -97,6 +97,19 @@ TEST(ReferralMetricsTest, GaugesDeliveriesAndSlaBreaches) {
                       "kind=\"escalated\",stage=\"accept\"} 1"),
             std::string::npos)
       << text;
+  // An overdue verification request counts under stage "verification" for its office.
+  Verification overdue;
+  overdue.department = "town_government";
+  metrics.RecordVerificationEscalation(overdue);
+  text = Scrape(registry);
+  EXPECT_NE(text.find("lifeline_referral_sla_breaches_total{department=\"town_government\","
+                      "stage=\"verification\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("lifeline_referral_escalations_total{department=\"town_government\","
+                      "kind=\"escalated\",stage=\"verification\"} 1"),
+            std::string::npos)
+      << text;
   metrics.RecordTransition("NONE", "REQUESTED");
   metrics.RecordTransition("REQUESTED", "ACCEPTED");
   metrics.RecordTransition("NONE", "REQUESTED");

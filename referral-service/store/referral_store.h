@@ -218,6 +218,15 @@ class ReferralStore {
   // on the next scan). Returns what each stored event was about.
   virtual absl::StatusOr<std::vector<AppliedEscalation>> ApplyEscalations(
       const std::vector<std::pair<EscalationSubject, EscalationDecision>>& decisions) = 0;
+  // Returns up to `limit` verifications still REQUESTED and not escalated whose respond_by is
+  // before `today`, earliest first, through an index (open ones have no attachments).
+  virtual absl::StatusOr<std::vector<Verification>> ListVerificationsToEscalate(
+      absl::CivilDay today, int limit) = 0;
+  // Stores escalated verifications (DecideVerificationEscalation) in one transaction, each only
+  // if it is still REQUESTED and not escalated, with the clue's copy queued on
+  // kClueVerificationTopic. Returns those stored.
+  virtual absl::StatusOr<std::vector<Verification>> EscalateVerifications(
+      const std::vector<Verification>& escalated) = 0;
 };
 
 }  // namespace lifeline::referral

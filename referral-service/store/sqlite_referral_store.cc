@@ -215,11 +215,19 @@ CREATE TABLE verification_attachments (
 ) WITHOUT ROWID;
 )sql";
 
+// When an overdue verification was escalated; the escalation scan reads the open ones not yet
+// escalated by respond-by day, so its cost follows the overdue backlog.
+constexpr char kVerificationEscalation[] = R"sql(
+ALTER TABLE verifications ADD COLUMN escalated_ms INTEGER;
+CREATE INDEX verifications_to_escalate ON verifications(respond_by)
+  WHERE state = 1 AND escalated_ms IS NULL;
+)sql";
+
 constexpr char kVerificationColumns[] =
     "seq, verification_id, clue_id, department, question, person_id, person_name, "
     "person_id_masked, person_region_code, requested_by, state, respond_by, delivered, "
     "delivery_attempts, last_error, delivered_ms, partner_reference, parked_message_id, parked_ms, "
-    "answer_note, answered_by, created_ms, answered_ms";
+    "answer_note, answered_by, created_ms, answered_ms, escalated_ms";
 
 constexpr char kReferralColumns[] =
     "seq, referral_id, plan_id, department, service, reason, state, respond_by, delivered, "
@@ -323,6 +331,7 @@ absl::StatusOr<VerificationRow> ReadVerification(const Statement& s) {
   v.answered_by = s.ColumnText(20);
   v.created_time = FromMillis(s.ColumnInt(21));
   v.answered_time = TimeOrNever(s, 22);
+  v.escalated_time = TimeOrNever(s, 23);
   return row;
 }
 
@@ -468,6 +477,7 @@ std::vector<common::Migration> SqliteReferralStore::Migrations() {
       {13, kChannels},
       {14, kPartnerChanges},
       {15, kVerifications},
+      {16, kVerificationEscalation},
   };
 }
 
@@ -1183,6 +1193,41 @@ absl::StatusOr<std::vector<AppliedEscalation>> SqliteReferralStore::ApplyEscalat
       }
     }
     return applied;
+  });
+}
+
+absl::StatusOr<std::vector<Verification>> SqliteReferralStore::ListVerificationsToEscalate(
+    absl::CivilDay today, int limit) {
+  if (limit <= 0) return absl::InvalidArgumentError("limit: must be positive");
+  return Read(db_.get(), [&]() -> absl::StatusOr<std::vector<Verification>> {
+    ASSIGN_OR_RETURN(std::vector<VerificationRow> rows,
+                     db_->Query(absl::StrCat("SELECT ", kVerificationColumns,
+                                             " FROM verifications WHERE state = 1 AND "
+                                             "escalated_ms IS NULL AND respond_by < ? "
+                                             "ORDER BY respond_by LIMIT ?"),
+                                ReadVerification, common::FormatDate(today), int64_t{limit}));
+    std::vector<Verification> out;
+    out.reserve(rows.size());
+    for (VerificationRow& row : rows) out.push_back(std::move(row.verification));
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<Verification>> SqliteReferralStore::EscalateVerifications(
+    const std::vector<Verification>& escalated) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<std::vector<Verification>> {
+    std::vector<Verification> stored;
+    for (const Verification& v : escalated) {
+      RETURN_IF_ERROR(db_->Execute(
+          "UPDATE verifications SET escalated_ms = ? WHERE verification_id = ? AND state = 1 AND "
+          "escalated_ms IS NULL",
+          absl::ToUnixMillis(v.escalated_time), v.verification_id));
+      if (db_->Changes() == 0) continue;  // answered or escalated meanwhile
+      ASSIGN_OR_RETURN(Verification now_stored, LoadVerification(v.verification_id));
+      RETURN_IF_ERROR(EnqueueClueCopy(now_stored));
+      stored.push_back(std::move(now_stored));
+    }
+    return stored;
   });
 }
 

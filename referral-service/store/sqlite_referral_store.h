@@ -80,6 +80,10 @@ class SqliteReferralStore : public ReferralStore {
                                                                int limit) override;
   absl::StatusOr<std::vector<AppliedEscalation>> ApplyEscalations(
       const std::vector<std::pair<EscalationSubject, EscalationDecision>>& decisions) override;
+  absl::StatusOr<std::vector<Verification>> ListVerificationsToEscalate(absl::CivilDay today,
+                                                                        int limit) override;
+  absl::StatusOr<std::vector<Verification>> EscalateVerifications(
+      const std::vector<Verification>& escalated) override;
 
   // Transactions TransitionReferral committed and the moves they carried (group commit), for
   // benchmarks.

@@ -457,6 +457,14 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
   Verification verification =
       NewVerification(asked, office, clock_.Now(), WorkingCalendar(), &verification_ids).value();
   ASSERT_TRUE(store_->CreateVerification(verification).ok());
+  // Escalated when overdue (read through the partial index by respond-by day).
+  const absl::CivilDay late(2027, 1, 4);
+  ASSERT_EQ(store_->ListVerificationsToEscalate(late, 10).value().size(), 1u);
+  std::optional<Verification> overdue =
+      DecideVerificationEscalation(verification, late, clock_.Now());
+  ASSERT_TRUE(overdue.has_value());
+  ASSERT_EQ(store_->EscalateVerifications({*overdue}).value().size(), 1u);
+  ASSERT_TRUE(store_->ListVerificationsToEscalate(late, 10).value().empty());
   ASSERT_TRUE(store_->RecordDeliveryFailure(verification.verification_id, "UNAVAILABLE").ok());
   ASSERT_TRUE(store_->RecordDeliverySuccess(verification.verification_id, "r").ok());
   std::vector<common::OutboxMessage> verification_messages =
@@ -488,6 +496,7 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
   EXPECT_EQ(kept.attachments.size(), 1u);
   EXPECT_TRUE(kept.delivery.undeliverable);
   EXPECT_EQ(kept.delivery.attempts, 3);
+  EXPECT_EQ(kept.escalated_time, overdue->escalated_time);
   EXPECT_EQ(store_->UndeliverableCount().value(), 1);
   ASSERT_TRUE(store_->ListPartnerChanges("village_committee", 10, 0).ok());
   std::vector<common::OutboxMessage> messages = Deliveries();
@@ -545,6 +554,7 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
       {"referrals_undeliverable", "only referrals whose delivery is parked"},
       {"referrals_escalated", "only referrals whose current stage is escalated"},
       {"verifications_open", "only verifications still waiting for an answer"},
+      {"verifications_to_escalate", "only verifications waiting for an answer, not escalated"},
   };
   policy.whole_table_statements = {
       {SqliteReferralStore::kCountReferralsSql,
