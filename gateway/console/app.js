@@ -96,6 +96,7 @@
       ["matches", "/v1/possible-matches?page_size=1"],
       ["inbox", "/v1/referrals?page_size=1"],
       ["audit", "/v1/audit?page_size=1"],
+      ["undeliverable", "/v1/referrals:undeliverable?page_size=1"],
     ];
     const found = [];
     for (const [area, path] of tries) {
@@ -512,6 +513,37 @@
         verificationRows, "verification-inbox") : el("p", {}, t("none"))));
   }
 
+  // Admins: deliveries parked after their attempts (a department unreachable for hours), each with
+  // a button that queues it again.
+  async function undeliverablePage() {
+    const [referrals, verifications] = await Promise.all([
+      api("GET", "/v1/referrals:undeliverable?page_size=200"),
+      api("GET", "/v1/verifications?undeliverable_only=true&page_size=200"),
+    ]);
+    const retry = (path) => el("button", { type: "button", "data-testid": "retry-delivery", onclick: () =>
+      api("POST", path, {}).then(() => undeliverablePage()).then(() => notice("ok", t("delivery_retried")))
+        .catch(showError) }, t("retry_delivery"));
+    const deliveryCells = (d) => [el("td", { class: "muted" }, (d || {}).lastError || ""),
+      el("td", {}, (d || {}).parkedTime || "")];
+    const referralRows = (referrals.referrals || []).map((r) => el("tr", { "data-testid": "undeliverable-referral",
+      "data-referral-id": r.referralId },
+      el("td", {}, r.department), el("td", {}, r.service || ""), el("td", {}, t(r.state)),
+      ...deliveryCells(r.delivery),
+      el("td", {}, retry("/v1/referrals/" + encodeURIComponent(r.referralId) + ":retryDelivery"))));
+    const verificationRows = (verifications.verifications || []).map((v) => el("tr", {
+      "data-testid": "undeliverable-verification", "data-verification-id": v.verificationId },
+      el("td", {}, v.department), el("td", {}, v.question || ""), el("td", {}, t(v.state)),
+      ...deliveryCells(v.delivery),
+      el("td", {}, retry("/v1/verifications/" + encodeURIComponent(v.verificationId) + ":retryDelivery"))));
+    page("undeliverable_title",
+      el("section", { class: "card" }, el("h2", {}, t("referrals")), referralRows.length
+        ? table(["department", "service", "state", "last_error", "parked_time", "actions"], referralRows,
+          "undeliverable-referrals") : el("p", {}, t("none"))),
+      el("section", { class: "card" }, el("h2", {}, t("verifications")), verificationRows.length
+        ? table(["office", "question", "state", "last_error", "parked_time", "actions"], verificationRows,
+          "undeliverable-verifications") : el("p", {}, t("none"))));
+  }
+
   async function matchesPage() {
     const data = await api("GET", "/v1/possible-matches?page_size=100");
     const rows = (data.possibleMatches || []).map((m) => {
@@ -585,6 +617,7 @@
       if (parts[0] === "matches") return await matchesPage();
       if (parts[0] === "inbox") return await inboxPage();
       if (parts[0] === "audit") return await auditPage(search || "");
+      if (parts[0] === "undeliverable") return await undeliverablePage();
       if (areas.length) location.hash = "#/" + areas[0];
       else loginPage();
     } catch (e) {

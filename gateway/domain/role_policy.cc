@@ -56,8 +56,9 @@ RolePolicy RolePolicy::Default() {
   const Rule admin_only{{kRoleAdmin}, {}};
   // Re-resolving every record from scratch is an operator's step.
   policy.SetRule(absl::StrCat(kMatch, "Relink"), admin_only);
-  for (const char* method : {"ListPartners", "GetPartner", "UpsertPartner", "DeletePartner",
-                             "ListPartnerChanges", "ListUndeliverable", "RetryDelivery"}) {
+  for (const char* method :
+       {"ListPartners", "GetPartner", "UpsertPartner", "DeletePartner", "ListPartnerChanges",
+        "ListUndeliverable", "RetryDelivery", "RetryVerificationDelivery"}) {
     policy.SetRule(absl::StrCat(kReferral, method), admin_only);
   }
   // Departments poll their own feed (referral-service scopes it to the caller's department).

@@ -19,7 +19,7 @@ TEST(ApiRoutesTest, ReadsEveryAnnotatedPublicRpc) {
   absl::StatusOr<std::vector<ApiRoute>> routes = RoutesFromServices(LifelineServices());
   ASSERT_TRUE(routes.ok()) << routes.status();
   auto by_rpc = ByRpc(*routes);
-  EXPECT_EQ(routes->size(), 30u);
+  EXPECT_EQ(routes->size(), 31u);
   EXPECT_EQ(by_rpc["ListAuditEntries"].path_template, "/v1/audit");
   EXPECT_EQ(by_rpc["AddReferral"].http_method, "POST");
   EXPECT_EQ(by_rpc["AddReferral"].path_template, "/v1/plans/{plan_id}/referrals");

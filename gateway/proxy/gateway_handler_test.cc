@@ -725,7 +725,7 @@ TEST_F(GatewayHandlerTest, InternalRpcsAreNotRoutable) {
     EXPECT_NE(name, "StreamRecords");
     EXPECT_NE(name, "ExportLinks");
   }
-  EXPECT_EQ(handler_->routes().size(), 30u);
+  EXPECT_EQ(handler_->routes().size(), 31u);
   EXPECT_EQ(Send("POST", "/lifeline.match.v1.MatchService/UpsertRecords", kAdminToken, "{}").status,
             404);
   EXPECT_EQ(

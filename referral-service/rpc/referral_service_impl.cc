@@ -510,6 +510,10 @@ absl::Status ReferralServiceImpl::DoListVerifications(const common::Caller& call
   filter.clue_id = request.clue_id();
   filter.department = request.department();
   filter.open_only = request.open_only();
+  filter.undeliverable_only = request.undeliverable_only();
+  if (filter.undeliverable_only) {
+    RETURN_IF_ERROR(RequireOperator(caller, "list undeliverable verifications"));
+  }
   if (!filter.department.empty() && !IsDepartmentCode(filter.department)) {
     return absl::InvalidArgumentError(
         absl::StrCat("department: '", filter.department, "' is not a department code"));
@@ -607,6 +611,31 @@ absl::Status ReferralServiceImpl::DoRetryDelivery(const common::Caller& caller,
                referral.referral_id, referral.department);
   if (on_plan_created_) on_plan_created_();  // wakes the dispatcher
   ToProto(referral, response);
+  return absl::OkStatus();
+}
+
+grpc::Status ReferralServiceImpl::RetryVerificationDelivery(
+    grpc::ServerContext* context, const v1::RetryVerificationDeliveryRequest* request,
+    v1::Verification* response) {
+  const absl::StatusOr<common::Caller> authenticated = Admit(*context, request);
+  if (!authenticated.ok()) return common::ToGrpcStatus(authenticated.status());
+  return common::ToGrpcStatus(DoRetryVerificationDelivery(*authenticated, *request, response));
+}
+
+absl::Status ReferralServiceImpl::DoRetryVerificationDelivery(
+    const common::Caller& caller, const v1::RetryVerificationDeliveryRequest& request,
+    v1::Verification* response) {
+  RETURN_IF_ERROR(RequireOperator(caller, "retry deliveries"));
+  if (request.verification_id().empty()) {
+    return absl::InvalidArgumentError("verification_id: required");
+  }
+  ASSIGN_OR_RETURN(Verification verification,
+                   store_->RetryVerificationDelivery(request.verification_id()));
+  spdlog::info(
+      "event=delivery_retried rpc=RetryVerificationDelivery verification_id={} department={}",
+      verification.verification_id, verification.department);
+  if (on_verification_queued_) on_verification_queued_();  // wakes its dispatcher
+  ToProto(verification, LocalDay(clock_->Now()), response);
   return absl::OkStatus();
 }
 

@@ -19,10 +19,11 @@
 namespace lifeline::referral {
 
 // Access rules: internal callers (no caller metadata), admins and procurators may do everything
-// but the operators' delivery repairs (ListUndeliverable, RetryDelivery: admins and internal
-// callers); a "partner" caller sees and moves only the referrals of its own department (its
-// scope), reads only its department's change feed (the polling channel: what it reads counts as
-// delivered) and may not create plans or change the directory. Thread-safe.
+// but the operators' delivery repairs (ListUndeliverable, RetryDelivery,
+// RetryVerificationDelivery, ListVerifications of parked ones: admins and internal callers); a
+// "partner" caller sees and moves only the referrals of its own department (its scope), reads only
+// its department's change feed (the polling channel: what it reads counts as delivered) and may not
+// create plans or change the directory. Thread-safe.
 class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService::Service {
  public:
   // `on_plan_created` is called after a new plan or an added referral is stored (to wake the
@@ -93,6 +94,10 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   grpc::Status RetryDelivery(grpc::ServerContext* context,
                              const lifeline::referral::v1::RetryDeliveryRequest* request,
                              lifeline::referral::v1::Referral* response) override;
+  grpc::Status RetryVerificationDelivery(
+      grpc::ServerContext* context,
+      const lifeline::referral::v1::RetryVerificationDeliveryRequest* request,
+      lifeline::referral::v1::Verification* response) override;
 
  private:
   absl::Status DoCreatePlan(const common::Caller& caller,
@@ -141,6 +146,10 @@ class ReferralServiceImpl final : public lifeline::referral::v1::ReferralService
   absl::Status DoRetryDelivery(const common::Caller& caller,
                                const lifeline::referral::v1::RetryDeliveryRequest& request,
                                lifeline::referral::v1::Referral* response);
+  absl::Status DoRetryVerificationDelivery(
+      const common::Caller& caller,
+      const lifeline::referral::v1::RetryVerificationDeliveryRequest& request,
+      lifeline::referral::v1::Verification* response);
 
   ReferralStore* store_;
   const Router* router_;

@@ -50,6 +50,7 @@ class ReferralServiceImplTest : public ::testing::Test {
         store_->outbox(), MakeDeliverySender(store_.get(), &inbox_, {}), options);
     service_ = std::make_unique<ReferralServiceImpl>(store_.get(), router_.get(), &clock_, &ids_,
                                                      [this] { ++plans_created_; });
+    service_->set_verification_queued([this] { ++verifications_queued_; });
     service_->set_transition_observer([this](std::string_view from, std::string_view to) {
       std::lock_guard<std::mutex> lock(transitions_mu_);
       transitions_.push_back(std::string(from) + ">" + std::string(to));
@@ -126,6 +127,7 @@ class ReferralServiceImplTest : public ::testing::Test {
   FakePartnerInboxClient inbox_;
   std::unique_ptr<common::OutboxDispatcher> dispatcher_;
   std::atomic<int> plans_created_{0};
+  std::atomic<int> verifications_queued_{0};
   std::unique_ptr<ReferralServiceImpl> service_;
   std::mutex transitions_mu_;
   std::vector<std::string> transitions_;  // what the observer was told, "FROM>TO"
@@ -609,6 +611,77 @@ TEST_F(ReferralServiceImplTest, AdminsListAndRetryUndeliverableDeliveries) {
   EXPECT_EQ(plans_created_.load(), wakes + 1);  // the dispatcher is woken
   DrainAll();
   EXPECT_EQ(inbox_.DeliveredCount(parked_id), 1);
+}
+
+// A verification request's parked delivery is listed and retried by admins only, and then goes
+// out again.
+TEST_F(ReferralServiceImplTest, AdminsListAndRetryParkedVerificationDeliveries) {
+  const common::Caller admin{"admin-1", common::kRoleAdmin, ""};
+  const common::Caller procurator{"pro-1", common::kRoleProcurator, "3415"};
+  const common::Caller office{"vc-desk", common::kRolePartner, "village_committee"};
+  v1::Verification made;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(common::AttachCaller(procurator, &context).ok());
+    v1::RequestVerificationRequest asked;
+    asked.set_clue_id("clu_1");
+    asked.set_department("village_committee");
+    asked.set_question("Still living in the village?");
+    asked.mutable_person()->set_name("Test Person");
+    ASSERT_TRUE(stub_->RequestVerification(&context, asked, &made).ok());
+  }
+  const std::vector<common::OutboxMessage> queued =
+      store_->outbox()->DueByTime(kVerificationTopic, 10, int64_t{1} << 62).value();
+  ASSERT_EQ(queued.size(), 1u);
+  ASSERT_TRUE(store_->ParkDelivery(made.verification_id(), queued[0].id, "UNAVAILABLE").value());
+
+  auto list = [&](const common::Caller& caller, v1::ListVerificationsResponse* out) {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
+    v1::ListVerificationsRequest request;
+    request.set_undeliverable_only(true);
+    return stub_->ListVerifications(&context, request, out);
+  };
+  auto retry = [&](const common::Caller& caller, const std::string& id, v1::Verification* out) {
+    grpc::ClientContext context;
+    EXPECT_TRUE(common::AttachCaller(caller, &context).ok());
+    v1::RetryVerificationDeliveryRequest request;
+    request.set_verification_id(id);
+    return stub_->RetryVerificationDelivery(&context, request, out);
+  };
+  v1::ListVerificationsResponse listed;
+  v1::Verification retried;
+  for (const common::Caller& caller : {procurator, office}) {
+    EXPECT_EQ(list(caller, &listed).error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << caller.role;
+    EXPECT_EQ(retry(caller, made.verification_id(), &retried).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << caller.role;
+  }
+  ASSERT_TRUE(list(admin, &listed).ok());
+  ASSERT_EQ(listed.verifications_size(), 1);
+  EXPECT_EQ(listed.verifications(0).verification_id(), made.verification_id());
+  EXPECT_TRUE(listed.verifications(0).delivery().undeliverable());
+  EXPECT_EQ(listed.verifications(0).delivery().last_error(), "UNAVAILABLE");
+
+  EXPECT_EQ(retry(admin, "", &retried).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(retry(admin, "ver_missing", &retried).error_code(), grpc::StatusCode::NOT_FOUND);
+  const int wakes = verifications_queued_.load();
+  ASSERT_TRUE(retry(admin, made.verification_id(), &retried).ok());
+  EXPECT_FALSE(retried.delivery().undeliverable());
+  EXPECT_EQ(verifications_queued_.load(), wakes + 1);  // its dispatcher is woken
+  EXPECT_EQ(retry(admin, made.verification_id(), &retried).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(list(admin, &listed).ok());
+  EXPECT_EQ(listed.verifications_size(), 0);
+
+  common::OutboxDispatcher::Options options;
+  options.topic = kVerificationTopic;
+  options.per_message_backoff = true;
+  common::OutboxDispatcher verifications(
+      store_->outbox(), MakeVerificationSender(store_.get(), &inbox_, {}), options);
+  EXPECT_EQ(verifications.DrainOnce().value(), 1);
+  EXPECT_EQ(inbox_.DeliveredCount(made.verification_id()), 1);
 }
 
 // A department polls its own change feed: only its referrals' events and the referrals, which

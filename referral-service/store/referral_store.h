@@ -33,7 +33,8 @@ inline constexpr char kClueVerificationTopic[] = "clue_verification";
 struct VerificationFilter {
   std::string clue_id;
   std::string department;
-  bool open_only = false;  // only REQUESTED
+  bool open_only = false;           // only REQUESTED
+  bool undeliverable_only = false;  // only those whose delivery is parked
 };
 
 struct VerificationPage {
@@ -198,6 +199,10 @@ class ReferralStore {
   virtual absl::StatusOr<VerificationPage> ListVerifications(const VerificationFilter& filter,
                                                              int page_size,
                                                              int64_t before_cursor) = 0;
+  // Queues a verification's parked delivery again, due now with fresh attempts. Errors:
+  // NotFound, FailedPrecondition (not parked).
+  virtual absl::StatusOr<Verification> RetryVerificationDelivery(
+      std::string_view verification_id) = 0;
   // Records that a polling office read these verifications (delivered, kPolledReference).
   virtual absl::StatusOr<int> RecordVerificationPickup(
       const std::vector<std::string>& verification_ids) = 0;

@@ -223,6 +223,12 @@ CREATE INDEX verifications_to_escalate ON verifications(respond_by)
   WHERE state = 1 AND escalated_ms IS NULL;
 )sql";
 
+// The verifications whose delivery is parked, for the admins' list.
+constexpr char kVerificationsUndeliverable[] = R"sql(
+CREATE INDEX verifications_undeliverable ON verifications(seq)
+  WHERE parked_message_id IS NOT NULL;
+)sql";
+
 constexpr char kVerificationColumns[] =
     "seq, verification_id, clue_id, department, question, person_id, person_name, "
     "person_id_masked, person_region_code, requested_by, state, respond_by, delivered, "
@@ -478,6 +484,7 @@ std::vector<common::Migration> SqliteReferralStore::Migrations() {
       {14, kPartnerChanges},
       {15, kVerifications},
       {16, kVerificationEscalation},
+      {17, kVerificationsUndeliverable},
   };
 }
 
@@ -1094,12 +1101,13 @@ absl::StatusOr<Verification> SqliteReferralStore::AnswerVerification(
 absl::StatusOr<VerificationPage> SqliteReferralStore::ListVerifications(
     const VerificationFilter& filter, int page_size, int64_t before_cursor) {
   if (page_size <= 0) return absl::InvalidArgumentError("page_size: must be positive");
-  // Each filter picks its index: the clue's, the department's, or the open ones'.
+  // Each filter picks its index: the clue's, the department's, the open or the parked ones'.
   std::string sql =
       absl::StrCat("SELECT ", kVerificationColumns, " FROM verifications WHERE seq < ?1");
   if (!filter.clue_id.empty()) absl::StrAppend(&sql, " AND clue_id = ?2");
   if (!filter.department.empty()) absl::StrAppend(&sql, " AND department = ?3");
   if (filter.open_only) absl::StrAppend(&sql, " AND state = 1");
+  if (filter.undeliverable_only) absl::StrAppend(&sql, " AND parked_message_id IS NOT NULL");
   absl::StrAppend(&sql, " ORDER BY seq DESC LIMIT ?4");
   const int64_t cursor = before_cursor > 0 ? before_cursor : std::numeric_limits<int64_t>::max();
   return Read(db_.get(), [&]() -> absl::StatusOr<VerificationPage> {
@@ -1116,6 +1124,28 @@ absl::StatusOr<VerificationPage> SqliteReferralStore::ListVerifications(
       page.verifications.push_back(std::move(row.verification));
     }
     return page;
+  });
+}
+
+absl::StatusOr<Verification> SqliteReferralStore::RetryVerificationDelivery(
+    std::string_view verification_id) {
+  return Write(db_.get(), [&]() -> absl::StatusOr<Verification> {
+    ASSIGN_OR_RETURN(Verification verification, LoadVerification(verification_id));
+    ASSIGN_OR_RETURN(std::optional<int64_t> message_id,
+                     db_->QueryOne(
+                         "SELECT parked_message_id FROM verifications WHERE verification_id = ? "
+                         "AND parked_message_id IS NOT NULL",
+                         [](const Statement& s) { return s.ColumnInt(0); }, verification_id));
+    if (!message_id.has_value()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "verification_id: '", std::string(verification_id), "' has no parked delivery to retry"));
+    }
+    RETURN_IF_ERROR(outbox_.Unpark(*message_id));
+    RETURN_IF_ERROR(
+        db_->Execute("UPDATE verifications SET parked_message_id = NULL, parked_ms = NULL WHERE "
+                     "verification_id = ?",
+                     verification_id));
+    return LoadVerification(verification_id);
   });
 }
 

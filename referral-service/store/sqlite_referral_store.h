@@ -80,6 +80,7 @@ class SqliteReferralStore : public ReferralStore {
                                                                int limit) override;
   absl::StatusOr<std::vector<AppliedEscalation>> ApplyEscalations(
       const std::vector<std::pair<EscalationSubject, EscalationDecision>>& decisions) override;
+  absl::StatusOr<Verification> RetryVerificationDelivery(std::string_view verification_id) override;
   absl::StatusOr<std::vector<Verification>> ListVerificationsToEscalate(absl::CivilDay today,
                                                                         int limit) override;
   absl::StatusOr<std::vector<Verification>> EscalateVerifications(

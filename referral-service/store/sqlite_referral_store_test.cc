@@ -490,12 +490,21 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
   ASSERT_TRUE(store_->ListVerifications({"", "police", true}, 10, 0).ok());
   ASSERT_TRUE(store_->ListVerifications({"", "", true}, 10, 0).ok());
   ASSERT_TRUE(store_->ListVerifications({"", "", false}, 10, 0).ok());
+  ASSERT_EQ(store_->ListVerifications({"", "", false, true}, 10, 0).value().verifications.size(),
+            1u);
+  ASSERT_TRUE(store_->RetryVerificationDelivery(verification.verification_id).ok());
+  ASSERT_TRUE(store_->ListVerifications({"", "", false, true}, 10, 0)->verifications.empty());
+  const std::vector<common::OutboxMessage> requeued =
+      store_->outbox()->DueByTime(kVerificationTopic, 10, kForever).value();
+  ASSERT_EQ(requeued.size(), 1u);
+  ASSERT_TRUE(
+      store_->ParkDelivery(verification.verification_id, requeued[0].id, "UNAVAILABLE").ok());
   ASSERT_TRUE(store_->RecordVerificationPickup({verification.verification_id}).ok());
   const Verification kept = store_->GetVerification(verification.verification_id).value();
   EXPECT_EQ(kept.state, VerificationState::kConfirmed);
   EXPECT_EQ(kept.attachments.size(), 1u);
   EXPECT_TRUE(kept.delivery.undeliverable);
-  EXPECT_EQ(kept.delivery.attempts, 3);
+  EXPECT_EQ(kept.delivery.attempts, 4);
   EXPECT_EQ(kept.escalated_time, overdue->escalated_time);
   EXPECT_EQ(store_->UndeliverableCount().value(), 1);
   ASSERT_TRUE(store_->ListPartnerChanges("village_committee", 10, 0).ok());
@@ -555,6 +564,7 @@ TEST_F(SqliteReferralStoreTest, NoStatementScansATableThatGrows) {
       {"referrals_escalated", "only referrals whose current stage is escalated"},
       {"verifications_open", "only verifications still waiting for an answer"},
       {"verifications_to_escalate", "only verifications waiting for an answer, not escalated"},
+      {"verifications_undeliverable", "only verifications whose delivery is parked"},
   };
   policy.whole_table_statements = {
       {SqliteReferralStore::kCountReferralsSql,

@@ -18,6 +18,7 @@ const tokens = {
   hefei: "demo-procurator-hefei-token",
   partner: "demo-partner-legal-aid-token",
   auditor: "demo-auditor-token",
+  admin: "demo-admin-token",
 };
 if (!base || !clueId) {
   console.error("console test: LIFELINE_URL and LIFELINE_CLUE_ID are required");
@@ -223,6 +224,25 @@ try {
     await shot(page, "08-audit");
     check(errors.length === 0, "no script errors on the audit page: " + errors.join("; "));
     await context.close();
+  }
+
+  // 5. An admin opens the deliveries parked as undeliverable (none in this run: every department
+  // answered), and a procurator has no such page.
+  {
+    const { context, page, errors } = await signIn(browser, tokens.admin);
+    await page.getByTestId("nav-undeliverable").click();
+    await page.locator("h1", { hasText: "送达中止的转介与核实请求" }).waitFor();
+    check(await page.getByTestId("undeliverable-referral").count() === 0 &&
+      await page.getByTestId("undeliverable-verification").count() === 0,
+      "the admin's undeliverable page lists parked referrals and verifications (none here)");
+    await shot(page, "09-undeliverable");
+    check(errors.length === 0, "no script errors on the undeliverable page: " + errors.join("; "));
+    await context.close();
+    const chief = await signIn(browser, tokens.chief);
+    await chief.page.getByTestId("clue-table").waitFor();
+    check(await chief.page.getByTestId("nav-undeliverable").count() === 0,
+      "a procurator has no undeliverable page");
+    await chief.context.close();
   }
 } catch (e) {
   failed = true;

@@ -2,7 +2,8 @@
 // hand-written demo data is loaded, and tests/browser/console.test.mjs drives Debian's chromium
 // through playwright-core: a chief procurator finds, reads and approves a clue and sees its plan;
 // the legal-aid department accepts, notes progress on and completes its referral; a Hefei reviewer
-// cannot see the clue; the auditor finds the approval. Screenshots of each page are kept in
+// cannot see the clue; the auditor finds the approval; an admin opens the undeliverable
+// deliveries. Screenshots of each page are kept in
 // build/<preset>/test-artifacts/console/. Needs chromium and tests/browser/node_modules
 // (scripts/install-deps.sh installs both).
 #include <algorithm>

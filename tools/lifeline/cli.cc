@@ -135,6 +135,10 @@ commands:
   verifications --clue CLUE_ID [--wait-answered-s S]
                                            the clue's verification requests and answers;
                                            optionally wait up to S seconds until none is open
+  undeliverable                            (admins) referrals and verification requests whose
+                                           delivery was parked after its attempts
+  retry-delivery ID                        (admins) deliver a parked referral (ref_...) or
+                                           verification request (ver_...) again
   health --target HOST:PORT [--wait-s S]   gRPC health check of a service
   export links --match HOST:PORT --out FILE
                                            every record-to-person link, straight from
@@ -625,6 +629,54 @@ absl::Status Verifications(GatewayClient& gw, const Args& args, std::ostream& ou
   return absl::OkStatus();
 }
 
+absl::Status Undeliverable(GatewayClient& gw, const Args& args, std::ostream& out) {
+  if (!args.positional.empty()) return absl::InvalidArgumentError("undeliverable takes no ID");
+  referral::v1::ListReferralsResponse referrals;
+  RETURN_IF_ERROR(gw.Call("GET", "/v1/referrals:undeliverable?page_size=500", "", &referrals));
+  referral::v1::ListVerificationsResponse verifications;
+  RETURN_IF_ERROR(gw.Call("GET", "/v1/verifications?undeliverable_only=true&page_size=500", "",
+                          &verifications));
+  out << referrals.referrals_size() << " referral(s) and " << verifications.verifications_size()
+      << " verification request(s) undeliverable\n";
+  for (const auto& r : referrals.referrals()) {
+    out << absl::StrFormat("  %s  %-32s parked %s after %d attempts: %s\n", r.referral_id(),
+                           r.department(), r.delivery().parked_time(), r.delivery().attempts(),
+                           r.delivery().last_error());
+  }
+  for (const auto& v : verifications.verifications()) {
+    out << absl::StrFormat("  %s  %-32s parked %s after %d attempts: %s\n", v.verification_id(),
+                           v.department(), v.delivery().parked_time(), v.delivery().attempts(),
+                           v.delivery().last_error());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RetryDeliveryCommand(GatewayClient& gw, const Args& args, std::ostream& out) {
+  if (args.positional.size() != 1) {
+    return absl::InvalidArgumentError("retry-delivery needs a referral or verification ID");
+  }
+  const std::string& id = args.positional[0];
+  if (absl::StartsWith(id, "ver_")) {
+    referral::v1::Verification retried;
+    RETURN_IF_ERROR(gw.Call("POST",
+                            absl::StrCat("/v1/verifications/", UrlEscape(id), ":retryDelivery"),
+                            "{}", &retried));
+    out << "verification request " << id << " queued for delivery to " << retried.department()
+        << " again\n";
+    return absl::OkStatus();
+  }
+  if (!absl::StartsWith(id, "ref_")) {
+    return absl::InvalidArgumentError(absl::StrCat("retry-delivery: '", id,
+                                                   "' is neither a referral (ref_...) nor a "
+                                                   "verification (ver_...) ID"));
+  }
+  referral::v1::Referral retried;
+  RETURN_IF_ERROR(gw.Call("POST", absl::StrCat("/v1/referrals/", UrlEscape(id), ":retryDelivery"),
+                          "{}", &retried));
+  out << "referral " << id << " queued for delivery to " << retried.department() << " again\n";
+  return absl::OkStatus();
+}
+
 // The flags of operators' direct gRPC calls, and the environment variables they default to.
 constexpr std::pair<const char*, const char*> kSecurityFlags[] = {
     {"tls-cert", "LIFELINE_TLS_CERT_FILE"},
@@ -1021,6 +1073,8 @@ absl::Status RunCli(const std::vector<std::string>& raw, std::ostream& out) {
   if (command == "referrals") return Referrals(gw, args, out);
   if (command == "verify") return Verify(gw, args, out);
   if (command == "verifications") return Verifications(gw, args, out);
+  if (command == "undeliverable") return Undeliverable(gw, args, out);
+  if (command == "retry-delivery") return RetryDeliveryCommand(gw, args, out);
   if (command == "health") return Health(args, out);
   if (command == "export") return Export(gw, args, out);
   out << kUsage;

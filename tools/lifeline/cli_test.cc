@@ -75,6 +75,9 @@ TEST(RunCliTest, UsageErrorsAreInvalidArgument) {
   EXPECT_EQ(RunCli({"rules", "preview", "/nonexistent/rules.yaml"}, out).code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(RunCli({"rescore", "now"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"undeliverable", "ref_1"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"retry-delivery"}, out).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunCli({"retry-delivery", "plan_1"}, out).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(RunCli({"--gateway", "nohostport", "clues"}, out).code(),
             absl::StatusCode::kInvalidArgument);
 }
