@@ -971,20 +971,26 @@ absl::StatusOr<bool> SqliteReferralStore::ParkDelivery(std::string_view referral
   });
 }
 
+absl::Status SqliteReferralStore::UnparkDelivery(const char* parked_sql, std::string_view field,
+                                                 std::string_view id) {
+  ASSIGN_OR_RETURN(std::optional<int64_t> message_id,
+                   db_->QueryOne(
+                       parked_sql, [](const Statement& s) { return s.ColumnInt(0); }, id));
+  if (!message_id.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(std::string(field), ": '", std::string(id),
+                                                      "' has no parked delivery to retry"));
+  }
+  return outbox_.Unpark(*message_id);
+}
+
 absl::StatusOr<Referral> SqliteReferralStore::RetryDelivery(std::string_view referral_id,
                                                             std::string_view actor) {
   return Write(db_.get(), [&]() -> absl::StatusOr<Referral> {
     ASSIGN_OR_RETURN(Referral referral, LoadReferral(referral_id));
-    ASSIGN_OR_RETURN(std::optional<int64_t> message_id,
-                     db_->QueryOne(
-                         "SELECT parked_message_id FROM referrals WHERE referral_id = ? "
-                         "AND parked_message_id IS NOT NULL",
-                         [](const Statement& s) { return s.ColumnInt(0); }, referral_id));
-    if (!message_id.has_value()) {
-      return absl::FailedPreconditionError(absl::StrCat("referral_id: '", std::string(referral_id),
-                                                        "' has no parked delivery to retry"));
-    }
-    RETURN_IF_ERROR(outbox_.Unpark(*message_id));
+    RETURN_IF_ERROR(UnparkDelivery(
+        "SELECT parked_message_id FROM referrals WHERE referral_id = ? AND parked_message_id IS "
+        "NOT NULL",
+        "referral_id", referral_id));
     const absl::Time now = clock_->Now();
     RETURN_IF_ERROR(db_->Execute(
         "UPDATE referrals SET parked_message_id = NULL, parked_ms = NULL, updated_ms = ? "
@@ -1131,16 +1137,10 @@ absl::StatusOr<Verification> SqliteReferralStore::RetryVerificationDelivery(
     std::string_view verification_id) {
   return Write(db_.get(), [&]() -> absl::StatusOr<Verification> {
     ASSIGN_OR_RETURN(Verification verification, LoadVerification(verification_id));
-    ASSIGN_OR_RETURN(std::optional<int64_t> message_id,
-                     db_->QueryOne(
-                         "SELECT parked_message_id FROM verifications WHERE verification_id = ? "
-                         "AND parked_message_id IS NOT NULL",
-                         [](const Statement& s) { return s.ColumnInt(0); }, verification_id));
-    if (!message_id.has_value()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "verification_id: '", std::string(verification_id), "' has no parked delivery to retry"));
-    }
-    RETURN_IF_ERROR(outbox_.Unpark(*message_id));
+    RETURN_IF_ERROR(
+        UnparkDelivery("SELECT parked_message_id FROM verifications WHERE verification_id = ? AND "
+                       "parked_message_id IS NOT NULL",
+                       "verification_id", verification_id));
     RETURN_IF_ERROR(
         db_->Execute("UPDATE verifications SET parked_message_id = NULL, parked_ms = NULL WHERE "
                      "verification_id = ?",

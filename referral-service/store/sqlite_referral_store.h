@@ -130,6 +130,9 @@ class SqliteReferralStore : public ReferralStore {
   absl::Status LoadAttachments(Verification* verification);
   // Queues match-service's copy of `verification` (inside the caller's transaction).
   absl::Status EnqueueClueCopy(const Verification& verification);
+  // Puts the delivery message `parked_sql` finds for `id` (its parked_message_id) back in the
+  // queue. Errors: FailedPrecondition naming `field` when nothing is parked.
+  absl::Status UnparkDelivery(const char* parked_sql, std::string_view field, std::string_view id);
   // Runs `update` (?1 now, ?2 kPolledReference, ?3 an id) for each of `ids` in one transaction;
   // returns how many rows it changed.
   absl::StatusOr<int> MarkPolled(std::string_view update, const std::vector<std::string>& ids);
