@@ -43,14 +43,18 @@ constexpr char kSecretA[] = "legal-aid-secret-0123456789abcdefghijklmn";
 constexpr char kSecretB[] = "counselling-secret-0123456789abcdefghijkl";
 constexpr char kWrongSecret[] = "not-the-secret-the-receiver-has-0123456789";
 
-// Idempotency keys of the deliveries partner-sim recorded, in order, with repeats if any.
+// Idempotency keys of the deliveries (referrals and verification requests) partner-sim recorded,
+// in order, with repeats if any.
 std::vector<std::string> ReceivedKeys(const std::string& path) {
   std::vector<std::string> keys;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
+    // A referral's or a verification request's line: both carry idempotency_key.
     lifeline::partner::v1::DeliverReferralRequest request;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &request).ok()) << line;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &request, options).ok()) << line;
     keys.push_back(request.idempotency_key());
   }
   return keys;
@@ -313,7 +317,7 @@ TEST_F(ChannelsE2eTest, ADepartmentThatIsDownGetsEverythingLaterWhileOthersCarry
 // The webhook channel over HTTPS: a department whose secret matches gets its referrals (signed,
 // verified, recorded once); one whose signature the receiver cannot verify is refused and its
 // referrals stay undelivered; a replayed request is refused; a polling department reads its
-// referrals, which then count as delivered.
+// referrals, which then count as delivered. Verification requests take the same channels.
 TEST_F(ChannelsE2eTest, WebhookRefusesBadAndReplayedSignaturesAndPollingPicksUp) {
   absl::StatusOr<common::testing::TestCertFiles> pki =
       common::testing::MakeTestCertificates(dir_.path(), "webhook");
@@ -324,9 +328,9 @@ TEST_F(ChannelsE2eTest, WebhookRefusesBadAndReplayedSignaturesAndPollingPicksUp)
   WriteFile(Path("referral-secrets"),
             absl::StrCat("legal_aid ", kSecretA, "\ncounselling ", kWrongSecret, "\n"));
   WritePartners({});  // the directory is filled below, once the ports are known
-  const std::string target =
-      StartReferral(0, {"--webhook_secrets_file=" + Path("referral-secrets"),
-                        "--webhook_ca_file=" + pki->ca_cert_file, "--delivery_max_attempts=3"});
+  const std::string target = StartReferral(0, {"--webhook_secrets_file=" + Path("referral-secrets"),
+                                               "--webhook_ca_file=" + pki->ca_cert_file,
+                                               "--delivery_max_attempts=3", "--match_target="});
   ASSERT_FALSE(target.empty());
   StartSim("hook", 0,
            {"--webhook_listen=127.0.0.1:0", "--webhook_port_file=" + Path("hook.webhook.port"),
@@ -391,6 +395,59 @@ TEST_F(ChannelsE2eTest, WebhookRefusesBadAndReplayedSignaturesAndPollingPicksUp)
   EXPECT_EQ(keys.size(), 8u);
   for (const std::string& key : keys) EXPECT_FALSE(counselling.contains(key)) << key;
 
+  // Verification requests go over the same channels: the webhook office's and the polling
+  // office's arrive and are answered (partner-sim confirms them); counselling's, signed with the
+  // wrong secret, is parked, listed for the admins and can be sent again.
+  auto ask = [&](const std::string& department) {
+    grpc::ClientContext context;
+    v1::RequestVerificationRequest request;
+    request.set_clue_id("hook-clue-0");
+    request.set_department(department);
+    request.set_question("Is the family still without income?");
+    request.mutable_person()->set_name("Test Person");
+    v1::Verification made;
+    grpc::Status status = stub_->RequestVerification(&context, request, &made);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return made.verification_id();
+  };
+  auto verifications = [&](bool undeliverable_only) {
+    grpc::ClientContext context;
+    v1::ListVerificationsRequest request;
+    request.set_clue_id(undeliverable_only ? "" : "hook-clue-0");
+    request.set_undeliverable_only(undeliverable_only);
+    v1::ListVerificationsResponse response;
+    grpc::Status status = stub_->ListVerifications(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::map<std::string, v1::Verification> by_id;
+    for (const v1::Verification& v : response.verifications()) by_id[v.verification_id()] = v;
+    return by_id;
+  };
+  const std::string by_webhook = ask("legal_aid");
+  const std::string by_polling = ask("village_committee");
+  const std::string parked = ask("counselling");
+  for (const std::string& id : {by_webhook, by_polling}) {
+    ASSERT_TRUE(WaitUntil([&] {
+      return verifications(false)[id].state() == v1::VERIFICATION_STATE_CONFIRMED;
+    })) << id;
+    EXPECT_TRUE(verifications(false)[id].delivery().delivered());
+  }
+  EXPECT_EQ(verifications(false)[by_polling].delivery().partner_reference(), "polled");
+  EXPECT_EQ(verifications(false)[by_webhook].answered_by(), "partner-sim");
+  ASSERT_TRUE(WaitUntil([&] { return verifications(true).contains(parked); }));
+  EXPECT_EQ(verifications(true).size(), 1u);
+  EXPECT_EQ(verifications(true)[parked].delivery().last_error(), "FAILED_PRECONDITION");
+  {
+    grpc::ClientContext context;
+    v1::RetryVerificationDeliveryRequest request;
+    request.set_verification_id(parked);
+    v1::Verification retried;
+    ASSERT_TRUE(stub_->RetryVerificationDelivery(&context, request, &retried).ok());
+    EXPECT_FALSE(retried.delivery().undeliverable());
+  }
+  // Still signed with the wrong secret: refused again and parked again, never recorded.
+  ASSERT_TRUE(WaitUntil([&] { return verifications(true).contains(parked); }));
+  for (const std::string& key : ReceivedKeys(Path("hook.jsonl"))) EXPECT_NE(key, parked);
+
   // A request replayed byte for byte is refused; the same delivery signed anew is a harmless
   // duplicate.
   absl::StatusOr<std::unique_ptr<common::WebhookClient>> client =
@@ -420,7 +477,7 @@ TEST_F(ChannelsE2eTest, WebhookRefusesBadAndReplayedSignaturesAndPollingPicksUp)
   absl::StatusOr<common::WebhookResponse> refused = (*client)->Post(url, forged, body);
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_EQ(refused->status, 401);
-  EXPECT_EQ(ReceivedKeys(Path("hook.jsonl")).size(), 8u);
+  EXPECT_EQ(ReceivedKeys(Path("hook.jsonl")).size(), 10u);  // 8 referrals, 2 verifications
 }
 
 }  // namespace
