@@ -115,6 +115,22 @@ HttpServerResponse ErrorResponse(int http_status, std::string status, std::strin
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// A session's entry in the server's list, removed when the session is destroyed. A session is
+// first in its members, so it is destroyed last: when the server sees the list empty (Stop), the
+// session's stream is gone too, and the server may destroy the io_context it was registered with
+// (a handler's completion can drop the last reference to a session on another thread).
+struct SessionRegistration {
+  std::shared_ptr<SharedState> state;
+  std::optional<uint64_t> id;  // set once listed
+
+  ~SessionRegistration() {
+    if (!id.has_value()) return;
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->sessions.erase(*id);
+    state->cv.notify_all();
+  }
+};
+
 // One connection: (for TLS, a handshake, then) read a request, hand it to the handler, write the
 // answer, repeat while the client keeps the connection alive. All its work runs on its own
 // strand. `Stream` is beast::tcp_stream (plain HTTP) or TlsStream (HTTPS).
@@ -124,21 +140,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // `tls`: the server's context for a TLS stream (kept alive with the session), null otherwise.
   Session(tcp::socket socket, std::shared_ptr<SharedState> state,
           std::shared_ptr<asio::ssl::context> tls)
-      : tls_(std::move(tls)),
+      : registration_{state, std::nullopt},
+        tls_(std::move(tls)),
         stream_(MakeStream(std::move(socket), tls_.get())),
         state_(std::move(state)) {}
-
-  ~Session() {
-    std::lock_guard<std::mutex> lock(state_->mu);
-    state_->sessions.erase(id_);
-    state_->cv.notify_all();
-  }
 
   void Start() {
     {
       std::lock_guard<std::mutex> lock(state_->mu);
-      id_ = state_->next_session_id++;
-      state_->sessions[id_] = std::weak_ptr<SessionBase>(this->shared_from_this());
+      const uint64_t id = state_->next_session_id++;
+      state_->sessions[id] = std::weak_ptr<SessionBase>(this->shared_from_this());
+      registration_.id = id;
     }
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -301,12 +313,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
+  SessionRegistration registration_;         // first: destroyed last
   std::shared_ptr<asio::ssl::context> tls_;  // declared before stream_, which uses it
   Stream stream_;
   std::shared_ptr<SharedState> state_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  uint64_t id_ = 0;
   bool reading_ = false;
   bool keep_alive_ = true;
   bool head_ = false;  // the request being answered is a HEAD

@@ -24,7 +24,50 @@ struct PendingCall {
   grpc::ByteBuffer response;
 };
 
+// The bytes of `buffer`.
+std::string BytesOf(grpc::ByteBuffer& buffer, bool* ok) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  *ok = buffer.Dump(&slices).ok();
+  for (const grpc::Slice& piece : slices) {
+    bytes.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
+  }
+  return bytes;
+}
+
+// An upstream's answer parsed into `output`, or its status.
+absl::StatusOr<std::unique_ptr<google::protobuf::Message>> ParseAnswer(
+    const grpc::Status& status, grpc::ByteBuffer& response,
+    const google::protobuf::Descriptor* output) {
+  if (!status.ok()) return common::FromGrpcStatus(status);
+  bool dumped = false;
+  const std::string bytes = BytesOf(response, &dumped);
+  if (!dumped) return absl::InternalError("cannot read the upstream response");
+  const google::protobuf::Message* prototype =
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(output);
+  std::unique_ptr<google::protobuf::Message> parsed(prototype->New());
+  if (!parsed->ParseFromString(bytes)) {
+    return absl::InternalError("cannot parse the upstream response");
+  }
+  return parsed;
+}
+
 }  // namespace
+
+UpstreamPool::~UpstreamPool() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
+}
+
+void UpstreamPool::Started() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++in_flight_;
+}
+
+void UpstreamPool::Finished() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (--in_flight_ == 0) idle_.notify_all();
+}
 
 void UpstreamPool::AddService(const std::string& service_full_name,
                               std::shared_ptr<grpc::Channel> channel) {
@@ -56,31 +99,17 @@ void UpstreamPool::Call(const google::protobuf::MethodDescriptor* method,
 
   const std::string path = absl::StrCat("/", method->service()->full_name(), "/", method->name());
   const google::protobuf::Descriptor* output = method->output_type();
-  it->second->UnaryCall(
-      &call->context, path, grpc::StubOptions(), &call->request, &call->response,
-      [call, output, done = std::move(done)](grpc::Status status) {
-        if (!status.ok()) {
-          done(common::FromGrpcStatus(status));
-          return;
-        }
-        std::vector<grpc::Slice> slices;
-        if (!call->response.Dump(&slices).ok()) {
-          done(absl::InternalError("cannot read the upstream response"));
-          return;
-        }
-        std::string bytes;
-        for (const grpc::Slice& piece : slices) {
-          bytes.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
-        }
-        const google::protobuf::Message* prototype =
-            google::protobuf::MessageFactory::generated_factory()->GetPrototype(output);
-        std::unique_ptr<google::protobuf::Message> response(prototype->New());
-        if (!response->ParseFromString(bytes)) {
-          done(absl::InternalError("cannot parse the upstream response"));
-          return;
-        }
-        done(std::move(response));
-      });
+  Started();
+  it->second->UnaryCall(&call->context, path, grpc::StubOptions(), &call->request, &call->response,
+                        [this, call, output, done = std::move(done)](grpc::Status status) mutable {
+                          done(ParseAnswer(status, call->response, output));
+                          // Everything the call held goes before the pool hears it is done (not
+                          // whenever gRPC drops this callback): the caller's state, then the call's
+                          // context.
+                          done = nullptr;
+                          call.reset();
+                          Finished();
+                        });
 }
 
 void UpstreamPool::CheckHealth(std::chrono::milliseconds timeout,
@@ -107,9 +136,10 @@ void UpstreamPool::CheckHealth(std::chrono::milliseconds timeout,
     grpc::Slice empty("");
     call->request = grpc::ByteBuffer(&empty, 1);
     call->context.set_deadline(std::chrono::system_clock::now() + timeout);
+    Started();
     stub->UnaryCall(
         &call->context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &call->request,
-        &call->response, [round, call, index](grpc::Status status) {
+        &call->response, [this, round, call, index](grpc::Status status) mutable {
           Health& answer = round->answers[index];
           if (!status.ok()) {
             answer.detail =
@@ -118,15 +148,10 @@ void UpstreamPool::CheckHealth(std::chrono::milliseconds timeout,
                                                    ? "DEADLINE_EXCEEDED"
                                                    : "UNAVAILABLE");
           } else {
-            std::vector<grpc::Slice> slices;
-            std::string bytes;
-            if (call->response.Dump(&slices).ok()) {
-              for (const grpc::Slice& piece : slices) {
-                bytes.append(reinterpret_cast<const char*>(piece.begin()), piece.size());
-              }
-            }
+            bool dumped = false;
+            const std::string bytes = BytesOf(call->response, &dumped);
             grpc::health::v1::HealthCheckResponse response;
-            answer.serving = response.ParseFromString(bytes) &&
+            answer.serving = dumped && response.ParseFromString(bytes) &&
                              response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
             answer.detail =
                 grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
@@ -134,10 +159,14 @@ void UpstreamPool::CheckHealth(std::chrono::milliseconds timeout,
           std::function<void(std::vector<Health>)> finish;
           {
             std::lock_guard<std::mutex> lock(round->mu);
-            if (--round->pending != 0) return;
-            finish = std::move(round->done);
+            if (--round->pending == 0) finish = std::move(round->done);
           }
-          finish(std::move(round->answers));
+          if (finish) finish(std::move(round->answers));
+          // As in Call: released before the pool hears this call is done.
+          finish = nullptr;
+          round.reset();
+          call.reset();
+          Finished();
         });
     ++index;
   }

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -20,9 +22,16 @@
 namespace lifeline::gateway {
 
 // One channel per upstream service, keyed by the service's full name. Fill with AddService before
-// use; Call is then thread-safe.
+// use; Call is then thread-safe. Destroying the pool waits for the calls in flight (each has a
+// deadline) to finish and release what they held: their callbacks and gRPC contexts never
+// outlive it.
 class UpstreamPool {
  public:
+  UpstreamPool() = default;
+  UpstreamPool(const UpstreamPool&) = delete;
+  UpstreamPool& operator=(const UpstreamPool&) = delete;
+  ~UpstreamPool();
+
   using Callback = std::function<void(absl::StatusOr<std::unique_ptr<google::protobuf::Message>>)>;
 
   // Routes calls of `service_full_name` ("lifeline.match.v1.MatchService") to `channel`.
@@ -48,7 +57,13 @@ class UpstreamPool {
                    std::function<void(std::vector<Health>)> done);
 
  private:
+  void Started();
+  void Finished();
+
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
+  std::mutex mu_;
+  std::condition_variable idle_;
+  int in_flight_ = 0;  // guarded by mu_
 };
 
 }  // namespace lifeline::gateway
