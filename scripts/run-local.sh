@@ -145,6 +145,9 @@ echo "== Partner departments received (partner-sim, auto-accepting):"
 sleep 1
 grep -c '"referral"' "$VAR/partner-sim/received.jsonl" | xargs -I{} echo "{} referral(s) delivered"
 cli plan --clue "$top"
+echo
+echo "== The admins' check: deliveries parked after their attempts (none while every department answers)"
+LIFELINE_TOKEN=demo-admin-token cli undeliverable
 
 if [ "${DEMO_DATA:-generated}" != hand ]; then
   echo
