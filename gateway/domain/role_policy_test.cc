@@ -111,6 +111,15 @@ TEST(RolePolicyTest, ReferralRoutes) {
   EXPECT_TRUE(policy.Authorize(list_verifications, kPartner, {}).ok());
   EXPECT_TRUE(policy.Authorize(list_verifications, kProcurator, {}).ok());
   ASSERT_EQ(RolePolicy::Overrides(list_verifications, kPartner).size(), 1u);
+  // Delivery repairs are the admins'.
+  for (const char* repair : {"ListUndeliverable", "RetryDelivery", "RetryVerificationDelivery"}) {
+    const std::string rpc = std::string("lifeline.referral.v1.ReferralService.") + repair;
+    EXPECT_TRUE(policy.Authorize(rpc, kAdmin, {}).ok()) << repair;
+    for (const Principal& p : {kPartner, kProcurator, kCourt}) {
+      EXPECT_EQ(policy.Authorize(rpc, p, {}).code(), absl::StatusCode::kPermissionDenied)
+          << repair << " " << p.role;
+    }
+  }
 }
 
 TEST(RolePolicyTest, UnknownRpcsAndRolesAreDenied) {
